@@ -1,0 +1,77 @@
+/**
+ * Errors that reach the user. Every one carries what went wrong, where (file and
+ * line when there is one) and what to do next, so the CLI and the UI can print
+ * them the same way. `exitCode` follows the CLI contract: 2 for usage or
+ * configuration errors, 1 for runtime failures.
+ */
+export interface ErrorLocation {
+  readonly file?: string;
+  readonly line?: number;
+  /** A dotted path inside a config document, e.g. `services.web.build.target`. */
+  readonly path?: string;
+}
+
+export class DockstageError extends Error {
+  readonly location: ErrorLocation;
+  readonly hint: string | undefined;
+  readonly exitCode: 1 | 2;
+
+  constructor(message: string, options: { location?: ErrorLocation; hint?: string; exitCode?: 1 | 2; cause?: unknown } = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = new.target.name;
+    this.location = options.location ?? {};
+    this.hint = options.hint;
+    this.exitCode = options.exitCode ?? 2;
+  }
+}
+
+/** A Dockerfile that BuildKit would refuse to parse. */
+export class DockerfileParseError extends DockstageError {
+  constructor(message: string, file: string, line: number, hint?: string) {
+    super(message, { location: { file, line }, ...(hint === undefined ? {} : { hint }), exitCode: 2 });
+  }
+}
+
+/** A stage graph problem: unknown stage reference, out-of-range index, cycle, unknown target. */
+export class StageGraphError extends DockstageError {}
+
+/** dockstage or compose configuration that cannot be used as written. */
+export class ConfigError extends DockstageError {}
+
+/** The engine, the compose CLI or buildx is missing or unreachable. */
+export class EngineUnavailableError extends DockstageError {
+  constructor(message: string, hint: string) {
+    super(message, { hint, exitCode: 1 });
+  }
+}
+
+/** `file:line` when both are known, the file alone, or nothing. */
+export function formatLocation(location: ErrorLocation): string {
+  if (location.file === undefined) return location.path ?? '';
+  const at = location.line === undefined ? location.file : `${location.file}:${location.line}`;
+  return location.path === undefined ? at : `${at} (${location.path})`;
+}
+
+/** Several problems found in one pass (changesets-style validation): printed together, worst exit code wins. */
+export class DockstageErrors extends DockstageError {
+  readonly errors: readonly DockstageError[];
+  constructor(errors: readonly DockstageError[]) {
+    const first = errors[0];
+    super(errors.length === 1 && first !== undefined ? first.message : `${errors.length} problems`, {
+      ...(first === undefined ? {} : { location: first.location }),
+      ...(first?.hint === undefined ? {} : { hint: first.hint }),
+      exitCode: errors.some((error) => error.exitCode === 1) ? 1 : 2,
+    });
+    this.errors = errors;
+  }
+}
+
+/** Returns the error with `location` replaced (errors are immutable values). */
+export function relocate<E extends DockstageError>(error: E, location: ErrorLocation): DockstageError {
+  return new DockstageError(error.message, {
+    location,
+    ...(error.hint === undefined ? {} : { hint: error.hint }),
+    exitCode: error.exitCode,
+    cause: error,
+  });
+}
