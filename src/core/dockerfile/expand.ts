@@ -29,6 +29,7 @@ export interface ShellLexOptions {
   readonly skipUnsetEnv?: boolean;
 }
 
+/** What `lexShellWord` produced from one input. */
 export interface ShellLexResult {
   /** The whole input, expanded, with quotes and escapes removed (unless kept by the options). */
   readonly word: string;

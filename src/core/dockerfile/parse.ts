@@ -10,6 +10,7 @@
 import { DockerfileParseError } from '../errors.js';
 import { ExpansionError, isGoSpace, lexShellWord, type EscapeToken } from './expand.js';
 
+/** A heredoc attached to RUN/COPY/ADD (`RUN <<EOF … EOF`), as BuildKit's parser records it. */
 export interface DockerfileHeredoc {
   readonly name: string;
   /** The body exactly as written, line endings included; `<<-` tabs are not stripped here (see `chompHeredocContent`). */
@@ -21,6 +22,7 @@ export interface DockerfileHeredoc {
   readonly fileDescriptor: number;
 }
 
+/** One instruction, shaped like BuildKit's AST node: keyword, flags, arguments, lines. */
 export interface DockerfileInstruction {
   /** Upper-case keyword, e.g. `COPY`. */
   readonly keyword: string;
@@ -49,6 +51,7 @@ export interface DockerfileInstruction {
   readonly trigger?: DockerfileInstruction;
 }
 
+/** Something BuildKit's parser accepts but warns about, e.g. empty continuation lines. */
 export interface DockerfileWarning {
   readonly message: string;
   readonly line: number;
@@ -58,6 +61,7 @@ export interface DockerfileWarning {
   readonly url?: string;
 }
 
+/** The result of `parseDockerfile`: instructions in file order plus what the file header set. */
 export interface ParsedDockerfile {
   readonly instructions: readonly DockerfileInstruction[];
   readonly escapeToken: '\\' | '`';
@@ -66,6 +70,7 @@ export interface ParsedDockerfile {
   readonly warnings: readonly DockerfileWarning[];
 }
 
+/** Options for `parseDockerfile`. */
 export interface ParseOptions {
   /** The file name used in errors (as the user would type it, e.g. `web/Dockerfile`). */
   readonly file: string;
