@@ -75,3 +75,29 @@ export function relocate<E extends DockstageError>(error: E, location: ErrorLoca
     cause: error,
   });
 }
+
+/**
+ * A build that failed inside BuildKit. `stage`, `instruction` and `line` say
+ * where, when known; `logTail` holds the last lines of that step's output.
+ */
+export class BuildFailedError extends DockstageError {
+  readonly service: string | undefined;
+  readonly stage: string | undefined;
+  readonly instruction: string | undefined;
+  readonly logTail: readonly string[];
+
+  constructor(
+    message: string,
+    details: { service?: string; stage?: string; instruction?: string; file?: string; line?: number; logTail?: readonly string[]; hint?: string },
+  ) {
+    super(message, {
+      location: { ...(details.file === undefined ? {} : { file: details.file }), ...(details.line === undefined ? {} : { line: details.line }) },
+      hint: details.hint ?? 'fix the failing step; the running container was left as it was',
+      exitCode: 1,
+    });
+    this.service = details.service;
+    this.stage = details.stage;
+    this.instruction = details.instruction;
+    this.logTail = details.logTail ?? [];
+  }
+}

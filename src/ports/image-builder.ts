@@ -1,0 +1,95 @@
+/**
+ * Building images with BuildKit. One request is one build of one target; the
+ * builder reports progress as events grouped by stage and step, and resolves
+ * with the image it produced.
+ */
+
+export interface BuildSecret {
+  readonly id: string;
+  /** A file on the client holding the secret, or… */
+  readonly file?: string;
+  /** …an environment variable of the client holding it. */
+  readonly env?: string;
+}
+
+export interface BuildRequest {
+  /** Absolute build context directory (or a remote URL BuildKit can fetch). */
+  readonly context: string;
+  /** Absolute Dockerfile path, or undefined when `dockerfileInline` is given. */
+  readonly dockerfile: string | undefined;
+  readonly dockerfileInline?: string | undefined;
+  readonly target: string;
+  /** Tags to give the result (the first is dockstage's (service, environment) tag). */
+  readonly tags: readonly string[];
+  readonly args: Readonly<Record<string, string>>;
+  readonly labels: Readonly<Record<string, string>>;
+  /** Named contexts (`additional_contexts`): name → directory or `docker-image://…` etc. */
+  readonly namedContexts: Readonly<Record<string, string>>;
+  readonly secrets: readonly BuildSecret[];
+  /** `default` or `id=path` entries, as `--ssh` takes them. */
+  readonly ssh: readonly string[];
+  readonly cacheFrom: readonly string[];
+  readonly cacheTo: readonly string[];
+  readonly network?: string | undefined;
+  readonly extraHosts: readonly string[];
+  readonly platforms: readonly string[];
+  readonly shmSize?: string | undefined;
+  readonly noCache: boolean;
+  readonly pull: boolean;
+  /** Push the tags to their registry instead of (or as well as) loading into the engine. */
+  readonly push: boolean;
+  /** A buildx builder other than the current one. */
+  readonly builder?: string | undefined;
+}
+
+/** Where a BuildKit step sits in the Dockerfile, parsed from its vertex name (`[builder 2/4] RUN npm ci`). */
+export interface StepRef {
+  /** Vertex digest: the step's identity within one build. */
+  readonly vertex: string;
+  /** Stage display name (`builder`, `stage-2`), or null for internal steps (`[internal] load build context`). */
+  readonly stage: string | null;
+  /** Step k of n within the stage, when BuildKit numbers it. */
+  readonly step: number | null;
+  readonly total: number | null;
+  /** The vertex name after the bracket: the instruction as BuildKit prints it. */
+  readonly instruction: string;
+}
+
+export type BuildEvent =
+  | ({ readonly type: 'step-started'; readonly at: number } & StepRef)
+  | ({ readonly type: 'step-completed'; readonly at: number; readonly cached: boolean; readonly durationMs: number | null; readonly error?: string } & StepRef)
+  | ({ readonly type: 'step-log'; readonly stream: 'stdout' | 'stderr'; readonly text: string } & StepRef)
+  | { readonly type: 'build-warning'; readonly message: string; readonly line?: number | undefined };
+
+export interface BuildResult {
+  /** Image ID (`sha256:…`) of the result, when loaded into the engine. */
+  readonly imageId: string | undefined;
+  readonly durationMs: number;
+  /** How many steps BuildKit took from its cache, of how many. */
+  readonly cachedSteps: number;
+  readonly totalSteps: number;
+}
+
+/** A build that BuildKit ran and that failed: where, and the tail of its output. */
+export interface BuildFailure {
+  readonly message: string;
+  readonly step: StepRef | undefined;
+  /** Last lines of the failing step's log (or of the whole build when no step is known). */
+  readonly logTail: readonly string[];
+}
+
+export interface BuilderInfo {
+  readonly buildxVersion: string;
+  readonly builder: string;
+  readonly driver: string;
+}
+
+export interface ImageBuilder {
+  /** Checks that buildx and the builder are there. Rejects with EngineUnavailableError and the fix. */
+  info(builder?: string): Promise<BuilderInfo>;
+  /**
+   * Runs one build. Progress arrives through `onEvent` in order. Rejects with
+   * `BuildFailedError` (carrying a BuildFailure) when the build fails.
+   */
+  build(request: BuildRequest, onEvent: (event: BuildEvent) => void, signal?: AbortSignal): Promise<BuildResult>;
+}
