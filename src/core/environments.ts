@@ -1,0 +1,302 @@
+/**
+ * Environments and targets: which stage each service builds in `dev`, `ci`,
+ * `prod` or any environment the `x-dockstage` block defines.
+ *
+ * Precedence per service (DESIGN.md): the environment's config for the service
+ * > the environment's default target (when this Dockerfile has that stage) >
+ * the naming convention > the compose file's own `build.target` > the last stage.
+ */
+import type { ComposeProject } from './compose/project.js';
+import { describeStages, findStage, type StageGraph } from './dockerfile/stage-graph.js';
+import { didYouMean } from './suggest.js';
+
+export type OnChange = 'none' | 'restart';
+
+export interface ServiceEnvironmentConfig {
+  readonly target: string | undefined;
+  readonly image: string | undefined;
+  readonly onChange: OnChange | undefined;
+}
+
+export interface EnvironmentConfig {
+  readonly name: string;
+  /** Default target for every service of this environment. */
+  readonly target: string | undefined;
+  /** What a change under a bind mount does (the app usually reloads itself: `none`). */
+  readonly onChange: OnChange;
+  readonly services: Readonly<Record<string, ServiceEnvironmentConfig>>;
+}
+
+export interface DockstageConfig {
+  readonly defaultEnvironment: string;
+  /** Environments sorted by name; dev, ci and prod always exist. */
+  readonly environments: Readonly<Record<string, EnvironmentConfig>>;
+  /** A buildx builder to build with instead of the current one. */
+  readonly builder: string | undefined;
+}
+
+/** A problem in the config with the path it concerns (`x-dockstage.environments.dev.target`). */
+export interface ConfigIssue {
+  readonly message: string;
+  readonly path: string;
+  readonly hint?: string;
+}
+
+export interface ConfigResult<T> {
+  readonly value: T;
+  readonly errors: readonly ConfigIssue[];
+  readonly warnings: readonly ConfigIssue[];
+}
+
+export const BUILTIN_ENVIRONMENTS = ['dev', 'ci', 'prod'] as const;
+
+/** Stage names tried, in order, for the built-in environments. */
+export const CONVENTIONS: Readonly<Record<string, readonly string[]>> = {
+  dev: ['develop', 'development', 'dev'],
+  ci: ['builder', 'build'],
+  prod: ['production', 'prod', 'release', 'runtime'],
+};
+
+const ROOT = 'x-dockstage';
+
+/** Reads the `x-dockstage` extension (undefined when absent). Never throws: problems come back as errors. */
+export function parseDockstageConfig(raw: unknown): ConfigResult<DockstageConfig> {
+  const errors: ConfigIssue[] = [];
+  const warnings: ConfigIssue[] = [];
+  const root = raw === undefined || raw === null ? {} : raw;
+  if (!isObject(root)) {
+    errors.push({ message: 'x-dockstage must be a mapping', path: ROOT, hint: 'see the config reference in the README' });
+    return { value: defaultsOnly(), errors, warnings };
+  }
+  warnUnknownKeys(root, ['default', 'environments', 'builder'], ROOT, warnings);
+
+  const environments: Record<string, EnvironmentConfig> = {};
+  for (const name of BUILTIN_ENVIRONMENTS) environments[name] = emptyEnvironment(name);
+  const envs = root['environments'];
+  if (envs !== undefined && !isObject(envs)) {
+    errors.push({ message: 'environments must be a mapping of environment name to settings', path: `${ROOT}.environments` });
+  } else if (envs !== undefined) {
+    for (const [name, value] of Object.entries(envs)) {
+      const path = `${ROOT}.environments.${name}`;
+      if (!/^[a-z0-9][a-z0-9_-]*$/.test(name)) {
+        errors.push({ message: `environment name '${name}' must be lower-case letters, digits, '-' or '_'`, path });
+        continue;
+      }
+      environments[name] = parseEnvironment(name, value ?? {}, path, errors, warnings);
+    }
+  }
+
+  let defaultEnvironment = 'dev';
+  if (root['default'] !== undefined) {
+    if (typeof root['default'] !== 'string' || environments[root['default']] === undefined) {
+      errors.push({
+        message: `default environment '${String(root['default'])}' is not defined`,
+        path: `${ROOT}.default`,
+        hint: `use one of: ${Object.keys(environments).sort().join(', ')}`,
+      });
+    } else {
+      defaultEnvironment = root['default'];
+    }
+  }
+  let builder: string | undefined;
+  if (root['builder'] !== undefined) {
+    if (typeof root['builder'] === 'string' && root['builder'] !== '') builder = root['builder'];
+    else errors.push({ message: 'builder must be the name of a buildx builder', path: `${ROOT}.builder` });
+  }
+  return { value: { defaultEnvironment, environments: sortKeys(environments), builder }, errors, warnings };
+}
+
+function parseEnvironment(name: string, value: unknown, path: string, errors: ConfigIssue[], warnings: ConfigIssue[]): EnvironmentConfig {
+  if (!isObject(value)) {
+    errors.push({ message: `environment '${name}' must be a mapping`, path });
+    return emptyEnvironment(name);
+  }
+  warnUnknownKeys(value, ['target', 'services', 'on_change'], path, warnings);
+  const services: Record<string, ServiceEnvironmentConfig> = {};
+  const servicesValue = value['services'];
+  if (servicesValue !== undefined && !isObject(servicesValue)) {
+    errors.push({ message: 'services must be a mapping of service name to settings', path: `${path}.services` });
+  } else if (servicesValue !== undefined) {
+    for (const [service, settings] of Object.entries(servicesValue)) {
+      const servicePath = `${path}.services.${service}`;
+      if (!isObject(settings)) {
+        errors.push({ message: `settings for service '${service}' must be a mapping`, path: servicePath });
+        continue;
+      }
+      warnUnknownKeys(settings, ['target', 'image', 'on_change'], servicePath, warnings);
+      services[service] = {
+        target: optionalString(settings['target'], `${servicePath}.target`, errors),
+        image: optionalString(settings['image'], `${servicePath}.image`, errors),
+        onChange: optionalOnChange(settings['on_change'], `${servicePath}.on_change`, errors),
+      };
+    }
+  }
+  return {
+    name,
+    target: optionalString(value['target'], `${path}.target`, errors),
+    onChange: optionalOnChange(value['on_change'], `${path}.on_change`, errors) ?? 'none',
+    services,
+  };
+}
+
+/** Where a service's target came from, for `plan` and the UI. */
+export type TargetSource = 'service-config' | 'environment-default' | 'convention' | 'compose' | 'last-stage';
+
+export interface TargetChoice {
+  readonly service: string;
+  /** Stage name (or `stage-N`) to build; null for services without `build:`. */
+  readonly target: string | null;
+  readonly stage: number | null;
+  readonly source: TargetSource | null;
+}
+
+export interface ServiceGraphs {
+  /** The stage graph of each service that builds (by service name). */
+  readonly [service: string]: StageGraph | undefined;
+}
+
+/**
+ * Picks the target of every service for one environment. Errors: an unknown
+ * environment, a service-specific target its Dockerfile lacks, an
+ * environment-wide target that no Dockerfile has.
+ */
+export function chooseTargets(
+  project: ComposeProject,
+  graphs: ServiceGraphs,
+  config: DockstageConfig,
+  environmentName: string,
+): ConfigResult<TargetChoice[]> {
+  const errors: ConfigIssue[] = [];
+  const environment = config.environments[environmentName];
+  if (environment === undefined) {
+    errors.push({
+      message: `unknown environment '${environmentName}'`,
+      path: `${ROOT}.environments`,
+      hint: `${didYouMean(environmentName, Object.keys(config.environments))}use one of: ${Object.keys(config.environments).join(', ')}, or define it under x-dockstage.environments`,
+    });
+    return { value: [], errors, warnings: [] };
+  }
+  for (const service of Object.keys(environment.services)) {
+    if (!project.services.some((s) => s.name === service)) {
+      errors.push({
+        message: `environment '${environmentName}' configures service '${service}', which the compose project does not have`,
+        path: `${ROOT}.environments.${environmentName}.services.${service}`,
+        hint: `services: ${project.services.map((s) => s.name).join(', ')}`,
+      });
+    }
+  }
+
+  const choices: TargetChoice[] = [];
+  let builtServices = 0;
+  for (const service of project.services) {
+    const graph = graphs[service.name];
+    if (service.build === undefined || graph === undefined) {
+      choices.push({ service: service.name, target: null, stage: null, source: null });
+      continue;
+    }
+    builtServices++;
+    const pick = (name: string, source: TargetSource) => {
+      const stage = findStage(graph, name)!;
+      return { service: service.name, target: stage.displayName, stage: stage.index, source };
+    };
+    const configured = environment.services[service.name]?.target;
+    if (configured !== undefined) {
+      if (findStage(graph, configured) === undefined) {
+        errors.push({
+          message: `service '${service.name}' has no stage '${configured}' in ${graph.file}`,
+          path: `${ROOT}.environments.${environmentName}.services.${service.name}.target`,
+          hint: `${didYouMean(configured, graph.stages.map((s) => s.displayName))}stages: ${describeStages(graph.stages)}`,
+        });
+        continue;
+      }
+      choices.push(pick(configured, 'service-config'));
+      continue;
+    }
+    if (environment.target !== undefined && findStage(graph, environment.target) !== undefined) {
+      choices.push(pick(environment.target, 'environment-default'));
+      continue;
+    }
+    const convention = (CONVENTIONS[environmentName] ?? []).find((name) => findStage(graph, name) !== undefined);
+    if (convention !== undefined) {
+      choices.push(pick(convention, 'convention'));
+      continue;
+    }
+    const composeTarget = service.build.target;
+    if (composeTarget !== undefined) {
+      if (findStage(graph, composeTarget) === undefined) {
+        errors.push({
+          message: `service '${service.name}' sets build.target '${composeTarget}', which ${graph.file} does not have`,
+          path: `services.${service.name}.build.target`,
+          hint: `${didYouMean(composeTarget, graph.stages.map((s) => s.displayName))}stages: ${describeStages(graph.stages)}`,
+        });
+        continue;
+      }
+      choices.push(pick(composeTarget, 'compose'));
+      continue;
+    }
+    const last = graph.stages[graph.stages.length - 1]!;
+    choices.push({ service: service.name, target: last.displayName, stage: last.index, source: 'last-stage' });
+  }
+
+  const anyHasDefault = Object.values(graphs).some((graph) => graph !== undefined && environment.target !== undefined && findStage(graph, environment.target) !== undefined);
+  if (environment.target !== undefined && builtServices > 0 && !anyHasDefault) {
+    const known = new Set<string>();
+    for (const graph of Object.values(graphs)) for (const stage of graph?.stages ?? []) if (stage.name) known.add(stage.name);
+    errors.push({
+      message: `environment '${environmentName}' targets stage '${environment.target}', which no service's Dockerfile has`,
+      path: `${ROOT}.environments.${environmentName}.target`,
+      hint: `${didYouMean(environment.target, known)}stages: ${[...known].sort().join(', ')}`,
+    });
+  }
+  return { value: choices, errors, warnings: [] };
+}
+
+/** The image tag of a (service, environment) pair: the configured one or `<project>-<service>:dockstage-<env>`. */
+export function imageTag(projectName: string, service: string, environment: EnvironmentConfig): string {
+  return environment.services[service]?.image ?? `${projectName}-${service}:dockstage-${environment.name}`;
+}
+
+/** What a change under a service's bind mounts does in an environment. */
+export function onChangeFor(service: string, environment: EnvironmentConfig): OnChange {
+  return environment.services[service]?.onChange ?? environment.onChange;
+}
+
+function emptyEnvironment(name: string): EnvironmentConfig {
+  return { name, target: undefined, onChange: 'none', services: {} };
+}
+
+function defaultsOnly(): DockstageConfig {
+  const environments: Record<string, EnvironmentConfig> = {};
+  for (const name of BUILTIN_ENVIRONMENTS) environments[name] = emptyEnvironment(name);
+  return { defaultEnvironment: 'dev', environments: sortKeys(environments), builder: undefined };
+}
+
+function optionalString(value: unknown, path: string, errors: ConfigIssue[]): string | undefined {
+  if (value === undefined || value === null) return undefined;
+  if (typeof value === 'string' && value !== '') return value;
+  errors.push({ message: `expected a non-empty string, got ${JSON.stringify(value)}`, path });
+  return undefined;
+}
+
+function optionalOnChange(value: unknown, path: string, errors: ConfigIssue[]): OnChange | undefined {
+  if (value === undefined || value === null) return undefined;
+  if (value === 'none' || value === 'restart') return value;
+  errors.push({ message: `on_change must be 'none' or 'restart', got ${JSON.stringify(value)}`, path });
+  return undefined;
+}
+
+function warnUnknownKeys(value: Record<string, unknown>, known: readonly string[], path: string, warnings: ConfigIssue[]): void {
+  for (const key of Object.keys(value)) {
+    if (!known.includes(key)) {
+      warnings.push({ message: `unknown key '${key}' is ignored`, path: `${path}.${key}`, hint: `known keys: ${known.join(', ')}` });
+    }
+  }
+}
+
+function sortKeys<T>(record: Record<string, T>): Record<string, T> {
+  return Object.fromEntries(Object.entries(record).sort(([a], [b]) => a.localeCompare(b)));
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}

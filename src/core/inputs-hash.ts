@@ -1,0 +1,60 @@
+/**
+ * The inputs hash of a service's build: what BuildKit would read to build the
+ * target, reduced to one digest. It covers the Dockerfile text of the target's
+ * closure (global ARGs included, other stages left out), the target, the build
+ * args and options that change the image, and the path and content digest of
+ * every context file the closure reads. dockstage stores it as an image label;
+ * an image whose label matches is up to date and is not rebuilt.
+ */
+import { createHash } from 'node:crypto';
+import type { BuildModel } from './workspace.js';
+
+/** The image label that carries the inputs hash. */
+export const INPUTS_HASH_LABEL = 'dev.dockstage.inputs-hash';
+
+/** Bump when what goes into the hash changes, so old labels stop matching. */
+const HASH_VERSION = '1';
+
+export interface InputFileDigest {
+  /** `<context>:<relative path>`; context `.` is the main build context. */
+  readonly path: string;
+  /** Content digest (sha256 hex) of the file. */
+  readonly digest: string;
+}
+
+/** The Dockerfile text that matters for the target: global ARGs and the closure stages, heredoc bodies included. */
+export function closureText(build: BuildModel): string {
+  const lines: string[] = [];
+  for (const stage of build.graph.stages) {
+    if (!build.closure.includes(stage.index)) continue;
+    for (const instruction of stage.instructions) {
+      lines.push(instruction.original);
+      for (const heredoc of instruction.heredocs) lines.push(`<<${heredoc.name}\n${heredoc.content}`);
+    }
+  }
+  const metaArgs = Object.entries(build.graph.metaArgs)
+    .sort(([a], [b]) => (a < b ? -1 : 1))
+    .map(([name, value]) => `ARG ${name}=${value ?? ''}`);
+  return [...metaArgs, ...lines].join('\n');
+}
+
+/** The inputs hash (sha256 hex) of a build, given the digests of the files its closure reads. */
+export function inputsHash(build: BuildModel, files: readonly InputFileDigest[]): string {
+  const hash = createHash('sha256');
+  const field = (name: string, value: string) => {
+    hash.update(`${name}\0${value.length}\0${value}\0`);
+  };
+  field('version', HASH_VERSION);
+  field('dockerfile', closureText(build));
+  field('target', build.target);
+  for (const [key, value] of sorted(build.compose.args)) field(`arg:${key}`, value);
+  for (const [key, value] of sorted(build.compose.labels)) field(`label:${key}`, value);
+  for (const platform of [...build.compose.platforms].sort()) field('platform', platform);
+  for (const [name, dir] of sorted(build.namedContexts)) field(`context:${name}`, dir);
+  for (const file of [...files].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0))) field(`file:${file.path}`, file.digest);
+  return hash.digest('hex');
+}
+
+function sorted(record: Readonly<Record<string, string>>): Array<[string, string]> {
+  return Object.entries(record).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+}

@@ -1,0 +1,197 @@
+/**
+ * The change planner: from changed paths (or from staleness) to one action per
+ * service, `rebuild`, `restart` or `none`, each with the reasons that led to it.
+ *
+ * For a changed path P and a service S building target T (DESIGN.md):
+ *   1. rebuild if a stage in T's closure reads P (COPY/ADD source or bind-mount
+ *      source, not excluded by the ignore file), or P is S's Dockerfile or the
+ *      ignore file in force;
+ *   2. else restart if P lies under a bind mount of S and the environment says
+ *      `on_change: restart`;
+ *   3. else none.
+ * Then services that `depends_on` a rebuilt or restarted service with
+ * `restart: true` are restarted (transitively).
+ */
+import path from 'node:path/posix';
+import { inputsReading } from './dockerfile/stage-inputs.js';
+import { closureStageNames, relativeLabel, sharedBuilds, type ServiceModel, type Workspace } from './workspace.js';
+
+export type Action = 'rebuild' | 'restart' | 'none';
+
+export type ReasonRule = 'input' | 'dockerfile' | 'dockerignore' | 'bind-mount' | 'depends-on' | 'image-missing' | 'inputs-changed';
+
+export interface PlanReason {
+  /** The changed path (relative to the project directory when inside it), or null for staleness reasons. */
+  readonly path: string | null;
+  readonly stage: string | null;
+  readonly instruction: string | null;
+  readonly line: number | null;
+  readonly rule: ReasonRule;
+  /** Extra words for the user: the dependency restarted, the mount, the hashes compared. */
+  readonly detail?: string;
+}
+
+export interface ServicePlan {
+  readonly name: string;
+  readonly target: string | null;
+  readonly image: string | null;
+  readonly stages: readonly string[];
+  readonly action: Action;
+  readonly reasons: readonly PlanReason[];
+  /** Other services that build the very same image: it is built once for all of them. */
+  readonly sharedWith: readonly string[];
+}
+
+export interface Plan {
+  readonly project: string;
+  readonly environment: string;
+  readonly services: readonly ServicePlan[];
+}
+
+/** What is known about the image of a built service, for staleness plans. */
+export type ImageFreshness =
+  | { readonly state: 'missing' }
+  | { readonly state: 'stale'; readonly imageHash: string | undefined; readonly currentHash: string }
+  | { readonly state: 'fresh' };
+
+/** The plan for a set of changed absolute paths. */
+export function planForChanges(workspace: Workspace, changedPaths: readonly string[]): Plan {
+  const paths = [...new Set(changedPaths.map((p) => path.normalize(p)))].sort();
+  const own = new Map<string, { action: Action; reasons: PlanReason[] }>();
+  for (const service of workspace.services) {
+    own.set(service.name, decide(workspace, service, paths));
+  }
+  return finish(workspace, own);
+}
+
+/** The plan from image freshness (inputs hash vs image label) per built service. */
+export function planForFreshness(workspace: Workspace, freshness: Readonly<Record<string, ImageFreshness>>): Plan {
+  const own = new Map<string, { action: Action; reasons: PlanReason[] }>();
+  for (const service of workspace.services) {
+    const state = freshness[service.name];
+    if (service.build === undefined || state === undefined || state.state === 'fresh') {
+      own.set(service.name, { action: 'none', reasons: [] });
+      continue;
+    }
+    const reason: PlanReason =
+      state.state === 'missing'
+        ? { path: null, stage: null, instruction: null, line: null, rule: 'image-missing', detail: `no image ${service.image}` }
+        : {
+            path: null,
+            stage: null,
+            instruction: null,
+            line: null,
+            rule: 'inputs-changed',
+            detail: `inputs hash ${state.currentHash.slice(0, 12)} differs from the image's ${state.imageHash?.slice(0, 12) ?? '(none)'}`,
+          };
+    own.set(service.name, { action: 'rebuild', reasons: [reason] });
+  }
+  return finish(workspace, own);
+}
+
+function decide(workspace: Workspace, service: ServiceModel, paths: readonly string[]): { action: Action; reasons: PlanReason[] } {
+  const reasons: PlanReason[] = [];
+  const build = service.build;
+  const label = (p: string) => relativeLabel(workspace.projectDir, p);
+  if (build !== undefined) {
+    for (const changed of paths) {
+      if (changed === build.dockerfilePath) {
+        reasons.push({ path: label(changed), stage: null, instruction: null, line: null, rule: 'dockerfile' });
+        continue;
+      }
+      if (changed === build.ignoreFile || ignoreCandidates(build).includes(changed)) {
+        reasons.push({ path: label(changed), stage: null, instruction: null, line: null, rule: 'dockerignore' });
+        continue;
+      }
+      for (const [context, dir] of contextsOf(build)) {
+        if (!isInside(dir, changed)) continue;
+        const relative = path.relative(dir, changed);
+        for (const input of inputsReading(relative, context, build.inputs, build.ignore)) {
+          reasons.push({
+            path: label(changed),
+            stage: build.graph.stages[input.stage]!.displayName,
+            instruction: input.instruction,
+            line: input.line,
+            rule: 'input',
+          });
+        }
+      }
+    }
+  }
+  if (reasons.length > 0) return { action: 'rebuild', reasons };
+  if (service.onChange === 'restart') {
+    for (const changed of paths) {
+      const mount = service.bindMounts.find((m) => isInside(m.source, changed));
+      if (mount !== undefined) {
+        reasons.push({ path: label(changed), stage: null, instruction: null, line: null, rule: 'bind-mount', detail: `mounted at ${mount.target}` });
+      }
+    }
+  }
+  return { action: reasons.length > 0 ? 'restart' : 'none', reasons };
+}
+
+function finish(workspace: Workspace, own: Map<string, { action: Action; reasons: PlanReason[] }>): Plan {
+  // depends_on with restart: true, to a fixpoint (a chain of such dependencies restarts down the chain).
+  let changed = true;
+  while (changed) {
+    changed = false;
+    for (const service of workspace.services) {
+      const mine = own.get(service.name)!;
+      if (mine.action !== 'none') continue;
+      const trigger = service.dependsOn.find((dep) => dep.restart && (own.get(dep.service)?.action ?? 'none') !== 'none');
+      if (trigger !== undefined) {
+        own.set(service.name, {
+          action: 'restart',
+          reasons: [{ path: null, stage: null, instruction: null, line: null, rule: 'depends-on', detail: `depends_on ${trigger.service} with restart: true` }],
+        });
+        changed = true;
+      }
+    }
+  }
+  return {
+    project: workspace.project.name,
+    environment: workspace.environment.name,
+    services: workspace.services.map((service) => {
+      const decision = own.get(service.name)!;
+      return {
+        name: service.name,
+        target: service.build?.target ?? null,
+        image: service.image ?? null,
+        stages: service.build === undefined ? [] : closureStageNames(service.build),
+        action: decision.action,
+        reasons: sortReasons(decision.reasons),
+        sharedWith: sharedBuilds(workspace, service.name),
+      };
+    }),
+  };
+}
+
+function contextsOf(build: NonNullable<ServiceModel['build']>): Array<[string, string]> {
+  const contexts: Array<[string, string]> = [];
+  if (build.contextDir !== undefined) contexts.push(['.', build.contextDir]);
+  for (const [name, dir] of Object.entries(build.namedContexts)) contexts.push([name, dir]);
+  return contexts;
+}
+
+/** Ignore files that would take effect if created: the Dockerfile-specific one, and the context's while no specific one exists. */
+function ignoreCandidates(build: NonNullable<ServiceModel['build']>): string[] {
+  const candidates: string[] = [];
+  if (build.dockerfilePath !== undefined) candidates.push(`${build.dockerfilePath}.dockerignore`);
+  const specificInForce = build.ignoreFile !== undefined && build.ignoreFile === candidates[0];
+  if (build.contextDir !== undefined && !specificInForce) candidates.push(path.join(build.contextDir, '.dockerignore'));
+  return candidates;
+}
+
+function isInside(dir: string, file: string): boolean {
+  const relative = path.relative(dir, file);
+  return relative !== '' && !relative.startsWith('..') && !path.isAbsolute(relative);
+}
+
+function sortReasons(reasons: readonly PlanReason[]): PlanReason[] {
+  return [...reasons].sort((a, b) => {
+    const pa = a.path ?? '';
+    const pb = b.path ?? '';
+    if (pa !== pb) return pa < pb ? -1 : 1;
+    return (a.line ?? 0) - (b.line ?? 0);
+  });
+}

@@ -1,0 +1,126 @@
+import { describe, expect, test } from 'vitest';
+import { planForChanges, planForFreshness } from '../../../src/core/plan.js';
+import { dockerfile, project } from '../../support/builders.js';
+
+const APP = dockerfile(
+  'FROM busybox AS base',
+  'COPY package.json ./',
+  'FROM base AS develop',
+  'COPY src/ ./src/',
+  'FROM base AS builder',
+  'COPY src/ ./src/',
+  'COPY tsconfig.json ./',
+  'FROM busybox AS production',
+  'COPY --from=builder /app /app',
+);
+
+function actions(plan: ReturnType<typeof planForChanges>) {
+  return Object.fromEntries(plan.services.map((s) => [s.name, s.action]));
+}
+
+describe('planForChanges', () => {
+  const shop = () =>
+    project('shop', '/p')
+      .service('web', { build: { context: '/p/app' } })
+      .service('worker', { build: { context: '/p/app' } })
+      .service('db', { image: 'postgres:16' })
+      .file('/p/app/Dockerfile', APP);
+
+  test('a change under src/ rebuilds web and worker, which share one build', () => {
+    const plan = planForChanges(shop().workspace('dev'), ['/p/app/src/a.js']);
+    expect(actions(plan)).toEqual({ db: 'none', web: 'rebuild', worker: 'rebuild' });
+    expect(plan.services.find((s) => s.name === 'web')?.sharedWith).toEqual(['worker']);
+  });
+
+  test('a file read only by builder does not touch develop', () => {
+    expect(actions(planForChanges(shop().workspace('dev'), ['/p/app/tsconfig.json']))).toEqual({ db: 'none', web: 'none', worker: 'none' });
+    expect(actions(planForChanges(shop().workspace('prod'), ['/p/app/tsconfig.json']))).toEqual({ db: 'none', web: 'rebuild', worker: 'rebuild' });
+  });
+
+  test('a change outside every context changes nothing', () => {
+    expect(actions(planForChanges(shop().workspace('dev'), ['/p/README.md', '/elsewhere/x']))).toEqual({ db: 'none', web: 'none', worker: 'none' });
+  });
+
+  test('creating an ignore file rebuilds, since it changes what the build sees', () => {
+    const plan = planForChanges(shop().workspace('dev'), ['/p/app/.dockerignore']);
+    expect(plan.services.find((s) => s.name === 'web')?.reasons).toEqual([
+      { path: 'app/.dockerignore', stage: null, instruction: null, line: null, rule: 'dockerignore' },
+    ]);
+  });
+
+  test('<Dockerfile>.dockerignore wins: the context .dockerignore no longer matters', () => {
+    const builder = shop().file('/p/app/Dockerfile.dockerignore', 'src/legacy\n').file('/p/app/.dockerignore', 'src\n');
+    const workspace = builder.workspace('dev');
+    expect(actions(planForChanges(workspace, ['/p/app/src/a.js']))).toMatchObject({ web: 'rebuild' });
+    expect(actions(planForChanges(workspace, ['/p/app/src/legacy/old.js']))).toMatchObject({ web: 'none' });
+    expect(actions(planForChanges(workspace, ['/p/app/.dockerignore']))).toMatchObject({ web: 'none' });
+    expect(actions(planForChanges(workspace, ['/p/app/Dockerfile.dockerignore']))).toMatchObject({ web: 'rebuild' });
+  });
+
+  test('a bind-mounted change restarts only when the environment asks for it', () => {
+    const builder = project('shop', '/p')
+      .service('api', { image: 'node:22', volumes: [{ type: 'bind', source: '/p/api', target: '/app' }] })
+      .config({ environments: { dev: { on_change: 'restart' } } });
+    expect(actions(planForChanges(builder.workspace('dev'), ['/p/api/index.js']))).toEqual({ api: 'restart' });
+    expect(actions(planForChanges(builder.workspace('prod'), ['/p/api/index.js']))).toEqual({ api: 'none' });
+    expect(planForChanges(builder.workspace('dev'), ['/p/api/index.js']).services[0]?.reasons).toEqual([
+      { path: 'api/index.js', stage: null, instruction: null, line: null, rule: 'bind-mount', detail: 'mounted at /app' },
+    ]);
+  });
+
+  test('depends_on with restart: true restarts dependents, down a chain', () => {
+    const builder = shop()
+      .service('api', { image: 'x', depends_on: { web: { restart: true } } })
+      .service('edge', { image: 'y', depends_on: { api: { restart: true } } })
+      .service('batch', { image: 'z', depends_on: { web: { restart: false } } });
+    expect(actions(planForChanges(builder.workspace('dev'), ['/p/app/src/a.js']))).toEqual({
+      api: 'restart', batch: 'none', db: 'none', edge: 'restart', web: 'rebuild', worker: 'rebuild',
+    });
+  });
+
+  test('a named build context is matched against its own directory', () => {
+    const builder = project('shop', '/p')
+      .service('web', { build: { context: '/p/web', additional_contexts: { shared: '/p/shared' } } })
+      .file('/p/web/Dockerfile', dockerfile('FROM busybox', 'COPY --from=shared lib/ /lib/'));
+    const plan = planForChanges(builder.workspace('dev'), ['/p/shared/lib/util.js', '/p/shared/other.js']);
+    expect(plan.services[0]?.reasons).toEqual([
+      { path: 'shared/lib/util.js', stage: 'stage-0', instruction: 'COPY --from=shared lib/ /lib/', line: 2, rule: 'input' },
+    ]);
+  });
+
+  test('a file read by two instructions gives both reasons, in line order', () => {
+    const builder = project('x', '/p')
+      .service('app', { build: { context: '/p' } })
+      .file('/p/Dockerfile', dockerfile('FROM busybox', 'COPY package*.json ./', 'COPY . .'));
+    expect(planForChanges(builder.workspace('dev'), ['/p/package.json']).services[0]?.reasons.map((r) => r.line)).toEqual([2, 3]);
+  });
+
+  test('COPY --exclude keeps excluded files from being inputs', () => {
+    const builder = project('x', '/p')
+      .service('app', { build: { context: '/p' } })
+      .file('/p/Dockerfile', dockerfile('FROM busybox', 'COPY --exclude=*.md . .'));
+    expect(actions(planForChanges(builder.workspace('dev'), ['/p/notes.md']))).toEqual({ app: 'none' });
+    expect(actions(planForChanges(builder.workspace('dev'), ['/p/main.go']))).toEqual({ app: 'rebuild' });
+  });
+});
+
+describe('planForFreshness', () => {
+  test('a missing image and a stale one rebuild; a fresh one does not', () => {
+    const workspace = project('shop', '/p')
+      .service('a', { build: { context: '/p' } })
+      .service('b', { build: { context: '/p', target: 'base' } })
+      .service('c', { build: { context: '/p', args: { X: '1' } } })
+      .file('/p/Dockerfile', APP)
+      .workspace('prod');
+    const plan = planForFreshness(workspace, {
+      a: { state: 'missing' },
+      b: { state: 'stale', imageHash: 'aaaaaaaaaaaaaaaa', currentHash: 'bbbbbbbbbbbbbbbb' },
+      c: { state: 'fresh' },
+    });
+    expect(plan.services.map((s) => [s.name, s.action, s.reasons.map((r) => r.detail)])).toEqual([
+      ['a', 'rebuild', ['no image shop-a:dockstage-prod']],
+      ['b', 'rebuild', ["inputs hash bbbbbbbbbbbb differs from the image's aaaaaaaaaaaa"]],
+      ['c', 'none', []],
+    ]);
+  });
+});
