@@ -1,0 +1,735 @@
+/**
+ * `.dockerignore` semantics as BuildKit applies them when it sends the build
+ * context: the reader of moby/patternmatcher's `ignorefile`, its pattern
+ * matcher (patterns become Go regular expressions; `**` spans directories; a
+ * pattern that matches a directory excludes everything below it; the last
+ * matching pattern wins and `!` re-includes) and the walk of
+ * tonistiigi/fsutil, which evaluates patterns directory by directory.
+ * Written from the upstream behaviour and its tests; see
+ * docs/decisions/dockerignore.md for why this is not a library.
+ * Pure: text and paths in, answers out. Paths are relative and slash-separated.
+ */
+import { DockstageError } from '../errors.js';
+
+/** A pattern BuildKit would refuse; `pattern` is the text as written. */
+export class IgnorePatternError extends DockstageError {
+  readonly pattern: string;
+
+  constructor(pattern: string, reason: string) {
+    super(`${JSON.stringify(pattern)} is not a valid pattern: ${reason}`, {
+      hint: 'patterns use Go filepath.Match syntax (*, ?, [a-z], [^a-z], \\ escapes) plus ** for any number of directories; escape a literal [ ] - or \\ with a backslash',
+      exitCode: 2,
+    });
+    this.pattern = pattern;
+  }
+}
+
+/** A cleaned pattern: `pattern` has its `!` removed and `exception` records it. */
+export interface IgnorePattern {
+  readonly pattern: string;
+  readonly exception: boolean;
+}
+
+/**
+ * Per-pattern results for a directory, handed to its children by
+ * `matchesUsingParentResults` (patternmatcher's MatchInfo).
+ */
+export type ParentMatchResults = readonly boolean[];
+
+/** A compiled pattern list with the three evaluation orders upstream offers. */
+export interface IgnoreMatcher {
+  readonly patterns: readonly IgnorePattern[];
+  /** True when some pattern is a `!` exception. */
+  readonly hasExceptions: boolean;
+  /**
+   * Whether BuildKit leaves `path` out of the build context. This is the walk's
+   * evaluation (each ancestor directory first, results handed down), which is
+   * what fsutil does when it sends the context; it differs from
+   * `matchesOrParentMatches` only for some pattern lists with exceptions.
+   * `path` is a clean relative path such as `src/app.js`.
+   * Throws IgnorePatternError when it reaches a pattern that Go cannot compile.
+   */
+  excludes(path: string): boolean;
+  /** patternmatcher's `MatchesOrParentMatches`: `path` or any parent directory matches. */
+  matchesOrParentMatches(path: string): boolean;
+  /** patternmatcher's `MatchesUsingParentResults`: one step of the walk. */
+  matchesUsingParentResults(path: string, parent?: ParentMatchResults): { matched: boolean; results: ParentMatchResults };
+  /**
+   * The deprecated package-level `Matches(path, patterns)`: cleans `path`, never
+   * matches `.`, and checks only one parent level. Kept for conformance.
+   */
+  matches(path: string): boolean;
+}
+
+/**
+ * Reads `.dockerignore` text into patterns the way `ignorefile.ReadAll` does:
+ * a leading BOM is dropped, lines starting with `#` are comments (checked before
+ * trimming), whitespace is trimmed, blank lines go, each pattern is cleaned with
+ * a leading `/` removed, and `!` stays in front. Does not validate; compile the
+ * result with `createIgnoreMatcher`.
+ */
+export function parseDockerignore(text: string): string[] {
+  const lines = text.split('\n');
+  if (text.endsWith('\n') || text === '') lines.pop();
+  const patterns: string[] = [];
+  lines.forEach((rawLine, index) => {
+    let line = rawLine.endsWith('\r') ? rawLine.slice(0, -1) : rawLine;
+    if (index === 0 && line.startsWith('\uFEFF')) line = line.slice(1);
+    if (line.startsWith('#')) return;
+    let pattern = trimGoSpace(line);
+    if (pattern === '') return;
+    const exception = pattern.startsWith('!');
+    if (exception) pattern = trimGoSpace(pattern.slice(1));
+    if (pattern.length > 0) {
+      pattern = cleanSlashPath(pattern);
+      if (pattern.length > 1 && pattern.startsWith('/')) pattern = pattern.slice(1);
+    }
+    patterns.push(exception ? `!${pattern}` : pattern);
+  });
+  return patterns;
+}
+
+/**
+ * Compiles patterns with patternmatcher's rules (`New`): each is trimmed and
+ * cleaned, blank ones are dropped, `!` marks an exception, and the syntax is
+ * checked with Go's filepath.Match. Throws IgnorePatternError for a lone `!` or
+ * malformed syntax. A pattern that is valid filepath.Match syntax but not a
+ * valid Go regular expression (a reversed range such as `[z-a]`) is accepted
+ * here and throws when first evaluated, exactly as BuildKit fails mid-walk.
+ */
+export function createIgnoreMatcher(patterns: readonly string[]): IgnoreMatcher {
+  const compiled: CompiledPattern[] = [];
+  for (const raw of patterns) {
+    let pattern = trimGoSpace(raw);
+    if (pattern === '') continue;
+    pattern = cleanSlashPath(pattern);
+    const exception = pattern.startsWith('!');
+    if (exception) {
+      if (pattern.length === 1) throw new IgnorePatternError(raw, 'a lone "!" excepts nothing; write the path to re-include after it');
+      pattern = pattern.slice(1);
+    }
+    try {
+      matchGlob(pattern, '.');
+    } catch (error) {
+      throw new IgnorePatternError(raw, (error as Error).message);
+    }
+    compiled.push({ raw, pattern, exception, depth: pattern.split('/').length, test: compilePattern(pattern) });
+  }
+  return new PatternList(compiled);
+}
+
+/**
+ * The ignore files BuildKit consults for a Dockerfile, in order: the one beside
+ * it named `<Dockerfile>.dockerignore` (same base as `dockerfilePath`), then
+ * `.dockerignore` at the context root. Use `chooseDockerignoreText` to pick.
+ */
+export function dockerignorePaths(dockerfilePath: string): { readonly besideDockerfile: string; readonly contextRoot: string } {
+  return { besideDockerfile: `${dockerfilePath}.dockerignore`, contextRoot: '.dockerignore' };
+}
+
+/**
+ * The ignore text BuildKit applies, given the contents of the two candidates
+ * (undefined when the file is missing). The Dockerfile-specific file wins when
+ * it has content; BuildKit reads an empty one as absent and falls back.
+ */
+export function chooseDockerignoreText(besideDockerfile: string | undefined, contextRoot: string | undefined): string {
+  if (besideDockerfile !== undefined && besideDockerfile !== '') return besideDockerfile;
+  return contextRoot ?? '';
+}
+
+/**
+ * Go's `path.Clean` for slash-separated paths: no empty or `.` elements, `..`
+ * resolved lexically (and dropped at the root), no trailing slash, `.` for
+ * empty. BuildKit cleans patterns and COPY sources this way before matching.
+ */
+export function cleanSlashPath(path: string): string {
+  if (path === '') return '.';
+  const rooted = path.startsWith('/');
+  const kept: string[] = [];
+  for (const element of path.split('/')) {
+    if (element === '' || element === '.') continue;
+    if (element === '..') {
+      if (kept.length > 0 && kept[kept.length - 1] !== '..') kept.pop();
+      else if (!rooted) kept.push('..');
+      continue;
+    }
+    kept.push(element);
+  }
+  const joined = kept.join('/');
+  if (rooted) return `/${joined}`;
+  return joined === '' ? '.' : joined;
+}
+
+/**
+ * Go's `filepath.Match` on Linux: `*` and `?` never match `/`, `[...]` classes
+ * with ranges and `^` negation, `\` escapes. Malformed patterns throw an Error
+ * whose message says what is wrong, even when the name fails to match earlier
+ * (as Go does since 1.16). BuildKit uses it for COPY wildcards and to validate
+ * ignore patterns.
+ */
+export function matchGlob(pattern: string, name: string): boolean {
+  let rest = Array.from(pattern);
+  let remaining = Array.from(name);
+  chunks: while (rest.length > 0) {
+    const { star, chunk, after } = scanChunk(rest);
+    rest = after;
+    if (star && chunk.length === 0) return !remaining.includes('/');
+    const matched = matchChunk(chunk, remaining);
+    if (matched !== undefined && (matched.length === 0 || rest.length > 0)) {
+      remaining = matched;
+      continue;
+    }
+    if (star) {
+      for (let i = 0; i < remaining.length && remaining[i] !== '/'; i++) {
+        const skipped = matchChunk(chunk, remaining.slice(i + 1));
+        if (skipped === undefined) continue;
+        if (rest.length === 0 && skipped.length > 0) continue;
+        remaining = skipped;
+        continue chunks;
+      }
+    }
+    while (rest.length > 0) {
+      const next = scanChunk(rest);
+      rest = next.after;
+      matchChunk(next.chunk, []);
+    }
+    return false;
+  }
+  return remaining.length === 0;
+}
+
+// ---------------------------------------------------------------------------
+// Pattern list: the evaluation orders of patternmatcher.
+
+interface CompiledPattern extends IgnorePattern {
+  readonly raw: string;
+  /** Number of path elements, for the legacy single-parent check. */
+  readonly depth: number;
+  readonly test: PatternTest;
+}
+
+type PatternTest = ((path: string) => boolean) | { readonly invalid: string };
+
+class PatternList implements IgnoreMatcher {
+  readonly patterns: readonly IgnorePattern[];
+  readonly hasExceptions: boolean;
+  readonly #compiled: readonly CompiledPattern[];
+
+  constructor(compiled: readonly CompiledPattern[]) {
+    this.#compiled = compiled;
+    this.patterns = compiled.map(({ pattern, exception }) => ({ pattern, exception }));
+    this.hasExceptions = compiled.some((p) => p.exception);
+  }
+
+  excludes(path: string): boolean {
+    let parent: ParentMatchResults | undefined;
+    for (const ancestor of ancestorDirs(path)) parent = this.matchesUsingParentResults(ancestor, parent).results;
+    return this.matchesUsingParentResults(path, parent).matched;
+  }
+
+  matchesOrParentMatches(path: string): boolean {
+    const parents = ancestorDirs(path);
+    let matched = false;
+    for (const pattern of this.#compiled) {
+      if (pattern.exception !== matched) continue;
+      let match = evaluate(pattern, path);
+      if (!match) match = parents.some((parent) => evaluate(pattern, parent));
+      if (match) matched = !pattern.exception;
+    }
+    return matched;
+  }
+
+  matchesUsingParentResults(path: string, parent?: ParentMatchResults): { matched: boolean; results: ParentMatchResults } {
+    const known = parent !== undefined && parent.length > 0;
+    if (known && parent.length !== this.#compiled.length) throw new Error('parent results come from a different pattern list');
+    let matched = false;
+    const results = this.#compiled.map((pattern, index) => {
+      let match = known && parent[index] === true;
+      if (!match) {
+        if (pattern.exception !== matched) return false;
+        match = evaluate(pattern, path);
+        if (!match && !known) match = ancestorDirs(path).some((dir) => evaluate(pattern, dir));
+      }
+      if (match) matched = !pattern.exception;
+      return match;
+    });
+    return { matched, results };
+  }
+
+  matches(path: string): boolean {
+    const file = cleanSlashPath(path);
+    if (file === '.') return false;
+    const parentPath = dirOf(file);
+    const parentDirs = parentPath.split('/');
+    let matched = false;
+    for (const pattern of this.#compiled) {
+      if (pattern.exception !== matched) continue;
+      let match = evaluate(pattern, file);
+      if (!match && parentPath !== '.' && pattern.depth <= parentDirs.length) {
+        match = evaluate(pattern, parentDirs.slice(0, pattern.depth).join('/'));
+      }
+      if (match) matched = !pattern.exception;
+    }
+    return matched;
+  }
+}
+
+function evaluate(pattern: CompiledPattern, path: string): boolean {
+  if (typeof pattern.test !== 'function') throw new IgnorePatternError(pattern.raw, pattern.test.invalid);
+  return pattern.test(path);
+}
+
+/** `a`, `a/b` for `a/b/c`: the prefixes of Go's `filepath.Dir(path)`, none when it is `.`. */
+function ancestorDirs(path: string): string[] {
+  const parentPath = dirOf(path);
+  if (parentPath === '.') return [];
+  const elements = parentPath.split('/');
+  return elements.map((_, index) => elements.slice(0, index + 1).join('/'));
+}
+
+/** Go's `filepath.Dir`. */
+function dirOf(path: string): string {
+  return cleanSlashPath(path.slice(0, path.lastIndexOf('/') + 1));
+}
+
+/** Go's `strings.TrimSpace` (unicode.IsSpace), which differs from String#trim at U+0085 and U+FEFF. */
+function trimGoSpace(text: string): string {
+  return text.replace(/^[\t\n\v\f\r \u0085\u00A0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000]+|[\t\n\v\f\r \u0085\u00A0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000]+$/g, '');
+}
+
+// ---------------------------------------------------------------------------
+// Pattern compilation: patternmatcher turns a pattern into an exact, prefix or
+// suffix comparison or into a Go regular expression; the expression text is
+// built the same way and then translated from Go (RE2) syntax to JavaScript.
+
+function compilePattern(pattern: string): PatternTest {
+  const chars = Array.from(pattern);
+  let source = '^';
+  let kind: 'exact' | 'prefix' | 'suffix' | 'regexp' = 'exact';
+  let at = 0;
+  for (let step = 0; at < chars.length; step++) {
+    const ch = chars[at++]!;
+    if (ch === '*' && chars[at] === '*') {
+      at++;
+      if (chars[at] === '/') at++;
+      if (at >= chars.length) {
+        if (kind === 'exact') kind = 'prefix';
+        else {
+          source += '.*';
+          kind = 'regexp';
+        }
+      } else {
+        source += '(.*/)?';
+        kind = 'regexp';
+      }
+      if (step === 0) kind = 'suffix';
+    } else if (ch === '*') {
+      source += '[^/]*';
+      kind = 'regexp';
+    } else if (ch === '?') {
+      source += '[^/]';
+      kind = 'regexp';
+    } else if ('.+()|{}$'.includes(ch)) {
+      source += `\\${ch}`;
+    } else if (ch === '\\') {
+      if (at < chars.length) {
+        source += `\\${chars[at++]!}`;
+        kind = 'regexp';
+      } else source += '\\';
+    } else if (ch === '[' || ch === ']') {
+      source += ch;
+      kind = 'regexp';
+    } else source += ch;
+  }
+  switch (kind) {
+    case 'exact':
+      return (path) => path === pattern;
+    case 'prefix': {
+      const prefix = pattern.slice(0, -2);
+      return (path) => path.startsWith(prefix);
+    }
+    case 'suffix': {
+      const suffix = pattern.slice(2);
+      return (path) => path.endsWith(suffix) || (suffix.startsWith('/') && path === suffix.slice(1));
+    }
+    case 'regexp':
+      try {
+        const regexp = translateGoRegexp(`${source}$`);
+        return (path) => regexp.test(path);
+      } catch (error) {
+        return { invalid: (error as Error).message };
+      }
+  }
+}
+
+// ---------------------------------------------------------------------------
+// Go filepath.Match internals. Patterns and names are arrays of code points.
+
+function scanChunk(pattern: readonly string[]): { star: boolean; chunk: string[]; after: string[] } {
+  let start = 0;
+  while (pattern[start] === '*') start++;
+  let inClass = false;
+  let end = start;
+  scan: for (; end < pattern.length; end++) {
+    switch (pattern[end]) {
+      case '\\':
+        if (end + 1 < pattern.length) end++;
+        break;
+      case '[':
+        inClass = true;
+        break;
+      case ']':
+        inClass = false;
+        break;
+      case '*':
+        if (!inClass) break scan;
+    }
+  }
+  return { star: start > 0, chunk: pattern.slice(start, end), after: pattern.slice(end) };
+}
+
+/** The rest of `name` after `chunk` matched its start, or undefined; throws on bad syntax (checked to the end even after a mismatch). */
+function matchChunk(chunk: readonly string[], name: readonly string[]): string[] | undefined {
+  let failed = false;
+  let at = 0;
+  let n = 0;
+  while (at < chunk.length) {
+    if (!failed && n >= name.length) failed = true;
+    const ch = chunk[at]!;
+    if (ch === '[') {
+      const rune = failed ? -1 : name[n++]!.codePointAt(0)!;
+      at++;
+      const negated = chunk[at] === '^';
+      if (negated) at++;
+      let inClass = false;
+      for (let ranges = 0; ; ranges++) {
+        if (chunk[at] === ']' && ranges > 0) {
+          at++;
+          break;
+        }
+        const lo = classRune(chunk, at, 'start');
+        let hi = lo;
+        at = lo.next;
+        if (chunk[at] === '-') {
+          hi = classRune(chunk, at + 1, 'end');
+          at = hi.next;
+        }
+        if (lo.rune <= rune && rune <= hi.rune) inClass = true;
+      }
+      if (inClass === negated) failed = true;
+    } else if (ch === '?') {
+      if (!failed) {
+        if (name[n] === '/') failed = true;
+        n++;
+      }
+      at++;
+    } else {
+      if (ch === '\\') {
+        at++;
+        if (at >= chunk.length) throw new Error('a trailing "\\" escapes nothing');
+      }
+      if (!failed) {
+        if (chunk[at] !== name[n]) failed = true;
+        n++;
+      }
+      at++;
+    }
+  }
+  return failed ? undefined : name.slice(n);
+}
+
+/** One class character (Go's getEsc); `next` is the index after it. */
+function classRune(chunk: readonly string[], at: number, position: 'start' | 'end'): { rune: number; next: number } {
+  const ch = chunk[at];
+  if (ch === undefined) throw new Error('unterminated character class: "]" is missing');
+  if (ch === '-' || ch === ']') {
+    throw new Error(position === 'start' ? `"${ch}" must be escaped (\\${ch}) where a class character is expected` : 'a character range needs an end character before "]"');
+  }
+  let index = at;
+  if (ch === '\\') {
+    index++;
+    if (index >= chunk.length) throw new Error('unterminated character class: "]" is missing');
+  }
+  const rune = chunk[index]!.codePointAt(0)!;
+  if (index + 1 >= chunk.length) throw new Error('unterminated character class: "]" is missing');
+  return { rune, next: index + 1 };
+}
+
+// ---------------------------------------------------------------------------
+// Go regular expression (RE2, Perl flags) to a JavaScript RegExp with the `u`
+// flag. Only what patternmatcher can produce needs to work, but since a
+// pattern's `[`, `]`, `^` and `\x` pass through unchanged, that is most of the
+// RE2 syntax: classes with ranges, POSIX and Perl classes, \p{…}, escapes,
+// anchors and repetition. Errors carry RE2's reason.
+
+type Range = readonly [number, number];
+
+const MAX_RUNE = 0x10ffff;
+const PERL_CLASSES: Readonly<Record<string, readonly Range[]>> = {
+  d: [[0x30, 0x39]],
+  s: [[0x09, 0x0a], [0x0c, 0x0d], [0x20, 0x20]],
+  w: [[0x30, 0x39], [0x41, 0x5a], [0x5f, 0x5f], [0x61, 0x7a]],
+};
+const POSIX_CLASSES: Readonly<Record<string, readonly Range[]>> = {
+  alnum: [[0x30, 0x39], [0x41, 0x5a], [0x61, 0x7a]],
+  alpha: [[0x41, 0x5a], [0x61, 0x7a]],
+  ascii: [[0x00, 0x7f]],
+  blank: [[0x09, 0x09], [0x20, 0x20]],
+  cntrl: [[0x00, 0x1f], [0x7f, 0x7f]],
+  digit: [[0x30, 0x39]],
+  graph: [[0x21, 0x7e]],
+  lower: [[0x61, 0x7a]],
+  print: [[0x20, 0x7e]],
+  punct: [[0x21, 0x2f], [0x3a, 0x40], [0x5b, 0x60], [0x7b, 0x7e]],
+  space: [[0x09, 0x0d], [0x20, 0x20]],
+  upper: [[0x41, 0x5a]],
+  word: [[0x30, 0x39], [0x41, 0x5a], [0x5f, 0x5f], [0x61, 0x7a]],
+  xdigit: [[0x30, 0x39], [0x41, 0x46], [0x61, 0x66]],
+};
+const CONTROL_ESCAPES: Readonly<Record<string, number>> = { a: 7, f: 12, n: 10, r: 13, t: 9, v: 11 };
+const GO_CATEGORIES: ReadonlySet<string> = new Set(
+  'C Cc Cf Co Cs L Ll Lm Lo Lt Lu M Mc Me Mn N Nd Nl No P Pc Pd Pe Pf Pi Po Ps S Sc Sk Sm So Z Zl Zp Zs'.split(' '),
+);
+
+function translateGoRegexp(source: string): RegExp {
+  const chars = Array.from(source);
+  let at = 0;
+  let out = '';
+  let groups = 0;
+  let last: 'none' | 'atom' | 'repeat' = 'none';
+  const atom = (text: string): void => {
+    out += text;
+    last = 'atom';
+  };
+  const repeat = (operator: string): void => {
+    if (last === 'none') throw new Error(`missing argument to repetition operator: ${operator}`);
+    if (last === 'repeat') throw new Error(`invalid nested repetition operator: ${operator}`);
+    out += operator;
+    if (chars[at] === '?') {
+      out += '?';
+      at++;
+    }
+    last = 'repeat';
+  };
+  while (at < chars.length) {
+    const ch = chars[at++]!;
+    switch (ch) {
+      case '(':
+        if (chars[at] === '?') throw new Error('unsupported group syntax "(?"');
+        out += '(?:';
+        groups++;
+        last = 'none';
+        break;
+      case ')':
+        if (groups === 0) throw new Error('unexpected ")"');
+        groups--;
+        atom(')');
+        break;
+      case '|':
+        out += '|';
+        last = 'none';
+        break;
+      case '*':
+      case '+':
+      case '?':
+        repeat(ch);
+        break;
+      case '{': {
+        const counted = /^\{(\d+)(,(\d*))?\}/.exec(chars.slice(at - 1).join(''));
+        if (counted === null) {
+          atom(literal(0x7b));
+          break;
+        }
+        at += Array.from(counted[0]).length - 1;
+        repeat(counted[0]);
+        break;
+      }
+      case '^':
+        atom('(?:^)');
+        break;
+      case '$':
+        atom('(?:$)');
+        break;
+      case '.':
+        atom('[^\\n]');
+        break;
+      case '[': {
+        const parsed = parseClass(chars, at);
+        at = parsed.next;
+        atom(parsed.source);
+        break;
+      }
+      case '\\': {
+        const parsed = parseTopLevelEscape(chars, at);
+        at = parsed.next;
+        atom(parsed.source);
+        break;
+      }
+      default:
+        atom(literal(ch.codePointAt(0)!));
+    }
+  }
+  if (groups > 0) throw new Error('missing ")"');
+  return new RegExp(out, 'u');
+}
+
+function parseTopLevelEscape(chars: readonly string[], at: number): { source: string; next: number } {
+  const ch = chars[at];
+  switch (ch) {
+    case 'A':
+      return { source: '(?:^)', next: at + 1 };
+    case 'z':
+      return { source: '(?:$)', next: at + 1 };
+    case 'b':
+    case 'B':
+      return { source: `(?:\\${ch})`, next: at + 1 };
+    case 'C':
+      throw new Error('invalid escape sequence: \\C');
+    case 'Q': {
+      let end = at + 1;
+      while (end < chars.length && !(chars[end] === '\\' && chars[end + 1] === 'E')) end++;
+      const quoted = chars.slice(at + 1, end).map((c) => literal(c.codePointAt(0)!)).join('');
+      return { source: `(?:${quoted})`, next: Math.min(end + 2, chars.length) };
+    }
+  }
+  const group = classEscape(chars, at);
+  if (group !== undefined) return { source: `[${group.items}]`, next: group.next };
+  const single = parseEscape(chars, at);
+  return { source: literal(single.rune), next: single.next };
+}
+
+/** `\d \s \w` (and negations) or `\p{…}`/`\P{…}` at `at` (just after the backslash), as JS class items. */
+function classEscape(chars: readonly string[], at: number): { items: string; next: number } | undefined {
+  const ch = chars[at];
+  if (ch === undefined) return undefined;
+  const perl = PERL_CLASSES[ch.toLowerCase()];
+  if (perl !== undefined && 'dswDSW'.includes(ch)) {
+    return { items: rangesToItems(ch === ch.toLowerCase() ? perl : complement(perl)), next: at + 1 };
+  }
+  if (ch !== 'p' && ch !== 'P') return undefined;
+  let negated = ch === 'P';
+  let name: string;
+  let next: number;
+  if (chars[at + 1] === '{') {
+    const close = chars.indexOf('}', at + 2);
+    if (close < 0) throw new Error(`invalid character class range: ${chars.slice(at - 1).join('')}`);
+    name = chars.slice(at + 2, close).join('');
+    next = close + 1;
+  } else {
+    if (chars[at + 1] === undefined) throw new Error('invalid character class range: \\p');
+    name = chars[at + 1]!;
+    next = at + 2;
+  }
+  if (name.startsWith('^')) {
+    negated = !negated;
+    name = name.slice(1);
+  }
+  const property = name === 'Any' ? 'Any' : GO_CATEGORIES.has(name) ? name : `Script=${name}`;
+  try {
+    new RegExp(`\\p{${property}}`, 'u');
+  } catch {
+    throw new Error(`invalid character class range: \\p{${name}}`);
+  }
+  return { items: `\\${negated ? 'P' : 'p'}{${property}}`, next };
+}
+
+/** A character class starting after `[`; returns its JS source and the index after `]`. */
+function parseClass(chars: readonly string[], start: number): { source: string; next: number } {
+  let at = start;
+  const negated = chars[at] === '^';
+  if (negated) at++;
+  const items: string[] = [];
+  for (let first = true; at >= chars.length || chars[at] !== ']' || first; first = false) {
+    if (at >= chars.length) throw new Error(`missing closing ]: [${chars.slice(start).join('')}`);
+    if (chars[at] === '[' && chars[at + 1] === ':') {
+      const rest = chars.slice(at + 2).join('');
+      const close = rest.indexOf(':]');
+      if (close >= 0) {
+        let name = rest.slice(0, close);
+        const negatedGroup = name.startsWith('^');
+        if (negatedGroup) name = name.slice(1);
+        const group = POSIX_CLASSES[name];
+        if (group === undefined) throw new Error(`invalid character class range: [:${rest.slice(0, close)}:]`);
+        items.push(rangesToItems(negatedGroup ? complement(group) : group));
+        at += 2 + Array.from(rest.slice(0, close + 2)).length;
+        continue;
+      }
+    }
+    if (chars[at] === '\\') {
+      const group = classEscape(chars, at + 1);
+      if (group !== undefined) {
+        items.push(group.items);
+        at = group.next;
+        continue;
+      }
+    }
+    const lo = classChar(chars, at);
+    let hi = lo;
+    at = lo.next;
+    if (chars.length - at >= 2 && chars[at] === '-' && chars[at + 1] !== ']') {
+      hi = classChar(chars, at + 1);
+      at = hi.next;
+      if (hi.rune < lo.rune) {
+        throw new Error(`invalid character class range: ${String.fromCodePoint(lo.rune)}-${String.fromCodePoint(hi.rune)} is out of order`);
+      }
+    }
+    items.push(rangesToItems([[lo.rune, hi.rune]]));
+  }
+  return { source: `[${negated ? '^' : ''}${items.join('')}]`, next: at + 1 };
+}
+
+function classChar(chars: readonly string[], at: number): { rune: number; next: number } {
+  const ch = chars[at];
+  if (ch === undefined) throw new Error('missing closing ]');
+  if (ch === '\\') return parseEscape(chars, at + 1);
+  return { rune: ch.codePointAt(0)!, next: at + 1 };
+}
+
+/** RE2's single-character escapes, `at` just after the backslash. */
+function parseEscape(chars: readonly string[], at: number): { rune: number; next: number } {
+  const ch = chars[at];
+  if (ch === undefined) throw new Error('trailing backslash at end of expression');
+  const isOctal = (c: string | undefined): boolean => c !== undefined && c >= '0' && c <= '7';
+  if (ch >= '1' && ch <= '7' && !isOctal(chars[at + 1])) throw new Error(`invalid escape sequence: \\${ch} (backreferences are not supported)`);
+  if (ch >= '0' && ch <= '7') {
+    let rune = Number(ch);
+    let next = at + 1;
+    for (let digits = 1; digits < 3 && isOctal(chars[next]); digits++) rune = rune * 8 + Number(chars[next++]);
+    return { rune, next };
+  }
+  if (ch === 'x') {
+    if (chars[at + 1] === '{') {
+      const close = chars.indexOf('}', at + 2);
+      const hex = close < 0 ? '' : chars.slice(at + 2, close).join('');
+      if (!/^[0-9A-Fa-f]+$/.test(hex) || Number.parseInt(hex, 16) > MAX_RUNE) throw new Error(`invalid escape sequence: \\x{${hex}`);
+      return { rune: Number.parseInt(hex, 16), next: close + 1 };
+    }
+    const hex = chars.slice(at + 1, at + 3).join('');
+    if (!/^[0-9A-Fa-f]{2}$/.test(hex)) throw new Error(`invalid escape sequence: \\x${hex}`);
+    return { rune: Number.parseInt(hex, 16), next: at + 3 };
+  }
+  const control = CONTROL_ESCAPES[ch];
+  if (control !== undefined) return { rune: control, next: at + 1 };
+  const code = ch.codePointAt(0)!;
+  if (code < 0x80 && !/[0-9A-Za-z]/.test(ch)) return { rune: code, next: at + 1 };
+  throw new Error(`invalid escape sequence: \\${ch}`);
+}
+
+function literal(rune: number): string {
+  return rune < 0x80 && /[0-9A-Za-z_/]/.test(String.fromCharCode(rune)) ? String.fromCharCode(rune) : `\\u{${rune.toString(16)}}`;
+}
+
+function rangesToItems(ranges: readonly Range[]): string {
+  return ranges.map(([lo, hi]) => (lo === hi ? `\\u{${lo.toString(16)}}` : `\\u{${lo.toString(16)}}-\\u{${hi.toString(16)}}`)).join('');
+}
+
+function complement(ranges: readonly Range[]): Range[] {
+  const out: Range[] = [];
+  let next = 0;
+  for (const [lo, hi] of ranges) {
+    if (lo > next) out.push([next, lo - 1]);
+    next = hi + 1;
+  }
+  if (next <= MAX_RUNE) out.push([next, MAX_RUNE]);
+  return out;
+}
