@@ -171,7 +171,7 @@ export function chooseTargets(
   if (environment === undefined) {
     errors.push({
       message: `unknown environment '${environmentName}'`,
-      path: `${ROOT}.environments`,
+      path: '',
       hint: `${didYouMean(environmentName, Object.keys(config.environments))}use one of: ${Object.keys(config.environments).join(', ')}, or define it under x-dockstage.environments`,
     });
     return { value: [], errors, warnings: [] };

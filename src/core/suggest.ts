@@ -12,7 +12,7 @@ export function closestName(name: string, candidates: Iterable<string>): string 
   let best: { candidate: string; score: number } | undefined;
   for (const candidate of [...candidates].sort()) {
     if (candidate.toLowerCase() === lower) continue;
-    const score = distance(candidate.toLowerCase(), lower);
+    const score = isTransposition(candidate.toLowerCase(), lower) ? 1 : distance(candidate.toLowerCase(), lower);
     if (score <= allowed && (best === undefined || score < best.score)) best = { candidate, score };
   }
   return best?.candidate;
@@ -22,4 +22,12 @@ export function closestName(name: string, candidates: Iterable<string>): string 
 export function didYouMean(name: string, candidates: Iterable<string>): string {
   const close = closestName(name, candidates);
   return close === undefined ? '' : `did you mean '${close}'? `;
+}
+
+/** True when `b` is `a` with two neighbouring letters swapped (`plna` for `plan`): one typo, not two. */
+function isTransposition(a: string, b: string): boolean {
+  if (a.length !== b.length) return false;
+  const diff: number[] = [];
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) diff.push(i);
+  return diff.length === 2 && diff[1] === diff[0]! + 1 && a[diff[0]!] === b[diff[1]!] && a[diff[1]!] === b[diff[0]!];
 }

@@ -252,7 +252,7 @@ function buildKey(build: ComposeBuild, dockerfilePath: string | undefined, text:
 }
 
 function issueToError(issue: ConfigIssue): ConfigError {
-  return new ConfigError(issue.message, { location: { path: issue.path }, ...(issue.hint === undefined ? {} : { hint: issue.hint }) });
+  return new ConfigError(issue.message, { location: issue.path === '' ? {} : { path: issue.path }, ...(issue.hint === undefined ? {} : { hint: issue.hint }) });
 }
 
 function withService(error: DockstageError, service: string): DockstageError {

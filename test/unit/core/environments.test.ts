@@ -97,7 +97,7 @@ describe('chooseTargets (through the workspace)', () => {
 
   test('an unknown environment lists the known ones', () => {
     expect(shop().errors('staging')).toEqual([
-      "x-dockstage.environments: unknown environment 'staging' (use one of: ci, dev, prod, or define it under x-dockstage.environments)",
+      ": unknown environment 'staging' (use one of: ci, dev, prod, or define it under x-dockstage.environments)",
     ]);
   });
 
