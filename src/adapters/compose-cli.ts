@@ -1,0 +1,106 @@
+/**
+ * The ComposeCli port on the `docker-compose` npm package (its v2 API, which
+ * spawns `docker compose …` with argument arrays: no shell strings).
+ */
+import * as compose from 'docker-compose';
+import { DockstageError, EngineUnavailableError } from '../core/errors.js';
+import type { ComposeCli, ComposeTarget } from '../ports/compose-cli.js';
+
+/** compose refused a command; `message` is compose's own words. */
+export class ComposeCommandError extends DockstageError {
+  readonly stderr: string;
+  constructor(command: string, stderr: string, exitCode: 1 | 2) {
+    const message = lastMeaningfulLine(stderr) || `docker compose ${command} failed`;
+    super(message, { exitCode, hint: `run 'docker compose ${command}' to see compose's full output` });
+    this.stderr = stderr;
+  }
+}
+
+export interface ComposeCliOptions {
+  /** Environment for the compose process (defaults to this process's). */
+  readonly env?: NodeJS.ProcessEnv;
+  /** Called with each chunk compose prints (progress of up/down), for logs and the UI. */
+  readonly onOutput?: (text: string) => void;
+}
+
+export function createComposeCli(options: ComposeCliOptions = {}): ComposeCli {
+  const base = (target: ComposeTarget): compose.IDockerComposeOptions => ({
+    config: [...target.files],
+    composeOptions: globalArgs(target),
+    ...(target.projectDirectory === undefined ? {} : { cwd: target.projectDirectory }),
+    ...(options.env === undefined ? {} : { env: options.env }),
+    ...(options.onOutput === undefined ? {} : { callback: (chunk: Buffer) => options.onOutput!(chunk.toString('utf8')) }),
+  });
+  const run = async <T>(command: string, exitCode: 1 | 2, action: () => Promise<T>): Promise<T> => {
+    try {
+      return await action();
+    } catch (error) {
+      throw toError(command, error, exitCode);
+    }
+  };
+  return {
+    async version() {
+      const result = await run('version', 1, () => compose.version(options.env === undefined ? {} : { env: options.env }));
+      const version = result.data.version.replace(/^v/, '');
+      if (!/^2\./.test(version)) {
+        throw new EngineUnavailableError(
+          `docker compose ${version} is not Compose v2`,
+          'install the Compose v2 CLI plugin (docker compose version should print 2.x)',
+        );
+      }
+      return version;
+    },
+    async config(target) {
+      const result = await run('config', 2, () => compose.config({ ...base(target), commandOptions: ['--format', 'json'] }));
+      return result.data.config;
+    },
+    async up(target, services, upOptions = {}) {
+      const commandOptions = ['--no-build', '--remove-orphans'];
+      if (upOptions.noDeps === true) commandOptions.push('--no-deps');
+      if (upOptions.forceRecreate === true) commandOptions.push('--force-recreate');
+      if (upOptions.wait === true) commandOptions.push('--wait');
+      await run('up', 1, () => compose.upMany([...services], { ...base(target), commandOptions }));
+    },
+    async down(target, downOptions = {}) {
+      const commandOptions = ['--remove-orphans'];
+      if (downOptions.volumes === true) commandOptions.push('--volumes');
+      await run('down', 1, () => compose.down({ ...base(target), commandOptions }));
+    },
+    async lifecycle(target, command, services) {
+      await run(command, 1, () => compose.execCompose(command, [...services], base(target)));
+    },
+  } satisfies ComposeCli;
+}
+
+function globalArgs(target: ComposeTarget): string[][] {
+  const args: string[][] = [];
+  if (target.projectName !== undefined) args.push(['-p', target.projectName]);
+  if (target.projectDirectory !== undefined) args.push(['--project-directory', target.projectDirectory]);
+  for (const profile of target.profiles) args.push(['--profile', profile]);
+  for (const envFile of target.envFiles) args.push(['--env-file', envFile]);
+  return args;
+}
+
+function toError(command: string, error: unknown, exitCode: 1 | 2): DockstageError {
+  if (error instanceof DockstageError) return error;
+  if (error instanceof Error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') {
+      return new EngineUnavailableError('the docker CLI is not installed (or not on PATH)', 'install Docker (the docker CLI with the Compose v2 plugin)');
+    }
+    return new DockstageError(`docker compose ${command}: ${error.message}`, { exitCode: 1, cause: error });
+  }
+  const result = error as { err?: string; out?: string };
+  const stderr = `${result.err ?? ''}`;
+  if (/is not a docker command|unknown command "compose"|unknown shorthand flag: 'f'/.test(stderr)) {
+    return new EngineUnavailableError('the Compose v2 CLI plugin is missing (docker compose)', 'install the docker compose plugin (v2); the Python docker-compose v1 is not supported');
+  }
+  if (/Cannot connect to the Docker daemon|error during connect|connection refused/i.test(stderr)) {
+    return new EngineUnavailableError(lastMeaningfulLine(stderr), 'start the Docker engine, or point DOCKER_HOST / docker context at a running one');
+  }
+  return new ComposeCommandError(command, stderr, exitCode);
+}
+
+function lastMeaningfulLine(text: string): string {
+  const lines = text.split('\n').map((line) => line.trim()).filter((line) => line !== '');
+  return lines[lines.length - 1] ?? '';
+}

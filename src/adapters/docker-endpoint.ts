@@ -1,0 +1,50 @@
+/**
+ * Where the engine is, decided the way the docker CLI decides it: DOCKER_HOST
+ * first, then DOCKER_CONTEXT or the current context in ~/.docker/config.json
+ * (whose endpoint the CLI reports through `docker context inspect`), else the
+ * local socket. dockerode and every CLI call then use the same endpoint.
+ */
+import { execFile } from 'node:child_process';
+import { readFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+
+export interface DockerEndpoint {
+  /** `unix:///var/run/docker.sock`, `tcp://host:2376`, `ssh://user@host`. */
+  readonly host: string;
+  /** The context it came from, when not DOCKER_HOST or the default. */
+  readonly context: string | undefined;
+}
+
+export async function resolveDockerEndpoint(env: NodeJS.ProcessEnv): Promise<DockerEndpoint> {
+  if (env['DOCKER_HOST'] !== undefined && env['DOCKER_HOST'] !== '') return { host: env['DOCKER_HOST'], context: undefined };
+  let context = env['DOCKER_CONTEXT'];
+  if (context === undefined || context === '') {
+    const configDir = env['DOCKER_CONFIG'] ?? path.join(os.homedir(), '.docker');
+    try {
+      const config = JSON.parse(await readFile(path.join(configDir, 'config.json'), 'utf8')) as { currentContext?: string };
+      context = config.currentContext;
+    } catch {
+      context = undefined;
+    }
+  }
+  if (context === undefined || context === '' || context === 'default') return { host: 'unix:///var/run/docker.sock', context: undefined };
+  const host = await new Promise<string>((resolve, reject) => {
+    execFile('docker', ['context', 'inspect', context, '--format', '{{.Endpoints.docker.Host}}'], { env }, (error, stdout) => {
+      if (error) reject(error);
+      else resolve(stdout.trim());
+    });
+  });
+  return { host, context };
+}
+
+/** The host name published ports are reachable on: the engine's host for tcp/ssh, else localhost. */
+export function publishedHost(endpoint: DockerEndpoint): string {
+  try {
+    const url = new URL(endpoint.host);
+    if (url.protocol === 'tcp:' || url.protocol === 'ssh:' || url.protocol === 'http:' || url.protocol === 'https:') return url.hostname;
+  } catch {
+    // not a URL: a socket path
+  }
+  return 'localhost';
+}

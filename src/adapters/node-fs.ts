@@ -1,0 +1,73 @@
+/** The FileSystem port on node:fs. */
+import { createHash } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { mkdir, readFile, readdir, readlink, stat, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import type { FileSystem } from '../ports/file-system.js';
+
+export function createNodeFileSystem(): FileSystem {
+  return {
+    async readText(file) {
+      try {
+        return await readFile(file, 'utf8');
+      } catch (error) {
+        if (isMissing(error)) return null;
+        throw error;
+      }
+    },
+    async exists(file) {
+      try {
+        await stat(file);
+        return true;
+      } catch (error) {
+        if (isMissing(error)) return false;
+        throw error;
+      }
+    },
+    async listFiles(root, options = {}) {
+      const files: string[] = [];
+      const walk = async (relativeDir: string): Promise<void> => {
+        let entries;
+        try {
+          entries = await readdir(path.join(root, relativeDir), { withFileTypes: true });
+        } catch (error) {
+          if (isMissing(error) && relativeDir !== '') return; // removed while walking
+          throw error;
+        }
+        for (const entry of entries) {
+          const relative = relativeDir === '' ? entry.name : `${relativeDir}/${entry.name}`;
+          if (entry.isDirectory()) {
+            if (options.prune?.(relative) !== true) await walk(relative);
+          } else if (entry.isFile() || entry.isSymbolicLink()) {
+            files.push(relative);
+          }
+        }
+      };
+      await walk('');
+      return files.sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+    },
+    async digest(file) {
+      const info = await stat(file).catch(() => undefined);
+      if (info === undefined) {
+        // A dangling symlink: hash where it points.
+        return createHash('sha256').update(`link:${await readlink(file)}`).digest('hex');
+      }
+      return await new Promise<string>((resolve, reject) => {
+        const hash = createHash('sha256');
+        createReadStream(file)
+          .on('data', (chunk) => hash.update(chunk))
+          .on('error', reject)
+          .on('end', () => resolve(hash.digest('hex')));
+      });
+    },
+    async writeText(file, text) {
+      await mkdir(path.dirname(file), { recursive: true });
+      await writeFile(file, text);
+    },
+  } satisfies FileSystem;
+}
+
+function isMissing(error: unknown): boolean {
+  const code = (error as NodeJS.ErrnoException).code;
+  return code === 'ENOENT' || code === 'ENOTDIR';
+}

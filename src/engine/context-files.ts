@@ -1,0 +1,77 @@
+/**
+ * The build-context side of the analysis: walk a context (skipping folders the
+ * ignore file excludes), keep the files the target's closure reads, and digest
+ * them into the inputs hash.
+ */
+import path from 'node:path';
+import type { IgnoreMatcher } from '../core/dockerfile/dockerignore.js';
+import { filesRead, type CompiledInput } from '../core/dockerfile/stage-inputs.js';
+import { inputsHash, type InputFileDigest } from '../core/inputs-hash.js';
+import type { BuildModel } from '../core/workspace.js';
+import type { FileSystem } from '../ports/file-system.js';
+
+/** Files of one context that a build reads. */
+export interface ContextFiles {
+  /** `.` for the main context, else the additional context's name. */
+  readonly context: string;
+  readonly dir: string;
+  /** Relative, POSIX, sorted. */
+  readonly files: readonly string[];
+}
+
+/**
+ * Every file in `dir`, minus what the ignore file excludes. A folder is not
+ * entered when it is excluded and no `!` exception could bring a file back.
+ */
+export async function listContext(fs: FileSystem, dir: string, ignore: IgnoreMatcher | undefined, ignorePatterns: readonly string[]): Promise<string[]> {
+  const exceptions = ignorePatterns.some((pattern) => pattern.startsWith('!'));
+  const files = await fs.listFiles(dir, {
+    prune: (relativeDir) => ignore !== undefined && !exceptions && ignore.excludes(relativeDir),
+  });
+  return ignore === undefined ? files : files.filter((file) => !ignore.excludes(file));
+}
+
+/** The files each context of the build contributes to the target. */
+export async function filesReadByBuild(fs: FileSystem, build: BuildModel): Promise<ContextFiles[]> {
+  return await filesReadByInputs(fs, build.inputs, contextDirs(build), build.ignore, build.ignorePatterns);
+}
+
+/** Same as filesReadByBuild, for inputs and contexts given directly (the `inputs` command). */
+export async function filesReadByInputs(
+  fs: FileSystem,
+  inputs: readonly CompiledInput[],
+  contexts: ReadonlyMap<string, string>,
+  ignore: IgnoreMatcher | undefined,
+  ignorePatterns: readonly string[],
+): Promise<ContextFiles[]> {
+  const result: ContextFiles[] = [];
+  for (const [context, dir] of [...contexts].sort(([a], [b]) => (a < b ? -1 : 1))) {
+    const own = inputs.filter((input) => input.context === context);
+    if (own.length === 0) continue;
+    const contextIgnore = context === '.' ? ignore : undefined;
+    const all = await listContext(fs, dir, contextIgnore, context === '.' ? ignorePatterns : []);
+    result.push({ context, dir, files: filesRead(all, context, own, contextIgnore) });
+  }
+  return result;
+}
+
+/** The inputs hash of the build as the files are now, with the per-file digests that went into it. */
+export async function currentInputsHash(fs: FileSystem, build: BuildModel): Promise<{ hash: string; files: InputFileDigest[] }> {
+  const contexts = await filesReadByBuild(fs, build);
+  const files: InputFileDigest[] = [];
+  for (const { context, dir, files: names } of contexts) {
+    // Bounded parallelism: a large context must not exhaust file descriptors.
+    for (let start = 0; start < names.length; start += 64) {
+      const batch = names.slice(start, start + 64);
+      files.push(...(await Promise.all(batch.map(async (name) => ({ path: `${context}:${name}`, digest: await fs.digest(path.join(dir, name)) })))));
+    }
+  }
+  return { hash: inputsHash(build, files), files };
+}
+
+function contextDirs(build: BuildModel): Map<string, string> {
+  const dirs = new Map<string, string>();
+  if (build.contextDir !== undefined) dirs.set('.', build.contextDir);
+  for (const [name, dir] of Object.entries(build.namedContexts)) dirs.set(name, dir);
+  return dirs;
+}

@@ -1,0 +1,157 @@
+/**
+ * Loading a project: find the compose files, let the compose CLI resolve them,
+ * read the Dockerfiles and ignore files, and build the workspace for one
+ * environment. Every problem comes back with the file and line it concerns.
+ */
+import path from 'node:path';
+import { projectFromConfig, type ComposeProject } from '../core/compose/project.js';
+import { resolveComposeFiles } from '../core/compose/files.js';
+import { findYamlSyntaxError, lineOfPath } from '../core/compose/locate.js';
+import { parseDockstageConfig, type DockstageConfig } from '../core/environments.js';
+import { ConfigError, DockstageError, DockstageErrors, relocate } from '../core/errors.js';
+import { buildWorkspace, filesToRead, type Workspace } from '../core/workspace.js';
+import type { ComposeCli, ComposeTarget } from '../ports/compose-cli.js';
+import type { FileSystem } from '../ports/file-system.js';
+
+/** The global options every command takes (compose-compatible). */
+export interface ProjectOptions {
+  readonly files: readonly string[];
+  readonly projectName?: string | undefined;
+  readonly projectDirectory?: string | undefined;
+  readonly profiles: readonly string[];
+  readonly envFiles: readonly string[];
+  /** `-e/--env`; when absent, the remembered environment, else the configured default. */
+  readonly environment?: string | undefined;
+}
+
+export interface LoadDeps {
+  readonly compose: ComposeCli;
+  readonly fs: FileSystem;
+  readonly cwd: string;
+  readonly lookup: (name: string) => string | undefined;
+  /** Synchronous existence check, for compose file discovery. */
+  readonly existsSync: (file: string) => boolean;
+}
+
+export interface LoadedProject {
+  /** How to call compose for this project (without dockstage's override file). */
+  readonly compose: ComposeTarget;
+  readonly projectDir: string;
+  readonly project: ComposeProject;
+  readonly config: DockstageConfig;
+  readonly workspace: Workspace;
+}
+
+export const STATE_DIR = '.dockstage';
+
+/** The file remembering the chosen environment. */
+export function stateFile(projectDir: string): string {
+  return path.join(projectDir, STATE_DIR, 'state.json');
+}
+
+/** Resolves the compose project only (no Dockerfiles): enough for `env` and for config errors. */
+export async function loadProject(options: ProjectOptions, deps: LoadDeps): Promise<{ compose: ComposeTarget; projectDir: string; project: ComposeProject; config: DockstageConfig }> {
+  const projectDirectory = options.projectDirectory === undefined ? undefined : path.resolve(deps.cwd, options.projectDirectory);
+  const { files, projectDir } = resolveComposeFiles({
+    files: options.files,
+    cwd: deps.cwd,
+    projectDirectory,
+    lookup: deps.lookup,
+    exists: deps.existsSync,
+  });
+  const compose: ComposeTarget = {
+    files,
+    projectName: options.projectName,
+    projectDirectory,
+    profiles: options.profiles,
+    envFiles: options.envFiles.map((file) => path.resolve(deps.cwd, file)),
+  };
+  let resolved: unknown;
+  try {
+    resolved = await deps.compose.config(compose);
+  } catch (error) {
+    throw await pinpointComposeError(error, files, deps.fs);
+  }
+  const project = projectFromConfig(resolved);
+  const parsedConfig = parseDockstageConfig(project.extensions['x-dockstage']);
+  if (parsedConfig.errors.length > 0) {
+    const errors = parsedConfig.errors.map((issue) => new ConfigError(issue.message, { location: { path: issue.path }, ...(issue.hint === undefined ? {} : { hint: issue.hint }) }));
+    throw new DockstageErrors(await locateAll(errors, files, deps.fs));
+  }
+  return { compose, projectDir, project, config: parsedConfig.value };
+}
+
+/** Loads the workspace for the chosen environment. Throws DockstageErrors listing every problem. */
+export async function loadWorkspace(options: ProjectOptions, deps: LoadDeps): Promise<LoadedProject> {
+  const { compose, projectDir, project, config } = await loadProject(options, deps);
+  const environment = options.environment ?? (await rememberedEnvironment(projectDir, deps.fs)) ?? config.defaultEnvironment;
+  const files = new Map<string, string | null>();
+  await Promise.all(
+    filesToRead(project).map(async (file) => {
+      files.set(file, await deps.fs.readText(file));
+    }),
+  );
+  const { workspace, errors } = buildWorkspace({ project, projectDir, config, environment, files });
+  if (workspace === undefined) throw new DockstageErrors(await locateAll(dedupe(errors), compose.files, deps.fs));
+  return { compose, projectDir, project, config, workspace };
+}
+
+/** The environment remembered by `dockstage env NAME`, if any. */
+export async function rememberedEnvironment(projectDir: string, fs: FileSystem): Promise<string | undefined> {
+  const text = await fs.readText(stateFile(projectDir));
+  if (text === null) return undefined;
+  try {
+    const state = JSON.parse(text) as { environment?: unknown };
+    return typeof state.environment === 'string' ? state.environment : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Gives config-path errors (`x-dockstage.…`, `services.…`) the file and line that defines the path, last file first. */
+async function locateAll(errors: readonly DockstageError[], files: readonly string[], fs: FileSystem): Promise<DockstageError[]> {
+  const texts = await Promise.all(files.map(async (file) => [file, await fs.readText(file)] as const));
+  return errors.map((error) => {
+    const dotted = error.location.path;
+    if (dotted === undefined || error.location.file !== undefined) return error;
+    for (const [file, text] of [...texts].reverse()) {
+      if (text === null) continue;
+      const line = lineOfPath(text, dotted);
+      if (line !== undefined) return relocate(error, { file, line, path: dotted });
+    }
+    return error;
+  });
+}
+
+async function pinpointComposeError(error: unknown, files: readonly string[], fs: FileSystem): Promise<unknown> {
+  if (!(error instanceof DockstageError) || error.exitCode !== 2) return error;
+  for (const file of files) {
+    const text = await fs.readText(file);
+    if (text === null) continue;
+    const problem = findYamlSyntaxError(text);
+    if (problem !== undefined) {
+      return new ConfigError(`invalid YAML: ${problem.message}`, {
+        location: { file, line: problem.line },
+        hint: `fix the YAML at line ${problem.line}, column ${problem.column} (compose said: ${error.message})`,
+        cause: error,
+      });
+    }
+  }
+  // compose names the service or key; point at it when we can find it.
+  const service = /service "([^"]+)"/.exec(error.message)?.[1];
+  if (service !== undefined) {
+    const [located] = await locateAll([relocate(error, { path: `services.${service}` })], files, fs);
+    if (located !== undefined) return located;
+  }
+  return error;
+}
+
+function dedupe(errors: readonly DockstageError[]): DockstageError[] {
+  const seen = new Set<string>();
+  return errors.filter((error) => {
+    const key = `${error.message}|${error.location.file}|${error.location.line}|${error.location.path}`;
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
+}
