@@ -1,0 +1,2 @@
+// Excluded from the image by .dockerignore (**/*.test.js).
+require('node:test')('placeholder', () => {});

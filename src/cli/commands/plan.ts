@@ -1,0 +1,67 @@
+/** `dockstage plan`: per service, the target, closure stages, action and reasons. */
+import path from 'node:path';
+import { planForChanges, planForFreshness, type ImageFreshness, type Plan, type ServicePlan } from '../../core/plan.js';
+import { loadWorkspace, type ProjectOptions } from '../../engine/load-workspace.js';
+import { imageFreshness } from '../../engine/freshness.js';
+import type { CommandContext } from '../context.js';
+import { columns, printJson, printWarnings } from '../output.js';
+
+export interface PlanCommand {
+  readonly changed: readonly string[];
+  readonly json: boolean;
+}
+
+export async function runPlan(ctx: CommandContext, options: ProjectOptions, command: PlanCommand): Promise<number> {
+  const loaded = await loadWorkspace(options, ctx.loadDeps);
+  printWarnings(ctx.io, loaded.workspace.warnings);
+  let plan: Plan;
+  if (command.changed.length > 0) {
+    plan = planForChanges(loaded.workspace, command.changed.map((p) => path.resolve(ctx.cwd, p)));
+  } else {
+    const runtime = await ctx.runtime();
+    const freshness: Record<string, ImageFreshness> = {};
+    for (const service of loaded.workspace.services) {
+      if (service.build !== undefined && service.image !== undefined) {
+        freshness[service.name] = await imageFreshness(ctx.fs, runtime, service.build, service.image);
+      }
+    }
+    plan = planForFreshness(loaded.workspace, freshness);
+  }
+  if (command.json) printJson(ctx.io, plan);
+  else ctx.io.stdout.write(formatPlan(plan));
+  return 0;
+}
+
+/** The plan as aligned text: one line per service, then its reasons indented. */
+export function formatPlan(plan: Plan): string {
+  const lines = [`${plan.project} · env ${plan.environment}`];
+  const rows = plan.services.map((service) => [service.name, service.target ?? service.image ?? '-', service.action, summary(service)]);
+  const formatted = columns(rows, '  ');
+  plan.services.forEach((service, i) => {
+    lines.push(formatted[i]!);
+    for (const reason of service.reasons.slice(1)) lines.push(`      ${describeReason(reason)}`);
+  });
+  return `${lines.join('\n')}\n`;
+}
+
+function summary(service: ServicePlan): string {
+  const first = service.reasons[0];
+  const shared = service.sharedWith.length > 0 ? ` (one build shared with ${service.sharedWith.join(', ')})` : '';
+  if (first === undefined) return shared.trim();
+  return `${describeReason(first)}${shared}`;
+}
+
+function describeReason(reason: ServicePlan['reasons'][number]): string {
+  switch (reason.rule) {
+    case 'input':
+      return `${reason.path} → ${reason.instruction} (${reason.stage}, line ${reason.line})`;
+    case 'dockerfile':
+      return `${reason.path} changed (the Dockerfile)`;
+    case 'dockerignore':
+      return `${reason.path} changed (the ignore file)`;
+    case 'bind-mount':
+      return `${reason.path} is bind-mounted (${reason.detail})`;
+    default:
+      return reason.detail ?? reason.rule;
+  }
+}

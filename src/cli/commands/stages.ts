@@ -1,0 +1,139 @@
+/** `dockstage stages [SERVICE]`: the stage graph, target, inputs of each stage, cache hints. */
+import { cacheHints } from '../../core/dockerfile/cache-hints.js';
+import { DockstageError } from '../../core/errors.js';
+import { relativeLabel, type ServiceModel, type Workspace } from '../../core/workspace.js';
+import { filesReadByBuild } from '../../engine/context-files.js';
+import { loadWorkspace, type ProjectOptions } from '../../engine/load-workspace.js';
+import type { FileSystem } from '../../ports/file-system.js';
+import { stageTree } from '../../ui/text/stage-tree.js';
+import type { CommandContext } from '../context.js';
+import { columns, printJson, printWarnings } from '../output.js';
+import { compileInputs, filesRead } from '../../core/dockerfile/stage-inputs.js';
+
+export async function runStages(ctx: CommandContext, options: ProjectOptions, command: { service: string | undefined; json: boolean }): Promise<number> {
+  const { workspace } = await loadWorkspace(options, ctx.loadDeps);
+  printWarnings(ctx.io, workspace.warnings);
+  const built = workspace.services.filter((service) => service.build !== undefined);
+  let selected = built;
+  if (command.service !== undefined) {
+    const service = workspace.services.find((s) => s.name === command.service);
+    if (service === undefined) {
+      throw new DockstageError(`no service '${command.service}' in project ${workspace.project.name}`, {
+        hint: `services: ${workspace.services.map((s) => s.name).join(', ')}`,
+      });
+    }
+    if (service.build === undefined) {
+      throw new DockstageError(`service '${service.name}' has no build: section (it runs ${service.image ?? 'no image'})`, {
+        hint: `services that build: ${built.map((s) => s.name).join(', ') || 'none'}`,
+      });
+    }
+    selected = [service];
+  }
+  const reports = await Promise.all(selected.map((service) => stageReport(ctx.fs, workspace, service)));
+  if (command.json) {
+    printJson(ctx.io, { project: workspace.project.name, environment: workspace.environment.name, services: reports.map(({ shown: _shown, ...report }) => report) });
+  } else {
+    ctx.io.stdout.write(reports.map(formatReport).join('\n'));
+  }
+  return 0;
+}
+
+/** One service's stage report (the JSON shape of `stages --json`). */
+export interface StageReport {
+  readonly name: string;
+  readonly dockerfile: string;
+  readonly target: string;
+  readonly targetSource: string;
+  readonly ignoreFile: string | null;
+  readonly stages: readonly {
+    readonly index: number;
+    readonly name: string;
+    readonly base: { readonly stage: string } | { readonly image: string } | { readonly scratch: true };
+    readonly line: number;
+    readonly inTarget: boolean;
+    readonly dependsOn: readonly { readonly stage: string; readonly kind: string; readonly line: number }[];
+    /** One entry per instruction that reads a context, with its sources and the files they match. */
+    readonly inputs: readonly { readonly context: string; readonly sources: readonly string[]; readonly instruction: string; readonly line: number; readonly files: readonly string[] }[];
+  }[];
+  readonly external: readonly { readonly stage: string; readonly kind: string; readonly ref: string; readonly line: number }[];
+  readonly hints: readonly { readonly stage: string; readonly line: number; readonly tool: string; readonly mount: string }[];
+  readonly tree: readonly { readonly label: string; readonly stage: number; readonly inTarget: boolean; readonly isTarget: boolean; readonly extra: string }[];
+}
+
+async function stageReport(fs: FileSystem, workspace: Workspace, service: ServiceModel): Promise<StageReport & { readonly shown: string }> {
+  const build = service.build!;
+  const graph = build.graph;
+  const all = graph.stages.map((stage) => stage.index);
+  // Files per input across all stages (not only the closure), so the report shows what each stage would read.
+  const allInputs = compileInputs(graph, all);
+  const contexts = await filesReadByBuild(fs, { ...build, inputs: allInputs });
+  const filesOf = (input: (typeof allInputs)[number]) => {
+    const context = contexts.find((c) => c.context === input.context);
+    return context === undefined ? [] : filesRead(context.files, input.context, [input], input.context === '.' ? build.ignore : undefined);
+  };
+  const name = (index: number) => graph.stages[index]!.displayName;
+  return {
+    name: service.name,
+    dockerfile: build.dockerfileLabel,
+    target: build.target,
+    targetSource: build.targetSource,
+    ignoreFile: build.ignoreFile === undefined ? null : relativeLabel(workspace.projectDir, build.ignoreFile),
+    stages: graph.stages.map((stage) => ({
+      index: stage.index,
+      name: stage.displayName,
+      base: stage.base.kind === 'stage' ? { stage: name(stage.base.stage) } : stage.base.kind === 'image' ? { image: stage.base.ref } : { scratch: true as const },
+      line: stage.line,
+      inTarget: build.closure.includes(stage.index),
+      dependsOn: graph.edges.filter((e) => e.stage === stage.index).map((e) => ({ stage: name(e.dependsOn), kind: e.kind, line: e.line })),
+      inputs: groupByInstruction(allInputs.filter((input) => input.stage === stage.index)).map((group) => ({
+        context: group[0]!.context,
+        sources: group.map((input) => input.source),
+        instruction: group[0]!.instruction,
+        line: group[0]!.line,
+        files: [...new Set(group.flatMap(filesOf))].sort(),
+      })),
+    })),
+    external: graph.external.map((ref) => ({ stage: name(ref.stage), kind: ref.kind, ref: ref.ref, line: ref.line })),
+    hints: cacheHints(graph).map((hint) => ({ stage: name(hint.stage), line: hint.line, tool: hint.tool, mount: hint.mount })),
+    tree: stageTree(graph, build.closure, build.targetStage),
+    shown: `${service.name} · ${build.dockerfileLabel} · target ${build.target} (${workspace.environment.name}, ${build.targetSource})`,
+  };
+}
+
+function groupByInstruction<T extends { readonly line: number; readonly context: string }>(inputs: readonly T[]): T[][] {
+  const groups = new Map<string, T[]>();
+  for (const input of inputs) {
+    const key = `${input.line}:${input.context}`;
+    groups.set(key, [...(groups.get(key) ?? []), input]);
+  }
+  return [...groups.values()];
+}
+
+function formatReport(report: StageReport & { readonly shown: string }): string {
+  const lines = [report.shown];
+  const rows = report.tree.map((row) => {
+    const stage = report.stages[row.stage]!;
+    const status = row.isTarget ? '◀ target' : row.inTarget ? '' : '· not in target';
+    const base = 'image' in stage.base ? `FROM ${stage.base.image}` : 'scratch' in stage.base ? 'FROM scratch' : '';
+    return [row.label, `line ${stage.line}`, [base, row.extra, status].filter((part) => part !== '').join('  ')];
+  });
+  lines.push(...columns(rows, '  '));
+  for (const stage of report.stages) {
+    if (stage.inputs.length === 0) continue;
+    lines.push(`  ${stage.name} reads:`);
+    lines.push(
+      ...columns(
+        stage.inputs.map((input) => [
+          `line ${input.line}`,
+          input.instruction,
+          `${input.files.length} file${input.files.length === 1 ? '' : 's'}${input.context === '.' ? '' : ` from context '${input.context}'`}`,
+        ]),
+        '    ',
+      ),
+    );
+  }
+  for (const hint of report.hints) {
+    lines.push(`  hint: ${hint.stage}, line ${hint.line}: ${hint.tool} downloads again on every rebuild; add ${hint.mount} to that RUN`);
+  }
+  return `${lines.join('\n')}\n`;
+}

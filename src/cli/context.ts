@@ -1,0 +1,53 @@
+/** What every command gets: I/O, the environment, and the adapters (created on first use). */
+import { existsSync, readFileSync } from 'node:fs';
+import { createComposeCli } from '../adapters/compose-cli.js';
+import { createNodeFileSystem } from '../adapters/node-fs.js';
+import { resolveDockerEndpoint, type DockerEndpoint } from '../adapters/docker-endpoint.js';
+import { createDockerodeRuntime } from '../adapters/dockerode-runtime.js';
+import type { ComposeCli } from '../ports/compose-cli.js';
+import type { ContainerRuntime } from '../ports/container-runtime.js';
+import type { FileSystem } from '../ports/file-system.js';
+import type { LoadDeps } from '../engine/load-workspace.js';
+import type { Io } from './output.js';
+
+export interface CommandContext {
+  readonly io: Io;
+  readonly env: NodeJS.ProcessEnv;
+  readonly cwd: string;
+  readonly version: string;
+  readonly fs: FileSystem;
+  readonly compose: ComposeCli;
+  /** Dependencies for loading the workspace. */
+  readonly loadDeps: LoadDeps;
+  /** The engine endpoint (DOCKER_HOST / docker context), resolved once. */
+  endpoint(): Promise<DockerEndpoint>;
+  /** The container runtime on that endpoint, created on first use. */
+  runtime(): Promise<ContainerRuntime>;
+}
+
+export function createContext(options: { io: Io; env: NodeJS.ProcessEnv; cwd: string }): CommandContext {
+  const fs = createNodeFileSystem();
+  const compose = createComposeCli({ env: options.env });
+  const lookup = (name: string) => options.env[name];
+  let endpoint: Promise<DockerEndpoint> | undefined;
+  let runtime: Promise<ContainerRuntime> | undefined;
+  const getEndpoint = () => (endpoint ??= resolveDockerEndpoint(options.env));
+  return {
+    ...options,
+    version: packageVersion(),
+    fs,
+    compose,
+    loadDeps: { compose, fs, cwd: options.cwd, lookup, existsSync },
+    endpoint: getEndpoint,
+    runtime: () => (runtime ??= getEndpoint().then(createDockerodeRuntime)),
+  };
+}
+
+function packageVersion(): string {
+  try {
+    const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version?: string };
+    return pkg.version ?? '0.0.0';
+  } catch {
+    return '0.0.0';
+  }
+}

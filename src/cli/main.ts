@@ -1,0 +1,126 @@
+#!/usr/bin/env node
+/**
+ * The composition root: parse arguments (commander), build the adapters, run
+ * one command. Global options are compose's (`-f`, `-p`, `--project-directory`,
+ * `--profile`, `--env-file`) plus `-e/--env`, and may stand before or after the
+ * command. Exit codes: 0 ok, 1 runtime failure, 2 usage or configuration error.
+ */
+import { realpathSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { Command, CommanderError, Option } from 'commander';
+import { reportError, type Io } from './output.js';
+import { createContext, type CommandContext } from './context.js';
+import { runStages } from './commands/stages.js';
+import { runInputs } from './commands/inputs.js';
+import { runPlan } from './commands/plan.js';
+import type { ProjectOptions } from '../engine/load-workspace.js';
+import { DockstageError } from '../core/errors.js';
+import { didYouMean } from '../core/suggest.js';
+
+const collect = (value: string, previous: string[] | undefined): string[] => [...(previous ?? []), value];
+
+/** Runs the CLI with the given arguments (without `node` and the script) and returns the exit code. */
+export async function run(argv: readonly string[], io: Io, env: NodeJS.ProcessEnv = process.env, cwd: string = process.cwd()): Promise<number> {
+  let exitCode = 0;
+  const context = createContext({ io, env, cwd });
+  const program = buildProgram(context, (code) => (exitCode = code));
+  try {
+    await program.parseAsync([...argv], { from: 'user' });
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      if (error.code === 'commander.helpDisplayed' || error.code === 'commander.version' || error.code === 'commander.help') return 0;
+      return 2;
+    }
+    return reportError(io, error);
+  }
+  return exitCode;
+}
+
+function buildProgram(context: CommandContext, setExit: (code: number) => void): Command {
+  // exitOverride and output settings are inherited by subcommands only when set before they are added.
+  const program = new Command('dockstage')
+    .exitOverride()
+    .configureOutput({
+      writeOut: (text) => context.io.stdout.write(text),
+      writeErr: (text) => context.io.stderr.write(text),
+    })
+    .description('Multi-stage Dockerfile targets per environment; rebuild only what a change touches.')
+    .version(context.version, '--version')
+    .addOption(new Option('-f, --file <file>', 'compose file (repeatable; default: compose discovery, COMPOSE_FILE)').argParser(collect))
+    .option('-p, --project-name <name>', 'compose project name')
+    .option('--project-directory <dir>', 'compose project directory')
+    .addOption(new Option('--profile <profile>', 'compose profile to enable (repeatable)').argParser(collect))
+    .addOption(new Option('--env-file <file>', 'compose env file (repeatable)').argParser(collect))
+    .option('-e, --env <name>', 'environment (dev, ci, prod or one from x-dockstage)')
+    .usage('[options] [command]')
+    .showHelpAfterError('(run dockstage --help for usage)');
+
+  const wrap = (action: (options: ProjectOptions, ...rest: any[]) => Promise<number>) =>
+    async (...args: any[]) => {
+      const command = args[args.length - 1] as Command;
+      const globals = command.optsWithGlobals();
+      setExit(await action(projectOptions(globals), ...args.slice(0, -1)));
+    };
+
+  program
+    .command('plan')
+    .description('what a change (or staleness) means for each service: rebuild, restart or none, with reasons')
+    .addOption(new Option('--changed <path>', 'a changed path (repeatable); without it, compare inputs hashes with image labels').argParser(collect))
+    .option('--json', 'print JSON')
+    .action(wrap((options, local: { changed: string[]; json?: boolean }) => runPlan(context, options, { changed: local.changed, json: local.json === true })));
+
+  program
+    .command('stages [service]')
+    .description("each service's stage graph, its target, the inputs of every stage and cache-mount hints")
+    .option('--json', 'print JSON')
+    .action(wrap((options, service: string | undefined, local: { json?: boolean }) => runStages(context, options, { service, json: local.json === true })));
+
+  program
+    .command('inputs')
+    .description('the build-context files that building a stage reads (no compose file needed)')
+    .requiredOption('--context <dir>', 'build context directory')
+    .option('--dockerfile <file>', 'Dockerfile (default: <context>/Dockerfile)')
+    .option('--target <stage>', 'stage to build (default: the last stage)')
+    .addOption(new Option('--build-arg <key=value>', 'build argument (repeatable)').argParser(collect))
+    .option('--json', 'print JSON')
+    .action(wrap((_options, local: { context: string; dockerfile?: string; target?: string; buildArg?: string[]; json?: boolean }) =>
+      runInputs(context, { context: local.context, dockerfile: local.dockerfile, target: local.target, buildArgs: local.buildArg ?? [], json: local.json === true })));
+
+  program.argument('[command]').action(
+    wrap(async (options, unknown: string | undefined) => {
+      if (unknown !== undefined) {
+        const names = program.commands.map((c) => c.name());
+        throw new DockstageError(`unknown command '${unknown}'`, { hint: `${didYouMean(unknown, names)}commands: ${names.join(', ')}` });
+      }
+      // Until the terminal UI lands, the bare command shows the plan.
+      return await runPlan(context, options, { changed: [], json: false });
+    }),
+  );
+  return program;
+}
+
+function projectOptions(globals: Record<string, unknown>): ProjectOptions {
+  return {
+    files: (globals['file'] as string[] | undefined) ?? [],
+    projectName: globals['projectName'] as string | undefined,
+    projectDirectory: globals['projectDirectory'] as string | undefined,
+    profiles: (globals['profile'] as string[] | undefined) ?? [],
+    envFiles: (globals['envFile'] as string[] | undefined) ?? [],
+    environment: globals['env'] as string | undefined,
+  };
+}
+
+function isMain(): boolean {
+  const script = process.argv[1];
+  if (script === undefined) return false;
+  try {
+    return realpathSync(script) === realpathSync(fileURLToPath(import.meta.url));
+  } catch {
+    return false;
+  }
+}
+
+if (isMain()) {
+  const code = await run(process.argv.slice(2), { stdout: process.stdout, stderr: process.stderr });
+  process.exitCode = code;
+}

@@ -1,0 +1,53 @@
+/**
+ * How the CLI talks: results to stdout (text or one JSON document / JSON
+ * lines), problems to stderr as `error: message`, then `--> file:line` and a
+ * `hint:` line with the next step. Secrets never pass through here: nothing
+ * prints environment values.
+ */
+import { DockstageError, DockstageErrors, formatLocation } from '../core/errors.js';
+
+export interface Io {
+  readonly stdout: { write(text: string): unknown; readonly isTTY?: boolean | undefined };
+  readonly stderr: { write(text: string): unknown };
+}
+
+/** Prints one error (or each of several) and returns the exit code. */
+export function reportError(io: Io, error: unknown): number {
+  if (error instanceof DockstageErrors) {
+    for (const each of error.errors) io.stderr.write(formatError(each));
+    return error.exitCode;
+  }
+  if (error instanceof DockstageError) {
+    io.stderr.write(formatError(error));
+    return error.exitCode;
+  }
+  const message = error instanceof Error ? (error.stack ?? error.message) : String(error);
+  io.stderr.write(`error: unexpected failure: ${message}\n`);
+  return 1;
+}
+
+/** `error: …`, `  --> file:line (path)`, `  hint: …`. */
+export function formatError(error: DockstageError, severity: 'error' | 'warning' = 'error'): string {
+  const lines = [`${severity}: ${error.message}`];
+  const where = formatLocation(error.location);
+  if (where !== '') lines.push(`  --> ${where}`);
+  if (error.hint !== undefined) lines.push(`  hint: ${error.hint}`);
+  return `${lines.join('\n')}\n`;
+}
+
+/** Pretty JSON for one-shot commands (stable key order comes from the data). */
+export function printJson(io: Io, value: unknown): void {
+  io.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
+}
+
+/** Pads cells into aligned columns (last column unpadded). */
+export function columns(rows: readonly (readonly string[])[], indent = ''): string[] {
+  const widths: number[] = [];
+  for (const row of rows) row.forEach((cell, i) => (widths[i] = Math.max(widths[i] ?? 0, cell.length)));
+  return rows.map((row) => indent + row.map((cell, i) => (i === row.length - 1 ? cell : cell.padEnd(widths[i]!))).join('  ').trimEnd());
+}
+
+/** Warnings (stage graph "did you mean", unknown config keys) go to stderr, never to JSON stdout. */
+export function printWarnings(io: Io, warnings: readonly DockstageError[]): void {
+  for (const warning of warnings) io.stderr.write(formatError(warning, 'warning'));
+}
