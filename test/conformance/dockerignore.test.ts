@@ -8,7 +8,8 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, test } from 'vitest';
 import { compileCopySource, filterContextFiles, walkContext, type ContextEntry } from '../../src/core/dockerfile/copy-sources.js';
-import { chooseDockerignoreText, createIgnoreMatcher, dockerignorePaths, parseDockerignore } from '../../src/core/dockerfile/dockerignore.js';
+import { createIgnoreMatcher, parseDockerignore } from '../../src/core/dockerfile/dockerignore.js';
+import { chooseIgnoreFile } from '../../src/core/workspace.js';
 
 const repoRoot = fileURLToPath(new URL('../..', import.meta.url));
 const dataDir = path.resolve(repoRoot, '..', 'shared', 'conformance', 'dockerignore');
@@ -185,16 +186,17 @@ describe('BuildKit dockerignore integration', () => {
     const copy = /^COPY\s+(\S+)\s+\S+\s*$/m.exec(c.dockerfile);
     expect(copy?.[1]).toBeDefined();
     const source = compileCopySource(copy![1]!);
-    const paths = dockerignorePaths(c.dockerfileFilename ?? 'Dockerfile');
-    const text = chooseDockerignoreText(c.contextFiles[paths.besideDockerfile], c.contextFiles[paths.contextRoot]);
+    const files = new Map(Object.entries(c.contextFiles));
+    const ignoreFile = chooseIgnoreFile(c.dockerfileFilename ?? 'Dockerfile', '.', files);
+    const text = ignoreFile === undefined ? '' : files.get(ignoreFile)!;
     if (c.effectiveIgnoreFile !== undefined) expect(c.contextFiles[c.effectiveIgnoreFile]).toBe(text);
     const inImage = (): string[] => filterContextFiles(Object.keys(c.contextFiles), { exclude: parseDockerignore(text) }).filter((p) => source.reads(p));
     if (c.expectError) {
       expect(inImage).toThrow(/is not a valid pattern/);
     } else {
-      const files = inImage();
-      for (const present of c.expectedPresentInImage ?? []) expect(files).toContain(present);
-      for (const absent of c.expectedAbsentFromImage ?? []) expect(files).not.toContain(absent);
+      const image = inImage();
+      for (const present of c.expectedPresentInImage ?? []) expect(image).toContain(present);
+      for (const absent of c.expectedAbsentFromImage ?? []) expect(image).not.toContain(absent);
     }
     passed.buildkit++;
   });

@@ -119,25 +119,6 @@ export function createIgnoreMatcher(patterns: readonly string[]): IgnoreMatcher 
 }
 
 /**
- * The ignore files BuildKit consults for a Dockerfile, in order: the one beside
- * it named `<Dockerfile>.dockerignore` (same base as `dockerfilePath`), then
- * `.dockerignore` at the context root. Use `chooseDockerignoreText` to pick.
- */
-export function dockerignorePaths(dockerfilePath: string): { readonly besideDockerfile: string; readonly contextRoot: string } {
-  return { besideDockerfile: `${dockerfilePath}.dockerignore`, contextRoot: '.dockerignore' };
-}
-
-/**
- * The ignore text BuildKit applies, given the contents of the two candidates
- * (undefined when the file is missing). The Dockerfile-specific file wins when
- * it has content; BuildKit reads an empty one as absent and falls back.
- */
-export function chooseDockerignoreText(besideDockerfile: string | undefined, contextRoot: string | undefined): string {
-  if (besideDockerfile !== undefined && besideDockerfile !== '') return besideDockerfile;
-  return contextRoot ?? '';
-}
-
-/**
  * Go's `path.Clean` for slash-separated paths: no empty or `.` elements, `..`
  * resolved lexically (and dropped at the root), no trailing slash, `.` for
  * empty. BuildKit cleans patterns and COPY sources this way before matching.

@@ -5,13 +5,12 @@
  * patterns; nothing here reads the disk.
  */
 import { compileCopySource, type CopySourceMatcher } from './copy-sources.js';
-import { createIgnoreMatcher, type IgnoreMatcher } from './dockerignore.js';
+import type { IgnoreMatcher } from './dockerignore.js';
 import type { StageGraph, StageInput } from './stage-graph.js';
 
-/** A stage input with its source compiled once. */
+/** A stage input with its source (and its `--exclude` patterns) compiled once. */
 export interface CompiledInput extends StageInput {
   readonly matcher: CopySourceMatcher;
-  readonly exclude: IgnoreMatcher | undefined;
 }
 
 /** The inputs of the given stages (a target's closure), compiled for matching, in line order. */
@@ -21,8 +20,7 @@ export function compileInputs(graph: StageGraph, stages: readonly number[]): Com
     .filter((input) => wanted.has(input.stage))
     .map((input) => ({
       ...input,
-      matcher: compileCopySource(input.source, { parents: input.parents }),
-      exclude: input.excludes.length === 0 ? undefined : createIgnoreMatcher(input.excludes),
+      matcher: compileCopySource(input.source, { parents: input.parents, exclude: input.excludes }),
     }))
     .sort((a, b) => a.line - b.line);
 }
@@ -40,7 +38,7 @@ export function inputsReading(
 ): CompiledInput[] {
   if (context === '.' && ignore !== undefined && ignore.excludes(path)) return [];
   return inputs.filter(
-    (input) => input.context === context && input.matcher.reads(path) && !(input.exclude?.excludes(path) ?? false),
+    (input) => input.context === context && input.matcher.reads(path),
   );
 }
 

@@ -1,13 +1,12 @@
 import { describe, expect, test } from 'vitest';
 import {
-  chooseDockerignoreText,
   cleanSlashPath,
   createIgnoreMatcher,
-  dockerignorePaths,
   IgnorePatternError,
   matchGlob,
   parseDockerignore,
 } from '../../../../src/core/dockerfile/dockerignore.js';
+import { chooseIgnoreFile } from '../../../../src/core/workspace.js';
 
 const excluded = (patterns: string[], paths: string[]): string[] => {
   const matcher = createIgnoreMatcher(patterns);
@@ -153,15 +152,21 @@ describe('cleanSlashPath', () => {
   });
 });
 
-describe('dockerignore file choice', () => {
-  test('the ignore file beside the Dockerfile is named after it', () => {
-    expect(dockerignorePaths('docker/web.Dockerfile')).toEqual({ besideDockerfile: 'docker/web.Dockerfile.dockerignore', contextRoot: '.dockerignore' });
+describe('dockerignore file choice (chooseIgnoreFile)', () => {
+  // Measured with buildx 0.13 on engine 20.10: <Dockerfile>.dockerignore wins whenever it exists,
+  // even empty or comments only; the context's .dockerignore then does not apply at all.
+  const files = (entries: Record<string, string>) => new Map<string, string | null>(Object.entries(entries));
+
+  test('the file beside the Dockerfile, named after it, wins over the context one', () => {
+    expect(chooseIgnoreFile('/c/docker/web.Dockerfile', '/c', files({ '/c/docker/web.Dockerfile.dockerignore': 'a\n', '/c/.dockerignore': 'b\n' }))).toBe('/c/docker/web.Dockerfile.dockerignore');
   });
 
-  test('the Dockerfile-specific file wins unless it is missing or empty', () => {
-    expect(chooseDockerignoreText('foo\n', 'bar\n')).toBe('foo\n');
-    expect(chooseDockerignoreText(undefined, 'bar\n')).toBe('bar\n');
-    expect(chooseDockerignoreText('', 'bar\n')).toBe('bar\n');
-    expect(chooseDockerignoreText(undefined, undefined)).toBe('');
+  test('an empty Dockerfile-specific file still wins', () => {
+    expect(chooseIgnoreFile('/c/Dockerfile', '/c', files({ '/c/Dockerfile.dockerignore': '', '/c/.dockerignore': 'b\n' }))).toBe('/c/Dockerfile.dockerignore');
+  });
+
+  test('without it, the context root file applies; without both, none', () => {
+    expect(chooseIgnoreFile('/c/Dockerfile', '/c', files({ '/c/.dockerignore': 'b\n' }))).toBe('/c/.dockerignore');
+    expect(chooseIgnoreFile('/c/Dockerfile', '/c', files({}))).toBeUndefined();
   });
 });
