@@ -122,6 +122,8 @@ export function buildStageGraph(parsed: ParsedDockerfile, options: StageGraphOpt
   const platformArgs = automaticPlatformArgs(options.platform ?? 'linux/amd64');
   const warnings: GraphWarning[] = [];
 
+  for (const instruction of parsed.instructions) validateInstruction(instruction, file);
+
   // Global ARGs, then split the instructions into stages.
   const metaArgs: Record<string, string | undefined> = {};
   const metaLookup: Lookup = (name) => metaArgs[name] ?? platformArgs[name];
@@ -340,6 +342,36 @@ export function buildStageGraph(parsed: ParsedDockerfile, options: StageGraphOpt
   }
 
   return { file, stages, edges: dedupeEdges(edges), external, inputs, runs, warnings, metaArgs };
+}
+
+const KEYWORDS = [
+  'ADD', 'ARG', 'CMD', 'COPY', 'ENTRYPOINT', 'ENV', 'EXPOSE', 'FROM', 'HEALTHCHECK', 'LABEL',
+  'MAINTAINER', 'ONBUILD', 'RUN', 'SHELL', 'STOPSIGNAL', 'USER', 'VOLUME', 'WORKDIR',
+];
+
+/**
+ * The argument checks BuildKit makes when it turns parsed instructions into
+ * commands (frontend/dockerfile/instructions): an unknown keyword, COPY/ADD
+ * without a destination, ENV/LABEL/ARG without anything to set.
+ */
+function validateInstruction(instruction: DockerfileInstruction, file: string): void {
+  const { keyword, args, startLine: line } = instruction;
+  const fail = (message: string, hint: string) => {
+    throw new StageGraphError(message, { location: { file, line }, hint });
+  };
+  if (!KEYWORDS.includes(keyword)) {
+    const close = closestName(keyword, KEYWORDS);
+    fail(`unknown instruction: ${keyword}`, close === undefined ? `instructions: ${KEYWORDS.join(', ')}` : `did you mean ${close}?`);
+  }
+  if ((keyword === 'COPY' || keyword === 'ADD') && args.length < 2) {
+    fail(`${keyword} requires at least two arguments (sources and a destination)`, `write ${keyword} <src>... <dest>`);
+  }
+  if ((keyword === 'ENV' || keyword === 'LABEL' || keyword === 'ARG') && args.length === 0) {
+    fail(`${keyword} requires at least one argument`, keyword === 'ARG' ? 'write ARG <name>[=<default>]' : `write ${keyword} <key>=<value>`);
+  }
+  if ((keyword === 'WORKDIR' || keyword === 'USER' || keyword === 'STOPSIGNAL') && args.length !== 1) {
+    fail(`${keyword} requires exactly one argument`, `write ${keyword} <value>`);
+  }
 }
 
 /** The stage named `target` (case-insensitive) or with that index. */

@@ -163,3 +163,30 @@ describe('buildStageGraph', () => {
     expect(() => graphOf(dockerfile('ARG BASE', 'FROM ${BASE:?required}'))).toThrow(/cannot expand/);
   });
 });
+
+describe('instruction checks (as BuildKit makes them)', () => {
+  test.each([
+    ['FROM busybox\nENV\n', 'ENV requires at least one argument', 2],
+    ['FROM busybox\nCOPY --from=x a\n', 'COPY requires at least two arguments (sources and a destination)', 2],
+    ['FROM busybox\nWORKDIR\n', 'WORKDIR requires exactly one argument', 2],
+    ['FROM busybox\nCOPPY a b\n', 'unknown instruction: COPPY', 2],
+  ])('%j fails with "%s" at line %i', (text, message, line) => {
+    let caught: StageGraphError | undefined;
+    try {
+      graphOf(text);
+    } catch (error) {
+      caught = error as StageGraphError;
+    }
+    expect(caught?.message).toBe(message);
+    expect(caught?.location.line).toBe(line);
+  });
+
+  test('an unknown instruction suggests the closest keyword', () => {
+    expect(() => graphOf('FROM busybox\nCOPPY a b\n')).toThrow(StageGraphError);
+    try {
+      graphOf('FROM busybox\nCOPPY a b\n');
+    } catch (error) {
+      expect((error as StageGraphError).hint).toBe('did you mean COPY?');
+    }
+  });
+});
