@@ -16,9 +16,105 @@ export interface EngineInfo {
   readonly host: string;
 }
 
+export type ContainerState = 'created' | 'running' | 'paused' | 'restarting' | 'exited' | 'dead' | 'removing';
+export type ContainerHealth = 'healthy' | 'unhealthy' | 'starting' | null;
+
+export interface PublishedPort {
+  readonly containerPort: number;
+  readonly protocol: string;
+  /** Host port, or null when the port is exposed but not published. */
+  readonly hostPort: number | null;
+  /** Host IP it is bound to as the engine reports it (`0.0.0.0`, `::`, `127.0.0.1`). */
+  readonly hostIp: string | null;
+}
+
+/** A container of a compose project, identified by compose's labels. */
+export interface ContainerInfo {
+  readonly id: string;
+  readonly name: string;
+  /** `com.docker.compose.service`. */
+  readonly service: string;
+  /** `com.docker.compose.project`. */
+  readonly project: string;
+  /** `com.docker.compose.container-number`. */
+  readonly number: number;
+  readonly state: ContainerState;
+  /** Human status from the engine, e.g. `Up 3 minutes (healthy)`. */
+  readonly status: string;
+  readonly health: ContainerHealth;
+  /** Image ID (`sha256:…`) the container runs. */
+  readonly imageId: string;
+  /** Image reference it was created from. */
+  readonly image: string;
+  readonly ports: readonly PublishedPort[];
+  readonly labels: Readonly<Record<string, string>>;
+  /** ISO time the container last started, when known (inspect only). */
+  readonly startedAt?: string | undefined;
+  readonly exitCode?: number | undefined;
+}
+
+export interface LogLine {
+  readonly stream: 'stdout' | 'stderr';
+  readonly text: string;
+  /** ISO timestamp from the engine. */
+  readonly timestamp: string;
+}
+
+export interface LogOptions {
+  readonly follow: boolean;
+  /** Only lines after this time (Unix seconds or ISO). */
+  readonly since?: number | string | undefined;
+  /** Only the last N lines before following. */
+  readonly tail?: number | undefined;
+}
+
+export interface StatsSample {
+  readonly cpuPercent: number;
+  readonly memoryBytes: number;
+  readonly memoryLimitBytes: number;
+}
+
+/** An engine event about a container, reduced to what dockstage's state needs. */
+export interface ContainerEvent {
+  readonly action: 'create' | 'start' | 'die' | 'stop' | 'kill' | 'restart' | 'destroy' | 'pause' | 'unpause' | 'oom' | 'health_status';
+  readonly containerId: string;
+  readonly service: string | undefined;
+  readonly project: string | undefined;
+  /** For `health_status`: the new health. */
+  readonly health?: ContainerHealth | undefined;
+  /** For `die`: the exit code. */
+  readonly exitCode?: number | undefined;
+  /** Unix milliseconds. */
+  readonly time: number;
+}
+
 export interface ContainerRuntime {
   /** Engine version and where its published ports live. Rejects with EngineUnavailableError when unreachable. */
   info(): Promise<EngineInfo>;
-  /** The image with that tag, or undefined when there is none. */
+  /** The image with that tag or ID, or undefined when there is none. */
   inspectImage(reference: string): Promise<ImageInfo | undefined>;
+  /** Gives an existing image another tag. */
+  tagImage(source: string, target: string): Promise<void>;
+  /** Removes an image by tag or ID (the tag only, when others remain); missing is fine. */
+  removeImage(reference: string): Promise<void>;
+  /** Containers of a compose project (all states), sorted by service then number. */
+  listContainers(project: string): Promise<ContainerInfo[]>;
+  /** One container with start time and exit code; undefined when gone. */
+  inspectContainer(id: string): Promise<ContainerInfo | undefined>;
+  startContainer(id: string): Promise<void>;
+  /** Stops with the given grace period in seconds (engine default when omitted). */
+  stopContainer(id: string, timeoutSeconds?: number): Promise<void>;
+  restartContainer(id: string, timeoutSeconds?: number): Promise<void>;
+  /**
+   * Log lines, both streams demultiplexed (TTY containers: all stdout), in
+   * order. With `follow`, runs until the container stops or `signal` aborts.
+   */
+  logs(id: string, options: LogOptions, onLine: (line: LogLine) => void, signal?: AbortSignal): Promise<void>;
+  /** One CPU/memory sample (CPU % computed over the engine's two readings). */
+  stats(id: string): Promise<StatsSample>;
+  /**
+   * Container events of one project until `signal` aborts. Resolves when
+   * aborted; rejects with EngineUnavailableError when the engine goes away.
+   */
+  events(project: string, onEvent: (event: ContainerEvent) => void, signal: AbortSignal): Promise<void>;
 }
