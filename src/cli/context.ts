@@ -6,6 +6,8 @@ import { resolveDockerEndpoint, type DockerEndpoint } from '../adapters/docker-e
 import { createDockerodeRuntime } from '../adapters/dockerode-runtime.js';
 import type { ComposeCli } from '../ports/compose-cli.js';
 import type { ContainerRuntime } from '../ports/container-runtime.js';
+import type { ImageBuilder } from '../ports/image-builder.js';
+import { createBuildxBuilder } from '../adapters/buildx-builder.js';
 import type { FileSystem } from '../ports/file-system.js';
 import type { LoadDeps } from '../engine/load-workspace.js';
 import type { Io } from './output.js';
@@ -23,6 +25,8 @@ export interface CommandContext {
   endpoint(): Promise<DockerEndpoint>;
   /** The container runtime on that endpoint, created on first use. */
   runtime(): Promise<ContainerRuntime>;
+  /** The BuildKit builder (buildx CLI), with the same endpoint. */
+  builder(): ImageBuilder;
 }
 
 export function createContext(options: { io: Io; env: NodeJS.ProcessEnv; cwd: string }): CommandContext {
@@ -31,6 +35,7 @@ export function createContext(options: { io: Io; env: NodeJS.ProcessEnv; cwd: st
   const lookup = (name: string) => options.env[name];
   let endpoint: Promise<DockerEndpoint> | undefined;
   let runtime: Promise<ContainerRuntime> | undefined;
+  let builder: ImageBuilder | undefined;
   const getEndpoint = () => (endpoint ??= resolveDockerEndpoint(options.env));
   return {
     ...options,
@@ -40,6 +45,7 @@ export function createContext(options: { io: Io; env: NodeJS.ProcessEnv; cwd: st
     loadDeps: { compose, fs, cwd: options.cwd, lookup, existsSync },
     endpoint: getEndpoint,
     runtime: () => (runtime ??= getEndpoint().then(createDockerodeRuntime)),
+    builder: () => (builder ??= createBuildxBuilder({ env: options.env })),
   };
 }
 

@@ -13,6 +13,10 @@ import { createContext, type CommandContext } from './context.js';
 import { runStages } from './commands/stages.js';
 import { runInputs } from './commands/inputs.js';
 import { runPlan } from './commands/plan.js';
+import { runBuild } from './commands/build.js';
+import { runDown, runUp } from './commands/up.js';
+import { runEnv } from './commands/env.js';
+import { runStatus } from './commands/status.js';
 import type { ProjectOptions } from '../engine/load-workspace.js';
 import { DockstageError } from '../core/errors.js';
 import { didYouMean } from '../core/suggest.js';
@@ -85,6 +89,43 @@ function buildProgram(context: CommandContext, setExit: (code: number) => void):
     .option('--json', 'print JSON')
     .action(wrap((_options, local: { context: string; dockerfile?: string; target?: string; buildArg?: string[]; json?: boolean }) =>
       runInputs(context, { context: local.context, dockerfile: local.dockerfile, target: local.target, buildArgs: local.buildArg ?? [], json: local.json === true })));
+
+  program
+    .command('build [services...]')
+    .description("build the environment's targets that are stale (one build per shared build)")
+    .option('--push', 'push the tags (and compose image: names) to their registry')
+    .option('--stage <stage>', 'build this stage of one service instead of its target (own tag; containers untouched)')
+    .option('--no-cache', 'do not use the BuildKit cache')
+    .option('--force', 'build even when the image is up to date')
+    .option('--builder <name>', 'buildx builder to use (default: x-dockstage.builder or the current one)')
+    .option('--json', 'one JSON object per build event')
+    .action(wrap((options, services: string[], local: { push?: boolean; stage?: string; cache?: boolean; force?: boolean; builder?: string; json?: boolean }) =>
+      runBuild(context, options, { services, push: local.push === true, stage: local.stage, noCache: local.cache === false, force: local.force === true, builder: local.builder, json: local.json === true })));
+
+  program
+    .command('up [services...]')
+    .description('build what is stale, then create or recreate the containers with compose')
+    .option('--wait', 'wait until services are running or healthy')
+    .option('--json', 'one JSON object per event')
+    .action(wrap((options, services: string[], local: { json?: boolean; wait?: boolean }) => runUp(context, options, { services, json: local.json === true, wait: local.wait === true })));
+
+  program
+    .command('down')
+    .description("stop and remove the project's containers and networks (compose down)")
+    .option('-v, --volumes', 'remove named volumes too')
+    .action(wrap((options, local: { volumes?: boolean }) => runDown(context, options, { volumes: local.volumes === true })));
+
+  program
+    .command('status')
+    .description('per service: environment, target, image, up to date, container state, health, ports')
+    .option('--json', 'print JSON')
+    .action(wrap((options, local: { json?: boolean }) => runStatus(context, options, { json: local.json === true })));
+
+  program
+    .command('env [name]')
+    .description('show the environments, or switch to one (build stale targets, recreate what changed)')
+    .option('--json', 'print JSON')
+    .action(wrap((options, name: string | undefined, local: { json?: boolean }) => runEnv(context, options, { name, json: local.json === true })));
 
   program.argument('[command]').action(
     wrap(async (options, unknown: string | undefined) => {

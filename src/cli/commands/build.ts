@@ -1,0 +1,80 @@
+/** `dockstage build [SERVICE...]`: build the environment's targets that are stale, once per shared build. */
+import { BuildFailedError } from '../../core/errors.js';
+import { buildServices, type BuildOptions, type BuildOutcome, type BuildRunEvent } from '../../engine/builds.js';
+import { loadWorkspace, type LoadedProject, type ProjectOptions } from '../../engine/load-workspace.js';
+import { BuildProgress } from '../../ui/text/build-progress.js';
+import type { CommandContext } from '../context.js';
+import { printWarnings, type Io } from '../output.js';
+
+export interface BuildCommand {
+  readonly services: readonly string[];
+  readonly push: boolean;
+  readonly stage: string | undefined;
+  readonly noCache: boolean;
+  readonly force: boolean;
+  readonly builder: string | undefined;
+  readonly json: boolean;
+}
+
+export async function runBuild(ctx: CommandContext, options: ProjectOptions, command: BuildCommand): Promise<number> {
+  const loaded = await loadWorkspace(options, ctx.loadDeps);
+  printWarnings(ctx.io, loaded.workspace.warnings);
+  const outcomes = await buildWithOutput(ctx, loaded, {
+    services: command.services,
+    push: command.push,
+    ...(command.stage === undefined ? {} : { stage: command.stage }),
+    noCache: command.noCache,
+    force: command.force,
+    ...(command.builder === undefined ? {} : { builder: command.builder }),
+  }, command.json);
+  return outcomes.some((outcome) => outcome.status === 'failed') ? 1 : 0;
+}
+
+/**
+ * Runs the builds and prints progress: stage lines for people, one JSON
+ * object per event with `--json`. Checks buildx first so a missing plugin or
+ * builder is one clear line, not a failed build.
+ */
+export async function buildWithOutput(ctx: CommandContext, loaded: LoadedProject, options: BuildOptions, json: boolean): Promise<BuildOutcome[]> {
+  const builder = ctx.builder();
+  await builder.info(options.builder ?? loaded.workspace.config.builder);
+  const runtime = await ctx.runtime();
+  const progress = new BuildProgress();
+  const onEvent = (event: BuildRunEvent) => {
+    if (json) {
+      ctx.io.stdout.write(`${JSON.stringify(eventToJson(event))}\n`);
+      return;
+    }
+    for (const line of progress.apply(event)) ctx.io.stdout.write(`${line}\n`);
+  };
+  const outcomes = await buildServices(loaded.workspace, { fs: ctx.fs, runtime, builder }, options, onEvent);
+  if (!json) reportFailures(ctx.io, outcomes);
+  return outcomes;
+}
+
+function reportFailures(io: Io, outcomes: readonly BuildOutcome[]): void {
+  for (const outcome of outcomes) {
+    if (outcome.error === undefined) continue;
+    const error = outcome.error;
+    const where = error.location.file === undefined ? '' : `\n  --> ${error.location.file}${error.location.line === undefined ? '' : `:${error.location.line}`}`;
+    io.stderr.write(`error: build of ${outcome.services.join(', ')} failed at ${error.stage ?? outcome.target}: ${error.instruction ?? ''}${where}\n  hint: ${error.hint ?? 'fix the failing step'}\n`);
+  }
+}
+
+/** The JSON line for an event: the same fields, errors as plain objects. */
+export function eventToJson(event: BuildRunEvent): Record<string, unknown> {
+  if (event.type !== 'build-failed') return { ...event };
+  return { ...event, error: failureToJson(event.error) };
+}
+
+function failureToJson(error: BuildFailedError): Record<string, unknown> {
+  return {
+    message: error.message,
+    service: error.service ?? null,
+    stage: error.stage ?? null,
+    instruction: error.instruction ?? null,
+    file: error.location.file ?? null,
+    line: error.location.line ?? null,
+    logTail: error.logTail,
+  };
+}

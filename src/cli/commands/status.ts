@@ -1,0 +1,26 @@
+/** `dockstage status [--json]`: per service, environment, target, image, up to date?, container state, health, ports. */
+import { loadWorkspace, type ProjectOptions } from '../../engine/load-workspace.js';
+import { projectStatus } from '../../engine/lifecycle.js';
+import type { CommandContext } from '../context.js';
+import { columns, printJson, printWarnings } from '../output.js';
+
+export async function runStatus(ctx: CommandContext, options: ProjectOptions, command: { json: boolean }): Promise<number> {
+  const loaded = await loadWorkspace(options, ctx.loadDeps);
+  printWarnings(ctx.io, loaded.workspace.warnings);
+  const runtime = await ctx.runtime();
+  const info = await runtime.info();
+  const services = await projectStatus(loaded.workspace, { fs: ctx.fs, compose: ctx.compose, runtime }, info.host);
+  if (command.json) {
+    printJson(ctx.io, { project: loaded.workspace.project.name, environment: loaded.workspace.environment.name, engine: { version: info.serverVersion, host: info.host }, services });
+    return 0;
+  }
+  const rows = services.map((s) => {
+    const container = s.containers[0];
+    const state = container === undefined ? '-' : `${container.state}${container.health === null ? '' : ` (${container.health})`}`;
+    const fresh = s.upToDate === null ? 'image' : s.upToDate ? 'up to date' : 'stale';
+    return [s.name, s.environment, s.target ?? '-', s.image ?? '-', fresh, state, s.containers.flatMap((c) => c.ports).join(' ') || '-'];
+  });
+  ctx.io.stdout.write(`${loaded.workspace.project.name} · env ${loaded.workspace.environment.name} · engine ${info.serverVersion}\n`);
+  ctx.io.stdout.write(`${columns([['SERVICE', 'ENV', 'TARGET', 'IMAGE', 'BUILD', 'STATE', 'PORTS'], ...rows], '  ').join('\n')}\n`);
+  return 0;
+}

@@ -1,0 +1,34 @@
+/** `dockstage up [SERVICE...]` and `dockstage down`: build what is stale, then let compose create, recreate or remove. */
+import { loadWorkspace, type ProjectOptions } from '../../engine/load-workspace.js';
+import { rememberEnvironment, requireBuilt, withDependencies, writeOverride } from '../../engine/lifecycle.js';
+import type { CommandContext } from '../context.js';
+import { printWarnings } from '../output.js';
+import { buildWithOutput } from './build.js';
+import path from 'node:path';
+import { overrideFileName } from '../../core/compose/override.js';
+import { loadProject, rememberedEnvironment } from '../../engine/load-workspace.js';
+
+export async function runUp(ctx: CommandContext, options: ProjectOptions, command: { services: readonly string[]; json: boolean; wait: boolean }): Promise<number> {
+  const loaded = await loadWorkspace(options, ctx.loadDeps);
+  printWarnings(ctx.io, loaded.workspace.warnings);
+  const involved = withDependencies(loaded.workspace, command.services);
+  const toBuild = involved.filter((name) => loaded.workspace.services.find((s) => s.name === name)?.build !== undefined);
+  const outcomes = await buildWithOutput(ctx, loaded, { services: toBuild }, command.json);
+  requireBuilt(outcomes);
+  const target = await writeOverride(loaded, ctx.fs);
+  await ctx.compose.up(target, command.services, { wait: command.wait });
+  await rememberEnvironment(loaded.projectDir, loaded.workspace.environment.name, ctx.fs);
+  const line = { type: 'up-completed', environment: loaded.workspace.environment.name, services: involved };
+  ctx.io.stdout.write(command.json ? `${JSON.stringify(line)}\n` : `${loaded.workspace.project.name} is up in ${line.environment}: ${involved.join(', ')}\n`);
+  return 0;
+}
+
+export async function runDown(ctx: CommandContext, options: ProjectOptions, command: { volumes: boolean }): Promise<number> {
+  const { compose, projectDir, project, config } = await loadProject(options, ctx.loadDeps);
+  const environment = options.environment ?? (await rememberedEnvironment(projectDir, ctx.fs)) ?? config.defaultEnvironment;
+  const override = path.join(projectDir, overrideFileName(environment));
+  const files = (await ctx.fs.exists(override)) ? [...compose.files, override] : compose.files;
+  await ctx.compose.down({ ...compose, files }, { volumes: command.volumes });
+  ctx.io.stdout.write(`${project.name} is down\n`);
+  return 0;
+}

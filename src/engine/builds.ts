@@ -1,0 +1,226 @@
+/**
+ * Building the services of a workspace: one build per distinct build (services
+ * that share context, Dockerfile, target and args are built once and tagged for
+ * each), skipped when the image's inputs-hash label already matches the
+ * sources. Failures carry the service, stage, instruction and Dockerfile line.
+ */
+import { locateStep } from '../core/dockerfile/build-steps.js';
+import { BuildFailedError, DockstageError } from '../core/errors.js';
+import { INPUTS_HASH_LABEL } from '../core/inputs-hash.js';
+import { ENVIRONMENT_LABEL, TARGET_LABEL } from '../core/compose/override.js';
+import type { BuildModel, ServiceModel, Workspace } from '../core/workspace.js';
+import { findStage, stageClosure } from '../core/dockerfile/stage-graph.js';
+import { compileInputs } from '../core/dockerfile/stage-inputs.js';
+import type { ContainerRuntime } from '../ports/container-runtime.js';
+import type { FileSystem } from '../ports/file-system.js';
+import type { BuildEvent, BuildRequest, ImageBuilder, StepRef } from '../ports/image-builder.js';
+import { currentInputsHash } from './context-files.js';
+
+export interface BuildDeps {
+  readonly fs: FileSystem;
+  readonly runtime: ContainerRuntime;
+  readonly builder: ImageBuilder;
+}
+
+export interface BuildOptions {
+  /** Services to build (default: every service with `build:`). */
+  readonly services?: readonly string[];
+  /** Build even when the image is up to date (BuildKit's cache still applies). */
+  readonly force?: boolean;
+  /** `--no-cache`, only when asked. */
+  readonly noCache?: boolean;
+  /** Push the tags (and compose's `image:` name) instead of only loading them. */
+  readonly push?: boolean;
+  /** Build this stage instead of the environment's target (one service; own tag, containers untouched). */
+  readonly stage?: string;
+  /** A buildx builder other than the current one. */
+  readonly builder?: string;
+  /** How many builds run at once. */
+  readonly concurrency?: number;
+  readonly signal?: AbortSignal;
+}
+
+/** One unit of work: a build shared by one or more services. */
+export interface BuildJob {
+  readonly services: readonly string[];
+  readonly target: string;
+  /** Tags the result gets, one per service (plus compose's `image:` names when pushing). */
+  readonly tags: readonly string[];
+  readonly hash: string;
+  readonly build: BuildModel;
+}
+
+export type BuildRunEvent =
+  | { readonly type: 'build-up-to-date'; readonly services: readonly string[]; readonly target: string; readonly imageId: string; readonly tags: readonly string[] }
+  | { readonly type: 'build-started'; readonly services: readonly string[]; readonly target: string; readonly tags: readonly string[] }
+  | { readonly type: 'build-step'; readonly services: readonly string[]; readonly event: BuildEvent; readonly line: number | undefined }
+  | {
+      readonly type: 'build-completed';
+      readonly services: readonly string[];
+      readonly target: string;
+      readonly imageId: string | undefined;
+      readonly durationMs: number;
+      readonly cachedSteps: number;
+      readonly totalSteps: number;
+    }
+  | { readonly type: 'build-failed'; readonly services: readonly string[]; readonly target: string; readonly error: BuildFailedError };
+
+export interface BuildOutcome {
+  readonly services: readonly string[];
+  readonly target: string;
+  readonly status: 'up-to-date' | 'built' | 'failed';
+  readonly imageId: string | undefined;
+  readonly error?: BuildFailedError;
+}
+
+/**
+ * Builds what is stale among the chosen services and returns one outcome per
+ * build. Never throws for a failed build: it is reported as an outcome and an
+ * event, so callers decide (the CLI exits 1; nothing is recreated).
+ */
+export async function buildServices(workspace: Workspace, deps: BuildDeps, options: BuildOptions, onEvent: (event: BuildRunEvent) => void): Promise<BuildOutcome[]> {
+  const jobs = await planBuildJobs(workspace, deps.fs, options);
+  const outcomes: BuildOutcome[] = new Array(jobs.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < jobs.length) {
+      const index = next++;
+      outcomes[index] = await runJob(workspace, jobs[index]!, deps, options, onEvent);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(options.concurrency ?? 3, Math.max(jobs.length, 1)) }, worker));
+  return outcomes;
+}
+
+/** The builds needed for the chosen services: grouped by build key, with their inputs hash. */
+export async function planBuildJobs(workspace: Workspace, fs: FileSystem, options: BuildOptions): Promise<BuildJob[]> {
+  const chosen = selectServices(workspace, options.services);
+  if (options.stage !== undefined && chosen.length !== 1) {
+    throw new DockstageError('--stage builds one service at a time', { hint: 'name the service: dockstage build SERVICE --stage STAGE' });
+  }
+  const groups = new Map<string, ServiceModel[]>();
+  for (const service of chosen) {
+    const key = service.build!.buildKey;
+    groups.set(key, [...(groups.get(key) ?? []), service]);
+  }
+  const jobs: BuildJob[] = [];
+  for (const members of groups.values()) {
+    let build = members[0]!.build!;
+    let tags = members.map((member) => member.image!);
+    if (options.stage !== undefined) {
+      build = retarget(build, options.stage);
+      tags = tags.map((tag) => `${tag}-${build.target}`);
+    }
+    if (options.push === true) {
+      for (const member of members) {
+        const named = workspace.project.services.find((s) => s.name === member.name)?.image;
+        if (named !== undefined && !tags.includes(named)) tags.push(named);
+      }
+    }
+    const { hash } = await currentInputsHash(fs, build);
+    jobs.push({ services: members.map((m) => m.name), target: build.target, tags, hash, build });
+  }
+  return jobs;
+}
+
+async function runJob(workspace: Workspace, job: BuildJob, deps: BuildDeps, options: BuildOptions, onEvent: (event: BuildRunEvent) => void): Promise<BuildOutcome> {
+  const { services, target } = job;
+  if (options.force !== true && options.noCache !== true && options.push !== true) {
+    const images = await Promise.all(job.tags.map(async (tag) => [tag, await deps.runtime.inspectImage(tag)] as const));
+    const fresh = images.find(([, info]) => info?.labels[INPUTS_HASH_LABEL] === job.hash);
+    if (fresh !== undefined) {
+      const [, info] = fresh;
+      // Tag the fresh image for members that lack it (a service added to a shared build).
+      for (const [tag, other] of images) if (other?.id !== info!.id) await deps.runtime.tagImage(info!.id, tag);
+      onEvent({ type: 'build-up-to-date', services, target, imageId: info!.id, tags: job.tags });
+      return { services, target, status: 'up-to-date', imageId: info!.id };
+    }
+  }
+  onEvent({ type: 'build-started', services, target, tags: job.tags });
+  const build = job.build;
+  const request: BuildRequest = {
+    context: build.contextDir ?? build.compose.context,
+    dockerfile: build.dockerfilePath,
+    dockerfileInline: build.dockerfilePath === undefined ? build.dockerfileText : undefined,
+    target: build.target,
+    tags: job.tags,
+    args: build.compose.args,
+    labels: {
+      ...build.compose.labels,
+      [INPUTS_HASH_LABEL]: job.hash,
+      [ENVIRONMENT_LABEL]: workspace.environment.name,
+      [TARGET_LABEL]: build.target,
+    },
+    namedContexts: build.compose.additionalContexts,
+    secrets: build.compose.secrets.map((secret) => {
+      const source = workspace.project.secrets[secret.source];
+      return { id: secret.source, ...(source?.file === undefined ? {} : { file: source.file }), ...(source?.environment === undefined ? {} : { env: source.environment }) };
+    }),
+    ssh: build.compose.ssh,
+    cacheFrom: build.compose.cacheFrom,
+    cacheTo: build.compose.cacheTo,
+    network: build.compose.network,
+    extraHosts: build.compose.extraHosts,
+    platforms: build.compose.platforms,
+    shmSize: build.compose.shmSize,
+    noCache: options.noCache === true || build.compose.noCache,
+    pull: build.compose.pull,
+    push: options.push === true,
+    builder: options.builder ?? workspace.config.builder,
+  };
+  let failedStep: StepRef | undefined;
+  try {
+    const result = await deps.builder.build(
+      request,
+      (event) => {
+        const located = event.type === 'build-warning' ? undefined : locateStep(build.graph, event);
+        if (event.type === 'step-completed' && event.error !== undefined) failedStep ??= event;
+        onEvent({ type: 'build-step', services, event, line: located?.line });
+      },
+      options.signal,
+    );
+    onEvent({ type: 'build-completed', services, target, imageId: result.imageId, durationMs: result.durationMs, cachedSteps: result.cachedSteps, totalSteps: result.totalSteps });
+    return { services, target, status: 'built', imageId: result.imageId };
+  } catch (error) {
+    if (!(error instanceof BuildFailedError)) throw error;
+    const step = failedStep === undefined ? undefined : locateStep(build.graph, failedStep);
+    const located = step === undefined ? undefined : { line: step.line, instruction: step.instruction.original };
+    const failed = new BuildFailedError(`${services.join(', ')}: ${error.message}`, {
+      service: services[0]!,
+      ...(error.stage === undefined ? (failedStep?.stage == null ? {} : { stage: failedStep.stage }) : { stage: error.stage }),
+      ...(located?.instruction === undefined ? (error.instruction === undefined ? {} : { instruction: error.instruction }) : { instruction: located.instruction }),
+      file: build.dockerfileLabel,
+      ...(located === undefined ? {} : { line: located.line }),
+      logTail: error.logTail,
+      ...(error.hint === undefined ? {} : { hint: error.hint }),
+    });
+    onEvent({ type: 'build-failed', services, target, error: failed });
+    return { services, target, status: 'failed', imageId: undefined, error: failed };
+  }
+}
+
+/** The services to build, in name order; unknown names and image-only services are usage errors. */
+function selectServices(workspace: Workspace, names: readonly string[] | undefined): ServiceModel[] {
+  const built = workspace.services.filter((service) => service.build !== undefined && service.image !== undefined);
+  if (names === undefined || names.length === 0) return built;
+  return names.map((name) => {
+    const service = workspace.services.find((s) => s.name === name);
+    if (service === undefined) {
+      throw new DockstageError(`no service '${name}' in project ${workspace.project.name}`, { hint: `services: ${workspace.services.map((s) => s.name).join(', ')}` });
+    }
+    if (service.build === undefined) {
+      throw new DockstageError(`service '${name}' has no build: section (it runs ${service.image ?? 'no image'})`, { hint: `services that build: ${built.map((s) => s.name).join(', ') || 'none'}` });
+    }
+    return service;
+  });
+}
+
+/** The same build aimed at another stage (`build SERVICE --stage builder`). */
+function retarget(build: BuildModel, stageName: string): BuildModel {
+  const stage = findStage(build.graph, stageName);
+  if (stage === undefined) {
+    throw new DockstageError(`no stage '${stageName}' in ${build.dockerfileLabel}`, { hint: `stages: ${build.graph.stages.map((s) => s.displayName).join(', ')}` });
+  }
+  const closure = stageClosure(build.graph, stage.index);
+  return { ...build, target: stage.displayName, targetStage: stage.index, closure, inputs: compileInputs(build.graph, closure) };
+}

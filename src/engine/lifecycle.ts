@@ -1,0 +1,145 @@
+/**
+ * Containers of the project, driven through compose so networks, volumes,
+ * labels and depends_on behave exactly as compose makes them: `up` builds what
+ * is stale and then lets compose create or recreate; switching environments
+ * builds the new environment's stale targets and recreates only the services
+ * whose image changed; `status` joins the workspace with what runs.
+ */
+import path from 'node:path';
+import { environmentOverride, overrideFileName, ENVIRONMENT_LABEL, TARGET_LABEL } from '../core/compose/override.js';
+import type { Workspace } from '../core/workspace.js';
+import type { ComposeCli, ComposeTarget } from '../ports/compose-cli.js';
+import type { ContainerInfo, ContainerRuntime } from '../ports/container-runtime.js';
+import type { FileSystem } from '../ports/file-system.js';
+import { stateFile, type LoadedProject } from './load-workspace.js';
+import { imageFreshness } from './freshness.js';
+import type { BuildOutcome } from './builds.js';
+
+export interface LifecycleDeps {
+  readonly fs: FileSystem;
+  readonly compose: ComposeCli;
+  readonly runtime: ContainerRuntime;
+}
+
+/** Writes `.dockstage/<env>.compose.yaml` and returns the compose target that ends with it. */
+export async function writeOverride(loaded: LoadedProject, fs: FileSystem): Promise<ComposeTarget> {
+  const file = path.join(loaded.projectDir, overrideFileName(loaded.workspace.environment.name));
+  await fs.writeText(file, environmentOverride(loaded.workspace));
+  return { ...loaded.compose, files: [...loaded.compose.files, file] };
+}
+
+/** Remembers the environment in `.dockstage/state.json` (what `env` shows and later commands use). */
+export async function rememberEnvironment(projectDir: string, environment: string, fs: FileSystem): Promise<void> {
+  await fs.writeText(stateFile(projectDir), `${JSON.stringify({ environment }, null, 2)}\n`);
+}
+
+/** Throws the first build failure, so nothing is recreated after a failed build. */
+export function requireBuilt(outcomes: readonly BuildOutcome[]): void {
+  const failed = outcomes.find((outcome) => outcome.error !== undefined);
+  if (failed?.error !== undefined) throw failed.error;
+}
+
+/** The services `up SERVICE…` starts: the named ones and, as compose does, what they depend on. */
+export function withDependencies(workspace: Workspace, names: readonly string[]): string[] {
+  if (names.length === 0) return workspace.services.map((service) => service.name);
+  const result = new Set<string>();
+  const visit = (name: string) => {
+    if (result.has(name)) return;
+    result.add(name);
+    for (const dep of workspace.services.find((s) => s.name === name)?.dependsOn ?? []) if (dep.required) visit(dep.service);
+  };
+  names.forEach(visit);
+  return [...result].sort();
+}
+
+export interface SwitchResult {
+  readonly recreated: readonly string[];
+  readonly unchanged: readonly string[];
+  readonly restarted: readonly string[];
+  readonly notRunning: readonly string[];
+}
+
+/**
+ * After the new environment's images are built: recreate (`up --no-deps`) only
+ * the running services whose image ID differs from the one they run, then
+ * restart their `depends_on … restart: true` dependents. Services that are not
+ * running stay down; the next `up` starts them in the new environment.
+ */
+export async function recreateChanged(loaded: LoadedProject, deps: LifecycleDeps, target: ComposeTarget): Promise<SwitchResult> {
+  const { workspace } = loaded;
+  const containers = await deps.runtime.listContainers(workspace.project.name);
+  const recreated: string[] = [];
+  const unchanged: string[] = [];
+  const notRunning: string[] = [];
+  for (const service of workspace.services) {
+    const running = containers.filter((c) => c.service === service.name && c.state !== 'exited' && c.state !== 'dead');
+    if (running.length === 0) {
+      notRunning.push(service.name);
+      continue;
+    }
+    const wanted = service.image === undefined ? undefined : (await deps.runtime.inspectImage(service.image))?.id;
+    if (service.build !== undefined && wanted !== undefined && running.some((c) => c.imageId !== wanted)) recreated.push(service.name);
+    else unchanged.push(service.name);
+  }
+  if (recreated.length > 0) await deps.compose.up(target, recreated, { noDeps: true });
+  const restarted = workspace.services
+    .filter((service) => !recreated.includes(service.name) && !notRunning.includes(service.name))
+    .filter((service) => service.dependsOn.some((dep) => dep.restart && recreated.includes(dep.service)))
+    .map((service) => service.name);
+  if (restarted.length > 0) await deps.compose.lifecycle(target, 'restart', restarted);
+  return { recreated, unchanged: unchanged.filter((name) => !restarted.includes(name)), restarted, notRunning };
+}
+
+export interface ServiceStatus {
+  readonly name: string;
+  /** The environment the running container was created for (its label), else the workspace's. */
+  readonly environment: string;
+  readonly target: string | null;
+  readonly image: string | null;
+  /** Inputs hash matches the image label; null for services without `build:`. */
+  readonly upToDate: boolean | null;
+  readonly containers: readonly {
+    readonly name: string;
+    readonly state: string;
+    readonly health: string | null;
+    readonly status: string;
+    readonly ports: readonly string[];
+    readonly image: string;
+  }[];
+}
+
+/** One status row per service: build freshness plus what runs. */
+export async function projectStatus(workspace: Workspace, deps: LifecycleDeps, host: string): Promise<ServiceStatus[]> {
+  const containers = await deps.runtime.listContainers(workspace.project.name);
+  return await Promise.all(
+    workspace.services.map(async (service): Promise<ServiceStatus> => {
+      const own = containers.filter((c) => c.service === service.name);
+      const freshness = service.build === undefined || service.image === undefined ? undefined : await imageFreshness(deps.fs, deps.runtime, service.build, service.image);
+      const labelled = own.find((c) => c.labels[ENVIRONMENT_LABEL] !== undefined);
+      return {
+        name: service.name,
+        environment: labelled?.labels[ENVIRONMENT_LABEL] ?? workspace.environment.name,
+        target: labelled?.labels[TARGET_LABEL] ?? service.build?.target ?? null,
+        image: service.image ?? null,
+        upToDate: freshness === undefined ? null : freshness.state === 'fresh',
+        containers: own.map((c) => ({ name: c.name, state: c.state, health: c.health, status: c.status, ports: formatPorts(c, host), image: c.image })),
+      };
+    }),
+  );
+}
+
+/** `host:8080→3000/tcp` for published ports, with the engine's host (not always localhost). */
+export function formatPorts(container: ContainerInfo, host: string): string[] {
+  const seen = new Set<string>();
+  const ports: string[] = [];
+  for (const port of container.ports) {
+    if (port.hostPort === null) continue;
+    const shown = `${host}:${port.hostPort}→${port.containerPort}/${port.protocol}`;
+    if (!seen.has(shown)) {
+      seen.add(shown);
+      ports.push(shown);
+    }
+  }
+  return ports;
+}
+

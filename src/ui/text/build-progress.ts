@@ -1,0 +1,120 @@
+/**
+ * Build progress grouped by stage, like BuildKit's but one line per stage:
+ * `web, worker  builder  ✓ 4 steps, 2 cached  3.1s`. A pure fold over build
+ * events: `apply` returns the lines that became final (for logs and pipes),
+ * `rows` the live state of every stage (for a terminal that redraws).
+ */
+import type { BuildRunEvent } from '../../engine/builds.js';
+
+export interface StageRow {
+  readonly job: string;
+  readonly stage: string;
+  readonly done: number;
+  readonly cached: number;
+  readonly total: number | null;
+  readonly current: string | undefined;
+  readonly failed: boolean;
+  readonly finished: boolean;
+  readonly startedAt: number | undefined;
+  readonly endedAt: number | undefined;
+}
+
+interface MutableRow {
+  job: string;
+  stage: string;
+  done: number;
+  cached: number;
+  total: number | null;
+  current: string | undefined;
+  failed: boolean;
+  finished: boolean;
+  startedAt: number | undefined;
+  endedAt: number | undefined;
+}
+
+export class BuildProgress {
+  private readonly stages = new Map<string, MutableRow>();
+  private readonly seen = new Set<string>();
+
+  /** Folds one event in; returns the lines that are now final, in order. */
+  apply(event: BuildRunEvent): string[] {
+    const job = event.services.join(', ');
+    switch (event.type) {
+      case 'build-up-to-date':
+        return [`${job}  ${event.target}  up to date (${event.tags[0]})`];
+      case 'build-started':
+        return [`${job}  building ${event.target} → ${event.tags.join(', ')}`];
+      case 'build-step':
+        return this.step(job, event);
+      case 'build-completed': {
+        const lines = this.finishAll(job);
+        const seconds = (event.durationMs / 1000).toFixed(1);
+        lines.push(`${job}  built ${event.target} in ${seconds}s (${event.cachedSteps} of ${event.totalSteps} steps cached)`);
+        return lines;
+      }
+      case 'build-failed': {
+        const lines = this.finishAll(job);
+        const error = event.error;
+        const where = error.location.line === undefined ? '' : ` (${error.location.file}:${error.location.line})`;
+        lines.push(`${job}  FAILED ${error.stage ?? event.target}: ${error.instruction ?? error.message}${where}`);
+        for (const line of error.logTail) lines.push(`  │ ${line}`);
+        return lines;
+      }
+    }
+  }
+
+  /** Every stage seen so far, in the order it started. */
+  rows(): StageRow[] {
+    return [...this.stages.values()].map((row) => ({ ...row }));
+  }
+
+  private step(job: string, event: Extract<BuildRunEvent, { type: 'build-step' }>): string[] {
+    const step = event.event;
+    if (step.type === 'build-warning' || step.stage === null || step.step === null) return [];
+    const key = `${job}\0${step.stage}`;
+    let row = this.stages.get(key);
+    if (row === undefined) {
+      row = { job, stage: step.stage, done: 0, cached: 0, total: step.total, current: undefined, failed: false, finished: false, startedAt: undefined, endedAt: undefined };
+      this.stages.set(key, row);
+    }
+    row.total = step.total ?? row.total;
+    if (step.type === 'step-started') {
+      row.startedAt ??= step.at;
+      row.current = step.instruction;
+      return [];
+    }
+    if (step.type !== 'step-completed' || this.seen.has(`${key}\0${step.vertex}`)) return [];
+    this.seen.add(`${key}\0${step.vertex}`);
+    row.startedAt ??= step.at - (step.durationMs ?? 0);
+    row.done++;
+    if (step.cached) row.cached++;
+    if (step.error !== undefined) row.failed = true;
+    row.endedAt = step.at;
+    if (row.failed || (row.total !== null && step.step === row.total)) return [this.finish(row)];
+    return [];
+  }
+
+  private finishAll(job: string): string[] {
+    const lines: string[] = [];
+    for (const row of this.stages.values()) {
+      if (row.job === job && !row.finished) {
+        lines.push(this.finish(row));
+      }
+    }
+    return lines;
+  }
+
+  private finish(row: MutableRow): string {
+    row.finished = true;
+    return formatStageRow(row);
+  }
+}
+
+/** `web  builder  ✓ 4 steps, 2 cached  3.1s` (or ✗ and the step that failed). */
+export function formatStageRow(row: StageRow): string {
+  const seconds = row.startedAt === undefined || row.endedAt === undefined ? '' : `  ${((row.endedAt - row.startedAt) / 1000).toFixed(1)}s`;
+  const mark = row.failed ? '✗' : row.finished ? '✓' : '…';
+  const steps = `${row.done}${row.total === null ? '' : `/${row.total}`} steps${row.cached > 0 ? `, ${row.cached} cached` : ''}`;
+  const current = row.finished ? '' : `  ${row.current ?? ''}`;
+  return `${row.job}  ${row.stage}  ${mark} ${steps}${seconds}${current}`;
+}
