@@ -4,7 +4,7 @@
  * each), skipped when the image's inputs-hash label already matches the
  * sources. Failures carry the service, stage, instruction and Dockerfile line.
  */
-import { locateStep } from '../core/dockerfile/build-steps.js';
+import { locateStep, numberedSteps } from '../core/dockerfile/build-steps.js';
 import { BuildFailedError, DockstageError } from '../core/errors.js';
 import { INPUTS_HASH_LABEL } from '../core/inputs-hash.js';
 import { ENVIRONMENT_LABEL, TARGET_LABEL } from '../core/compose/override.js';
@@ -172,7 +172,9 @@ async function runJob(workspace: Workspace, job: BuildJob, deps: BuildDeps, opti
   try {
     const result = await deps.builder.build(
       request,
-      (event) => {
+      (raw) => {
+        const event = raw.type === 'build-warning' ? raw : ownStep(build, raw);
+        if (event === undefined) return;
         const located = event.type === 'build-warning' ? undefined : locateStep(build.graph, event);
         if (event.type === 'step-completed' && event.error !== undefined) failedStep ??= event;
         onEvent({ type: 'build-step', services, event, line: located?.line });
@@ -223,4 +225,24 @@ function retarget(build: BuildModel, stageName: string): BuildModel {
   }
   const closure = stageClosure(build.graph, stage.index);
   return { ...build, target: stage.displayName, targetStage: stage.index, closure, inputs: compileInputs(build.graph, closure) };
+}
+
+/**
+ * BuildKit shares identical vertices between concurrent builds and reports a
+ * shared one to every session under the name the build that created it gave
+ * it (`[base 2/3] WORKDIR /app` arriving in another project's build). Such a
+ * step is renamed to the stage and number it has in this Dockerfile when its
+ * text matches one; a staged step found nowhere here is dropped.
+ */
+function ownStep<E extends Exclude<BuildEvent, { type: 'build-warning' }>>(build: BuildModel, event: E): E | undefined {
+  if (event.stage === null || locateStep(build.graph, event) !== undefined) return event;
+  for (const stage of build.graph.stages) {
+    const located = locateStep(build.graph, { ...event, stage: stage.displayName, total: null });
+    if (located === undefined) continue;
+    const numbered = numberedSteps(build.graph.stages[located.stage]!);
+    const index = numbered.indexOf(located.instruction);
+    if (index === -1) continue;
+    return { ...event, stage: stage.displayName, step: index + 1, total: numbered.length };
+  }
+  return undefined;
 }
