@@ -44,7 +44,7 @@ export function createContext(options: { io: Io; env: NodeJS.ProcessEnv; cwd: st
     compose,
     loadDeps: { compose, fs, cwd: options.cwd, lookup, existsSync },
     endpoint: getEndpoint,
-    runtime: () => (runtime ??= getEndpoint().then(createDockerodeRuntime)),
+    runtime: () => (runtime ??= getEndpoint().then((endpoint) => createDockerodeRuntime(endpoint, options.env))),
     builder: () => (builder ??= createBuildxBuilder({ env: options.env })),
   };
 }

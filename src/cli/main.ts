@@ -71,7 +71,7 @@ function buildProgram(context: CommandContext, setExit: (code: number) => void):
     .description('what a change (or staleness) means for each service: rebuild, restart or none, with reasons')
     .addOption(new Option('--changed <path>', 'a changed path (repeatable); without it, compare inputs hashes with image labels').argParser(collect))
     .option('--json', 'print JSON')
-    .action(wrap((options, local: { changed: string[]; json?: boolean }) => runPlan(context, options, { changed: local.changed, json: local.json === true })));
+    .action(wrap((options, local: { changed?: string[]; json?: boolean }) => runPlan(context, options, { changed: local.changed ?? [], json: local.json === true })));
 
   program
     .command('stages [service]')

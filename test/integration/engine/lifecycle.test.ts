@@ -1,0 +1,206 @@
+/**
+ * The whole headless flow on the real engine, driven through the built CLI on
+ * a copy of the shop fixture (web + worker share a Dockerfile with
+ * base/develop/test/builder/production; api has develop/production; cache is
+ * an image): builds per environment, up-to-date checks that never reach
+ * BuildKit, environment switches that recreate only what changed, and a broken
+ * build that leaves the running container serving.
+ */
+import { execFile } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, expect, test } from 'vitest';
+import { createBuildxBuilder } from '../../../src/adapters/buildx-builder.js';
+import { createComposeCli } from '../../../src/adapters/compose-cli.js';
+import { resolveDockerEndpoint } from '../../../src/adapters/docker-endpoint.js';
+import { createDockerodeRuntime } from '../../../src/adapters/dockerode-runtime.js';
+import { createNodeFileSystem } from '../../../src/adapters/node-fs.js';
+import { buildServices } from '../../../src/engine/builds.js';
+import { loadWorkspace } from '../../../src/engine/load-workspace.js';
+import type { ImageBuilder } from '../../../src/ports/image-builder.js';
+import { FIXTURES, runCli } from '../../support/cli.js';
+import { describeWithEngine, TEST_NODE_IMAGE } from '../../support/docker.js';
+import { waitFor } from '../../support/wait.js';
+
+const run = promisify(execFile);
+const PROJECT = `dstest-${process.pid}-${Date.now().toString(36)}`;
+const ENV = { NODE_IMAGE: TEST_NODE_IMAGE };
+let dir = '';
+
+async function cli(args: string[]) {
+  return await runCli(['-p', PROJECT, ...args], { cwd: dir, env: ENV, timeoutMs: 300_000 });
+}
+
+async function inspectImage(tag: string): Promise<{ Id: string; Config: { Labels: Record<string, string> } } | undefined> {
+  try {
+    const { stdout } = await run('docker', ['image', 'inspect', tag]);
+    return (JSON.parse(stdout) as { Id: string; Config: { Labels: Record<string, string> } }[])[0];
+  } catch {
+    return undefined;
+  }
+}
+
+interface StatusJson {
+  environment: string;
+  services: { name: string; environment: string; target: string | null; image: string | null; upToDate: boolean | null; containers: { name: string; state: string; health: string | null; ports: string[] }[] }[];
+}
+
+async function status(): Promise<StatusJson> {
+  const result = await cli(['status', '--json']);
+  expect(result.stderr).toBe('');
+  return JSON.parse(result.stdout) as StatusJson;
+}
+
+async function containerIds(): Promise<Record<string, string>> {
+  const { stdout } = await run('docker', ['ps', '--no-trunc', '--filter', `label=com.docker.compose.project=${PROJECT}`, '--format', '{{.Label "com.docker.compose.service"}} {{.ID}}']);
+  return Object.fromEntries(stdout.trim().split('\n').filter((l) => l !== '').map((line) => line.split(' ') as [string, string]));
+}
+
+async function webUrl(): Promise<string> {
+  const web = (await status()).services.find((s) => s.name === 'web')!;
+  const port = web.containers[0]!.ports[0]!; // localhost:NNNN→3000/tcp
+  return `http://${port.slice(0, port.indexOf('→'))}/`;
+}
+
+describeWithEngine('dockstage on the real engine (shop fixture)', () => {
+  beforeAll(async () => {
+    dir = await mkdtemp(path.join(os.tmpdir(), 'dockstage-engine-'));
+    await cp(path.join(FIXTURES, 'shop'), dir, { recursive: true });
+  });
+
+  afterAll(async () => {
+    if (dir !== '' && existsSync(dir)) {
+      await run('docker', ['compose', '-p', PROJECT, '--project-directory', dir, 'down', '-v', '--remove-orphans']).catch(() => undefined);
+      const { stdout } = await run('docker', ['images', '--format', '{{.Repository}}:{{.Tag}}', '--filter', `reference=${PROJECT}-*`]);
+      const tags = stdout.split('\n').filter((t) => t !== '');
+      if (tags.length > 0) await run('docker', ['rmi', '-f', ...tags]).catch(() => undefined);
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  test('builds each environment under its own tag, labelled with target and inputs hash', async () => {
+    for (const env of ['dev', 'ci', 'prod']) {
+      const result = await cli(['build', '-e', env]);
+      expect(result.code, result.stderr).toBe(0);
+    }
+    const expected = {
+      dev: { web: 'develop', worker: 'develop', api: 'develop' },
+      ci: { web: 'builder', worker: 'builder', api: 'production' },
+      prod: { web: 'production', worker: 'production', api: 'production' },
+    } as const;
+    for (const [env, targets] of Object.entries(expected)) {
+      for (const [service, target] of Object.entries(targets)) {
+        const image = await inspectImage(`${PROJECT}-${service}:dockstage-${env}`);
+        expect(image?.Config.Labels['dev.dockstage.target'], `${service} in ${env}`).toBe(target);
+        expect(image?.Config.Labels['dev.dockstage.inputs-hash']).toMatch(/^[0-9a-f]{64}$/);
+      }
+    }
+    // web and worker share one build: one image, two tags.
+    expect((await inspectImage(`${PROJECT}-web:dockstage-prod`))?.Id).toBe((await inspectImage(`${PROJECT}-worker:dockstage-prod`))?.Id);
+  });
+
+  test('a second build is up to date and never invokes BuildKit', async () => {
+    const env: NodeJS.ProcessEnv = { ...process.env, ...ENV };
+    const real = createBuildxBuilder({ env });
+    let builds = 0;
+    const counting: ImageBuilder = { info: (name) => real.info(name), build: (...args) => ((builds += 1), real.build(...args)) };
+    const fs = createNodeFileSystem();
+    const loaded = await loadWorkspace(
+      { files: [], projectName: PROJECT, profiles: [], envFiles: [], environment: 'prod' },
+      { compose: createComposeCli({ env }), fs, cwd: dir, lookup: (name) => env[name], existsSync },
+    );
+    const runtime = createDockerodeRuntime(await resolveDockerEndpoint(env));
+    const outcomes = await buildServices(loaded.workspace, { fs, runtime, builder: counting }, {}, () => undefined);
+    expect(outcomes.map((o) => [o.services.join(','), o.status])).toEqual([['api', 'up-to-date'], ['web,worker', 'up-to-date']]);
+    expect(builds).toBe(0);
+
+    const result = await cli(['build', '-e', 'prod']);
+    expect(result.stdout).toBe(`api  production  up to date (${PROJECT}-api:dockstage-prod)\nweb, worker  production  up to date (${PROJECT}-web:dockstage-prod)\n`);
+  });
+
+  test('an edit outside the target closure keeps the image up to date; one inside makes it stale until undone', async () => {
+    const actions = async () => {
+      const result = await cli(['plan', '-e', 'dev', '--json']);
+      expect(result.code, result.stderr).toBe(0);
+      return (JSON.parse(result.stdout) as { services: { name: string; action: string }[] }).services.map((s) => `${s.name}:${s.action}`);
+    };
+    await writeFile(path.join(dir, 'web/test/extra.test.js'), '// only the test stage reads this\n');
+    expect(await actions()).toEqual(['api:none', 'cache:none', 'web:none', 'worker:none']);
+    await writeFile(path.join(dir, 'web/src/extra.js'), 'module.exports = 1;\n');
+    expect(await actions()).toEqual(['api:none', 'cache:none', 'web:rebuild', 'worker:rebuild']);
+    await rm(path.join(dir, 'web/src/extra.js'));
+    expect(await actions()).toEqual(['api:none', 'cache:none', 'web:none', 'worker:none']);
+  });
+
+  test('up starts the dev environment; status --json reports target, freshness, state, health and ports', async () => {
+    const result = await cli(['up', '-e', 'dev']);
+    expect(result.code, result.stderr).toBe(0);
+    const healthy = await waitFor(async () => {
+      const s = await status();
+      return s.services.find((svc) => svc.name === 'api')?.containers[0]?.health === 'healthy' ? s : undefined;
+    }, { timeoutMs: 60_000, message: 'api to become healthy' });
+    expect(healthy.environment).toBe('dev');
+    expect(healthy.services.map((s) => [s.name, s.environment, s.target, s.image, s.upToDate, s.containers.map((c) => c.state)])).toEqual([
+      ['api', 'dev', 'develop', `${PROJECT}-api:dockstage-dev`, true, ['running']],
+      ['cache', 'dev', null, 'busybox:latest', null, ['running']],
+      ['web', 'dev', 'develop', `${PROJECT}-web:dockstage-dev`, true, ['running']],
+      ['worker', 'dev', 'develop', `${PROJECT}-worker:dockstage-dev`, true, ['running']],
+    ]);
+    const web = healthy.services.find((s) => s.name === 'web')!;
+    expect(web.containers[0]!.ports).toEqual([expect.stringMatching(/^localhost:\d+→3000\/tcp$/)]);
+    const body = await waitFor(async () => (await fetch(await webUrl())).json() as Promise<{ env: string }>, { timeoutMs: 30_000, message: 'web to answer' });
+    expect(body.env).toBe('development');
+  });
+
+  test('dev → prod → dev: nothing is rebuilt on the way back, and only services whose image changed are recreated', async () => {
+    const before = await containerIds();
+    const toProd = await cli(['env', 'prod', '--json']);
+    expect(toProd.code, toProd.stderr).toBe(0);
+    const prod = JSON.parse(toProd.stdout.trim().split('\n').at(-1)!) as { built: string[]; recreated: string[]; unchanged: string[]; restarted: string[] };
+    expect(prod.built).toEqual([]); // prod was built in the first test and nothing changed since
+    expect(prod.recreated).toEqual(['api', 'web', 'worker']);
+    expect(prod.unchanged).toEqual(['cache']);
+    const during = await containerIds();
+    expect(during['cache']).toBe(before['cache']);
+    expect(during['web']).not.toBe(before['web']);
+    const body = await waitFor(async () => (await fetch(await webUrl())).json() as Promise<{ env: string }>, { timeoutMs: 30_000, message: 'web in prod to answer' });
+    expect(body.env).toBe('production');
+
+    const toDev = await cli(['env', 'dev', '--json']);
+    expect(toDev.code, toDev.stderr).toBe(0);
+    const lines = toDev.stdout.trim().split('\n').map((line) => JSON.parse(line) as { type: string; built?: string[]; recreated?: string[] });
+    expect(lines.filter((l) => l.type === 'build-started')).toEqual([]);
+    expect(lines.at(-1)).toMatchObject({ type: 'environment-switched', built: [], recreated: ['api', 'web', 'worker'], unchanged: ['cache'] });
+    expect((await containerIds())['cache']).toBe(before['cache']);
+    expect(JSON.parse(await readFile(path.join(dir, '.dockstage/state.json'), 'utf8'))).toEqual({ environment: 'dev' });
+  });
+
+  test('a broken build step fails with stage, instruction and line, and the old container keeps serving', async () => {
+    const before = await containerIds();
+    const dockerfile = path.join(dir, 'web/Dockerfile');
+    const original = await readFile(dockerfile, 'utf8');
+    await writeFile(dockerfile, original.replace('COPY src/ ./src/\nCMD', 'COPY src/ ./src/\nRUN echo "compiling" && echo "boom: missing module" >&2 && exit 3\nCMD'));
+    try {
+      const result = await cli(['up', '-e', 'dev']);
+      expect(result.code).toBe(1);
+      expect(result.stdout).toContain('FAILED develop: RUN echo "compiling" && echo "boom: missing module" >&2 && exit 3 (web/Dockerfile:14)');
+      expect(result.stdout).toContain('boom: missing module');
+      expect(result.stderr).toContain('error: build of web, worker failed at develop');
+      expect(result.stderr).toContain('--> web/Dockerfile:14');
+      expect(await containerIds()).toEqual(before);
+      const body = (await (await fetch(await webUrl())).json()) as { service: string };
+      expect(body.service).toBe('web');
+    } finally {
+      await writeFile(dockerfile, original);
+    }
+  });
+
+  test('down removes the containers', async () => {
+    const result = await cli(['down']);
+    expect(result.code, result.stderr).toBe(0);
+    expect(await containerIds()).toEqual({});
+  });
+});
