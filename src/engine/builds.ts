@@ -47,11 +47,21 @@ export interface BuildJob {
   /** Tags the result gets, one per service (plus compose's `image:` names when pushing). */
   readonly tags: readonly string[];
   readonly hash: string;
+  /** Time spent hashing the inputs (walk + digests), for the up-to-date report. */
+  readonly hashMs: number;
   readonly build: BuildModel;
 }
 
 export type BuildRunEvent =
-  | { readonly type: 'build-up-to-date'; readonly services: readonly string[]; readonly target: string; readonly imageId: string; readonly tags: readonly string[] }
+  | {
+      readonly type: 'build-up-to-date';
+      readonly services: readonly string[];
+      readonly target: string;
+      readonly imageId: string;
+      readonly tags: readonly string[];
+      /** How long deciding "up to date" took: hashing the inputs plus inspecting the images. */
+      readonly checkMs: number;
+    }
   | { readonly type: 'build-started'; readonly services: readonly string[]; readonly target: string; readonly tags: readonly string[] }
   | { readonly type: 'build-step'; readonly services: readonly string[]; readonly event: BuildEvent; readonly line: number | undefined }
   | {
@@ -117,8 +127,9 @@ export async function planBuildJobs(workspace: Workspace, fs: FileSystem, option
         if (named !== undefined && !tags.includes(named)) tags.push(named);
       }
     }
+    const started = performance.now();
     const { hash } = await currentInputsHash(fs, build);
-    jobs.push({ services: members.map((m) => m.name), target: build.target, tags, hash, build });
+    jobs.push({ services: members.map((m) => m.name), target: build.target, tags, hash, hashMs: performance.now() - started, build });
   }
   return jobs;
 }
@@ -126,13 +137,15 @@ export async function planBuildJobs(workspace: Workspace, fs: FileSystem, option
 async function runJob(workspace: Workspace, job: BuildJob, deps: BuildDeps, options: BuildOptions, onEvent: (event: BuildRunEvent) => void): Promise<BuildOutcome> {
   const { services, target } = job;
   if (options.force !== true && options.noCache !== true && options.push !== true) {
+    const started = performance.now();
     const images = await Promise.all(job.tags.map(async (tag) => [tag, await deps.runtime.inspectImage(tag)] as const));
     const fresh = images.find(([, info]) => info?.labels[INPUTS_HASH_LABEL] === job.hash);
     if (fresh !== undefined) {
       const [, info] = fresh;
       // Tag the fresh image for members that lack it (a service added to a shared build).
       for (const [tag, other] of images) if (other?.id !== info!.id) await deps.runtime.tagImage(info!.id, tag);
-      onEvent({ type: 'build-up-to-date', services, target, imageId: info!.id, tags: job.tags });
+      const checkMs = Math.round((job.hashMs + performance.now() - started) * 10) / 10;
+      onEvent({ type: 'build-up-to-date', services, target, imageId: info!.id, tags: job.tags, checkMs });
       return { services, target, status: 'up-to-date', imageId: info!.id };
     }
   }

@@ -41,7 +41,7 @@ export class BuildProgress {
     const job = event.services.join(', ');
     switch (event.type) {
       case 'build-up-to-date':
-        return [`${job}  ${event.target}  up to date (${event.tags[0]})`];
+        return [`${job}  ${event.target}  up to date (${event.tags[0]}, checked in ${Math.round(event.checkMs)} ms)`];
       case 'build-started':
         return [`${job}  building ${event.target} → ${event.tags.join(', ')}`];
       case 'build-step':
