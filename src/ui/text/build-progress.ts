@@ -47,13 +47,13 @@ export class BuildProgress {
       case 'build-step':
         return this.step(job, event);
       case 'build-completed': {
-        const lines = this.finishAll(job);
+        const lines = this.finishAll(job, false);
         const seconds = (event.durationMs / 1000).toFixed(1);
         lines.push(`${job}  built ${event.target} in ${seconds}s (${event.cachedSteps} of ${event.totalSteps} steps cached)`);
         return lines;
       }
       case 'build-failed': {
-        const lines = this.finishAll(job);
+        const lines = this.finishAll(job, true);
         const error = event.error;
         const where = error.location.line === undefined ? '' : ` (${error.location.file}:${error.location.line})`;
         lines.push(`${job}  FAILED ${error.stage ?? event.target}: ${error.instruction ?? error.message}${where}`);
@@ -94,10 +94,12 @@ export class BuildProgress {
     return [];
   }
 
-  private finishAll(job: string): string[] {
+  /** Closes the job's open stages; when the build failed, a stage left short of its steps is marked failed. */
+  private finishAll(job: string, failed: boolean): string[] {
     const lines: string[] = [];
     for (const row of this.stages.values()) {
       if (row.job === job && !row.finished) {
+        if (failed && row.done < (row.total ?? row.done + 1)) row.failed = true;
         lines.push(this.finish(row));
       }
     }
