@@ -6,6 +6,8 @@ import { fileURLToPath } from 'node:url';
 export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const CLI = path.join(REPO_ROOT, 'dist', 'cli', 'main.js');
 export const FIXTURES = path.join(REPO_ROOT, 'test', 'fixtures');
+/** The bundled example the README starts with; tests run on it so it keeps working. */
+export const EXAMPLE = path.join(REPO_ROOT, 'examples', 'node-web');
 
 export interface CliResult {
   readonly code: number;

@@ -1,5 +1,5 @@
 /**
- * `dockstage plan --changed` on the shop fixture, resolved by the real compose
+ * `dockstage plan --changed` on the bundled example, resolved by the real compose
  * CLI. The expectations are what a careful person decides by hand from the
  * Dockerfiles and ignore files, in each of dev, ci and prod:
  *   web, worker  share web/Dockerfile: base → develop → test, base → builder → production (copies from builder)
@@ -10,9 +10,9 @@
 import path from 'node:path';
 import { describe, expect, test } from 'vitest';
 import { describeWithCompose } from '../../support/docker.js';
-import { FIXTURES, runCli } from '../../support/cli.js';
+import { EXAMPLE, runCli } from '../../support/cli.js';
 
-const SHOP = path.join(FIXTURES, 'shop');
+const SHOP = EXAMPLE;
 
 type Actions = Record<'api' | 'cache' | 'web' | 'worker', 'rebuild' | 'restart' | 'none'>;
 
@@ -64,7 +64,7 @@ async function plan(environment: string, changed: string[]): Promise<PlanJson> {
   return JSON.parse(result.stdout) as PlanJson;
 }
 
-describeWithCompose('dockstage plan --changed (shop fixture, real compose config)', () => {
+describeWithCompose('dockstage plan --changed (bundled example, real compose config)', () => {
   for (const environment of ['dev', 'ci', 'prod'] as const) {
     describe.concurrent(`in ${environment}`, () => {
       test.each(CASES)('a change to $change → as decided by hand ($why)', async (c) => {

@@ -1,10 +1,10 @@
 import path from 'node:path';
 import { expect, test } from 'vitest';
-import { FIXTURES, runCli } from '../../support/cli.js';
+import { EXAMPLE, runCli } from '../../support/cli.js';
 import { describeWithCompose } from '../../support/docker.js';
 import { tempProjects } from '../../support/temp-project.js';
 
-const SHOP = path.join(FIXTURES, 'shop');
+const SHOP = EXAMPLE;
 const project = tempProjects();
 
 describeWithCompose('dockstage stages', () => {

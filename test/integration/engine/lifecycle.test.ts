@@ -1,6 +1,6 @@
 /**
  * The whole headless flow on the real engine, driven through the built CLI on
- * a copy of the shop fixture (web + worker share a Dockerfile with
+ * a copy of the bundled example (web + worker share a Dockerfile with
  * base/develop/test/builder/production; api has develop/production; cache is
  * an image): builds per environment, up-to-date checks that never reach
  * BuildKit, environment switches that recreate only what changed, and a broken
@@ -21,13 +21,13 @@ import { createNodeFileSystem } from '../../../src/adapters/node-fs.js';
 import { buildServices } from '../../../src/engine/builds.js';
 import { loadWorkspace } from '../../../src/engine/load-workspace.js';
 import type { ImageBuilder } from '../../../src/ports/image-builder.js';
-import { FIXTURES, runCli } from '../../support/cli.js';
+import { EXAMPLE, runCli } from '../../support/cli.js';
 import { describeWithEngine, TEST_NODE_IMAGE } from '../../support/docker.js';
 import { waitFor } from '../../support/wait.js';
 
 const run = promisify(execFile);
 const PROJECT = `dstest-${process.pid}-${Date.now().toString(36)}`;
-const ENV = { NODE_IMAGE: TEST_NODE_IMAGE };
+const ENV = { NODE_IMAGE: TEST_NODE_IMAGE, WEB_PORT: '0' };
 let dir = '';
 
 async function cli(args: string[]) {
@@ -65,10 +65,10 @@ async function webUrl(): Promise<string> {
   return `http://${port.slice(0, port.indexOf('→'))}/`;
 }
 
-describeWithEngine('dockstage on the real engine (shop fixture)', () => {
+describeWithEngine('dockstage on the real engine (bundled example)', () => {
   beforeAll(async () => {
     dir = await mkdtemp(path.join(os.tmpdir(), 'dockstage-engine-'));
-    await cp(path.join(FIXTURES, 'shop'), dir, { recursive: true });
+    await cp(EXAMPLE, dir, { recursive: true, filter: (source) => !source.includes(`${path.sep}.dockstage`) });
   });
 
   afterAll(async () => {
