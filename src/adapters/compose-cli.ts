@@ -90,8 +90,16 @@ function toError(command: string, error: unknown, exitCode: 1 | 2): DockstageErr
     return new DockstageError(`docker compose ${command}: ${error.message}`, { exitCode: 1, cause: error });
   }
   const result = error as { err?: string; out?: string };
-  const stderr = `${result.err ?? ''}`;
-  if (/is not a docker command|unknown command "compose"|unknown shorthand flag: 'f'/.test(stderr)) {
+  return composeFailure(command, `${result.err ?? ''}`, exitCode);
+}
+
+/**
+ * The error for a compose command that exited non-zero, from its stderr: a
+ * missing or v1 compose and an unreachable engine become EngineUnavailableError
+ * with the fix (exit 1); anything else keeps compose's own words.
+ */
+export function composeFailure(command: string, stderr: string, exitCode: 1 | 2): DockstageError {
+  if (/is not a docker command|unknown command:? "?(docker )?compose"?|unknown shorthand flag: 'f'/.test(stderr)) {
     return new EngineUnavailableError('the Compose v2 CLI plugin is missing (docker compose)', 'install the docker compose plugin (v2); the Python docker-compose v1 is not supported');
   }
   if (/Cannot connect to the Docker daemon|error during connect|connection refused/i.test(stderr)) {
