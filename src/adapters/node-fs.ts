@@ -1,10 +1,12 @@
 /** The FileSystem port on node:fs. */
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { mkdir, readFile, readdir, readlink, stat, writeFile } from 'node:fs/promises';
+import { lstat, mkdir, readFile, readdir, readlink, stat, writeFile } from 'node:fs/promises';
+import { DockstageError } from '../core/errors.js';
 import path from 'node:path';
 import type { FileSystem } from '../ports/file-system.js';
 
+/** The FileSystem port on node:fs (promises API; symlinks are reported, never followed). */
 export function createNodeFileSystem(): FileSystem {
   return {
     async readText(file) {
@@ -32,6 +34,12 @@ export function createNodeFileSystem(): FileSystem {
           entries = await readdir(path.join(root, relativeDir), { withFileTypes: true });
         } catch (error) {
           if (isMissing(error) && relativeDir !== '') return; // removed while walking
+          if ((error as NodeJS.ErrnoException).code === 'EACCES') {
+            throw new DockstageError(`cannot read ${path.join(root, relativeDir)}: permission denied`, {
+              exitCode: 1,
+              hint: 'BuildKit could not send it either: add it to .dockerignore, or fix its permissions',
+            });
+          }
           throw error;
         }
         for (const entry of entries) {
@@ -47,18 +55,24 @@ export function createNodeFileSystem(): FileSystem {
       return files.sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
     },
     async digest(file) {
-      const info = await stat(file).catch(() => undefined);
-      if (info === undefined) {
-        // A dangling symlink: hash where it points.
-        return createHash('sha256').update(`link:${await readlink(file)}`).digest('hex');
-      }
+      const info = await lstat(file);
+      if (info.isSymbolicLink()) return createHash('sha256').update(`link:${await readlink(file)}`).digest('hex');
       return await new Promise<string>((resolve, reject) => {
-        const hash = createHash('sha256');
+        const hash = createHash('sha256').update(`mode:${(info.mode & 0o7777).toString(8)}\0`);
         createReadStream(file)
           .on('data', (chunk) => hash.update(chunk))
           .on('error', reject)
           .on('end', () => resolve(hash.digest('hex')));
       });
+    },
+    async kind(file) {
+      try {
+        const info = await lstat(file);
+        return info.isSymbolicLink() ? 'symlink' : info.isDirectory() ? 'directory' : 'file';
+      } catch (error) {
+        if (isMissing(error)) return null;
+        throw error;
+      }
     },
     async writeText(file, text) {
       await mkdir(path.dirname(file), { recursive: true });

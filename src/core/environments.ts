@@ -176,12 +176,15 @@ export function chooseTargets(
     });
     return { value: [], errors, warnings: [] };
   }
+  // A configured service may exist only under a profile that is not enabled: warn, don't fail.
+  const warnings: ConfigIssue[] = [];
   for (const service of Object.keys(environment.services)) {
     if (!project.services.some((s) => s.name === service)) {
-      errors.push({
-        message: `environment '${environmentName}' configures service '${service}', which the compose project does not have`,
+      const names = project.services.map((s) => s.name);
+      warnings.push({
+        message: `environment '${environmentName}' configures service '${service}', which is not in the project (or not in an enabled profile)`,
         path: `${ROOT}.environments.${environmentName}.services.${service}`,
-        hint: `services: ${project.services.map((s) => s.name).join(', ')}`,
+        hint: `${didYouMean(service, names)}services: ${names.join(', ')}`,
       });
     }
   }
@@ -248,7 +251,7 @@ export function chooseTargets(
       hint: `${didYouMean(environment.target, known)}stages: ${[...known].sort().join(', ')}`,
     });
   }
-  return { value: choices, errors, warnings: [] };
+  return { value: choices, errors, warnings };
 }
 
 /** The image tag of a (service, environment) pair: the configured one or `<project>-<service>:dockstage-<env>`. */

@@ -14,7 +14,7 @@
  */
 import path from 'node:path/posix';
 import { inputsReading } from './dockerfile/stage-inputs.js';
-import { closureStageNames, relativeLabel, sharedBuilds, type ServiceModel, type Workspace } from './workspace.js';
+import { closureStageNames, isOutside, relativeLabel, sharedBuilds, type ServiceModel, type Workspace } from './workspace.js';
 
 export type Action = 'rebuild' | 'restart' | 'none';
 
@@ -184,7 +184,7 @@ function ignoreCandidates(build: NonNullable<ServiceModel['build']>): string[] {
 
 function isInside(dir: string, file: string): boolean {
   const relative = path.relative(dir, file);
-  return relative !== '' && !relative.startsWith('..') && !path.isAbsolute(relative);
+  return relative !== '' && !isOutside(relative);
 }
 
 function sortReasons(reasons: readonly PlanReason[]): PlanReason[] {

@@ -38,14 +38,20 @@ export interface BuildModel {
   readonly ignorePatterns: readonly string[];
   readonly ignore: IgnoreMatcher | undefined;
   readonly graph: StageGraph;
+  /** The target's display name (`develop`, or `stage-2` for an unnamed stage). */
   readonly target: string;
+  /**
+   * What to pass as `--target`: the stage's name, or undefined for an unnamed
+   * last stage (BuildKit finds targets by `AS` name only; no target builds the last stage).
+   */
+  readonly buildTarget: string | undefined;
   readonly targetStage: number;
   readonly targetSource: TargetSource;
   readonly closure: readonly number[];
   readonly inputs: readonly CompiledInput[];
   /** Local directories of the named contexts (`additional_contexts`), by name. */
   readonly namedContexts: Readonly<Record<string, string>>;
-  /** Identical for services that build the same thing (context, Dockerfile, target, args). */
+  /** Identical for services whose builds are the same in every option (context, Dockerfile, target, args, labels, …). */
   readonly buildKey: string;
 }
 
@@ -77,7 +83,10 @@ export interface WorkspaceInput {
   readonly environment: string;
   /** Text of the files `filesToRead` listed, by absolute path; null when the file does not exist. */
   readonly files: ReadonlyMap<string, string | null>;
+  /** The platform builds target when the service names none (`linux/amd64`): feeds TARGETARCH & co. */
   readonly platform?: string;
+  /** Warnings from reading `x-dockstage` (unknown keys), reported with the workspace's. */
+  readonly configWarnings?: readonly ConfigIssue[];
 }
 
 /** The Dockerfiles and ignore files the workspace needs, as absolute paths. */
@@ -103,7 +112,7 @@ export function buildWorkspace(input: WorkspaceInput): { workspace: Workspace | 
   const warnings: DockstageError[] = [];
   const environment = config.environments[input.environment];
   const graphs: Record<string, StageGraph> = {};
-  const parts: Record<string, Omit<BuildModel, 'target' | 'targetStage' | 'targetSource' | 'closure' | 'inputs' | 'buildKey'>> = {};
+  const parts: Record<string, Omit<BuildModel, 'target' | 'buildTarget' | 'targetStage' | 'targetSource' | 'closure' | 'inputs' | 'buildKey'>> = {};
   const label = (file: string) => relativeLabel(projectDir, file);
 
   for (const service of project.services) {
@@ -126,13 +135,14 @@ export function buildWorkspace(input: WorkspaceInput): { workspace: Workspace | 
       continue;
     }
     const ignoreFile = chooseIgnoreFile(dockerfilePath, build.context, files);
+    const platform = build.platforms[0] ?? input.platform;
     try {
       const parsed = parseDockerfile(text, { file: dockerfileLabel });
       const graph = buildStageGraph(parsed, {
         file: dockerfileLabel,
         buildArgs: build.args,
         namedContexts: Object.keys(build.additionalContexts),
-        ...(input.platform === undefined ? {} : { platform: input.platform }),
+        ...(platform === undefined ? {} : { platform }),
       });
       for (const warning of graph.warnings) {
         warnings.push(new DockstageError(warning.message, { location: { file: dockerfileLabel, line: warning.line } }));
@@ -166,7 +176,16 @@ export function buildWorkspace(input: WorkspaceInput): { workspace: Workspace | 
 
   const targets = chooseTargets(project, graphs, config, input.environment);
   errors.push(...targets.errors.map(issueToError));
+  warnings.push(...targets.warnings.map(issueToError), ...(input.configWarnings ?? []).map(issueToError));
   if (errors.length > 0 || environment === undefined) return { workspace: undefined, errors };
+
+  for (const choice of targets.value) {
+    const part = parts[choice.service];
+    if (part === undefined || choice.stage === null) continue;
+    const problem = unnamedTargetProblem(part.graph, choice.stage, choice.service);
+    if (problem !== undefined) errors.push(problem);
+  }
+  if (errors.length > 0) return { workspace: undefined, errors };
 
   const services: ServiceModel[] = project.services.map((service) => {
     const choice = targets.value.find((c) => c.service === service.name);
@@ -177,11 +196,12 @@ export function buildWorkspace(input: WorkspaceInput): { workspace: Workspace | 
       build = {
         ...part,
         target: choice.target,
+        buildTarget: part.graph.stages[choice.stage]!.name,
         targetStage: choice.stage,
         targetSource: choice.source,
         closure,
         inputs: compileInputs(part.graph, closure),
-        buildKey: buildKey(part.compose, part.dockerfilePath, part.dockerfileText, choice.target),
+        buildKey: buildKey(part.compose, part.dockerfilePath, part.dockerfileText, choice.target, part.namedContexts),
       };
     }
     return {
@@ -235,20 +255,55 @@ export function closureStageNames(build: BuildModel): string[] {
 /** A path relative to the project directory when inside it (POSIX), absolute otherwise. */
 export function relativeLabel(projectDir: string, file: string): string {
   const relative = path.relative(projectDir, file);
-  return relative === '' ? '.' : relative.startsWith('..') ? file : relative;
+  return relative === '' ? '.' : isOutside(relative) ? file : relative;
 }
 
-function buildKey(build: ComposeBuild, dockerfilePath: string | undefined, text: string, target: string): string {
+/** True for a relative path that climbs out of its base (`..` or `../…`), not for names like `..data`. */
+export function isOutside(relative: string): boolean {
+  return relative === '..' || relative.startsWith('../') || path.isAbsolute(relative);
+}
+
+/**
+ * Services share a build only when every build option is the same: the same
+ * context, Dockerfile, target, args, labels, contexts, platforms, secrets, ssh,
+ * cache settings, network and hosts. Anything less would give one service the
+ * other's labels or options.
+ */
+function buildKey(build: ComposeBuild, dockerfilePath: string | undefined, text: string, target: string, namedContexts: Readonly<Record<string, string>>): string {
+  const sorted = (record: Readonly<Record<string, string>>) => Object.entries(record).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
   const key = {
     context: build.context,
     dockerfile: dockerfilePath ?? createHash('sha256').update(text).digest('hex'),
     target,
-    args: Object.entries(build.args).sort(([a], [b]) => (a < b ? -1 : 1)),
-    contexts: Object.entries(build.additionalContexts).sort(([a], [b]) => (a < b ? -1 : 1)),
+    args: sorted(build.args),
+    labels: sorted(build.labels),
+    contexts: sorted({ ...build.additionalContexts, ...namedContexts }),
     platforms: [...build.platforms].sort(),
-    secrets: build.secrets.map((s) => s.source).sort(),
+    secrets: build.secrets.map((s) => `${s.source}:${s.target ?? ''}`).sort(),
+    ssh: [...build.ssh].sort(),
+    cacheFrom: [...build.cacheFrom].sort(),
+    cacheTo: [...build.cacheTo].sort(),
+    network: build.network ?? null,
+    extraHosts: [...build.extraHosts].sort(),
+    shmSize: build.shmSize ?? null,
+    pull: build.pull,
+    noCache: build.noCache,
   };
   return createHash('sha256').update(JSON.stringify(key)).digest('hex').slice(0, 16);
+}
+
+/**
+ * BuildKit finds `--target` by `AS` name only; an unnamed stage can be built
+ * only as the last stage (no `--target`). Any other unnamed target is an error
+ * that says how to fix the Dockerfile.
+ */
+function unnamedTargetProblem(graph: StageGraph, stage: number, service: string): DockstageError | undefined {
+  const chosen = graph.stages[stage]!;
+  if (chosen.name !== undefined || stage === graph.stages.length - 1) return undefined;
+  return new ConfigError(`service '${service}' targets stage ${stage} of ${graph.file}, which has no name, so BuildKit cannot build it as a target`, {
+    location: { file: graph.file, line: chosen.line },
+    hint: `name it: ${chosen.instructions[0]!.original} AS <name>`,
+  });
 }
 
 function issueToError(issue: ConfigIssue): ConfigError {

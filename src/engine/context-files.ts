@@ -5,7 +5,7 @@
  */
 import path from 'node:path';
 import type { IgnoreMatcher } from '../core/dockerfile/dockerignore.js';
-import { filesRead, type CompiledInput } from '../core/dockerfile/stage-inputs.js';
+import { comparePaths, filesRead, type CompiledInput } from '../core/dockerfile/stage-inputs.js';
 import { inputsHash, type InputFileDigest } from '../core/inputs-hash.js';
 import type { BuildModel } from '../core/workspace.js';
 import type { FileSystem } from '../ports/file-system.js';
@@ -20,15 +20,49 @@ export interface ContextFiles {
 }
 
 /**
- * Every file in `dir`, minus what the ignore file excludes. A folder is not
- * entered when it is excluded and no `!` exception could bring a file back.
+ * Every file in `dir` at or below one of `prefixes` (the literal parts of the
+ * COPY sources; `''` is the whole context), minus what the ignore file
+ * excludes. A folder is not entered when it is excluded and no `!` exception
+ * could bring a file back. Walking only under the prefixes keeps `COPY
+ * package.json ./` from reading the whole context.
  */
-export async function listContext(fs: FileSystem, dir: string, ignore: IgnoreMatcher | undefined, ignorePatterns: readonly string[]): Promise<string[]> {
+export async function listContext(
+  fs: FileSystem,
+  dir: string,
+  ignore: IgnoreMatcher | undefined,
+  ignorePatterns: readonly string[],
+  prefixes: readonly string[] = [''],
+): Promise<string[]> {
   const exceptions = ignorePatterns.some((pattern) => pattern.startsWith('!'));
-  const files = await fs.listFiles(dir, {
-    prune: (relativeDir) => ignore !== undefined && !exceptions && ignore.excludes(relativeDir),
-  });
+  const prune = (relativeDir: string) => ignore !== undefined && !exceptions && ignore.excludes(relativeDir);
+  const roots = topmost(prefixes);
+  const found = new Set<string>();
+  for (const root of roots) {
+    if (root === '') {
+      for (const file of await fs.listFiles(dir, { prune })) found.add(file);
+      continue;
+    }
+    const kind = await fs.kind(path.join(dir, root));
+    if (kind === 'directory') {
+      if (prune(root)) continue;
+      for (const file of await fs.listFiles(path.join(dir, root), { prune: (sub) => prune(`${root}/${sub}`) })) found.add(`${root}/${file}`);
+    } else if (kind !== null) {
+      found.add(root);
+    }
+  }
+  const files = [...found].sort(comparePaths);
   return ignore === undefined ? files : files.filter((file) => !ignore.excludes(file));
+}
+
+/** The prefixes no other prefix contains (`''` swallows everything). */
+function topmost(prefixes: readonly string[]): string[] {
+  const sorted = [...new Set(prefixes.map((p) => (p === '.' ? '' : p)))].sort(comparePaths);
+  const result: string[] = [];
+  for (const prefix of sorted) {
+    if (result.some((kept) => kept === '' || prefix === kept || prefix.startsWith(`${kept}/`))) continue;
+    result.push(prefix);
+  }
+  return result;
 }
 
 /** The files each context of the build contributes to the target. */
@@ -49,7 +83,7 @@ export async function filesReadByInputs(
     const own = inputs.filter((input) => input.context === context);
     if (own.length === 0) continue;
     const contextIgnore = context === '.' ? ignore : undefined;
-    const all = await listContext(fs, dir, contextIgnore, context === '.' ? ignorePatterns : []);
+    const all = await listContext(fs, dir, contextIgnore, context === '.' ? ignorePatterns : [], own.map((input) => input.matcher.prefix));
     result.push({ context, dir, files: filesRead(all, context, own, contextIgnore) });
   }
   return result;

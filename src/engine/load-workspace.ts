@@ -7,7 +7,7 @@ import path from 'node:path';
 import { projectFromConfig, type ComposeProject } from '../core/compose/project.js';
 import { resolveComposeFiles } from '../core/compose/files.js';
 import { findYamlSyntaxError, lineOfPath } from '../core/compose/locate.js';
-import { parseDockstageConfig, type DockstageConfig } from '../core/environments.js';
+import { parseDockstageConfig, type ConfigIssue, type DockstageConfig } from '../core/environments.js';
 import { ConfigError, DockstageError, DockstageErrors, relocate } from '../core/errors.js';
 import { buildWorkspace, filesToRead, type Workspace } from '../core/workspace.js';
 import type { ComposeCli, ComposeTarget } from '../ports/compose-cli.js';
@@ -50,7 +50,10 @@ export function stateFile(projectDir: string): string {
 }
 
 /** Resolves the compose project only (no Dockerfiles): enough for `env` and for config errors. */
-export async function loadProject(options: ProjectOptions, deps: LoadDeps): Promise<{ compose: ComposeTarget; projectDir: string; project: ComposeProject; config: DockstageConfig }> {
+export async function loadProject(
+  options: ProjectOptions,
+  deps: LoadDeps,
+): Promise<{ compose: ComposeTarget; projectDir: string; project: ComposeProject; config: DockstageConfig; configWarnings: readonly ConfigIssue[] }> {
   const projectDirectory = options.projectDirectory === undefined ? undefined : path.resolve(deps.cwd, options.projectDirectory);
   const { files, projectDir } = resolveComposeFiles({
     files: options.files,
@@ -78,12 +81,12 @@ export async function loadProject(options: ProjectOptions, deps: LoadDeps): Prom
     const errors = parsedConfig.errors.map((issue) => new ConfigError(issue.message, { location: { path: issue.path }, ...(issue.hint === undefined ? {} : { hint: issue.hint }) }));
     throw new DockstageErrors(await locateAll(errors, files, deps.fs));
   }
-  return { compose, projectDir, project, config: parsedConfig.value };
+  return { compose, projectDir, project, config: parsedConfig.value, configWarnings: parsedConfig.warnings };
 }
 
 /** Loads the workspace for the chosen environment. Throws DockstageErrors listing every problem. */
 export async function loadWorkspace(options: ProjectOptions, deps: LoadDeps): Promise<LoadedProject> {
-  const { compose, projectDir, project, config } = await loadProject(options, deps);
+  const { compose, projectDir, project, config, configWarnings } = await loadProject(options, deps);
   const environment = options.environment ?? (await rememberedEnvironment(projectDir, deps.fs)) ?? config.defaultEnvironment;
   const files = new Map<string, string | null>();
   await Promise.all(
@@ -91,9 +94,21 @@ export async function loadWorkspace(options: ProjectOptions, deps: LoadDeps): Pr
       files.set(file, await deps.fs.readText(file));
     }),
   );
-  const { workspace, errors } = buildWorkspace({ project, projectDir, config, environment, files });
+  const { workspace, errors } = buildWorkspace({ project, projectDir, config, environment, files, configWarnings, platform: defaultPlatform(deps.lookup) });
   if (workspace === undefined) throw new DockstageErrors(await locateAll(dedupe(errors), compose.files, deps.fs));
   return { compose, projectDir, project, config, workspace };
+}
+
+/**
+ * The platform builds target when a service names none: DOCKER_DEFAULT_PLATFORM
+ * as the docker CLI reads it, else Linux on this machine's CPU (what a local
+ * engine, Docker Desktop included, builds for).
+ */
+export function defaultPlatform(lookup: (name: string) => string | undefined, arch: string = process.arch): string {
+  const configured = lookup('DOCKER_DEFAULT_PLATFORM');
+  if (configured !== undefined && configured !== '') return configured;
+  const cpu = ({ x64: 'amd64', arm64: 'arm64', arm: 'arm/v7', ia32: '386', ppc64: 'ppc64le', s390x: 's390x', riscv64: 'riscv64' } as Record<string, string>)[arch] ?? arch;
+  return `linux/${cpu}`;
 }
 
 /** The environment remembered by `dockstage env NAME`, if any. */

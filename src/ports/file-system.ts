@@ -9,8 +9,13 @@ export interface FileSystem {
    * everything below it; the build context walk uses it for ignored folders.
    */
   listFiles(root: string, options?: { readonly prune?: (relativeDir: string) => boolean }): Promise<string[]>;
-  /** sha256 hex of the file's bytes (of the link text for a symlink). */
+  /**
+   * sha256 hex of what a build copies: the permission bits and bytes of a file,
+   * the target text of a symlink (BuildKit copies links as links).
+   */
   digest(path: string): Promise<string>;
+  /** What is at `path`, without following a symlink; null when nothing is. */
+  kind(path: string): Promise<'file' | 'directory' | 'symlink' | null>;
   /** Writes the file, creating parent directories. */
   writeText(path: string, text: string): Promise<void>;
 }

@@ -275,11 +275,15 @@ export function buildStageGraph(parsed: ParsedDockerfile, options: StageGraphOpt
             args[name] = buildArgs[name] ?? value ?? (name in metaArgs ? metaArgs[name] : platformArgs[name]);
           }
           break;
-        case 'ENV':
+        case 'ENV': {
+          // Every value expands against the environment before this instruction (`ENV a=1 b=$a` sees the old a).
+          const values: Array<[string, string]> = [];
           for (let i = 0; i + 1 < instruction.args.length; i += 2) {
-            env[instruction.args[i]!] = expandOrThrow(instruction.args[i + 1]!, lookup, escape, file, line);
+            values.push([instruction.args[i]!, expandOrThrow(instruction.args[i + 1]!, lookup, escape, file, line)]);
           }
+          for (const [name, value] of values) env[name] = value;
           break;
+        }
         case 'COPY':
         case 'ADD': {
           const keyword = instruction.keyword;

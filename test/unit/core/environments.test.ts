@@ -101,9 +101,24 @@ describe('chooseTargets (through the workspace)', () => {
     ]);
   });
 
-  test('configuring a service the project lacks is an error', () => {
+  test('configuring a service the project lacks is a warning (it may sit in a disabled profile)', () => {
     const builder = shop().config({ environments: { dev: { services: { wbe: { target: 'develop' } } } } });
-    expect(builder.errors('dev')[0]).toContain("configures service 'wbe', which the compose project does not have");
+    expect(builder.errors('dev')).toEqual([]);
+    expect(builder.workspace('dev').warnings.map((w) => `${w.message} (${w.hint})`)).toEqual([
+      "environment 'dev' configures service 'wbe', which is not in the project (or not in an enabled profile) (did you mean 'web'? services: api, db, web)",
+    ]);
+  });
+
+  test('an unnamed last stage is built without --target; an unnamed earlier one cannot be a target', () => {
+    const single = project('x', '/p').service('app', { build: { context: '/p' } }).file('/p/Dockerfile', dockerfile('FROM busybox', 'COPY . /app'));
+    expect(single.workspace('dev').services[0]!.build).toMatchObject({ target: 'stage-0', buildTarget: undefined });
+    const earlier = project('x', '/p')
+      .service('app', { build: { context: '/p' } })
+      .config({ environments: { dev: { services: { app: { target: '0' } } } } })
+      .file('/p/Dockerfile', dockerfile('FROM busybox', 'FROM busybox AS final'));
+    expect(earlier.errors('dev')).toEqual([
+      'Dockerfile: service \'app\' targets stage 0 of Dockerfile, which has no name, so BuildKit cannot build it as a target (name it: FROM busybox AS <name>)',
+    ]);
   });
 
   test('unnamed stages are targets by index name (stage-N) as the last stage', () => {

@@ -88,6 +88,19 @@ describe('planForChanges', () => {
     ]);
   });
 
+  test('a name that merely starts with two dots is inside the context', () => {
+    const builder = project('x', '/p').service('app', { build: { context: '/p' } }).file('/p/Dockerfile', dockerfile('FROM busybox', 'COPY . .'));
+    expect(planForChanges(builder.workspace('dev'), ['/p/..data/x']).services[0]?.reasons.map((r) => r.path)).toEqual(['..data/x']);
+  });
+
+  test('services whose builds differ only in labels are built separately', () => {
+    const builder = project('shop', '/p')
+      .service('web', { build: { context: '/p/app' } })
+      .service('worker', { build: { context: '/p/app', labels: { role: 'worker' } } as never })
+      .file('/p/app/Dockerfile', APP);
+    expect(planForChanges(builder.workspace('dev'), []).services.map((s) => s.sharedWith)).toEqual([[], []]);
+  });
+
   test('a file read by two instructions gives both reasons, in line order', () => {
     const builder = project('x', '/p')
       .service('app', { build: { context: '/p' } })

@@ -98,6 +98,11 @@ describe('buildStageGraph', () => {
     expect(graph.inputs.map((i) => i.source)).toEqual(['lib/', 'apps/api/*.js']);
   });
 
+  test('ENV with several assignments expands each against the environment before the instruction', () => {
+    const graph = graphOf(dockerfile('FROM busybox', 'ENV dir=old', 'ENV dir=new copy=$dir', 'COPY ${copy}/ /x/'));
+    expect(graph.inputs.map((i) => i.source)).toEqual(['old/']);
+  });
+
   test('heredoc and URL sources are not context inputs', () => {
     const graph = graphOf(
       dockerfile('FROM busybox', 'COPY <<EOF /etc/motd', 'hello', 'EOF', 'ADD https://example.com/a.tgz /a.tgz', 'ADD local.tgz /b'),

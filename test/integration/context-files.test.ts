@@ -1,0 +1,50 @@
+/**
+ * The context side of the analysis on a real temp directory with node:fs:
+ * symlinks are digested as links (never followed, so a link to a directory is
+ * fine), permission bits count, and only the COPY prefixes are walked.
+ */
+import { chmod, mkdir, symlink, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { describe, expect, test } from 'vitest';
+import { createNodeFileSystem } from '../../src/adapters/node-fs.js';
+import { currentInputsHash, filesReadByBuild, listContext } from '../../src/engine/context-files.js';
+import { dockerfile, project } from '../support/builders.js';
+import { tempProjects } from '../support/temp-project.js';
+
+const fs = createNodeFileSystem();
+const temp = tempProjects('dockstage-context-');
+
+async function buildFor(dir: string, text: string) {
+  return project('p', dir).service('app', { build: { context: dir } }).file(path.join(dir, 'Dockerfile'), text).workspace('dev').services[0]!.build!;
+}
+
+describe('context files on a real directory', () => {
+  test('a symlink to a directory is an input as a link, and changing its target changes the hash', async () => {
+    const dir = await temp({ 'src/a.js': 'a', 'shared/b.js': 'b', 'other/c.js': 'c' });
+    await symlink('../shared', path.join(dir, 'src', 'lib'));
+    const build = await buildFor(dir, dockerfile('FROM busybox', 'COPY src/ /src/'));
+    expect((await filesReadByBuild(fs, build))[0]?.files).toEqual(['src/a.js', 'src/lib']);
+    const before = (await currentInputsHash(fs, build)).hash;
+    await symlink('../other', path.join(dir, 'src', 'lib2'));
+    expect((await currentInputsHash(fs, build)).hash).not.toBe(before);
+  });
+
+  test('making a file executable changes the hash (BuildKit copies the mode)', async () => {
+    const dir = await temp({ 'entrypoint.sh': 'echo hi\n' });
+    const build = await buildFor(dir, dockerfile('FROM busybox', 'COPY entrypoint.sh /'));
+    await chmod(path.join(dir, 'entrypoint.sh'), 0o644);
+    const before = (await currentInputsHash(fs, build)).hash;
+    await chmod(path.join(dir, 'entrypoint.sh'), 0o755);
+    expect((await currentInputsHash(fs, build)).hash).not.toBe(before);
+  });
+
+  test('only the COPY prefixes are walked; ignored folders are pruned', async () => {
+    const dir = await temp({ 'package.json': '{}', 'src/x.js': '', 'node_modules/dep/index.js': '', '.dockerignore': 'node_modules\n' });
+    await mkdir(path.join(dir, 'big'), { recursive: true });
+    await writeFile(path.join(dir, 'big', 'data.bin'), 'x');
+    const walked: string[] = [];
+    const spy = { ...fs, listFiles: async (root: string, options?: Parameters<typeof fs.listFiles>[1]) => (walked.push(path.relative(dir, root) || '.'), fs.listFiles(root, options)) };
+    expect(await listContext(spy, dir, undefined, [], ['package.json', 'src'])).toEqual(['package.json', 'src/x.js']);
+    expect(walked).toEqual(['src']);
+  });
+});
