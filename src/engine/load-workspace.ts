@@ -4,6 +4,7 @@
  * environment. Every problem comes back with the file and line it concerns.
  */
 import path from 'node:path';
+import { parse as parseEnv } from 'dotenv';
 import { projectFromConfig, type ComposeProject } from '../core/compose/project.js';
 import { resolveComposeFiles } from '../core/compose/files.js';
 import { findYamlSyntaxError, lineOfPath } from '../core/compose/locate.js';
@@ -55,11 +56,13 @@ export async function loadProject(
   deps: LoadDeps,
 ): Promise<{ compose: ComposeTarget; projectDir: string; project: ComposeProject; config: DockstageConfig; configWarnings: readonly ConfigIssue[] }> {
   const projectDirectory = options.projectDirectory === undefined ? undefined : path.resolve(deps.cwd, options.projectDirectory);
+  const envFiles = options.envFiles.map((file) => path.resolve(deps.cwd, file));
+  const lookup = await composeLookup(deps, envFiles.length > 0 ? envFiles : [path.join(projectDirectory ?? deps.cwd, '.env')]);
   const { files, projectDir } = resolveComposeFiles({
     files: options.files,
     cwd: deps.cwd,
     projectDirectory,
-    lookup: deps.lookup,
+    lookup,
     exists: deps.existsSync,
   });
   const compose: ComposeTarget = {
@@ -67,7 +70,7 @@ export async function loadProject(
     projectName: options.projectName,
     projectDirectory,
     profiles: options.profiles,
-    envFiles: options.envFiles.map((file) => path.resolve(deps.cwd, file)),
+    envFiles,
   };
   let resolved: unknown;
   try {
@@ -109,6 +112,21 @@ export function defaultPlatform(lookup: (name: string) => string | undefined, ar
   if (configured !== undefined && configured !== '') return configured;
   const cpu = ({ x64: 'amd64', arm64: 'arm64', arm: 'arm/v7', ia32: '386', ppc64: 'ppc64le', s390x: 's390x', riscv64: 'riscv64' } as Record<string, string>)[arch] ?? arch;
   return `linux/${cpu}`;
+}
+
+/**
+ * Variables as compose sees them when it picks its own files: the process
+ * environment first, then the env files (`--env-file`, else `.env` in the
+ * working directory). COMPOSE_FILE in `.env` is common, and dockstage passes
+ * explicit `-f`, so it must read it the way compose would have.
+ */
+async function composeLookup(deps: LoadDeps, envFiles: readonly string[]): Promise<(name: string) => string | undefined> {
+  const values: Record<string, string> = {};
+  for (const file of envFiles) {
+    const text = await deps.fs.readText(file);
+    if (text !== null) Object.assign(values, parseEnv(text));
+  }
+  return (name) => deps.lookup(name) ?? values[name];
 }
 
 /** The environment remembered by `dockstage env NAME`, if any. */

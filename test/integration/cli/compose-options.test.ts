@@ -90,3 +90,16 @@ describeWithCompose('compose options', () => {
     expect((JSON.parse(result.stdout) as { services: { action: string }[] }).services[0]?.action).toBe('none');
   });
 });
+
+describeWithCompose('COMPOSE_FILE in .env', () => {
+  test('is honoured as compose honours it, though dockstage passes explicit -f', async () => {
+    const dir = await project({
+      'compose.yaml': 'services:\n  a:\n    image: busybox\n',
+      'extra.yaml': 'services:\n  b:\n    image: busybox\n',
+      '.env': 'COMPOSE_FILE=compose.yaml:extra.yaml\n',
+    });
+    const result = await runCli(['plan', '--json', '--changed', 'x'], { cwd: dir });
+    expect(result.code, result.stderr).toBe(0);
+    expect((JSON.parse(result.stdout) as Plan).services.map((s) => s.name)).toEqual(['a', 'b']);
+  });
+});
