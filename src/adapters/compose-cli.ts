@@ -23,6 +23,7 @@ export interface ComposeCliOptions {
   readonly onOutput?: (text: string) => void;
 }
 
+/** The ComposeCli port on the `docker-compose` package; every call is one `docker compose` process. */
 export function createComposeCli(options: ComposeCliOptions = {}): ComposeCli {
   const base = (target: ComposeTarget): compose.IDockerComposeOptions => ({
     config: [...target.files],
@@ -55,14 +56,14 @@ export function createComposeCli(options: ComposeCliOptions = {}): ComposeCli {
       return result.data.config;
     },
     async up(target, services, upOptions = {}) {
-      const commandOptions = ['--no-build', '--remove-orphans'];
+      const commandOptions = ['--no-build'];
       if (upOptions.noDeps === true) commandOptions.push('--no-deps');
       if (upOptions.forceRecreate === true) commandOptions.push('--force-recreate');
       if (upOptions.wait === true) commandOptions.push('--wait');
       await run('up', 1, () => compose.upMany([...services], { ...base(target), commandOptions }));
     },
     async down(target, downOptions = {}) {
-      const commandOptions = ['--remove-orphans'];
+      const commandOptions: string[] = [];
       if (downOptions.volumes === true) commandOptions.push('--volumes');
       await run('down', 1, () => compose.down({ ...base(target), commandOptions }));
     },

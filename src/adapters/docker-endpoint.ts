@@ -8,6 +8,7 @@ import { execFile } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { EngineUnavailableError } from '../core/errors.js';
 
 export interface DockerEndpoint {
   /** `unix:///var/run/docker.sock`, `tcp://host:2376`, `ssh://user@host`. */
@@ -16,6 +17,7 @@ export interface DockerEndpoint {
   readonly context: string | undefined;
 }
 
+/** The endpoint the docker CLI would use with this environment; rejects with EngineUnavailableError for an unusable context. */
 export async function resolveDockerEndpoint(env: NodeJS.ProcessEnv): Promise<DockerEndpoint> {
   if (env['DOCKER_HOST'] !== undefined && env['DOCKER_HOST'] !== '') return { host: env['DOCKER_HOST'], context: undefined };
   let context = env['DOCKER_CONTEXT'];
@@ -29,10 +31,14 @@ export async function resolveDockerEndpoint(env: NodeJS.ProcessEnv): Promise<Doc
     }
   }
   if (context === undefined || context === '' || context === 'default') return { host: 'unix:///var/run/docker.sock', context: undefined };
+  const name = context;
   const host = await new Promise<string>((resolve, reject) => {
-    execFile('docker', ['context', 'inspect', context, '--format', '{{.Endpoints.docker.Host}}'], { env }, (error, stdout) => {
-      if (error) reject(error);
-      else resolve(stdout.trim());
+    execFile('docker', ['context', 'inspect', name, '--format', '{{.Endpoints.docker.Host}}'], { env }, (error, stdout, stderr) => {
+      if (error) {
+        reject(new EngineUnavailableError(`docker context '${name}' cannot be used: ${stderr.trim().split('\n').at(-1) || error.message}`, 'list contexts with "docker context ls"; fix DOCKER_CONTEXT or run "docker context use default"'));
+      } else {
+        resolve(stdout.trim());
+      }
     });
   });
   return { host, context };

@@ -85,6 +85,15 @@ export function createDockerodeRuntime(endpoint: DockerEndpoint, env: NodeJS.Pro
       });
     },
 
+    async imagesWithLabel(key, value) {
+      return await guard(async () => {
+        const images = await docker.listImages({ filters: JSON.stringify({ label: [`${key}=${value}`] }) });
+        return images
+          .map((image) => ({ id: image.Id, labels: image.Labels ?? {}, created: new Date(image.Created * 1000).toISOString() }))
+          .sort((a, b) => (a.created < b.created ? 1 : a.created > b.created ? -1 : 0));
+      });
+    },
+
     async tagImage(source, target) {
       const { repo, tag } = splitImageReference(target);
       await guard(() => docker.getImage(source).tag({ repo, tag }));

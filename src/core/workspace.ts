@@ -9,6 +9,7 @@ import path from 'node:path/posix';
 import { createHash } from 'node:crypto';
 import type { ComposeBuild, ComposeDependency, ComposeProject } from './compose/project.js';
 import { DockstageError, ConfigError, type ErrorLocation } from './errors.js';
+import { didYouMean } from './suggest.js';
 import { parseDockerfile } from './dockerfile/parse.js';
 import { createIgnoreMatcher, parseDockerignore, type IgnoreMatcher } from './dockerfile/dockerignore.js';
 import { buildStageGraph, stageClosure, type StageGraph } from './dockerfile/stage-graph.js';
@@ -238,6 +239,24 @@ export function compileIgnoreFile(text: string, label: string): { patterns: stri
       hint: 'fix the pattern; .dockerignore uses Go filepath.Match syntax plus ** and ! exceptions',
     });
   }
+}
+
+/** The service named `name`; an unknown name is a usage error with a did-you-mean. */
+export function requireService(workspace: Workspace, name: string): ServiceModel {
+  const service = workspace.services.find((s) => s.name === name);
+  if (service !== undefined) return service;
+  const names = workspace.services.map((s) => s.name);
+  throw new DockstageError(`no service '${name}' in project ${workspace.project.name}`, { hint: `${didYouMean(name, names)}services: ${names.join(', ')}` });
+}
+
+/** The service named `name`, which must have a `build:` section. */
+export function requireBuiltService(workspace: Workspace, name: string): ServiceModel {
+  const service = requireService(workspace, name);
+  if (service.build !== undefined) return service;
+  const built = workspace.services.filter((s) => s.build !== undefined).map((s) => s.name);
+  throw new DockstageError(`service '${name}' has no build: section (it runs ${service.image ?? 'no image'})`, {
+    hint: `services that build: ${built.join(', ') || 'none'}`,
+  });
 }
 
 /** Services that build the same image as `service` (same build key), sorted, `service` excluded. */

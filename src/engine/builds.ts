@@ -7,8 +7,8 @@
 import { locateStep, numberedSteps } from '../core/dockerfile/build-steps.js';
 import { BuildFailedError, DockstageError } from '../core/errors.js';
 import { INPUTS_HASH_LABEL } from '../core/inputs-hash.js';
-import { ENVIRONMENT_LABEL, TARGET_LABEL } from '../core/compose/override.js';
-import type { BuildModel, ServiceModel, Workspace } from '../core/workspace.js';
+import { TARGET_LABEL } from '../core/compose/override.js';
+import { requireBuiltService, type BuildModel, type ServiceModel, type Workspace } from '../core/workspace.js';
 import { findStage, stageClosure } from '../core/dockerfile/stage-graph.js';
 import { compileInputs } from '../core/dockerfile/stage-inputs.js';
 import type { ContainerRuntime } from '../ports/container-runtime.js';
@@ -91,14 +91,24 @@ export interface BuildOutcome {
 export async function buildServices(workspace: Workspace, deps: BuildDeps, options: BuildOptions, onEvent: (event: BuildRunEvent) => void): Promise<BuildOutcome[]> {
   const jobs = await planBuildJobs(workspace, deps.fs, options);
   const outcomes: BuildOutcome[] = new Array(jobs.length);
+  // One unexpected failure (the engine going away) stops the other builds instead of leaving them running.
+  const abort = new AbortController();
+  const onOuterAbort = () => abort.abort(options.signal?.reason);
+  options.signal?.addEventListener('abort', onOuterAbort, { once: true });
   let next = 0;
   const worker = async () => {
-    while (next < jobs.length) {
+    while (next < jobs.length && !abort.signal.aborted) {
       const index = next++;
-      outcomes[index] = await runJob(workspace, jobs[index]!, deps, options, onEvent);
+      outcomes[index] = await runJob(workspace, jobs[index]!, deps, { ...options, signal: abort.signal }, onEvent);
     }
   };
-  await Promise.all(Array.from({ length: Math.min(options.concurrency ?? 3, Math.max(jobs.length, 1)) }, worker));
+  const results = await Promise.allSettled(Array.from({ length: Math.min(options.concurrency ?? 3, Math.max(jobs.length, 1)) }, () => worker().catch((error: unknown) => {
+    abort.abort(error);
+    throw error;
+  })));
+  options.signal?.removeEventListener('abort', onOuterAbort);
+  const failure = results.find((result): result is PromiseRejectedResult => result.status === 'rejected');
+  if (failure !== undefined) throw failure.reason;
   return outcomes;
 }
 
@@ -139,14 +149,16 @@ async function runJob(workspace: Workspace, job: BuildJob, deps: BuildDeps, opti
   if (options.force !== true && options.noCache !== true && options.push !== true) {
     const started = performance.now();
     const images = await Promise.all(job.tags.map(async (tag) => [tag, await deps.runtime.inspectImage(tag)] as const));
-    const fresh = images.find(([, info]) => info?.labels[INPUTS_HASH_LABEL] === job.hash);
+    // An image with these inputs may exist under another tag: the same target in another environment
+    // (dev and ci both building `builder`), or a service added to a shared build. Reuse it.
+    const fresh =
+      images.find(([, info]) => info?.labels[INPUTS_HASH_LABEL] === job.hash)?.[1] ??
+      (await deps.runtime.imagesWithLabel(INPUTS_HASH_LABEL, job.hash))[0];
     if (fresh !== undefined) {
-      const [, info] = fresh;
-      // Tag the fresh image for members that lack it (a service added to a shared build).
-      for (const [tag, other] of images) if (other?.id !== info!.id) await deps.runtime.tagImage(info!.id, tag);
+      for (const [tag, other] of images) if (other?.id !== fresh.id) await deps.runtime.tagImage(fresh.id, tag);
       const checkMs = Math.round((job.hashMs + performance.now() - started) * 10) / 10;
-      onEvent({ type: 'build-up-to-date', services, target, imageId: info!.id, tags: job.tags, checkMs });
-      return { services, target, status: 'up-to-date', imageId: info!.id };
+      onEvent({ type: 'build-up-to-date', services, target, imageId: fresh.id, tags: job.tags, checkMs });
+      return { services, target, status: 'up-to-date', imageId: fresh.id };
     }
   }
   onEvent({ type: 'build-started', services, target, tags: job.tags });
@@ -158,16 +170,14 @@ async function runJob(workspace: Workspace, job: BuildJob, deps: BuildDeps, opti
     target: build.target,
     tags: job.tags,
     args: build.compose.args,
-    labels: {
-      ...build.compose.labels,
-      [INPUTS_HASH_LABEL]: job.hash,
-      [ENVIRONMENT_LABEL]: workspace.environment.name,
-      [TARGET_LABEL]: build.target,
-    },
+    // No environment label on the image: the same target with the same inputs is the same image in every
+    // environment, so switching between them recreates nothing. Containers carry the environment instead.
+    labels: { ...build.compose.labels, [INPUTS_HASH_LABEL]: job.hash, [TARGET_LABEL]: build.target },
     namedContexts: build.compose.additionalContexts,
     secrets: build.compose.secrets.map((secret) => {
       const source = workspace.project.secrets[secret.source];
-      return { id: secret.source, ...(source?.file === undefined ? {} : { file: source.file }), ...(source?.environment === undefined ? {} : { env: source.environment }) };
+      // In compose's long syntax `target` is the id the Dockerfile mounts (`--mount=type=secret,id=…`).
+      return { id: secret.target ?? secret.source, ...(source?.file === undefined ? {} : { file: source.file }), ...(source?.environment === undefined ? {} : { env: source.environment }) };
     }),
     ssh: build.compose.ssh,
     cacheFrom: build.compose.cacheFrom,
@@ -218,16 +228,7 @@ async function runJob(workspace: Workspace, job: BuildJob, deps: BuildDeps, opti
 function selectServices(workspace: Workspace, names: readonly string[] | undefined): ServiceModel[] {
   const built = workspace.services.filter((service) => service.build !== undefined && service.image !== undefined);
   if (names === undefined || names.length === 0) return built;
-  return names.map((name) => {
-    const service = workspace.services.find((s) => s.name === name);
-    if (service === undefined) {
-      throw new DockstageError(`no service '${name}' in project ${workspace.project.name}`, { hint: `services: ${workspace.services.map((s) => s.name).join(', ')}` });
-    }
-    if (service.build === undefined) {
-      throw new DockstageError(`service '${name}' has no build: section (it runs ${service.image ?? 'no image'})`, { hint: `services that build: ${built.map((s) => s.name).join(', ') || 'none'}` });
-    }
-    return service;
-  });
+  return names.map((name) => requireBuiltService(workspace, name));
 }
 
 /** The same build aimed at another stage (`build SERVICE --stage builder`). */

@@ -7,7 +7,7 @@
  */
 import path from 'node:path';
 import { environmentOverride, overrideFileName, ENVIRONMENT_LABEL, TARGET_LABEL } from '../core/compose/override.js';
-import type { Workspace } from '../core/workspace.js';
+import { requireService, type Workspace } from '../core/workspace.js';
 import type { ComposeCli, ComposeTarget } from '../ports/compose-cli.js';
 import type { ContainerInfo, ContainerRuntime } from '../ports/container-runtime.js';
 import type { FileSystem } from '../ports/file-system.js';
@@ -48,7 +48,7 @@ export function withDependencies(workspace: Workspace, names: readonly string[])
     result.add(name);
     for (const dep of workspace.services.find((s) => s.name === name)?.dependsOn ?? []) if (dep.required) visit(dep.service);
   };
-  names.forEach(visit);
+  for (const name of names) visit(requireService(workspace, name).name);
   return [...result].sort();
 }
 

@@ -26,7 +26,7 @@ export interface ComposeCli {
   config(target: ComposeTarget): Promise<unknown>;
   /** `up -d --no-build` for the services (all when empty). */
   up(target: ComposeTarget, services: readonly string[], options?: UpOptions): Promise<void>;
-  /** `down --remove-orphans`, with volumes when asked. */
+  /** `down`, with volumes when asked. */
   down(target: ComposeTarget, options?: { readonly volumes?: boolean }): Promise<void>;
   /** `stop`, `start` or `restart` for the services. */
   lifecycle(target: ComposeTarget, command: 'stop' | 'start' | 'restart', services: readonly string[]): Promise<void>;

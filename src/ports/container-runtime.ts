@@ -93,6 +93,8 @@ export interface ContainerRuntime {
   info(): Promise<EngineInfo>;
   /** The image with that tag or ID, or undefined when there is none. */
   inspectImage(reference: string): Promise<ImageInfo | undefined>;
+  /** Images carrying the label `key=value`, newest first (finds an image by its inputs hash). */
+  imagesWithLabel(key: string, value: string): Promise<ImageInfo[]>;
   /** Gives an existing image another tag. */
   tagImage(source: string, target: string): Promise<void>;
   /** Removes an image by tag or ID (the tag only, when others remain); missing is fine. */

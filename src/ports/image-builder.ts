@@ -3,6 +3,10 @@
  * builder reports progress as events grouped by stage and step, and resolves
  * with the image it produced.
  */
+import type { StepRef } from '../core/dockerfile/build-steps.js';
+
+/** Where a BuildKit step sits in the Dockerfile (defined in the core, which maps it to a line). */
+export type { StepRef };
 
 export interface BuildSecret {
   readonly id: string;
@@ -40,19 +44,6 @@ export interface BuildRequest {
   readonly push: boolean;
   /** A buildx builder other than the current one. */
   readonly builder?: string | undefined;
-}
-
-/** Where a BuildKit step sits in the Dockerfile, parsed from its vertex name (`[builder 2/4] RUN npm ci`). */
-export interface StepRef {
-  /** Vertex digest: the step's identity within one build. */
-  readonly vertex: string;
-  /** Stage display name (`builder`, `stage-2`), or null for internal steps (`[internal] load build context`). */
-  readonly stage: string | null;
-  /** Step k of n within the stage, when BuildKit numbers it. */
-  readonly step: number | null;
-  readonly total: number | null;
-  /** The vertex name after the bracket: the instruction as BuildKit prints it. */
-  readonly instruction: string;
 }
 
 export type BuildEvent =

@@ -57,7 +57,8 @@ function reportFailures(io: Io, outcomes: readonly BuildOutcome[]): void {
     if (outcome.error === undefined) continue;
     const error = outcome.error;
     const where = error.location.file === undefined ? '' : `\n  --> ${error.location.file}${error.location.line === undefined ? '' : `:${error.location.line}`}`;
-    io.stderr.write(`error: build of ${outcome.services.join(', ')} failed at ${error.stage ?? outcome.target}: ${error.instruction ?? ''}${where}\n  hint: ${error.hint ?? 'fix the failing step'}\n`);
+    const what = error.instruction ?? error.message;
+    io.stderr.write(`error: build of ${outcome.services.join(', ')} failed at ${error.stage ?? outcome.target}: ${what}${where}\n  hint: ${error.hint ?? 'fix the failing step'}\n`);
   }
 }
 

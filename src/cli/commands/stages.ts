@@ -1,7 +1,6 @@
 /** `dockstage stages [SERVICE]`: the stage graph, target, inputs of each stage, cache hints. */
 import { cacheHints } from '../../core/dockerfile/cache-hints.js';
-import { DockstageError } from '../../core/errors.js';
-import { relativeLabel, type ServiceModel, type Workspace } from '../../core/workspace.js';
+import { relativeLabel, requireBuiltService, type ServiceModel, type Workspace } from '../../core/workspace.js';
 import { filesReadByBuild } from '../../engine/context-files.js';
 import { loadWorkspace, type ProjectOptions } from '../../engine/load-workspace.js';
 import type { FileSystem } from '../../ports/file-system.js';
@@ -15,20 +14,7 @@ export async function runStages(ctx: CommandContext, options: ProjectOptions, co
   printWarnings(ctx.io, workspace.warnings);
   const built = workspace.services.filter((service) => service.build !== undefined);
   let selected = built;
-  if (command.service !== undefined) {
-    const service = workspace.services.find((s) => s.name === command.service);
-    if (service === undefined) {
-      throw new DockstageError(`no service '${command.service}' in project ${workspace.project.name}`, {
-        hint: `services: ${workspace.services.map((s) => s.name).join(', ')}`,
-      });
-    }
-    if (service.build === undefined) {
-      throw new DockstageError(`service '${service.name}' has no build: section (it runs ${service.image ?? 'no image'})`, {
-        hint: `services that build: ${built.map((s) => s.name).join(', ') || 'none'}`,
-      });
-    }
-    selected = [service];
-  }
+  if (command.service !== undefined) selected = [requireBuiltService(workspace, command.service)];
   const reports = await Promise.all(selected.map((service) => stageReport(ctx.fs, workspace, service)));
   if (command.json) {
     printJson(ctx.io, { project: workspace.project.name, environment: workspace.environment.name, services: reports.map(({ shown: _shown, ...report }) => report) });

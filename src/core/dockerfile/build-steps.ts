@@ -10,9 +10,21 @@
  * LABEL and the rest are not steps. The printed instruction has ARG/ENV values
  * expanded, so matching by text treats every `$VAR` as a wildcard.
  */
-import type { StepRef } from '../../ports/image-builder.js';
 import type { DockerfileInstruction } from './parse.js';
 import type { Stage, StageGraph } from './stage-graph.js';
+
+/** Where a BuildKit step sits in the Dockerfile, parsed from its vertex name (`[builder 2/4] RUN npm ci`). */
+export interface StepRef {
+  /** Vertex digest: the step's identity within one build. */
+  readonly vertex: string;
+  /** Stage display name (`builder`, `stage-2`), or null for internal steps (`[internal] load build context`). */
+  readonly stage: string | null;
+  /** Step k of n within the stage, when BuildKit numbers it. */
+  readonly step: number | null;
+  readonly total: number | null;
+  /** The vertex name after the bracket: the instruction as BuildKit prints it. */
+  readonly instruction: string;
+}
 
 /** Where a build step is in the parsed Dockerfile. */
 export interface LocatedStep {

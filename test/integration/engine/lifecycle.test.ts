@@ -69,6 +69,10 @@ describeWithEngine('dockstage on the real engine (bundled example)', () => {
   beforeAll(async () => {
     dir = await mkdtemp(path.join(os.tmpdir(), 'dockstage-engine-'));
     await cp(EXAMPLE, dir, { recursive: true, filter: (source) => !source.includes(`${path.sep}.dockstage`) });
+    // qa: like prod, except api runs its develop stage; web and worker build production (the last stage).
+    const compose = path.join(dir, 'compose.yaml');
+    const text = await readFile(compose, 'utf8');
+    await writeFile(compose, text.replace('x-dockstage:\n  default: dev\n', 'x-dockstage:\n  default: dev\n  environments:\n    qa:\n      services:\n        api: { target: develop }\n'));
   });
 
   afterAll(async () => {
@@ -176,6 +180,22 @@ describeWithEngine('dockstage on the real engine (bundled example)', () => {
     expect(lines.at(-1)).toMatchObject({ type: 'environment-switched', built: [], recreated: ['api', 'web', 'worker'], unchanged: ['cache'] });
     expect((await containerIds())['cache']).toBe(before['cache']);
     expect(JSON.parse(await readFile(path.join(dir, '.dockstage/state.json'), 'utf8'))).toEqual({ environment: 'dev' });
+  });
+
+  test('prod → qa: only api changes image; web keeps its container but restarts (depends_on api, restart: true); nothing is built', async () => {
+    expect((await cli(['env', 'prod'])).code).toBe(0);
+    const before = await containerIds();
+    const result = await cli(['env', 'qa', '--json']);
+    expect(result.code, result.stderr).toBe(0);
+    const lines = result.stdout.trim().split('\n').map((line) => JSON.parse(line) as { type: string });
+    // qa's images already exist under other tags (same target, same inputs): reused, not rebuilt.
+    expect(lines.filter((l) => l.type === 'build-started')).toEqual([]);
+    expect(lines.at(-1)).toMatchObject({ type: 'environment-switched', built: [], recreated: ['api'], restarted: ['web'], unchanged: ['cache', 'worker'] });
+    const after = await containerIds();
+    expect(after['api']).not.toBe(before['api']);
+    expect([after['web'], after['worker'], after['cache']]).toEqual([before['web'], before['worker'], before['cache']]);
+    expect((await inspectImage(`${PROJECT}-web:dockstage-qa`))?.Id).toBe((await inspectImage(`${PROJECT}-web:dockstage-prod`))?.Id);
+    expect((await cli(['env', 'dev'])).code).toBe(0);
   });
 
   test('a broken build step fails with stage, instruction and line, and the old container keeps serving', async () => {
