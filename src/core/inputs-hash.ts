@@ -38,8 +38,18 @@ export function closureText(build: BuildModel): string {
   return [...metaArgs, ...lines].join('\n');
 }
 
-/** The inputs hash (sha256 hex) of a build, given the digests of the files its closure reads. */
-export function inputsHash(build: BuildModel, files: readonly InputFileDigest[]): string {
+/** External images the target's closure builds on (`FROM image`, `COPY --from=image`), sorted. */
+export function baseImages(build: BuildModel): string[] {
+  const refs = build.graph.external.filter((ref) => ref.kind === 'image' && build.closure.includes(ref.stage)).map((ref) => ref.ref);
+  return [...new Set(refs)].sort();
+}
+
+/**
+ * The inputs hash (sha256 hex) of a build, given the digests of the files its
+ * closure reads and the local image IDs of its base images (null when the
+ * engine does not have one: a newly pulled or rebuilt base then makes the image stale).
+ */
+export function inputsHash(build: BuildModel, files: readonly InputFileDigest[], baseImageIds: Readonly<Record<string, string | null>> = {}): string {
   const hash = createHash('sha256');
   const field = (name: string, value: string) => {
     hash.update(`${name}\0${value.length}\0${value}\0`);
@@ -50,7 +60,8 @@ export function inputsHash(build: BuildModel, files: readonly InputFileDigest[])
   for (const [key, value] of sorted(build.compose.args)) field(`arg:${key}`, value);
   for (const [key, value] of sorted(build.compose.labels)) field(`label:${key}`, value);
   for (const platform of [...build.compose.platforms].sort()) field('platform', platform);
-  for (const [name, dir] of sorted(build.namedContexts)) field(`context:${name}`, dir);
+  for (const [name, value] of sorted({ ...build.compose.additionalContexts, ...build.namedContexts })) field(`context:${name}`, value);
+  for (const ref of baseImages(build)) field(`base:${ref}`, baseImageIds[ref] ?? 'absent');
   for (const file of [...files].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0))) field(`file:${file.path}`, file.digest);
   return hash.digest('hex');
 }

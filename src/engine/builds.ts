@@ -89,7 +89,7 @@ export interface BuildOutcome {
  * event, so callers decide (the CLI exits 1; nothing is recreated).
  */
 export async function buildServices(workspace: Workspace, deps: BuildDeps, options: BuildOptions, onEvent: (event: BuildRunEvent) => void): Promise<BuildOutcome[]> {
-  const jobs = await planBuildJobs(workspace, deps.fs, options);
+  const jobs = await planBuildJobs(workspace, deps, options);
   const outcomes: BuildOutcome[] = new Array(jobs.length);
   // One unexpected failure (the engine going away) stops the other builds instead of leaving them running.
   const abort = new AbortController();
@@ -113,7 +113,7 @@ export async function buildServices(workspace: Workspace, deps: BuildDeps, optio
 }
 
 /** The builds needed for the chosen services: grouped by build key, with their inputs hash. */
-export async function planBuildJobs(workspace: Workspace, fs: FileSystem, options: BuildOptions): Promise<BuildJob[]> {
+export async function planBuildJobs(workspace: Workspace, deps: Pick<BuildDeps, 'fs' | 'runtime'>, options: BuildOptions): Promise<BuildJob[]> {
   const chosen = selectServices(workspace, options.services);
   if (options.stage !== undefined && chosen.length !== 1) {
     throw new DockstageError('--stage builds one service at a time', { hint: 'name the service: dockstage build SERVICE --stage STAGE' });
@@ -138,7 +138,7 @@ export async function planBuildJobs(workspace: Workspace, fs: FileSystem, option
       }
     }
     const started = performance.now();
-    const { hash } = await currentInputsHash(fs, build);
+    const { hash } = await currentInputsHash(deps.fs, build, deps.runtime);
     jobs.push({ services: members.map((m) => m.name), target: build.target, tags, hash, hashMs: performance.now() - started, build });
   }
   return jobs;

@@ -6,7 +6,8 @@
 import path from 'node:path';
 import type { IgnoreMatcher } from '../core/dockerfile/dockerignore.js';
 import { comparePaths, filesRead, type CompiledInput } from '../core/dockerfile/stage-inputs.js';
-import { inputsHash, type InputFileDigest } from '../core/inputs-hash.js';
+import { baseImages, inputsHash, type InputFileDigest } from '../core/inputs-hash.js';
+import type { ContainerRuntime } from '../ports/container-runtime.js';
 import type { BuildModel } from '../core/workspace.js';
 import type { FileSystem } from '../ports/file-system.js';
 
@@ -89,8 +90,11 @@ export async function filesReadByInputs(
   return result;
 }
 
-/** The inputs hash of the build as the files are now, with the per-file digests that went into it. */
-export async function currentInputsHash(fs: FileSystem, build: BuildModel): Promise<{ hash: string; files: InputFileDigest[] }> {
+/**
+ * The inputs hash of the build as the files are now, with the per-file digests
+ * that went into it. With a runtime, the local IDs of the base images count too.
+ */
+export async function currentInputsHash(fs: FileSystem, build: BuildModel, runtime?: Pick<ContainerRuntime, 'inspectImage'>): Promise<{ hash: string; files: InputFileDigest[] }> {
   const contexts = await filesReadByBuild(fs, build);
   const files: InputFileDigest[] = [];
   for (const { context, dir, files: names } of contexts) {
@@ -100,7 +104,11 @@ export async function currentInputsHash(fs: FileSystem, build: BuildModel): Prom
       files.push(...(await Promise.all(batch.map(async (name) => ({ path: `${context}:${name}`, digest: await fs.digest(path.join(dir, name)) })))));
     }
   }
-  return { hash: inputsHash(build, files), files };
+  const baseIds: Record<string, string | null> = {};
+  if (runtime !== undefined) {
+    for (const ref of baseImages(build)) baseIds[ref] = (await runtime.inspectImage(ref))?.id ?? null;
+  }
+  return { hash: inputsHash(build, files, baseIds), files };
 }
 
 function contextDirs(build: BuildModel): Map<string, string> {

@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import { closureText, inputsHash } from '../../../src/core/inputs-hash.js';
+import { baseImages, closureText, inputsHash } from '../../../src/core/inputs-hash.js';
 import { dockerfile, project } from '../../support/builders.js';
 
 const TEXT = dockerfile(
@@ -29,6 +29,13 @@ describe('inputsHash', () => {
     expect(inputsHash(build(TEXT), [{ path: '.:a.txt', digest: 'bbb' }])).not.toBe(base);
     expect(inputsHash(build(TEXT, { BASE: 'alpine' }), FILES)).not.toBe(base);
     expect(inputsHash(build(TEXT, {}, 'prod'), FILES)).not.toBe(base);
+  });
+
+  test('a new local ID of a base image makes the image stale', () => {
+    const before = inputsHash(build(TEXT), FILES, { busybox: 'sha256:1' });
+    expect(inputsHash(build(TEXT), FILES, { busybox: 'sha256:1' })).toBe(before);
+    expect(inputsHash(build(TEXT), FILES, { busybox: 'sha256:2' })).not.toBe(before);
+    expect(baseImages(build(TEXT))).toEqual(['busybox']);
   });
 
   test('ignores edits to stages outside the target closure', () => {
