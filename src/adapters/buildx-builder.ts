@@ -215,7 +215,8 @@ export function createBuildxBuilder(options: BuildxBuilderOptions = {}): ImageBu
         if (outcome.code !== 0) {
           const tooling = engineProblem(text.join('\n'), request.builder);
           if (tooling !== undefined && !steps.some((step) => step.ref.step !== null)) throw tooling;
-          const failure = describeFailure(steps, text);
+          // A failed cache import is never fatal (BuildKit builds without that cache), so it is never the cause to report.
+          const failure = describeFailure(steps.filter((step) => !step.ref.instruction.startsWith('importing cache manifest from ')), text);
           const hint = failureHint(text);
           const line = failure.step === undefined ? parseErrorLine(text) : undefined;
           throw new BuildFailedError(failure.message, {
