@@ -212,13 +212,14 @@ describeWithEngine('build --push with cache_from/cache_to on the real engine (in
     for (const layer of layers.slice(-3)) expect(fetched).toContain(`/v2/shop/web/blobs/${layer}`);
   });
 
-  test('a third run hits the cache exactly when the image the second run pushed still links the expensive step\'s layer', async () => {
+  test('a third run hits the cache exactly when the image the second run pushed still links a layer of the expensive step or one built on it', async () => {
     // moby/buildkit#1981, #2274: BuildKit v0.8 (docker driver) often re-exports inline cache without the layer links of
-    // results it took from an imported cache, so a CI cache can miss every other run. Which way it goes varies from run
-    // to run here, so the assertion is the rule itself: the build is cached iff the registry's image links the layer.
+    // results it took from an imported cache, so a CI cache can miss every other run. Which links survive varies from
+    // run to run here, so the assertion is the rule itself. A link on any builder layer is enough: BuildKit needs only
+    // the last result of a matching chain and reports the steps below it cached.
     const secondConfig = imageConfig(registry!, 'shop/web', 'ci-latest');
-    const stampBlob = manifestLayers(registry!, 'shop/web', 'ci-latest')[stampLayer(secondConfig)]!;
-    const linked = linkedLayers(secondConfig).includes(stampLayer(secondConfig));
+    const builderBlobs = manifestLayers(registry!, 'shop/web', 'ci-latest').slice(stampLayer(secondConfig));
+    const linked = linkedLayers(secondConfig).some((layer) => layer >= stampLayer(secondConfig));
     await removeLocalImages(host());
     await pruneCacheOf(STAMP);
     const before = registry!.requests().length;
@@ -226,10 +227,10 @@ describeWithEngine('build --push with cache_from/cache_to on the real engine (in
     const { result, events, wallMs } = await buildJson(['-e', 'ci', '--push']);
     expect(result.code, result.stderr + result.stdout).toBe(0);
     measured['third run (wall ms)'] = wallMs;
-    measured['second image links the expensive layer'] = linked;
+    measured['second image links a builder layer'] = linked;
     expect(stampStep(events)?.cached).toBe(linked);
     const fetched = registry!.requests().slice(before).filter((r) => r.method === 'GET' && r.status === 200).map((r) => r.path);
-    expect(fetched.includes(`/v2/shop/web/blobs/${stampBlob}`)).toBe(linked);
+    expect(builderBlobs.some((blob) => fetched.includes(`/v2/shop/web/blobs/${blob}`))).toBe(linked);
   });
 
   test('build web --stage builder builds only base and builder under <project>-web:dockstage-dev-builder and leaves the dev tag alone', async () => {
