@@ -37,9 +37,10 @@ export function buildxArgs(request: BuildRequest, options: { readonly metadataFi
   if (request.builder !== undefined && request.builder !== '') args.push('--builder', request.builder);
   if (request.dockerfileInline !== undefined) args.push('-f', '-');
   else if (request.dockerfile !== undefined) args.push('-f', request.dockerfile);
-  if (request.target !== '') args.push('--target', request.target);
+  if (request.target !== undefined && request.target !== '') args.push('--target', request.target);
   for (const tag of request.tags) args.push('-t', tag);
-  for (const [name, value] of sortedEntries(request.args)) args.push('--build-arg', `${name}=${value}`);
+  // Values travel in the child's environment (buildxEnv), not on the command line, where `ps` shows them.
+  for (const [name, value] of sortedEntries(request.args)) args.push('--build-arg', passByEnv(name) ? name : `${name}=${value}`);
   for (const [name, value] of sortedEntries(request.labels)) args.push('--label', `${name}=${value}`);
   for (const [name, value] of sortedEntries(request.namedContexts)) args.push('--build-context', `${name}=${value}`);
   for (const secret of request.secrets) {
@@ -59,6 +60,21 @@ export function buildxArgs(request: BuildRequest, options: { readonly metadataFi
   else if (request.platforms.length <= 1) args.push('--load');
   args.push(request.context);
   return args;
+}
+
+/**
+ * The environment of the buildx process: ours plus the build-arg values that
+ * `buildxArgs` names without a value (`--build-arg NAME` reads NAME from here).
+ */
+export function buildxEnv(request: BuildRequest, base: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = { ...base };
+  for (const [name, value] of Object.entries(request.args)) if (passByEnv(name)) env[name] = value;
+  return env;
+}
+
+/** Build args whose name would change how docker itself runs stay on the command line. */
+function passByEnv(name: string): boolean {
+  return /^[A-Za-z_][A-Za-z0-9_]*$/.test(name) && !/^(PATH|HOME|TMPDIR|USER|SHELL|SSH_AUTH_SOCK|DOCKER_.*|BUILDX_.*|BUILDKIT_.*|COMPOSE_.*)$/.test(name);
 }
 
 /** compose writes extra hosts as `host=ip` (older files `host:ip`); buildx wants `host:ip`. */
@@ -174,9 +190,9 @@ export function createBuildxBuilder(options: BuildxBuilderOptions = {}): ImageBu
       const tempDir = await mkdtemp(path.join(os.tmpdir(), 'dockstage-buildx-'));
       const metadataFile = path.join(tempDir, 'metadata.json');
       try {
-        const decoder = createRawjsonDecoder({ unnamedStage: request.target === '' ? undefined : request.target.toLowerCase() });
+        const decoder = createRawjsonDecoder({ unnamedStage: request.target === undefined || request.target === '' ? undefined : request.target.toLowerCase() });
         const outcome = await new Promise<{ code: number | null; stdout: string; failure?: unknown }>((resolve, reject) => {
-          const child = spawn('docker', buildxArgs(request, { metadataFile }), { env, stdio: ['pipe', 'pipe', 'pipe'] });
+          const child = spawn('docker', buildxArgs(request, { metadataFile }), { env: buildxEnv(request, env), stdio: ['pipe', 'pipe', 'pipe'] });
           let stdout = '';
           let failure: unknown;
           const stop = (reason: unknown): void => {

@@ -35,6 +35,8 @@ export interface BuildOptions {
   readonly stage?: string;
   /** A buildx builder other than the current one. */
   readonly builder?: string;
+  /** The engine's platform, preferred when a service lists several and the image is loaded locally. */
+  readonly platform?: string;
   /** How many builds run at once. */
   readonly concurrency?: number;
   readonly signal?: AbortSignal;
@@ -44,8 +46,12 @@ export interface BuildOptions {
 export interface BuildJob {
   readonly services: readonly string[];
   readonly target: string;
-  /** Tags the result gets, one per service (plus compose's `image:` names when pushing). */
+  /** Local tags the result gets, one per service (plus compose `build.tags`). */
   readonly tags: readonly string[];
+  /** With `--push`: the registry names pushed (compose `image:` or the configured environment image). */
+  readonly pushTags: readonly string[];
+  /** Services whose images this build reads through `additional_contexts: {x: service:NAME}`: built first. */
+  readonly needs: readonly string[];
   readonly hash: string;
   /** Time spent hashing the inputs (walk + digests), for the up-to-date report. */
   readonly hashMs: number;
@@ -95,20 +101,27 @@ export async function buildServices(workspace: Workspace, deps: BuildDeps, optio
   const abort = new AbortController();
   const onOuterAbort = () => abort.abort(options.signal?.reason);
   options.signal?.addEventListener('abort', onOuterAbort, { once: true });
-  let next = 0;
-  const worker = async () => {
-    while (next < jobs.length && !abort.signal.aborted) {
-      const index = next++;
-      outcomes[index] = await runJob(workspace, jobs[index]!, deps, { ...options, signal: abort.signal }, onEvent);
+  // Builds that read another service's image (`service:` contexts) wait for the first phase.
+  const phases = [jobs.map((job, index) => [job, index] as const).filter(([job]) => job.needs.length === 0), jobs.map((job, index) => [job, index] as const).filter(([job]) => job.needs.length > 0)];
+  try {
+    for (const phase of phases) {
+      let next = 0;
+      const worker = async () => {
+        while (next < phase.length && !abort.signal.aborted) {
+          const [job, index] = phase[next++]!;
+          outcomes[index] = await runJob(workspace, job, deps, { ...options, signal: abort.signal }, onEvent);
+        }
+      };
+      const results = await Promise.allSettled(Array.from({ length: Math.min(options.concurrency ?? 3, Math.max(phase.length, 1)) }, () => worker().catch((error: unknown) => {
+        abort.abort(error);
+        throw error;
+      })));
+      const failure = results.find((result): result is PromiseRejectedResult => result.status === 'rejected');
+      if (failure !== undefined) throw failure.reason;
     }
-  };
-  const results = await Promise.allSettled(Array.from({ length: Math.min(options.concurrency ?? 3, Math.max(jobs.length, 1)) }, () => worker().catch((error: unknown) => {
-    abort.abort(error);
-    throw error;
-  })));
-  options.signal?.removeEventListener('abort', onOuterAbort);
-  const failure = results.find((result): result is PromiseRejectedResult => result.status === 'rejected');
-  if (failure !== undefined) throw failure.reason;
+  } finally {
+    options.signal?.removeEventListener('abort', onOuterAbort);
+  }
   return outcomes;
 }
 
@@ -123,25 +136,65 @@ export async function planBuildJobs(workspace: Workspace, deps: Pick<BuildDeps, 
     const key = service.build!.buildKey;
     groups.set(key, [...(groups.get(key) ?? []), service]);
   }
+  if (options.stage !== undefined && options.push === true) {
+    throw new DockstageError('--stage builds a debugging image; it cannot be pushed', { hint: 'drop --push, or push the environment target: dockstage build -e ci --push' });
+  }
   const jobs: BuildJob[] = [];
   for (const members of groups.values()) {
     let build = members[0]!.build!;
-    let tags = members.map((member) => member.image!);
+    let tags = [...new Set([...members.map((member) => member.image!), ...build.compose.tags])];
     if (options.stage !== undefined) {
       build = retarget(build, options.stage);
-      tags = tags.map((tag) => `${tag}-${build.target}`);
+      tags = members.map((member) => `${member.image!}-${build.target}`);
     }
-    if (options.push === true) {
-      for (const member of members) {
-        const named = workspace.project.services.find((s) => s.name === member.name)?.image;
-        if (named !== undefined && !tags.includes(named)) tags.push(named);
-      }
-    }
+    const pushTags = options.push === true ? members.map((member) => pushName(workspace, member)) : [];
+    const needs = Object.values(build.compose.additionalContexts)
+      .filter((value) => value.startsWith('service:'))
+      .map((value) => value.slice('service:'.length));
     const started = performance.now();
     const { hash } = await currentInputsHash(deps.fs, build, deps.runtime);
-    jobs.push({ services: members.map((m) => m.name), target: build.target, tags, hash, hashMs: performance.now() - started, build });
+    jobs.push({ services: members.map((m) => m.name), target: build.target, tags, pushTags: [...new Set(pushTags)], needs, hash, hashMs: performance.now() - started, build });
   }
   return jobs;
+}
+
+/**
+ * The name a service's image is pushed under: the environment's configured
+ * image, else compose's `image:`. It must name a repository (`org/app`,
+ * `registry:5000/app`): dockstage's own `<project>-<service>:dockstage-<env>`
+ * tags would resolve to Docker Hub's official library and are never pushed.
+ */
+function pushName(workspace: Workspace, service: ServiceModel): string {
+  const configured = workspace.environment.services[service.name]?.image;
+  const candidate = configured ?? workspace.project.services.find((s) => s.name === service.name)?.image;
+  if (candidate !== undefined && candidate.includes('/')) return candidate;
+  throw new DockstageError(`service '${service.name}' has no registry name to push${candidate === undefined ? '' : ` ('${candidate}' names no repository)`}`, {
+    hint: `set image: registry.example.com/${workspace.project.name}/${service.name}:TAG in the compose file, or x-dockstage.environments.${workspace.environment.name}.services.${service.name}.image`,
+  });
+}
+
+/** Named contexts as buildx takes them: local directories absolute, `service:NAME` as that service's image. */
+function namedContexts(workspace: Workspace, build: BuildModel): Record<string, string> {
+  const contexts: Record<string, string> = {};
+  for (const [name, value] of Object.entries(build.compose.additionalContexts)) {
+    if (value.startsWith('service:')) {
+      const other = workspace.services.find((s) => s.name === value.slice('service:'.length));
+      contexts[name] = other?.image === undefined ? value : `docker-image://${other.image}`;
+    } else {
+      contexts[name] = build.namedContexts[name] ?? value;
+    }
+  }
+  return contexts;
+}
+
+/**
+ * The platforms to build. A local (loaded) image can have one platform only,
+ * so without `--push` a multi-platform service builds the engine's platform
+ * (or the first listed); pushing builds them all.
+ */
+function platformsFor(build: BuildModel, push: boolean, lookupPlatform: string): readonly string[] {
+  if (push || build.compose.platforms.length <= 1) return build.compose.platforms;
+  return [build.compose.platforms.find((platform) => platform === lookupPlatform) ?? build.compose.platforms[0]!];
 }
 
 async function runJob(workspace: Workspace, job: BuildJob, deps: BuildDeps, options: BuildOptions, onEvent: (event: BuildRunEvent) => void): Promise<BuildOutcome> {
@@ -167,13 +220,13 @@ async function runJob(workspace: Workspace, job: BuildJob, deps: BuildDeps, opti
     context: build.contextDir ?? build.compose.context,
     dockerfile: build.dockerfilePath,
     dockerfileInline: build.dockerfilePath === undefined ? build.dockerfileText : undefined,
-    target: build.target,
-    tags: job.tags,
+    target: build.buildTarget,
+    tags: options.push === true ? job.pushTags : job.tags,
     args: build.compose.args,
     // No environment label on the image: the same target with the same inputs is the same image in every
     // environment, so switching between them recreates nothing. Containers carry the environment instead.
     labels: { ...build.compose.labels, [INPUTS_HASH_LABEL]: job.hash, [TARGET_LABEL]: build.target },
-    namedContexts: build.compose.additionalContexts,
+    namedContexts: namedContexts(workspace, build),
     secrets: build.compose.secrets.map((secret) => {
       const source = workspace.project.secrets[secret.source];
       // In compose's long syntax `target` is the id the Dockerfile mounts (`--mount=type=secret,id=…`).
@@ -184,7 +237,7 @@ async function runJob(workspace: Workspace, job: BuildJob, deps: BuildDeps, opti
     cacheTo: build.compose.cacheTo,
     network: build.compose.network,
     extraHosts: build.compose.extraHosts,
-    platforms: build.compose.platforms,
+    platforms: platformsFor(build, options.push === true, options.platform ?? ''),
     shmSize: build.compose.shmSize,
     noCache: options.noCache === true || build.compose.noCache,
     pull: build.compose.pull,
@@ -204,10 +257,25 @@ async function runJob(workspace: Workspace, job: BuildJob, deps: BuildDeps, opti
       },
       options.signal,
     );
+    if (options.push === true && result.imageId !== undefined) {
+      // The docker driver keeps the pushed image in the engine: give it the local tags too. A remote
+      // builder only pushes, so there may be nothing to tag.
+      for (const tag of job.tags) await deps.runtime.tagImage(result.imageId, tag).catch(() => undefined);
+    }
     onEvent({ type: 'build-completed', services, target, imageId: result.imageId, durationMs: result.durationMs, cachedSteps: result.cachedSteps, totalSteps: result.totalSteps });
     return { services, target, status: 'built', imageId: result.imageId };
   } catch (error) {
     if (!(error instanceof BuildFailedError)) throw error;
+    if (options.push === true && (error.instruction ?? failedStep?.instruction ?? '').startsWith('pushing ')) {
+      // The image was built; the registry refused it. Nothing in the Dockerfile is at fault.
+      const failed = new BuildFailedError(`${services.join(', ')}: ${error.instruction ?? failedStep?.instruction} failed: ${error.logTail.at(-1) ?? error.message}`, {
+        service: services[0]!,
+        logTail: error.logTail,
+        hint: `check that ${job.pushTags.join(', ')} names your registry and that 'docker login <registry>' was done`,
+      });
+      onEvent({ type: 'build-failed', services, target, error: failed });
+      return { services, target, status: 'failed', imageId: undefined, error: failed };
+    }
     const step = failedStep === undefined ? undefined : locateStep(build.graph, failedStep);
     const located = step === undefined ? undefined : { line: step.line, instruction: step.instruction.original };
     const failed = new BuildFailedError(`${services.join(', ')}: ${error.message}`, {
@@ -237,8 +305,13 @@ function retarget(build: BuildModel, stageName: string): BuildModel {
   if (stage === undefined) {
     throw new DockstageError(`no stage '${stageName}' in ${build.dockerfileLabel}`, { hint: `stages: ${build.graph.stages.map((s) => s.displayName).join(', ')}` });
   }
+  if (stage.name === undefined && stage.index !== build.graph.stages.length - 1) {
+    throw new DockstageError(`stage ${stage.index} of ${build.dockerfileLabel} has no name, so BuildKit cannot build it as a target`, {
+      hint: `name it: ${stage.instructions[0]!.original} AS <name>`,
+    });
+  }
   const closure = stageClosure(build.graph, stage.index);
-  return { ...build, target: stage.displayName, targetStage: stage.index, closure, inputs: compileInputs(build.graph, closure) };
+  return { ...build, target: stage.displayName, buildTarget: stage.name, targetStage: stage.index, closure, inputs: compileInputs(build.graph, closure) };
 }
 
 /**

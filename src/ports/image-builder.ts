@@ -22,8 +22,9 @@ export interface BuildRequest {
   /** Absolute Dockerfile path, or undefined when `dockerfileInline` is given. */
   readonly dockerfile: string | undefined;
   readonly dockerfileInline?: string | undefined;
-  readonly target: string;
-  /** Tags to give the result (the first is dockstage's (service, environment) tag). */
+  /** The stage to build (`--target`); undefined builds the last stage (an unnamed one cannot be named). */
+  readonly target: string | undefined;
+  /** Tags to give the result; with `push`, exactly the names to push. */
   readonly tags: readonly string[];
   readonly args: Readonly<Record<string, string>>;
   readonly labels: Readonly<Record<string, string>>;

@@ -1,7 +1,7 @@
 /** `dockstage build [SERVICE...]`: build the environment's targets that are stale, once per shared build. */
 import { BuildFailedError } from '../../core/errors.js';
 import { buildServices, type BuildOptions, type BuildOutcome, type BuildRunEvent } from '../../engine/builds.js';
-import { loadWorkspace, type LoadedProject, type ProjectOptions } from '../../engine/load-workspace.js';
+import { defaultPlatform, loadWorkspace, type LoadedProject, type ProjectOptions } from '../../engine/load-workspace.js';
 import { BuildProgress } from '../../ui/text/build-progress.js';
 import type { CommandContext } from '../context.js';
 import { printWarnings, type Io } from '../output.js';
@@ -47,7 +47,8 @@ export async function buildWithOutput(ctx: CommandContext, loaded: LoadedProject
     }
     for (const line of progress.apply(event)) ctx.io.stdout.write(`${line}\n`);
   };
-  const outcomes = await buildServices(loaded.workspace, { fs: ctx.fs, runtime, builder }, options, onEvent);
+  const platform = defaultPlatform((name) => ctx.env[name]);
+  const outcomes = await buildServices(loaded.workspace, { fs: ctx.fs, runtime, builder }, { platform, ...options }, onEvent);
   if (!json) reportFailures(ctx.io, outcomes);
   return outcomes;
 }
@@ -57,8 +58,8 @@ function reportFailures(io: Io, outcomes: readonly BuildOutcome[]): void {
     if (outcome.error === undefined) continue;
     const error = outcome.error;
     const where = error.location.file === undefined ? '' : `\n  --> ${error.location.file}${error.location.line === undefined ? '' : `:${error.location.line}`}`;
-    const what = error.instruction ?? error.message;
-    io.stderr.write(`error: build of ${outcome.services.join(', ')} failed at ${error.stage ?? outcome.target}: ${what}${where}\n  hint: ${error.hint ?? 'fix the failing step'}\n`);
+    const headline = error.stage === undefined && error.location.line === undefined ? error.message : `build of ${outcome.services.join(', ')} failed at ${error.stage ?? outcome.target}: ${error.instruction ?? error.message}`;
+    io.stderr.write(`error: ${headline}${where}\n  hint: ${error.hint ?? 'fix the failing step'}\n`);
   }
 }
 

@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import { buildxArgs, engineProblem, parseBuildxInspect, parseBuildxVersion } from '../../../src/adapters/buildx-builder.js';
+import { buildxArgs, buildxEnv, engineProblem, parseBuildxInspect, parseBuildxVersion } from '../../../src/adapters/buildx-builder.js';
 import { EngineUnavailableError } from '../../../src/core/errors.js';
 import type { BuildRequest } from '../../../src/ports/image-builder.js';
 
@@ -67,8 +67,8 @@ describe('buildxArgs', () => {
       '--target', 'develop',
       '-t', 'shop-web:dev',
       '-t', 'registry.example/shop-web:dev',
-      '--build-arg', 'A_FIRST=with spaces and = sign',
-      '--build-arg', 'NODE_IMAGE=node:22-alpine',
+      '--build-arg', 'A_FIRST',
+      '--build-arg', 'NODE_IMAGE',
       '--label', 'com.example.team=web',
       '--label', 'dockstage.inputs-hash=abc123',
       '--build-context', 'base=docker-image://node:22-alpine',
@@ -91,6 +91,12 @@ describe('buildxArgs', () => {
       '--load',
       '/work/shop/web',
     ]);
+  });
+
+  test('build-arg values travel in the environment of buildx, not on its command line', () => {
+    const req = request({ args: { NPM_TOKEN: 's3cret', PATH: '/opt/bin', 'weird-name': 'x' } });
+    expect(buildxArgs(req, { metadataFile: META }).filter((_, i, all) => all[i - 1] === '--build-arg')).toEqual(['NPM_TOKEN', 'PATH=/opt/bin', 'weird-name=x']);
+    expect(buildxEnv(req, { PATH: '/usr/bin', HOME: '/root' })).toEqual({ PATH: '/usr/bin', HOME: '/root', NPM_TOKEN: 's3cret' });
   });
 
   test('an inline Dockerfile is read from stdin', () => {
