@@ -13,6 +13,7 @@ import path from 'node:path';
 import { BuildFailedError, EngineUnavailableError } from '../core/errors.js';
 import type { BuildEvent, BuildRequest, BuildResult, BuilderInfo, ImageBuilder } from '../ports/image-builder.js';
 import { countSteps, createRawjsonDecoder, describeFailure, failureHint, parseErrorLine } from './buildkit-progress.js';
+import { sortedEntries } from '../core/order.js';
 
 /** How to reach the engine: the docker CLI reads everything else from its environment and config. */
 export interface BuildxBuilderOptions {
@@ -83,9 +84,6 @@ function addHost(entry: string): string {
   return eq === -1 ? entry : `${entry.slice(0, eq)}:${entry.slice(eq + 1)}`;
 }
 
-function sortedEntries(record: Readonly<Record<string, string>>): Array<[string, string]> {
-  return Object.entries(record).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-}
 
 /** What `docker buildx inspect` says: the builder, its driver, and an error the CLI printed instead of failing. */
 export interface BuildxInspection {

@@ -24,6 +24,7 @@ import type {
   StatsSample,
 } from '../ports/container-runtime.js';
 import { publishedHost, type DockerEndpoint } from './docker-endpoint.js';
+import { compareStrings } from '../core/order.js';
 
 const PROJECT_LABEL = 'com.docker.compose.project';
 const SERVICE_LABEL = 'com.docker.compose.service';
@@ -529,18 +530,14 @@ function containerNumber(label: string | undefined): number {
 
 /** Sorted by service, then container number, then name: the port's order, stable for the UI. */
 export function sortContainers(containers: readonly ContainerInfo[]): ContainerInfo[] {
-  return [...containers].sort((a, b) => compare(a.service, b.service) || a.number - b.number || compare(a.name, b.name));
+  return [...containers].sort((a, b) => compareStrings(a.service, b.service) || a.number - b.number || compareStrings(a.name, b.name));
 }
 
 function sortPorts(ports: readonly PublishedPort[]): PublishedPort[] {
   return [...ports].sort(
     (a, b) =>
-      a.containerPort - b.containerPort || compare(a.protocol, b.protocol) || compare(a.hostIp ?? '', b.hostIp ?? '') || (a.hostPort ?? 0) - (b.hostPort ?? 0),
+      a.containerPort - b.containerPort || compareStrings(a.protocol, b.protocol) || compareStrings(a.hostIp ?? '', b.hostIp ?? '') || (a.hostPort ?? 0) - (b.hostPort ?? 0),
   );
-}
-
-function compare(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
 }
 
 // ── logs ────────────────────────────────────────────────────────────────────

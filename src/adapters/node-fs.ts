@@ -3,6 +3,7 @@ import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { lstat, mkdir, readFile, readdir, readlink, stat, writeFile } from 'node:fs/promises';
 import { DockstageError } from '../core/errors.js';
+import { compareStrings } from '../core/order.js';
 import path from 'node:path';
 import type { FileSystem } from '../ports/file-system.js';
 
@@ -52,7 +53,7 @@ export function createNodeFileSystem(): FileSystem {
         }
       };
       await walk('');
-      return files.sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+      return files.sort(compareStrings);
     },
     async digest(file) {
       const info = await lstat(file);

@@ -9,6 +9,7 @@
 import type { ComposeProject } from './compose/project.js';
 import { describeStages, findStage, type StageGraph } from './dockerfile/stage-graph.js';
 import { didYouMean } from './suggest.js';
+import { isRecord, sortedEntries } from './order.js';
 
 export type OnChange = 'none' | 'restart';
 
@@ -64,7 +65,7 @@ export function parseDockstageConfig(raw: unknown): ConfigResult<DockstageConfig
   const errors: ConfigIssue[] = [];
   const warnings: ConfigIssue[] = [];
   const root = raw === undefined || raw === null ? {} : raw;
-  if (!isObject(root)) {
+  if (!isRecord(root)) {
     errors.push({ message: 'x-dockstage must be a mapping', path: ROOT, hint: 'see the config reference in the README' });
     return { value: defaultsOnly(), errors, warnings };
   }
@@ -73,7 +74,7 @@ export function parseDockstageConfig(raw: unknown): ConfigResult<DockstageConfig
   const environments: Record<string, EnvironmentConfig> = {};
   for (const name of BUILTIN_ENVIRONMENTS) environments[name] = emptyEnvironment(name);
   const envs = root['environments'];
-  if (envs !== undefined && !isObject(envs)) {
+  if (envs !== undefined && !isRecord(envs)) {
     errors.push({ message: 'environments must be a mapping of environment name to settings', path: `${ROOT}.environments` });
   } else if (envs !== undefined) {
     for (const [name, value] of Object.entries(envs)) {
@@ -107,19 +108,19 @@ export function parseDockstageConfig(raw: unknown): ConfigResult<DockstageConfig
 }
 
 function parseEnvironment(name: string, value: unknown, path: string, errors: ConfigIssue[], warnings: ConfigIssue[]): EnvironmentConfig {
-  if (!isObject(value)) {
+  if (!isRecord(value)) {
     errors.push({ message: `environment '${name}' must be a mapping`, path });
     return emptyEnvironment(name);
   }
   warnUnknownKeys(value, ['target', 'services', 'on_change'], path, warnings);
   const services: Record<string, ServiceEnvironmentConfig> = {};
   const servicesValue = value['services'];
-  if (servicesValue !== undefined && !isObject(servicesValue)) {
+  if (servicesValue !== undefined && !isRecord(servicesValue)) {
     errors.push({ message: 'services must be a mapping of service name to settings', path: `${path}.services` });
   } else if (servicesValue !== undefined) {
     for (const [service, settings] of Object.entries(servicesValue)) {
       const servicePath = `${path}.services.${service}`;
-      if (!isObject(settings)) {
+      if (!isRecord(settings)) {
         errors.push({ message: `settings for service '${service}' must be a mapping`, path: servicePath });
         continue;
       }
@@ -297,9 +298,6 @@ function warnUnknownKeys(value: Record<string, unknown>, known: readonly string[
 }
 
 function sortKeys<T>(record: Record<string, T>): Record<string, T> {
-  return Object.fromEntries(Object.entries(record).sort(([a], [b]) => a.localeCompare(b)));
+  return Object.fromEntries(sortedEntries(record));
 }
 
-function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}

@@ -8,6 +8,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { BuildModel } from './workspace.js';
+import { compareStrings, sortedEntries } from './order.js';
 
 /** The image label that carries the inputs hash. */
 export const INPUTS_HASH_LABEL = 'dev.dockstage.inputs-hash';
@@ -32,8 +33,7 @@ export function closureText(build: BuildModel): string {
       for (const heredoc of instruction.heredocs) lines.push(`<<${heredoc.name}\n${heredoc.content}`);
     }
   }
-  const metaArgs = Object.entries(build.graph.metaArgs)
-    .sort(([a], [b]) => (a < b ? -1 : 1))
+  const metaArgs = sortedEntries(build.graph.metaArgs)
     .map(([name, value]) => `ARG ${name}=${value ?? ''}`);
   return [...metaArgs, ...lines].join('\n');
 }
@@ -57,15 +57,12 @@ export function inputsHash(build: BuildModel, files: readonly InputFileDigest[],
   field('version', HASH_VERSION);
   field('dockerfile', closureText(build));
   field('target', build.target);
-  for (const [key, value] of sorted(build.compose.args)) field(`arg:${key}`, value);
-  for (const [key, value] of sorted(build.compose.labels)) field(`label:${key}`, value);
+  for (const [key, value] of sortedEntries(build.compose.args)) field(`arg:${key}`, value);
+  for (const [key, value] of sortedEntries(build.compose.labels)) field(`label:${key}`, value);
   for (const platform of [...build.compose.platforms].sort()) field('platform', platform);
-  for (const [name, value] of sorted({ ...build.compose.additionalContexts, ...build.namedContexts })) field(`context:${name}`, value);
+  for (const [name, value] of sortedEntries({ ...build.compose.additionalContexts, ...build.namedContexts })) field(`context:${name}`, value);
   for (const ref of baseImages(build)) field(`base:${ref}`, baseImageIds[ref] ?? 'absent');
-  for (const file of [...files].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0))) field(`file:${file.path}`, file.digest);
+  for (const file of [...files].sort((a, b) => compareStrings(a.path, b.path))) field(`file:${file.path}`, file.digest);
   return hash.digest('hex');
 }
 
-function sorted(record: Readonly<Record<string, string>>): Array<[string, string]> {
-  return Object.entries(record).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-}

@@ -14,6 +14,7 @@ import { parseDockerfile } from './dockerfile/parse.js';
 import { createIgnoreMatcher, parseDockerignore, type IgnoreMatcher } from './dockerfile/dockerignore.js';
 import { buildStageGraph, stageClosure, type StageGraph } from './dockerfile/stage-graph.js';
 import { compileInputs, type CompiledInput } from './dockerfile/stage-inputs.js';
+import { sortedEntries } from './order.js';
 import {
   chooseTargets,
   imageTag,
@@ -289,14 +290,13 @@ export function isOutside(relative: string): boolean {
  * other's labels or options.
  */
 function buildKey(build: ComposeBuild, dockerfilePath: string | undefined, text: string, target: string, namedContexts: Readonly<Record<string, string>>): string {
-  const sorted = (record: Readonly<Record<string, string>>) => Object.entries(record).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
   const key = {
     context: build.context,
     dockerfile: dockerfilePath ?? createHash('sha256').update(text).digest('hex'),
     target,
-    args: sorted(build.args),
-    labels: sorted(build.labels),
-    contexts: sorted({ ...build.additionalContexts, ...namedContexts }),
+    args: sortedEntries(build.args),
+    labels: sortedEntries(build.labels),
+    contexts: sortedEntries({ ...build.additionalContexts, ...namedContexts }),
     platforms: [...build.platforms].sort(),
     secrets: build.secrets.map((s) => `${s.source}:${s.target ?? ''}`).sort(),
     ssh: [...build.ssh].sort(),

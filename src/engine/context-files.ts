@@ -10,6 +10,7 @@ import { baseImages, inputsHash, type InputFileDigest } from '../core/inputs-has
 import type { ContainerRuntime } from '../ports/container-runtime.js';
 import type { BuildModel } from '../core/workspace.js';
 import type { FileSystem } from '../ports/file-system.js';
+import { compareStrings } from '../core/order.js';
 
 /** Files of one context that a build reads. */
 export interface ContextFiles {
@@ -80,7 +81,7 @@ export async function filesReadByInputs(
   ignorePatterns: readonly string[],
 ): Promise<ContextFiles[]> {
   const result: ContextFiles[] = [];
-  for (const [context, dir] of [...contexts].sort(([a], [b]) => (a < b ? -1 : 1))) {
+  for (const [context, dir] of [...contexts].sort(([a], [b]) => compareStrings(a, b))) {
     const own = inputs.filter((input) => input.context === context);
     if (own.length === 0) continue;
     const contextIgnore = context === '.' ? ignore : undefined;

@@ -7,6 +7,7 @@
  * and the builder pass fields through without interpreting them.
  */
 import { ConfigError } from '../errors.js';
+import { compareStrings, isRecord } from '../order.js';
 
 export interface ComposeBuild {
   /** Absolute directory (or a remote URL) of the build context. */
@@ -79,9 +80,9 @@ type Json = Record<string, unknown>;
 
 /** Builds the model from the parsed `config --format json` document. */
 export function projectFromConfig(config: unknown): ComposeProject {
-  if (!isObject(config)) throw new ConfigError('docker compose config did not print a JSON object', { exitCode: 1 });
+  if (!isRecord(config)) throw new ConfigError('docker compose config did not print a JSON object', { exitCode: 1 });
   const name = typeof config['name'] === 'string' ? config['name'] : '';
-  const servicesJson = isObject(config['services']) ? config['services'] : {};
+  const servicesJson = isRecord(config['services']) ? config['services'] : {};
   const services = Object.keys(servicesJson)
     .sort()
     .map((serviceName) => serviceFromConfig(serviceName, asObject(servicesJson[serviceName])));
@@ -115,7 +116,7 @@ function serviceFromConfig(name: string, json: Json): ComposeService {
           required: dep['required'] !== false,
         };
       })
-      .sort((a, b) => a.service.localeCompare(b.service)),
+      .sort((a, b) => compareStrings(a.service, b.service)),
     volumes: asArray(json['volumes']).map((value) => {
       const volume = asObject(value);
       return {
@@ -201,12 +202,9 @@ function extraHosts(value: unknown): string[] {
   );
 }
 
-function isObject(value: unknown): value is Json {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
 
 function asObject(value: unknown): Json {
-  return isObject(value) ? value : {};
+  return isRecord(value) ? value : {};
 }
 
 function asArray(value: unknown): unknown[] {

@@ -4,6 +4,7 @@
  * whenever the layer is rebuilt. The hint names the exact mount to add. Hints
  * are advice shown by `stages`; dockstage never edits the user's Dockerfile.
  */
+import { compareStrings } from '../order.js';
 import type { RunStep, StageGraph } from './stage-graph.js';
 
 export interface CacheHint {
@@ -57,7 +58,7 @@ export function cacheHints(graph: StageGraph, stages?: readonly number[]): Cache
       }
     }
   }
-  return hints.sort((a, b) => a.line - b.line || a.mount.localeCompare(b.mount));
+  return hints.sort((a, b) => a.line - b.line || compareStrings(a.mount, b.mount));
 }
 
 function hasCacheMount(run: RunStep, target: string): boolean {

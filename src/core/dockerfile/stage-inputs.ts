@@ -7,6 +7,7 @@
 import { compileCopySource, type CopySourceMatcher } from './copy-sources.js';
 import type { IgnoreMatcher } from './dockerignore.js';
 import type { StageGraph, StageInput } from './stage-graph.js';
+import { compareStrings } from '../order.js';
 
 /** A stage input with its source (and its `--exclude` patterns) compiled once. */
 export interface CompiledInput extends StageInput {
@@ -53,6 +54,4 @@ export function filesRead(
 }
 
 /** Byte-wise path order, so output is the same on every machine and locale. */
-export function comparePaths(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
-}
+export const comparePaths = compareStrings;
