@@ -16,6 +16,7 @@ export class ComposeCommandError extends DockstageError {
   }
 }
 
+/** How the compose processes run; the CLI passes its own environment so compose sees the same DOCKER_HOST and COMPOSE_* variables as dockstage. */
 export interface ComposeCliOptions {
   /** Environment for the compose process (defaults to this process's). */
   readonly env?: NodeJS.ProcessEnv;

@@ -10,6 +10,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { EngineUnavailableError } from '../core/errors.js';
 
+/** The engine endpoint, resolved once per run and shared by dockerode and every docker CLI call so they never talk to different engines. */
 export interface DockerEndpoint {
   /** `unix:///var/run/docker.sock`, `tcp://host:2376`, `ssh://user@host`. */
   readonly host: string;

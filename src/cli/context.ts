@@ -12,6 +12,10 @@ import type { FileSystem } from '../ports/file-system.js';
 import type { LoadDeps } from '../engine/load-workspace.js';
 import type { Io } from './output.js';
 
+/**
+ * What commands get instead of globals. The engine-backed adapters are functions so a command that never needs the
+ * engine never connects to it.
+ */
 export interface CommandContext {
   readonly io: Io;
   readonly env: NodeJS.ProcessEnv;
@@ -29,6 +33,10 @@ export interface CommandContext {
   builder(): ImageBuilder;
 }
 
+/**
+ * The real adapters for one CLI run. Nothing connects here: the endpoint, runtime and builder are created on first use
+ * and reused after.
+ */
 export function createContext(options: { io: Io; env: NodeJS.ProcessEnv; cwd: string }): CommandContext {
   const fs = createNodeFileSystem();
   const compose = createComposeCli({ env: options.env });

@@ -6,6 +6,7 @@
  */
 import { DockstageError, DockstageErrors, formatLocation } from '../core/errors.js';
 
+/** The two streams a command writes to: results only on stdout, warnings and errors on stderr, so `--json` output stays parseable. */
 export interface Io {
   readonly stdout: { write(text: string): unknown; readonly isTTY?: boolean | undefined };
   readonly stderr: { write(text: string): unknown };

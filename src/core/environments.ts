@@ -11,14 +11,20 @@ import { describeStages, findStage, type StageGraph } from './dockerfile/stage-g
 import { didYouMean } from './suggest.js';
 import { isRecord, sortedEntries } from './order.js';
 
+/** What a change under a bind mount does to the running service: nothing (the app reloads itself) or a restart, never a rebuild. */
 export type OnChange = 'none' | 'restart';
 
+/**
+ * One service's settings in an environment; a field that is set wins over the environment's default (for `image`, over
+ * dockstage's own tag), undefined inherits.
+ */
 export interface ServiceEnvironmentConfig {
   readonly target: string | undefined;
   readonly image: string | undefined;
   readonly onChange: OnChange | undefined;
 }
 
+/** One environment, configured or built in; `name` is what `-e` and `dockstage env` take. */
 export interface EnvironmentConfig {
   readonly name: string;
   /** Default target for every service of this environment. */
@@ -28,6 +34,7 @@ export interface EnvironmentConfig {
   readonly services: Readonly<Record<string, ServiceEnvironmentConfig>>;
 }
 
+/** The parsed `x-dockstage` block with defaults filled in, so callers never check for absent keys. */
 export interface DockstageConfig {
   readonly defaultEnvironment: string;
   /** Environments sorted by name; dev, ci and prod always exist. */
@@ -43,12 +50,17 @@ export interface ConfigIssue {
   readonly hint?: string;
 }
 
+/**
+ * A parse that never throws: `value` is always there (defaults where the input was bad), so callers can collect every
+ * problem before deciding to stop.
+ */
 export interface ConfigResult<T> {
   readonly value: T;
   readonly errors: readonly ConfigIssue[];
   readonly warnings: readonly ConfigIssue[];
 }
 
+/** Environments that always exist, each with a stage-name convention, so a project works without any `x-dockstage`. */
 export const BUILTIN_ENVIRONMENTS = ['dev', 'ci', 'prod'] as const;
 
 /** Stage names tried, in order, for the built-in environments. */
@@ -143,6 +155,10 @@ function parseEnvironment(name: string, value: unknown, path: string, errors: Co
 /** Where a service's target came from, for `plan` and the UI. */
 export type TargetSource = 'service-config' | 'environment-default' | 'convention' | 'compose' | 'last-stage';
 
+/**
+ * The stage one service builds in the environment and which precedence rule chose it; all null for a service without
+ * `build:`.
+ */
 export interface TargetChoice {
   readonly service: string;
   /** Stage name (or `stage-N`) to build; null for services without `build:`. */
@@ -151,6 +167,7 @@ export interface TargetChoice {
   readonly source: TargetSource | null;
 }
 
+/** Stage graphs by service name; a service with none (no `build:`, or a remote context) gets no target. */
 export interface ServiceGraphs {
   /** The stage graph of each service that builds (by service name). */
   readonly [service: string]: StageGraph | undefined;

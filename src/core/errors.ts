@@ -11,6 +11,10 @@ export interface ErrorLocation {
   readonly path?: string;
 }
 
+/**
+ * The base of every error meant for the user: the CLI reports anything else as an unexpected failure. `exitCode` defaults
+ * to 2 (usage or configuration).
+ */
 export class DockstageError extends Error {
   readonly location: ErrorLocation;
   readonly hint: string | undefined;

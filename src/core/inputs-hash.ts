@@ -16,6 +16,10 @@ export const INPUTS_HASH_LABEL = 'dev.dockstage.inputs-hash';
 /** Bump when what goes into the hash changes, so old labels stop matching. */
 const HASH_VERSION = '1';
 
+/**
+ * One context file as the hash sees it. The path carries its context so equal paths in two contexts never collide; order
+ * does not matter (inputsHash sorts).
+ */
 export interface InputFileDigest {
   /** `<context>:<relative path>`; context `.` is the main build context. */
   readonly path: string;

@@ -16,10 +16,16 @@ import path from 'node:path/posix';
 import { inputsReading } from './dockerfile/stage-inputs.js';
 import { closureStageNames, isOutside, relativeLabel, sharedBuilds, type ServiceModel, type Workspace } from './workspace.js';
 
+/** The one thing a change makes a service do, from most to least: rebuild its image, restart its container, or nothing. */
 export type Action = 'rebuild' | 'restart' | 'none';
 
+/** The planner rule behind a reason. `plan` words each rule differently, so a new rule needs its wording there too. */
 export type ReasonRule = 'input' | 'dockerfile' | 'dockerignore' | 'bind-mount' | 'depends-on' | 'image-missing' | 'inputs-changed';
 
+/**
+ * Why a service got its action. `stage`, `instruction` and `line` point into the Dockerfile for `input` reasons and are null
+ * for every other rule.
+ */
 export interface PlanReason {
   /** The changed path (relative to the project directory when inside it), or null for staleness reasons. */
   readonly path: string | null;
@@ -31,6 +37,7 @@ export interface PlanReason {
   readonly detail?: string;
 }
 
+/** One service's verdict. `reasons` are sorted by path, then line; the first is the summary `plan` prints on the service's line. */
 export interface ServicePlan {
   readonly name: string;
   readonly target: string | null;
@@ -42,6 +49,7 @@ export interface ServicePlan {
   readonly sharedWith: readonly string[];
 }
 
+/** The planner's whole answer, services sorted by name. `plan --json` prints it as it is, so its shape is public. */
 export interface Plan {
   readonly project: string;
   readonly environment: string;

@@ -26,6 +26,10 @@ import {
   type TargetSource,
 } from './environments.js';
 
+/**
+ * A service's build resolved for one environment: the chosen target and everything needed to hash, plan and run it without
+ * reading the Dockerfile again.
+ */
 export interface BuildModel {
   readonly compose: ComposeBuild;
   /** Absolute context directory, or undefined for a remote (git/URL) context. */
@@ -57,6 +61,7 @@ export interface BuildModel {
   readonly buildKey: string;
 }
 
+/** One compose service as the planner and the engine see it; `build` is undefined for image-only services and remote contexts. */
 export interface ServiceModel {
   readonly name: string;
   /** The image this service runs in the environment: dockstage's tag for built services, compose's `image:` otherwise. */
@@ -68,6 +73,10 @@ export interface ServiceModel {
   readonly onChange: OnChange;
 }
 
+/**
+ * A compose project in one environment, built once per command by loadWorkspace. `warnings` are for the user only: a
+ * workspace that exists is usable.
+ */
 export interface Workspace {
   readonly project: ComposeProject;
   readonly projectDir: string;
@@ -78,6 +87,7 @@ export interface Workspace {
   readonly warnings: readonly DockstageError[];
 }
 
+/** What buildWorkspace needs, as data: the caller reads the files `filesToRead` lists, so building the workspace does no I/O. */
 export interface WorkspaceInput {
   readonly project: ComposeProject;
   readonly projectDir: string;

@@ -16,12 +16,14 @@ import type { FileSystem } from '../ports/file-system.js';
 import type { BuildEvent, BuildRequest, ImageBuilder, StepRef } from '../ports/image-builder.js';
 import { currentInputsHash } from './context-files.js';
 
+/** The ports a build run uses: the file system to hash inputs, the runtime to find and tag fresh images, the builder to build. */
 export interface BuildDeps {
   readonly fs: FileSystem;
   readonly runtime: ContainerRuntime;
   readonly builder: ImageBuilder;
 }
 
+/** How `build`, `up` and `env` ask for builds; with nothing set, every stale service of the environment is built. */
 export interface BuildOptions {
   /** Services to build (default: every service with `build:`). */
   readonly services?: readonly string[];
@@ -58,6 +60,10 @@ export interface BuildJob {
   readonly build: BuildModel;
 }
 
+/**
+ * What a build run reports, in order for each build. `services` lists everyone sharing the build, so one event covers
+ * them all; `build --json` prints each one.
+ */
 export type BuildRunEvent =
   | {
       readonly type: 'build-up-to-date';
@@ -81,6 +87,10 @@ export type BuildRunEvent =
     }
   | { readonly type: 'build-failed'; readonly services: readonly string[]; readonly target: string; readonly error: BuildFailedError };
 
+/**
+ * How one shared build ended. `error` is set exactly when `status` is `failed`; `imageId` may be undefined after a
+ * push-only build.
+ */
 export interface BuildOutcome {
   readonly services: readonly string[];
   readonly target: string;

@@ -15,6 +15,7 @@ import { stateFile, type LoadedProject } from './load-workspace.js';
 import { imageFreshness } from './freshness.js';
 import type { BuildOutcome } from './builds.js';
 
+/** The ports the lifecycle uses: compose makes every container change, the runtime is only read. */
 export interface LifecycleDeps {
   readonly fs: FileSystem;
   readonly compose: ComposeCli;
@@ -52,6 +53,7 @@ export function withDependencies(workspace: Workspace, names: readonly string[])
   return [...result].sort();
 }
 
+/** What an environment switch did; every service is in exactly one list. `env` prints it. */
 export interface SwitchResult {
   readonly recreated: readonly string[];
   readonly unchanged: readonly string[];
@@ -90,6 +92,10 @@ export async function recreateChanged(loaded: LoadedProject, deps: LifecycleDeps
   return { recreated, unchanged: unchanged.filter((name) => !restarted.includes(name)), restarted, notRunning };
 }
 
+/**
+ * One row of `status` (and its JSON). `environment` and `target` come from the container's labels when present, so a
+ * container from an earlier environment shows what it really runs.
+ */
 export interface ServiceStatus {
   readonly name: string;
   /** The environment the running container was created for (its label), else the workspace's. */

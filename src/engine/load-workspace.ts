@@ -25,6 +25,7 @@ export interface ProjectOptions {
   readonly environment?: string | undefined;
 }
 
+/** What loading needs from outside; `lookup` stands in for process.env (COMPOSE_FILE, DOCKER_DEFAULT_PLATFORM) so tests choose the variables. */
 export interface LoadDeps {
   readonly compose: ComposeCli;
   readonly fs: FileSystem;
@@ -34,6 +35,7 @@ export interface LoadDeps {
   readonly existsSync: (file: string) => boolean;
 }
 
+/** A project loaded for one environment; builds and lifecycle take it so compose is resolved once per command. */
 export interface LoadedProject {
   /** How to call compose for this project (without dockstage's override file). */
   readonly compose: ComposeTarget;
@@ -43,6 +45,7 @@ export interface LoadedProject {
   readonly workspace: Workspace;
 }
 
+/** dockstage's own directory in the project (state.json, the override files); must match the prefix overrideFileName uses. */
 export const STATE_DIR = '.dockstage';
 
 /** The file remembering the chosen environment. */

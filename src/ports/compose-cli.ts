@@ -11,6 +11,7 @@ export interface ComposeTarget {
   readonly envFiles: readonly string[];
 }
 
+/** Flags for `up`. An environment switch sets `noDeps` so recreating a service never recreates what it depends on. */
 export interface UpOptions {
   /** Recreate only the named services, not their dependencies. */
   readonly noDeps?: boolean;
@@ -19,6 +20,10 @@ export interface UpOptions {
   readonly wait?: boolean;
 }
 
+/**
+ * The compose commands dockstage runs. Every call names its files through ComposeTarget, so compose never discovers
+ * a different set.
+ */
 export interface ComposeCli {
   /** `docker compose version --short`. Rejects with EngineUnavailableError when compose v2 is missing. */
   version(): Promise<string>;

@@ -9,6 +9,7 @@ export interface ImageInfo {
   readonly created: string;
 }
 
+/** What `status` shows about the engine; `host` matters because a remote engine publishes ports away from localhost. */
 export interface EngineInfo {
   readonly serverVersion: string;
   readonly apiVersion: string;
@@ -16,9 +17,12 @@ export interface EngineInfo {
   readonly host: string;
 }
 
+/** The engine's container states; an unknown one reads as `dead`. `exited` and `dead` count as not running. */
 export type ContainerState = 'created' | 'running' | 'paused' | 'restarting' | 'exited' | 'dead' | 'removing';
+/** null means no health to show: no healthcheck, or the container is not running. */
 export type ContainerHealth = 'healthy' | 'unhealthy' | 'starting' | null;
 
+/** One port binding as the engine reports it; a port bound on IPv4 and IPv6 appears twice. */
 export interface PublishedPort {
   readonly containerPort: number;
   readonly protocol: string;
@@ -53,6 +57,7 @@ export interface ContainerInfo {
   readonly exitCode?: number | undefined;
 }
 
+/** One line of a container's output, without its line ending. */
 export interface LogLine {
   readonly stream: 'stdout' | 'stderr';
   readonly text: string;
@@ -60,6 +65,7 @@ export interface LogLine {
   readonly timestamp: string;
 }
 
+/** Which lines `logs` delivers; without `follow` it resolves once the existing lines are out. */
 export interface LogOptions {
   readonly follow: boolean;
   /** Only lines after this time (Unix seconds or ISO). */
@@ -68,6 +74,10 @@ export interface LogOptions {
   readonly tail?: number | undefined;
 }
 
+/**
+ * One resource reading as `docker stats` shows it: CPU in percent of one CPU (can pass 100), memory in bytes without
+ * reclaimable page cache, limit 0 when unknown.
+ */
 export interface StatsSample {
   readonly cpuPercent: number;
   readonly memoryBytes: number;
@@ -88,6 +98,10 @@ export interface ContainerEvent {
   readonly time: number;
 }
 
+/**
+ * The engine port. It never creates or removes containers (compose does); it reads them, starts and stops them, and
+ * manages images by tag and label.
+ */
 export interface ContainerRuntime {
   /** Engine version and where its published ports live. Rejects with EngineUnavailableError when unreachable. */
   info(): Promise<EngineInfo>;

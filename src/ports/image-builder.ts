@@ -8,6 +8,7 @@ import type { StepRef } from '../core/dockerfile/build-steps.js';
 /** Where a BuildKit step sits in the Dockerfile (defined in the core, which maps it to a line). */
 export type { StepRef };
 
+/** A build secret by reference: buildx reads the value from `file` or `env` itself, so it never passes through dockstage. */
 export interface BuildSecret {
   readonly id: string;
   /** A file on the client holding the secret, or… */
@@ -16,6 +17,7 @@ export interface BuildSecret {
   readonly env?: string;
 }
 
+/** One `docker buildx build`, fully decided (absolute paths, final tags): an adapter translates it and decides nothing. */
 export interface BuildRequest {
   /** Absolute build context directory (or a remote URL BuildKit can fetch). */
   readonly context: string;
@@ -47,12 +49,14 @@ export interface BuildRequest {
   readonly builder?: string | undefined;
 }
 
+/** Progress of one build, in order; steps carry their StepRef so the engine can map them to Dockerfile lines. `at` is Unix ms. */
 export type BuildEvent =
   | ({ readonly type: 'step-started'; readonly at: number } & StepRef)
   | ({ readonly type: 'step-completed'; readonly at: number; readonly cached: boolean; readonly durationMs: number | null; readonly error?: string } & StepRef)
   | ({ readonly type: 'step-log'; readonly stream: 'stdout' | 'stderr'; readonly text: string } & StepRef)
   | { readonly type: 'build-warning'; readonly message: string; readonly line?: number | undefined };
 
+/** What a successful build resolves with; a failed one rejects instead, so this is never a partial result. */
 export interface BuildResult {
   /** Image ID (`sha256:…`) of the result, when loaded into the engine. */
   readonly imageId: string | undefined;
@@ -70,12 +74,17 @@ export interface BuildFailure {
   readonly logTail: readonly string[];
 }
 
+/** Which buildx and builder will run the builds. Calling `info` first turns a missing plugin or builder into one clear error. */
 export interface BuilderInfo {
   readonly buildxVersion: string;
   readonly builder: string;
   readonly driver: string;
 }
 
+/**
+ * The BuildKit port, one `build` call per shared build. It builds exactly what the request says; deciding what is stale
+ * and how to tag it is the engine's job.
+ */
 export interface ImageBuilder {
   /** Checks that buildx and the builder are there. Rejects with EngineUnavailableError and the fix. */
   info(builder?: string): Promise<BuilderInfo>;

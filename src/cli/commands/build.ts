@@ -6,6 +6,7 @@ import { BuildProgress } from '../../ui/text/build-progress.js';
 import type { CommandContext } from '../context.js';
 import { printWarnings, type Io } from '../output.js';
 
+/** `dockstage build` options as parsed. `stage` needs exactly one service and cannot be combined with `push` (planBuildJobs refuses both). */
 export interface BuildCommand {
   readonly services: readonly string[];
   readonly push: boolean;
@@ -16,6 +17,10 @@ export interface BuildCommand {
   readonly json: boolean;
 }
 
+/**
+ * Exit code 1 when any build failed, else 0. Failed builds are printed, not thrown, so the other builds still finish;
+ * configuration problems throw.
+ */
 export async function runBuild(ctx: CommandContext, options: ProjectOptions, command: BuildCommand): Promise<number> {
   const loaded = await loadWorkspace(options, ctx.loadDeps);
   printWarnings(ctx.io, loaded.workspace.warnings);

@@ -9,6 +9,10 @@ import type { CommandContext } from '../context.js';
 import { printJson, printWarnings } from '../output.js';
 import { buildWithOutput } from './build.js';
 
+/**
+ * Lists the environments when no name is given, else switches. A failed build throws before any container or the
+ * remembered environment changes.
+ */
 export async function runEnv(ctx: CommandContext, options: ProjectOptions, command: { name: string | undefined; json: boolean }): Promise<number> {
   if (command.name === undefined) return await showEnvironments(ctx, options, command.json);
   const started = performance.now();

@@ -9,6 +9,7 @@ import { filesReadByInputs } from '../../engine/context-files.js';
 import type { CommandContext } from '../context.js';
 import { printJson } from '../output.js';
 
+/** `dockstage inputs` options: paths as typed (resolved against the working directory), `buildArgs` as raw `KEY=VALUE` strings. */
 export interface InputsCommand {
   readonly context: string;
   readonly dockerfile: string | undefined;
@@ -17,6 +18,10 @@ export interface InputsCommand {
   readonly json: boolean;
 }
 
+/**
+ * Prints the main-context files the target's closure reads (default target: the last stage). Needs no compose file and no
+ * engine, so it works on a bare Dockerfile.
+ */
 export async function runInputs(ctx: CommandContext, command: InputsCommand): Promise<number> {
   const contextDir = path.resolve(ctx.cwd, command.context);
   if (!(await ctx.fs.exists(contextDir))) {

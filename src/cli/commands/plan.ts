@@ -6,11 +6,16 @@ import { imageFreshness } from '../../engine/freshness.js';
 import type { CommandContext } from '../context.js';
 import { columns, printJson, printWarnings } from '../output.js';
 
+/** `changed` paths as typed, relative to the working directory; empty means plan from staleness instead, which needs the engine. */
 export interface PlanCommand {
   readonly changed: readonly string[];
   readonly json: boolean;
 }
 
+/**
+ * Plans from the changed paths (pure, no engine) or, without any, from each image's inputs-hash label. Always exits 0:
+ * a plan is a report, not a check.
+ */
 export async function runPlan(ctx: CommandContext, options: ProjectOptions, command: PlanCommand): Promise<number> {
   const loaded = await loadWorkspace(options, ctx.loadDeps);
   printWarnings(ctx.io, loaded.workspace.warnings);

@@ -9,6 +9,10 @@ import type { CommandContext } from '../context.js';
 import { columns, printJson, printWarnings } from '../output.js';
 import { compileInputs, filesRead } from '../../core/dockerfile/stage-inputs.js';
 
+/**
+ * Reports every service that builds, or only the named one (which must have `build:`). Reads Dockerfiles and context
+ * files only: no engine call.
+ */
 export async function runStages(ctx: CommandContext, options: ProjectOptions, command: { service: string | undefined; json: boolean }): Promise<number> {
   const { workspace } = await loadWorkspace(options, ctx.loadDeps);
   printWarnings(ctx.io, workspace.warnings);

@@ -4,6 +4,10 @@ import { projectStatus } from '../../engine/lifecycle.js';
 import type { CommandContext } from '../context.js';
 import { columns, printJson, printWarnings } from '../output.js';
 
+/**
+ * Needs the engine: image freshness plus the containers of each service. Ports are shown on the engine's host, which is
+ * not localhost for a remote engine.
+ */
 export async function runStatus(ctx: CommandContext, options: ProjectOptions, command: { json: boolean }): Promise<number> {
   const loaded = await loadWorkspace(options, ctx.loadDeps);
   printWarnings(ctx.io, loaded.workspace.warnings);

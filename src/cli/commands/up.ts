@@ -8,6 +8,10 @@ import path from 'node:path';
 import { overrideFileName } from '../../core/compose/override.js';
 import { loadProject, rememberedEnvironment } from '../../engine/load-workspace.js';
 
+/**
+ * Builds the named services and their required dependencies first, because compose runs with `--no-build`; a failed
+ * build stops before compose is called.
+ */
 export async function runUp(ctx: CommandContext, options: ProjectOptions, command: { services: readonly string[]; json: boolean; wait: boolean }): Promise<number> {
   const loaded = await loadWorkspace(options, ctx.loadDeps);
   printWarnings(ctx.io, loaded.workspace.warnings);
@@ -23,6 +27,10 @@ export async function runUp(ctx: CommandContext, options: ProjectOptions, comman
   return 0;
 }
 
+/**
+ * Adds the current environment's override file when it exists, so compose resolves the project as `up` did. Loads no
+ * Dockerfile and builds nothing.
+ */
 export async function runDown(ctx: CommandContext, options: ProjectOptions, command: { volumes: boolean }): Promise<number> {
   const { compose, projectDir, project, config } = await loadProject(options, ctx.loadDeps);
   const environment = options.environment ?? (await rememberedEnvironment(projectDir, ctx.fs)) ?? config.defaultEnvironment;

@@ -10,9 +10,12 @@
 import path from 'node:path/posix';
 import { ConfigError } from '../errors.js';
 
+/** compose's default file names in its discovery order: the first found in a directory wins. */
 export const COMPOSE_FILE_NAMES = ['compose.yaml', 'compose.yml', 'docker-compose.yml', 'docker-compose.yaml'] as const;
+/** Override files compose adds next to a discovered file; never added when `-f` or COMPOSE_FILE names the files. */
 export const OVERRIDE_FILE_NAMES = ['compose.override.yml', 'compose.override.yaml', 'docker-compose.override.yml', 'docker-compose.override.yaml'] as const;
 
+/** Everything resolveComposeFiles needs, passed in so it stays pure: no process.env, no disk access of its own. */
 export interface ComposeFileQuery {
   /** `-f` values as given. */
   readonly files: readonly string[];
@@ -25,6 +28,7 @@ export interface ComposeFileQuery {
   readonly exists: (file: string) => boolean;
 }
 
+/** The files compose would use, listed explicitly so dockstage can append its override as the last `-f` without losing any of them. */
 export interface ComposeFiles {
   /** Absolute compose files in `-f` order. */
   readonly files: readonly string[];

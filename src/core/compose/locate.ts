@@ -7,6 +7,7 @@
  */
 import { isMap, isSeq, LineCounter, parseDocument, type Node } from 'yaml';
 
+/** Where YAML parsing first fails (1-based line and column), for compose errors that name no file. */
 export interface YamlSyntaxProblem {
   readonly line: number;
   readonly column: number;

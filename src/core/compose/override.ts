@@ -10,6 +10,7 @@ import type { Workspace } from '../workspace.js';
 
 /** Container labels dockstage adds (read back by `status` and the UI). */
 export const ENVIRONMENT_LABEL = 'dev.dockstage.environment';
+/** The stage a container (and a built image) was made for; `status` prefers it to the workspace's current choice. */
 export const TARGET_LABEL = 'dev.dockstage.target';
 
 /** The override file's path relative to the project directory. */

@@ -9,6 +9,10 @@
 import { ConfigError } from '../errors.js';
 import { compareStrings, isRecord } from '../order.js';
 
+/**
+ * A service's `build:` as compose resolved it (paths absolute, variables interpolated), passed to buildx as it is.
+ * `target` is only a fallback: the environment usually picks the stage.
+ */
 export interface ComposeBuild {
   /** Absolute directory (or a remote URL) of the build context. */
   readonly context: string;
@@ -33,6 +37,10 @@ export interface ComposeBuild {
   readonly shmSize: string | undefined;
 }
 
+/**
+ * One `depends_on` entry in long form. `up` starts only `required` dependencies; `restart: true` restarts the dependent
+ * when this one is rebuilt or restarted.
+ */
 export interface ComposeDependency {
   readonly service: string;
   readonly condition: string;
@@ -40,12 +48,17 @@ export interface ComposeDependency {
   readonly required: boolean;
 }
 
+/** A `volumes:` entry; only `bind` mounts with a source matter to dockstage (a change under one may restart the service). */
 export interface ComposeMount {
   readonly type: string;
   readonly source: string | undefined;
   readonly target: string;
 }
 
+/**
+ * A `ports:` entry as configured; what is actually bound comes from the runtime. `published` stays a string because
+ * compose allows ranges (`8000-8010`).
+ */
 export interface ComposePort {
   readonly target: number;
   readonly published: string | undefined;
@@ -53,6 +66,7 @@ export interface ComposePort {
   readonly protocol: string;
 }
 
+/** One resolved service. `image` is compose's own `image:`, not the tag dockstage builds (that is ServiceModel.image). */
 export interface ComposeService {
   readonly name: string;
   readonly image: string | undefined;
@@ -67,6 +81,10 @@ export interface ComposeService {
   readonly definition: Readonly<Record<string, unknown>>;
 }
 
+/**
+ * The resolved project. `name` is compose's project name, which also labels its containers; `secrets` are the top-level
+ * definitions that build secrets name.
+ */
 export interface ComposeProject {
   readonly name: string;
   /** Services sorted by name. */

@@ -7,6 +7,7 @@
 import { compareStrings } from '../order.js';
 import type { RunStep, StageGraph } from './stage-graph.js';
 
+/** Advice for one RUN line: adding `mount` lets `tool` keep its downloads across rebuilds. `stage` is a stage index. */
 export interface CacheHint {
   readonly stage: number;
   readonly line: number;

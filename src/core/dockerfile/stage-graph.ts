@@ -12,11 +12,13 @@ import { closestName } from '../suggest.js';
 import { expandWord, type Lookup } from './expand.js';
 import type { DockerfileInstruction, ParsedDockerfile } from './parse.js';
 
+/** What a stage starts FROM: an earlier stage (by index), an external image, or nothing. */
 export type StageBase =
   | { readonly kind: 'stage'; readonly stage: number }
   | { readonly kind: 'image'; readonly ref: string }
   | { readonly kind: 'scratch' };
 
+/** One `FROM` section. `index` is its position in the file, the number `--from=<n>` and every edge use. */
 export interface Stage {
   readonly index: number;
   /** The `AS` name, lower-cased as BuildKit does; undefined for unnamed stages. */
@@ -32,6 +34,7 @@ export interface Stage {
   readonly instructions: readonly DockerfileInstruction[];
 }
 
+/** Which instruction made a stage need another: `FROM`, `COPY --from` or `RUN --mount=…,from=`. */
 export type StageEdgeKind = 'from' | 'copy' | 'mount';
 
 /** `stage` needs `dependsOn` because of the instruction at `line`. */
@@ -78,16 +81,25 @@ export interface RunStep {
   readonly instruction: string;
 }
 
+/** A parsed `RUN --mount`: `type` defaults to `bind` as in BuildKit, option keys are lower-case with `src`/`dst` normalised. */
 export interface MountSpec {
   readonly type: string;
   readonly options: Readonly<Record<string, string>>;
 }
 
+/**
+ * Something BuildKit accepts but that is probably a mistake (a duplicate stage name, an image named like a stage); the
+ * workspace reports it and the build goes on.
+ */
 export interface GraphWarning {
   readonly message: string;
   readonly line: number;
 }
 
+/**
+ * One Dockerfile analysed once, from which targets, closures, inputs and hints are computed. Every stage number in it is
+ * an index into `stages`.
+ */
 export interface StageGraph {
   readonly file: string;
   readonly stages: readonly Stage[];
@@ -100,6 +112,7 @@ export interface StageGraph {
   readonly metaArgs: Readonly<Record<string, string | undefined>>;
 }
 
+/** What the graph needs besides the Dockerfile to resolve ARGs and `--from` as BuildKit would for one build. */
 export interface StageGraphOptions {
   /** The Dockerfile as the user would name it, for errors. */
   readonly file: string;

@@ -6,6 +6,7 @@
  */
 import type { BuildRunEvent } from '../../engine/builds.js';
 
+/** Live state of one stage of one build, for a terminal that redraws; `job` is the services joined, times are Unix ms. */
 export interface StageRow {
   readonly job: string;
   readonly stage: string;
@@ -32,6 +33,10 @@ interface MutableRow {
   endedAt: number | undefined;
 }
 
+/**
+ * Folds BuildRunEvents into one line per stage. Use one instance per build run: it remembers which steps it has counted,
+ * since BuildKit can report a step completed more than once.
+ */
 export class BuildProgress {
   private readonly stages = new Map<string, MutableRow>();
   private readonly seen = new Set<string>();

@@ -4,6 +4,7 @@
  */
 import type { StageGraph } from '../../core/dockerfile/stage-graph.js';
 
+/** One line of the tree; `stage` indexes graph.stages so callers can add columns (line, base image) beside the drawing. */
 export interface StageTreeRow {
   /** Tree drawing plus the stage name, e.g. `│  └─ test`. */
   readonly label: string;
