@@ -17,6 +17,7 @@ import { buildStageGraph } from '../../src/core/dockerfile/stage-graph.js';
 import { BuildFailedError, EngineUnavailableError } from '../../src/core/errors.js';
 import type { BuildEvent, BuildRequest } from '../../src/ports/image-builder.js';
 import { describeWithEngine, TEST_NODE_IMAGE } from '../support/docker.js';
+import { buildRequest } from '../support/build-request.js';
 
 const run = promisify(execFile);
 
@@ -47,27 +48,7 @@ describeWithEngine('buildx builder on the local engine', () => {
     return dir;
   }
 
-  function request(dir: string, overrides: Partial<BuildRequest>): BuildRequest {
-    return {
-      context: dir,
-      dockerfile: path.join(dir, 'Dockerfile'),
-      target: '',
-      tags: [],
-      args: {},
-      labels: {},
-      namedContexts: {},
-      secrets: [],
-      ssh: [],
-      cacheFrom: [],
-      cacheTo: [],
-      extraHosts: [],
-      platforms: [],
-      noCache: false,
-      pull: false,
-      push: false,
-      ...overrides,
-    };
-  }
+  const request = (dir: string, overrides: Partial<BuildRequest>): BuildRequest => buildRequest(dir, { dockerfile: path.join(dir, 'Dockerfile'), ...overrides });
 
   async function build(req: BuildRequest, signal?: AbortSignal): Promise<{ events: BuildEvent[]; result: Awaited<ReturnType<typeof builder.build>> }> {
     const events: BuildEvent[] = [];

@@ -2,29 +2,12 @@ import { describe, expect, test } from 'vitest';
 import { buildxArgs, buildxEnv, engineProblem, parseBuildxInspect, parseBuildxVersion } from '../../../src/adapters/buildx-builder.js';
 import { EngineUnavailableError } from '../../../src/core/errors.js';
 import type { BuildRequest } from '../../../src/ports/image-builder.js';
+import { buildRequest } from '../../support/build-request.js';
 
 const META = '/tmp/dockstage-buildx-x/metadata.json';
 
 function request(overrides: Partial<BuildRequest> = {}): BuildRequest {
-  return {
-    context: '/work/shop/web',
-    dockerfile: '/work/shop/web/Dockerfile',
-    target: 'develop',
-    tags: ['shop-web:dev'],
-    args: {},
-    labels: {},
-    namedContexts: {},
-    secrets: [],
-    ssh: [],
-    cacheFrom: [],
-    cacheTo: [],
-    extraHosts: [],
-    platforms: [],
-    noCache: false,
-    pull: false,
-    push: false,
-    ...overrides,
-  };
+  return buildRequest('/work/shop/web', { target: 'develop', tags: ['shop-web:dev'], ...overrides });
 }
 
 describe('buildxArgs', () => {
