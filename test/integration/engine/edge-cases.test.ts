@@ -55,6 +55,47 @@ describeWithEngine('edge cases on the real engine', () => {
     expect(stdout.trim().split('\n').sort()).toEqual(['api', 'web']);
   });
 
+  test("compose's build secrets (long syntax: target is the id), extra_hosts, args and labels reach the build", async () => {
+    const secretsDir = await project({
+      'compose.yaml': [
+        'services:',
+        '  tool:',
+        '    build:',
+        '      context: .',
+        '      args: { GREETING: hello }',
+        '      labels: { com.example.team: platform }',
+        '      extra_hosts: ["registry.internal=10.1.2.3"]',
+        '      secrets:',
+        '        - source: token',
+        '          target: npm_token',
+        'secrets:',
+        '  token:',
+        '    file: ./token.txt',
+        '',
+      ].join('\n'),
+      'token.txt': 'not-in-the-image\n',
+      Dockerfile: [
+        'FROM busybox',
+        'ARG GREETING',
+        'RUN --mount=type=secret,id=npm_token echo "secret $(wc -c < /run/secrets/npm_token) bytes" > /checks',
+        'RUN grep -q "10.1.2.3.*registry.internal" /etc/hosts && echo "host ok" >> /checks',
+        'RUN echo "$GREETING" >> /checks',
+        '',
+      ].join('\n'),
+    });
+    const result = await runCli(['-p', PROJECT, 'build'], { cwd: secretsDir });
+    expect(result.code, result.stderr + result.stdout).toBe(0);
+    const { stdout: checks } = await run('docker', ['run', '--rm', `${PROJECT}-tool:dockstage-dev`, 'cat', '/checks']);
+    expect(checks).toBe('secret 17 bytes\nhost ok\nhello\n');
+    const { stdout: labels } = await run('docker', ['image', 'inspect', '--format', '{{json .Config.Labels}}', `${PROJECT}-tool:dockstage-dev`]);
+    expect(JSON.parse(labels)).toMatchObject({ 'com.example.team': 'platform' });
+    // The secret is mounted for the RUN only: no layer and no history entry holds it.
+    const { stdout: history } = await run('docker', ['image', 'history', '--no-trunc', '--format', '{{.CreatedBy}}', `${PROJECT}-tool:dockstage-dev`]);
+    expect(history).not.toContain('not-in-the-image');
+    const { stdout: files } = await run('docker', ['run', '--rm', `${PROJECT}-tool:dockstage-dev`, 'sh', '-c', 'ls /run/secrets 2>/dev/null | wc -l']);
+    expect(files.trim()).toBe('0');
+  });
+
   test('an unknown service is a usage error with a suggestion, and nothing is built', async () => {
     const result = await runCli(['-p', PROJECT, 'up', 'wbe'], { cwd: dir });
     expect(result.code).toBe(2);
