@@ -1,15 +1,33 @@
-/** Is a service's image up to date? Its inputs-hash label against the inputs as they are now. */
+/** Are the services' images up to date? Each image's inputs-hash label against the inputs as they are now. */
 import { INPUTS_HASH_LABEL } from '../core/inputs-hash.js';
 import type { ImageFreshness } from '../core/plan.js';
-import type { BuildModel } from '../core/workspace.js';
+import type { Workspace } from '../core/workspace.js';
 import type { ContainerRuntime } from '../ports/container-runtime.js';
 import type { FileSystem } from '../ports/file-system.js';
 import { currentInputsHash } from './context-files.js';
 
-/** Fresh when the image's inputs-hash label equals the hash of the sources (and base images) now; missing when there is no image. */
-export async function imageFreshness(fs: FileSystem, runtime: ContainerRuntime, build: BuildModel, image: string): Promise<ImageFreshness> {
-  const [info, current] = await Promise.all([runtime.inspectImage(image), currentInputsHash(fs, build, runtime)]);
-  if (info === undefined) return { state: 'missing' };
-  const imageHash = info.labels[INPUTS_HASH_LABEL];
-  return imageHash === current.hash ? { state: 'fresh' } : { state: 'stale', imageHash, currentHash: current.hash };
+/**
+ * Freshness of every service with `build:`, by service name: fresh when its
+ * image's label equals the hash of the sources (and base images) now, missing
+ * when there is no image. The hash is computed once per shared build, so web
+ * and worker on one Dockerfile walk and digest their context once.
+ */
+export async function servicesFreshness(workspace: Workspace, fs: FileSystem, runtime: ContainerRuntime): Promise<Record<string, ImageFreshness>> {
+  const hashes = new Map<string, Promise<string>>();
+  const result: Record<string, ImageFreshness> = {};
+  await Promise.all(
+    workspace.services.map(async (service) => {
+      const build = service.build;
+      if (build === undefined || service.image === undefined) return;
+      let hash = hashes.get(build.buildKey);
+      if (hash === undefined) {
+        hash = currentInputsHash(fs, build, runtime).then((current) => current.hash);
+        hashes.set(build.buildKey, hash);
+      }
+      const [info, current] = await Promise.all([runtime.inspectImage(service.image), hash]);
+      const imageHash = info?.labels[INPUTS_HASH_LABEL];
+      result[service.name] = info === undefined ? { state: 'missing' } : imageHash === current ? { state: 'fresh' } : { state: 'stale', imageHash, currentHash: current };
+    }),
+  );
+  return result;
 }

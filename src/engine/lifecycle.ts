@@ -12,7 +12,7 @@ import type { ComposeCli, ComposeTarget } from '../ports/compose-cli.js';
 import type { ContainerInfo, ContainerRuntime } from '../ports/container-runtime.js';
 import type { FileSystem } from '../ports/file-system.js';
 import { stateFile, type LoadedProject } from './load-workspace.js';
-import { imageFreshness } from './freshness.js';
+import { servicesFreshness } from './freshness.js';
 import type { BuildOutcome } from './builds.js';
 
 /** The ports the lifecycle uses: compose makes every container change, the runtime is only read. */
@@ -116,11 +116,11 @@ export interface ServiceStatus {
 
 /** One status row per service: build freshness plus what runs. */
 export async function projectStatus(workspace: Workspace, deps: LifecycleDeps, host: string): Promise<ServiceStatus[]> {
-  const containers = await deps.runtime.listContainers(workspace.project.name);
+  const [containers, freshnessByService] = await Promise.all([deps.runtime.listContainers(workspace.project.name), servicesFreshness(workspace, deps.fs, deps.runtime)]);
   return await Promise.all(
     workspace.services.map(async (service): Promise<ServiceStatus> => {
       const own = containers.filter((c) => c.service === service.name);
-      const freshness = service.build === undefined || service.image === undefined ? undefined : await imageFreshness(deps.fs, deps.runtime, service.build, service.image);
+      const freshness = freshnessByService[service.name];
       const labelled = own.find((c) => c.labels[ENVIRONMENT_LABEL] !== undefined);
       return {
         name: service.name,

@@ -93,7 +93,7 @@ export async function loadProject(
 /** Loads the workspace for the chosen environment. Throws DockstageErrors listing every problem. */
 export async function loadWorkspace(options: ProjectOptions, deps: LoadDeps): Promise<LoadedProject> {
   const { compose, projectDir, project, config, configWarnings } = await loadProject(options, deps);
-  const environment = options.environment ?? (await rememberedEnvironment(projectDir, deps.fs)) ?? config.defaultEnvironment;
+  const environment = await chosenEnvironment(options, projectDir, config, deps.fs);
   const files = new Map<string, string | null>();
   await Promise.all(
     filesToRead(project).map(async (file) => {
@@ -130,6 +130,11 @@ async function composeLookup(deps: LoadDeps, envFiles: readonly string[]): Promi
     if (text !== null) Object.assign(values, parseEnv(text));
   }
   return (name) => deps.lookup(name) ?? values[name];
+}
+
+/** The environment a command works in: `-e`, else the one `env` remembered, else the configured default. */
+export async function chosenEnvironment(options: ProjectOptions, projectDir: string, config: DockstageConfig, fs: FileSystem): Promise<string> {
+  return options.environment ?? (await rememberedEnvironment(projectDir, fs)) ?? config.defaultEnvironment;
 }
 
 /** The environment remembered by `dockstage env NAME`, if any. */

@@ -3,7 +3,7 @@
  * environment's stale targets, recreate only the services whose image
  * changed, remember the choice. A failed build changes nothing.
  */
-import { loadProject, loadWorkspace, rememberedEnvironment, type ProjectOptions } from '../../engine/load-workspace.js';
+import { chosenEnvironment, loadProject, loadWorkspace, type ProjectOptions } from '../../engine/load-workspace.js';
 import { recreateChanged, rememberEnvironment, requireBuilt, writeOverride } from '../../engine/lifecycle.js';
 import type { CommandContext } from '../context.js';
 import { printJson, printWarnings } from '../output.js';
@@ -46,7 +46,7 @@ export async function runEnv(ctx: CommandContext, options: ProjectOptions, comma
 
 async function showEnvironments(ctx: CommandContext, options: ProjectOptions, json: boolean): Promise<number> {
   const { projectDir, config } = await loadProject(options, ctx.loadDeps);
-  const current = options.environment ?? (await rememberedEnvironment(projectDir, ctx.fs)) ?? config.defaultEnvironment;
+  const current = await chosenEnvironment(options, projectDir, config, ctx.fs);
   const environments = Object.values(config.environments).map((env) => ({ name: env.name, target: env.target ?? null, current: env.name === current, default: env.name === config.defaultEnvironment }));
   if (json) {
     printJson(ctx.io, { current, default: config.defaultEnvironment, environments });

@@ -1,8 +1,8 @@
 /** `dockstage plan`: per service, the target, closure stages, action and reasons. */
 import path from 'node:path';
-import { planForChanges, planForFreshness, type ImageFreshness, type Plan, type ServicePlan } from '../../core/plan.js';
+import { planForChanges, planForFreshness, type Plan, type ServicePlan } from '../../core/plan.js';
 import { loadWorkspace, type ProjectOptions } from '../../engine/load-workspace.js';
-import { imageFreshness } from '../../engine/freshness.js';
+import { servicesFreshness } from '../../engine/freshness.js';
 import type { CommandContext } from '../context.js';
 import { columns, printJson, printWarnings } from '../output.js';
 
@@ -23,14 +23,7 @@ export async function runPlan(ctx: CommandContext, options: ProjectOptions, comm
   if (command.changed.length > 0) {
     plan = planForChanges(loaded.workspace, command.changed.map((p) => path.resolve(ctx.cwd, p)));
   } else {
-    const runtime = await ctx.runtime();
-    const freshness: Record<string, ImageFreshness> = {};
-    for (const service of loaded.workspace.services) {
-      if (service.build !== undefined && service.image !== undefined) {
-        freshness[service.name] = await imageFreshness(ctx.fs, runtime, service.build, service.image);
-      }
-    }
-    plan = planForFreshness(loaded.workspace, freshness);
+    plan = planForFreshness(loaded.workspace, await servicesFreshness(loaded.workspace, ctx.fs, await ctx.runtime()));
   }
   if (command.json) printJson(ctx.io, plan);
   else ctx.io.stdout.write(formatPlan(plan));

@@ -1,12 +1,11 @@
 /** `dockstage up [SERVICE...]` and `dockstage down`: build what is stale, then let compose create, recreate or remove. */
-import { loadWorkspace, type ProjectOptions } from '../../engine/load-workspace.js';
+import path from 'node:path';
+import { overrideFileName } from '../../core/compose/override.js';
 import { rememberEnvironment, requireBuilt, withDependencies, writeOverride } from '../../engine/lifecycle.js';
+import { chosenEnvironment, loadProject, loadWorkspace, type ProjectOptions } from '../../engine/load-workspace.js';
 import type { CommandContext } from '../context.js';
 import { printWarnings } from '../output.js';
 import { buildWithOutput } from './build.js';
-import path from 'node:path';
-import { overrideFileName } from '../../core/compose/override.js';
-import { loadProject, rememberedEnvironment } from '../../engine/load-workspace.js';
 
 /**
  * Builds the named services and their required dependencies first, because compose runs with `--no-build`; a failed
@@ -33,7 +32,7 @@ export async function runUp(ctx: CommandContext, options: ProjectOptions, comman
  */
 export async function runDown(ctx: CommandContext, options: ProjectOptions, command: { volumes: boolean }): Promise<number> {
   const { compose, projectDir, project, config } = await loadProject(options, ctx.loadDeps);
-  const environment = options.environment ?? (await rememberedEnvironment(projectDir, ctx.fs)) ?? config.defaultEnvironment;
+  const environment = await chosenEnvironment(options, projectDir, config, ctx.fs);
   const override = path.join(projectDir, overrideFileName(environment));
   const files = (await ctx.fs.exists(override)) ? [...compose.files, override] : compose.files;
   await ctx.compose.down({ ...compose, files }, { volumes: command.volumes });
