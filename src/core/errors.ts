@@ -105,3 +105,17 @@ export class BuildFailedError extends DockstageError {
     this.logTail = details.logTail ?? [];
   }
 }
+
+/**
+ * Drops repeats (same message and location): services that share a Dockerfile
+ * would otherwise report each of its warnings once per service.
+ */
+export function uniqueErrors<E extends DockstageError>(errors: readonly E[]): E[] {
+  const seen = new Set<string>();
+  return errors.filter((error) => {
+    const key = `${error.message}|${error.location.file}|${error.location.line}|${error.location.path}`;
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
+}

@@ -8,7 +8,7 @@
 import path from 'node:path/posix';
 import { createHash } from 'node:crypto';
 import type { ComposeBuild, ComposeDependency, ComposeProject } from './compose/project.js';
-import { DockstageError, ConfigError, type ErrorLocation } from './errors.js';
+import { DockstageError, ConfigError, uniqueErrors, type ErrorLocation } from './errors.js';
 import { didYouMean } from './suggest.js';
 import { parseDockerfile } from './dockerfile/parse.js';
 import { createIgnoreMatcher, parseDockerignore, type IgnoreMatcher } from './dockerfile/dockerignore.js';
@@ -227,7 +227,7 @@ export function buildWorkspace(input: WorkspaceInput): { workspace: Workspace | 
       onChange: onChangeFor(service.name, environment),
     };
   });
-  return { workspace: { project, projectDir, config, environment, services, warnings }, errors: [] };
+  return { workspace: { project, projectDir, config, environment, services, warnings: uniqueErrors(warnings) }, errors: [] };
 }
 
 /**

@@ -79,8 +79,8 @@ export async function recreateChanged(loaded: LoadedProject, deps: LifecycleDeps
       notRunning.push(service.name);
       continue;
     }
-    const wanted = service.image === undefined ? undefined : (await deps.runtime.inspectImage(service.image))?.id;
-    if (service.build !== undefined && wanted !== undefined && running.some((c) => c.imageId !== wanted)) recreated.push(service.name);
+    const wanted = service.build === undefined || service.image === undefined ? undefined : (await deps.runtime.inspectImage(service.image))?.id;
+    if (wanted !== undefined && running.some((c) => c.imageId !== wanted)) recreated.push(service.name);
     else unchanged.push(service.name);
   }
   if (recreated.length > 0) await deps.compose.up(target, recreated, { noDeps: true });

@@ -9,7 +9,7 @@ import { projectFromConfig, type ComposeProject } from '../core/compose/project.
 import { resolveComposeFiles } from '../core/compose/files.js';
 import { findYamlSyntaxError, lineOfPath } from '../core/compose/locate.js';
 import { parseDockstageConfig, type ConfigIssue, type DockstageConfig } from '../core/environments.js';
-import { ConfigError, DockstageError, DockstageErrors, relocate } from '../core/errors.js';
+import { ConfigError, DockstageError, DockstageErrors, relocate, uniqueErrors } from '../core/errors.js';
 import { buildWorkspace, filesToRead, type Workspace } from '../core/workspace.js';
 import type { ComposeCli, ComposeTarget } from '../ports/compose-cli.js';
 import type { FileSystem } from '../ports/file-system.js';
@@ -101,7 +101,7 @@ export async function loadWorkspace(options: ProjectOptions, deps: LoadDeps): Pr
     }),
   );
   const { workspace, errors } = buildWorkspace({ project, projectDir, config, environment, files, configWarnings, platform: defaultPlatform(deps.lookup) });
-  if (workspace === undefined) throw new DockstageErrors(await locateAll(dedupe(errors), compose.files, deps.fs));
+  if (workspace === undefined) throw new DockstageErrors(await locateAll(uniqueErrors(errors), compose.files, deps.fs));
   return { compose, projectDir, project, config, workspace };
 }
 
@@ -185,14 +185,4 @@ async function pinpointComposeError(error: unknown, files: readonly string[], fs
     if (located !== undefined) return located;
   }
   return error;
-}
-
-function dedupe(errors: readonly DockstageError[]): DockstageError[] {
-  const seen = new Set<string>();
-  return errors.filter((error) => {
-    const key = `${error.message}|${error.location.file}|${error.location.line}|${error.location.path}`;
-    if (seen.has(key)) return false;
-    seen.add(key);
-    return true;
-  });
 }

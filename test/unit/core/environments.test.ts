@@ -139,3 +139,16 @@ describe('chooseTargets (through the workspace)', () => {
     ]);
   });
 });
+
+describe('workspace warnings', () => {
+  test('a warning in a Dockerfile that two services share is reported once', () => {
+    const workspace = project('p', '/p')
+      .service('a', { build: { context: '/p' } })
+      .service('b', { build: { context: '/p' } })
+      .file('/p/Dockerfile', dockerfile('FROM busybox AS builder', 'FROM busybox', 'COPY --from=buidler /x /y'))
+      .workspace('dev');
+    expect(workspace.warnings.map((w) => `${w.location.file}:${w.location.line} ${w.message}`)).toEqual([
+      "Dockerfile:3 --from=buidler is not a stage, so BuildKit pulls it as an image; did you mean 'builder'?",
+    ]);
+  });
+});
