@@ -48,6 +48,8 @@ export interface ConfigIssue {
   readonly message: string;
   readonly path: string;
   readonly hint?: string;
+  /** The one service the problem concerns, when it concerns only one: that service is blocked, the others go on. */
+  readonly service?: string;
 }
 
 /**
@@ -226,6 +228,7 @@ export function chooseTargets(
         errors.push({
           message: `service '${service.name}' has no stage '${configured}' in ${graph.file}`,
           path: `${ROOT}.environments.${environmentName}.services.${service.name}.target`,
+          service: service.name,
           hint: `${didYouMean(configured, graph.stages.map((s) => s.displayName))}stages: ${describeStages(graph.stages)}`,
         });
         continue;
@@ -248,6 +251,7 @@ export function chooseTargets(
         errors.push({
           message: `service '${service.name}' sets build.target '${composeTarget}', which ${graph.file} does not have`,
           path: `services.${service.name}.build.target`,
+          service: service.name,
           hint: `${didYouMean(composeTarget, graph.stages.map((s) => s.displayName))}stages: ${describeStages(graph.stages)}`,
         });
         continue;

@@ -20,7 +20,16 @@ import { closureStageNames, isOutside, relativeLabel, sharedBuilds, type Service
 export type Action = 'rebuild' | 'restart' | 'none';
 
 /** The planner rule behind a reason. `plan` words each rule differently, so a new rule needs its wording there too. */
-export type ReasonRule = 'input' | 'dockerfile' | 'dockerignore' | 'bind-mount' | 'depends-on' | 'image-missing' | 'inputs-changed';
+export type ReasonRule =
+  | 'input'
+  | 'dockerfile'
+  | 'dockerignore'
+  | 'bind-mount'
+  | 'depends-on'
+  | 'image-missing'
+  | 'inputs-changed'
+  /** Asked for, not caused by a file: the check at start, a key, a command, an environment switch, a new service. */
+  | 'requested';
 
 /**
  * Why a service got its action. `stage`, `instruction` and `line` point into the Dockerfile for `input` reasons and are null

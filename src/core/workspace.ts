@@ -71,6 +71,11 @@ export interface ServiceModel {
   readonly bindMounts: readonly { readonly source: string; readonly target: string }[];
   readonly dependsOn: readonly ComposeDependency[];
   readonly onChange: OnChange;
+  /**
+   * Problems that concern only this service (its Dockerfile does not parse, its target is missing, …): it has no
+   * `build` and is blocked until they are fixed, while every other service goes on. Empty when it is usable.
+   */
+  readonly blocked: readonly DockstageError[];
 }
 
 /**
@@ -85,6 +90,11 @@ export interface Workspace {
   /** Sorted by name. */
   readonly services: readonly ServiceModel[];
   readonly warnings: readonly DockstageError[];
+}
+
+/** The problems of every blocked service, in service order (empty when none is blocked). */
+export function blockedErrors(workspace: Workspace, names?: readonly string[]): DockstageError[] {
+  return uniqueErrors(workspace.services.filter((s) => names === undefined || names.includes(s.name)).flatMap((s) => s.blocked));
 }
 
 /** What buildWorkspace needs, as data: the caller reads the files `filesToRead` lists, so building the workspace does no I/O. */
@@ -117,10 +127,17 @@ export function filesToRead(project: ComposeProject): string[] {
   return [...files].sort();
 }
 
-/** Builds the workspace, collecting every error (with file, line or config path) instead of stopping at the first. */
+/**
+ * Builds the workspace, collecting every error (with file, line or config path) instead of stopping at the first.
+ * `errors` are the problems of the whole project (an unknown environment, a default target no Dockerfile has): with any,
+ * there is no workspace. A problem of one service (its Dockerfile, its target) blocks only that service
+ * (`ServiceModel.blocked`), so one broken Dockerfile never stops the services that do not use it.
+ */
 export function buildWorkspace(input: WorkspaceInput): { workspace: Workspace | undefined; errors: DockstageError[] } {
   const { project, projectDir, config, files } = input;
   const errors: DockstageError[] = [];
+  const blocked = new Map<string, DockstageError[]>();
+  const block = (service: string, error: DockstageError) => blocked.set(service, [...(blocked.get(service) ?? []), error]);
   const warnings: DockstageError[] = [];
   const environment = config.environments[input.environment];
   const graphs: Record<string, StageGraph> = {};
@@ -140,7 +157,7 @@ export function buildWorkspace(input: WorkspaceInput): { workspace: Workspace | 
     const dockerfileLabel = dockerfilePath === undefined ? `services.${service.name}.build.dockerfile_inline` : label(dockerfilePath);
     const text = dockerfilePath === undefined ? build.dockerfileInline! : files.get(dockerfilePath);
     if (text === null || text === undefined) {
-      errors.push(new ConfigError(`service '${service.name}': Dockerfile not found: ${dockerfileLabel}`, {
+      block(service.name, new ConfigError(`service '${service.name}': Dockerfile not found: ${dockerfileLabel}`, {
         location: { path: `services.${service.name}.build.dockerfile` },
         hint: `create it, or point build.dockerfile (relative to the context ${label(build.context)}) at the right file`,
       }));
@@ -181,13 +198,16 @@ export function buildWorkspace(input: WorkspaceInput): { workspace: Workspace | 
         namedContexts,
       };
     } catch (error) {
-      if (error instanceof DockstageError) errors.push(withService(error, service.name));
+      if (error instanceof DockstageError) block(service.name, withService(error, service.name));
       else throw error;
     }
   }
 
   const targets = chooseTargets(project, graphs, config, input.environment);
-  errors.push(...targets.errors.map(issueToError));
+  for (const issue of targets.errors) {
+    if (issue.service === undefined) errors.push(issueToError(issue));
+    else block(issue.service, issueToError(issue));
+  }
   warnings.push(...targets.warnings.map(issueToError), ...(input.configWarnings ?? []).map(issueToError));
   if (errors.length > 0 || environment === undefined) return { workspace: undefined, errors };
 
@@ -195,13 +215,12 @@ export function buildWorkspace(input: WorkspaceInput): { workspace: Workspace | 
     const part = parts[choice.service];
     if (part === undefined || choice.stage === null) continue;
     const problem = unnamedTargetProblem(part.graph, choice.stage, choice.service);
-    if (problem !== undefined) errors.push(problem);
+    if (problem !== undefined) block(choice.service, problem);
   }
-  if (errors.length > 0) return { workspace: undefined, errors };
 
   const services: ServiceModel[] = project.services.map((service) => {
     const choice = targets.value.find((c) => c.service === service.name);
-    const part = parts[service.name];
+    const part = blocked.has(service.name) ? undefined : parts[service.name];
     let build: BuildModel | undefined;
     if (part !== undefined && choice !== undefined && choice.stage !== null && choice.target !== null && choice.source !== null) {
       const closure = stageClosure(part.graph, choice.stage);
@@ -218,13 +237,14 @@ export function buildWorkspace(input: WorkspaceInput): { workspace: Workspace | 
     }
     return {
       name: service.name,
-      image: build === undefined ? service.image : imageTag(project.name, service.name, environment),
+      image: build !== undefined || blocked.has(service.name) ? imageTag(project.name, service.name, environment) : service.image,
       build,
       bindMounts: service.volumes
         .filter((volume) => volume.type === 'bind' && volume.source !== undefined)
         .map((volume) => ({ source: path.resolve(projectDir, volume.source!), target: volume.target })),
       dependsOn: service.dependsOn,
       onChange: onChangeFor(service.name, environment),
+      blocked: uniqueErrors(blocked.get(service.name) ?? []),
     };
   });
   return { workspace: { project, projectDir, config, environment, services, warnings: uniqueErrors(warnings) }, errors: [] };

@@ -119,7 +119,7 @@ export async function buildServices(workspace: Workspace, deps: BuildDeps, optio
       const worker = async () => {
         while (next < phase.length && !abort.signal.aborted) {
           const [job, index] = phase[next++]!;
-          outcomes[index] = await runJob(workspace, job, deps, { ...options, signal: abort.signal }, onEvent);
+          outcomes[index] = await runBuildJob(workspace, job, deps, { ...options, signal: abort.signal }, onEvent);
         }
       };
       const results = await Promise.allSettled(Array.from({ length: Math.min(options.concurrency ?? 3, Math.max(phase.length, 1)) }, () => worker().catch((error: unknown) => {
@@ -207,7 +207,11 @@ function platformsFor(build: BuildModel, push: boolean, lookupPlatform: string):
   return [build.compose.platforms.find((platform) => platform === lookupPlatform) ?? build.compose.platforms[0]!];
 }
 
-async function runJob(workspace: Workspace, job: BuildJob, deps: BuildDeps, options: BuildOptions, onEvent: (event: BuildRunEvent) => void): Promise<BuildOutcome> {
+/**
+ * Runs one shared build: reuses an image whose inputs-hash label matches (any tag), else builds with BuildKit. Never
+ * throws for a failed build (it is an outcome and an event); an unexpected failure (the engine went away) throws.
+ */
+export async function runBuildJob(workspace: Workspace, job: BuildJob, deps: BuildDeps, options: BuildOptions, onEvent: (event: BuildRunEvent) => void): Promise<BuildOutcome> {
   const { services, target } = job;
   if (options.force !== true && options.noCache !== true && options.push !== true) {
     const started = performance.now();

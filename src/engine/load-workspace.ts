@@ -102,7 +102,11 @@ export async function loadWorkspace(options: ProjectOptions, deps: LoadDeps): Pr
   );
   const { workspace, errors } = buildWorkspace({ project, projectDir, config, environment, files, configWarnings, platform: defaultPlatform(deps.lookup) });
   if (workspace === undefined) throw new DockstageErrors(await locateAll(uniqueErrors(errors), compose.files, deps.fs));
-  return { compose, projectDir, project, config, workspace };
+  // A blocked service's problems point at the compose line that defines the path at fault, like every other error.
+  const services = await Promise.all(
+    workspace.services.map(async (service) => (service.blocked.length === 0 ? service : { ...service, blocked: await locateAll(service.blocked, compose.files, deps.fs) })),
+  );
+  return { compose, projectDir, project, config, workspace: { ...workspace, services } };
 }
 
 /**

@@ -3,10 +3,10 @@
  * builder reports progress as events grouped by stage and step, and resolves
  * with the image it produced.
  */
-import type { StepRef } from '../core/dockerfile/build-steps.js';
+import type { BuildEvent, StepRef } from '../core/dockerfile/build-steps.js';
 
-/** Where a BuildKit step sits in the Dockerfile (defined in the core, which maps it to a line). */
-export type { StepRef };
+/** Where a BuildKit step sits in the Dockerfile, and the progress events that carry it (defined in the core, which folds them). */
+export type { BuildEvent, StepRef };
 
 /** A build secret by reference: buildx reads the value from `file` or `env` itself, so it never passes through dockstage. */
 export interface BuildSecret {
@@ -48,13 +48,6 @@ export interface BuildRequest {
   /** A buildx builder other than the current one. */
   readonly builder?: string | undefined;
 }
-
-/** Progress of one build, in order; steps carry their StepRef so the engine can map them to Dockerfile lines. `at` is Unix ms. */
-export type BuildEvent =
-  | ({ readonly type: 'step-started'; readonly at: number } & StepRef)
-  | ({ readonly type: 'step-completed'; readonly at: number; readonly cached: boolean; readonly durationMs: number | null; readonly error?: string } & StepRef)
-  | ({ readonly type: 'step-log'; readonly stream: 'stdout' | 'stderr'; readonly text: string } & StepRef)
-  | { readonly type: 'build-warning'; readonly message: string; readonly line?: number | undefined };
 
 /** What a successful build resolves with; a failed one rejects instead, so this is never a partial result. */
 export interface BuildResult {

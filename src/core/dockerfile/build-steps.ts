@@ -26,6 +26,16 @@ export interface StepRef {
   readonly instruction: string;
 }
 
+/**
+ * Progress of one build, in order; steps carry their StepRef so the engine can map them to Dockerfile lines. `at` is
+ * Unix ms. Defined here (not in the builder port) because the engine state folds these events.
+ */
+export type BuildEvent =
+  | ({ readonly type: 'step-started'; readonly at: number } & StepRef)
+  | ({ readonly type: 'step-completed'; readonly at: number; readonly cached: boolean; readonly durationMs: number | null; readonly error?: string } & StepRef)
+  | ({ readonly type: 'step-log'; readonly stream: 'stdout' | 'stderr'; readonly text: string } & StepRef)
+  | { readonly type: 'build-warning'; readonly message: string; readonly line?: number | undefined };
+
 /** Where a build step is in the parsed Dockerfile. */
 export interface LocatedStep {
   /** Stage index in the graph. */

@@ -1,0 +1,70 @@
+/**
+ * Everything that can happen to the engine, as past-tense events. Subscribers
+ * dispatch them after the fact (a build completed, a file changed, a key was
+ * pressed); the reducer folds them into the state. `at` is the Clock's time.
+ */
+import type { BuildEvent } from '../dockerfile/build-steps.js';
+import type { DockstageError } from '../errors.js';
+import type { Workspace } from '../workspace.js';
+import type { ContainerSnapshot } from './engine-state.js';
+
+/** A container of the project as listed by the engine, with the service it belongs to. */
+export interface ListedContainer extends ContainerSnapshot {
+  readonly service: string;
+}
+
+/** Every action, discriminated by `type`. */
+export type EngineAction =
+  | { readonly type: 'workspaceLoaded'; readonly workspace: Workspace; readonly composeFiles: readonly string[]; readonly at: number }
+  | { readonly type: 'workspaceLoadFailed'; readonly error: DockstageError; readonly at: number }
+  | { readonly type: 'filesChanged'; readonly paths: readonly string[]; readonly at: number }
+  | { readonly type: 'buildRequested'; readonly services: readonly string[] | 'stale' | 'all'; readonly at: number }
+  /** The service is building: its image is checked against the sources first (an image with these inputs is reused). */
+  | { readonly type: 'buildStarted'; readonly id: string; readonly services: readonly string[]; readonly at: number }
+  /** The check found no image with these inputs: BuildKit builds. */
+  | { readonly type: 'buildkitStarted'; readonly id: string; readonly tags: readonly string[]; readonly at: number }
+  /** One step event, with the Dockerfile line it maps to. */
+  | { readonly type: 'buildProgressed'; readonly id: string; readonly event: BuildEvent; readonly line: number | undefined }
+  | {
+      readonly type: 'buildCompleted';
+      readonly id: string;
+      readonly imageId: string;
+      /** An image with these inputs already existed: nothing was built. */
+      readonly upToDate: boolean;
+      readonly cachedSteps: number;
+      readonly totalSteps: number;
+      /** The whole build, or for `upToDate` the time the check took. */
+      readonly durationMs: number;
+      readonly tags: readonly string[];
+      readonly at: number;
+    }
+  | { readonly type: 'buildFailed'; readonly id: string; readonly error: DockstageError; readonly cancelled: boolean; readonly at: number }
+  | { readonly type: 'containersListed'; readonly containers: readonly ListedContainer[]; readonly at: number }
+  | { readonly type: 'containerExited'; readonly service: string; readonly containerId: string; readonly exitCode: number | undefined; readonly at: number }
+  | { readonly type: 'projectUpStarted'; readonly services: readonly string[]; readonly at: number }
+  | { readonly type: 'projectUp'; readonly services: readonly string[]; readonly at: number }
+  | { readonly type: 'projectUpFailed'; readonly services: readonly string[]; readonly error: DockstageError; readonly at: number }
+  | { readonly type: 'containerReplaceStarted'; readonly service: string; readonly at: number }
+  | { readonly type: 'containerReplaced'; readonly service: string; readonly oldId: string; readonly newId: string; readonly imageId: string; readonly at: number }
+  | { readonly type: 'containerReplaceFailed'; readonly service: string; readonly error: DockstageError; readonly at: number }
+  | { readonly type: 'containerRestartStarted'; readonly service: string; readonly at: number }
+  | { readonly type: 'containerRestarted'; readonly service: string; readonly at: number }
+  | { readonly type: 'containerRestartFailed'; readonly service: string; readonly error: DockstageError; readonly at: number }
+  | { readonly type: 'serviceStopped'; readonly service: string; readonly at: number }
+  | { readonly type: 'serviceStartRequested'; readonly service: string; readonly at: number }
+  | { readonly type: 'imagePruned'; readonly service: string; readonly imageId: string; readonly at: number }
+  | { readonly type: 'environmentSwitchRequested'; readonly environment: string; readonly at: number }
+  | { readonly type: 'environmentSwitchStarted'; readonly at: number }
+  | { readonly type: 'environmentSwitched'; readonly environment: string; readonly recreated: readonly string[]; readonly restarted: readonly string[]; readonly at: number }
+  | { readonly type: 'environmentSwitchFailed'; readonly error: DockstageError; readonly at: number }
+  | { readonly type: 'watchStarted'; readonly paths: number; readonly at: number }
+  | { readonly type: 'watchPathsChanged'; readonly paths: number; readonly at: number }
+  | { readonly type: 'watchPaused'; readonly at: number }
+  | { readonly type: 'watchResumed'; readonly at: number }
+  | { readonly type: 'watchFailed'; readonly error: DockstageError; readonly at: number }
+  | { readonly type: 'engineConnected'; readonly version: string; readonly host: string; readonly at: number }
+  | { readonly type: 'engineDisconnected'; readonly message: string; readonly at: number }
+  | { readonly type: 'stopRequested'; readonly at: number };
+
+/** The action of one type. */
+export type ActionOf<T extends EngineAction['type']> = Extract<EngineAction, { type: T }>;

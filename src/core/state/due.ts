@@ -1,0 +1,120 @@
+/**
+ * What container work is due, as pure selectors of the state: the first `up`,
+ * services to start, containers to replace, restarts, the environment switch's
+ * recreate, and whether the run is idle. The containers subscriber acts on
+ * them; one-shot commands stop when the state is idle.
+ */
+import { liveContainer, isSelected, type EngineState, type ServiceState } from './engine-state.js';
+import { nextBuilds } from './next-builds.js';
+
+/** A service is settled when nothing is pending, building or being done to its container. */
+export function isSettled(service: ServiceState): boolean {
+  return service.pending === undefined && service.building === undefined && service.replaceWith === undefined && service.operation === undefined && service.restart === undefined;
+}
+
+/**
+ * Services to bring up with compose now. The first `up` waits until every selected build has settled, so it is one
+ * compose call; after it, a service that appears (a compose edit) or was asked to start comes up on its own.
+ * Returns undefined when nothing is due.
+ */
+export function servicesToStart(state: EngineState): readonly string[] | undefined {
+  const workspace = state.workspace;
+  if (workspace === undefined || state.stopping || state.switching !== undefined) return undefined;
+  if (state.mode !== 'up' && state.mode !== 'watch') return undefined;
+  if (state.up === 'running' || state.up === 'failed' || state.up === 'not-needed') return undefined;
+  const candidates = workspace.services.filter((model) => isSelected(state, model.name));
+  const ready = (name: string) => {
+    const service = state.services[name];
+    const model = workspace.services.find((s) => s.name === name);
+    if (service === undefined || model === undefined || model.blocked.length > 0) return false;
+    return model.build === undefined || (service.freshness === 'fresh' && service.pending === undefined && service.building === undefined);
+  };
+  if (state.up === 'waiting') {
+    if (candidates.some((model) => model.build !== undefined && model.blocked.length === 0 && (state.services[model.name]?.pending !== undefined || state.services[model.name]?.building !== undefined))) {
+      return undefined;
+    }
+    if (state.upNeedsEveryBuild && candidates.some((model) => model.blocked.length > 0 || state.services[model.name]?.freshness === 'failed')) return undefined;
+    const names = candidates.map((model) => model.name).filter(ready);
+    return names.length === 0 ? undefined : names;
+  }
+  const names = candidates
+    .map((model) => model.name)
+    .filter((name) => {
+      const service = state.services[name]!;
+      return !service.started && !service.stoppedByUser && service.operation === undefined && liveContainer(service) === undefined && ready(name);
+    });
+  return names.length === 0 ? undefined : names;
+}
+
+/** Why the first `up` will not happen: a selected service failed to build or is blocked (one-shot `up` only). */
+export function upBlockedBy(state: EngineState): readonly string[] {
+  if (state.up !== 'waiting' || !state.upNeedsEveryBuild || state.workspace === undefined) return [];
+  return state.workspace.services
+    .filter((model) => isSelected(state, model.name))
+    .filter((model) => model.blocked.length > 0 || state.services[model.name]?.freshness === 'failed')
+    .map((model) => model.name);
+}
+
+/** Containers to replace now: their image was rebuilt, and nothing else is being done to them. */
+export function replacementsDue(state: EngineState): readonly { readonly service: string; readonly containerId: string; readonly imageId: string }[] {
+  if (state.stopping || state.switching !== undefined) return [];
+  const due: { service: string; containerId: string; imageId: string }[] = [];
+  for (const service of Object.values(state.services)) {
+    if (service.replaceWith === undefined || service.operation !== undefined || service.building !== undefined) continue;
+    const container = service.containers[0];
+    if (container === undefined) continue;
+    due.push({ service: service.name, containerId: container.id, imageId: service.replaceWith });
+  }
+  return due.sort((a, b) => (a.service < b.service ? -1 : 1));
+}
+
+/** Restarts due now: every service they wait for (a rebuilt dependency) has settled. */
+export function restartsDue(state: EngineState): readonly string[] {
+  if (state.stopping || state.switching !== undefined) return [];
+  return Object.values(state.services)
+    .filter((service) => service.restart !== undefined && service.operation === undefined && service.building === undefined && liveContainer(service) !== undefined)
+    .filter((service) => service.restart!.after.every((name) => { const other = state.services[name]; return other === undefined || isSettled(other); }))
+    .map((service) => service.name)
+    .sort();
+}
+
+/**
+ * The environment switch may recreate now: every selected build of the new environment has settled and none failed
+ * or is blocked. Until then the old containers keep serving.
+ */
+export function switchDue(state: EngineState): boolean {
+  const switching = state.switching;
+  if (switching === undefined || switching.phase !== 'building' || state.workspace === undefined || state.stopping) return false;
+  return state.workspace.services
+    .filter((model) => isSelected(state, model.name) && (model.build !== undefined || model.blocked.length > 0))
+    .every((model) => {
+      const service = state.services[model.name];
+      return model.blocked.length === 0 && service !== undefined && service.pending === undefined && service.building === undefined && service.freshness === 'fresh';
+    });
+}
+
+/** The services that keep an environment switch from finishing (failed or blocked), for messages. */
+export function switchBlockedBy(state: EngineState): readonly string[] {
+  if (state.switching?.phase !== 'building' || state.workspace === undefined) return [];
+  return state.workspace.services
+    .filter((model) => isSelected(state, model.name))
+    .filter((model) => model.blocked.length > 0 || (model.build !== undefined && state.services[model.name]?.freshness === 'failed'))
+    .map((model) => model.name);
+}
+
+/**
+ * Nothing is running and nothing more will start without a new event: no build in flight or startable, no container
+ * work due or under way, no reload, no switch that can still progress. One-shot commands finish here.
+ */
+export function isIdle(state: EngineState): boolean {
+  if (state.workspace === undefined && state.projectError === undefined) return false;
+  if (state.reload !== undefined) return false;
+  if (Object.keys(state.builds).length > 0) return false;
+  if (nextBuilds(state).start.length > 0) return false;
+  if (Object.values(state.services).some((service) => service.operation !== undefined)) return false;
+  if (state.up === 'running') return false;
+  if (servicesToStart(state) !== undefined) return false;
+  if (replacementsDue(state).length > 0 || restartsDue(state).length > 0) return false;
+  if (state.switching !== undefined && (state.switching.phase === 'loading' || state.switching.phase === 'recreating' || switchDue(state))) return false;
+  return true;
+}

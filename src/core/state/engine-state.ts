@@ -1,0 +1,217 @@
+/**
+ * The engine state: everything one dockstage run knows, in one immutable
+ * value. Only the reducer makes a new one (one handler per action); the
+ * subscribers read it, do I/O and dispatch what happened. The terminal UI and
+ * the `--json` output are views of it.
+ */
+import type { DockstageError } from '../errors.js';
+import type { PlanReason } from '../plan.js';
+import type { Workspace } from '../workspace.js';
+
+/**
+ * What a run is for. `build` builds and stops; `up` builds, then starts the project; `switch` builds the new
+ * environment and recreates what changed; `watch` is `up` that goes on reacting to changes until stopped.
+ */
+export type EngineMode = 'build' | 'up' | 'switch' | 'watch';
+
+/** A container of a service as the engine shows it, in the core's own words (the runtime port maps to it). */
+export interface ContainerSnapshot {
+  readonly id: string;
+  readonly name: string;
+  readonly state: 'created' | 'running' | 'paused' | 'restarting' | 'exited' | 'dead' | 'removing';
+  readonly health: 'healthy' | 'unhealthy' | 'starting' | null;
+  readonly imageId: string;
+  readonly exitCode: number | undefined;
+  /** Published ports as `hostPort→containerPort/protocol`. */
+  readonly ports: readonly string[];
+  /** The environment label dockstage put on it, when it made it. */
+  readonly environment: string | undefined;
+}
+
+/** Progress of one stage of a build, folded from the builder's step events. */
+export interface StageProgress {
+  readonly stage: string;
+  readonly done: number;
+  readonly cached: number;
+  readonly total: number | null;
+  /** The instruction running now. */
+  readonly current: string | undefined;
+  readonly failed: boolean;
+  readonly startedAt: number | undefined;
+  readonly endedAt: number | undefined;
+  /** Steps already counted (BuildKit can report a step completed twice). */
+  readonly vertices: readonly string[];
+}
+
+/** One build of one shared target (services building the same image build once). */
+export interface BuildState {
+  readonly id: string;
+  readonly services: readonly string[];
+  readonly buildKey: string;
+  readonly target: string;
+  /** Why it runs: the reasons the planner gave each service, merged. */
+  readonly reasons: readonly PlanReason[];
+  readonly startedAt: number;
+  /** Stages in the order they started. */
+  readonly stages: readonly StageProgress[];
+  readonly background: boolean;
+}
+
+/** How the last build of a service ended; kept so the UI can say "built 4s ago in 0.8s (3 of 4 cached)". */
+export interface BuildSummary {
+  readonly id: string;
+  readonly status: 'built' | 'up-to-date' | 'failed' | 'cancelled';
+  readonly target: string;
+  readonly startedAt: number;
+  readonly endedAt: number;
+  readonly cachedSteps: number;
+  readonly totalSteps: number;
+  readonly stages: readonly StageProgress[];
+  readonly reasons: readonly PlanReason[];
+  readonly error: DockstageError | undefined;
+}
+
+/** A build the service needs and has not started: what asked for it and since when. */
+export interface PendingBuild {
+  readonly reasons: readonly PlanReason[];
+  readonly since: number;
+  /** `background`: a rebuild behind a live sync, which yields to every build a user waits on. */
+  readonly background: boolean;
+  /** Asked for by the user (a key or a command): builds even when watching is paused. */
+  readonly requested: boolean;
+}
+
+/** One service of the project in this run. Blocking problems live on the workspace's service model. */
+export interface ServiceState {
+  readonly name: string;
+  readonly pending: PendingBuild | undefined;
+  /** The id of the build in flight for it. */
+  readonly building: string | undefined;
+  /** The image built or confirmed for the current inputs. */
+  readonly imageId: string | undefined;
+  readonly freshness: 'unknown' | 'fresh' | 'failed' | 'synced';
+  readonly lastBuild: BuildSummary | undefined;
+  readonly containers: readonly ContainerSnapshot[];
+  /** The container should move to this image (a build produced a different one). */
+  readonly replaceWith: string | undefined;
+  /** A restart is due (depends_on … restart: true, or a change under a bind mount), once these services are settled. */
+  readonly restart: { readonly reasons: readonly PlanReason[]; readonly after: readonly string[] } | undefined;
+  /** A container operation (create, replace, restart) is running. */
+  readonly operation: 'replacing' | 'restarting' | 'starting' | undefined;
+  /** Brought up by this run (or found running at start); a service the user stopped stays stopped. */
+  readonly started: boolean;
+  readonly stoppedByUser: boolean;
+  /** Recent exits while it should be running, for crash-loop detection (Unix ms). */
+  readonly exits: readonly number[];
+  /** The last failure of a container operation on it. */
+  readonly operationError: DockstageError | undefined;
+}
+
+/** The watcher's side of the state. */
+export interface WatchState {
+  readonly active: boolean;
+  readonly paused: boolean;
+  readonly paths: number;
+}
+
+/** An environment switch under way: builds first, then the recreate of what changed. */
+export interface SwitchState {
+  readonly environment: string;
+  readonly from: string;
+  readonly phase: 'loading' | 'building' | 'recreating' | 'failed';
+  readonly error: DockstageError | undefined;
+}
+
+/** The whole state of one run. */
+export interface EngineState {
+  readonly mode: EngineMode;
+  /** The services this run works on (a command's SERVICE arguments with their dependencies); undefined for all. */
+  readonly selected: readonly string[] | undefined;
+  readonly workspace: Workspace | undefined;
+  /** The files compose read (`-f`, discovery), whose edits reload the project. */
+  readonly composeFiles: readonly string[];
+  /** A reload failed as a whole (compose refuses the file): the last good workspace stays in force. */
+  readonly projectError: DockstageError | undefined;
+  /** A reload is due (a compose file, Dockerfile or ignore file changed), with the changed paths to plan after it. */
+  readonly reload: { readonly paths: readonly string[]; readonly environment: string | undefined } | undefined;
+  readonly services: Readonly<Record<string, ServiceState>>;
+  /** Builds in flight, by id. */
+  readonly builds: Readonly<Record<string, BuildState>>;
+  readonly nextBuildId: number;
+  /** How many builds may run at once (CPU count). */
+  readonly concurrency: number;
+  readonly watch: WatchState;
+  readonly engine: { readonly connected: boolean; readonly version: string | undefined; readonly host: string | undefined; readonly error: string | undefined };
+  /** The first `up` of the project (compose creates networks and volumes): waiting, running, done or failed. */
+  readonly up: 'waiting' | 'running' | 'done' | 'failed' | 'not-needed';
+  /** One-shot `up` brings nothing up when a build failed (compose would run a stale image). */
+  readonly upNeedsEveryBuild: boolean;
+  readonly switching: SwitchState | undefined;
+  /** Superseded images are removed after a replacement (compose watch prunes too) unless `--no-prune`. */
+  readonly prune: boolean;
+  readonly stopping: boolean;
+  /** The last problem, for the one-line summary in the header. */
+  readonly lastError: { readonly message: string; readonly at: number } | undefined;
+}
+
+/** What a run starts from. */
+export interface EngineOptions {
+  readonly mode: EngineMode;
+  readonly selected?: readonly string[] | undefined;
+  readonly concurrency: number;
+  readonly prune?: boolean;
+}
+
+/** The state before anything is loaded. */
+export function initialState(options: EngineOptions): EngineState {
+  return {
+    mode: options.mode,
+    selected: options.selected === undefined || options.selected.length === 0 ? undefined : [...options.selected].sort(),
+    workspace: undefined,
+    composeFiles: [],
+    projectError: undefined,
+    reload: undefined,
+    services: {},
+    builds: {},
+    nextBuildId: 1,
+    concurrency: Math.max(1, options.concurrency),
+    watch: { active: false, paused: false, paths: 0 },
+    engine: { connected: true, version: undefined, host: undefined, error: undefined },
+    up: options.mode === 'up' || options.mode === 'watch' ? 'waiting' : 'not-needed',
+    upNeedsEveryBuild: options.mode === 'up',
+    switching: undefined,
+    prune: options.prune ?? true,
+    stopping: false,
+    lastError: undefined,
+  };
+}
+
+/** A service as it starts in a run: nothing known yet. */
+export function newServiceState(name: string): ServiceState {
+  return {
+    name,
+    pending: undefined,
+    building: undefined,
+    imageId: undefined,
+    freshness: 'unknown',
+    lastBuild: undefined,
+    containers: [],
+    replaceWith: undefined,
+    restart: undefined,
+    operation: undefined,
+    started: false,
+    stoppedByUser: false,
+    exits: [],
+    operationError: undefined,
+  };
+}
+
+/** Is the service part of this run? */
+export function isSelected(state: EngineState, service: string): boolean {
+  return state.selected === undefined || state.selected.includes(service);
+}
+
+/** The running (or restarting) container of a service, if any. */
+export function liveContainer(service: ServiceState): ContainerSnapshot | undefined {
+  return service.containers.find((c) => c.state === 'running' || c.state === 'restarting' || c.state === 'paused');
+}

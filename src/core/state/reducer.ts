@@ -1,0 +1,409 @@
+/**
+ * The engine's reducer: `(state, action) → state`, pure, one handler per
+ * action. Handlers decide what is due (a build, a replacement, a restart, the
+ * first `up`); subscribers notice it through the selectors in `next-builds.ts`
+ * and `due.ts`, do the work and dispatch what happened.
+ */
+import { filesToRead } from '../workspace.js';
+import { planForChanges, type Plan, type PlanReason } from '../plan.js';
+import type { ActionOf, EngineAction, ListedContainer } from './actions.js';
+import {
+  isSelected,
+  liveContainer,
+  newServiceState,
+  type BuildState,
+  type BuildSummary,
+  type EngineState,
+  type PendingBuild,
+  type ServiceState,
+  type StageProgress,
+} from './engine-state.js';
+
+type Handlers = { readonly [T in EngineAction['type']]: (state: EngineState, action: ActionOf<T>) => EngineState };
+
+/** A service that exits this often within this window is crash-looping: shown as such, never a reason to rebuild. */
+export const CRASH_WINDOW_MS = 60_000;
+
+/** Applies one action. Unknown services and builds are ignored: an event may arrive after a reload removed its subject. */
+export function reduce(state: EngineState, action: EngineAction): EngineState {
+  const handler = handlers[action.type] as (state: EngineState, action: EngineAction) => EngineState;
+  return handler(state, action);
+}
+
+const handlers: Handlers = {
+  workspaceLoaded(state, { workspace, composeFiles, at }) {
+    const previous = state.workspace;
+    const services: Record<string, ServiceState> = {};
+    for (const model of workspace.services) services[model.name] = state.services[model.name] ?? newServiceState(model.name);
+    let next: EngineState = { ...state, workspace, composeFiles, services, projectError: undefined };
+    const switching = state.switching;
+    if (switching !== undefined && switching.phase === 'loading' && workspace.environment.name === switching.environment) {
+      next = { ...next, switching: { ...switching, phase: 'building' } };
+      return requestBuilds(next, builtNames(next), { rule: 'requested', detail: `switch to ${switching.environment}` }, at);
+    }
+    if (previous === undefined) {
+      return requestBuilds(next, builtNames(next), { rule: 'requested', detail: 'start: is the image up to date?' }, at);
+    }
+    // A reload: new services, and services whose build changed or got unblocked, are checked; the changed paths are planned.
+    const changed = workspace.services
+      .filter((model) => model.build !== undefined)
+      .filter((model) => {
+        const before = previous.services.find((s) => s.name === model.name);
+        return before === undefined || before.build?.buildKey !== model.build!.buildKey || before.blocked.length > 0;
+      })
+      .map((model) => model.name);
+    next = requestBuilds(next, changed, { rule: 'requested', detail: 'the project changed' }, at, false);
+    const paths = state.reload?.paths ?? [];
+    next = { ...next, reload: undefined };
+    return paths.length === 0 ? next : applyPlan(next, planForChanges(workspace, paths), at);
+  },
+
+  workspaceLoadFailed(state, { error, at }) {
+    const switching = state.switching?.phase === 'loading' ? { ...state.switching, phase: 'failed' as const, error } : state.switching;
+    return { ...state, reload: undefined, projectError: error, switching, lastError: { message: error.message, at } };
+  },
+
+  filesChanged(state, { paths, at }) {
+    const workspace = state.workspace;
+    if (workspace === undefined || state.watch.paused || state.stopping) return state;
+    const modelFiles = new Set([...state.composeFiles, ...filesToRead(workspace.project)]);
+    if (state.reload !== undefined || paths.some((p) => modelFiles.has(p))) {
+      const merged = [...new Set([...(state.reload?.paths ?? []), ...paths])].sort();
+      return { ...state, reload: { paths: merged, environment: state.reload?.environment } };
+    }
+    return applyPlan(state, planForChanges(workspace, paths), at);
+  },
+
+  buildRequested(state, { services, at }) {
+    const names = services === 'stale' || services === 'all' ? builtNames(state) : services.filter((name) => isBuilt(state, name));
+    return requestBuilds(state, names, { rule: 'requested', detail: services === 'stale' ? 'rebuild what is stale' : 'asked for' }, at, true);
+  },
+
+  buildStarted(state, { id, services, at }) {
+    const workspace = state.workspace;
+    const first = workspace?.services.find((s) => s.name === services[0])?.build;
+    if (workspace === undefined || first === undefined) return state;
+    const reasons = dedupeReasons(services.flatMap((name) => state.services[name]?.pending?.reasons ?? []));
+    const background = services.every((name) => state.services[name]?.pending?.background ?? true);
+    const build: BuildState = { id, services, buildKey: first.buildKey, target: first.target, reasons, startedAt: at, stages: [], background };
+    return {
+      ...state,
+      builds: { ...state.builds, [id]: build },
+      nextBuildId: state.nextBuildId + 1,
+      services: updateServices(state, services, (service) => ({ ...service, building: id, pending: undefined })),
+    };
+  },
+
+  buildkitStarted(state) {
+    return state;
+  },
+
+  buildProgressed(state, { id, event }) {
+    const build = state.builds[id];
+    if (build === undefined || event.type === 'build-warning' || event.stage === null) return state;
+    const stages = foldStage(build.stages, event);
+    return stages === build.stages ? state : { ...state, builds: { ...state.builds, [id]: { ...build, stages } } };
+  },
+
+  buildCompleted(state, action) {
+    const build = state.builds[action.id];
+    if (build === undefined) return state;
+    const summary: BuildSummary = {
+      id: build.id,
+      status: action.upToDate ? 'up-to-date' : 'built',
+      target: build.target,
+      startedAt: build.startedAt,
+      endedAt: action.at,
+      cachedSteps: action.cachedSteps,
+      totalSteps: action.totalSteps,
+      stages: build.stages.map((stage) => ({ ...stage, endedAt: stage.endedAt ?? action.at })),
+      reasons: build.reasons,
+      error: undefined,
+    };
+    const replacing = state.mode === 'watch' || (state.mode === 'up' && state.up === 'done');
+    const services = updateServices(state, build.services, (service) => {
+      const container = service.containers[0];
+      const stale = container !== undefined && container.imageId !== action.imageId;
+      const replaceWith = replacing && stale && service.started && !service.stoppedByUser ? action.imageId : undefined;
+      return { ...service, building: undefined, imageId: action.imageId, freshness: 'fresh', lastBuild: summary, replaceWith: replaceWith ?? service.replaceWith };
+    });
+    const { [action.id]: _done, ...builds } = state.builds;
+    return { ...state, builds, services, up: state.up === 'failed' && state.mode === 'watch' ? 'waiting' : state.up };
+  },
+
+  buildFailed(state, { id, error, cancelled, at }) {
+    const build = state.builds[id];
+    if (build === undefined) return state;
+    const summary: BuildSummary = {
+      id,
+      status: cancelled ? 'cancelled' : 'failed',
+      target: build.target,
+      startedAt: build.startedAt,
+      endedAt: at,
+      cachedSteps: 0,
+      totalSteps: 0,
+      stages: build.stages,
+      reasons: build.reasons,
+      error,
+    };
+    const services = updateServices(state, build.services, (service) => ({ ...service, building: undefined, freshness: 'failed', lastBuild: summary }));
+    const { [id]: _done, ...builds } = state.builds;
+    return { ...state, builds, services, lastError: cancelled ? state.lastError : { message: error.message, at } };
+  },
+
+  containersListed(state, { containers }) {
+    const byService = new Map<string, ListedContainer[]>();
+    for (const container of containers) byService.set(container.service, [...(byService.get(container.service) ?? []), container]);
+    const services: Record<string, ServiceState> = {};
+    for (const [name, service] of Object.entries(state.services)) {
+      const own = (byService.get(name) ?? []).map(({ service: _service, ...snapshot }) => snapshot);
+      // A container found running at the start counts as started by this run (`up` then only recreates what changed).
+      const started = service.started || (state.up !== 'waiting' && own.some((c) => c.state === 'running'));
+      services[name] = { ...service, containers: own, started };
+    }
+    return { ...state, services };
+  },
+
+  containerExited(state, { service: name, exitCode, at }) {
+    const service = state.services[name];
+    if (service === undefined || service.operation !== undefined || service.stoppedByUser || !service.started || exitCode === 0) return state;
+    const exits = [...service.exits.filter((time) => at - time < CRASH_WINDOW_MS), at];
+    return { ...state, services: { ...state.services, [name]: { ...service, exits } } };
+  },
+
+  projectUpStarted(state, { services }) {
+    return { ...state, up: state.up === 'waiting' ? 'running' : state.up, services: updateServices(state, services, (s) => ({ ...s, operation: 'starting' })) };
+  },
+
+  projectUp(state, { services }) {
+    return {
+      ...state,
+      up: 'done',
+      services: updateServices(state, services, (s) => ({ ...s, operation: undefined, started: true, replaceWith: undefined, operationError: undefined })),
+    };
+  },
+
+  projectUpFailed(state, { services, error, at }) {
+    return {
+      ...state,
+      up: state.up === 'running' || state.up === 'waiting' ? 'failed' : state.up,
+      services: updateServices(state, services, (s) => ({ ...s, operation: undefined, operationError: error })),
+      lastError: { message: error.message, at },
+    };
+  },
+
+  containerReplaceStarted(state, { service }) {
+    return { ...state, services: updateServices(state, [service], (s) => ({ ...s, operation: 'replacing' })) };
+  },
+
+  containerReplaced(state, { service, oldId, newId, imageId }) {
+    return {
+      ...state,
+      services: updateServices(state, [service], (s) => ({
+        ...s,
+        operation: undefined,
+        operationError: undefined,
+        exits: [],
+        replaceWith: s.replaceWith === imageId ? undefined : s.replaceWith,
+        containers: s.containers.map((c) => (c.id === oldId ? { ...c, id: newId, imageId, state: 'running' as const, exitCode: undefined } : c)),
+      })),
+    };
+  },
+
+  containerReplaceFailed(state, { service, error, at }) {
+    return {
+      ...state,
+      services: updateServices(state, [service], (s) => ({ ...s, operation: undefined, replaceWith: undefined, operationError: error })),
+      lastError: { message: error.message, at },
+    };
+  },
+
+  containerRestartStarted(state, { service }) {
+    return { ...state, services: updateServices(state, [service], (s) => ({ ...s, operation: 'restarting', restart: undefined })) };
+  },
+
+  containerRestarted(state, { service }) {
+    return { ...state, services: updateServices(state, [service], (s) => ({ ...s, operation: undefined, operationError: undefined })) };
+  },
+
+  containerRestartFailed(state, { service, error, at }) {
+    return {
+      ...state,
+      services: updateServices(state, [service], (s) => ({ ...s, operation: undefined, operationError: error })),
+      lastError: { message: error.message, at },
+    };
+  },
+
+  serviceStopped(state, { service }) {
+    return { ...state, services: updateServices(state, [service], (s) => ({ ...s, stoppedByUser: true, replaceWith: undefined, restart: undefined, exits: [] })) };
+  },
+
+  serviceStartRequested(state, { service }) {
+    return { ...state, services: updateServices(state, [service], (s) => ({ ...s, stoppedByUser: false, started: false })) };
+  },
+
+  imagePruned(state) {
+    return state;
+  },
+
+  environmentSwitchRequested(state, { environment }) {
+    const from = state.workspace?.environment.name ?? environment;
+    return { ...state, switching: { environment, from, phase: 'loading', error: undefined }, reload: { paths: state.reload?.paths ?? [], environment } };
+  },
+
+  environmentSwitchStarted(state) {
+    return state.switching === undefined ? state : { ...state, switching: { ...state.switching, phase: 'recreating' } };
+  },
+
+  environmentSwitched(state, { recreated }) {
+    return {
+      ...state,
+      switching: undefined,
+      services: updateServices(state, recreated, (s) => ({ ...s, replaceWith: undefined, exits: [] })),
+    };
+  },
+
+  environmentSwitchFailed(state, { error, at }) {
+    return state.switching === undefined ? state : { ...state, switching: { ...state.switching, phase: 'failed', error }, lastError: { message: error.message, at } };
+  },
+
+  watchStarted(state, { paths }) {
+    return { ...state, watch: { ...state.watch, active: true, paths } };
+  },
+
+  watchPathsChanged(state, { paths }) {
+    return { ...state, watch: { ...state.watch, paths } };
+  },
+
+  watchPaused(state) {
+    return { ...state, watch: { ...state.watch, paused: true } };
+  },
+
+  watchResumed(state, { at }) {
+    // Edits made while paused were not planned: check every image against the sources as they are now.
+    const resumed = { ...state, watch: { ...state.watch, paused: false } };
+    return requestBuilds(resumed, builtNames(resumed), { rule: 'requested', detail: 'watching resumed: is the image up to date?' }, at);
+  },
+
+  watchFailed(state, { error, at }) {
+    return { ...state, lastError: { message: error.message, at } };
+  },
+
+  engineConnected(state, { version, host }) {
+    return { ...state, engine: { connected: true, version, host, error: undefined } };
+  },
+
+  engineDisconnected(state, { message, at }) {
+    return { ...state, engine: { ...state.engine, connected: false, error: message }, lastError: { message, at } };
+  },
+
+  stopRequested(state) {
+    return { ...state, stopping: true };
+  },
+};
+
+/** Turns a plan into pending builds and restarts; `none` leaves a service alone. */
+function applyPlan(state: EngineState, plan: Plan, at: number): EngineState {
+  let next = state;
+  for (const service of plan.services) {
+    if (!isSelected(state, service.name) || state.services[service.name] === undefined) continue;
+    if (service.action === 'rebuild' && isBuilt(state, service.name)) {
+      next = { ...next, services: { ...next.services, [service.name]: withPending(next.services[service.name]!, service.reasons, at, false) } };
+    } else if (service.action === 'restart' && state.mode === 'watch') {
+      const after = plan.services
+        .filter((other) => other.action !== 'none' && other.name !== service.name)
+        .filter((other) => state.workspace?.services.find((s) => s.name === service.name)?.dependsOn.some((dep) => dep.service === other.name) === true)
+        .map((other) => other.name);
+      const current = next.services[service.name]!;
+      const reasons = dedupeReasons([...(current.restart?.reasons ?? []), ...service.reasons]);
+      next = { ...next, services: { ...next.services, [service.name]: { ...current, restart: { reasons, after } } } };
+    }
+  }
+  return next;
+}
+
+/** Marks the named services as needing a build (a check first: an image with the same inputs is reused). */
+function requestBuilds(state: EngineState, names: readonly string[], reason: Omit<PlanReason, 'path' | 'stage' | 'instruction' | 'line'>, at: number, requested = false): EngineState {
+  const full: PlanReason = { path: null, stage: null, instruction: null, line: null, ...reason };
+  const services = { ...state.services };
+  for (const name of names) {
+    const service = services[name];
+    if (service === undefined || !isSelected(state, name)) continue;
+    services[name] = withPending(service, [full], at, requested);
+  }
+  return { ...state, services };
+}
+
+function withPending(service: ServiceState, reasons: readonly PlanReason[], at: number, requested: boolean): ServiceState {
+  const previous = service.pending;
+  const pending: PendingBuild = {
+    reasons: dedupeReasons([...(previous?.reasons ?? []), ...reasons]),
+    since: previous?.since ?? at,
+    background: false,
+    requested: requested || (previous?.requested ?? false),
+  };
+  return { ...service, pending };
+}
+
+function builtNames(state: EngineState): string[] {
+  return Object.keys(state.services).filter((name) => isBuilt(state, name) && isSelected(state, name));
+}
+
+function isBuilt(state: EngineState, name: string): boolean {
+  const model = state.workspace?.services.find((s) => s.name === name);
+  return model !== undefined && (model.build !== undefined || model.blocked.length > 0);
+}
+
+function updateServices(state: EngineState, names: readonly string[], update: (service: ServiceState) => ServiceState): Record<string, ServiceState> {
+  const services = { ...state.services };
+  for (const name of names) {
+    const service = services[name];
+    if (service !== undefined) services[name] = update(service);
+  }
+  return services;
+}
+
+function dedupeReasons(reasons: readonly PlanReason[]): PlanReason[] {
+  const seen = new Set<string>();
+  return reasons.filter((reason) => {
+    const key = `${reason.rule}|${reason.path}|${reason.stage}|${reason.line}|${reason.detail ?? ''}`;
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
+}
+
+/** Folds one step event into the stage list (BuildKit may report a completed step twice: counted once by vertex). */
+function foldStage(stages: readonly StageProgress[], event: Exclude<ActionOf<'buildProgressed'>['event'], { type: 'build-warning' }>): readonly StageProgress[] {
+  if (event.stage === null || event.type === 'step-log') return stages;
+  const index = stages.findIndex((s) => s.stage === event.stage);
+  const current: StageProgress =
+    index === -1
+      ? { stage: event.stage, done: 0, cached: 0, total: event.total, current: undefined, failed: false, startedAt: undefined, endedAt: undefined, vertices: [] }
+      : stages[index]!;
+  let next: StageProgress;
+  if (event.type === 'step-started') {
+    next = { ...current, total: event.total ?? current.total, current: event.instruction, startedAt: current.startedAt ?? event.at };
+  } else {
+    if (current.vertices.includes(event.vertex)) return stages;
+    next = {
+      ...current,
+      total: event.total ?? current.total,
+      done: current.done + 1,
+      cached: current.cached + (event.cached ? 1 : 0),
+      failed: current.failed || event.error !== undefined,
+      startedAt: current.startedAt ?? event.at - (event.durationMs ?? 0),
+      endedAt: event.at,
+      current: current.total !== null && current.done + 1 >= current.total ? undefined : current.current,
+      vertices: [...current.vertices, event.vertex],
+    };
+  }
+  return index === -1 ? [...stages, next] : stages.map((stage, i) => (i === index ? next : stage));
+}
+
+/** Is the service's container running the image it should? (For the view: up to date vs stale.) */
+export function runsCurrentImage(service: ServiceState): boolean | undefined {
+  const container = liveContainer(service);
+  if (container === undefined || service.imageId === undefined) return undefined;
+  return container.imageId === service.imageId;
+}

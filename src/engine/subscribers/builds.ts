@@ -1,0 +1,104 @@
+/**
+ * The builds subscriber: starts what `nextBuilds` says, one shared build at a
+ * time per build key, and reports each build's check, progress and end as
+ * actions. A stop request cancels every build in flight.
+ */
+import { BuildFailedError, DockstageError } from '../../core/errors.js';
+import { nextBuilds } from '../../core/state/next-builds.js';
+import type { EngineAction } from '../../core/state/actions.js';
+import type { EngineState } from '../../core/state/engine-state.js';
+import { planBuildJobs, runBuildJob, type BuildDeps, type BuildRunEvent } from '../builds.js';
+import type { Subscriber } from '../store.js';
+
+/** What the builds subscriber needs besides the ports: the clock's time, the builder and platform to use. */
+export interface BuildSubscriberOptions {
+  readonly deps: BuildDeps;
+  readonly dispatch: (action: EngineAction) => void;
+  readonly getState: () => EngineState;
+  readonly now: () => number;
+  /** The engine's platform, for services that list several. */
+  readonly platform: string;
+  /** `--builder`, else the config's. */
+  readonly builder: string | undefined;
+  /** Build even when an image with the same inputs exists (`build --force`). */
+  readonly force?: boolean;
+  readonly noCache?: boolean;
+  /** Hears failures that are not build failures (the engine went away mid-build). */
+  readonly onUnexpected?: (error: unknown) => void;
+}
+
+/** Creates the subscriber; `dispose` cancels the builds in flight and waits for them to end. */
+export function buildsSubscriber(options: BuildSubscriberOptions): Subscriber {
+  const running = new Map<string, { abort: AbortController; done: Promise<void> }>();
+  const { dispatch, now } = options;
+
+  const start = (services: readonly string[]) => {
+    const state = options.getState();
+    const workspace = state.workspace!;
+    const id = `b${state.nextBuildId}`;
+    dispatch({ type: 'buildStarted', id, services, at: now() });
+    const abort = new AbortController();
+    const onEvent = (event: BuildRunEvent) => {
+      switch (event.type) {
+        case 'build-up-to-date':
+          dispatch({ type: 'buildCompleted', id, imageId: event.imageId, upToDate: true, cachedSteps: 0, totalSteps: 0, durationMs: event.checkMs, tags: event.tags, at: now() });
+          return;
+        case 'build-started':
+          dispatch({ type: 'buildkitStarted', id, tags: event.tags, at: now() });
+          return;
+        case 'build-step':
+          dispatch({ type: 'buildProgressed', id, event: event.event, line: event.line });
+          return;
+        case 'build-completed':
+          if (event.imageId === undefined) {
+            dispatch({ type: 'buildFailed', id, error: new DockstageError(`${services.join(', ')}: the build produced no image`, { exitCode: 1 }), cancelled: false, at: now() });
+          } else {
+            const tags = state.workspace?.services.filter((s) => services.includes(s.name)).map((s) => s.image!) ?? [];
+            dispatch({ type: 'buildCompleted', id, imageId: event.imageId, upToDate: false, cachedSteps: event.cachedSteps, totalSteps: event.totalSteps, durationMs: event.durationMs, tags, at: now() });
+          }
+          return;
+        case 'build-failed':
+          dispatch({ type: 'buildFailed', id, error: event.error, cancelled: abort.signal.aborted, at: now() });
+      }
+    };
+    const done = (async () => {
+      try {
+        const [job] = await planBuildJobs(workspace, options.deps, { services });
+        if (job === undefined) throw new DockstageError(`nothing to build for ${services.join(', ')}`);
+        await runBuildJob(workspace, job, options.deps, {
+          platform: options.platform,
+          ...(options.builder === undefined ? {} : { builder: options.builder }),
+          ...(options.force === true ? { force: true } : {}),
+          ...(options.noCache === true ? { noCache: true } : {}),
+          signal: abort.signal,
+        }, onEvent);
+      } catch (error) {
+        // Still building in the state means no outcome was dispatched: report it as this build's failure.
+        if (options.onUnexpected !== undefined && !abort.signal.aborted && !(error instanceof DockstageError)) options.onUnexpected(error);
+        if (options.getState().builds[id] === undefined) return;
+        const failure = error instanceof DockstageError ? error : new BuildFailedError(`${services.join(', ')}: ${error instanceof Error ? error.message : String(error)}`, { service: services[0]! });
+        dispatch({ type: 'buildFailed', id, error: failure, cancelled: abort.signal.aborted, at: now() });
+      } finally {
+        running.delete(id);
+      }
+    })();
+    running.set(id, { abort, done });
+  };
+
+  return {
+    onChange(state, action) {
+      if (action.type === 'stopRequested') {
+        for (const build of running.values()) build.abort.abort(new Error('stopped'));
+        return;
+      }
+      // Only actions that can free a slot or add work can start a build.
+      if (action.type === 'buildProgressed' || action.type === 'buildkitStarted') return;
+      // Each start changes the state (the services are building), so ask again after each one.
+      for (let next = nextBuilds(state).start[0]; next !== undefined; next = nextBuilds(options.getState()).start[0]) start(next.services);
+    },
+    async dispose() {
+      for (const build of running.values()) build.abort.abort(new Error('stopped'));
+      await Promise.allSettled([...running.values()].map((build) => build.done));
+    },
+  };
+}

@@ -1,0 +1,253 @@
+/**
+ * The containers subscriber: keeps the state's view of the project's
+ * containers current (a listing, then the engine's event stream, reconnecting
+ * when the engine comes back), and does the container work the state says is
+ * due: the first `up` through compose, replacements on the engine API (the hot
+ * path: no compose process per edit), restarts, the environment switch's
+ * recreate, and pruning of superseded images.
+ */
+import { DockstageError } from '../../core/errors.js';
+import { ENVIRONMENT_LABEL } from '../../core/compose/override.js';
+import type { EngineAction, ListedContainer } from '../../core/state/actions.js';
+import { replacementsDue, restartsDue, servicesToStart, switchDue } from '../../core/state/due.js';
+import { liveContainer, type EngineState } from '../../core/state/engine-state.js';
+import type { ComposeCli, ComposeTarget } from '../../ports/compose-cli.js';
+import type { ContainerInfo, ContainerRuntime } from '../../ports/container-runtime.js';
+import type { FileSystem } from '../../ports/file-system.js';
+import type { Clock } from '../../ports/clock.js';
+import { formatPorts, recreateChanged, rememberEnvironment, writeOverride } from '../lifecycle.js';
+import type { Subscriber } from '../store.js';
+
+/** What the containers subscriber needs. */
+export interface ContainersSubscriberOptions {
+  readonly runtime: ContainerRuntime;
+  readonly compose: ComposeCli;
+  readonly fs: FileSystem;
+  readonly clock: Clock;
+  readonly dispatch: (action: EngineAction) => void;
+  readonly getState: () => EngineState;
+  /** How compose is called for this project (without dockstage's override file). */
+  readonly composeTarget: ComposeTarget;
+  readonly projectDir: string;
+  /** Follow the engine's events (watch, TUI); one-shot commands list after each operation instead. */
+  readonly follow: boolean;
+  /** `up --wait`: compose waits for running/healthy. */
+  readonly wait?: boolean;
+}
+
+/** How long to wait before asking a vanished engine again (doubling up to the cap). */
+const RECONNECT_MS = { first: 250, max: 4000 };
+
+/** Creates the subscriber; `dispose` stops the event stream. */
+export function containersSubscriber(options: ContainersSubscriberOptions): Subscriber {
+  const { runtime, dispatch, clock } = options;
+  const now = () => clock.now();
+  const stop = new AbortController();
+  let host = 'localhost';
+  let listing: Promise<void> | undefined;
+  let listAgain = false;
+  let started = false;
+  const inFlight = new Set<Promise<unknown>>();
+
+  const project = () => options.getState().workspace?.project.name ?? '';
+
+  /** Lists the project's containers; calls that arrive while one runs are folded into one more listing. */
+  const relist = (): Promise<void> => {
+    if (listing !== undefined) {
+      listAgain = true;
+      return listing;
+    }
+    listing = (async () => {
+      do {
+        listAgain = false;
+        const containers = await runtime.listContainers(project());
+        dispatch({ type: 'containersListed', containers: containers.map((c) => snapshot(c, host)), at: now() });
+      } while (listAgain);
+    })().finally(() => {
+      listing = undefined;
+    });
+    return listing;
+  };
+
+  const track = <T>(work: Promise<T>): void => {
+    const tracked = work.catch(() => undefined).finally(() => inFlight.delete(tracked));
+    inFlight.add(tracked);
+  };
+
+  /** Follows the engine's events; when the engine goes away, says so and tries again until it answers. */
+  const follow = async () => {
+    let delay = RECONNECT_MS.first;
+    while (!stop.signal.aborted) {
+      try {
+        const info = await runtime.info();
+        host = info.host;
+        dispatch({ type: 'engineConnected', version: info.serverVersion, host: info.host, at: now() });
+        delay = RECONNECT_MS.first;
+        const events = runtime.events(
+          project(),
+          (event) => {
+            if (event.action === 'die' && event.service !== undefined) {
+              dispatch({ type: 'containerExited', service: event.service, containerId: event.containerId, exitCode: event.exitCode, at: now() });
+            }
+            void relist().catch(() => undefined);
+          },
+          stop.signal,
+        );
+        await relist();
+        await events;
+        if (stop.signal.aborted) return;
+      } catch (error) {
+        if (stop.signal.aborted) return;
+        dispatch({ type: 'engineDisconnected', message: error instanceof Error ? error.message : String(error), at: now() });
+      }
+      await new Promise<void>((resolve) => {
+        const timer = clock.setTimeout(resolve, delay);
+        stop.signal.addEventListener('abort', () => {
+          clock.clearTimeout(timer);
+          resolve();
+        }, { once: true });
+      });
+      delay = Math.min(delay * 2, RECONNECT_MS.max);
+    }
+  };
+
+  const bringUp = (services: readonly string[]) => {
+    dispatch({ type: 'projectUpStarted', services, at: now() });
+    track(
+      (async () => {
+        try {
+          const state = options.getState();
+          const target = await writeOverride(loadedFrom(state), options.fs);
+          await options.compose.up(target, services, { ...(state.up === 'done' ? { noDeps: true } : {}), ...(options.wait === true ? { wait: true } : {}) });
+          await relist();
+          dispatch({ type: 'projectUp', services, at: now() });
+        } catch (error) {
+          dispatch({ type: 'projectUpFailed', services, error: asError(error, `starting ${services.join(', ')} failed`), at: now() });
+        }
+      })(),
+    );
+  };
+
+  const replace = (service: string, containerId: string, imageId: string) => {
+    dispatch({ type: 'containerReplaceStarted', service, at: now() });
+    track(
+      (async () => {
+        const image = options.getState().workspace?.services.find((s) => s.name === service)?.image ?? imageId;
+        try {
+          const oldImage = (await runtime.inspectContainer(containerId))?.imageId;
+          const replaced = await runtime.replaceContainer(containerId, image, { signal: stop.signal });
+          dispatch({ type: 'containerReplaced', service, oldId: containerId, newId: replaced.id, imageId: replaced.imageId, at: now() });
+          if (options.getState().prune && oldImage !== undefined && oldImage !== replaced.imageId) await pruneImage(service, oldImage);
+        } catch (error) {
+          dispatch({ type: 'containerReplaceFailed', service, error: asError(error, `replacing the container of ${service} failed`), at: now() });
+        }
+        await relist().catch(() => undefined);
+      })(),
+    );
+  };
+
+  /**
+   * Removes an image no container and no other tag uses any more. The engine refuses to remove an image that a
+   * container uses or that another tag names (another environment's), so its refusal is the check.
+   */
+  const pruneImage = async (service: string, imageId: string) => {
+    const info = await runtime.inspectImage(imageId);
+    if (info === undefined) return;
+    try {
+      await runtime.removeImage(imageId);
+      dispatch({ type: 'imagePruned', service, imageId, at: now() });
+    } catch {
+      // In use or tagged elsewhere: kept, as it should be.
+    }
+  };
+
+  const restart = (service: string) => {
+    dispatch({ type: 'containerRestartStarted', service, at: now() });
+    track(
+      (async () => {
+        const container = liveContainer(options.getState().services[service]!);
+        try {
+          if (container !== undefined) await runtime.restartContainer(container.id);
+          dispatch({ type: 'containerRestarted', service, at: now() });
+        } catch (error) {
+          dispatch({ type: 'containerRestartFailed', service, error: asError(error, `restarting ${service} failed`), at: now() });
+        }
+        await relist().catch(() => undefined);
+      })(),
+    );
+  };
+
+  const switchEnvironment = () => {
+    dispatch({ type: 'environmentSwitchStarted', at: now() });
+    track(
+      (async () => {
+        try {
+          const state = options.getState();
+          const loaded = loadedFrom(state);
+          const target = await writeOverride(loaded, options.fs);
+          const result = await recreateChanged(loaded, { fs: options.fs, compose: options.compose, runtime }, target);
+          await rememberEnvironment(options.projectDir, loaded.workspace.environment.name, options.fs);
+          await relist();
+          dispatch({ type: 'environmentSwitched', environment: loaded.workspace.environment.name, recreated: result.recreated, restarted: result.restarted, at: now() });
+        } catch (error) {
+          dispatch({ type: 'environmentSwitchFailed', error: asError(error, 'the environment switch failed'), at: now() });
+        }
+      })(),
+    );
+  };
+
+  const loadedFrom = (state: EngineState) => {
+    const workspace = state.workspace!;
+    return { compose: options.composeTarget, projectDir: options.projectDir, project: workspace.project, config: workspace.config, workspace };
+  };
+
+  return {
+    onChange(state, action) {
+      if (action.type === 'stopRequested') {
+        stop.abort();
+        return;
+      }
+      if (action.type === 'buildProgressed') return;
+      if (!started && state.workspace !== undefined) {
+        started = true;
+        if (options.follow) track(follow());
+        else track(runtime.info().then((info) => {
+          host = info.host;
+          dispatch({ type: 'engineConnected', version: info.serverVersion, host: info.host, at: now() });
+          return relist();
+        }).catch((error: unknown) => dispatch({ type: 'engineDisconnected', message: error instanceof Error ? error.message : String(error), at: now() })));
+      }
+      if (state.stopping) return;
+      const services = servicesToStart(state);
+      if (services !== undefined) bringUp(services);
+      const current = options.getState();
+      for (const due of replacementsDue(current)) replace(due.service, due.containerId, due.imageId);
+      for (const service of restartsDue(options.getState())) restart(service);
+      if (switchDue(options.getState())) switchEnvironment();
+    },
+    async dispose() {
+      stop.abort();
+      await Promise.allSettled([...inFlight]);
+    },
+  };
+}
+
+/** The core's view of a container, with ports on the engine's host. */
+export function snapshot(container: ContainerInfo, host: string): ListedContainer {
+  return {
+    id: container.id,
+    service: container.service,
+    name: container.name,
+    state: container.state,
+    health: container.health,
+    imageId: container.imageId,
+    exitCode: container.exitCode,
+    ports: formatPorts(container, host),
+    environment: container.labels[ENVIRONMENT_LABEL],
+  };
+}
+
+function asError(error: unknown, fallback: string): DockstageError {
+  if (error instanceof DockstageError) return error;
+  return new DockstageError(`${fallback}: ${error instanceof Error ? error.message : String(error)}`, { exitCode: 1 });
+}
