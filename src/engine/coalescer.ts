@@ -1,0 +1,93 @@
+/**
+ * Turns a stream of changed paths into batches, so one save, a `git checkout`
+ * or a code generator writing thousands of files each lead to one plan and one
+ * round of builds. A batch closes when no path arrived for `quietMs` (the
+ * burst is over) or when `maxMs` passed since its first path (a steady stream
+ * still gets served). Time goes through the Clock port.
+ */
+import { compareStrings } from '../core/order.js';
+import type { Clock, TimerId } from '../ports/clock.js';
+
+/** Options of `createCoalescer`. */
+export interface CoalescerOptions {
+  readonly clock: Clock;
+  /** Quiet time that closes a batch; default 100 ms. */
+  readonly quietMs?: number;
+  /** Longest time a batch stays open after its first path; default 2000 ms. */
+  readonly maxMs?: number;
+  /** Receives each batch: unique paths, byte-wise sorted, never empty. Must not throw. */
+  readonly onBatch: (paths: string[]) => void;
+}
+
+/** A running coalescer. */
+export interface Coalescer {
+  /** Adds a path to the open batch (opening one if needed); any add, even of a path already pending, restarts the quiet time. */
+  add(path: string): void;
+  /** Emits the open batch now, if any. */
+  flush(): void;
+  /** Drops the open batch and cancels its timers; later adds are ignored. */
+  dispose(): void;
+  /** Unique paths in the open batch. */
+  pendingCount(): number;
+}
+
+/**
+ * A coalescer on `clock`. One timer runs per open batch: it is set for the
+ * earlier of the quiet deadline and the cap, and when it fires early because
+ * more paths arrived it re-arms for the new deadline, so a burst of 5,000
+ * adds costs one timer, not 5,000.
+ */
+export function createCoalescer(options: CoalescerOptions): Coalescer {
+  const { clock, onBatch } = options;
+  const quietMs = options.quietMs ?? 100;
+  const maxMs = options.maxMs ?? 2000;
+  if (!(quietMs >= 0) || !(maxMs >= 0)) throw new RangeError('quietMs and maxMs must be non-negative numbers');
+
+  let pending = new Set<string>();
+  let openedAt = 0;
+  let lastAddAt = 0;
+  let timer: TimerId | undefined;
+  let disposed = false;
+
+  const deadline = (): number => Math.min(lastAddAt + quietMs, openedAt + maxMs);
+
+  const arm = (): void => {
+    timer = clock.setTimeout(onTimer, deadline() - clock.now());
+  };
+
+  const emit = (): void => {
+    if (timer !== undefined) clock.clearTimeout(timer);
+    timer = undefined;
+    if (pending.size === 0) return;
+    const paths = [...pending].sort(compareStrings);
+    pending = new Set();
+    onBatch(paths);
+  };
+
+  function onTimer(): void {
+    timer = undefined;
+    if (clock.now() >= deadline()) emit();
+    else arm();
+  }
+
+  return {
+    add(path) {
+      if (disposed) return;
+      const now = clock.now();
+      if (pending.size === 0) openedAt = now;
+      lastAddAt = now;
+      pending.add(path);
+      if (timer === undefined) arm();
+    },
+    flush() {
+      if (!disposed) emit();
+    },
+    dispose() {
+      disposed = true;
+      if (timer !== undefined) clock.clearTimeout(timer);
+      timer = undefined;
+      pending = new Set();
+    },
+    pendingCount: () => pending.size,
+  };
+}

@@ -1,0 +1,127 @@
+import { describe, expect, test } from 'vitest';
+import { createCoalescer } from '../../../src/engine/coalescer.js';
+import { FakeClock } from '../../support/fake-clock.js';
+
+/** A coalescer on a fake clock that records each batch with the time it was emitted. */
+function setup(options: { quietMs?: number; maxMs?: number } = {}) {
+  const clock = new FakeClock();
+  const batches: Array<{ at: number; paths: string[] }> = [];
+  const coalescer = createCoalescer({ clock, ...options, onBatch: (paths) => batches.push({ at: clock.now(), paths }) });
+  return { clock, batches, coalescer };
+}
+
+describe('createCoalescer', () => {
+  test('a single edit becomes one batch 100 ms later', () => {
+    const { clock, batches, coalescer } = setup();
+    coalescer.add('/p/web/src/app.js');
+    clock.advance(99);
+    expect(batches).toEqual([]);
+    expect(coalescer.pendingCount()).toBe(1);
+    clock.advance(1);
+    expect(batches).toEqual([{ at: 100, paths: ['/p/web/src/app.js'] }]);
+    expect(coalescer.pendingCount()).toBe(0);
+    expect(clock.pending()).toBe(0);
+  });
+
+  test('each new path restarts the quiet time; the batch is deduplicated and byte-sorted', () => {
+    const { clock, batches, coalescer } = setup();
+    coalescer.add('/p/b');
+    clock.advance(60);
+    coalescer.add('/p/a');
+    clock.advance(60);
+    coalescer.add('/p/b');
+    coalescer.add('/p/B');
+    clock.advance(99);
+    expect(batches).toEqual([]);
+    clock.advance(1);
+    expect(batches).toEqual([{ at: 220, paths: ['/p/B', '/p/a', '/p/b'] }]);
+  });
+
+  test('a steady stream every 50 ms for 5 s is cut into a batch every 2 s', () => {
+    const { clock, batches, coalescer } = setup();
+    for (let t = 0; t <= 5000; t += 50) {
+      coalescer.add(`/p/file-${t}`);
+      clock.advance(50);
+    }
+    clock.advance(1000);
+    // The cap closes the batches opened at 0 and 2000 (the path added at 2000 arrives just after the cap fired);
+    // quiet time closes the last one, 100 ms after the final path at 5000.
+    expect(batches.map((b) => b.at)).toEqual([2000, 4000, 5100]);
+    expect(batches.map((b) => b.paths.length)).toEqual([40, 40, 21]);
+    expect(batches.flatMap((b) => b.paths)).toHaveLength(101);
+  });
+
+  test('a repeated save of one file every 50 ms is still capped at 2 s', () => {
+    const { clock, batches, coalescer } = setup();
+    for (let t = 0; t < 5000; t += 50) {
+      coalescer.add('/p/app.js');
+      clock.advance(50);
+    }
+    expect(batches).toEqual([
+      { at: 2000, paths: ['/p/app.js'] },
+      { at: 4000, paths: ['/p/app.js'] },
+    ]);
+  });
+
+  test('5,000 paths in one burst become exactly one batch of 5,000 unique paths, with one timer', () => {
+    const { clock, batches, coalescer } = setup();
+    for (let i = 0; i < 5000; i++) coalescer.add(`/p/gen/${String(i).padStart(4, '0')}.ts`);
+    for (let i = 0; i < 5000; i++) coalescer.add(`/p/gen/${String(i).padStart(4, '0')}.ts`);
+    expect(clock.pending()).toBe(1);
+    clock.advance(10_000);
+    expect(batches).toHaveLength(1);
+    expect(batches[0]!.at).toBe(100);
+    expect(new Set(batches[0]!.paths).size).toBe(5000);
+    expect(batches[0]!.paths[0]).toBe('/p/gen/0000.ts');
+    expect(batches[0]!.paths[4999]).toBe('/p/gen/4999.ts');
+  });
+
+  test('flush emits the open batch at once and cancels its timer', () => {
+    const { clock, batches, coalescer } = setup();
+    coalescer.add('/p/a');
+    clock.advance(10);
+    coalescer.flush();
+    expect(batches).toEqual([{ at: 10, paths: ['/p/a'] }]);
+    expect(clock.pending()).toBe(0);
+    coalescer.flush();
+    expect(batches).toHaveLength(1);
+  });
+
+  test('dispose drops the open batch, cancels its timer and ignores later paths', () => {
+    const { clock, batches, coalescer } = setup();
+    coalescer.add('/p/a');
+    coalescer.dispose();
+    expect(clock.pending()).toBe(0);
+    coalescer.add('/p/b');
+    coalescer.flush();
+    clock.advance(10_000);
+    expect(batches).toEqual([]);
+    expect(coalescer.pendingCount()).toBe(0);
+  });
+
+  test('quietMs and maxMs are configurable (x-dockstage watch: quiet_ms, max_ms)', () => {
+    const { clock, batches, coalescer } = setup({ quietMs: 30, maxMs: 70 });
+    for (let t = 0; t < 200; t += 20) {
+      coalescer.add(`/p/${t}`);
+      clock.advance(20);
+    }
+    clock.advance(100);
+    expect(batches.map((b) => b.at)).toEqual([70, 150, 210]);
+  });
+
+  test('a batch handler that adds a path opens a new batch', () => {
+    const clock = new FakeClock();
+    const batches: string[][] = [];
+    const coalescer = createCoalescer({
+      clock,
+      onBatch: (paths) => {
+        batches.push(paths);
+        if (batches.length === 1) coalescer.add('/p/written-by-handler');
+      },
+    });
+    coalescer.add('/p/a');
+    clock.advance(100);
+    clock.advance(100);
+    expect(batches).toEqual([['/p/a'], ['/p/written-by-handler']]);
+  });
+});
