@@ -168,6 +168,9 @@ export function createDockerodeRuntime(endpoint: DockerEndpoint, env: NodeJS.Pro
       return statsSample(json as unknown as EngineStats);
     },
 
+    async replaceContainer() {
+      throw new Error('replaceContainer: not merged yet');
+    },
     async events(project, onEvent, signal) {
       if (signal.aborted) return;
       const filters = { type: ['container'], label: [`${PROJECT_LABEL}=${project}`], event: [...EVENT_ACTIONS] };

@@ -52,3 +52,8 @@ export function columns(rows: readonly (readonly string[])[], indent = ''): stri
 export function printWarnings(io: Io, warnings: readonly DockstageError[]): void {
   for (const warning of warnings) io.stderr.write(formatError(warning, 'warning'));
 }
+
+/** Errors that did not stop the command (a blocked service while the others went on), each as `error:` on stderr. */
+export function printErrors(io: Io, errors: readonly DockstageError[]): void {
+  for (const error of errors) io.stderr.write(formatError(error));
+}

@@ -41,7 +41,27 @@ export interface DockstageConfig {
   readonly environments: Readonly<Record<string, EnvironmentConfig>>;
   /** A buildx builder to build with instead of the current one. */
   readonly builder: string | undefined;
+  /** `x-dockstage.watch`: how changes are batched, whether live sync is on, how each service reloads after a sync. */
+  readonly watch: WatchConfig;
 }
+
+/** How a service picks up files written into its container by live sync. */
+export type ReloadMode = 'restart' | 'none' | { readonly signal: string };
+
+/** `x-dockstage.watch`. */
+export interface WatchConfig {
+  /** A batch of changes closes after this much quiet (ms). */
+  readonly quietMs: number;
+  /** …or this long after its first change (ms), whatever comes. */
+  readonly maxMs: number;
+  /** Live sync (copy a changed file into the running container instead of rebuilding, where provably the same). */
+  readonly sync: boolean;
+  /** Per service; `restart` when absent. */
+  readonly reload: Readonly<Record<string, ReloadMode>>;
+}
+
+/** The watch settings when `x-dockstage.watch` says nothing. */
+export const DEFAULT_WATCH: WatchConfig = { quietMs: 100, maxMs: 2000, sync: true, reload: {} };
 
 /** A problem in the config with the path it concerns (`x-dockstage.environments.dev.target`). */
 export interface ConfigIssue {
@@ -83,7 +103,7 @@ export function parseDockstageConfig(raw: unknown): ConfigResult<DockstageConfig
     errors.push({ message: 'x-dockstage must be a mapping', path: ROOT, hint: 'see the config reference in the README' });
     return { value: defaultsOnly(), errors, warnings };
   }
-  warnUnknownKeys(root, ['default', 'environments', 'builder'], ROOT, warnings);
+  warnUnknownKeys(root, ['default', 'environments', 'builder', 'watch'], ROOT, warnings);
 
   const environments: Record<string, EnvironmentConfig> = {};
   for (const name of BUILTIN_ENVIRONMENTS) environments[name] = emptyEnvironment(name);
@@ -118,7 +138,45 @@ export function parseDockstageConfig(raw: unknown): ConfigResult<DockstageConfig
     if (typeof root['builder'] === 'string' && root['builder'] !== '') builder = root['builder'];
     else errors.push({ message: 'builder must be the name of a buildx builder', path: `${ROOT}.builder` });
   }
-  return { value: { defaultEnvironment, environments: sortKeys(environments), builder }, errors, warnings };
+  const watch = parseWatch(root['watch'], `${ROOT}.watch`, errors, warnings);
+  return { value: { defaultEnvironment, environments: sortKeys(environments), builder, watch }, errors, warnings };
+}
+
+function parseWatch(value: unknown, path: string, errors: ConfigIssue[], warnings: ConfigIssue[]): WatchConfig {
+  if (value === undefined || value === null) return DEFAULT_WATCH;
+  if (!isRecord(value)) {
+    errors.push({ message: 'watch must be a mapping', path, hint: 'e.g. watch: { quiet_ms: 100, max_ms: 2000, sync: true, reload: { web: none } }' });
+    return DEFAULT_WATCH;
+  }
+  warnUnknownKeys(value, ['quiet_ms', 'max_ms', 'sync', 'reload'], path, warnings);
+  const millis = (key: string, fallback: number, max: number) => {
+    const raw = value[key];
+    if (raw === undefined || raw === null) return fallback;
+    if (typeof raw === 'number' && Number.isInteger(raw) && raw >= 0 && raw <= max) return raw;
+    errors.push({ message: `${key} must be a whole number of milliseconds from 0 to ${max}, got ${JSON.stringify(raw)}`, path: `${path}.${key}` });
+    return fallback;
+  };
+  const quietMs = millis('quiet_ms', DEFAULT_WATCH.quietMs, 60_000);
+  const maxMs = millis('max_ms', DEFAULT_WATCH.maxMs, 600_000);
+  if (maxMs < quietMs) errors.push({ message: `max_ms (${maxMs}) must not be less than quiet_ms (${quietMs})`, path: `${path}.max_ms` });
+  let sync = DEFAULT_WATCH.sync;
+  if (value['sync'] !== undefined && value['sync'] !== null) {
+    if (typeof value['sync'] === 'boolean') sync = value['sync'];
+    else errors.push({ message: `sync must be true or false, got ${JSON.stringify(value['sync'])}`, path: `${path}.sync` });
+  }
+  const reload: Record<string, ReloadMode> = {};
+  const rawReload = value['reload'];
+  if (rawReload !== undefined && rawReload !== null && !isRecord(rawReload)) {
+    errors.push({ message: 'reload must be a mapping of service name to restart, none or signal:NAME', path: `${path}.reload` });
+  } else if (rawReload !== undefined && rawReload !== null) {
+    for (const [service, mode] of Object.entries(rawReload)) {
+      const signal = typeof mode === 'string' ? /^signal:(SIG)?([A-Z0-9]+)$/.exec(mode) : null;
+      if (mode === 'restart' || mode === 'none') reload[service] = mode;
+      else if (signal !== null) reload[service] = { signal: `SIG${signal[2]}` };
+      else errors.push({ message: `reload for '${service}' must be restart, none or signal:NAME (e.g. signal:SIGHUP), got ${JSON.stringify(mode)}`, path: `${path}.reload.${service}` });
+    }
+  }
+  return { quietMs, maxMs, sync, reload };
 }
 
 function parseEnvironment(name: string, value: unknown, path: string, errors: ConfigIssue[], warnings: ConfigIssue[]): EnvironmentConfig {
@@ -293,7 +351,7 @@ function emptyEnvironment(name: string): EnvironmentConfig {
 function defaultsOnly(): DockstageConfig {
   const environments: Record<string, EnvironmentConfig> = {};
   for (const name of BUILTIN_ENVIRONMENTS) environments[name] = emptyEnvironment(name);
-  return { defaultEnvironment: 'dev', environments: sortKeys(environments), builder: undefined };
+  return { defaultEnvironment: 'dev', environments: sortKeys(environments), builder: undefined, watch: DEFAULT_WATCH };
 }
 
 function optionalString(value: unknown, path: string, errors: ConfigIssue[]): string | undefined {

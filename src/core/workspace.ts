@@ -280,10 +280,10 @@ export function requireService(workspace: Workspace, name: string): ServiceModel
   throw new DockstageError(`no service '${name}' in project ${workspace.project.name}`, { hint: `${didYouMean(name, names)}services: ${names.join(', ')}` });
 }
 
-/** The service named `name`, which must have a `build:` section. */
+/** The service named `name`, which must have a `build:` section (it may be blocked: callers report that). */
 export function requireBuiltService(workspace: Workspace, name: string): ServiceModel {
   const service = requireService(workspace, name);
-  if (service.build !== undefined) return service;
+  if (service.build !== undefined || service.blocked.length > 0) return service;
   const built = workspace.services.filter((s) => s.build !== undefined).map((s) => s.name);
   throw new DockstageError(`service '${name}' has no build: section (it runs ${service.image ?? 'no image'})`, {
     hint: `services that build: ${built.join(', ') || 'none'}`,

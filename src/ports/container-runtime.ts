@@ -122,6 +122,11 @@ export interface ContainerRuntime {
   stopContainer(id: string, timeoutSeconds?: number): Promise<void>;
   restartContainer(id: string, timeoutSeconds?: number): Promise<void>;
   /**
+   * Replaces a compose-created container by one made from its configuration with a new image, keeping compose's
+   * labels so compose still owns it (the hot path: no compose process per edit).
+   */
+  replaceContainer(id: string, image: string, options?: { readonly stopTimeoutSeconds?: number; readonly signal?: AbortSignal }): Promise<ContainerInfo>;
+  /**
    * Log lines, both streams demultiplexed (TTY containers: all stdout), in
    * order. With `follow`, runs until the container stops or `signal` aborts.
    */

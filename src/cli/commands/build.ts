@@ -4,7 +4,9 @@ import { buildServices, type BuildOptions, type BuildOutcome, type BuildRunEvent
 import { defaultPlatform, loadWorkspace, type LoadedProject, type ProjectOptions } from '../../engine/load-workspace.js';
 import { BuildProgress } from '../../ui/text/build-progress.js';
 import type { CommandContext } from '../context.js';
-import { printWarnings, type Io } from '../output.js';
+import { printErrors, printWarnings, type Io } from '../output.js';
+import { blockedErrors, requireBuiltService } from '../../core/workspace.js';
+import { failedServices, runUntilIdle } from '../run-engine.js';
 
 /** `dockstage build` options as parsed. `stage` needs exactly one service and cannot be combined with `push` (planBuildJobs refuses both). */
 export interface BuildCommand {
@@ -18,21 +20,37 @@ export interface BuildCommand {
 }
 
 /**
- * Exit code 1 when any build failed, else 0. Failed builds are printed, not thrown, so the other builds still finish;
- * configuration problems throw.
+ * Exit code 1 when any build failed, 2 when a chosen service is blocked by a configuration problem (its Dockerfile,
+ * its target), else 0. Services are built by the engine until it is idle; a blocked service never stops the others.
+ * `--push` and `--stage` are one-off builds (CI, debugging) that skip the engine and touch no container.
  */
 export async function runBuild(ctx: CommandContext, options: ProjectOptions, command: BuildCommand): Promise<number> {
   const loaded = await loadWorkspace(options, ctx.loadDeps);
   printWarnings(ctx.io, loaded.workspace.warnings);
-  const outcomes = await buildWithOutput(ctx, loaded, {
-    services: command.services,
-    push: command.push,
-    ...(command.stage === undefined ? {} : { stage: command.stage }),
-    noCache: command.noCache,
+  if (command.push || command.stage !== undefined) {
+    const outcomes = await buildWithOutput(ctx, loaded, {
+      services: command.services,
+      push: command.push,
+      ...(command.stage === undefined ? {} : { stage: command.stage }),
+      noCache: command.noCache,
+      force: command.force,
+      ...(command.builder === undefined ? {} : { builder: command.builder }),
+    }, command.json);
+    return outcomes.some((outcome) => outcome.status === 'failed') ? 1 : 0;
+  }
+  const selected = command.services.map((name) => requireBuiltService(loaded.workspace, name).name);
+  const blocked = blockedErrors(loaded.workspace, selected.length === 0 ? undefined : selected);
+  const state = await runUntilIdle(ctx, options, loaded, {
+    mode: 'build',
+    services: selected,
+    json: command.json,
     force: command.force,
-    ...(command.builder === undefined ? {} : { builder: command.builder }),
-  }, command.json);
-  return outcomes.some((outcome) => outcome.status === 'failed') ? 1 : 0;
+    noCache: command.noCache,
+    builder: command.builder,
+  });
+  printErrors(ctx.io, blocked);
+  if (failedServices(state).length > 0) return 1;
+  return blocked.length > 0 ? 2 : 0;
 }
 
 /**

@@ -4,33 +4,58 @@
  * changed, remember the choice. A failed build changes nothing.
  */
 import { chosenEnvironment, loadProject, loadWorkspace, type ProjectOptions } from '../../engine/load-workspace.js';
-import { recreateChanged, rememberEnvironment, requireBuilt, writeOverride } from '../../engine/lifecycle.js';
+import { DockstageErrors } from '../../core/errors.js';
+import { blockedErrors } from '../../core/workspace.js';
+import type { Store, Subscriber } from '../../engine/store.js';
+import { buildOutputSubscriber } from '../../engine/subscribers/build-output.js';
+import { failedServices, runUntilIdle } from '../run-engine.js';
 import type { CommandContext } from '../context.js';
 import { printJson, printWarnings } from '../output.js';
-import { buildWithOutput } from './build.js';
 
 /**
- * Lists the environments when no name is given, else switches. A failed build throws before any container or the
- * remembered environment changes.
+ * Lists the environments when no name is given, else switches: the engine builds the new environment's stale targets,
+ * then recreates only the running services whose image changed. A failed build changes nothing (exit 1): the old
+ * containers keep serving and the remembered environment stays.
  */
 export async function runEnv(ctx: CommandContext, options: ProjectOptions, command: { name: string | undefined; json: boolean }): Promise<number> {
   if (command.name === undefined) return await showEnvironments(ctx, options, command.json);
   const started = performance.now();
   const loaded = await loadWorkspace({ ...options, environment: command.name }, ctx.loadDeps);
   printWarnings(ctx.io, loaded.workspace.warnings);
-  const outcomes = await buildWithOutput(ctx, loaded, {}, command.json);
-  requireBuilt(outcomes);
-  const target = await writeOverride(loaded, ctx.fs);
-  const runtime = await ctx.runtime();
-  const result = await recreateChanged(loaded, { fs: ctx.fs, compose: ctx.compose, runtime }, target);
-  await rememberEnvironment(loaded.projectDir, command.name, ctx.fs);
-  const built = outcomes.filter((o) => o.status === 'built').flatMap((o) => o.services);
+  const blocked = blockedErrors(loaded.workspace);
+  if (blocked.length > 0) throw new DockstageErrors(blocked);
+  const from = await chosenEnvironment(options, loaded.projectDir, loaded.config, ctx.fs);
+  const built: string[] = [];
+  const upToDate: string[] = [];
+  let result: { recreated: readonly string[]; restarted: readonly string[] } | undefined;
+  const track = (_store: Store): Subscriber => ({
+    onChange(state, action) {
+      if (action.type === 'buildCompleted') {
+        const services = state.services;
+        for (const [name, service] of Object.entries(services)) {
+          if (service.lastBuild?.id !== action.id) continue;
+          (action.upToDate ? upToDate : built).push(name);
+        }
+      }
+      if (action.type === 'environmentSwitched') result = { recreated: action.recreated, restarted: action.restarted };
+    },
+  });
+  const output = (_store: Store) => buildOutputSubscriber({ out: (line) => ctx.io.stdout.write(`${line}\n`), err: (line) => ctx.io.stderr.write(`${line}\n`) }, command.json);
+  const state = await runUntilIdle(ctx, options, loaded, { mode: 'switch', switchFrom: from, json: command.json, subscribers: [output, track] });
+  if (failedServices(state).length > 0) return 1;
+  if (state.switching?.error !== undefined) throw state.switching.error;
+  if (result === undefined) return 1;
+  const all = loaded.workspace.services.map((service) => service.name);
+  const running = new Set(Object.values(state.services).filter((service) => service.containers.some((c) => c.state !== 'exited' && c.state !== 'dead')).map((service) => service.name));
   const summary = {
     type: 'environment-switched',
     environment: command.name,
-    built,
-    upToDate: outcomes.filter((o) => o.status === 'up-to-date').flatMap((o) => o.services),
-    ...result,
+    built: built.sort(),
+    upToDate: upToDate.sort(),
+    recreated: [...result.recreated],
+    unchanged: all.filter((name) => running.has(name) && !result!.recreated.includes(name) && !result!.restarted.includes(name)),
+    restarted: [...result.restarted],
+    notRunning: all.filter((name) => !running.has(name)),
     durationMs: Math.round(performance.now() - started),
   };
   if (command.json) {
@@ -38,7 +63,7 @@ export async function runEnv(ctx: CommandContext, options: ProjectOptions, comma
   } else {
     const list = (names: readonly string[]) => (names.length === 0 ? 'none' : names.join(', '));
     ctx.io.stdout.write(
-      `switched to ${command.name} in ${(summary.durationMs / 1000).toFixed(1)}s: built ${list(built)}; recreated ${list(result.recreated)}; restarted ${list(result.restarted)}; unchanged ${list(result.unchanged)}\n`,
+      `switched to ${command.name} in ${(summary.durationMs / 1000).toFixed(1)}s: built ${list(summary.built)}; recreated ${list(summary.recreated)}; restarted ${list(summary.restarted)}; unchanged ${list(summary.unchanged)}\n`,
     );
   }
   return 0;

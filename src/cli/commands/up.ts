@@ -1,25 +1,32 @@
 /** `dockstage up [SERVICE...]` and `dockstage down`: build what is stale, then let compose create, recreate or remove. */
 import path from 'node:path';
 import { overrideFileName } from '../../core/compose/override.js';
-import { rememberEnvironment, requireBuilt, withDependencies, writeOverride } from '../../engine/lifecycle.js';
+import { rememberEnvironment, withDependencies } from '../../engine/lifecycle.js';
+import { DockstageErrors } from '../../core/errors.js';
+import { blockedErrors } from '../../core/workspace.js';
+import { failedServices, runUntilIdle } from '../run-engine.js';
 import { chosenEnvironment, loadProject, loadWorkspace, type ProjectOptions } from '../../engine/load-workspace.js';
 import type { CommandContext } from '../context.js';
 import { printWarnings } from '../output.js';
-import { buildWithOutput } from './build.js';
 
 /**
- * Builds the named services and their required dependencies first, because compose runs with `--no-build`; a failed
- * build stops before compose is called.
+ * Runs the engine until idle in `up` mode: the named services and their required dependencies are built (what is
+ * stale), then compose brings them up (`up -d --no-build`, so compose never builds or pulls dockstage's images). A
+ * failed build stops before compose is called: nothing running is touched.
  */
 export async function runUp(ctx: CommandContext, options: ProjectOptions, command: { services: readonly string[]; json: boolean; wait: boolean }): Promise<number> {
   const loaded = await loadWorkspace(options, ctx.loadDeps);
   printWarnings(ctx.io, loaded.workspace.warnings);
   const involved = withDependencies(loaded.workspace, command.services);
-  const toBuild = involved.filter((name) => loaded.workspace.services.find((s) => s.name === name)?.build !== undefined);
-  const outcomes = await buildWithOutput(ctx, loaded, { services: toBuild }, command.json);
-  requireBuilt(outcomes);
-  const target = await writeOverride(loaded, ctx.fs);
-  await ctx.compose.up(target, command.services, { wait: command.wait });
+  const blocked = blockedErrors(loaded.workspace, involved);
+  if (blocked.length > 0) throw new DockstageErrors(blocked);
+  const state = await runUntilIdle(ctx, options, loaded, { mode: 'up', services: command.services.length === 0 ? [] : involved, json: command.json, wait: command.wait });
+  if (failedServices(state).length > 0) return 1;
+  if (state.up !== 'done') {
+    const failure = Object.values(state.services).find((service) => service.operationError !== undefined)?.operationError;
+    if (failure !== undefined) throw failure;
+    return 1;
+  }
   await rememberEnvironment(loaded.projectDir, loaded.workspace.environment.name, ctx.fs);
   const line = { type: 'up-completed', environment: loaded.workspace.environment.name, services: involved };
   ctx.io.stdout.write(command.json ? `${JSON.stringify(line)}\n` : `${loaded.workspace.project.name} is up in ${line.environment}: ${involved.join(', ')}\n`);

@@ -1,0 +1,95 @@
+/**
+ * How commands run the engine: check buildx and the engine once (one clear
+ * line when either is missing), start the engine on the loaded workspace with
+ * the command's output subscriber, and run it until idle (`build`, `up`,
+ * `env`) or hand it to the caller (`watch`, the TUI).
+ */
+import { createSystemClock } from '../adapters/system-clock.js';
+import type { EngineMode, EngineState } from '../core/state/engine-state.js';
+import { startEngine, type EngineRun } from '../engine/engine.js';
+import { defaultPlatform, loadWorkspace, type LoadedProject, type ProjectOptions } from '../engine/load-workspace.js';
+import type { Store, Subscriber } from '../engine/store.js';
+import { buildOutputSubscriber } from '../engine/subscribers/build-output.js';
+import type { FileWatcher } from '../ports/file-watcher.js';
+import type { CommandContext } from './context.js';
+
+/** What a command asks of the engine. */
+export interface CommandEngineOptions {
+  readonly mode: EngineMode;
+  readonly services?: readonly string[];
+  readonly json: boolean;
+  readonly force?: boolean;
+  readonly noCache?: boolean;
+  readonly builder?: string | undefined;
+  readonly wait?: boolean;
+  readonly prune?: boolean;
+  readonly switchFrom?: string;
+  readonly watcher?: FileWatcher;
+  /** Replaces the build-line output (watch prints its own). */
+  readonly subscribers?: readonly ((store: Store) => Subscriber)[];
+}
+
+/** Starts the engine for a command. */
+export async function startCommandEngine(ctx: CommandContext, project: ProjectOptions, loaded: LoadedProject, options: CommandEngineOptions): Promise<EngineRun> {
+  const builder = ctx.builder();
+  await builder.info(options.builder ?? loaded.workspace.config.builder);
+  const runtime = await ctx.runtime();
+  const output = (_store: Store) =>
+    buildOutputSubscriber(
+      {
+        out: (line) => ctx.io.stdout.write(`${line}\n`),
+        err: (line) => ctx.io.stderr.write(`${line}\n`),
+      },
+      options.json,
+    );
+  return startEngine(
+    { fs: ctx.fs, runtime, builder, compose: ctx.compose, clock: createSystemClock(), ...(options.watcher === undefined ? {} : { watcher: options.watcher }) },
+    loaded.workspace,
+    loaded.compose.files,
+    {
+      mode: options.mode,
+      ...(options.services === undefined ? {} : { services: options.services }),
+      ...(options.switchFrom === undefined ? {} : { switchFrom: options.switchFrom }),
+      platform: defaultPlatform((name) => ctx.env[name]),
+      builder: options.builder,
+      ...(options.force === true ? { force: true } : {}),
+      ...(options.noCache === true ? { noCache: true } : {}),
+      ...(options.wait === true ? { wait: true } : {}),
+      ...(options.prune === false ? { prune: false } : {}),
+      composeTarget: loaded.compose,
+      projectDir: loaded.projectDir,
+      load: async (environment) => {
+        const again = await loadWorkspace({ ...project, environment }, ctx.loadDeps);
+        return { workspace: again.workspace, composeFiles: again.compose.files };
+      },
+      subscribers: options.subscribers ?? [output],
+      onSubscriberError: (error) => {
+        if (ctx.env['DOCKSTAGE_DEBUG'] === '1') ctx.io.stderr.write(`debug: a subscriber failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+      },
+    },
+  );
+}
+
+/** Runs the engine until idle and stops it; returns the final state. */
+export async function runUntilIdle(ctx: CommandContext, project: ProjectOptions, loaded: LoadedProject, options: CommandEngineOptions): Promise<EngineState> {
+  const run = await startCommandEngine(ctx, project, loaded, options);
+  const onSignal = () => void run.stop();
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+  try {
+    const state = await Promise.race([run.idle(), run.store.until((s) => s.stopping)]);
+    await run.stop();
+    return state.stopping ? run.store.getState() : state;
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  }
+}
+
+/** The services of the state whose last build failed (not cancelled). */
+export function failedServices(state: EngineState): string[] {
+  return Object.values(state.services)
+    .filter((service) => service.lastBuild?.status === 'failed')
+    .map((service) => service.name)
+    .sort();
+}

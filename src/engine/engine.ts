@@ -1,0 +1,126 @@
+/**
+ * One engine run: the store, its subscribers, and the two ways commands use
+ * it: run until idle (`build`, `up`, `env`) or until stopped (`watch`, the
+ * TUI). Every command is a client of this one engine; a TUI key dispatches the
+ * same actions a command does.
+ */
+import os from 'node:os';
+import type { EngineAction } from '../core/state/actions.js';
+import { isIdle } from '../core/state/due.js';
+import { initialState, type EngineMode, type EngineState } from '../core/state/engine-state.js';
+import type { Workspace } from '../core/workspace.js';
+import type { Clock } from '../ports/clock.js';
+import type { ComposeCli, ComposeTarget } from '../ports/compose-cli.js';
+import type { ContainerRuntime } from '../ports/container-runtime.js';
+import type { FileSystem } from '../ports/file-system.js';
+import type { FileWatcher } from '../ports/file-watcher.js';
+import type { ImageBuilder } from '../ports/image-builder.js';
+import { createStore, type Store, type Subscriber } from './store.js';
+import { buildsSubscriber } from './subscribers/builds.js';
+import { containersSubscriber } from './subscribers/containers.js';
+import { filesSubscriber } from './subscribers/files.js';
+import { loaderSubscriber } from './subscribers/loader.js';
+
+/** The ports an engine run uses. `watcher` is needed only when watching. */
+export interface EnginePorts {
+  readonly fs: FileSystem;
+  readonly runtime: ContainerRuntime;
+  readonly builder: ImageBuilder;
+  readonly compose: ComposeCli;
+  readonly clock: Clock;
+  readonly watcher?: FileWatcher;
+}
+
+/** What an engine run is asked to do. */
+export interface EngineRunOptions {
+  readonly mode: EngineMode;
+  /** The services to work on (with their dependencies already added for `up`); empty for all. */
+  readonly services?: readonly string[];
+  /** For `switch`: the environment being left (the new one is the loaded workspace's). */
+  readonly switchFrom?: string;
+  readonly platform: string;
+  readonly builder?: string | undefined;
+  readonly force?: boolean;
+  readonly noCache?: boolean;
+  readonly wait?: boolean;
+  readonly prune?: boolean;
+  readonly concurrency?: number;
+  /** How compose is called for this project (without the override), and where `.dockstage/` lives. */
+  readonly composeTarget: ComposeTarget;
+  readonly projectDir: string;
+  /** Loads the project again in an environment (reloads and switches). */
+  readonly load: (environment: string) => Promise<{ readonly workspace: Workspace; readonly composeFiles: readonly string[] }>;
+  /** More subscribers (output, UI), told after the engine's own. */
+  readonly subscribers?: readonly ((store: Store) => Subscriber)[];
+  /** A subscriber threw: a bug, reported rather than swallowed. */
+  readonly onSubscriberError?: (error: unknown) => void;
+}
+
+/** A started engine. */
+export interface EngineRun {
+  readonly store: Store;
+  dispatch(action: EngineAction): void;
+  /** Resolves with the state once nothing more will happen without a new event. */
+  idle(): Promise<EngineState>;
+  /** Cancels builds, stops watching and following, waits for subscribers to finish (containers keep running). */
+  stop(): Promise<void>;
+}
+
+/** Starts an engine on a loaded workspace. */
+export function startEngine(ports: EnginePorts, workspace: Workspace, composeFiles: readonly string[], options: EngineRunOptions): EngineRun {
+  const base = initialState({ mode: options.mode, selected: options.services, concurrency: options.concurrency ?? os.availableParallelism(), prune: options.prune ?? true });
+  const initial: EngineState =
+    options.mode === 'switch'
+      ? { ...base, switching: { environment: workspace.environment.name, from: options.switchFrom ?? workspace.environment.name, phase: 'loading', error: undefined } }
+      : base;
+  const store = createStore(initial, options.onSubscriberError);
+  const now = () => ports.clock.now();
+  const subscribers: Subscriber[] = [
+    loaderSubscriber({ load: options.load, dispatch: store.dispatch, getState: store.getState, now }),
+    buildsSubscriber({
+      deps: { fs: ports.fs, runtime: ports.runtime, builder: ports.builder },
+      dispatch: store.dispatch,
+      getState: store.getState,
+      now,
+      platform: options.platform,
+      builder: options.builder ?? workspace.config.builder,
+      ...(options.force === true ? { force: true } : {}),
+      ...(options.noCache === true ? { noCache: true } : {}),
+    }),
+  ];
+  if (options.mode !== 'build') {
+    subscribers.push(
+      containersSubscriber({
+        runtime: ports.runtime,
+        compose: ports.compose,
+        fs: ports.fs,
+        clock: ports.clock,
+        dispatch: store.dispatch,
+        getState: store.getState,
+        composeTarget: options.composeTarget,
+        projectDir: options.projectDir,
+        follow: options.mode === 'watch',
+        ...(options.wait === true ? { wait: true } : {}),
+      }),
+    );
+  }
+  if (options.mode === 'watch' && ports.watcher !== undefined) {
+    subscribers.push(filesSubscriber({ watcher: ports.watcher, clock: ports.clock, dispatch: store.dispatch }));
+  }
+  for (const make of options.subscribers ?? []) subscribers.push(make(store));
+  for (const subscriber of subscribers) store.subscribe(subscriber);
+  store.dispatch({ type: 'workspaceLoaded', workspace, composeFiles, at: now() });
+  let stopping: Promise<void> | undefined;
+  return {
+    store,
+    dispatch: store.dispatch,
+    idle: () => store.until(isIdle),
+    stop() {
+      stopping ??= (async () => {
+        store.dispatch({ type: 'stopRequested', at: now() });
+        await Promise.allSettled(subscribers.map((subscriber) => subscriber.dispose?.()));
+      })();
+      return stopping;
+    },
+  };
+}

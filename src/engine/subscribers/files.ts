@@ -1,0 +1,93 @@
+/**
+ * The files subscriber: watches what the workspace reads (contexts, bind
+ * mounts, the files that define the model), coalesces changes through the
+ * Clock, and dispatches one `filesChanged` per batch. The watched roots follow
+ * the workspace: a reload adds new services' contexts and drops removed ones.
+ */
+import { DockstageError } from '../../core/errors.js';
+import type { EngineAction } from '../../core/state/actions.js';
+import type { EngineState } from '../../core/state/engine-state.js';
+import { watchRootsFor } from '../../core/watch-targets.js';
+import type { Workspace } from '../../core/workspace.js';
+import type { Clock } from '../../ports/clock.js';
+import type { FileWatcher, WatchSession } from '../../ports/file-watcher.js';
+import { createCoalescer } from '../coalescer.js';
+import type { Subscriber } from '../store.js';
+
+/** What the files subscriber needs. */
+export interface FilesSubscriberOptions {
+  readonly watcher: FileWatcher;
+  readonly clock: Clock;
+  readonly dispatch: (action: EngineAction) => void;
+  readonly quietMs?: number;
+  readonly maxMs?: number;
+}
+
+/** Creates the subscriber; `dispose` closes the watcher. */
+export function filesSubscriber(options: FilesSubscriberOptions): Subscriber {
+  const { clock, dispatch } = options;
+  let session: WatchSession | undefined;
+  let watchedWorkspace: Workspace | undefined;
+  let updating: Promise<void> = Promise.resolve();
+  let closed = false;
+  let quietMs = options.quietMs;
+  let maxMs = options.maxMs;
+  let coalescer: ReturnType<typeof createCoalescer> | undefined;
+
+  const batches = () =>
+    (coalescer ??= createCoalescer({
+      clock,
+      ...(quietMs === undefined ? {} : { quietMs }),
+      ...(maxMs === undefined ? {} : { maxMs }),
+      onBatch: (paths) => dispatch({ type: 'filesChanged', paths, at: clock.now() }),
+    }));
+
+  const follow = (state: EngineState) => {
+    const workspace = state.workspace!;
+    watchedWorkspace = workspace;
+    const roots = watchRootsFor(workspace, state.composeFiles);
+    if (session === undefined) {
+      quietMs ??= workspace.config.watch.quietMs;
+      maxMs ??= workspace.config.watch.maxMs;
+      const started = options.watcher.watch(
+        roots,
+        (change) => {
+          if (!closed) batches().add(change.path);
+        },
+        (error) => {
+          if (!closed) dispatch({ type: 'watchFailed', error: new DockstageError(error.message, { location: { file: error.path }, exitCode: 1 }), at: clock.now() });
+        },
+      );
+      session = started;
+      updating = started.ready.then(() => {
+        if (!closed) dispatch({ type: 'watchStarted', paths: started.watchedCount(), at: clock.now() });
+      });
+      return;
+    }
+    const current = session;
+    updating = updating
+      .then(() => current.update(roots))
+      .then(() => {
+        if (!closed) dispatch({ type: 'watchPathsChanged', paths: current.watchedCount(), at: clock.now() });
+      })
+      .catch(() => undefined);
+  };
+
+  return {
+    onChange(state, action) {
+      if (action.type === 'stopRequested') {
+        closed = true;
+        coalescer?.dispose();
+        return;
+      }
+      if (closed || state.workspace === undefined || state.workspace === watchedWorkspace) return;
+      follow(state);
+    },
+    async dispose() {
+      closed = true;
+      coalescer?.dispose();
+      await updating.catch(() => undefined);
+      await session?.close();
+    },
+  };
+}
