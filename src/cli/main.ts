@@ -122,6 +122,16 @@ function buildProgram(context: CommandContext, setExit: (code: number) => void):
     .action(wrap((options, local: { json?: boolean }) => runStatus(context, options, { json: local.json === true })));
 
   program
+    .command('watch')
+    .description('bring the project up, then rebuild and replace only what each change affects, until stopped')
+    .option('--json', 'one JSON object per line per event')
+    .option('--no-prune', 'keep images a replacement superseded')
+    .action(wrap(async (options, local: { json?: boolean; prune?: boolean }) => {
+      const { runWatch } = await import('./commands/watch.js');
+      return runWatch(context, options, { json: local.json === true, prune: local.prune !== false });
+    }));
+
+  program
     .command('env [name]')
     .description('show the environments, or switch to one (build stale targets, recreate what changed)')
     .option('--json', 'print JSON')

@@ -14,7 +14,7 @@
  */
 import path from 'node:path/posix';
 import { inputsReading } from './dockerfile/stage-inputs.js';
-import { closureStageNames, isOutside, relativeLabel, sharedBuilds, type ServiceModel, type Workspace } from './workspace.js';
+import { closureStageNames, relativeLabel, sharedBuilds, type ServiceModel, type Workspace } from './workspace.js';
 
 /** The one thing a change makes a service do, from most to least: rebuild its image, restart its container, or nothing. */
 export type Action = 'rebuild' | 'restart' | 'none';
@@ -74,9 +74,16 @@ export type ImageFreshness =
 /** The plan for a set of changed absolute paths. */
 export function planForChanges(workspace: Workspace, changedPaths: readonly string[]): Plan {
   const paths = [...new Set(changedPaths.map((p) => path.normalize(p)))].sort();
+  // A branch switch hands in thousands of paths: label each once, not once per service and reason.
+  const labels = new Map<string, string>();
+  const label = (p: string) => {
+    let shown = labels.get(p);
+    if (shown === undefined) labels.set(p, (shown = relativeLabel(workspace.projectDir, p)));
+    return shown;
+  };
   const own = new Map<string, { action: Action; reasons: PlanReason[] }>();
   for (const service of workspace.services) {
-    own.set(service.name, decide(workspace, service, paths));
+    own.set(service.name, decide(service, paths, label));
   }
   return finish(workspace, own);
 }
@@ -106,23 +113,24 @@ export function planForFreshness(workspace: Workspace, freshness: Readonly<Recor
   return finish(workspace, own);
 }
 
-function decide(workspace: Workspace, service: ServiceModel, paths: readonly string[]): { action: Action; reasons: PlanReason[] } {
+function decide(service: ServiceModel, paths: readonly string[], label: (p: string) => string): { action: Action; reasons: PlanReason[] } {
   const reasons: PlanReason[] = [];
   const build = service.build;
-  const label = (p: string) => relativeLabel(workspace.projectDir, p);
   if (build !== undefined) {
+    const candidates = ignoreCandidates(build);
+    const contexts = contextsOf(build);
     for (const changed of paths) {
       if (changed === build.dockerfilePath) {
         reasons.push({ path: label(changed), stage: null, instruction: null, line: null, rule: 'dockerfile' });
         continue;
       }
-      if (changed === build.ignoreFile || ignoreCandidates(build).includes(changed)) {
+      if (changed === build.ignoreFile || candidates.includes(changed)) {
         reasons.push({ path: label(changed), stage: null, instruction: null, line: null, rule: 'dockerignore' });
         continue;
       }
-      for (const [context, dir] of contextsOf(build)) {
-        if (!isInside(dir, changed)) continue;
-        const relative = path.relative(dir, changed);
+      for (const [context, dir] of contexts) {
+        const relative = below(dir, changed);
+        if (relative === undefined) continue;
         for (const input of inputsReading(relative, context, build.inputs, build.ignore)) {
           reasons.push({
             path: label(changed),
@@ -138,7 +146,7 @@ function decide(workspace: Workspace, service: ServiceModel, paths: readonly str
   if (reasons.length > 0) return { action: 'rebuild', reasons };
   if (service.onChange === 'restart') {
     for (const changed of paths) {
-      const mount = service.bindMounts.find((m) => isInside(m.source, changed));
+      const mount = service.bindMounts.find((m) => below(m.source, changed) !== undefined);
       if (mount !== undefined) {
         reasons.push({ path: label(changed), stage: null, instruction: null, line: null, rule: 'bind-mount', detail: `mounted at ${mount.target}` });
       }
@@ -199,9 +207,13 @@ function ignoreCandidates(build: NonNullable<ServiceModel['build']>): string[] {
   return candidates;
 }
 
-function isInside(dir: string, file: string): boolean {
-  const relative = path.relative(dir, file);
-  return relative !== '' && !isOutside(relative);
+/**
+ * `file` relative to `dir` when it lies strictly below it, else undefined. Both are normalized absolute paths, so a
+ * prefix test is exact (and far cheaper than path.relative, which resolves against the working directory each call).
+ */
+function below(dir: string, file: string): string | undefined {
+  const base = dir.endsWith('/') ? dir : `${dir}/`;
+  return file.startsWith(base) && file.length > base.length ? file.slice(base.length) : undefined;
 }
 
 function sortReasons(reasons: readonly PlanReason[]): PlanReason[] {

@@ -5,6 +5,7 @@
  */
 import type { PlanReason } from '../plan.js';
 import { isSelected, type EngineState } from './engine-state.js';
+import { dedupeReasons } from './reasons.js';
 
 /** Why a service that needs a build is not building now. */
 export type WaitReason =
@@ -91,7 +92,7 @@ export function nextBuilds(state: EngineState): NextBuilds {
     }
     // Everyone on the same build is built (and tagged) together.
     const members = workspace.services.filter((other) => other.build?.buildKey === key && other.blocked.length === 0 && isSelected(state, other.name));
-    const reasons = members.flatMap((member) => state.services[member.name]?.pending?.reasons ?? []);
+    const reasons = dedupeReasons(members.flatMap((member) => state.services[member.name]?.pending?.reasons ?? []));
     start.push({ services: members.map((m) => m.name), buildKey: key, target: model.build.target, reasons, background: pendingBuild.background });
     startedKeys.add(key);
     slots--;

@@ -7,6 +7,7 @@
 import { filesToRead } from '../workspace.js';
 import { planForChanges, type Plan, type PlanReason } from '../plan.js';
 import type { ActionOf, EngineAction, ListedContainer } from './actions.js';
+import { dedupeReasons } from './reasons.js';
 import {
   isSelected,
   liveContainer,
@@ -361,16 +362,6 @@ function updateServices(state: EngineState, names: readonly string[], update: (s
     if (service !== undefined) services[name] = update(service);
   }
   return services;
-}
-
-function dedupeReasons(reasons: readonly PlanReason[]): PlanReason[] {
-  const seen = new Set<string>();
-  return reasons.filter((reason) => {
-    const key = `${reason.rule}|${reason.path}|${reason.stage}|${reason.line}|${reason.detail ?? ''}`;
-    if (seen.has(key)) return false;
-    seen.add(key);
-    return true;
-  });
 }
 
 /** Folds one step event into the stage list (BuildKit may report a completed step twice: counted once by vertex). */

@@ -1,0 +1,50 @@
+/**
+ * `dockstage watch [--json] [--no-prune]`: bring the project up (building what
+ * is stale), then rebuild and replace only the services a change affects,
+ * until SIGINT or SIGTERM. Stopping cancels running builds and leaves the
+ * containers running, like `docker compose up -d`.
+ */
+import { createChokidarWatcher } from '../../adapters/chokidar-watcher.js';
+import { createSystemClock } from '../../adapters/system-clock.js';
+import { loadWorkspace, type ProjectOptions } from '../../engine/load-workspace.js';
+import { watchOutputSubscriber } from '../../engine/subscribers/watch-output.js';
+import type { CommandContext } from '../context.js';
+import { printWarnings } from '../output.js';
+import { startCommandEngine } from '../run-engine.js';
+import { acquireProjectLock } from '../../adapters/project-lock.js';
+
+/** `watch` options as parsed. */
+export interface WatchCommand {
+  readonly json: boolean;
+  readonly prune: boolean;
+  /** Stop after this signal (tests and the TUI pass their own; the CLI listens to SIGINT and SIGTERM). */
+  readonly signal?: AbortSignal;
+}
+
+/** Runs until stopped; exit 0 after a clean stop. */
+export async function runWatch(ctx: CommandContext, options: ProjectOptions, command: WatchCommand): Promise<number> {
+  const loaded = await loadWorkspace(options, ctx.loadDeps);
+  printWarnings(ctx.io, loaded.workspace.warnings);
+  const lock = await acquireProjectLock(loaded.projectDir, loaded.workspace.project.name);
+  try {
+    const clock = createSystemClock();
+    const sink = { out: (line: string) => ctx.io.stdout.write(`${line}\n`), err: (line: string) => ctx.io.stderr.write(`${line}\n`) };
+    const run = await startCommandEngine(ctx, options, loaded, {
+      mode: 'watch',
+      json: command.json,
+      prune: command.prune,
+      watcher: createChokidarWatcher(),
+      subscribers: [() => watchOutputSubscriber(sink, command.json, () => clock.now())],
+    });
+    await new Promise<void>((resolve) => {
+      const stop = () => resolve();
+      process.once('SIGINT', stop);
+      process.once('SIGTERM', stop);
+      command.signal?.addEventListener('abort', stop, { once: true });
+    });
+    await run.stop();
+    return 0;
+  } finally {
+    await lock.release();
+  }
+}

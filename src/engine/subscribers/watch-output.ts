@@ -1,0 +1,205 @@
+/**
+ * What `watch` prints: one JSON object per line with `--json` (each with `type`
+ * and an ISO `time`), else a compact human log. Both come from the same events,
+ * derived from the actions and the state after them:
+ *
+ *   watching · change · plan · build-start · stage · build-done · build-failed ·
+ *   replaced · restarted · ready · blocked · unblocked · pruned · error · idle
+ *
+ * Paths are shown relative to the project directory; no environment value is
+ * ever printed.
+ */
+import { BuildFailedError, type DockstageError } from '../../core/errors.js';
+import { planForChanges } from '../../core/plan.js';
+import type { EngineAction } from '../../core/state/actions.js';
+import { isIdle } from '../../core/state/due.js';
+import { liveContainer, type EngineState } from '../../core/state/engine-state.js';
+import { relativeLabel, type Workspace } from '../../core/workspace.js';
+import type { Subscriber } from '../store.js';
+import type { LineSink } from './build-output.js';
+
+/** One watch event, before it is printed. */
+export type WatchEvent = { readonly type: string } & Record<string, unknown>;
+
+/** Creates the subscriber. `now` gives the time printed on each line. */
+export function watchOutputSubscriber(sink: LineSink, json: boolean, now: () => number): Subscriber {
+  let blocked = new Map<string, string>();
+  const awaitingReady = new Set<string>();
+  let wasIdle = false;
+  const emit = (event: WatchEvent) => {
+    const time = new Date(now()).toISOString();
+    if (json) {
+      const { type, ...rest } = event;
+      sink.out(JSON.stringify({ type, time, ...rest }));
+    }
+    if (!json) {
+      const line = humanLine(event);
+      if (line !== undefined) (event.type === 'build-failed' || event.type === 'error' || event.type === 'blocked' ? sink.err : sink.out)(`${time.slice(11, 19)} ${line}`);
+    }
+  };
+
+  return {
+    onChange(state, action) {
+      for (const event of eventsFor(state, action, { blocked, awaitingReady })) emit(event);
+      if (action.type === 'workspaceLoaded') blocked = blockedMap(state.workspace!);
+      for (const name of [...awaitingReady]) {
+        const service = state.services[name];
+        const container = service === undefined ? undefined : liveContainer(service);
+        if (service?.operation !== undefined || container === undefined || container.state !== 'running') continue;
+        if (container.health === 'starting') continue;
+        awaitingReady.delete(name);
+        emit({ type: 'ready', service: name, containerId: container.id, health: container.health });
+      }
+      const idle = isIdle(state) && state.watch.active && awaitingReady.size === 0;
+      if (idle && !wasIdle) emit({ type: 'idle' });
+      wasIdle = idle;
+    },
+  };
+}
+
+function eventsFor(state: EngineState, action: EngineAction, memory: { blocked: Map<string, string>; awaitingReady: Set<string> }): WatchEvent[] {
+  const workspace = state.workspace;
+  const label = (p: string) => (workspace === undefined ? p : relativeLabel(workspace.projectDir, p));
+  switch (action.type) {
+    case 'workspaceLoaded': {
+      const events: WatchEvent[] = [];
+      const now = blockedMap(action.workspace);
+      for (const [service, message] of now) {
+        if (memory.blocked.get(service) !== message) {
+          const error = action.workspace.services.find((s) => s.name === service)!.blocked[0]!;
+          events.push({ type: 'blocked', service, error: errorJson(error) });
+        }
+      }
+      for (const service of memory.blocked.keys()) if (!now.has(service)) events.push({ type: 'unblocked', service });
+      return events;
+    }
+    case 'workspaceLoadFailed':
+      return [{ type: 'error', error: errorJson(action.error), detail: 'the project could not be loaded again; the last good model stays in force' }];
+    case 'watchStarted':
+      return [{ type: 'watching', paths: action.paths, environment: workspace?.environment.name ?? null }];
+    case 'filesChanged': {
+      if (workspace === undefined || state.watch.paused) return [];
+      const events: WatchEvent[] = [{ type: 'change', paths: action.paths.map(label) }];
+      if (state.reload !== undefined) return [...events, { type: 'plan', services: [], reload: true }];
+      const plan = planForChanges(workspace, action.paths);
+      const services = plan.services.filter((s) => s.action !== 'none').map((s) => ({ name: s.name, action: s.action, reasons: s.reasons }));
+      return [...events, { type: 'plan', services }];
+    }
+    case 'buildStarted': {
+      const build = state.builds[action.id];
+      return build === undefined ? [] : [{ type: 'build-start', id: action.id, services: build.services, target: build.target, reasons: build.reasons }];
+    }
+    case 'buildProgressed': {
+      const event = action.event;
+      if (event.type !== 'step-completed' || event.stage === null) return [];
+      const build = state.builds[action.id];
+      return [{ type: 'stage', id: action.id, services: build?.services ?? [], stage: event.stage, step: event.step, total: event.total, cached: event.cached, instruction: event.instruction, line: action.line ?? null }];
+    }
+    case 'buildCompleted': {
+      const services = servicesOfBuild(state, action.id);
+      return [{ type: 'build-done', id: action.id, services, imageId: action.imageId, upToDate: action.upToDate, durationMs: Math.round(action.durationMs), cachedSteps: action.cachedSteps, totalSteps: action.totalSteps }];
+    }
+    case 'buildFailed':
+      if (action.cancelled) return [];
+      return [{ type: 'build-failed', id: action.id, services: servicesOfBuild(state, action.id), error: errorJson(action.error) }];
+    case 'projectUp':
+      for (const service of action.services) memory.awaitingReady.add(service);
+      return [{ type: 'up', services: action.services }];
+    case 'projectUpFailed':
+      return [{ type: 'error', services: action.services, error: errorJson(action.error) }];
+    case 'containerReplaced':
+      memory.awaitingReady.add(action.service);
+      return [{ type: 'replaced', service: action.service, oldId: action.oldId, newId: action.newId, imageId: action.imageId }];
+    case 'containerReplaceFailed':
+      return [{ type: 'error', service: action.service, error: errorJson(action.error), detail: 'the old container keeps running' }];
+    case 'containerRestarted':
+      memory.awaitingReady.add(action.service);
+      return [{ type: 'restarted', service: action.service }];
+    case 'containerRestartFailed':
+      return [{ type: 'error', service: action.service, error: errorJson(action.error) }];
+    case 'imagePruned':
+      return [{ type: 'pruned', service: action.service, imageId: action.imageId }];
+    case 'environmentSwitched':
+      for (const service of [...action.recreated, ...action.restarted]) memory.awaitingReady.add(service);
+      return [{ type: 'environment', environment: action.environment, recreated: action.recreated, restarted: action.restarted }];
+    case 'environmentSwitchFailed':
+      return [{ type: 'error', error: errorJson(action.error) }];
+    case 'watchFailed':
+      return [{ type: 'error', error: errorJson(action.error) }];
+    case 'engineDisconnected':
+      return [{ type: 'disconnected', message: action.message }];
+    case 'engineConnected':
+      return [{ type: 'connected', version: action.version, host: action.host }];
+    default:
+      return [];
+  }
+}
+
+function servicesOfBuild(state: EngineState, id: string): string[] {
+  return Object.values(state.services)
+    .filter((service) => service.lastBuild?.id === id)
+    .map((service) => service.name)
+    .sort();
+}
+
+function blockedMap(workspace: Workspace): Map<string, string> {
+  return new Map(workspace.services.filter((s) => s.blocked.length > 0).map((s) => [s.name, s.blocked.map((e) => e.message).join('\n')]));
+}
+
+/** An error as JSON: message, file, line, hint, and for builds the stage and instruction. */
+export function errorJson(error: DockstageError): Record<string, unknown> {
+  const base = { message: error.message, file: error.location.file ?? null, line: error.location.line ?? null, hint: error.hint ?? null };
+  if (!(error instanceof BuildFailedError)) return base;
+  return { ...base, stage: error.stage ?? null, instruction: error.instruction ?? null, logTail: error.logTail };
+}
+
+function humanLine(event: WatchEvent): string | undefined {
+  const list = (value: unknown) => (Array.isArray(value) ? value.join(', ') : String(value));
+  const error = event['error'] as { message: string; file: string | null; line: number | null; hint: string | null } | undefined;
+  const where = error?.file == null ? '' : ` (${error.file}${error.line == null ? '' : `:${error.line}`})`;
+  switch (event.type) {
+    case 'watching':
+      return `watching ${event['paths']} paths in ${event['environment']}`;
+    case 'change':
+      return `change ${list(event['paths'])}`;
+    case 'plan': {
+      const services = event['services'] as { name: string; action: string }[];
+      if (event['reload'] === true) return 'the project changed: loading it again';
+      return services.length === 0 ? 'nothing to do' : services.map((s) => `${s.name}: ${s.action}`).join(', ');
+    }
+    case 'build-start':
+      return `${list(event['services'])}: checking ${event['target']}`;
+    case 'build-done':
+      return event['upToDate'] === true
+        ? `${list(event['services'])}: up to date`
+        : `${list(event['services'])}: built in ${((event['durationMs'] as number) / 1000).toFixed(1)}s (${event['cachedSteps']} of ${event['totalSteps']} steps cached)`;
+    case 'build-failed':
+      return `${list(event['services'])}: build FAILED: ${error?.message}${where}${error?.hint == null ? '' : `\n  hint: ${error.hint}`}`;
+    case 'replaced':
+      return `${event['service']}: replaced ${(event['oldId'] as string).slice(0, 12)} → ${(event['newId'] as string).slice(0, 12)}`;
+    case 'restarted':
+      return `${event['service']}: restarted`;
+    case 'ready':
+      return `${event['service']}: ready${event['health'] === 'healthy' ? ' (healthy)' : ''}`;
+    case 'up':
+      return `up: ${list(event['services'])}`;
+    case 'blocked':
+      return `${event['service']}: blocked: ${error?.message}${where}${error?.hint == null ? '' : `\n  hint: ${error.hint}`}`;
+    case 'unblocked':
+      return `${event['service']}: unblocked`;
+    case 'pruned':
+      return `${event['service']}: removed superseded image ${(event['imageId'] as string).slice(7, 19)}`;
+    case 'environment':
+      return `switched to ${event['environment']}`;
+    case 'error':
+      return `error: ${error?.message}${where}${event['detail'] === undefined ? '' : ` (${event['detail']})`}`;
+    case 'disconnected':
+      return `engine disconnected: ${event['message']}; reconnecting`;
+    case 'connected':
+      return undefined;
+    case 'idle':
+      return undefined;
+    default:
+      return undefined;
+  }
+}
