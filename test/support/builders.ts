@@ -55,8 +55,10 @@ export class ProjectBuilder {
   errors(environment = 'dev'): string[] {
     const project = this.composeProject();
     const config = parseDockstageConfig(project.extensions['x-dockstage']);
-    const { errors } = buildWorkspace({ project, projectDir: this.dir, config: config.value, environment, files: this.files });
-    return errors.map((e) => `${e.location.path ?? e.location.file ?? ''}: ${e.message}${e.hint ? ` (${e.hint})` : ''}`);
+    const { workspace, errors } = buildWorkspace({ project, projectDir: this.dir, config: config.value, environment, files: this.files });
+    // A problem of one service blocks only that service; tests read both kinds as the user sees them.
+    const all = [...errors, ...(workspace?.services.flatMap((s) => s.blocked) ?? [])];
+    return all.map((e) => `${e.location.path ?? e.location.file ?? ''}: ${e.message}${e.hint ? ` (${e.hint})` : ''}`);
   }
 }
 
