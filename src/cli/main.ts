@@ -27,10 +27,10 @@ type CommandAction = (context: CommandContext, options: ProjectOptions, ...rest:
 /** Runs the CLI with the given arguments (without `node` and the script) and returns the exit code. */
 export async function run(argv: readonly string[], io: Io, env: NodeJS.ProcessEnv = process.env, cwd: string = process.cwd()): Promise<number> {
   let exitCode = 0;
+  const version = packageVersion();
   let context: Promise<CommandContext> | undefined;
-  const commandContext = () =>
-    (context ??= import('./context.js').then(({ createContext }) => createContext({ io, env, cwd, version: packageVersion() })));
-  const program = buildProgram(io, commandContext, (code) => (exitCode = code));
+  const commandContext = () => (context ??= import('./context.js').then(({ createContext }) => createContext({ io, env, cwd, version })));
+  const program = buildProgram(io, version, commandContext, (code) => (exitCode = code));
   try {
     await program.parseAsync([...argv], { from: 'user' });
   } catch (error) {
@@ -44,7 +44,7 @@ export async function run(argv: readonly string[], io: Io, env: NodeJS.ProcessEn
   return exitCode;
 }
 
-function buildProgram(io: Io, commandContext: () => Promise<CommandContext>, setExit: (code: number) => void): Command {
+function buildProgram(io: Io, version: string, commandContext: () => Promise<CommandContext>, setExit: (code: number) => void): Command {
   // exitOverride and output settings are inherited by subcommands only when set before they are added.
   const program = new Command('dockstage')
     .exitOverride()
@@ -53,7 +53,7 @@ function buildProgram(io: Io, commandContext: () => Promise<CommandContext>, set
       writeErr: (text) => io.stderr.write(text),
     })
     .description('Multi-stage Dockerfile targets per environment; rebuild only what a change touches.')
-    .version(packageVersion(), '--version')
+    .version(version, '--version')
     .addOption(new Option('-f, --file <file>', 'compose file (repeatable; default: compose discovery, COMPOSE_FILE)').argParser(collect))
     .option('-p, --project-name <name>', 'compose project name')
     .option('--project-directory <dir>', 'compose project directory')
