@@ -135,10 +135,8 @@ function buildProgram(io: Io, version: string, commandContext: () => Promise<Com
     .description('bring the project up, then rebuild and replace only what each change affects, until stopped')
     .option('--json', 'one JSON object per line per event')
     .option('--no-prune', 'keep images a replacement superseded')
-    .action(wrap(async (options, local: { json?: boolean; prune?: boolean }) => {
-      const { runWatch } = await import('./commands/watch.js');
-      return runWatch(context, options, { json: local.json === true, prune: local.prune !== false });
-    }));
+    .action(wrap(async (context, options, local: { json?: boolean; prune?: boolean }) =>
+      (await import('./commands/watch.js')).runWatch(context, options, { json: local.json === true, prune: local.prune !== false })));
 
   program
     .command('env [name]')
