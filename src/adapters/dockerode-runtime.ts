@@ -1,6 +1,7 @@
 /**
  * The ContainerRuntime port on dockerode, composed from one file per job under
- * `dockerode/`: the connection, images, containers, logs, stats and events.
+ * `dockerode/`: the connection, images, containers, replacing a container,
+ * logs, stats and events.
  * Only our own types cross this boundary: each file reads the engine's JSON
  * through small `Engine*` shapes (API 1.41) and keeps its mapping pure.
  */
@@ -11,6 +12,7 @@ import { createEngineClient } from './dockerode/engine-client.js';
 import { eventOperations } from './dockerode/events.js';
 import { imageOperations } from './dockerode/images.js';
 import { logOperations } from './dockerode/logs.js';
+import { replaceOperations } from './dockerode/replace-container.js';
 import { statsOperations } from './dockerode/stats.js';
 
 /**
@@ -28,6 +30,7 @@ export function createDockerodeRuntime(endpoint: DockerEndpoint, env: NodeJS.Pro
     },
     ...imageOperations(client),
     ...containerOperations(client),
+    ...replaceOperations(client),
     ...logOperations(client),
     ...statsOperations(client),
     ...eventOperations(client),

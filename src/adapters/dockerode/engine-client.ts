@@ -119,6 +119,14 @@ export function statusCode(error: unknown): number | undefined {
   return (error as { statusCode?: number } | undefined)?.statusCode;
 }
 
+/** The engine's own words for a failed call (`port is already allocated`…), without dockerode's HTTP prefix. */
+export function engineMessage(error: unknown): string {
+  const json = (error as { json?: unknown } | undefined)?.json;
+  const message = (json as { message?: unknown } | null | undefined)?.message;
+  if (typeof message === 'string' && message !== '') return message.trim();
+  return error instanceof Error ? error.message.trim() : String(error);
+}
+
 function isConnectionError(error: unknown): boolean {
   const code = (error as NodeJS.ErrnoException | undefined)?.code;
   return (
