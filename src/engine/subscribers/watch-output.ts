@@ -40,6 +40,8 @@ export function watchOutputSubscriber(sink: LineSink, json: boolean, now: () => 
 
   return {
     onChange(state, action) {
+      // Each batch of changes is new work: say `idle` again once it has settled, even when it planned nothing.
+      if (action.type === 'filesChanged' || action.type === 'buildRequested' || action.type === 'environmentSwitchRequested') wasIdle = false;
       for (const event of eventsFor(state, action, { blocked, awaitingReady })) emit(event);
       if (action.type === 'workspaceLoaded') blocked = blockedMap(state.workspace!);
       for (const name of [...awaitingReady]) {
