@@ -1,8 +1,8 @@
 import { describe, expect, test } from 'vitest';
-import { decideSync, type ContextChange, type SyncDecision, type SyncFile } from '../../../../src/core/sync/decide-sync.js';
+import { decideSync, type BaseImageConfig, type ContextChange, type SyncDecision, type SyncFile } from '../../../../src/core/sync/decide-sync.js';
 import { dockerfile, project, type ServiceSpec } from '../../../support/builders.js';
 
-const BUSYBOX = { workingDir: '', env: { PATH: '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' } };
+const BUSYBOX: BaseImageConfig = { workingDir: '', env: { PATH: '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' } };
 
 interface Scenario {
   /** Context-relative paths → kind now (null: deleted). */
@@ -14,7 +14,7 @@ interface Scenario {
   readonly args?: Record<string, string>;
   readonly contexts?: Record<string, string>;
   /** The base image's WORKDIR and ENV; default busybox's, `null` for unknown. */
-  readonly base?: typeof BUSYBOX | null;
+  readonly base?: BaseImageConfig | null;
 }
 
 /** Given a Dockerfile for service web (context /p/app), when the scenario's paths change, the decision. */
