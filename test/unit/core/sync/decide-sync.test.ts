@@ -304,6 +304,15 @@ describe('decideSync: destinations as BuildKit computes them', () => {
     expect(decide(['FROM busybox', 'COPY . /app/'], { changes: { 'notes/x.md': 'file' }, ignore: 'notes\n' })).toEqual({ kind: 'none' });
   });
 
+  test('COPY --link copies onto an empty layer: a file copied by name becomes the destination, directory or not', () => {
+    expect(one(['FROM busybox', 'COPY --link app.js /srv/main.js'], 'app.js')).toMatchObject({ destination: '/srv/main.js', intoDirectoryIfExists: false });
+  });
+
+  test('an ONBUILD COPY in a stage the target is built from goes to a rebuild (its reads are not in the stage graph)', () => {
+    const lines = ['FROM busybox AS base', 'ONBUILD COPY extra/ /extra/', 'FROM base AS develop', 'COPY src/ /app/src/'];
+    expect(blocked(decide(lines, { changes: { 'src/a.js': 'file' } }))).toMatchObject({ rule: 'onbuild', line: 2 });
+  });
+
   test('a new directory inside a directory copy is created', () => {
     expect(synced(decide(NODE_APP, { changes: { 'src/lib': 'directory' } }))).toMatchObject([{ destination: '/app/src/lib', type: 'directory', delete: false }]);
   });
