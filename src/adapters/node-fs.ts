@@ -75,6 +75,23 @@ export function createNodeFileSystem(): FileSystem {
         throw error;
       }
     },
+    async readFileWithMode(file) {
+      try {
+        const [info, content] = await Promise.all([stat(file), readFile(file)]);
+        return { content, mode: info.mode & 0o7777 };
+      } catch (error) {
+        if (isMissing(error)) return null;
+        throw error;
+      }
+    },
+    async permissions(file) {
+      try {
+        return (await stat(file)).mode & 0o7777;
+      } catch (error) {
+        if (isMissing(error)) return null;
+        throw error;
+      }
+    },
     async writeText(file, text) {
       await mkdir(path.dirname(file), { recursive: true });
       await writeFile(file, text);
