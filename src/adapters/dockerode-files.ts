@@ -10,13 +10,12 @@
  * built-ins. The archive API was measured slower: it starts a helper process
  * in the daemon for every upload (~2x one exec here).
  */
-import https from 'node:https';
 import { PassThrough } from 'node:stream';
 import Docker from 'dockerode';
 import { DockstageError, EngineUnavailableError } from '../core/errors.js';
 import type { AppliedFiles, ContainerFileBatch, ContainerFiles, ContainerOwner } from '../ports/container-files.js';
 import type { DockerEndpoint } from './docker-endpoint.js';
-import { connectionOptions, type EngineConnection } from './dockerode-runtime.js';
+import { connectionOptions, dockerOptions } from './dockerode/connection.js';
 
 /**
  * The applier script. Arguments: `stage` first when several files come on
@@ -189,23 +188,3 @@ function asEngineError(error: unknown, containerId: string, host: string): Docks
   });
 }
 
-/** dockerode's options for a connection; every field is set so docker-modem's own reading of the environment cannot win. */
-function dockerOptions(connection: EngineConnection): Docker.DockerOptions {
-  const options: Docker.DockerOptions = {
-    socketPath: connection.socketPath,
-    host: connection.host,
-    port: connection.port,
-    protocol: connection.protocol,
-    ca: connection.ca,
-    cert: connection.cert,
-    key: connection.key,
-  };
-  if (connection.protocol === 'ssh') {
-    return { ...options, username: connection.username, sshOptions: connection.sshAgent === undefined ? {} : { agent: connection.sshAgent } } as Docker.DockerOptions;
-  }
-  if (connection.protocol === 'https' && connection.verifyServer === false) {
-    const agent = new https.Agent({ rejectUnauthorized: false, ...(connection.cert === undefined ? {} : { cert: connection.cert, key: connection.key }) });
-    return { ...options, agent } as Docker.DockerOptions;
-  }
-  return options;
-}
