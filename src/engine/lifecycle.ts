@@ -138,8 +138,11 @@ export async function projectStatus(workspace: Workspace, deps: LifecycleDeps, h
 export function formatPorts(container: ContainerInfo, host: string): string[] {
   const seen = new Set<string>();
   const ports: string[] = [];
+  // A port published on IPv4 and IPv6 is one port to the user; the engine may even give the two different host ports.
+  const onIpv4 = new Set(container.ports.filter((p) => p.hostPort !== null && !isIpv6(p.hostIp)).map((p) => `${p.containerPort}/${p.protocol}`));
   for (const port of container.ports) {
     if (port.hostPort === null) continue;
+    if (isIpv6(port.hostIp) && onIpv4.has(`${port.containerPort}/${port.protocol}`)) continue;
     const shown = `${host}:${port.hostPort}→${port.containerPort}/${port.protocol}`;
     if (!seen.has(shown)) {
       seen.add(shown);
@@ -149,3 +152,7 @@ export function formatPorts(container: ContainerInfo, host: string): string[] {
   return ports;
 }
 
+
+function isIpv6(hostIp: string | null): boolean {
+  return hostIp !== null && hostIp.includes(':');
+}
