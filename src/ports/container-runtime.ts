@@ -7,6 +7,9 @@ export interface ImageInfo {
   readonly id: string;
   readonly labels: Readonly<Record<string, string>>;
   readonly created: string;
+  /** `Config.WorkingDir` and `Config.Env` (inspect only): where a COPY in a stage built on it lands, for live sync. */
+  readonly workingDir?: string | undefined;
+  readonly env?: Readonly<Record<string, string>> | undefined;
 }
 
 /** What `status` shows about the engine; `host` matters because a remote engine publishes ports away from localhost. */

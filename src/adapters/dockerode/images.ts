@@ -10,7 +10,7 @@ export function imageOperations(client: EngineClient) {
       return await guard(async (): Promise<ImageInfo | undefined> => {
         try {
           const image = await docker.getImage(reference).inspect();
-          return { id: image.Id, labels: image.Config?.Labels ?? {}, created: image.Created };
+          return { id: image.Id, labels: image.Config?.Labels ?? {}, created: image.Created, workingDir: image.Config?.WorkingDir ?? '', env: envRecord(image.Config?.Env ?? []) };
         } catch (error) {
           if (statusCode(error) === 404) return undefined;
           throw error;
@@ -53,4 +53,14 @@ export function splitImageReference(reference: string): { repo: string; tag: str
   const colon = reference.lastIndexOf(':');
   if (colon > reference.lastIndexOf('/')) return { repo: reference.slice(0, colon), tag: reference.slice(colon + 1) };
   return { repo: reference, tag: 'latest' };
+}
+
+/** `KEY=value` entries as a record (the first `=` splits; a later entry wins, as the engine applies them). */
+export function envRecord(entries: readonly string[]): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const entry of entries) {
+    const eq = entry.indexOf('=');
+    if (eq > 0) env[entry.slice(0, eq)] = entry.slice(eq + 1);
+  }
+  return env;
 }

@@ -39,6 +39,15 @@ export type EngineAction =
       readonly at: number;
     }
   | { readonly type: 'buildFailed'; readonly id: string; readonly error: DockstageError; readonly cancelled: boolean; readonly at: number }
+  /** Live sync took the build's changes: the files are in the containers, each service reloaded its way. */
+  | {
+      readonly type: 'serviceSynced';
+      readonly id: string;
+      readonly services: readonly { readonly name: string; readonly containerId: string; readonly reload: string; readonly files: readonly { readonly path: string; readonly destination: string }[] }[];
+      readonly at: number;
+    }
+  /** Live sync could not take the build's changes (the reason names the instruction and line): it builds instead. */
+  | { readonly type: 'syncSkipped'; readonly id: string; readonly reason: { readonly message: string; readonly instruction: string | null; readonly line: number | null; readonly path: string | null }; readonly at: number }
   | { readonly type: 'containersListed'; readonly containers: readonly ListedContainer[]; readonly at: number }
   | { readonly type: 'containerExited'; readonly service: string; readonly containerId: string; readonly exitCode: number | undefined; readonly at: number }
   | { readonly type: 'projectUpStarted'; readonly services: readonly string[]; readonly at: number }

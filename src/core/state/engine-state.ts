@@ -52,6 +52,10 @@ export interface BuildState {
   /** Why it runs: the reasons the planner gave each service, merged. */
   readonly reasons: readonly PlanReason[];
   readonly startedAt: number;
+  /** The changed files behind it, when only files caused it (live sync may take them instead). */
+  readonly paths: readonly string[];
+  /** Only changed context files caused it. */
+  readonly onlyFiles: boolean;
   /** Stages in the order they started. */
   readonly stages: readonly StageProgress[];
   readonly background: boolean;
@@ -79,6 +83,21 @@ export interface PendingBuild {
   readonly background: boolean;
   /** Asked for by the user (a key or a command): builds even when watching is paused. */
   readonly requested: boolean;
+  /** The changed files behind it (absolute): what live sync would write. Empty when not only files caused it. */
+  readonly paths: readonly string[];
+  /** Something other than a changed context file asked for it (a check, a key, the Dockerfile): never synced. */
+  readonly onlyFiles: boolean;
+}
+
+/** `ContainerContent.imageId` while the container holds synced files that no built image has yet. */
+export const SYNCED = 'synced';
+
+/** What the live container's files are: an image's (`imageId`), or that image plus live-synced files (`SYNCED`). */
+export interface ContainerContent {
+  readonly containerId: string;
+  readonly imageId: string;
+  /** When the last sync into it finished (a build started before then does not match it). */
+  readonly syncedAt: number | undefined;
 }
 
 /** One service of the project in this run. Blocking problems live on the workspace's service model. */
@@ -105,6 +124,10 @@ export interface ServiceState {
   readonly exits: readonly number[];
   /** The last failure of a container operation on it. */
   readonly operationError: DockstageError | undefined;
+  /** What the live container holds, for live sync: it may take a sync only when it holds the current image's files. */
+  readonly content: ContainerContent | undefined;
+  /** The last live sync: when, which files, where they went. */
+  readonly lastSync: { readonly at: number; readonly files: readonly { readonly path: string; readonly destination: string }[] } | undefined;
 }
 
 /** The watcher's side of the state. */
@@ -138,6 +161,8 @@ export interface EngineState {
   /** Builds in flight, by id. */
   readonly builds: Readonly<Record<string, BuildState>>;
   readonly nextBuildId: number;
+  /** Live sync is on (`x-dockstage.watch.sync` and not `watch --no-sync`); only `watch` syncs. */
+  readonly sync: boolean;
   /** How many builds may run at once (CPU count). */
   readonly concurrency: number;
   readonly watch: WatchState;
@@ -160,6 +185,7 @@ export interface EngineOptions {
   readonly selected?: readonly string[] | undefined;
   readonly concurrency: number;
   readonly prune?: boolean;
+  readonly sync?: boolean;
 }
 
 /** The state before anything is loaded. */
@@ -174,6 +200,7 @@ export function initialState(options: EngineOptions): EngineState {
     services: {},
     builds: {},
     nextBuildId: 1,
+    sync: options.mode === 'watch' && options.sync !== false,
     concurrency: Math.max(1, options.concurrency),
     watch: { active: false, paused: false, paths: 0 },
     engine: { connected: true, version: undefined, host: undefined, error: undefined },
@@ -203,6 +230,8 @@ export function newServiceState(name: string): ServiceState {
     stoppedByUser: false,
     exits: [],
     operationError: undefined,
+    content: undefined,
+    lastSync: undefined,
   };
 }
 
