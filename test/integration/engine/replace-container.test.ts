@@ -208,7 +208,9 @@ describeWithEngine('replaceContainer on the real engine', () => {
 
   test('signalContainer delivers the signal to the main process; a stopped container is a DockstageError', async () => {
     const web = await serviceContainer('web');
+    // One at a time: two pending signals of one kind coalesce into one delivery.
     await runtime.signalContainer(web.id, 'SIGHUP');
+    expect(await servedWhen(web, (a) => a.reloads === 1, 'one reload')).toMatchObject({ reloads: 1 });
     await runtime.signalContainer(web.id, 'HUP');
     expect(await servedWhen(web, (a) => a.reloads === 2, 'two reloads')).toMatchObject({ reloads: 2 });
     const probe = await serviceContainer('probe');
