@@ -4,12 +4,12 @@
  * (bench/watcher-rss.ts). `node-fs-watcher.ts` watches directories only.
  */
 import type { Stats } from 'node:fs';
-import { lstat } from 'node:fs/promises';
 import path from 'node:path';
 import { FSWatcher } from 'chokidar';
-import { createWatchTree, isWithin, type WatchTree } from '../core/watch-roots.js';
+import { createWatchTree, type WatchTree } from '../core/watch-roots.js';
 import type { FileChange, FileChangeKind, FileWatcher, WatchError, WatchRoot, WatchSession } from '../ports/file-watcher.js';
 import { watchError } from './watch-error.js';
+import { startingFolders, toSlashes } from './watch-start.js';
 
 /**
  * A FileWatcher on chokidar: one chokidar instance per set of roots, started
@@ -140,30 +140,6 @@ function startGeneration(roots: readonly WatchRoot[], onChange: (change: FileCha
 }
 
 /**
- * The nearest existing folder above each base, outermost ones only (the
- * folders between it and its base are passages in the watch tree).
- */
-async function startingFolders(bases: readonly string[]): Promise<string[]> {
-  const folders = await Promise.all(
-    bases.map(async (base) => {
-      let folder = path.dirname(base);
-      while (path.dirname(folder) !== folder && !(await isFolder(folder))) folder = path.dirname(folder);
-      return folder;
-    }),
-  );
-  const unique = [...new Set(folders)];
-  return unique.filter((folder) => !unique.some((other) => other !== folder && isWithin(toSlashes(folder), toSlashes(other))));
-}
-
-async function isFolder(file: string): Promise<boolean> {
-  try {
-    return (await lstat(file)).isDirectory();
-  } catch {
-    return false;
-  }
-}
-
-/**
  * chokidar asks about a path twice: first without stats (before it looks), then
  * with them. Without stats a path is skipped only when it would be whatever it is.
  */
@@ -187,8 +163,4 @@ function readPermission(): (stats: Stats) => boolean {
     const need = stats.isDirectory() ? 0o5 : 0o4;
     return ((stats.mode >> shift) & need) === need;
   };
-}
-
-function toSlashes(file: string): string {
-  return path.sep === '/' ? file : file.split(path.sep).join('/');
 }
