@@ -27,8 +27,17 @@ export function withDockerignore(dir: string, dockerignore: string): WatchRoot {
   return { path: dir, ignored: (relative) => matcher.excludes(relative) };
 }
 
+/** What an adapter is known not to do; the contract checks the weaker promise instead. */
+export interface WatcherLimits {
+  /**
+   * Why a storm may reach the coalescer in several batches on a starved
+   * machine; every path must still arrive.
+   */
+  readonly stormMaySplitUnderLoad?: string;
+}
+
 /** The contract suite for the adapter `create` makes; `adapterModule` is its source file, for the child-process test. */
-export function describeFileWatcher(name: string, create: () => FileWatcher, adapterModule: string, exportName: string): void {
+export function describeFileWatcher(name: string, create: () => FileWatcher, adapterModule: string, exportName: string, limits: WatcherLimits = {}): void {
   const temp = tempProjects(`dockstage-watch-${name}-`);
   const sessions: WatchSession[] = [];
   afterEach(async () => {
@@ -248,7 +257,8 @@ export function describeFileWatcher(name: string, create: () => FileWatcher, ada
       expect(session.watchedCount()).toBe(0);
     });
 
-    test('2,000 files written at once reach the coalescer as ONE batch with all 2,000 paths', async () => {
+    const storm = limits.stormMaySplitUnderLoad === undefined ? 'as ONE batch' : `without loss (${limits.stormMaySplitUnderLoad})`;
+    test(`2,000 files written at once reach the coalescer ${storm}`, async () => {
       const dir = await temp({ 'gen/.keep': '' });
       const batches: string[][] = [];
       const coalescer = createCoalescer({ clock: createSystemClock(), onBatch: (paths) => batches.push(paths) });
@@ -261,8 +271,8 @@ export function describeFileWatcher(name: string, create: () => FileWatcher, ada
       for (const file of expected) writeFileSync(file, 'export const n = 1;\n');
       await waitFor(() => batches.flat().length >= 2000, { timeoutMs: 20_000, message: `2,000 paths in batches (got ${batches.map((b) => b.length)})` });
       coalescer.dispose();
-      expect(batches.map((b) => b.length)).toEqual([2000]);
-      expect(batches[0]).toEqual(expected);
+      if (limits.stormMaySplitUnderLoad === undefined) expect(batches.map((b) => b.length)).toEqual([2000]);
+      expect(batches.flat().sort()).toEqual(expected);
     });
 
     test('an unreadable folder or file is an error naming it, and watching goes on', async () => {
