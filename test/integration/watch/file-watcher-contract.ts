@@ -296,6 +296,23 @@ export function describeFileWatcher(name: string, create: () => FileWatcher, ada
         child.stop();
       }
     });
+
+    test('a root whose parent folder this user may not list is still watched', async () => {
+      const outer = await temp({ 'ctx/a.js': 'a' });
+      await chmod(outer, 0o711);
+      await chmod(path.join(outer, 'ctx'), 0o777);
+      await chmod(path.join(outer, 'ctx', 'a.js'), 0o666);
+      const ctx = path.join(outer, 'ctx');
+      const child = await startWatchChild(adapterModule, exportName, ctx);
+      try {
+        await child.nextLine((line) => line.ready === true);
+        await writeFile(path.join(ctx, 'a.js'), 'a2');
+        await child.nextLine((line) => line.change?.path === path.join(ctx, 'a.js'));
+        expect(child.lines.filter((line) => line.error !== undefined)).toEqual([]);
+      } finally {
+        child.stop();
+      }
+    });
   });
 }
 
