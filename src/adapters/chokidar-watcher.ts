@@ -36,8 +36,11 @@ export function createChokidarWatcher(): FileWatcher {
 /** One chokidar instance for one set of roots; it delivers only while `live`. */
 interface Generation {
   readonly watcher: FSWatcher | undefined;
+  /** Settles when the scan is done, or when the generation is retired first. */
   readonly ready: Promise<void>;
   live: boolean;
+  retired: boolean;
+  readonly settle: () => void;
 }
 
 function startSession(
@@ -56,6 +59,8 @@ function startSession(
   };
   const retire = async (generation: Generation): Promise<void> => {
     generation.live = false;
+    generation.retired = true;
+    generation.settle();
     generations.delete(generation);
     await generation.watcher?.close();
   };
@@ -95,7 +100,7 @@ function startSession(
 
 function startGeneration(roots: readonly WatchRoot[], onChange: (change: FileChange) => void, onError: (error: WatchError) => void): Generation {
   const tree = createWatchTree(roots.map((root) => ({ path: toSlashes(root.path), ignored: root.ignored })));
-  if (tree.bases.length === 0) return { watcher: undefined, ready: Promise.resolve(), live: false };
+  if (tree.bases.length === 0) return { watcher: undefined, ready: Promise.resolve(), live: false, retired: false, settle: () => {} };
   const unreadable = new Set<string>();
   const readable = readPermission();
   const watcher = new FSWatcher({
@@ -118,16 +123,14 @@ function startGeneration(roots: readonly WatchRoot[], onChange: (change: FileCha
       return true;
     },
   });
-  const generation: Generation = {
-    watcher,
-    ready: startingFolders(tree.bases).then(
-      (folders) => new Promise<void>((resolve) => {
-        watcher.once('ready', () => resolve());
-        watcher.add(folders);
-      }),
-    ),
-    live: false,
-  };
+  let settle = (): void => {};
+  const ready = new Promise<void>((resolve) => (settle = resolve));
+  const generation: Generation = { watcher, ready, live: false, retired: false, settle };
+  watcher.once('ready', settle);
+  void startingFolders(tree.bases).then((folders) => {
+    // chokidar's add() reopens a closed watcher: never add to a retired one.
+    if (!generation.retired) watcher.add(folders);
+  });
   watcher.on('all', (event, file) => {
     if (!generation.live) return;
     const kind = event as FileChangeKind;

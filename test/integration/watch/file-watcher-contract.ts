@@ -249,6 +249,21 @@ export function describeFileWatcher(name: string, create: () => FileWatcher, ada
       expect(closing.session.watchedCount()).toBe(0);
     });
 
+    test('close() before the scan is done settles ready and reports nothing', async () => {
+      const dir = await temp({ 'src/a.js': 'a' });
+      const changes: FileChange[] = [];
+      const session = create().watch([everything(dir)], (change) => changes.push(change), () => {});
+      await session.close();
+      let settled = false;
+      void session.ready.then(() => (settled = true));
+      await waitFor(() => settled, { timeoutMs: 5000, message: 'ready to settle after close()' });
+      const witness = await watching([everything(dir)]);
+      await writeFile(path.join(dir, 'src', 'a.js'), 'a2');
+      await witness.arrived(path.join(dir, 'src', 'a.js'));
+      expect(changes).toEqual([]);
+      expect(session.watchedCount()).toBe(0);
+    });
+
     test('update() to no roots releases every watch', async () => {
       const dir = await temp({ 'src/a.js': 'a', 'src/lib/b.js': 'b' });
       const { session } = await watching([everything(dir)]);
