@@ -135,8 +135,9 @@ function buildProgram(io: Io, version: string, commandContext: () => Promise<Com
     .description('bring the project up, then rebuild and replace only what each change affects, until stopped')
     .option('--json', 'one JSON object per line per event')
     .option('--no-prune', 'keep images a replacement superseded')
-    .action(wrap(async (context, options, local: { json?: boolean; prune?: boolean }) =>
-      (await import('./commands/watch.js')).runWatch(context, options, { json: local.json === true, prune: local.prune !== false })));
+    .option('--no-sync', 'always rebuild: never copy a changed file into the running container')
+    .action(wrap(async (context, options, local: { json?: boolean; prune?: boolean; sync?: boolean }) =>
+      (await import('./commands/watch.js')).runWatch(context, options, { json: local.json === true, prune: local.prune !== false, sync: local.sync !== false })));
 
   program
     .command('env [name]')

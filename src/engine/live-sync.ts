@@ -9,6 +9,7 @@ import { DockstageError } from '../core/errors.js';
 import type { ReloadMode } from '../core/environments.js';
 import { decideSync, type BaseImageConfig, type ContextChange, type SyncFile } from '../core/sync/decide-sync.js';
 import type { SyncTarget } from '../core/state/sync-candidates.js';
+import type { SyncedFile } from '../core/state/actions.js';
 import { relativeLabel, type BuildModel, type Workspace } from '../core/workspace.js';
 import type { ContainerFiles } from '../ports/container-files.js';
 import type { ContainerRuntime } from '../ports/container-runtime.js';
@@ -25,7 +26,7 @@ export interface LiveSyncPorts {
 
 /** What happened: synced (per service: files, reload) or a rebuild with its reason. */
 export type LiveSyncOutcome =
-  | { readonly kind: 'synced'; readonly services: readonly { readonly name: string; readonly containerId: string; readonly reload: string; readonly files: readonly { readonly path: string; readonly destination: string }[] }[] }
+  | { readonly kind: 'synced'; readonly services: readonly { readonly name: string; readonly containerId: string; readonly reload: string; readonly files: readonly SyncedFile[] }[] }
   | { readonly kind: 'rebuild'; readonly reason: { readonly message: string; readonly instruction: string | null; readonly line: number | null; readonly path: string | null } };
 
 /**
@@ -63,7 +64,7 @@ export async function trySync(workspace: Workspace, targets: readonly SyncTarget
           name: target.service,
           containerId: target.containerId,
           reload: typeof reload === 'string' ? reload : `signal:${reload.signal}`,
-          files: files.map((file) => ({ path: label(file.source), destination: file.destination })),
+          files: files.map((file) => ({ path: label(file.source), destination: file.destination, deleted: file.delete, instruction: file.instruction, line: file.line, stage: file.stage })),
         };
       }),
     );

@@ -13,6 +13,18 @@ export interface ListedContainer extends ContainerSnapshot {
   readonly service: string;
 }
 
+/** A file live sync wrote (or removed), with the COPY that puts it there. */
+export interface SyncedFile {
+  /** Relative to the project directory. */
+  readonly path: string;
+  /** Absolute path in the container. */
+  readonly destination: string;
+  readonly deleted: boolean;
+  readonly instruction: string;
+  readonly line: number;
+  readonly stage: string;
+}
+
 /** Every action, discriminated by `type`. */
 export type EngineAction =
   | { readonly type: 'workspaceLoaded'; readonly workspace: Workspace; readonly composeFiles: readonly string[]; readonly at: number }
@@ -39,11 +51,13 @@ export type EngineAction =
       readonly at: number;
     }
   | { readonly type: 'buildFailed'; readonly id: string; readonly error: DockstageError; readonly cancelled: boolean; readonly at: number }
+  /** The build's changes may be synced: the Dockerfile is asked first (a rebuild follows only when it says so). */
+  | { readonly type: 'syncStarted'; readonly id: string; readonly at: number }
   /** Live sync took the build's changes: the files are in the containers, each service reloaded its way. */
   | {
       readonly type: 'serviceSynced';
       readonly id: string;
-      readonly services: readonly { readonly name: string; readonly containerId: string; readonly reload: string; readonly files: readonly { readonly path: string; readonly destination: string }[] }[];
+      readonly services: readonly { readonly name: string; readonly containerId: string; readonly reload: string; readonly files: readonly SyncedFile[] }[];
       readonly at: number;
     }
   /** Live sync could not take the build's changes (the reason names the instruction and line): it builds instead. */

@@ -59,6 +59,8 @@ export interface BuildState {
   /** Stages in the order they started. */
   readonly stages: readonly StageProgress[];
   readonly background: boolean;
+  /** Live sync is being tried for it (the Dockerfile is asked, files written); a rebuild follows only when it cannot. */
+  readonly syncing: boolean;
 }
 
 /** How the last build of a service ended; kept so the UI can say "built 4s ago in 0.8s (3 of 4 cached)". */
@@ -127,7 +129,7 @@ export interface ServiceState {
   /** What the live container holds, for live sync: it may take a sync only when it holds the current image's files. */
   readonly content: ContainerContent | undefined;
   /** The last live sync: when, which files, where they went. */
-  readonly lastSync: { readonly at: number; readonly files: readonly { readonly path: string; readonly destination: string }[] } | undefined;
+  readonly lastSync: { readonly at: number; readonly files: readonly { readonly path: string; readonly destination: string }[]; readonly reload: string } | undefined;
 }
 
 /** The watcher's side of the state. */

@@ -90,7 +90,7 @@ const handlers: Handlers = {
     const background = pendings.every((pending) => pending?.background ?? true);
     const paths = [...new Set(pendings.flatMap((pending) => pending?.paths ?? []))].sort();
     const onlyFiles = pendings.some((pending) => pending !== undefined) && pendings.every((pending) => pending === undefined || pending.onlyFiles);
-    const build: BuildState = { id, services, buildKey: first.buildKey, target: first.target, reasons, startedAt: at, paths, onlyFiles, stages: [], background };
+    const build: BuildState = { id, services, buildKey: first.buildKey, target: first.target, reasons, startedAt: at, paths, onlyFiles, stages: [], background, syncing: false };
     return {
       ...state,
       builds: { ...state.builds, [id]: build },
@@ -183,7 +183,7 @@ const handlers: Handlers = {
         building: undefined,
         freshness: 'synced',
         content: { containerId: entry.containerId, imageId: SYNCED, syncedAt: at },
-        lastSync: { at, files: entry.files },
+        lastSync: { at, files: entry.files, reload: entry.reload },
         pending,
       };
     }
@@ -194,8 +194,14 @@ const handlers: Handlers = {
     return { ...state, builds, services };
   },
 
-  syncSkipped(state) {
-    return state;
+  syncStarted(state, { id }) {
+    const build = state.builds[id];
+    return build === undefined ? state : { ...state, builds: { ...state.builds, [id]: { ...build, syncing: true } } };
+  },
+
+  syncSkipped(state, { id }) {
+    const build = state.builds[id];
+    return build === undefined ? state : { ...state, builds: { ...state.builds, [id]: { ...build, syncing: false } } };
   },
 
   containersListed(state, { containers }) {

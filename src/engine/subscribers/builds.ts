@@ -43,6 +43,7 @@ export function buildsSubscriber(options: BuildSubscriberOptions): Subscriber {
     const targets = options.sync === undefined ? undefined : syncTargets(state, services);
     dispatch({ type: 'buildStarted', id, services, at: now() });
     const paths = options.getState().builds[id]?.paths ?? [];
+    if (targets !== undefined) dispatch({ type: 'syncStarted', id, at: now() });
     const abort = new AbortController();
     const onEvent = (event: BuildRunEvent) => {
       switch (event.type) {

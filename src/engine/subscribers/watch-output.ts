@@ -25,6 +25,7 @@ export type WatchEvent = { readonly type: string } & Record<string, unknown>;
 export function watchOutputSubscriber(sink: LineSink, json: boolean, now: () => number): Subscriber {
   let blocked = new Map<string, string>();
   const awaitingReady = new Set<string>();
+  const unannounced = new Map<string, WatchEvent>();
   let wasIdle = false;
   const emit = (event: WatchEvent) => {
     const time = new Date(now()).toISOString();
@@ -42,7 +43,7 @@ export function watchOutputSubscriber(sink: LineSink, json: boolean, now: () => 
     onChange(state, action) {
       // Each batch of changes is new work: say `idle` again once it has settled, even when it planned nothing.
       if (action.type === 'filesChanged' || action.type === 'buildRequested' || action.type === 'environmentSwitchRequested') wasIdle = false;
-      for (const event of eventsFor(state, action, { blocked, awaitingReady })) emit(event);
+      for (const event of eventsFor(state, action, { blocked, awaitingReady, unannounced })) emit(event);
       if (action.type === 'workspaceLoaded') blocked = blockedMap(state.workspace!);
       for (const name of [...awaitingReady]) {
         const service = state.services[name];
@@ -59,7 +60,30 @@ export function watchOutputSubscriber(sink: LineSink, json: boolean, now: () => 
   };
 }
 
-function eventsFor(state: EngineState, action: EngineAction, memory: { blocked: Map<string, string>; awaitingReady: Set<string> }): WatchEvent[] {
+interface OutputMemory {
+  readonly blocked: Map<string, string>;
+  readonly awaitingReady: Set<string>;
+  /** Builds that started but may still turn out to be a sync: `build-start` is said once BuildKit really runs. */
+  readonly unannounced: Map<string, WatchEvent>;
+}
+
+function eventsFor(state: EngineState, action: EngineAction, memory: OutputMemory): WatchEvent[] {
+  const events = eventsOf(state, action, memory);
+  // A build that did not sync is announced before its first other event.
+  const id = 'id' in action && typeof action.id === 'string' && action.type !== 'buildStarted' && action.type !== 'syncStarted' && action.type !== 'serviceSynced' ? action.id : undefined;
+  const start = id === undefined ? undefined : memory.unannounced.get(id);
+  if (id !== undefined && start !== undefined && action.type !== 'syncSkipped') {
+    memory.unannounced.delete(id);
+    return [start, ...events];
+  }
+  if (id !== undefined && start !== undefined && action.type === 'syncSkipped') {
+    memory.unannounced.delete(id);
+    return [...events, start];
+  }
+  return events;
+}
+
+function eventsOf(state: EngineState, action: EngineAction, memory: OutputMemory): WatchEvent[] {
   const workspace = state.workspace;
   const label = (p: string) => (workspace === undefined ? p : relativeLabel(workspace.projectDir, p));
   switch (action.type) {
@@ -89,7 +113,39 @@ function eventsFor(state: EngineState, action: EngineAction, memory: { blocked: 
     }
     case 'buildStarted': {
       const build = state.builds[action.id];
-      return build === undefined ? [] : [{ type: 'build-start', id: action.id, services: build.services, target: build.target, reasons: build.reasons }];
+      if (build === undefined) return [];
+      memory.unannounced.set(action.id, { type: 'build-start', id: action.id, services: build.services, target: build.target, reasons: build.reasons });
+      return [];
+    }
+    case 'syncStarted':
+      return [];
+    case 'serviceSynced': {
+      memory.unannounced.delete(action.id);
+      const events: WatchEvent[] = [
+        {
+          type: 'plan',
+          services: action.services.map((service) => ({
+            name: service.name,
+            action: 'sync',
+            reasons: service.files.map((file) => ({ path: file.path, rule: 'sync', destination: file.destination, stage: file.stage, instruction: file.instruction, line: file.line })),
+          })),
+        },
+      ];
+      for (const service of action.services) {
+        if (service.reload !== 'none') memory.awaitingReady.add(service.name);
+        events.push({
+          type: 'synced',
+          service: service.name,
+          paths: service.files.map((file) => file.path),
+          files: service.files.map((file) => ({ path: file.path, destination: file.destination, deleted: file.deleted })),
+          reload: service.reload,
+        });
+      }
+      return events;
+    }
+    case 'syncSkipped': {
+      const build = state.builds[action.id];
+      return [{ type: 'plan', services: (build?.services ?? []).map((name) => ({ name, action: 'rebuild', reasons: [{ rule: 'sync-not-possible', path: action.reason.path, instruction: action.reason.instruction, line: action.reason.line, message: action.reason.message }] })) }];
     }
     case 'buildProgressed': {
       const event = action.event;
@@ -165,8 +221,10 @@ function humanLine(event: WatchEvent): string | undefined {
     case 'change':
       return `change ${list(event['paths'])}`;
     case 'plan': {
-      const services = event['services'] as { name: string; action: string }[];
+      const services = event['services'] as { name: string; action: string; reasons: { rule: string; message?: string }[] }[];
       if (event['reload'] === true) return 'the project changed: loading it again';
+      const why = services.find((s) => s.reasons[0]?.rule === 'sync-not-possible')?.reasons[0]?.message;
+      if (why !== undefined) return `${services.map((s) => s.name).join(', ')}: rebuild (no live sync: ${why})`;
       return services.length === 0 ? 'nothing to do' : services.map((s) => `${s.name}: ${s.action}`).join(', ');
     }
     case 'build-start':
@@ -183,6 +241,8 @@ function humanLine(event: WatchEvent): string | undefined {
       return `${event['service']}: restarted`;
     case 'ready':
       return `${event['service']}: ready${event['health'] === 'healthy' ? ' (healthy)' : ''}`;
+    case 'synced':
+      return `${event['service']}: synced ${list(event['paths'])} (${event['reload'] === 'none' ? 'the app reloads itself' : `reload: ${event['reload']}`}); rebuilding the image behind`;
     case 'up':
       return `up: ${list(event['services'])}`;
     case 'blocked':

@@ -2,7 +2,8 @@
  * `dockstage watch` end to end: the real CLI process, real chokidar on a temp
  * project, the real engine and compose. web and worker share one Dockerfile
  * (develop / test / production), api has its own, cache is an image. Every
- * wait is a condition with a deadline: an HTTP body, a JSON event.
+ * wait is a condition with a deadline: an HTTP body, a JSON event. These
+ * tests run with `--no-sync`: they are about rebuilds and replacements.
  */
 import { execFile } from 'node:child_process';
 import { mkdtemp, readFile, rm, writeFile, mkdir, appendFile } from 'node:fs/promises';
@@ -95,7 +96,8 @@ async function containerIds(): Promise<Record<string, string>> {
 }
 
 function start(): WatchProcess {
-  watch = startWatch(['-p', PROJECT], { cwd: dir, env: { NODE_IMAGE: TEST_NODE_IMAGE } });
+  // The rebuild path (live sync has its own tests): web's develop stage ends with COPY src/, which sync could take.
+  watch = startWatch(['-p', PROJECT], { cwd: dir, env: { NODE_IMAGE: TEST_NODE_IMAGE }, watchArgs: ['--no-sync'] });
   return watch;
 }
 
