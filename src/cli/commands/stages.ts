@@ -1,12 +1,13 @@
 /** `dockstage stages [SERVICE]`: the stage graph, target, inputs of each stage, cache hints. */
 import { cacheHints } from '../../core/dockerfile/cache-hints.js';
-import { relativeLabel, requireBuiltService, type ServiceModel, type Workspace } from '../../core/workspace.js';
+import { blockedErrors, relativeLabel, requireBuiltService, type ServiceModel, type Workspace } from '../../core/workspace.js';
+import { DockstageErrors } from '../../core/errors.js';
 import { filesReadByBuild } from '../../engine/context-files.js';
 import { loadWorkspace, type ProjectOptions } from '../../engine/load-workspace.js';
 import type { FileSystem } from '../../ports/file-system.js';
 import { stageTree } from '../../ui/text/stage-tree.js';
 import type { CommandContext } from '../context.js';
-import { columns, printJson, printWarnings } from '../output.js';
+import { columns, printErrors, printJson, printWarnings } from '../output.js';
 import { compileInputs, filesRead } from '../../core/dockerfile/stage-inputs.js';
 
 /**
@@ -18,14 +19,20 @@ export async function runStages(ctx: CommandContext, options: ProjectOptions, co
   printWarnings(ctx.io, workspace.warnings);
   const built = workspace.services.filter((service) => service.build !== undefined);
   let selected = built;
-  if (command.service !== undefined) selected = [requireBuiltService(workspace, command.service)];
+  if (command.service !== undefined) {
+    const service = requireBuiltService(workspace, command.service);
+    if (service.blocked.length > 0) throw new DockstageErrors(service.blocked);
+    selected = [service];
+  }
   const reports = await Promise.all(selected.map((service) => stageReport(ctx.fs, workspace, service)));
   if (command.json) {
     printJson(ctx.io, { project: workspace.project.name, environment: workspace.environment.name, services: reports.map(({ shown: _shown, ...report }) => report) });
   } else {
     ctx.io.stdout.write(reports.map(formatReport).join('\n'));
   }
-  return 0;
+  const blocked = command.service === undefined ? blockedErrors(workspace) : [];
+  printErrors(ctx.io, blocked);
+  return blocked.length > 0 ? 2 : 0;
 }
 
 /** One service's stage report (the JSON shape of `stages --json`). */
