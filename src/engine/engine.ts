@@ -94,6 +94,7 @@ export function startEngine(ports: EnginePorts, workspace: Workspace, composeFil
       dispatch: store.dispatch,
       getState: store.getState,
       now,
+      clock: ports.clock,
       platform: options.platform,
       builder: options.builder ?? workspace.config.builder,
       ...(options.force === true ? { force: true } : {}),

@@ -60,6 +60,8 @@ export type EngineAction =
       readonly services: readonly { readonly name: string; readonly containerId: string; readonly reload: string; readonly files: readonly SyncedFile[] }[];
       readonly at: number;
     }
+  /** The rebuilds behind these services' live syncs may start now. */
+  | { readonly type: 'backgroundBuildsReleased'; readonly services: readonly string[]; readonly at: number }
   /** Live sync could not take the build's changes (the reason names the instruction and line): it builds instead. */
   | { readonly type: 'syncSkipped'; readonly id: string; readonly reason: { readonly message: string; readonly instruction: string | null; readonly line: number | null; readonly path: string | null }; readonly at: number }
   | { readonly type: 'containersListed'; readonly containers: readonly ListedContainer[]; readonly at: number }

@@ -83,6 +83,11 @@ export interface PendingBuild {
   readonly since: number;
   /** `background`: a rebuild behind a live sync, which yields to every build a user waits on. */
   readonly background: boolean;
+  /**
+   * A background build waits while the synced services reload (an app restarting and BuildKit starting share the
+   * CPUs, and the restart is what the user waits for); the builds subscriber releases it after a pause on the Clock.
+   */
+  readonly held: boolean;
   /** Asked for by the user (a key or a command): builds even when watching is paused. */
   readonly requested: boolean;
   /** The changed files behind it (absolute): what live sync would write. Empty when not only files caused it. */

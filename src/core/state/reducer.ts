@@ -177,7 +177,7 @@ const handlers: Handlers = {
       const service = services[entry.name];
       if (service === undefined) continue;
       // Changes that arrived during the sync keep their own pending build; the image is rebuilt behind at low priority.
-      const pending = service.pending ?? { reasons: [behind], since: at, background: true, requested: false, paths: [], onlyFiles: false };
+      const pending = service.pending ?? { reasons: [behind], since: at, background: true, held: true, requested: false, paths: [], onlyFiles: false };
       services[entry.name] = {
         ...service,
         building: undefined,
@@ -192,6 +192,13 @@ const handlers: Handlers = {
       if (service !== undefined && service.building === id) services[name] = { ...service, building: undefined };
     }
     return { ...state, builds, services };
+  },
+
+  backgroundBuildsReleased(state, { services }) {
+    return {
+      ...state,
+      services: updateServices(state, services, (service) => (service.pending?.held === true ? { ...service, pending: { ...service.pending, held: false } } : service)),
+    };
   },
 
   syncStarted(state, { id }) {
@@ -401,6 +408,7 @@ function withPending(service: ServiceState, reasons: readonly PlanReason[], at: 
     reasons: dedupeReasons([...(previous?.reasons ?? []), ...reasons]),
     since: previous?.since ?? at,
     background: false,
+    held: false,
     requested: requested || (previous?.requested ?? false),
     paths: [...new Set([...(previous?.paths ?? []), ...paths])].sort(),
     onlyFiles: (previous === undefined || previous.onlyFiles) && onlyFiles,

@@ -9,6 +9,7 @@ import type { EngineAction } from '../../core/state/actions.js';
 import type { EngineState } from '../../core/state/engine-state.js';
 import { planBuildJobs, runBuildJob, type BuildDeps, type BuildRunEvent } from '../builds.js';
 import type { Subscriber } from '../store.js';
+import type { Clock } from '../../ports/clock.js';
 import { syncTargets } from '../../core/state/sync-candidates.js';
 import { trySync, type LiveSyncPorts } from '../live-sync.js';
 
@@ -27,9 +28,14 @@ export interface BuildSubscriberOptions {
   /** Build even when an image with the same inputs exists (`build --force`). */
   readonly force?: boolean;
   readonly noCache?: boolean;
+  /** Times the pause before a rebuild behind a live sync (without it, the rebuild starts at once). */
+  readonly clock?: Clock;
   /** Hears failures that are not build failures (the engine went away mid-build). */
   readonly onUnexpected?: (error: unknown) => void;
 }
+
+/** How long a rebuild behind a live sync waits: the synced services restart or reload meanwhile, undisturbed. */
+export const BEHIND_SYNC_MS = 1500;
 
 /** Creates the subscriber; `dispose` cancels the builds in flight and waits for them to end. */
 export function buildsSubscriber(options: BuildSubscriberOptions): Subscriber {
@@ -75,6 +81,11 @@ export function buildsSubscriber(options: BuildSubscriberOptions): Subscriber {
           if (abort.signal.aborted) throw new Error('stopped');
           if (outcome.kind === 'synced') {
             dispatch({ type: 'serviceSynced', id, services: outcome.services, at: now() });
+            const synced = outcome.services.map((service) => service.name);
+            options.clock?.setTimeout(() => {
+              if (!abort.signal.aborted) dispatch({ type: 'backgroundBuildsReleased', services: synced, at: now() });
+            }, BEHIND_SYNC_MS);
+            if (options.clock === undefined) dispatch({ type: 'backgroundBuildsReleased', services: synced, at: now() });
             return;
           }
           dispatch({ type: 'syncSkipped', id, reason: outcome.reason, at: now() });
