@@ -6,8 +6,9 @@
  *
  * Environment: NODE_IMAGE (default the seeded dockstage-base/node:20),
  * BENCH_EDITS (edits per row, default 5), BENCH_PLAN_ROUNDS (default 20),
- * BENCH_SKIP (comma-separated steps to leave out: compose-watch, compose-up,
- * dockstage, dockstage-sync, slow-floor; the floors the ratios need always run),
+ * BENCH_SKIP (comma-separated steps to leave out, for a quick look: rebuild-floor,
+ * compose-watch, compose-up, dockstage, live-rebuild-floor, sync-floor,
+ * dockstage-sync, slow-rebuild-floor; a ratio to a skipped floor is left blank),
  * DOCKSTAGE_CLI (another built CLI than dist/cli/main.js).
  *
  * Rebuild rows edit api's `src/message.js` (api's develop stage runs a check after
@@ -22,7 +23,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { measurePlanBatch, type PlanBatchTimings } from './plan-batch.js';
-import { composeUpRow, composeWatchRow, rebuildFloorRow, syncFloorRows } from './support/baseline-rows.js';
+import { composeUpRow, composeWatchRow, joinRows, rebuildFloorRow, syncFloorRows } from './support/baseline-rows.js';
 import { docker, DockerLedger } from './support/docker-ledger.js';
 import { dockstageRebuildRows, dockstageSyncRows } from './support/dockstage-rows.js';
 import { watchSupport } from './support/dockstage-watch.js';
@@ -74,19 +75,26 @@ async function main(): Promise<number> {
         rows.push({ key, label: name, service: '—', samples: [], missing: `failed: ${message}` });
       }
     };
-    await step('rebuild floor', 'rebuild-floor', () => rebuildFloorRow(bench, api, 'rebuild-floor', 'floor: buildx build + docker run'));
+    const apiFloor = (part: 'before' | 'after') => () => rebuildFloorRow(bench, api, 'rebuild-floor', 'floor: buildx build + docker run', { part });
+    const liveFloor = (part: 'before' | 'after') => () => rebuildFloorRow(bench, live, 'live-rebuild-floor', 'floor: buildx build + docker run', { part });
+    const slowFloor = (part: 'before' | 'after') => () => rebuildFloorRow(bench, slow, 'slow-rebuild-floor', 'floor: buildx build --no-cache + docker run', { part });
+    // Each floor runs half its edits before the rows compared with it and half after.
+    await step('rebuild floor, first half', 'rebuild-floor', apiFloor('before'));
     await step('docker compose watch', 'compose-watch', () => composeWatchRow(bench, api));
     await step('docker compose up -d --build', 'compose-up', () => composeUpRow(bench, api));
     await step('dockstage watch', 'dockstage', () => dockstageRebuildRows(bench, api));
-    await step('rebuild floor (live)', 'live-rebuild-floor', () => rebuildFloorRow(bench, live, 'live-rebuild-floor', 'floor: buildx build + docker run'));
+    await step('rebuild floor, second half', 'rebuild-floor', apiFloor('after'));
+    await step('rebuild floor (live), first half', 'live-rebuild-floor', liveFloor('before'));
+    await step('rebuild floor (slow), first half', 'slow-rebuild-floor', slowFloor('before'));
     await step('sync and restart floors', 'sync-floor', () => syncFloorRows(bench, live, slow));
     await step('dockstage watch with sync', 'dockstage-sync', () => dockstageSyncRows(bench, live, slow));
-    await step('rebuild floor (slow)', 'slow-floor', () => rebuildFloorRow(bench, slow, 'slow-rebuild-floor', 'floor: buildx build --no-cache + docker run'));
+    await step('rebuild floor (live), second half', 'live-rebuild-floor', liveFloor('after'));
+    await step('rebuild floor (slow), second half', 'slow-rebuild-floor', slowFloor('after'));
   } finally {
     await cleanUp();
   }
   const order = ['rebuild-floor', 'compose-watch', 'compose-up', 'dockstage-rebuild', 'live-rebuild-floor', 'sync-floor', 'dockstage-sync-none', 'dockstage-sync-restart', 'slow-rebuild-floor', 'slow-restart-floor', 'dockstage-slow-restart'];
-  const sorted = [...rows].sort((a, b) => rank(order, a.key) - rank(order, b.key));
+  const sorted = joinRows(rows).sort((a, b) => rank(order, a.key) - rank(order, b.key));
   const engine = (await docker(['version', '--format', '{{.Server.Version}}']).catch(() => '?')).trim();
   const load = `load average ${loadAtStart.toFixed(1)} at start, ${os.loadavg()[0]!.toFixed(1)} at end`;
   const footer = `${edits} edits per row; ratios on p50; engine ${engine}, ${os.cpus().length} CPUs, ${load}; run took ${((performance.now() - started) / 1000).toFixed(0)} s`;

@@ -16,11 +16,22 @@ import { waitUntilServed } from './served.js';
 import type { BenchContext, RowResult } from './row.js';
 import { currentMessage, editMessage, freePorts, messageSource, type FixtureService } from '../watch-fixture.js';
 
-/** The rebuild floor for `service`: build its target (without cache when compose says `no_cache`), run it on a new port. */
-export async function rebuildFloorRow(bench: BenchContext, service: FixtureService, key: string, label: string): Promise<RowResult> {
+/** Which share of a floor's edits to run now: floors run half before and half after the rows they are compared with. */
+export interface FloorPart {
+  readonly part: 'before' | 'after';
+}
+
+/**
+ * The rebuild floor for `service`: build its target (without cache when compose says `no_cache`), run it on a new
+ * port. `before` runs the first ⌈edits/2⌉ edits, `after` the rest; the caller joins both (`joinRows`), so that
+ * load from other users of the machine weighs on the floor as on the rows between.
+ */
+export async function rebuildFloorRow(bench: BenchContext, service: FixtureService, key: string, label: string, { part }: FloorPart): Promise<RowResult> {
   const { fixture, ledger } = bench;
   const imagePrefix = `${ledger.prefix}-floor-${service.name}`;
-  const ports = await freePorts(bench.edits + 1);
+  const half = Math.ceil(bench.edits / 2);
+  const [firstEdit, count] = part === 'before' ? [1, half] : [half + 1, bench.edits - half];
+  const ports = await freePorts(count + 1);
   const containers: string[] = [];
   const buildAndRun = async (edit: number) => {
     const tag = `${imagePrefix}:e${edit}`;
@@ -28,20 +39,20 @@ export async function rebuildFloorRow(bench: BenchContext, service: FixtureServi
     const noCache = service.noCache ? ['--no-cache'] : [];
     await docker(['buildx', 'build', '-q', ...noCache, '--target', service.target, '--build-arg', `NODE_IMAGE=${fixture.nodeImage}`, '-t', tag, service.context]);
     containers.push(name);
-    await docker(['run', '-d', '--init', '--name', name, '-p', `127.0.0.1:${ports[edit]!}:3000`, '-e', 'PORT=3000', '-e', `ROLE=${service.name}`, tag]);
-    return ports[edit]!;
+    await docker(['run', '-d', '--init', '--name', name, '-p', `127.0.0.1:${ports[edit - firstEdit + 1]!}:3000`, '-e', 'PORT=3000', '-e', `ROLE=${service.name}`, tag]);
+    return ports[edit - firstEdit + 1]!;
   };
   try {
     // Warm-up, not timed: the cache holds every layer but the edited one, as it would for a developer.
-    await waitUntilServed(await buildAndRun(0), await currentMessage(service), { timeoutMs: bench.servedTimeoutMs });
+    await waitUntilServed(await buildAndRun(firstEdit - 1), await currentMessage(service), { timeoutMs: bench.servedTimeoutMs });
     const samples = await measureEdits(
-      { service, ledger, imagePrefix, count: bench.edits, label, servedTimeoutMs: bench.servedTimeoutMs },
+      { service, ledger, imagePrefix, count, firstEdit, label, servedTimeoutMs: bench.servedTimeoutMs },
       {
         port: ports[0]!,
         afterWrite: async (_text, edit) => ({ port: await buildAndRun(edit) }),
         report: () => ({ builds: 1, builtServices: [service.name] }),
-        afterMeasure: async (edit) => {
-          await docker(['rm', '-f', containers[edit - 1]!]);
+        afterMeasure: async () => {
+          await docker(['rm', '-f', containers.shift()!]);
         },
       },
     );
@@ -49,6 +60,21 @@ export async function rebuildFloorRow(bench: BenchContext, service: FixtureServi
   } finally {
     if (containers.length > 0) await docker(['rm', '-f', ...containers]).catch(() => undefined);
   }
+}
+
+/** Rows with the same key (a floor's two parts) as one row, samples in order; a part that failed makes the row failed. */
+export function joinRows(rows: readonly RowResult[]): RowResult[] {
+  const joined = new Map<string, RowResult>();
+  for (const row of rows) {
+    const earlier = joined.get(row.key);
+    if (earlier === undefined) {
+      joined.set(row.key, row);
+      continue;
+    }
+    const missing = earlier.missing ?? row.missing;
+    joined.set(row.key, { ...earlier, samples: [...earlier.samples, ...row.samples], ...(missing === undefined ? {} : { missing }) });
+  }
+  return [...joined.values()];
 }
 
 /** `docker compose watch` started once (it builds and starts the project itself), then each edit timed to served. */

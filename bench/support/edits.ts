@@ -42,14 +42,16 @@ export interface EditLoop {
   afterMeasure?(edit: number): Promise<void>;
 }
 
-/** Runs `count` edits of `service` through `loop`; `imagePrefix` names the row's image tags (its project). */
+/** Runs `count` edits of `service` through `loop`, numbered from `firstEdit`; `imagePrefix` names the row's image tags (its project). */
 export async function measureEdits(
-  options: { service: FixtureService; ledger: DockerLedger; imagePrefix: string; count: number; label: string; servedTimeoutMs: number },
+  options: { service: FixtureService; ledger: DockerLedger; imagePrefix: string; count: number; label: string; servedTimeoutMs: number; firstEdit?: number },
   loop: EditLoop,
 ): Promise<EditSample[]> {
   const samples: EditSample[] = [];
   const seen = new Set((await options.ledger.imagesTagged(options.imagePrefix)).values());
-  for (let edit = 1; edit <= options.count; edit++) {
+  const first = options.firstEdit ?? 1;
+  // Edit numbers go on across calls (firstEdit), so every message is new and no build is a cache hit of an earlier edit.
+  for (let edit = first; edit < first + options.count; edit++) {
     const text = `${options.service.name} ${options.label} edit ${edit} ${options.imagePrefix}`;
     const mark = loop.mark?.() ?? 0;
     const started = performance.now();

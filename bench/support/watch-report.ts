@@ -63,7 +63,7 @@ export function watchReport(rows: readonly RowResult[], plan: PlanBatchTimings |
     ];
   });
   if (plan !== undefined) {
-    body.push(['planForChanges, 20,000 changed files', '30 services', fixed(percentile(plan.allFiles, 50), 1), fixed(percentile(plan.allFiles, 95), 1), '—', '—', '—', `${plan.rebuilt} services to rebuild`]);
+    body.push(['planForChanges, 20,000 changed files', '30 services', fixed(percentile(plan.allFiles, 50), 1), fixed(percentile(plan.allFiles, 95), 1), '—', '—', '—', `${plan.rebuilt} services to rebuild; ${plan.allFiles.length} rounds`]);
     body.push(['planForChanges, 1 changed file', '30 services', fixed(percentile(plan.oneFile, 50), 2), fixed(percentile(plan.oneFile, 95), 2), '—', '—', '—', '20,000-file project']);
   }
   const table = markdownTable(['loop', 'edited', 'p50 ms', 'p95 ms', 'p50 ratio', 'images/edit', 'builds/edit', 'notes'], body);
@@ -82,10 +82,14 @@ export function watchReport(rows: readonly RowResult[], plan: PlanBatchTimings |
     `- reload: none ≤ 1.0× sync floor: ${verdict(ratio('dockstage-sync-none', 'sync-floor'), 1.0, none?.missing)}`,
     `- reload: none ≤ 0.5× rebuild floor: ${verdict(ratio('dockstage-sync-none', 'live-rebuild-floor'), 0.5, none?.missing)}`,
     `- restart, slow build (≥ 3 s) ≤ 0.5× its rebuild floor: ${verdict(ratio('dockstage-slow-restart', 'slow-rebuild-floor'), 0.5, slow?.missing)}`,
-    `- restart, tiny service (reported, no target): ${liveRestart?.missing?.split(':')[0] ?? `${fixed(ratio('dockstage-sync-restart', 'live-rebuild-floor'), 2)}× rebuild floor`}`,
+    `- restart, tiny service (reported, no target): ${liveRestart?.missing?.split(':')[0] ?? reported(ratio('dockstage-sync-restart', 'live-rebuild-floor'))}`,
     `- planning one batch ≤ 10 ms (30 services, 20,000 files): ${plan === undefined ? 'not measured' : `${fixed(percentile(plan.allFiles, 50), 1)} ms for all 20,000 files, ${fixed(percentile(plan.oneFile, 50), 2)} ms for one → ${percentile(plan.allFiles, 50)! <= 10 ? 'met' : 'MISSED for the 20,000-file batch'}`}`,
   ];
   return `${table}\n\nTargets (issues 6 and 9):\n${targets.join('\n')}\n\n${footer}`;
+}
+
+function reported(value: number | undefined): string {
+  return value === undefined ? 'not measured' : `${value.toFixed(2)}× rebuild floor`;
 }
 
 function needless(row: RowResult): string | undefined {
