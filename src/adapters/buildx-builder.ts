@@ -137,6 +137,9 @@ interface RunResult {
   readonly stderr: string;
 }
 
+/** How long a cancelled buildx gets to exit on its own before it is killed. */
+const KILL_AFTER_MS = 3000;
+
 /**
  * Creates the buildx-backed ImageBuilder. `build` streams rawjson progress into
  * `onEvent`, resolves with the image ID from `--metadata-file` and the step
@@ -195,7 +198,10 @@ export function createBuildxBuilder(options: BuildxBuilderOptions = {}): ImageBu
           let failure: unknown;
           const stop = (reason: unknown): void => {
             if (failure === undefined) failure = reason;
-            child.kill('SIGTERM'); // buildx cancels the solve and exits within milliseconds
+            child.kill('SIGTERM'); // buildx cancels the solve and exits within milliseconds…
+            // …except when the engine does not answer the cancel (seen with a RUN running on BuildKit v0.8): a stop must
+            // not wait for the step to finish.
+            setTimeout(() => child.exitCode === null && child.signalCode === null && child.kill('SIGKILL'), KILL_AFTER_MS).unref();
           };
           const deliver = (events: readonly BuildEvent[]): void => {
             if (failure !== undefined) return;

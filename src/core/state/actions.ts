@@ -65,7 +65,8 @@ export type EngineAction =
   /** Live sync could not take the build's changes (the reason names the instruction and line): it builds instead. */
   | { readonly type: 'syncSkipped'; readonly id: string; readonly reason: { readonly message: string; readonly instruction: string | null; readonly line: number | null; readonly path: string | null }; readonly at: number }
   | { readonly type: 'containersListed'; readonly containers: readonly ListedContainer[]; readonly at: number }
-  | { readonly type: 'containerExited'; readonly service: string; readonly containerId: string; readonly exitCode: number | undefined; readonly at: number }
+  /** A container stopped on its own (not by dockstage); `logTail` holds its last lines when it failed. */
+  | { readonly type: 'containerExited'; readonly service: string; readonly containerId: string; readonly exitCode: number | undefined; readonly logTail: readonly string[]; readonly at: number }
   | { readonly type: 'projectUpStarted'; readonly services: readonly string[]; readonly at: number }
   | { readonly type: 'projectUp'; readonly services: readonly string[]; readonly at: number }
   | { readonly type: 'projectUpFailed'; readonly services: readonly string[]; readonly error: DockstageError; readonly at: number }

@@ -23,8 +23,9 @@ import {
 
 type Handlers = { readonly [T in EngineAction['type']]: (state: EngineState, action: ActionOf<T>) => EngineState };
 
-/** A service that exits this often within this window is crash-looping: shown as such, never a reason to rebuild. */
+/** A service that exits `CRASH_LOOP_EXITS` times within this window is crash-looping: shown as such, never a reason to rebuild. */
 export const CRASH_WINDOW_MS = 60_000;
+export const CRASH_LOOP_EXITS = 3;
 
 /** Applies one action. Unknown services and builds are ignored: an event may arrive after a reload removed its subject. */
 export function reduce(state: EngineState, action: EngineAction): EngineState {

@@ -87,7 +87,10 @@ export function containersSubscriber(options: ContainersSubscriberOptions): Subs
           project(),
           (event) => {
             if (event.action === 'die' && event.service !== undefined) {
-              dispatch({ type: 'containerExited', service: event.service, containerId: event.containerId, exitCode: event.exitCode, at: now() });
+              const { service, containerId, exitCode } = event;
+              // A failure is shown with its last lines, so a crash loop explains itself without a trip to `docker logs`.
+              const tail = exitCode === 0 || exitCode === undefined ? Promise.resolve<string[]>([]) : lastLines(containerId);
+              void tail.then((logTail) => dispatch({ type: 'containerExited', service, containerId, exitCode, logTail, at: now() }));
             }
             void relist().catch(() => undefined);
           },
@@ -109,6 +112,16 @@ export function containersSubscriber(options: ContainersSubscriberOptions): Subs
       });
       delay = Math.min(delay * 2, RECONNECT_MS.max);
     }
+  };
+
+  const lastLines = async (containerId: string): Promise<string[]> => {
+    const lines: string[] = [];
+    try {
+      await runtime.logs(containerId, { follow: false, tail: 10 }, (line) => lines.push(line.text));
+    } catch {
+      // Gone already: the exit code says enough.
+    }
+    return lines.slice(-10);
   };
 
   const bringUp = (services: readonly string[]) => {

@@ -13,6 +13,7 @@ import { BuildFailedError, type DockstageError } from '../../core/errors.js';
 import { planForChanges } from '../../core/plan.js';
 import type { EngineAction } from '../../core/state/actions.js';
 import { isIdle } from '../../core/state/due.js';
+import { CRASH_LOOP_EXITS } from '../../core/state/reducer.js';
 import { liveContainer, type EngineState } from '../../core/state/engine-state.js';
 import { relativeLabel, type Workspace } from '../../core/workspace.js';
 import type { Subscriber } from '../store.js';
@@ -35,7 +36,7 @@ export function watchOutputSubscriber(sink: LineSink, json: boolean, now: () => 
     }
     if (!json) {
       const line = humanLine(event);
-      if (line !== undefined) (event.type === 'build-failed' || event.type === 'error' || event.type === 'blocked' ? sink.err : sink.out)(`${time.slice(11, 19)} ${line}`);
+      if (line !== undefined) (event.type === 'build-failed' || event.type === 'error' || event.type === 'blocked' || event.type === 'exited' ? sink.err : sink.out)(`${time.slice(11, 19)} ${line}`);
     }
   };
 
@@ -175,6 +176,12 @@ function eventsOf(state: EngineState, action: EngineAction, memory: OutputMemory
       return [{ type: 'restarted', service: action.service }];
     case 'containerRestartFailed':
       return [{ type: 'error', service: action.service, error: errorJson(action.error) }];
+    case 'containerExited': {
+      const service = state.services[action.service];
+      if (service === undefined || action.exitCode === 0 || service.stoppedByUser) return [];
+      const recent = service.exits.length;
+      return [{ type: 'exited', service: action.service, exitCode: action.exitCode ?? null, crashLooping: recent >= CRASH_LOOP_EXITS, exitsInLastMinute: recent, logTail: action.logTail }];
+    }
     case 'imagePruned':
       return [{ type: 'pruned', service: action.service, imageId: action.imageId }];
     case 'environmentSwitched':
@@ -249,6 +256,11 @@ function humanLine(event: WatchEvent): string | undefined {
       return `${event['service']}: blocked: ${error?.message}${where}${error?.hint == null ? '' : `\n  hint: ${error.hint}`}`;
     case 'unblocked':
       return `${event['service']}: unblocked`;
+    case 'exited': {
+      const tail = (event['logTail'] as string[]).map((line) => `\n  │ ${line}`).join('');
+      const loop = event['crashLooping'] === true ? ` (crash-looping: ${event['exitsInLastMinute']} exits in the last minute; fix the code and save, nothing is rebuilt meanwhile)` : '';
+      return `${event['service']}: exited with code ${event['exitCode']}${loop}${tail}`;
+    }
     case 'pruned':
       return `${event['service']}: removed superseded image ${(event['imageId'] as string).slice(7, 19)}`;
     case 'environment':

@@ -177,9 +177,9 @@ describe('a change in watch mode', () => {
   });
 
   test('an exit while it should run is remembered; a clean exit (code 0) is not a crash', () => {
-    let state = run(running(), { type: 'containerExited', service: 'web', containerId: 'c-web', exitCode: 1, at: 10 }, { type: 'containerExited', service: 'web', containerId: 'c-web', exitCode: 1, at: 20 });
+    let state = run(running(), { type: 'containerExited', service: 'web', containerId: 'c-web', exitCode: 1, logTail: [], at: 10 }, { type: 'containerExited', service: 'web', containerId: 'c-web', exitCode: 1, logTail: [], at: 20 });
     expect(state.services['web']?.exits).toEqual([10, 20]);
-    state = run(state, { type: 'containerExited', service: 'worker', containerId: 'c-worker', exitCode: 0, at: 30 });
+    state = run(state, { type: 'containerExited', service: 'worker', containerId: 'c-worker', exitCode: 0, logTail: [], at: 30 });
     expect(state.services['worker']?.exits).toEqual([]);
   });
 });
