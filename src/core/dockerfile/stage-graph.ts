@@ -7,9 +7,9 @@
  * it, `--from` may refer to any stage by name or index, and cycles or an
  * out-of-range index are errors for the whole file.
  */
-import { StageGraphError } from '../errors.js';
+import { DockstageError, StageGraphError } from '../errors.js';
 import { closestName } from '../suggest.js';
-import { expandWord, type Lookup } from './expand.js';
+import { expandWord, shortened, type Lookup } from './expand.js';
 import type { DockerfileInstruction, ParsedDockerfile } from './parse.js';
 
 /** What a stage starts FROM: an earlier stage (by index), an external image, or nothing. */
@@ -435,7 +435,8 @@ function expandOrThrow(word: string, lookup: Lookup, escape: '\\' | '`', file: s
   try {
     return expandWord(word, lookup, escape);
   } catch (error) {
-    throw new StageGraphError(`cannot expand '${word}': ${(error as Error).message}`, {
+    if (!(error instanceof DockstageError)) throw error;
+    throw new StageGraphError(`cannot expand '${shortened(word)}': ${error.message}`, {
       location: { file, line },
       hint: 'pass the variable with --build-arg (or compose build.args) or give the ARG a default',
       cause: error,
