@@ -76,8 +76,10 @@ function buildProgram(context: CommandContext, setExit: (code: number) => void):
   program
     .command('stages [service]')
     .description("each service's stage graph, its target, the inputs of every stage and cache-mount hints")
-    .option('--json', 'print JSON')
-    .action(wrap((options, service: string | undefined, local: { json?: boolean }) => runStages(context, options, { service, json: local.json === true })));
+    .option('--json', 'print JSON (instructions never cut)')
+    .option('--no-trunc', 'do not cut long instructions to the terminal width')
+    .action(wrap((options, service: string | undefined, local: { json?: boolean; trunc?: boolean }) =>
+      runStages(context, options, { service, json: local.json === true, noTrunc: local.trunc === false })));
 
   program
     .command('inputs')

@@ -5,10 +5,11 @@
  * prints environment values.
  */
 import { DockstageError, DockstageErrors, formatLocation } from '../core/errors.js';
+import { MIN_WIDTH } from '../ui/text/fit-width.js';
 
 /** The two streams a command writes to: results only on stdout, warnings and errors on stderr, so `--json` output stays parseable. */
 export interface Io {
-  readonly stdout: { write(text: string): unknown; readonly isTTY?: boolean | undefined };
+  readonly stdout: { write(text: string): unknown; readonly isTTY?: boolean | undefined; readonly columns?: number | undefined };
   readonly stderr: { write(text: string): unknown };
 }
 
@@ -39,6 +40,17 @@ export function formatError(error: DockstageError, severity: 'error' | 'warning'
 /** Pretty JSON for one-shot commands (stable key order comes from the data). */
 export function printJson(io: Io, value: unknown): void {
   io.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
+}
+
+/**
+ * How wide tables may be: the terminal's width when stdout is a terminal (at
+ * least MIN_WIDTH), none when it is a pipe or a file, so `dockstage stages | grep`
+ * and CI logs keep every instruction whole (like `git log`; `--json` is for scripts).
+ */
+export function terminalWidth(io: Io): number | undefined {
+  if (io.stdout.isTTY !== true) return undefined;
+  const columns = io.stdout.columns;
+  return columns === undefined || !Number.isFinite(columns) || columns <= 0 ? 80 : Math.max(MIN_WIDTH, Math.floor(columns));
 }
 
 /** Pads cells into aligned columns (last column unpadded). */
