@@ -110,6 +110,22 @@ export function createDockerodeRuntime(endpoint: DockerEndpoint, env: NodeJS.Pro
       });
     },
 
+    async imagesByReference(prefix) {
+      return await guard(async () => {
+        const images = await docker.listImages();
+        const tagged = images.flatMap((image) => (image.RepoTags ?? []).filter((tag) => tag.startsWith(prefix)).map((reference) => ({ reference, id: image.Id })));
+        return tagged.sort((a, b) => compareStrings(a.reference, b.reference));
+      });
+    },
+
+    async containersUsingImage(imageId) {
+      const summaries = await guard(async () => (await docker.listContainers({ all: true })) as unknown as EngineContainerSummary[]);
+      return summaries
+        .filter((summary) => summary.ImageID === imageId)
+        .map((summary) => (summary.Names?.[0] ?? summary.Id).replace(/^\//, ''))
+        .sort(compareStrings);
+    },
+
     async listContainers(project) {
       const summaries = await listByFilters({ label: [`${PROJECT_LABEL}=${project}`] });
       return sortContainers(summaries.map(containerFromSummary));

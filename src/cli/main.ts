@@ -14,7 +14,8 @@ import { runStages } from './commands/stages.js';
 import { runInputs } from './commands/inputs.js';
 import { runPlan } from './commands/plan.js';
 import { runBuild } from './commands/build.js';
-import { runDown, runUp } from './commands/up.js';
+import { runUp } from './commands/up.js';
+import { runDown } from './commands/down.js';
 import { runEnv } from './commands/env.js';
 import { runStatus } from './commands/status.js';
 import type { ProjectOptions } from '../engine/load-workspace.js';
@@ -115,7 +116,10 @@ function buildProgram(context: CommandContext, setExit: (code: number) => void):
     .command('down')
     .description("stop and remove the project's containers and networks (compose down)")
     .option('-v, --volumes', 'remove named volumes too')
-    .action(wrap((options, local: { volumes?: boolean }) => runDown(context, options, { volumes: local.volumes === true })));
+    .addOption(new Option('--rmi <type>', "remove images: local = dockstage's tags in every environment, all = also every image a service names").choices(['local', 'all']))
+    .option('--json', 'print one JSON object')
+    .action(wrap((options, local: { volumes?: boolean; rmi?: 'local' | 'all'; json?: boolean }) =>
+      runDown(context, options, { volumes: local.volumes === true, rmi: local.rmi, json: local.json === true })));
 
   program
     .command('status')
