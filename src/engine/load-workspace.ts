@@ -106,7 +106,9 @@ export async function loadWorkspace(options: ProjectOptions, deps: LoadDeps): Pr
   );
   const { workspace, errors } = buildWorkspace({ project, projectDir, config, environment, files, configWarnings, platform: defaultPlatform(deps.lookup) });
   if (workspace === undefined) throw new DockstageErrors(await locateAll(uniqueErrors(errors), compose.files, deps.fs));
-  return { compose, projectDir, project, config, workspace };
+  // Warnings about config paths point at their file and line, as errors do.
+  const warnings = await locateAll(workspace.warnings, compose.files, deps.fs);
+  return { compose, projectDir, project, config, workspace: { ...workspace, warnings } };
 }
 
 /**
