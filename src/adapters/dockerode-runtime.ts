@@ -23,8 +23,8 @@ import type {
   PublishedPort,
   StatsSample,
 } from '../ports/container-runtime.js';
-import { publishedHost, type DockerEndpoint } from './docker-endpoint.js';
-import { compareStrings } from '../core/order.js';
+import { describeEndpoint, notAnEngine, publishedHost, type DockerEndpoint } from './docker-endpoint.js';
+import { compareStrings, isRecord } from '../core/order.js';
 
 const PROJECT_LABEL = 'com.docker.compose.project';
 const SERVICE_LABEL = 'com.docker.compose.service';
@@ -43,7 +43,7 @@ export function createDockerodeRuntime(endpoint: DockerEndpoint, env: NodeJS.Pro
   const docker = new Docker(dockerOptions(connectionOptions(endpoint.host, env)));
   const unreachable = (error: unknown) =>
     new EngineUnavailableError(
-      `cannot reach the Docker engine at ${endpoint.host}${endpoint.context === undefined ? '' : ` (context ${endpoint.context})`}: ${(error as Error).message}`,
+      `cannot reach the Docker engine at ${describeEndpoint(endpoint)}: ${(error as Error).message}`,
       'start the Docker engine, or set DOCKER_HOST / docker context to a running one',
     );
   const guard = async <T>(action: () => Promise<T>): Promise<T> => {
@@ -51,6 +51,10 @@ export function createDockerodeRuntime(endpoint: DockerEndpoint, env: NodeJS.Pro
       return await action();
     } catch (error) {
       if (isConnectionError(error)) throw unreachable(error);
+      const code = (error as NodeJS.ErrnoException | undefined)?.code;
+      if (typeof code === 'string' && code.startsWith('HPE_')) throw notAnEngine(describeEndpoint(endpoint), 'it does not speak HTTP');
+      const status = (error as { statusCode?: number } | undefined)?.statusCode;
+      if (status !== undefined && !fromEngine(error)) throw notAnEngine(describeEndpoint(endpoint), `HTTP ${status} with a body that is not the engine's JSON`);
       throw error;
     }
   };
@@ -70,8 +74,11 @@ export function createDockerodeRuntime(endpoint: DockerEndpoint, env: NodeJS.Pro
 
   return {
     async info() {
-      const version = await guard(() => docker.version());
-      return { serverVersion: version.Version, apiVersion: version.ApiVersion, host: publishedHost(endpoint) };
+      const version = (await guard(() => docker.version())) as unknown;
+      if (!isRecord(version) || typeof version['ApiVersion'] !== 'string' || typeof version['Version'] !== 'string') {
+        throw notAnEngine(describeEndpoint(endpoint), '/version has no engine version');
+      }
+      return { serverVersion: version['Version'], apiVersion: version['ApiVersion'], host: publishedHost(endpoint) };
     },
 
     async inspectImage(reference) {
@@ -272,8 +279,20 @@ async function ignoreStatus(code: number, action: () => Promise<unknown>): Promi
   }
 }
 
+/** The HTTP status of an engine's error answer; undefined for anything else (so a web server's 404 is never "no such image"). */
 function statusCode(error: unknown): number | undefined {
-  return (error as { statusCode?: number } | undefined)?.statusCode;
+  const status = (error as { statusCode?: number } | undefined)?.statusCode;
+  return status !== undefined && fromEngine(error) ? status : undefined;
+}
+
+/**
+ * True when an error answer looks like the engine's: a JSON object (`{"message": …}`) or no body at all. An HTML page
+ * or other text means DOCKER_HOST points at something else.
+ */
+function fromEngine(error: unknown): boolean {
+  const body = (error as { json?: unknown } | undefined)?.json;
+  if (Buffer.isBuffer(body)) return body.length === 0;
+  return body === undefined || body === null || body === '' || isRecord(body);
 }
 
 function isConnectionError(error: unknown): boolean {

@@ -27,7 +27,7 @@ export interface CommandContext {
   readonly loadDeps: LoadDeps;
   /** The engine endpoint (DOCKER_HOST / docker context), resolved once. */
   endpoint(): Promise<DockerEndpoint>;
-  /** The container runtime on that endpoint, created on first use. */
+  /** The container runtime on that endpoint, created (and checked to be an engine) on first use. */
   runtime(): Promise<ContainerRuntime>;
   /** The BuildKit builder (buildx CLI), with the same endpoint. */
   builder(): ImageBuilder;
@@ -52,7 +52,13 @@ export function createContext(options: { io: Io; env: NodeJS.ProcessEnv; cwd: st
     compose,
     loadDeps: { compose, fs, cwd: options.cwd, lookup, existsSync },
     endpoint: getEndpoint,
-    runtime: () => (runtime ??= getEndpoint().then((endpoint) => createDockerodeRuntime(endpoint, options.env))),
+    // One version call first: an engine that is down, or an address that is not an engine, fails here in one line.
+    runtime: () =>
+      (runtime ??= getEndpoint().then(async (endpoint) => {
+        const created = createDockerodeRuntime(endpoint, options.env);
+        await created.info();
+        return created;
+      })),
     builder: () => (builder ??= createBuildxBuilder({ env: options.env })),
   };
 }

@@ -8,7 +8,8 @@
 import { realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Command, CommanderError, Option } from 'commander';
-import { reportError, type Io } from './output.js';
+import { printWarnings, reportError, type Io } from './output.js';
+import { debugSetting } from '../core/env-variables.js';
 import { createContext, type CommandContext } from './context.js';
 import { runStages } from './commands/stages.js';
 import { runInputs } from './commands/inputs.js';
@@ -27,6 +28,8 @@ const collect = (value: string, previous: string[] | undefined): string[] => [..
 /** Runs the CLI with the given arguments (without `node` and the script) and returns the exit code. */
 export async function run(argv: readonly string[], io: Io, env: NodeJS.ProcessEnv = process.env, cwd: string = process.cwd()): Promise<number> {
   let exitCode = 0;
+  const debug = debugSetting((name) => env[name]);
+  if (debug.warning !== undefined) printWarnings(io, [debug.warning]);
   const context = createContext({ io, env, cwd });
   const program = buildProgram(context, (code) => (exitCode = code));
   try {
@@ -36,7 +39,7 @@ export async function run(argv: readonly string[], io: Io, env: NodeJS.ProcessEn
       if (error.code === 'commander.helpDisplayed' || error.code === 'commander.version' || error.code === 'commander.help') return 0;
       return 2;
     }
-    return reportError(io, error);
+    return reportError(io, error, debug.enabled);
   }
   return exitCode;
 }

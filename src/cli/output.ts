@@ -13,8 +13,11 @@ export interface Io {
   readonly stderr: { write(text: string): unknown };
 }
 
-/** Prints one error (or each of several) and returns the exit code. */
-export function reportError(io: Io, error: unknown): number {
+/**
+ * Prints one error (or each of several) and returns the exit code. Anything that is not a DockstageError is a bug in
+ * dockstage: it gets one line and a hint, and its stack trace only with `debug` (DOCKSTAGE_DEBUG=1).
+ */
+export function reportError(io: Io, error: unknown, debug = false): number {
   if (error instanceof DockstageErrors) {
     for (const each of error.errors) io.stderr.write(formatError(each));
     return error.exitCode;
@@ -23,8 +26,13 @@ export function reportError(io: Io, error: unknown): number {
     io.stderr.write(formatError(error));
     return error.exitCode;
   }
-  const message = error instanceof Error ? (error.stack ?? error.message) : String(error);
-  io.stderr.write(`error: unexpected failure: ${message}\n`);
+  if (debug) {
+    io.stderr.write(`error: unexpected failure: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+    return 1;
+  }
+  const name = error instanceof Error && error.name !== 'Error' ? `${error.name}: ` : '';
+  const message = error instanceof Error ? error.message : String(error);
+  io.stderr.write(`error: unexpected failure: ${name}${message.split('\n')[0]}\n  hint: this is a bug in dockstage; run again with DOCKSTAGE_DEBUG=1 for the stack trace, and report it\n`);
   return 1;
 }
 

@@ -11,7 +11,8 @@ import { findYamlSyntaxError, lineOfPath } from '../core/compose/locate.js';
 import { overrideFileName, overrideFilePath, projectStateDir, STATE_DIR } from '../core/compose/override.js';
 import { parseDockstageConfig, type ConfigIssue, type DockstageConfig } from '../core/environments.js';
 import { ConfigError, DockstageError, DockstageErrors, relocate, uniqueErrors } from '../core/errors.js';
-import { buildWorkspace, filesToRead, type Workspace } from '../core/workspace.js';
+import { checkPlatform } from '../core/env-variables.js';
+import { buildWorkspace, directoriesToCheck, filesToRead, type Workspace } from '../core/workspace.js';
 import type { ComposeCli, ComposeTarget } from '../ports/compose-cli.js';
 import type { FileSystem } from '../ports/file-system.js';
 
@@ -104,7 +105,9 @@ export async function loadWorkspace(options: ProjectOptions, deps: LoadDeps): Pr
       files.set(file, await deps.fs.readText(file));
     }),
   );
-  const { workspace, errors } = buildWorkspace({ project, projectDir, config, environment, files, configWarnings, platform: defaultPlatform(deps.lookup) });
+  const missingDirectories = new Set<string>();
+  for (const dir of directoriesToCheck(project)) if ((await deps.fs.kind(dir)) === null) missingDirectories.add(dir);
+  const { workspace, errors } = buildWorkspace({ project, projectDir, config, environment, files, configWarnings, missingDirectories, platform: defaultPlatform(deps.lookup) });
   if (workspace === undefined) throw new DockstageErrors(await locateAll(uniqueErrors(errors), compose.files, deps.fs));
   // Warnings about config paths point at their file and line, as errors do.
   const warnings = await locateAll(workspace.warnings, compose.files, deps.fs);
@@ -118,7 +121,11 @@ export async function loadWorkspace(options: ProjectOptions, deps: LoadDeps): Pr
  */
 export function defaultPlatform(lookup: (name: string) => string | undefined, arch: string = process.arch): string {
   const configured = lookup('DOCKER_DEFAULT_PLATFORM');
-  if (configured !== undefined && configured !== '') return configured;
+  if (configured !== undefined && configured !== '') {
+    const problem = checkPlatform(configured, 'DOCKER_DEFAULT_PLATFORM');
+    if (problem !== undefined) throw problem;
+    return configured;
+  }
   const cpu = ({ x64: 'amd64', arm64: 'arm64', arm: 'arm/v7', ia32: '386', ppc64: 'ppc64le', s390x: 's390x', riscv64: 'riscv64' } as Record<string, string>)[arch] ?? arch;
   return `linux/${cpu}`;
 }

@@ -94,6 +94,8 @@ export interface MountSpec {
 export interface GraphWarning {
   readonly message: string;
   readonly line: number;
+  /** For a reference that looks like a misspelt stage: the image it will pull instead, and the stage it probably meant. */
+  readonly misspelt?: { readonly ref: string; readonly suggestion: string };
 }
 
 /**
@@ -232,7 +234,7 @@ export function buildStageGraph(parsed: ParsedDockerfile, options: StageGraphOpt
     } else {
       const suggestion = nearStageName(stage.base.ref, [...byName.keys()].filter((n) => byName.get(n)! < stage.index));
       if (suggestion !== undefined) {
-        warnings.push({ message: `FROM ${stage.base.ref} is an external image; did you mean stage '${suggestion}'?`, line: stage.line });
+        warnings.push({ message: `FROM ${stage.base.ref} is an external image; did you mean stage '${suggestion}'?`, line: stage.line, misspelt: { ref: stage.base.ref, suggestion } });
       }
     }
   }
@@ -270,7 +272,7 @@ export function buildStageGraph(parsed: ParsedDockerfile, options: StageGraphOpt
     }
     const suggestion = nearStageName(value, [...byName.keys()]);
     if (suggestion !== undefined) {
-      warnings.push({ message: `--from=${value} is not a stage, so BuildKit pulls it as an image; did you mean '${suggestion}'?`, line: instruction.startLine });
+      warnings.push({ message: `--from=${value} is not a stage, so BuildKit pulls it as an image; did you mean '${suggestion}'?`, line: instruction.startLine, misspelt: { ref: value, suggestion } });
     }
     external.push({ stage, kind: 'image', ref: value, via, line: instruction.startLine });
     return { kind: 'image', ref: value };
