@@ -53,12 +53,20 @@ export async function resolveDockerEndpoint(env: NodeJS.ProcessEnv): Promise<Doc
   }
   let context = env['DOCKER_CONTEXT'];
   if (context === undefined || context === '') {
-    const configDir = env['DOCKER_CONFIG'] ?? path.join(os.homedir(), '.docker');
+    const configDir = env['DOCKER_CONFIG'] || path.join(os.homedir(), '.docker');
+    const configFile = path.join(configDir, 'config.json');
+    let text: string | undefined;
     try {
-      const config = JSON.parse(await readFile(path.join(configDir, 'config.json'), 'utf8')) as { currentContext?: string };
-      context = config.currentContext;
+      text = await readFile(configFile, 'utf8');
     } catch {
-      context = undefined;
+      text = undefined; // no config: the default context, as for the docker CLI
+    }
+    try {
+      context = text === undefined ? undefined : (JSON.parse(text) as { currentContext?: string }).currentContext;
+    } catch (error) {
+      throw new ConfigError(`cannot read the docker config ${configFile}${env['DOCKER_CONFIG'] ? ' (DOCKER_CONFIG)' : ''}: ${(error as Error).message}`, {
+        hint: 'fix the JSON, or point DOCKER_CONFIG at a folder with a valid config.json',
+      });
     }
   }
   if (context === undefined || context === '' || context === 'default') return { host: 'unix:///var/run/docker.sock', context: undefined, source: 'default' };

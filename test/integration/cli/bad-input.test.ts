@@ -154,4 +154,11 @@ describeWithCompose('environment variables dockstage reads: a wrong value is one
     expect(result.code).toBe(2);
     expect(result.stderr).toMatch(/^error: docker context 'no-such-context' does not exist\n {2}hint: .*DOCKER_CONTEXT.*\n$/);
   });
+
+  test('DOCKER_CONFIG holding a broken config.json: error naming the file and the variable, exit 2', async () => {
+    const dir = await project({ ...WEB, 'docker-config/config.json': '{ "currentContext": \n' });
+    const result = await runCli(['status'], { cwd: dir, env: { DOCKER_CONFIG: path.join(dir, 'docker-config'), DOCKER_HOST: '' } });
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(new RegExp(`^error: cannot read the docker config ${dir}/docker-config/config\\.json \\(DOCKER_CONFIG\\): [^\\n]+\\n {2}hint: fix the JSON, or point DOCKER_CONFIG at a folder with a valid config\\.json\\n$`));
+  });
 });
