@@ -116,6 +116,21 @@ describeWithCompose('bad input: one clear message and the documented exit code',
   });
 });
 
+describeWithCompose('arguments: a wrong one is named, with a suggestion where one is close, exit 2', () => {
+  test.each([
+    [['plna'], "error: unknown command 'plna'\n  hint: did you mean 'plan'? commands: plan, stages, inputs, build, up, down, status, env\n"],
+    [['plan', '--chnaged', 'x'], "error: unknown option '--chnaged'\n(Did you mean --changed?)\n(run dockstage --help for usage)\n"],
+    [['inputs'], "error: required option '--context <dir>' not specified\n(run dockstage --help for usage)\n"],
+    [['stages', 'wbe'], "error: no service 'wbe' in project PROJECT\n  hint: did you mean 'web'? services: web\n"],
+    [['plan', '-e'], "error: option '-e, --env <name>' argument missing\n(run dockstage --help for usage)\n"],
+  ])('dockstage %j', async (args, expected) => {
+    const dir = await project(WEB);
+    const result = await runCli(args, { cwd: dir });
+    expect(result.code).toBe(2);
+    expect(result.stderr).toBe(expected.replace('PROJECT', path.basename(dir).toLowerCase().replace(/[^a-z0-9_-]/g, '')));
+  });
+});
+
 describeWithCompose('environment variables dockstage reads: a wrong value is one line naming it', () => {
   test('DOCKER_DEFAULT_PLATFORM that is not a platform: error, exit 2', async () => {
     const dir = await project(WEB);
