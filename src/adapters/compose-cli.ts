@@ -9,7 +9,7 @@
  * use, so commands that never run compose never load it (nor its `yaml`).
  */
 import type * as ComposePackage from 'docker-compose';
-import { DockstageError, EngineUnavailableError } from '../core/errors.js';
+import { ConfigError, DockstageError, EngineUnavailableError } from '../core/errors.js';
 import type { ComposeCli, ComposeTarget } from '../ports/compose-cli.js';
 
 /** compose refused a command; `message` is compose's own words. */
@@ -173,6 +173,12 @@ function toError(command: string, error: unknown, exitCode: 1 | 2): DockstageErr
 export function composeFailure(command: string, stderr: string, exitCode: 1 | 2): DockstageError {
   if (/is not a docker command|unknown command:? "?(docker )?compose"?|unknown shorthand flag: 'f'/.test(stderr)) {
     return new EngineUnavailableError('the Compose v2 CLI plugin is missing (docker compose)', 'install the docker compose plugin (v2); the Python docker-compose v1 is not supported');
+  }
+  const context = /context "([^"]+)": context not found/.exec(stderr);
+  if (context !== null) {
+    return new ConfigError(`docker context '${context[1]}' does not exist`, {
+      hint: 'DOCKER_CONTEXT (or "docker context use") names it; list contexts with "docker context ls", or unset DOCKER_CONTEXT',
+    });
   }
   if (/Cannot connect to the Docker daemon|error during connect|connection refused/i.test(stderr)) {
     return new EngineUnavailableError(lastMeaningfulLine(stderr), 'start the Docker engine, or point DOCKER_HOST / docker context at a running one');

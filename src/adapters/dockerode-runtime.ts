@@ -6,7 +6,8 @@
  * through small `Engine*` shapes (API 1.41) and keeps its mapping pure.
  */
 import type { ContainerRuntime } from '../ports/container-runtime.js';
-import { publishedHost, type DockerEndpoint } from './docker-endpoint.js';
+import { describeEndpoint, notAnEngine, publishedHost, type DockerEndpoint } from './docker-endpoint.js';
+import { isRecord } from '../core/order.js';
 import { containerOperations } from './dockerode/containers.js';
 import { createEngineClient } from './dockerode/engine-client.js';
 import { eventOperations } from './dockerode/events.js';
@@ -25,8 +26,11 @@ export function createDockerodeRuntime(endpoint: DockerEndpoint, env: NodeJS.Pro
   const client = createEngineClient(endpoint, env);
   return {
     async info() {
-      const version = await client.guard(() => client.docker.version());
-      return { serverVersion: version.Version, apiVersion: version.ApiVersion, host: publishedHost(endpoint) };
+      const version = (await client.guard(() => client.docker.version())) as unknown;
+      if (!isRecord(version) || typeof version['ApiVersion'] !== 'string' || typeof version['Version'] !== 'string') {
+        throw notAnEngine(describeEndpoint(endpoint), '/version has no engine version');
+      }
+      return { serverVersion: version['Version'], apiVersion: version['ApiVersion'], host: publishedHost(endpoint) };
     },
     ...imageOperations(client),
     ...containerOperations(client),

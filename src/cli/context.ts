@@ -54,10 +54,13 @@ export function createContext(options: { io: Io; env: NodeJS.ProcessEnv; cwd: st
     compose,
     loadDeps: { compose, fs, cwd: options.cwd, lookup, existsSync },
     endpoint: getEndpoint,
+    // One version call first: an engine that is down, or an address that is not an engine, fails here in one line.
     runtime: () =>
-      (runtime ??= Promise.all([getEndpoint(), import('../adapters/dockerode-runtime.js')]).then(([endpoint, adapter]) =>
-        adapter.createDockerodeRuntime(endpoint, options.env),
-      )),
+      (runtime ??= Promise.all([getEndpoint(), import('../adapters/dockerode-runtime.js')]).then(async ([endpoint, adapter]) => {
+        const created = adapter.createDockerodeRuntime(endpoint, options.env);
+        await created.info();
+        return created;
+      })),
     builder: () => (builder ??= createBuildxBuilder({ env: options.env })),
   };
 }

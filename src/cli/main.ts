@@ -17,6 +17,7 @@ import { fileURLToPath } from 'node:url';
 import { Command, CommanderError, Option } from 'commander';
 import type { Io } from './output.js';
 import type { CommandContext } from './context.js';
+import { debugSetting } from '../core/env-variables.js';
 import type { ProjectOptions } from '../engine/load-workspace.js';
 
 const collect = (value: string, previous: string[] | undefined): string[] => [...(previous ?? []), value];
@@ -27,6 +28,8 @@ type CommandAction = (context: CommandContext, options: ProjectOptions, ...rest:
 /** Runs the CLI with the given arguments (without `node` and the script) and returns the exit code. */
 export async function run(argv: readonly string[], io: Io, env: NodeJS.ProcessEnv = process.env, cwd: string = process.cwd()): Promise<number> {
   let exitCode = 0;
+  const debug = debugSetting((name) => env[name]);
+  if (debug.warning !== undefined) (await import('./output.js')).printWarnings(io, [debug.warning]);
   const version = packageVersion();
   let context: Promise<CommandContext> | undefined;
   const commandContext = () => (context ??= import('./context.js').then(({ createContext }) => createContext({ io, env, cwd, version })));
@@ -39,7 +42,7 @@ export async function run(argv: readonly string[], io: Io, env: NodeJS.ProcessEn
       return 2;
     }
     const { reportError } = await import('./output.js');
-    return reportError(io, error);
+    return reportError(io, error, debug.enabled);
   }
   return exitCode;
 }
@@ -81,9 +84,10 @@ function buildProgram(io: Io, version: string, commandContext: () => Promise<Com
   program
     .command('stages [service]')
     .description("each service's stage graph, its target, the inputs of every stage and cache-mount hints")
-    .option('--json', 'print JSON')
-    .action(wrap(async (context, options, service: string | undefined, local: { json?: boolean }) =>
-      (await import('./commands/stages.js')).runStages(context, options, { service, json: local.json === true })));
+    .option('--json', 'print JSON (instructions never cut)')
+    .option('--no-trunc', 'do not cut long instructions to the terminal width')
+    .action(wrap(async (context, options, service: string | undefined, local: { json?: boolean; trunc?: boolean }) =>
+      (await import('./commands/stages.js')).runStages(context, options, { service, json: local.json === true, noTrunc: local.trunc === false })));
 
   program
     .command('inputs')
@@ -120,8 +124,10 @@ function buildProgram(io: Io, version: string, commandContext: () => Promise<Com
     .command('down')
     .description("stop and remove the project's containers and networks (compose down)")
     .option('-v, --volumes', 'remove named volumes too')
-    .action(wrap(async (context, options, local: { volumes?: boolean }) =>
-      (await import('./commands/up.js')).runDown(context, options, { volumes: local.volumes === true })));
+    .addOption(new Option('--rmi <type>', "remove images: local = dockstage's tags in every environment, all = also every image a service names").choices(['local', 'all']))
+    .option('--json', 'print one JSON object')
+    .action(wrap(async (context, options, local: { volumes?: boolean; rmi?: 'local' | 'all'; json?: boolean }) =>
+      (await import('./commands/down.js')).runDown(context, options, { volumes: local.volumes === true, rmi: local.rmi, json: local.json === true })));
 
   program
     .command('status')

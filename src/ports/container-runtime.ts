@@ -12,6 +12,12 @@ export interface ImageInfo {
   readonly env?: Readonly<Record<string, string>> | undefined;
 }
 
+/** One local tag and the image it names (an image with two tags appears twice). */
+export interface TaggedImage {
+  readonly reference: string;
+  readonly id: string;
+}
+
 /** What `status` shows about the engine; `host` matters because a remote engine publishes ports away from localhost. */
 export interface EngineInfo {
   readonly serverVersion: string;
@@ -124,6 +130,10 @@ export interface ContainerRuntime {
   tagImage(source: string, target: string): Promise<void>;
   /** Removes an image by tag or ID (the tag only, when others remain); missing is fine. */
   removeImage(reference: string): Promise<void>;
+  /** Every local tag that starts with `prefix` (e.g. `shop-web:dockstage-`), with its image ID, sorted by tag. */
+  imagesByReference(prefix: string): Promise<TaggedImage[]>;
+  /** Names of the containers (any project, any state) created from that image ID, sorted. */
+  containersUsingImage(imageId: string): Promise<string[]>;
   /** Containers of a compose project (all states), sorted by service then number. */
   listContainers(project: string): Promise<ContainerInfo[]>;
   /** One container with start time and exit code; undefined when gone. */

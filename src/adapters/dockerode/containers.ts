@@ -3,6 +3,7 @@ import type { ContainerRuntime } from '../../ports/container-runtime.js';
 import { PROJECT_LABEL } from './compose-labels.js';
 import { containerFromInspect, containerFromSummary, sortContainers, type EngineContainerInspect, type EngineContainerSummary } from './container-mapping.js';
 import { ignoreStatus, statusCode, type EngineClient } from './engine-client.js';
+import { compareStrings } from '../../core/order.js';
 
 /** The container read and lifecycle operations of the ContainerRuntime port. */
 export function containerOperations(client: EngineClient) {
@@ -10,6 +11,13 @@ export function containerOperations(client: EngineClient) {
   const listByFilters = (filters: Record<string, string[]>) =>
     guard(async () => (await docker.listContainers({ all: true, filters })) as unknown as EngineContainerSummary[]);
   return {
+    async containersUsingImage(imageId) {
+      const summaries = await listByFilters({});
+      return summaries
+        .filter((summary) => summary.ImageID === imageId)
+        .map((summary) => (summary.Names?.[0] ?? summary.Id).replace(/^\//, ''))
+        .sort(compareStrings);
+    },
     async listContainers(project) {
       const summaries = await listByFilters({ label: [`${PROJECT_LABEL}=${project}`] });
       return sortContainers(summaries.map(containerFromSummary));
@@ -41,5 +49,5 @@ export function containerOperations(client: EngineClient) {
     async restartContainer(id, timeoutSeconds) {
       await guard(() => docker.getContainer(id).restart(timeoutSeconds === undefined ? {} : { t: timeoutSeconds }));
     },
-  } satisfies Pick<ContainerRuntime, 'listContainers' | 'inspectContainer' | 'startContainer' | 'stopContainer' | 'restartContainer'>;
+  } satisfies Pick<ContainerRuntime, 'listContainers' | 'containersUsingImage' | 'inspectContainer' | 'startContainer' | 'stopContainer' | 'restartContainer'>;
 }

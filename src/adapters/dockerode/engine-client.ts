@@ -7,7 +7,8 @@
 import type { IncomingMessage } from 'node:http';
 import Docker from 'dockerode';
 import { EngineUnavailableError } from '../../core/errors.js';
-import type { DockerEndpoint } from '../docker-endpoint.js';
+import { describeEndpoint, notAnEngine, type DockerEndpoint } from '../docker-endpoint.js';
+import { isRecord } from '../../core/order.js';
 import { connectionOptions, dockerOptions } from './connection.js';
 
 /** What the operation files get: the dockerode client plus the shared error and stream handling. */
@@ -30,7 +31,7 @@ export function createEngineClient(endpoint: DockerEndpoint, env: NodeJS.Process
   const docker = new Docker(dockerOptions(connectionOptions(endpoint.host, env)));
   const unreachable = (error: unknown) =>
     new EngineUnavailableError(
-      `cannot reach the Docker engine at ${endpoint.host}${endpoint.context === undefined ? '' : ` (context ${endpoint.context})`}: ${(error as Error).message}`,
+      `cannot reach the Docker engine at ${describeEndpoint(endpoint)}: ${(error as Error).message}`,
       'start the Docker engine, or set DOCKER_HOST / docker context to a running one',
     );
   const guard = async <T>(action: () => Promise<T>): Promise<T> => {
@@ -38,6 +39,11 @@ export function createEngineClient(endpoint: DockerEndpoint, env: NodeJS.Process
       return await action();
     } catch (error) {
       if (isConnectionError(error)) throw unreachable(error);
+      // Something answered, but not an engine (a web server, a proxy): one line naming the endpoint, not an HTTP error.
+      const code = (error as NodeJS.ErrnoException | undefined)?.code;
+      if (typeof code === 'string' && code.startsWith('HPE_')) throw notAnEngine(describeEndpoint(endpoint), 'it does not speak HTTP');
+      const status = (error as { statusCode?: number } | undefined)?.statusCode;
+      if (status !== undefined && !fromEngine(error)) throw notAnEngine(describeEndpoint(endpoint), `HTTP ${status} with a body that is not the engine's JSON`);
       throw error;
     }
   };
@@ -114,9 +120,20 @@ export async function ignoreStatus(code: number, action: () => Promise<unknown>)
   }
 }
 
-/** The engine's HTTP status on a failed dockerode call (404 for "no such …"), undefined for other errors. */
+/** The HTTP status of an engine's error answer (404 for "no such …"); undefined for anything else (so a web server's 404 is never "no such image"). */
 export function statusCode(error: unknown): number | undefined {
-  return (error as { statusCode?: number } | undefined)?.statusCode;
+  const status = (error as { statusCode?: number } | undefined)?.statusCode;
+  return status !== undefined && fromEngine(error) ? status : undefined;
+}
+
+/**
+ * True when an error answer looks like the engine's: a JSON object (`{"message": …}`) or no body at all. An HTML page
+ * or other text means DOCKER_HOST points at something else.
+ */
+function fromEngine(error: unknown): boolean {
+  const body = (error as { json?: unknown } | undefined)?.json;
+  if (Buffer.isBuffer(body)) return body.length === 0;
+  return body === undefined || body === null || body === '' || isRecord(body);
 }
 
 /** The engine's own words for a failed call (`port is already allocated`…), without dockerode's HTTP prefix. */

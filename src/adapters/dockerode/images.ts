@@ -1,11 +1,19 @@
 /** Images by tag, ID and label: what freshness checks and builds need from the engine. */
 import type { ContainerRuntime, ImageInfo } from '../../ports/container-runtime.js';
 import { statusCode, type EngineClient } from './engine-client.js';
+import { compareStrings } from '../../core/order.js';
 
 /** The image operations of the ContainerRuntime port. */
 export function imageOperations(client: EngineClient) {
   const { docker, guard } = client;
   return {
+    async imagesByReference(prefix) {
+      return await guard(async () => {
+        const images = await docker.listImages();
+        const tagged = images.flatMap((image) => (image.RepoTags ?? []).filter((tag) => tag.startsWith(prefix)).map((reference) => ({ reference, id: image.Id })));
+        return tagged.sort((a, b) => compareStrings(a.reference, b.reference));
+      });
+    },
     async inspectImage(reference) {
       return await guard(async (): Promise<ImageInfo | undefined> => {
         try {
@@ -41,7 +49,7 @@ export function imageOperations(client: EngineClient) {
         }
       });
     },
-  } satisfies Pick<ContainerRuntime, 'inspectImage' | 'imagesWithLabel' | 'tagImage' | 'removeImage'>;
+  } satisfies Pick<ContainerRuntime, 'inspectImage' | 'imagesWithLabel' | 'imagesByReference' | 'tagImage' | 'removeImage'>;
 }
 
 /**

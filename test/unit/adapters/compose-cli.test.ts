@@ -25,6 +25,13 @@ describe('composeFailure', () => {
     expect(error.message).toBe('service "web" depends on undefined service "db": invalid compose project');
     expect(error.exitCode).toBe(2);
   });
+
+  test('an unknown docker context is a configuration error naming the context and DOCKER_CONTEXT', () => {
+    const error = composeFailure('config', 'Failed to initialize: unable to resolve docker endpoint: context "nope": context not found: open /root/.docker/contexts/meta/ca37/meta.json: no such file or directory\n', 2);
+    expect(error.message).toBe("docker context 'nope' does not exist");
+    expect(error.hint).toContain('DOCKER_CONTEXT');
+    expect(error.exitCode).toBe(2);
+  });
 });
 
 describe('createJsonObjectReader', () => {
