@@ -6,6 +6,7 @@
  */
 import { locateStep, numberedSteps } from '../core/dockerfile/build-steps.js';
 import { BuildFailedError, DockstageError } from '../core/errors.js';
+import { explainMisspeltStage } from '../core/dockerfile/misspelt-stage.js';
 import { INPUTS_HASH_LABEL } from '../core/inputs-hash.js';
 import { TARGET_LABEL } from '../core/compose/override.js';
 import { requireBuiltService, type BuildModel, type ServiceModel, type Workspace } from '../core/workspace.js';
@@ -292,15 +293,19 @@ export async function runBuildJob(workspace: Workspace, job: BuildJob, deps: Bui
     }
     const step = failedStep === undefined ? undefined : locateStep(build.graph, failedStep);
     const located = step === undefined ? undefined : { line: step.line, instruction: step.instruction.original };
-    const failed = new BuildFailedError(`${services.join(', ')}: ${error.message}`, {
-      service: services[0]!,
-      ...(error.stage === undefined ? (failedStep?.stage == null ? {} : { stage: failedStep.stage }) : { stage: error.stage }),
-      ...(located?.instruction === undefined ? (error.instruction === undefined ? {} : { instruction: error.instruction }) : { instruction: located.instruction }),
-      file: build.dockerfileLabel,
-      ...(located === undefined ? {} : { line: located.line }),
-      logTail: error.logTail,
-      ...(error.hint === undefined ? {} : { hint: error.hint }),
-    });
+    // A `COPY --from=bsae` that names no stage makes BuildKit pull an image `bsae`: say which line and which stage was meant.
+    const failed = explainMisspeltStage(
+      new BuildFailedError(`${services.join(', ')}: ${error.message}`, {
+        service: services[0]!,
+        ...(error.stage === undefined ? (failedStep?.stage == null ? {} : { stage: failedStep.stage }) : { stage: error.stage }),
+        ...(located?.instruction === undefined ? (error.instruction === undefined ? {} : { instruction: error.instruction }) : { instruction: located.instruction }),
+        file: build.dockerfileLabel,
+        ...(located === undefined ? {} : { line: located.line }),
+        logTail: error.logTail,
+        ...(error.hint === undefined ? {} : { hint: error.hint }),
+      }),
+      build.graph,
+    );
     onEvent({ type: 'build-failed', services, target, error: failed });
     return { services, target, status: 'failed', imageId: undefined, error: failed };
   }

@@ -25,7 +25,7 @@ export async function runUp(ctx: CommandContext, options: ProjectOptions, comman
     if (failure !== undefined) throw failure;
     return 1;
   }
-  await rememberEnvironment(loaded.projectDir, loaded.workspace.environment.name, ctx.fs);
+  await rememberEnvironment(loaded.projectDir, loaded.workspace.project.name, loaded.workspace.environment.name, ctx.fs);
   const line = { type: 'up-completed', environment: loaded.workspace.environment.name, services: involved };
   ctx.io.stdout.write(command.json ? `${JSON.stringify(line)}\n` : `${loaded.workspace.project.name} is up in ${line.environment}: ${involved.join(', ')}\n`);
   return 0;

@@ -205,7 +205,7 @@ export function containersSubscriber(options: ContainersSubscriberOptions): Subs
           const loaded = loadedFrom(state);
           const target = await writeOverride(loaded, options.fs);
           const result = await recreateChanged(loaded, { fs: options.fs, compose: options.compose, runtime }, target);
-          await rememberEnvironment(options.projectDir, loaded.workspace.environment.name, options.fs);
+          await rememberEnvironment(options.projectDir, loaded.workspace.project.name, loaded.workspace.environment.name, options.fs);
           await relist();
           dispatch({ type: 'environmentSwitched', environment: loaded.workspace.environment.name, recreated: result.recreated, restarted: result.restarted, at: now() });
         } catch (error) {

@@ -9,7 +9,7 @@
  * Paths are shown relative to the project directory; no environment value is
  * ever printed.
  */
-import { BuildFailedError, type DockstageError } from '../../core/errors.js';
+import { BuildFailedError, withContainerKept, type DockstageError } from '../../core/errors.js';
 import { planForChanges } from '../../core/plan.js';
 import type { EngineAction } from '../../core/state/actions.js';
 import { isIdle } from '../../core/state/due.js';
@@ -160,7 +160,12 @@ function eventsOf(state: EngineState, action: EngineAction, memory: OutputMemory
     }
     case 'buildFailed':
       if (action.cancelled) return [];
-      return [{ type: 'build-failed', id: action.id, services: servicesOfBuild(state, action.id), error: errorJson(action.error) }];
+    {
+      const services = servicesOfBuild(state, action.id);
+      const running = services.some((name) => state.services[name]?.containers.some((c) => c.state === 'running') === true);
+      const error = running && action.error instanceof BuildFailedError ? withContainerKept(action.error) : action.error;
+      return [{ type: 'build-failed', id: action.id, services, error: errorJson(error) }];
+    }
     case 'projectUp':
       for (const service of action.services) memory.awaitingReady.add(service);
       return [{ type: 'up', services: action.services }];

@@ -173,8 +173,7 @@ describeWithEngine('dockstage watch on the real engine', () => {
 
   test('after a replacement, docker compose up -d --no-build with the same files recreates nothing', async () => {
     const before = await containerIds();
-    const override = path.join(dir, '.dockstage', 'dev.compose.yaml');
-    const overrideFile = (await readFile(override, 'utf8').catch(() => undefined)) === undefined ? path.join(dir, '.dockstage', PROJECT, 'dev.compose.yaml') : override;
+    const overrideFile = path.join(dir, '.dockstage', PROJECT, 'dev.compose.yaml');
     await run('docker', ['compose', '-p', PROJECT, '--project-directory', dir, '-f', path.join(dir, 'compose.yaml'), '-f', overrideFile, 'up', '-d', '--no-build'], { env: { ...process.env, NODE_IMAGE: TEST_NODE_IMAGE } });
     expect(await containerIds()).toEqual(before);
     await served('web', 'web v2');
