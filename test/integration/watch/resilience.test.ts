@@ -101,6 +101,8 @@ describeWithEngine('dockstage watch when things go wrong', () => {
         NODE_IMAGE: \${NODE_IMAGE:-node:22-alpine}
     init: true
     ports: ["127.0.0.1:${port}:3000"]
+    environment:
+      TOKEN: \${SECRET_TOKEN}
   crasher:
     image: busybox:latest
     restart: always
@@ -109,6 +111,7 @@ describeWithEngine('dockstage watch when things go wrong', () => {
       'app/Dockerfile': 'ARG NODE_IMAGE=node:22-alpine\nFROM ${NODE_IMAGE} AS develop\nWORKDIR /app\nCOPY src/ ./src/\nRUN node -e "require(\'./src/message.js\')"\nCMD ["node", "src/server.js"]\n',
       'app/src/server.js': SERVER,
       'app/src/message.js': "module.exports = 'v1';\n",
+      '.env': 'SECRET_TOKEN=s3cr3t-token-value\n',
     });
   });
 
@@ -165,5 +168,30 @@ describeWithEngine('dockstage watch when things go wrong', () => {
     expect(await containerIds()).toEqual(before);
     expect(await body()).toBe('v2');
     expect(w.stderr()).not.toContain('    at ');
+  });
+
+  test('no value from .env appears in anything watch printed', () => {
+    for (const w of watches) {
+      expect(JSON.stringify(w.lines)).not.toContain('s3cr3t-token-value');
+      expect(w.stderr()).not.toContain('s3cr3t-token-value');
+    }
+  });
+
+  test('a published port already in use is one line naming the port, and nothing else is touched', async () => {
+    const taken = await openProxy(0);
+    const takenPort = (taken.server.address() as net.AddressInfo).port;
+    const other = await mkdtemp(path.join(os.tmpdir(), 'dockstage-port-'));
+    const name = `${PROJECT}-port`;
+    try {
+      await writeFiles(other, { 'compose.yaml': `services:\n  site:\n    image: busybox:latest\n    init: true\n    command: ["sleep", "3600"]\n    ports: ["127.0.0.1:${takenPort}:80"]\n` });
+      const result = await runCli(['-p', name, 'up'], { cwd: other });
+      expect(result.code).toBe(1);
+      expect(result.stderr).toMatch(new RegExp(`^error: .*${takenPort}.*(already allocated|address already in use)`, 'm'));
+      expect(result.stderr).not.toContain('    at ');
+    } finally {
+      await new Promise((resolve) => taken.server.close(resolve));
+      await run('docker', ['compose', '-p', name, '--project-directory', other, 'down', '--timeout', '1']).catch(() => undefined);
+      await rm(other, { recursive: true, force: true });
+    }
   });
 });
