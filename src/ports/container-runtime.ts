@@ -7,6 +7,8 @@ export interface ImageInfo {
   readonly id: string;
   readonly labels: Readonly<Record<string, string>>;
   readonly created: string;
+  /** The tags naming it (inspect only); an image with none is dangling. */
+  readonly tags?: readonly string[] | undefined;
   /** `Config.WorkingDir` and `Config.Env` (inspect only): where a COPY in a stage built on it lands, for live sync. */
   readonly workingDir?: string | undefined;
   readonly env?: Readonly<Record<string, string>> | undefined;

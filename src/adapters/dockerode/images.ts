@@ -18,7 +18,7 @@ export function imageOperations(client: EngineClient) {
       return await guard(async (): Promise<ImageInfo | undefined> => {
         try {
           const image = await docker.getImage(reference).inspect();
-          return { id: image.Id, labels: image.Config?.Labels ?? {}, created: image.Created, workingDir: image.Config?.WorkingDir ?? '', env: envRecord(image.Config?.Env ?? []) };
+          return { id: image.Id, labels: image.Config?.Labels ?? {}, created: image.Created, tags: image.RepoTags ?? [], workingDir: image.Config?.WorkingDir ?? '', env: envRecord(image.Config?.Env ?? []) };
         } catch (error) {
           if (statusCode(error) === 404) return undefined;
           throw error;

@@ -17,6 +17,7 @@ import type { FileSystem } from '../../ports/file-system.js';
 import type { Clock } from '../../ports/clock.js';
 import { formatPorts, recreateChanged, rememberEnvironment, writeOverride } from '../lifecycle.js';
 import type { Subscriber } from '../store.js';
+import { removeIfDangling } from '../builds.js';
 
 /** What the containers subscriber needs. */
 export interface ContainersSubscriberOptions {
@@ -165,19 +166,9 @@ export function containersSubscriber(options: ContainersSubscriberOptions): Subs
     );
   };
 
-  /**
-   * Removes an image no container and no other tag uses any more. The engine refuses to remove an image that a
-   * container uses or that another tag names (another environment's), so its refusal is the check.
-   */
+  /** Removes the image a replacement moved away from, when nothing names or uses it any more (see removeIfDangling). */
   const pruneImage = async (service: string, imageId: string) => {
-    const info = await runtime.inspectImage(imageId);
-    if (info === undefined) return;
-    try {
-      await runtime.removeImage(imageId);
-      dispatch({ type: 'imagePruned', service, imageId, at: now() });
-    } catch {
-      // In use or tagged elsewhere: kept, as it should be.
-    }
+    if (await removeIfDangling(runtime, imageId)) dispatch({ type: 'imagePruned', service, imageId, at: now() });
   };
 
   const restart = (service: string) => {

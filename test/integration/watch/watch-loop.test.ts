@@ -152,6 +152,7 @@ describeWithEngine('dockstage watch on the real engine', () => {
   test('an edit to a source of web and worker rebuilds them once, replaces both, serves the new code; api is untouched', async () => {
     const w = watch!;
     const before = await containerIds();
+    const oldImage = (await run('docker', ['inspect', '--format', '{{.Image}}', before['web']!])).stdout.trim();
     const from = w.lines.length;
     await writeFile(path.join(dir, 'app/src/message.js'), "module.exports = 'v2';\n");
     await served('web', 'web v2');
@@ -169,6 +170,10 @@ describeWithEngine('dockstage watch on the real engine', () => {
     expect(after['api']).toBe(before['api']);
     expect(after['cache']).toBe(before['cache']);
     expect(after['web']).not.toBe(before['web']);
+    // The image both containers ran is no longer tagged or used: removed, once (compose watch prunes too).
+    const pruned = await w.next((l) => l.type === 'pruned', { from });
+    expect(pruned['imageId']).toBe(oldImage);
+    await expect(run('docker', ['image', 'inspect', oldImage])).rejects.toThrow();
   });
 
   test('after a replacement, docker compose up -d --no-build with the same files recreates nothing', async () => {
