@@ -75,7 +75,9 @@ function eventsFor(state: EngineState, action: EngineAction, memory: OutputMemor
   const start = id === undefined ? undefined : memory.unannounced.get(id);
   if (id !== undefined && start !== undefined && action.type !== 'syncSkipped') {
     memory.unannounced.delete(id);
-    return [start, ...events];
+    // Announced by its outcome, it was only the check that an image with these inputs exists.
+    const check = action.type === 'buildCompleted' && action.upToDate;
+    return [{ ...start, check }, ...events];
   }
   if (id !== undefined && start !== undefined && action.type === 'syncSkipped') {
     memory.unannounced.delete(id);
@@ -240,7 +242,7 @@ function humanLine(event: WatchEvent): string | undefined {
       return services.length === 0 ? 'nothing to do' : services.map((s) => `${s.name}: ${s.action}`).join(', ');
     }
     case 'build-start':
-      return `${list(event['services'])}: checking ${event['target']}`;
+      return `${list(event['services'])}: ${event['check'] === true ? 'checking' : 'building'} ${event['target']}`;
     case 'build-done':
       return event['upToDate'] === true
         ? `${list(event['services'])}: up to date`
