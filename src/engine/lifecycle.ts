@@ -101,6 +101,7 @@ export interface ServiceStatus {
   /** The environment the running container was created for (its label), else the workspace's. */
   readonly environment: string;
   readonly target: string | null;
+  /** What runs: the running container's image reference, else the image the environment would run. */
   readonly image: string | null;
   /** Inputs hash matches the image label; null for services without `build:`. */
   readonly upToDate: boolean | null;
@@ -126,7 +127,8 @@ export async function projectStatus(workspace: Workspace, deps: LifecycleDeps, h
         name: service.name,
         environment: labelled?.labels[ENVIRONMENT_LABEL] ?? workspace.environment.name,
         target: labelled?.labels[TARGET_LABEL] ?? service.build?.target ?? null,
-        image: service.image ?? null,
+        // Exactly what runs: a container kept across a switch (same image ID) still runs its own environment's tag.
+        image: (own.find((c) => c.state === 'running') ?? own[0])?.image ?? service.image ?? null,
         upToDate: freshness === undefined ? null : freshness.state === 'fresh',
         containers: own.map((c) => ({ name: c.name, state: c.state, health: c.health, status: c.status, ports: formatPorts(c, host), image: c.image })),
       };

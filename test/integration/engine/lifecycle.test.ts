@@ -183,7 +183,7 @@ describeWithEngine('dockstage on the real engine (bundled example)', () => {
     expect(lines.filter((l) => l.type === 'build-started')).toEqual([]);
     expect(lines.at(-1)).toMatchObject({ type: 'environment-switched', built: [], recreated: ['api', 'web', 'worker'], unchanged: ['cache'] });
     expect((await containerIds())['cache']).toBe(before['cache']);
-    expect(JSON.parse(await readFile(path.join(dir, '.dockstage/state.json'), 'utf8'))).toEqual({ environment: 'dev' });
+    expect(JSON.parse(await readFile(path.join(dir, '.dockstage', PROJECT, 'state.json'), 'utf8'))).toEqual({ environment: 'dev' });
   });
 
   test('prod → qa: only api changes image; web keeps its container but restarts (depends_on api, restart: true); nothing is built', async () => {
@@ -198,6 +198,9 @@ describeWithEngine('dockstage on the real engine (bundled example)', () => {
     const after = await containerIds();
     expect(after['api']).not.toBe(before['api']);
     expect([after['web'], after['worker'], after['cache']]).toEqual([before['web'], before['worker'], before['cache']]);
+    // status says exactly what runs: worker kept its prod container (same image as qa's), so its tag and environment are prod's.
+    const worker = (await status()).services.find((s) => s.name === 'worker')!;
+    expect([worker.environment, worker.image]).toEqual(['prod', `${PROJECT}-worker:dockstage-prod`]);
     expect((await inspectImage(`${PROJECT}-web:dockstage-qa`))?.Id).toBe((await inspectImage(`${PROJECT}-web:dockstage-prod`))?.Id);
     expect((await cli(['env', 'dev'])).code).toBe(0);
   });
