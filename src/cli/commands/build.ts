@@ -3,6 +3,7 @@ import { BuildFailedError } from '../../core/errors.js';
 import { buildServices, type BuildOptions, type BuildOutcome, type BuildRunEvent } from '../../engine/builds.js';
 import { defaultPlatform, loadWorkspace, type LoadedProject, type ProjectOptions } from '../../engine/load-workspace.js';
 import { BuildProgress } from '../../ui/text/build-progress.js';
+import { formatBuildFailure } from '../../ui/text/build-failure.js';
 import type { CommandContext } from '../context.js';
 import { printErrors, printWarnings, type Io } from '../output.js';
 import { blockedErrors, requireBuiltService } from '../../core/workspace.js';
@@ -77,13 +78,7 @@ export async function buildWithOutput(ctx: CommandContext, loaded: LoadedProject
 }
 
 function reportFailures(io: Io, outcomes: readonly BuildOutcome[]): void {
-  for (const outcome of outcomes) {
-    if (outcome.error === undefined) continue;
-    const error = outcome.error;
-    const where = error.location.file === undefined ? '' : `\n  --> ${error.location.file}${error.location.line === undefined ? '' : `:${error.location.line}`}`;
-    const headline = error.stage === undefined && error.location.line === undefined ? error.message : `build of ${outcome.services.join(', ')} failed at ${error.stage ?? outcome.target}: ${error.instruction ?? error.message}`;
-    io.stderr.write(`error: ${headline}${where}\n  hint: ${error.hint ?? 'fix the failing step'}\n`);
-  }
+  for (const outcome of outcomes) if (outcome.error !== undefined) io.stderr.write(`${formatBuildFailure(outcome.services, outcome.target, outcome.error)}\n`);
 }
 
 /** The JSON line for an event: the same fields, errors as plain objects. */

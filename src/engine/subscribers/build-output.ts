@@ -9,6 +9,7 @@ import { BuildFailedError, DockstageError, withContainerKept } from '../../core/
 import type { EngineAction } from '../../core/state/actions.js';
 import type { EngineState } from '../../core/state/engine-state.js';
 import { BuildProgress } from '../../ui/text/build-progress.js';
+import { formatBuildFailure } from '../../ui/text/build-failure.js';
 import type { BuildRunEvent } from '../builds.js';
 import type { Subscriber } from '../store.js';
 
@@ -66,15 +67,10 @@ export function buildOutputSubscriber(sink: LineSink, json: boolean): Subscriber
   };
 }
 
-/** One failure, one message: where it failed, the Dockerfile line, and what to do. */
+/** One failure, one message (the progress line only marks the stage ✗); a running container left serving is said. */
 function reportFailure(sink: LineSink, services: readonly string[], target: string, error: DockstageError, state: EngineState): void {
-  const failed = error instanceof BuildFailedError ? error : undefined;
-  const located = failed !== undefined && (failed.stage !== undefined || failed.location.line !== undefined);
-  const headline = located ? `build of ${services.join(', ')} failed at ${failed!.stage ?? target}: ${failed!.instruction ?? failed!.message}` : error.message;
-  const where = error.location.file === undefined ? '' : `\n  --> ${error.location.file}${error.location.line === undefined ? '' : `:${error.location.line}`}`;
   const running = services.some((name) => state.services[name]?.containers.some((c) => c.state === 'running') === true);
-  const shown = failed !== undefined && running ? withContainerKept(failed) : error;
-  sink.err(`error: ${headline}${where}\n  hint: ${shown.hint ?? 'fix the failing step'}`);
+  sink.err(formatBuildFailure(services, target, running && error instanceof BuildFailedError ? withContainerKept(error) : error));
 }
 
 /** The JSON line for a build event: the same fields, errors as plain objects. */

@@ -60,14 +60,9 @@ export class BuildProgress {
         lines.push(`${job}  built ${event.target} in ${seconds}s (${event.cachedSteps} of ${event.totalSteps} steps cached)`);
         return lines;
       }
-      case 'build-failed': {
-        const lines = this.finishAll(job, true);
-        const error = event.error;
-        const where = error.location.line === undefined ? '' : ` (${error.location.file}:${error.location.line})`;
-        lines.push(`${job}  FAILED ${error.stage ?? event.target}: ${error.instruction ?? error.message}${where}`);
-        for (const line of error.logTail) lines.push(`  │ ${line}`);
-        return lines;
-      }
+      case 'build-failed':
+        // The failure itself (instruction, line, log tail, hint) is printed once, by formatBuildFailure.
+        return this.finishAll(job, true);
     }
   }
 

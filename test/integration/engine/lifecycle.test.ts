@@ -213,8 +213,11 @@ describeWithEngine('dockstage on the real engine (bundled example)', () => {
     try {
       const result = await cli(['up', '-e', 'dev']);
       expect(result.code).toBe(1);
-      expect(result.stdout).toContain('FAILED develop: RUN echo "compiling" && echo "boom: missing module" >&2 && exit 3 (web/Dockerfile:14)');
-      expect(result.stdout).toContain('boom: missing module');
+      expect(result.stdout).toContain('web, worker  develop  ✗ failed at step');
+      expect(result.stderr).toContain('error: build of web, worker failed at develop: RUN echo "compiling" && echo "boom: missing module" >&2 && exit 3');
+      // One failure, one message: the error (with its log tail) is printed once, on stderr.
+      expect(result.stderr.match(/^error: /gm)).toHaveLength(1);
+      expect(result.stderr).toContain('│ boom: missing module');
       expect(result.stderr).toContain('error: build of web, worker failed at develop');
       expect(result.stderr).toContain('--> web/Dockerfile:14');
       expect(await containerIds()).toEqual(before);

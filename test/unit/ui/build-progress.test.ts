@@ -2,6 +2,7 @@ import { describe, expect, test } from 'vitest';
 import { BuildFailedError } from '../../../src/core/errors.js';
 import type { BuildRunEvent } from '../../../src/engine/builds.js';
 import type { BuildEvent } from '../../../src/ports/image-builder.js';
+import { formatBuildFailure } from '../../../src/ui/text/build-failure.js';
 import { BuildProgress } from '../../../src/ui/text/build-progress.js';
 
 const services = ['web', 'worker'];
@@ -30,16 +31,16 @@ describe('BuildProgress', () => {
     ]);
   });
 
-  test('a failure names the stage, instruction, file:line and the log tail', () => {
+  test('a failure marks the stage; the failure itself is one message with instruction, file:line, log tail and hint', () => {
     const progress = new BuildProgress();
     progress.apply(step({ type: 'step-started', at: 0, ...ref('develop', 1, 2, 'RUN make') }));
     const error = new BuildFailedError('make failed', { stage: 'develop', instruction: 'RUN make', file: 'web/Dockerfile', line: 12, logTail: ['cc: error', 'make: *** [all] Error 1'] });
     expect(progress.apply({ type: 'build-failed', services, target: 'develop', error })).toEqual([
       'web, worker  develop  ✗ failed at step 1 of 2',
-      'web, worker  FAILED develop: RUN make (web/Dockerfile:12)',
-      '  │ cc: error',
-      '  │ make: *** [all] Error 1',
     ]);
+    expect(formatBuildFailure(services, 'develop', error)).toBe(
+      ['error: build of web, worker failed at develop: RUN make', '  --> web/Dockerfile:12', '  │ cc: error', '  │ make: *** [all] Error 1', '  hint: fix the failing step'].join('\n'),
+    );
   });
 
   test('an up-to-date build is one line with the check time', () => {
