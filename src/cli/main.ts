@@ -56,6 +56,8 @@ function buildProgram(context: CommandContext, setExit: (code: number) => void):
     .addOption(new Option('--profile <profile>', 'compose profile to enable (repeatable)').argParser(collect))
     .addOption(new Option('--env-file <file>', 'compose env file (repeatable)').argParser(collect))
     .option('-e, --env <name>', 'environment (dev, ci, prod or one from x-dockstage)')
+    .option('--no-tui', 'dockstage without a command: print the watch output instead of the terminal UI')
+    .option('--log-lines <n>', 'terminal UI: log lines kept per service (default 5000)')
     .usage('[options] [command]')
     .showHelpAfterError('(run dockstage --help for usage)');
 
@@ -143,8 +145,16 @@ function buildProgram(context: CommandContext, setExit: (code: number) => void):
         const names = program.commands.map((c) => c.name());
         throw new DockstageError(`unknown command '${unknown}'`, { hint: `${didYouMean(unknown, names)}commands: ${names.join(', ')}` });
       }
-      // Until the terminal UI lands, the bare command shows the plan.
-      return await runPlan(context, options, { changed: [], json: false });
+      // On a terminal, the interactive UI; otherwise (a pipe, CI, --no-tui) the headless watch output.
+      const globals = program.opts<{ tui?: boolean; logLines?: string }>();
+      const logLines = globals.logLines === undefined ? 5_000 : Number(globals.logLines);
+      if (!Number.isInteger(logLines) || logLines < 100) throw new DockstageError(`--log-lines must be a whole number of at least 100, not '${globals.logLines}'`);
+      if (globals.tui !== false && context.io.stdout.isTTY === true && process.stdin.isTTY === true) {
+        const { runTui } = await import('./commands/tui.js');
+        return await runTui(context, options, { logLines, prune: true });
+      }
+      const { runWatch } = await import('./commands/watch.js');
+      return await runWatch(context, options, { json: false, prune: true });
     }),
   );
   return program;
