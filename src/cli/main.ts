@@ -150,7 +150,7 @@ function buildProgram(context: CommandContext, setExit: (code: number) => void):
       const logLines = globals.logLines === undefined ? 5_000 : Number(globals.logLines);
       if (!Number.isInteger(logLines) || logLines < 100) throw new DockstageError(`--log-lines must be a whole number of at least 100, not '${globals.logLines}'`);
       if (globals.tui !== false && context.io.stdout.isTTY === true && process.stdin.isTTY === true) {
-        const { runTui } = await import('./commands/tui.js');
+        const { runTui } = await importTui();
         return await runTui(context, options, { logLines, prune: true });
       }
       const { runWatch } = await import('./commands/watch.js');
@@ -158,6 +158,22 @@ function buildProgram(context: CommandContext, setExit: (code: number) => void):
     }),
   );
   return program;
+}
+
+/**
+ * The TUI with React's production build: the development build keeps debug data for every element it rendered and
+ * grows without bound under a log flood. NODE_ENV is set only while React loads (it picks its build then), so the
+ * compose and buildx processes started later never see it.
+ */
+async function importTui(): Promise<typeof import('./commands/tui.js')> {
+  const before = process.env['NODE_ENV'];
+  process.env['NODE_ENV'] = 'production';
+  try {
+    return await import('./commands/tui.js');
+  } finally {
+    if (before === undefined) delete process.env['NODE_ENV'];
+    else process.env['NODE_ENV'] = before;
+  }
 }
 
 function projectOptions(globals: Record<string, unknown>): ProjectOptions {

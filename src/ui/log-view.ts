@@ -4,6 +4,7 @@
  * highlight them and a test can read them). Pure.
  */
 import type { LogEntry } from '../engine/log-buffer.js';
+import { cutToWidth } from './text-width.js';
 
 /** A piece of a shown line; `match` pieces are the search hits. */
 export interface LogSegment {
@@ -60,7 +61,7 @@ export function logView(entries: readonly LogEntry[], options: LogViewOptions): 
   const start = Math.max(0, end - height);
   const matchSet = new Set(matches);
   const lines = shown.slice(start, end).map((entry) => {
-    const text = cut(entry.text, Math.max(0, options.width));
+    const text = cutToWidth(entry.text, Math.max(0, options.width));
     return {
       seq: entry.seq,
       service: entry.service,
@@ -87,11 +88,6 @@ export function segmentsOf(text: string, needle: string): LogSegment[] {
   }
   if (from < text.length) segments.push({ text: text.slice(from), match: false });
   return segments;
-}
-
-function cut(text: string, width: number): string {
-  if (text.length <= width) return text;
-  return width <= 1 ? text.slice(0, width) : `${text.slice(0, width - 1)}…`;
 }
 
 function lastAtOrBefore(seqs: readonly number[], anchor: number): number {

@@ -5,13 +5,13 @@
  * `N` jumped to is marked `▶` and other matching lines `›`, so a match is
  * visible without colour.
  */
-import { Box, Text } from 'ink';
+import { Box, Text, Transform } from 'ink';
 import type { LogSource } from '../../engine/log-buffer.js';
 import { useColors } from '../hooks/use-colors.js';
+import { styleLogLine } from '../log-line.js';
 import type { LogView, LogViewLine } from '../log-view.js';
 import type { SearchState } from '../ui-state.js';
 import { PaneTitle } from './PaneTitle.js';
-import { Tinted } from './Tinted.js';
 
 /** Props: the cut lines and what the title says about them. */
 export interface LogPaneProps {
@@ -27,46 +27,19 @@ export interface LogPaneProps {
   readonly serviceWidth: number;
 }
 
-const PALETTE = ['cyan', 'magenta', 'blue', 'green', 'yellow'] as const;
-
 /** The characters left for a line's text after the gutter, the time and (for all services) the name. */
 export function logTextWidth(width: number, allServices: boolean, serviceWidth: number): number {
   return Math.max(10, width - 1 - 9 - (allServices ? serviceWidth + 1 : 0));
 }
 
-/** `12:01:02` in local time. */
-export function clockTime(ms: number): string {
-  return new Date(ms).toTimeString().slice(0, 8);
-}
-
-function serviceColor(name: string): (typeof PALETTE)[number] {
-  let hash = 0;
-  for (const char of name) hash = (hash * 31 + char.charCodeAt(0)) >>> 0;
-  return PALETTE[hash % PALETTE.length]!;
-}
-
 function LogRow({ line, allServices, serviceWidth }: { readonly line: LogViewLine; readonly allServices: boolean; readonly serviceWidth: number }) {
   const colors = useColors();
-  const color = serviceColor(line.service);
+  const { width, styled } = styleLogLine(line, { allServices, serviceWidth, colors });
+  // ink measures the blanks (a few distinct widths, cached) and writes the styled line in their place.
   return (
-    <Text wrap="truncate">
-      <Tinted tone="accent" bold>
-        {line.isCurrent ? '▶' : line.hasMatch ? '›' : ' '}
-      </Tinted>
-      <Tinted tone="muted">{clockTime(line.time)} </Tinted>
-      {allServices ? <Text {...(colors ? { color } : {})}>{line.service.slice(0, serviceWidth).padEnd(serviceWidth)} </Text> : null}
-      {line.segments.map((segment, i) =>
-        segment.match ? (
-          <Text key={i} {...(colors ? { backgroundColor: line.isCurrent ? 'magenta' : 'yellow', color: 'black' } : { inverse: true })}>
-            {segment.text}
-          </Text>
-        ) : (
-          <Text key={i} {...(colors && line.stream === 'stderr' ? { color: 'yellow' } : {})}>
-            {segment.text}
-          </Text>
-        ),
-      )}
-    </Text>
+    <Transform transform={() => styled}>
+      <Text>{' '.repeat(width)}</Text>
+    </Transform>
   );
 }
 

@@ -72,6 +72,11 @@ function app(state: EngineState = running(), options: { size?: { columns: number
   };
 }
 
+/** The frame without SGR codes (search matches are drawn in reverse video even without colour). */
+function plain(frame: string): string {
+  return frame.replace(/\u001b\[[0-9;]*m/g, '');
+}
+
 function selectedLine(frame: string): string {
   return frame.split('\n').find((line) => line.startsWith('▸ ')) ?? '';
 }
@@ -284,16 +289,17 @@ describe('logs', () => {
     let frame = await ui.see('/error▏ 3 matches');
     ui.press('\r');
     // Then the newest match is current (▶), older matching lines are marked ›
-    frame = await ui.see('/error 3 matches');
-    expect(frame).toContain('▶');
+    frame = plain(await ui.see('/error 3 matches'));
     expect(frame.split('\n').find((l) => l.includes('ERROR job 60 failed'))).toMatch(/^▶\d\d:\d\d:\d\d ERROR job 60 failed$/);
+    expect(frame.split('\n').find((l) => l.includes('ok 59'))).toMatch(/^ \d\d:\d\d:\d\d ok 59$/);
+    expect(ui.frame()).toContain('\u001b[7mERROR\u001b[27m job 60 failed');
     // When N jumps to an older match
     ui.press('N');
-    frame = await ui.see((f) => (f.split('\n').find((l) => l.includes('ERROR job 40 failed')) ?? '').startsWith('▶'));
+    frame = await ui.see((f) => (plain(f).split('\n').find((l) => l.includes('ERROR job 40 failed')) ?? '').startsWith('▶'));
     expect(frame).toContain('paused');
     // When only matching lines are kept
     ui.press('f');
-    frame = await ui.see('· filter');
+    frame = plain(await ui.see('· filter'));
     const shown = frame.split('\n').filter((l) => /^[▶› ]\d\d:\d\d:\d\d /.test(l));
     expect(shown.map((l) => l.slice(10))).toEqual(['ERROR job 20 failed', 'ERROR job 40 failed', 'ERROR job 60 failed']);
   });
