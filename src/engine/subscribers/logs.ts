@@ -129,6 +129,14 @@ export function logsSubscriber(options: LogsSubscriberOptions): Subscriber {
         if (error.hint !== undefined) lines.push({ services, stream: 'stderr', text: `hint: ${error.hint}` });
         return lines;
       }
+      case 'environmentSwitched': {
+        const lines = action.recreated.map((service) => ({ services: [service], stream: 'stdout' as const, text: `── switched to ${action.environment}: container recreated` }));
+        return [...lines, ...action.restarted.map((service) => ({ services: [service], stream: 'stdout' as const, text: `── switched to ${action.environment}: restarted` }))];
+      }
+      case 'containerReplaced':
+        return [{ services: [action.service], stream: 'stdout', text: `── container replaced (${action.oldId.slice(0, 12)} → ${action.newId.slice(0, 12)})` }];
+      case 'containerReplaceFailed':
+        return [{ services: [action.service], stream: 'stderr', text: `── replacing the container failed: ${action.error.message}` }];
       default:
         return [];
     }

@@ -52,6 +52,8 @@ export interface AppProps {
   readonly onQuit: (takeDown: boolean) => void;
   /** At most one render per this many ms from store and log changes (default 50). */
   readonly renderIntervalMs?: number;
+  /** How long a key's answer shows in the footer (default 5 s). */
+  readonly messageMs?: number;
 }
 
 /** Ink's key event in the UI's words. */
@@ -106,6 +108,7 @@ function singleKey(char: string): KeyPress {
 export function App(props: AppProps) {
   const { store, logs, now } = props;
   const interval = props.renderIntervalMs ?? 50;
+  const messageMs = props.messageMs ?? 5_000;
   const state = useEngineState(store, interval);
   const logVersion = useLogVersion(logs, interval);
   const terminal = useTerminalSize();
@@ -144,6 +147,13 @@ export function App(props: AppProps) {
   const latest = useRef({ ui, state, logs_, lay });
   latest.current = { ui, state, logs_, lay };
   useEffect(() => props.onUiChange?.(ui), [ui]);
+  // A key's answer stays a few seconds (or until the next key), not for good.
+  useEffect(() => {
+    if (ui.message === undefined) return;
+    const message = ui.message;
+    const timer = setTimeout(() => setUi((current) => (current.message === message ? { ...current, message: undefined } : current)), messageMs);
+    return () => clearTimeout(timer);
+  }, [ui.message]);
 
   const apply = (effects: readonly UiEffect[]) => {
     for (const effect of effects) {

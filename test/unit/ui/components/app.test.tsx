@@ -40,7 +40,7 @@ afterEach(() => {
   cleanups = [];
 });
 
-function app(state: EngineState = running(), options: { size?: { columns: number; rows: number } | null; logs?: LogBuffer } = {}): Harness {
+function app(state: EngineState = running(), options: { size?: { columns: number; rows: number } | null; logs?: LogBuffer; messageMs?: number } = {}): Harness {
   const store = createStore(state);
   const logs = options.logs ?? new LogBuffer();
   const actions: EngineAction[] = [];
@@ -49,7 +49,7 @@ function app(state: EngineState = running(), options: { size?: { columns: number
   const shells: string[] = [];
   const size = options.size === null ? undefined : (options.size ?? { columns: 80, rows: 24 });
   const element = (
-    <App store={store} logs={logs} now={() => NOW} colors={false} {...(size === undefined ? {} : { size })} onShell={(service, id) => shells.push(`${service}:${id}`)} onQuit={(takeDown) => quits.push(takeDown)} />
+    <App store={store} logs={logs} now={() => NOW} colors={false} {...(size === undefined ? {} : { size })} {...(options.messageMs === undefined ? {} : { messageMs: options.messageMs })} onShell={(service, id) => shells.push(`${service}:${id}`)} onQuit={(takeDown) => quits.push(takeDown)} />
   );
   const instance = render(element);
   cleanups.push(() => instance.unmount());
@@ -162,6 +162,14 @@ describe('keys', () => {
       { type: 'buildRequested', services: 'stale', at: 0 },
     ]);
     expect(ui.actions.every((a) => !('at' in a) || a.at === NOW)).toBe(true);
+  });
+
+  test("a key's answer leaves the footer after a while", async () => {
+    const ui = app(running(), { messageMs: 200 });
+    await ui.see('▸ api');
+    ui.press('b');
+    await ui.see('› rebuilding api');
+    await ui.see((f) => !f.includes('› rebuilding api') && f.includes('? help'), 'the answer to go');
   });
 
   test('x asks for a shell in the selected running container', async () => {
