@@ -10,6 +10,7 @@
  * 2. Environment switch dev → prod with both environments already built:
  *    `dockstage env prod` (no build, recreate what changed) vs `docker compose
  *    up -d --build` with the prod targets (every build cached).
+ * 3. Start-up of one-shot commands as whole processes (bench/startup.ts).
  */
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -25,6 +26,7 @@ import { createDockerodeRuntime } from '../src/adapters/dockerode-runtime.js';
 import { createNodeFileSystem } from '../src/adapters/node-fs.js';
 import { buildServices } from '../src/engine/builds.js';
 import { loadWorkspace } from '../src/engine/load-workspace.js';
+import { startupRows } from './startup.js';
 
 const run = promisify(execFile);
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -85,6 +87,9 @@ async function main(): Promise<void> {
       await compose(['-f', 'compose.yaml', 'down']);
     }
     rows.push(['switch dev → prod', 'dockstage env vs compose up --build', median(switchDockstage), median(switchCompose)]);
+
+    // 3. start-up of one-shot commands, whole processes.
+    rows.push(...(await startupRows({ cli: CLI, dir, project: PROJECT, env, rounds: ROUNDS, time, median })));
   } finally {
     await run('docker', ['compose', '-p', PROJECT, '--project-directory', dir, 'down', '-v']).catch(() => undefined);
     const { stdout } = await run('docker', ['images', '--format', '{{.Repository}}:{{.Tag}}', '--filter', `reference=${PROJECT}*`]);

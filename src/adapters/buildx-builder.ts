@@ -14,6 +14,7 @@ import { BuildFailedError, EngineUnavailableError } from '../core/errors.js';
 import type { BuildEvent, BuildRequest, BuildResult, BuilderInfo, ImageBuilder } from '../ports/image-builder.js';
 import { countSteps, createRawjsonDecoder, describeFailure, failureHint, parseErrorLine } from './buildkit-progress.js';
 import { sortedEntries } from '../core/order.js';
+import { notAnEngine } from './docker-endpoint.js';
 
 /** How to reach the engine: the docker CLI reads everything else from its environment and config. */
 export interface BuildxBuilderOptions {
@@ -112,7 +113,7 @@ export function parseBuildxVersion(text: string): string | undefined {
  * The EngineUnavailableError for a docker CLI failure that is about the
  * tooling rather than the build, or undefined when the failure is something else.
  */
-export function engineProblem(output: string, builder?: string): EngineUnavailableError | undefined {
+export function engineProblem(output: string, builder?: string, endpoint?: string): EngineUnavailableError | undefined {
   if (/unknown command: docker buildx|'buildx' is not a docker command|unknown flag: --progress/.test(output)) {
     return new EngineUnavailableError(
       'docker buildx is not installed',
@@ -122,6 +123,10 @@ export function engineProblem(output: string, builder?: string): EngineUnavailab
   const daemon = /(Cannot connect to the Docker daemon[^\n]*|error during connect[^\n]*)/i.exec(output);
   if (daemon !== null) {
     return new EngineUnavailableError(`the Docker engine is not reachable: ${daemon[1]!.trim()}`, 'start the Docker engine (or check DOCKER_HOST / the docker context) and try again');
+  }
+  // The docker CLI got an HTML page (or other non-JSON text) where the engine's answer should be.
+  if (/Error response from daemon: *<|<!DOCTYPE html|<html[\s>]/i.test(output)) {
+    return notAnEngine(endpoint === undefined || endpoint === '' ? 'the Docker endpoint' : endpoint, 'it answered with a web page');
   }
   const noBuilder = /no builder "?([^"\s]+)"? found/.exec(output);
   if (noBuilder !== null) {
@@ -137,6 +142,9 @@ interface RunResult {
   readonly stderr: string;
 }
 
+/** How long a cancelled buildx gets to exit on its own before it is killed. */
+const KILL_AFTER_MS = 3000;
+
 /**
  * Creates the buildx-backed ImageBuilder. `build` streams rawjson progress into
  * `onEvent`, resolves with the image ID from `--metadata-file` and the step
@@ -146,6 +154,7 @@ interface RunResult {
  */
 export function createBuildxBuilder(options: BuildxBuilderOptions = {}): ImageBuilder {
   const env = options.env ?? process.env;
+  const endpointName = env['DOCKER_HOST'] ? `${env['DOCKER_HOST']} (DOCKER_HOST)` : env['DOCKER_CONTEXT'] ? `docker context ${env['DOCKER_CONTEXT']}` : undefined;
 
   const run = (args: readonly string[]): Promise<RunResult> =>
     new Promise((resolve, reject) => {
@@ -163,14 +172,14 @@ export function createBuildxBuilder(options: BuildxBuilderOptions = {}): ImageBu
       const version = await run(['buildx', 'version']);
       const versionText = `${version.stdout}\n${version.stderr}`;
       if (version.code !== 0) {
-        throw engineProblem(versionText) ?? new EngineUnavailableError(`docker buildx version failed: ${firstLine(versionText)}`, 'check the buildx plugin with "docker buildx version"');
+        throw engineProblem(versionText, undefined, endpointName) ?? new EngineUnavailableError(`docker buildx version failed: ${firstLine(versionText)}`, 'check the buildx plugin with "docker buildx version"');
       }
       const inspect = await run(['buildx', 'inspect', ...(name === undefined || name === '' ? [] : [name])]);
       const inspectText = `${inspect.stdout}\n${inspect.stderr}`;
       const parsed = parseBuildxInspect(inspect.stdout);
       // buildx exits 0 when the engine is down and prints `Error: Cannot connect…` instead.
       if (inspect.code !== 0 || parsed.error !== undefined) {
-        throw engineProblem(inspectText, name) ?? new EngineUnavailableError(
+        throw engineProblem(inspectText, name, endpointName) ?? new EngineUnavailableError(
           `buildx builder ${parsed.builder ?? name ?? 'default'} is not usable: ${parsed.error ?? firstLine(inspectText)}`,
           'inspect it with "docker buildx inspect --bootstrap"',
         );
@@ -195,7 +204,10 @@ export function createBuildxBuilder(options: BuildxBuilderOptions = {}): ImageBu
           let failure: unknown;
           const stop = (reason: unknown): void => {
             if (failure === undefined) failure = reason;
-            child.kill('SIGTERM'); // buildx cancels the solve and exits within milliseconds
+            child.kill('SIGTERM'); // buildx cancels the solve and exits within milliseconds…
+            // …except when the engine does not answer the cancel (seen with a RUN running on BuildKit v0.8): a stop must
+            // not wait for the step to finish.
+            setTimeout(() => child.exitCode === null && child.signalCode === null && child.kill('SIGKILL'), KILL_AFTER_MS).unref();
           };
           const deliver = (events: readonly BuildEvent[]): void => {
             if (failure !== undefined) return;
@@ -227,7 +239,7 @@ export function createBuildxBuilder(options: BuildxBuilderOptions = {}): ImageBu
         const steps = decoder.steps();
         const text = [...decoder.textLines(), ...outcome.stdout.split('\n').map((line) => line.trim()).filter((line) => line !== '')];
         if (outcome.code !== 0) {
-          const tooling = engineProblem(text.join('\n'), request.builder);
+          const tooling = engineProblem(text.join('\n'), request.builder, endpointName);
           if (tooling !== undefined && !steps.some((step) => step.ref.step !== null)) throw tooling;
           // A failed cache import is never fatal (BuildKit builds without that cache), so it is never the cause to report.
           const failure = describeFailure(steps.filter((step) => !step.ref.instruction.startsWith('importing cache manifest from ')), text);

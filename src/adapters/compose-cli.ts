@@ -1,9 +1,15 @@
 /**
  * The ComposeCli port on the `docker-compose` npm package (its v2 API, which
  * spawns `docker compose …` with argument arrays: no shell strings).
+ *
+ * The package settles every call 500 ms after the compose process exits (a
+ * fixed `setTimeout` in its `execCompose`, no option to turn it off). `config`
+ * does not wait for it: it resolves as soon as compose's stdout is one complete
+ * JSON object (see `createJsonObjectReader`). The package is imported on first
+ * use, so commands that never run compose never load it (nor its `yaml`).
  */
-import * as compose from 'docker-compose';
-import { DockstageError, EngineUnavailableError } from '../core/errors.js';
+import type * as ComposePackage from 'docker-compose';
+import { ConfigError, DockstageError, EngineUnavailableError } from '../core/errors.js';
 import type { ComposeCli, ComposeTarget } from '../ports/compose-cli.js';
 
 /** compose refused a command; `message` is compose's own words. */
@@ -26,7 +32,9 @@ export interface ComposeCliOptions {
 
 /** The ComposeCli port on the `docker-compose` package; every call is one `docker compose` process. */
 export function createComposeCli(options: ComposeCliOptions = {}): ComposeCli {
-  const base = (target: ComposeTarget): compose.IDockerComposeOptions => ({
+  let loaded: Promise<typeof ComposePackage> | undefined;
+  const composePackage = () => (loaded ??= import('docker-compose'));
+  const base = (target: ComposeTarget): ComposePackage.IDockerComposeOptions => ({
     config: [...target.files],
     composeOptions: globalArgs(target),
     ...(target.projectDirectory === undefined ? {} : { cwd: target.projectDirectory }),
@@ -42,6 +50,7 @@ export function createComposeCli(options: ComposeCliOptions = {}): ComposeCli {
   };
   return {
     async version() {
+      const compose = await composePackage();
       const result = await run('version', 1, () => compose.version(options.env === undefined ? {} : { env: options.env }));
       const version = result.data.version.replace(/^v/, '');
       if (!/^2\./.test(version)) {
@@ -53,10 +62,31 @@ export function createComposeCli(options: ComposeCliOptions = {}): ComposeCli {
       return version;
     },
     async config(target) {
-      const result = await run('config', 2, () => compose.config({ ...base(target), commandOptions: ['--format', 'json'] }));
-      return result.data.config;
+      const compose = await composePackage();
+      return await new Promise((resolve, reject) => {
+        const reader = createJsonObjectReader();
+        let settled = false;
+        const settle = (action: () => void) => {
+          if (settled) return;
+          settled = true;
+          action();
+        };
+        const callback = (chunk: Buffer, source?: 'stdout' | 'stderr') => {
+          options.onOutput?.(chunk.toString('utf8'));
+          if (source !== 'stdout' || settled) return;
+          const document = reader.push(chunk);
+          if (document !== undefined) settle(() => resolve(document.value));
+        };
+        // Still the package's promise: a failure rejects with compose's stderr (500 ms after the exit), and output
+        // that never became one JSON object falls back to the package's own parse.
+        compose.config({ ...base(target), commandOptions: ['--format', 'json'], callback }).then(
+          (result) => settle(() => resolve(result.data.config)),
+          (error: unknown) => settle(() => reject(toError('config', error, 2))),
+        );
+      });
     },
     async up(target, services, upOptions = {}) {
+      const compose = await composePackage();
       const commandOptions = ['--no-build'];
       if (upOptions.noDeps === true) commandOptions.push('--no-deps');
       if (upOptions.forceRecreate === true) commandOptions.push('--force-recreate');
@@ -66,12 +96,52 @@ export function createComposeCli(options: ComposeCliOptions = {}): ComposeCli {
     async down(target, downOptions = {}) {
       const commandOptions: string[] = [];
       if (downOptions.volumes === true) commandOptions.push('--volumes');
+      const compose = await composePackage();
       await run('down', 1, () => compose.down({ ...base(target), commandOptions }));
     },
     async lifecycle(target, command, services) {
+      const compose = await composePackage();
       await run(command, 1, () => compose.execCompose(command, [...services], base(target)));
     },
   } satisfies ComposeCli;
+}
+
+/**
+ * Reads a process's stdout chunk by chunk and hands back the parsed value once the bytes so far are exactly one
+ * complete JSON object (surrounding whitespace allowed), else undefined. Sound for `config --format json` because
+ * compose writes the JSON as its last act (one write; only a failed write can still fail the command) and because
+ * no proper prefix of a JSON object text is itself valid JSON: its closing brace is the last significant byte.
+ * Parsing is tried only when a chunk ends the text with `}`.
+ */
+export function createJsonObjectReader(): { push(chunk: Buffer): { readonly value: unknown } | undefined } {
+  const chunks: Buffer[] = [];
+  let endsWithBrace = false;
+  return {
+    push(chunk) {
+      chunks.push(chunk);
+      const last = lastSignificantByte(chunk);
+      if (last !== undefined) endsWithBrace = last === CLOSING_BRACE;
+      if (!endsWithBrace) return undefined;
+      const text = Buffer.concat(chunks).toString('utf8');
+      if (!text.trimStart().startsWith('{')) return undefined;
+      try {
+        return { value: JSON.parse(text) as unknown };
+      } catch {
+        return undefined;
+      }
+    },
+  };
+}
+
+const CLOSING_BRACE = 0x7d;
+
+/** The last byte that is not JSON whitespace (space, tab, CR, LF), or undefined for an all-whitespace chunk. */
+function lastSignificantByte(chunk: Buffer): number | undefined {
+  for (let i = chunk.length - 1; i >= 0; i--) {
+    const byte = chunk[i]!;
+    if (byte !== 0x20 && byte !== 0x09 && byte !== 0x0a && byte !== 0x0d) return byte;
+  }
+  return undefined;
 }
 
 function globalArgs(target: ComposeTarget): string[][] {
@@ -103,6 +173,12 @@ function toError(command: string, error: unknown, exitCode: 1 | 2): DockstageErr
 export function composeFailure(command: string, stderr: string, exitCode: 1 | 2): DockstageError {
   if (/is not a docker command|unknown command:? "?(docker )?compose"?|unknown shorthand flag: 'f'/.test(stderr)) {
     return new EngineUnavailableError('the Compose v2 CLI plugin is missing (docker compose)', 'install the docker compose plugin (v2); the Python docker-compose v1 is not supported');
+  }
+  const context = /context "([^"]+)": context not found/.exec(stderr);
+  if (context !== null) {
+    return new ConfigError(`docker context '${context[1]}' does not exist`, {
+      hint: 'DOCKER_CONTEXT (or "docker context use") names it; list contexts with "docker context ls", or unset DOCKER_CONTEXT',
+    });
   }
   if (/Cannot connect to the Docker daemon|error during connect|connection refused/i.test(stderr)) {
     return new EngineUnavailableError(lastMeaningfulLine(stderr), 'start the Docker engine, or point DOCKER_HOST / docker context at a running one');

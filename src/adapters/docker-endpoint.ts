@@ -8,7 +8,7 @@ import { execFile } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { EngineUnavailableError } from '../core/errors.js';
+import { ConfigError, EngineUnavailableError } from '../core/errors.js';
 
 /** The engine endpoint, resolved once per run and shared by dockerode and every docker CLI call so they never talk to different engines. */
 export interface DockerEndpoint {
@@ -16,22 +16,60 @@ export interface DockerEndpoint {
   readonly host: string;
   /** The context it came from, when not DOCKER_HOST or the default. */
   readonly context: string | undefined;
+  /** Where the address came from, so errors can name what to fix. */
+  readonly source?: 'DOCKER_HOST' | 'context' | 'default';
+}
+
+/** Schemes the docker CLI accepts in DOCKER_HOST. */
+const ENGINE_SCHEMES = ['unix', 'tcp', 'ssh', 'npipe', 'fd', 'http', 'https'];
+
+/** The endpoint and where it came from, for messages: `tcp://h:2375 (DOCKER_HOST)`, `… (context remote)`. */
+export function describeEndpoint(endpoint: DockerEndpoint): string {
+  if (endpoint.context !== undefined) return `${endpoint.host} (docker context ${endpoint.context})`;
+  if (endpoint.source === 'DOCKER_HOST') return `${endpoint.host} (DOCKER_HOST)`;
+  if (endpoint.source === 'default') return `${endpoint.host} (the default socket)`;
+  return endpoint.host;
+}
+
+/** The error for an address that answers, but not as a Docker engine (a web server, a proxy's error page). */
+export function notAnEngine(where: string, detail: string): EngineUnavailableError {
+  return new EngineUnavailableError(
+    `${where} answers, but not as a Docker engine (${detail})`,
+    'point DOCKER_HOST or the docker context at a Docker engine (docker context ls lists them)',
+  );
 }
 
 /** The endpoint the docker CLI would use with this environment; rejects with EngineUnavailableError for an unusable context. */
 export async function resolveDockerEndpoint(env: NodeJS.ProcessEnv): Promise<DockerEndpoint> {
-  if (env['DOCKER_HOST'] !== undefined && env['DOCKER_HOST'] !== '') return { host: env['DOCKER_HOST'], context: undefined };
+  const dockerHost = env['DOCKER_HOST'];
+  if (dockerHost !== undefined && dockerHost !== '') {
+    const scheme = /^([a-z]+):\/\//.exec(dockerHost)?.[1];
+    if (scheme === undefined || !ENGINE_SCHEMES.includes(scheme)) {
+      throw new ConfigError(`DOCKER_HOST=${dockerHost} is not an engine address`, {
+        hint: 'use unix:///var/run/docker.sock, tcp://HOST:2376 or ssh://USER@HOST, or unset DOCKER_HOST',
+      });
+    }
+    return { host: dockerHost, context: undefined, source: 'DOCKER_HOST' };
+  }
   let context = env['DOCKER_CONTEXT'];
   if (context === undefined || context === '') {
-    const configDir = env['DOCKER_CONFIG'] ?? path.join(os.homedir(), '.docker');
+    const configDir = env['DOCKER_CONFIG'] || path.join(os.homedir(), '.docker');
+    const configFile = path.join(configDir, 'config.json');
+    let text: string | undefined;
     try {
-      const config = JSON.parse(await readFile(path.join(configDir, 'config.json'), 'utf8')) as { currentContext?: string };
-      context = config.currentContext;
+      text = await readFile(configFile, 'utf8');
     } catch {
-      context = undefined;
+      text = undefined; // no config: the default context, as for the docker CLI
+    }
+    try {
+      context = text === undefined ? undefined : (JSON.parse(text) as { currentContext?: string }).currentContext;
+    } catch (error) {
+      throw new ConfigError(`cannot read the docker config ${configFile}${env['DOCKER_CONFIG'] ? ' (DOCKER_CONFIG)' : ''}: ${(error as Error).message}`, {
+        hint: 'fix the JSON, or point DOCKER_CONFIG at a folder with a valid config.json',
+      });
     }
   }
-  if (context === undefined || context === '' || context === 'default') return { host: 'unix:///var/run/docker.sock', context: undefined };
+  if (context === undefined || context === '' || context === 'default') return { host: 'unix:///var/run/docker.sock', context: undefined, source: 'default' };
   const name = context;
   const host = await new Promise<string>((resolve, reject) => {
     execFile('docker', ['context', 'inspect', name, '--format', '{{.Endpoints.docker.Host}}'], { env }, (error, stdout, stderr) => {
@@ -42,7 +80,7 @@ export async function resolveDockerEndpoint(env: NodeJS.ProcessEnv): Promise<Doc
       }
     });
   });
-  return { host, context };
+  return { host, context, source: 'context' };
 }
 
 /** The host name published ports are reachable on: the engine's host for tcp/ssh, else localhost. */

@@ -35,13 +35,7 @@ export function createNodeFileSystem(): FileSystem {
           entries = await readdir(path.join(root, relativeDir), { withFileTypes: true });
         } catch (error) {
           if (isMissing(error) && relativeDir !== '') return; // removed while walking
-          if ((error as NodeJS.ErrnoException).code === 'EACCES') {
-            throw new DockstageError(`cannot read ${path.join(root, relativeDir)}: permission denied`, {
-              exitCode: 1,
-              hint: 'BuildKit could not send it either: add it to .dockerignore, or fix its permissions',
-            });
-          }
-          throw error;
+          throw unreadable(error, path.join(root, relativeDir));
         }
         for (const entry of entries) {
           const relative = relativeDir === '' ? entry.name : `${relativeDir}/${entry.name}`;
@@ -56,20 +50,41 @@ export function createNodeFileSystem(): FileSystem {
       return files.sort(compareStrings);
     },
     async digest(file) {
-      const info = await lstat(file);
-      if (info.isSymbolicLink()) return createHash('sha256').update(`link:${await readlink(file)}`).digest('hex');
-      return await new Promise<string>((resolve, reject) => {
-        const hash = createHash('sha256').update(`mode:${(info.mode & 0o7777).toString(8)}\0`);
-        createReadStream(file)
-          .on('data', (chunk) => hash.update(chunk))
-          .on('error', reject)
-          .on('end', () => resolve(hash.digest('hex')));
-      });
+      try {
+        const info = await lstat(file);
+        if (info.isSymbolicLink()) return createHash('sha256').update(`link:${await readlink(file)}`).digest('hex');
+        return await new Promise<string>((resolve, reject) => {
+          const hash = createHash('sha256').update(`mode:${(info.mode & 0o7777).toString(8)}\0`);
+          createReadStream(file)
+            .on('data', (chunk) => hash.update(chunk))
+            .on('error', reject)
+            .on('end', () => resolve(hash.digest('hex')));
+        });
+      } catch (error) {
+        throw unreadable(error, file);
+      }
     },
     async kind(file) {
       try {
         const info = await lstat(file);
         return info.isSymbolicLink() ? 'symlink' : info.isDirectory() ? 'directory' : 'file';
+      } catch (error) {
+        if (isMissing(error)) return null;
+        throw unreadable(error, file);
+      }
+    },
+    async readFileWithMode(file) {
+      try {
+        const [info, content] = await Promise.all([stat(file), readFile(file)]);
+        return { content, mode: info.mode & 0o7777 };
+      } catch (error) {
+        if (isMissing(error)) return null;
+        throw error;
+      }
+    },
+    async permissions(file) {
+      try {
+        return (await stat(file)).mode & 0o7777;
       } catch (error) {
         if (isMissing(error)) return null;
         throw error;
@@ -80,6 +95,19 @@ export function createNodeFileSystem(): FileSystem {
       await writeFile(file, text);
     },
   } satisfies FileSystem;
+}
+
+/**
+ * A file or folder the build would send but this user cannot read: the same build fails in BuildKit, so it is the
+ * user's to fix (exit 1). Other errors pass through unchanged.
+ */
+function unreadable(error: unknown, file: string): unknown {
+  const code = (error as NodeJS.ErrnoException).code;
+  if (code !== 'EACCES' && code !== 'EPERM') return error;
+  return new DockstageError(`cannot read ${file}: permission denied`, {
+    exitCode: 1,
+    hint: 'BuildKit could not send it either: add it to .dockerignore, or fix its permissions',
+  });
 }
 
 function isMissing(error: unknown): boolean {

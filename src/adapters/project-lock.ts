@@ -7,6 +7,7 @@
 import { mkdir, open, readFile, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { DockstageError } from '../core/errors.js';
+import { projectStateDir } from '../core/compose/override.js';
 
 /** A held lock; `release` removes it (only if it is still ours). */
 export interface ProjectLock {
@@ -15,7 +16,7 @@ export interface ProjectLock {
 
 /** Takes the lock of `project` in `projectDir`, or throws a DockstageError naming the process that holds it. */
 export async function acquireProjectLock(projectDir: string, project: string): Promise<ProjectLock> {
-  const file = path.join(projectDir, '.dockstage', `${project}.lock`);
+  const file = path.join(projectDir, projectStateDir(project), 'watch.lock');
   await mkdir(path.dirname(file), { recursive: true });
   for (let attempt = 0; attempt < 2; attempt++) {
     try {

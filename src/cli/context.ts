@@ -1,9 +1,12 @@
-/** What every command gets: I/O, the environment, and the adapters (created on first use). */
-import { existsSync, readFileSync } from 'node:fs';
+/**
+ * What every command gets: I/O, the environment, and the adapters (created on first use). Creating a context loads
+ * no engine client: dockerode is imported when a command first asks for the runtime, the docker-compose package
+ * when it first runs compose.
+ */
+import { existsSync } from 'node:fs';
 import { createComposeCli } from '../adapters/compose-cli.js';
 import { createNodeFileSystem } from '../adapters/node-fs.js';
 import { resolveDockerEndpoint, type DockerEndpoint } from '../adapters/docker-endpoint.js';
-import { createDockerodeRuntime } from '../adapters/dockerode-runtime.js';
 import type { ComposeCli } from '../ports/compose-cli.js';
 import type { ContainerRuntime } from '../ports/container-runtime.js';
 import type { ImageBuilder } from '../ports/image-builder.js';
@@ -37,7 +40,7 @@ export interface CommandContext {
  * The real adapters for one CLI run. Nothing connects here: the endpoint, runtime and builder are created on first use
  * and reused after.
  */
-export function createContext(options: { io: Io; env: NodeJS.ProcessEnv; cwd: string }): CommandContext {
+export function createContext(options: { io: Io; env: NodeJS.ProcessEnv; cwd: string; version: string }): CommandContext {
   const fs = createNodeFileSystem();
   const compose = createComposeCli({ env: options.env });
   const lookup = (name: string) => options.env[name];
@@ -47,21 +50,17 @@ export function createContext(options: { io: Io; env: NodeJS.ProcessEnv; cwd: st
   const getEndpoint = () => (endpoint ??= resolveDockerEndpoint(options.env));
   return {
     ...options,
-    version: packageVersion(),
     fs,
     compose,
     loadDeps: { compose, fs, cwd: options.cwd, lookup, existsSync },
     endpoint: getEndpoint,
-    runtime: () => (runtime ??= getEndpoint().then((endpoint) => createDockerodeRuntime(endpoint, options.env))),
+    // One version call first: an engine that is down, or an address that is not an engine, fails here in one line.
+    runtime: () =>
+      (runtime ??= Promise.all([getEndpoint(), import('../adapters/dockerode-runtime.js')]).then(async ([endpoint, adapter]) => {
+        const created = adapter.createDockerodeRuntime(endpoint, options.env);
+        await created.info();
+        return created;
+      })),
     builder: () => (builder ??= createBuildxBuilder({ env: options.env })),
   };
-}
-
-function packageVersion(): string {
-  try {
-    const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version?: string };
-    return pkg.version ?? '0.0.0';
-  } catch {
-    return '0.0.0';
-  }
 }

@@ -4,30 +4,36 @@
  * one command. Global options are compose's (`-f`, `-p`, `--project-directory`,
  * `--profile`, `--env-file`) plus `-e/--env`, and may stand before or after the
  * command. Exit codes: 0 ok, 1 runtime failure, 2 usage or configuration error.
+ *
+ * Start-up is on every command's clock, so this file imports only commander:
+ * the context (adapters), each command's module (and through it dockerode,
+ * yaml, the Dockerfile parser, …) and the error printer are imported when a
+ * command runs, one module per command. `--help` and `--version` load nothing
+ * else. A new command keeps the shape:
+ * `.action(wrap(async (context, options, …) => (await import('./commands/x.js')).runX(context, options, …)))`.
  */
-import { realpathSync } from 'node:fs';
+import { readFileSync, realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Command, CommanderError, Option } from 'commander';
-import { reportError, type Io } from './output.js';
-import { createContext, type CommandContext } from './context.js';
-import { runStages } from './commands/stages.js';
-import { runInputs } from './commands/inputs.js';
-import { runPlan } from './commands/plan.js';
-import { runBuild } from './commands/build.js';
-import { runDown, runUp } from './commands/up.js';
-import { runEnv } from './commands/env.js';
-import { runStatus } from './commands/status.js';
+import type { Io } from './output.js';
+import type { CommandContext } from './context.js';
+import { debugSetting } from '../core/env-variables.js';
 import type { ProjectOptions } from '../engine/load-workspace.js';
-import { DockstageError } from '../core/errors.js';
-import { didYouMean } from '../core/suggest.js';
 
 const collect = (value: string, previous: string[] | undefined): string[] => [...(previous ?? []), value];
+
+/** One command's work, given the context and the global options; resolves to the exit code. */
+type CommandAction = (context: CommandContext, options: ProjectOptions, ...rest: any[]) => Promise<number>;
 
 /** Runs the CLI with the given arguments (without `node` and the script) and returns the exit code. */
 export async function run(argv: readonly string[], io: Io, env: NodeJS.ProcessEnv = process.env, cwd: string = process.cwd()): Promise<number> {
   let exitCode = 0;
-  const context = createContext({ io, env, cwd });
-  const program = buildProgram(context, (code) => (exitCode = code));
+  const debug = debugSetting((name) => env[name]);
+  if (debug.warning !== undefined) (await import('./output.js')).printWarnings(io, [debug.warning]);
+  const version = packageVersion();
+  let context: Promise<CommandContext> | undefined;
+  const commandContext = () => (context ??= import('./context.js').then(({ createContext }) => createContext({ io, env, cwd, version })));
+  const program = buildProgram(io, version, commandContext, (code) => (exitCode = code));
   try {
     await program.parseAsync([...argv], { from: 'user' });
   } catch (error) {
@@ -35,21 +41,22 @@ export async function run(argv: readonly string[], io: Io, env: NodeJS.ProcessEn
       if (error.code === 'commander.helpDisplayed' || error.code === 'commander.version' || error.code === 'commander.help') return 0;
       return 2;
     }
-    return reportError(io, error);
+    const { reportError } = await import('./output.js');
+    return reportError(io, error, debug.enabled);
   }
   return exitCode;
 }
 
-function buildProgram(context: CommandContext, setExit: (code: number) => void): Command {
+function buildProgram(io: Io, version: string, commandContext: () => Promise<CommandContext>, setExit: (code: number) => void): Command {
   // exitOverride and output settings are inherited by subcommands only when set before they are added.
   const program = new Command('dockstage')
     .exitOverride()
     .configureOutput({
-      writeOut: (text) => context.io.stdout.write(text),
-      writeErr: (text) => context.io.stderr.write(text),
+      writeOut: (text) => io.stdout.write(text),
+      writeErr: (text) => io.stderr.write(text),
     })
     .description('Multi-stage Dockerfile targets per environment; rebuild only what a change touches.')
-    .version(context.version, '--version')
+    .version(version, '--version')
     .addOption(new Option('-f, --file <file>', 'compose file (repeatable; default: compose discovery, COMPOSE_FILE)').argParser(collect))
     .option('-p, --project-name <name>', 'compose project name')
     .option('--project-directory <dir>', 'compose project directory')
@@ -61,11 +68,11 @@ function buildProgram(context: CommandContext, setExit: (code: number) => void):
     .usage('[options] [command]')
     .showHelpAfterError('(run dockstage --help for usage)');
 
-  const wrap = (action: (options: ProjectOptions, ...rest: any[]) => Promise<number>) =>
+  const wrap = (action: CommandAction) =>
     async (...args: any[]) => {
       const command = args[args.length - 1] as Command;
       const globals = command.optsWithGlobals();
-      setExit(await action(projectOptions(globals), ...args.slice(0, -1)));
+      setExit(await action(await commandContext(), projectOptions(globals), ...args.slice(0, -1)));
     };
 
   program
@@ -73,13 +80,16 @@ function buildProgram(context: CommandContext, setExit: (code: number) => void):
     .description('what a change (or staleness) means for each service: rebuild, restart or none, with reasons')
     .addOption(new Option('--changed <path>', 'a changed path (repeatable); without it, compare inputs hashes with image labels').argParser(collect))
     .option('--json', 'print JSON')
-    .action(wrap((options, local: { changed?: string[]; json?: boolean }) => runPlan(context, options, { changed: local.changed ?? [], json: local.json === true })));
+    .action(wrap(async (context, options, local: { changed?: string[]; json?: boolean }) =>
+      (await import('./commands/plan.js')).runPlan(context, options, { changed: local.changed ?? [], json: local.json === true })));
 
   program
     .command('stages [service]')
     .description("each service's stage graph, its target, the inputs of every stage and cache-mount hints")
-    .option('--json', 'print JSON')
-    .action(wrap((options, service: string | undefined, local: { json?: boolean }) => runStages(context, options, { service, json: local.json === true })));
+    .option('--json', 'print JSON (instructions never cut)')
+    .option('--no-trunc', 'do not cut long instructions to the terminal width')
+    .action(wrap(async (context, options, service: string | undefined, local: { json?: boolean; trunc?: boolean }) =>
+      (await import('./commands/stages.js')).runStages(context, options, { service, json: local.json === true, noTrunc: local.trunc === false })));
 
   program
     .command('inputs')
@@ -89,8 +99,8 @@ function buildProgram(context: CommandContext, setExit: (code: number) => void):
     .option('--target <stage>', 'stage to build (default: the last stage)')
     .addOption(new Option('--build-arg <key=value>', 'build argument (repeatable)').argParser(collect))
     .option('--json', 'print JSON')
-    .action(wrap((_options, local: { context: string; dockerfile?: string; target?: string; buildArg?: string[]; json?: boolean }) =>
-      runInputs(context, { context: local.context, dockerfile: local.dockerfile, target: local.target, buildArgs: local.buildArg ?? [], json: local.json === true })));
+    .action(wrap(async (context, _options, local: { context: string; dockerfile?: string; target?: string; buildArg?: string[]; json?: boolean }) =>
+      (await import('./commands/inputs.js')).runInputs(context, { context: local.context, dockerfile: local.dockerfile, target: local.target, buildArgs: local.buildArg ?? [], json: local.json === true })));
 
   program
     .command('build [services...]')
@@ -101,60 +111,67 @@ function buildProgram(context: CommandContext, setExit: (code: number) => void):
     .option('--force', 'build even when the image is up to date')
     .option('--builder <name>', 'buildx builder to use (default: x-dockstage.builder or the current one)')
     .option('--json', 'one JSON object per build event')
-    .action(wrap((options, services: string[], local: { push?: boolean; stage?: string; cache?: boolean; force?: boolean; builder?: string; json?: boolean }) =>
-      runBuild(context, options, { services, push: local.push === true, stage: local.stage, noCache: local.cache === false, force: local.force === true, builder: local.builder, json: local.json === true })));
+    .action(wrap(async (context, options, services: string[], local: { push?: boolean; stage?: string; cache?: boolean; force?: boolean; builder?: string; json?: boolean }) =>
+      (await import('./commands/build.js')).runBuild(context, options, { services, push: local.push === true, stage: local.stage, noCache: local.cache === false, force: local.force === true, builder: local.builder, json: local.json === true })));
 
   program
     .command('up [services...]')
     .description('build what is stale, then create or recreate the containers with compose')
     .option('--wait', 'wait until services are running or healthy')
     .option('--json', 'one JSON object per event')
-    .action(wrap((options, services: string[], local: { json?: boolean; wait?: boolean }) => runUp(context, options, { services, json: local.json === true, wait: local.wait === true })));
+    .action(wrap(async (context, options, services: string[], local: { json?: boolean; wait?: boolean }) =>
+      (await import('./commands/up.js')).runUp(context, options, { services, json: local.json === true, wait: local.wait === true })));
 
   program
     .command('down')
     .description("stop and remove the project's containers and networks (compose down)")
     .option('-v, --volumes', 'remove named volumes too')
-    .action(wrap((options, local: { volumes?: boolean }) => runDown(context, options, { volumes: local.volumes === true })));
+    .addOption(new Option('--rmi <type>', "remove images: local = dockstage's tags in every environment, all = also every image a service names").choices(['local', 'all']))
+    .option('--json', 'print one JSON object')
+    .action(wrap(async (context, options, local: { volumes?: boolean; rmi?: 'local' | 'all'; json?: boolean }) =>
+      (await import('./commands/down.js')).runDown(context, options, { volumes: local.volumes === true, rmi: local.rmi, json: local.json === true })));
 
   program
     .command('status')
     .description('per service: environment, target, image, up to date, container state, health, ports')
     .option('--json', 'print JSON')
-    .action(wrap((options, local: { json?: boolean }) => runStatus(context, options, { json: local.json === true })));
+    .action(wrap(async (context, options, local: { json?: boolean }) =>
+      (await import('./commands/status.js')).runStatus(context, options, { json: local.json === true })));
 
   program
     .command('watch')
     .description('bring the project up, then rebuild and replace only what each change affects, until stopped')
     .option('--json', 'one JSON object per line per event')
     .option('--no-prune', 'keep images a replacement superseded')
-    .action(wrap(async (options, local: { json?: boolean; prune?: boolean }) => {
-      const { runWatch } = await import('./commands/watch.js');
-      return runWatch(context, options, { json: local.json === true, prune: local.prune !== false });
-    }));
+    .option('--no-sync', 'always rebuild: never copy a changed file into the running container')
+    .action(wrap(async (context, options, local: { json?: boolean; prune?: boolean; sync?: boolean }) =>
+      (await import('./commands/watch.js')).runWatch(context, options, { json: local.json === true, prune: local.prune !== false, sync: local.sync !== false })));
 
   program
     .command('env [name]')
     .description('show the environments, or switch to one (build stale targets, recreate what changed)')
     .option('--json', 'print JSON')
-    .action(wrap((options, name: string | undefined, local: { json?: boolean }) => runEnv(context, options, { name, json: local.json === true })));
+    .action(wrap(async (context, options, name: string | undefined, local: { json?: boolean }) =>
+      (await import('./commands/env.js')).runEnv(context, options, { name, json: local.json === true })));
 
   program.argument('[command]').action(
-    wrap(async (options, unknown: string | undefined) => {
+    wrap(async (context, options, unknown: string | undefined) => {
       if (unknown !== undefined) {
         const names = program.commands.map((c) => c.name());
+        const [{ DockstageError }, { didYouMean }] = await Promise.all([import('../core/errors.js'), import('../core/suggest.js')]);
         throw new DockstageError(`unknown command '${unknown}'`, { hint: `${didYouMean(unknown, names)}commands: ${names.join(', ')}` });
       }
       // On a terminal, the interactive UI; otherwise (a pipe, CI, --no-tui) the headless watch output.
       const globals = program.opts<{ tui?: boolean; logLines?: string }>();
       const logLines = globals.logLines === undefined ? 5_000 : Number(globals.logLines);
-      if (!Number.isInteger(logLines) || logLines < 100) throw new DockstageError(`--log-lines must be a whole number of at least 100, not '${globals.logLines}'`);
-      if (globals.tui !== false && context.io.stdout.isTTY === true && process.stdin.isTTY === true) {
-        const { runTui } = await importTui();
-        return await runTui(context, options, { logLines, prune: true });
+      if (!Number.isInteger(logLines) || logLines < 100) {
+        const { DockstageError } = await import('../core/errors.js');
+        throw new DockstageError(`--log-lines must be a whole number of at least 100, not '${globals.logLines}'`);
       }
-      const { runWatch } = await import('./commands/watch.js');
-      return await runWatch(context, options, { json: false, prune: true });
+      if (globals.tui !== false && context.io.stdout.isTTY === true && process.stdin.isTTY === true) {
+        return await (await importTui()).runTui(context, options, { logLines, prune: true, sync: true });
+      }
+      return await (await import('./commands/watch.js')).runWatch(context, options, { json: false, prune: true, sync: true });
     }),
   );
   return program;
@@ -187,6 +204,16 @@ function projectOptions(globals: Record<string, unknown>): ProjectOptions {
   };
 }
 
+/** dockstage's version from its package.json ('0.0.0' when unreadable). */
+function packageVersion(): string {
+  try {
+    const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version?: string };
+    return pkg.version ?? '0.0.0';
+  } catch {
+    return '0.0.0';
+  }
+}
+
 function isMain(): boolean {
   const script = process.argv[1];
   if (script === undefined) return false;
@@ -197,7 +224,15 @@ function isMain(): boolean {
   }
 }
 
+/** Resolves once everything written to the stream so far has been handed to the OS. */
+function flushed(stream: NodeJS.WriteStream): Promise<void> {
+  return new Promise((resolve) => stream.write('', () => resolve()));
+}
+
 if (isMain()) {
   const code = await run(process.argv.slice(2), { stdout: process.stdout, stderr: process.stderr });
-  process.exitCode = code;
+  // The command is done when run() returns. Exit now rather than when the event loop empties: the docker-compose
+  // package keeps a 500 ms timer after every compose process, which would otherwise hold the process open.
+  await Promise.all([flushed(process.stdout), flushed(process.stderr)]);
+  process.exit(code);
 }

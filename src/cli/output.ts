@@ -5,15 +5,19 @@
  * prints environment values.
  */
 import { DockstageError, DockstageErrors, formatLocation } from '../core/errors.js';
+import { MIN_WIDTH } from '../ui/text/fit-width.js';
 
 /** The two streams a command writes to: results only on stdout, warnings and errors on stderr, so `--json` output stays parseable. */
 export interface Io {
-  readonly stdout: { write(text: string): unknown; readonly isTTY?: boolean | undefined };
+  readonly stdout: { write(text: string): unknown; readonly isTTY?: boolean | undefined; readonly columns?: number | undefined };
   readonly stderr: { write(text: string): unknown };
 }
 
-/** Prints one error (or each of several) and returns the exit code. */
-export function reportError(io: Io, error: unknown): number {
+/**
+ * Prints one error (or each of several) and returns the exit code. Anything that is not a DockstageError is a bug in
+ * dockstage: it gets one line and a hint, and its stack trace only with `debug` (DOCKSTAGE_DEBUG=1).
+ */
+export function reportError(io: Io, error: unknown, debug = false): number {
   if (error instanceof DockstageErrors) {
     for (const each of error.errors) io.stderr.write(formatError(each));
     return error.exitCode;
@@ -22,8 +26,13 @@ export function reportError(io: Io, error: unknown): number {
     io.stderr.write(formatError(error));
     return error.exitCode;
   }
-  const message = error instanceof Error ? (error.stack ?? error.message) : String(error);
-  io.stderr.write(`error: unexpected failure: ${message}\n`);
+  if (debug) {
+    io.stderr.write(`error: unexpected failure: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+    return 1;
+  }
+  const name = error instanceof Error && error.name !== 'Error' ? `${error.name}: ` : '';
+  const message = error instanceof Error ? error.message : String(error);
+  io.stderr.write(`error: unexpected failure: ${name}${message.split('\n')[0]}\n  hint: this is a bug in dockstage; run again with DOCKSTAGE_DEBUG=1 for the stack trace, and report it\n`);
   return 1;
 }
 
@@ -39,6 +48,17 @@ export function formatError(error: DockstageError, severity: 'error' | 'warning'
 /** Pretty JSON for one-shot commands (stable key order comes from the data). */
 export function printJson(io: Io, value: unknown): void {
   io.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
+}
+
+/**
+ * How wide tables may be: the terminal's width when stdout is a terminal (at
+ * least MIN_WIDTH), none when it is a pipe or a file, so `dockstage stages | grep`
+ * and CI logs keep every instruction whole (like `git log`; `--json` is for scripts).
+ */
+export function terminalWidth(io: Io): number | undefined {
+  if (io.stdout.isTTY !== true) return undefined;
+  const columns = io.stdout.columns;
+  return columns === undefined || !Number.isFinite(columns) || columns <= 0 ? 80 : Math.max(MIN_WIDTH, Math.floor(columns));
 }
 
 /** Pads cells into aligned columns (last column unpadded). */

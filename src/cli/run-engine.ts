@@ -23,6 +23,8 @@ export interface CommandEngineOptions {
   readonly builder?: string | undefined;
   readonly wait?: boolean;
   readonly prune?: boolean;
+  /** Live sync (watch only). */
+  readonly sync?: boolean;
   readonly switchFrom?: string;
   readonly watcher?: FileWatcher;
   /** Replaces the build-line output (watch prints its own). */
@@ -34,6 +36,7 @@ export async function startCommandEngine(ctx: CommandContext, project: ProjectOp
   const builder = ctx.builder();
   await builder.info(options.builder ?? loaded.workspace.config.builder);
   const runtime = await ctx.runtime();
+  const containerFiles = options.mode === 'watch' && options.sync !== false ? (await import('../adapters/dockerode-files.js')).createDockerodeFiles(await ctx.endpoint(), ctx.env) : undefined;
   const output = (_store: Store) =>
     buildOutputSubscriber(
       {
@@ -43,7 +46,15 @@ export async function startCommandEngine(ctx: CommandContext, project: ProjectOp
       options.json,
     );
   return startEngine(
-    { fs: ctx.fs, runtime, builder, compose: ctx.compose, clock: createSystemClock(), ...(options.watcher === undefined ? {} : { watcher: options.watcher }) },
+    {
+      fs: ctx.fs,
+      runtime,
+      builder,
+      compose: ctx.compose,
+      clock: createSystemClock(),
+      ...(options.watcher === undefined ? {} : { watcher: options.watcher }),
+      ...(containerFiles === undefined ? {} : { containerFiles }),
+    },
     loaded.workspace,
     loaded.compose.files,
     {
@@ -56,6 +67,7 @@ export async function startCommandEngine(ctx: CommandContext, project: ProjectOp
       ...(options.noCache === true ? { noCache: true } : {}),
       ...(options.wait === true ? { wait: true } : {}),
       ...(options.prune === false ? { prune: false } : {}),
+      ...(options.sync === false ? { sync: false } : {}),
       composeTarget: loaded.compose,
       projectDir: loaded.projectDir,
       load: async (environment) => {

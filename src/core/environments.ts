@@ -300,7 +300,16 @@ export function chooseTargets(
     }
     const convention = (CONVENTIONS[environmentName] ?? []).find((name) => findStage(graph, name) !== undefined);
     if (convention !== undefined) {
-      choices.push(pick(convention, 'convention'));
+      const chosen = pick(convention, 'convention');
+      const composeStage = service.build.target === undefined ? undefined : findStage(graph, service.build.target);
+      // The compose file asked for another stage: say once that the convention wins, and how to keep compose's choice.
+      if (service.build.target !== undefined && composeStage?.index !== chosen.stage) {
+        warnings.push({
+          message: `${service.name}: compose sets target ${service.build.target}; ${environmentName} uses ${chosen.target} by convention; set ${ROOT}.environments.${environmentName}.services.${service.name}.target to keep it`,
+          path: `services.${service.name}.build.target`,
+        });
+      }
+      choices.push(chosen);
       continue;
     }
     const composeTarget = service.build.target;

@@ -80,6 +80,23 @@ export function relocate<E extends DockstageError>(error: E, location: ErrorLoca
   });
 }
 
+/** Where a failed build happened and what it printed last; `containerKept` says a running container was left serving. */
+export interface BuildFailureDetails {
+  readonly service?: string;
+  readonly stage?: string;
+  readonly instruction?: string;
+  readonly file?: string;
+  readonly line?: number;
+  readonly logTail?: readonly string[];
+  /** What to do next; default "fix the failing step". */
+  readonly hint?: string;
+  /**
+   * True when a container of the service was running and was left as it was: only then does the hint say so. Off by
+   * default, because after a first build there is no container to speak of.
+   */
+  readonly containerKept?: boolean;
+}
+
 /**
  * A build that failed inside BuildKit. `stage`, `instruction` and `line` say
  * where, when known; `logTail` holds the last lines of that step's output.
@@ -89,21 +106,38 @@ export class BuildFailedError extends DockstageError {
   readonly stage: string | undefined;
   readonly instruction: string | undefined;
   readonly logTail: readonly string[];
+  readonly containerKept: boolean;
+  /** The hint as given, before "the running container was left as it was" is added. */
+  readonly baseHint: string;
 
-  constructor(
-    message: string,
-    details: { service?: string; stage?: string; instruction?: string; file?: string; line?: number; logTail?: readonly string[]; hint?: string },
-  ) {
+  constructor(message: string, details: BuildFailureDetails) {
+    const baseHint = details.hint ?? 'fix the failing step';
     super(message, {
       location: { ...(details.file === undefined ? {} : { file: details.file }), ...(details.line === undefined ? {} : { line: details.line }) },
-      hint: details.hint ?? 'fix the failing step; the running container was left as it was',
+      hint: details.containerKept === true ? `${baseHint}; the running container was left as it was` : baseHint,
       exitCode: 1,
     });
     this.service = details.service;
     this.stage = details.stage;
     this.instruction = details.instruction;
     this.logTail = details.logTail ?? [];
+    this.containerKept = details.containerKept === true;
+    this.baseHint = baseHint;
   }
+}
+
+/** The same failure, saying that the service's running container was left as it was (call when one was running). */
+export function withContainerKept(error: BuildFailedError): BuildFailedError {
+  return new BuildFailedError(error.message, {
+    ...(error.service === undefined ? {} : { service: error.service }),
+    ...(error.stage === undefined ? {} : { stage: error.stage }),
+    ...(error.instruction === undefined ? {} : { instruction: error.instruction }),
+    ...(error.location.file === undefined ? {} : { file: error.location.file }),
+    ...(error.location.line === undefined ? {} : { line: error.location.line }),
+    logTail: error.logTail,
+    hint: error.baseHint,
+    containerKept: true,
+  });
 }
 
 /**

@@ -11,7 +11,7 @@ import type { ComposeBuild, ComposeDependency, ComposeProject } from './compose/
 import { DockstageError, ConfigError, uniqueErrors, type ErrorLocation } from './errors.js';
 import { didYouMean } from './suggest.js';
 import { parseDockerfile } from './dockerfile/parse.js';
-import { createIgnoreMatcher, parseDockerignore, type IgnoreMatcher } from './dockerfile/dockerignore.js';
+import { createIgnoreMatcher, IgnorePatternError, parseDockerignore, type IgnoreMatcher } from './dockerfile/dockerignore.js';
 import { buildStageGraph, stageClosure, type StageGraph } from './dockerfile/stage-graph.js';
 import { compileInputs, type CompiledInput } from './dockerfile/stage-inputs.js';
 import { sortedEntries } from './order.js';
@@ -109,6 +109,8 @@ export interface WorkspaceInput {
   readonly platform?: string;
   /** Warnings from reading `x-dockstage` (unknown keys), reported with the workspace's. */
   readonly configWarnings?: readonly ConfigIssue[];
+  /** Which of the `directoriesToCheck` do not exist (absolute paths). */
+  readonly missingDirectories?: ReadonlySet<string>;
 }
 
 /** The Dockerfiles and ignore files the workspace needs, as absolute paths. */
@@ -125,6 +127,18 @@ export function filesToRead(project: ComposeProject): string[] {
     files.add(path.join(build.context, '.dockerignore'));
   }
   return [...files].sort();
+}
+
+/** The local build-context directories (main and named contexts) the builds need, as absolute paths: the loader checks they exist. */
+export function directoriesToCheck(project: ComposeProject): string[] {
+  const dirs = new Set<string>();
+  for (const service of project.services) {
+    const build = service.build;
+    if (build === undefined || isRemote(build.context)) continue;
+    dirs.add(build.context);
+    for (const value of Object.values(build.additionalContexts)) if (isLocalContext(value)) dirs.add(path.resolve(build.context, value));
+  }
+  return [...dirs].sort();
 }
 
 /**
@@ -153,6 +167,22 @@ export function buildWorkspace(input: WorkspaceInput): { workspace: Workspace | 
       }));
       continue;
     }
+    const missing = input.missingDirectories ?? new Set<string>();
+    if (missing.has(build.context)) {
+      errors.push(new ConfigError(`service '${service.name}': build context ${label(build.context)} does not exist`, {
+        location: { path: `services.${service.name}.build.context` },
+        hint: 'create it, or fix build.context (relative to the compose file\'s folder)',
+      }));
+      continue;
+    }
+    const missingNamed = Object.entries(build.additionalContexts).filter(([, value]) => isLocalContext(value) && missing.has(path.resolve(build.context, value)));
+    for (const [name, value] of missingNamed) {
+      errors.push(new ConfigError(`service '${service.name}': additional context '${name}' is ${value}, which does not exist`, {
+        location: { path: `services.${service.name}.build.additional_contexts.${name}` },
+        hint: `create ${label(path.resolve(build.context, value))}, or fix the path (relative to the build context ${label(build.context)})`,
+      }));
+    }
+    if (missingNamed.length > 0) continue;
     const dockerfilePath = build.dockerfileInline === undefined ? path.resolve(build.context, build.dockerfile) : undefined;
     const dockerfileLabel = dockerfilePath === undefined ? `services.${service.name}.build.dockerfile_inline` : label(dockerfilePath);
     const text = dockerfilePath === undefined ? build.dockerfileInline! : files.get(dockerfilePath);
@@ -181,9 +211,7 @@ export function buildWorkspace(input: WorkspaceInput): { workspace: Workspace | 
       graphs[service.name] = graph;
       const namedContexts: Record<string, string> = {};
       for (const [name, value] of Object.entries(build.additionalContexts)) {
-        if (!isRemote(value) && !value.startsWith('docker-image://') && !value.startsWith('service:') && !value.startsWith('target:')) {
-          namedContexts[name] = path.resolve(build.context, value);
-        }
+        if (isLocalContext(value)) namedContexts[name] = path.resolve(build.context, value);
       }
       parts[service.name] = {
         compose: build,
@@ -259,14 +287,22 @@ export function chooseIgnoreFile(dockerfilePath: string | undefined, contextDir:
   return candidates.find((candidate) => typeof files.get(candidate) === 'string');
 }
 
-/** Parses and compiles an ignore file; a bad pattern is a ConfigError naming the file. */
+/**
+ * Parses and compiles an ignore file; a bad pattern is a ConfigError naming the file and line. Patterns that compile
+ * but fail when BuildKit first evaluates them (a reversed range such as `[z-a]`) are found here too, since the build
+ * would fail on them.
+ */
 export function compileIgnoreFile(text: string, label: string): { patterns: string[]; matcher: IgnoreMatcher | undefined } {
+  const patterns = parseDockerignore(text);
   try {
-    const patterns = parseDockerignore(text);
-    return { patterns, matcher: patterns.length === 0 ? undefined : createIgnoreMatcher(patterns) };
+    const matcher = patterns.length === 0 ? undefined : createIgnoreMatcher(patterns);
+    for (const pattern of patterns) createIgnoreMatcher([pattern.replace(/^!/, '')]).excludes('probe');
+    return { patterns, matcher };
   } catch (error) {
-    throw new ConfigError(`invalid pattern in ${label}: ${(error as Error).message}`, {
-      location: { file: label },
+    if (!(error instanceof IgnorePatternError)) throw error;
+    const line = text.split('\n').findIndex((raw) => parseDockerignore(raw).some((parsed) => parsed === error.pattern || parsed === `!${error.pattern}`));
+    throw new ConfigError(`invalid pattern in ${label}: ${error.message}`, {
+      location: { file: label, ...(line < 0 ? {} : { line: line + 1 }) },
       hint: 'fix the pattern; .dockerignore uses Go filepath.Match syntax plus ** and ! exceptions',
     });
   }
@@ -367,6 +403,11 @@ function withService(error: DockstageError, service: string): DockstageError {
     exitCode: error.exitCode,
     cause: error,
   });
+}
+
+/** A named context that is a local directory (not an image, another service or target, or a URL). */
+function isLocalContext(value: string): boolean {
+  return !isRemote(value) && !value.startsWith('docker-image://') && !value.startsWith('service:') && !value.startsWith('target:') && !value.startsWith('oci-layout://');
 }
 
 function isRemote(context: string): boolean {

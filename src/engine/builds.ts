@@ -6,6 +6,7 @@
  */
 import { locateStep, numberedSteps } from '../core/dockerfile/build-steps.js';
 import { BuildFailedError, DockstageError } from '../core/errors.js';
+import { explainMisspeltStage } from '../core/dockerfile/misspelt-stage.js';
 import { INPUTS_HASH_LABEL } from '../core/inputs-hash.js';
 import { TARGET_LABEL } from '../core/compose/override.js';
 import { requireBuiltService, type BuildModel, type ServiceModel, type Workspace } from '../core/workspace.js';
@@ -228,6 +229,9 @@ export async function runBuildJob(workspace: Workspace, job: BuildJob, deps: Bui
       return { services, target, status: 'up-to-date', imageId: fresh.id };
     }
   }
+  // The images the tags name now: a build moves the tags away, and an image left with no tag and no container is
+  // removed below, so builds leave no dangling dockstage images behind.
+  const superseded = options.push === true ? [] : (await Promise.all(job.tags.map((tag) => deps.runtime.inspectImage(tag)))).flatMap((info) => (info === undefined ? [] : [info.id]));
   onEvent({ type: 'build-started', services, target, tags: job.tags });
   const build = job.build;
   const request: BuildRequest = {
@@ -277,6 +281,9 @@ export async function runBuildJob(workspace: Workspace, job: BuildJob, deps: Bui
       for (const tag of job.tags) await deps.runtime.tagImage(result.imageId, tag).catch(() => undefined);
     }
     onEvent({ type: 'build-completed', services, target, imageId: result.imageId, durationMs: result.durationMs, cachedSteps: result.cachedSteps, totalSteps: result.totalSteps });
+    // Only an image left with no tag goes, and the engine refuses (without force) one a container uses: `watch` removes
+    // that one once the container is replaced. Another environment's tag keeps an image.
+    for (const old of new Set(superseded)) if (old !== result.imageId) await removeIfDangling(deps.runtime, old);
     return { services, target, status: 'built', imageId: result.imageId };
   } catch (error) {
     if (!(error instanceof BuildFailedError)) throw error;
@@ -292,15 +299,19 @@ export async function runBuildJob(workspace: Workspace, job: BuildJob, deps: Bui
     }
     const step = failedStep === undefined ? undefined : locateStep(build.graph, failedStep);
     const located = step === undefined ? undefined : { line: step.line, instruction: step.instruction.original };
-    const failed = new BuildFailedError(`${services.join(', ')}: ${error.message}`, {
-      service: services[0]!,
-      ...(error.stage === undefined ? (failedStep?.stage == null ? {} : { stage: failedStep.stage }) : { stage: error.stage }),
-      ...(located?.instruction === undefined ? (error.instruction === undefined ? {} : { instruction: error.instruction }) : { instruction: located.instruction }),
-      file: build.dockerfileLabel,
-      ...(located === undefined ? {} : { line: located.line }),
-      logTail: error.logTail,
-      ...(error.hint === undefined ? {} : { hint: error.hint }),
-    });
+    // A `COPY --from=bsae` that names no stage makes BuildKit pull an image `bsae`: say which line and which stage was meant.
+    const failed = explainMisspeltStage(
+      new BuildFailedError(`${services.join(', ')}: ${error.message}`, {
+        service: services[0]!,
+        ...(error.stage === undefined ? (failedStep?.stage == null ? {} : { stage: failedStep.stage }) : { stage: error.stage }),
+        ...(located?.instruction === undefined ? (error.instruction === undefined ? {} : { instruction: error.instruction }) : { instruction: located.instruction }),
+        file: build.dockerfileLabel,
+        ...(located === undefined ? {} : { line: located.line }),
+        logTail: error.logTail,
+        ...(error.hint === undefined ? {} : { hint: error.hint }),
+      }),
+      build.graph,
+    );
     onEvent({ type: 'build-failed', services, target, error: failed });
     return { services, target, status: 'failed', imageId: undefined, error: failed };
   }
@@ -346,4 +357,18 @@ function ownStep<E extends Exclude<BuildEvent, { type: 'build-warning' }>>(build
     return { ...event, stage: stage.displayName, step: index + 1, total: numbered.length };
   }
   return undefined;
+}
+
+/**
+ * Removes an image that no tag names any more (a build or a replacement moved its tags away). An image with a tag
+ * (another environment's) is kept, and the engine itself refuses, without force, to remove one a container uses.
+ * Returns whether it was removed.
+ */
+export async function removeIfDangling(runtime: Pick<ContainerRuntime, 'inspectImage' | 'removeImage'>, imageId: string): Promise<boolean> {
+  const info = await runtime.inspectImage(imageId).catch(() => undefined);
+  if (info === undefined || (info.tags ?? ['unknown']).length > 0) return false;
+  return await runtime.removeImage(imageId).then(
+    () => true,
+    () => false,
+  );
 }

@@ -35,8 +35,15 @@ export interface Coalescer {
  * A coalescer on `clock`. One timer runs per open batch: it is set for the
  * earlier of the quiet deadline and the cap, and when it fires early because
  * more paths arrived it re-arms for the new deadline, so a burst of 5,000
- * adds costs one timer, not 5,000.
+ * adds costs one timer, not 5,000. A batch of `STORM_PATHS` or more closes
+ * after 5 × `quietMs` of quiet (at least `STORM_QUIET_MS`), capped at
+ * 10 × `maxMs`: one bulk operation is one batch.
  */
+/** A batch this large is a storm (a bulk operation), not an edit. */
+export const STORM_PATHS = 100;
+/** The least quiet that closes a storm. */
+export const STORM_QUIET_MS = 500;
+
 export function createCoalescer(options: CoalescerOptions): Coalescer {
   const { clock, onBatch } = options;
   const quietMs = options.quietMs ?? 100;
@@ -49,7 +56,12 @@ export function createCoalescer(options: CoalescerOptions): Coalescer {
   let timer: TimerId | undefined;
   let disposed = false;
 
-  const deadline = (): number => Math.min(lastAddAt + quietMs, openedAt + maxMs);
+  // A bulk operation (a checkout, a generator, npm install) arrives as a storm that the watcher delivers over a second
+  // or two, with gaps longer than a save's quiet window on a busy machine. Cutting it in two would build twice, so a
+  // large batch waits for a longer quiet and is capped only by a much later deadline.
+  const storm = (): boolean => pending.size >= STORM_PATHS;
+  const deadline = (): number =>
+    storm() ? Math.min(lastAddAt + Math.max(quietMs * 5, STORM_QUIET_MS), openedAt + maxMs * 10) : Math.min(lastAddAt + quietMs, openedAt + maxMs);
 
   const arm = (): void => {
     timer = clock.setTimeout(onTimer, deadline() - clock.now());

@@ -12,6 +12,7 @@ import type { Workspace } from '../core/workspace.js';
 import type { Clock } from '../ports/clock.js';
 import type { ComposeCli, ComposeTarget } from '../ports/compose-cli.js';
 import type { ContainerRuntime } from '../ports/container-runtime.js';
+import type { ContainerFiles } from '../ports/container-files.js';
 import type { FileSystem } from '../ports/file-system.js';
 import type { FileWatcher } from '../ports/file-watcher.js';
 import type { ImageBuilder } from '../ports/image-builder.js';
@@ -29,6 +30,8 @@ export interface EnginePorts {
   readonly compose: ComposeCli;
   readonly clock: Clock;
   readonly watcher?: FileWatcher;
+  /** Writes files into running containers (live sync); without it, every change rebuilds. */
+  readonly containerFiles?: ContainerFiles;
 }
 
 /** What an engine run is asked to do. */
@@ -44,6 +47,8 @@ export interface EngineRunOptions {
   readonly noCache?: boolean;
   readonly wait?: boolean;
   readonly prune?: boolean;
+  /** Live sync (`watch` only; also off when `x-dockstage.watch.sync` is false). */
+  readonly sync?: boolean;
   readonly concurrency?: number;
   /** How compose is called for this project (without the override), and where `.dockstage/` lives. */
   readonly composeTarget: ComposeTarget;
@@ -68,7 +73,13 @@ export interface EngineRun {
 
 /** Starts an engine on a loaded workspace. */
 export function startEngine(ports: EnginePorts, workspace: Workspace, composeFiles: readonly string[], options: EngineRunOptions): EngineRun {
-  const base = initialState({ mode: options.mode, selected: options.services, concurrency: options.concurrency ?? os.availableParallelism(), prune: options.prune ?? true });
+  const base = initialState({
+    mode: options.mode,
+    selected: options.services,
+    concurrency: options.concurrency ?? os.availableParallelism(),
+    prune: options.prune ?? true,
+    sync: options.sync !== false && workspace.config.watch.sync && ports.containerFiles !== undefined,
+  });
   const initial: EngineState =
     options.mode === 'switch'
       ? { ...base, switching: { environment: workspace.environment.name, from: options.switchFrom ?? workspace.environment.name, phase: 'loading', error: undefined } }
@@ -79,9 +90,11 @@ export function startEngine(ports: EnginePorts, workspace: Workspace, composeFil
     loaderSubscriber({ load: options.load, dispatch: store.dispatch, getState: store.getState, now }),
     buildsSubscriber({
       deps: { fs: ports.fs, runtime: ports.runtime, builder: ports.builder },
+      ...(ports.containerFiles === undefined ? {} : { sync: { containerFiles: ports.containerFiles } }),
       dispatch: store.dispatch,
       getState: store.getState,
       now,
+      clock: ports.clock,
       platform: options.platform,
       builder: options.builder ?? workspace.config.builder,
       ...(options.force === true ? { force: true } : {}),

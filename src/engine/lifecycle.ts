@@ -6,7 +6,7 @@
  * whose image changed; `status` joins the workspace with what runs.
  */
 import path from 'node:path';
-import { environmentOverride, overrideFileName, ENVIRONMENT_LABEL, TARGET_LABEL } from '../core/compose/override.js';
+import { environmentOverride, overrideFilePath, ENVIRONMENT_LABEL, TARGET_LABEL } from '../core/compose/override.js';
 import { requireService, type Workspace } from '../core/workspace.js';
 import type { ComposeCli, ComposeTarget } from '../ports/compose-cli.js';
 import type { ContainerInfo, ContainerRuntime } from '../ports/container-runtime.js';
@@ -24,14 +24,14 @@ export interface LifecycleDeps {
 
 /** Writes `.dockstage/<env>.compose.yaml` and returns the compose target that ends with it. */
 export async function writeOverride(loaded: LoadedProject, fs: FileSystem): Promise<ComposeTarget> {
-  const file = path.join(loaded.projectDir, overrideFileName(loaded.workspace.environment.name));
+  const file = path.join(loaded.projectDir, overrideFilePath(loaded.workspace.project.name, loaded.workspace.environment.name));
   await fs.writeText(file, environmentOverride(loaded.workspace));
   return { ...loaded.compose, files: [...loaded.compose.files, file] };
 }
 
 /** Remembers the environment in `.dockstage/state.json` (what `env` shows and later commands use). */
-export async function rememberEnvironment(projectDir: string, environment: string, fs: FileSystem): Promise<void> {
-  await fs.writeText(stateFile(projectDir), `${JSON.stringify({ environment }, null, 2)}\n`);
+export async function rememberEnvironment(projectDir: string, projectName: string, environment: string, fs: FileSystem): Promise<void> {
+  await fs.writeText(stateFile(projectDir, projectName), `${JSON.stringify({ environment }, null, 2)}\n`);
 }
 
 /** Throws the first build failure, so nothing is recreated after a failed build. */
@@ -138,8 +138,11 @@ export async function projectStatus(workspace: Workspace, deps: LifecycleDeps, h
 export function formatPorts(container: ContainerInfo, host: string): string[] {
   const seen = new Set<string>();
   const ports: string[] = [];
+  // A port published on IPv4 and IPv6 is one port to the user; the engine may even give the two different host ports.
+  const onIpv4 = new Set(container.ports.filter((p) => p.hostPort !== null && !isIpv6(p.hostIp)).map((p) => `${p.containerPort}/${p.protocol}`));
   for (const port of container.ports) {
     if (port.hostPort === null) continue;
+    if (isIpv6(port.hostIp) && onIpv4.has(`${port.containerPort}/${port.protocol}`)) continue;
     const shown = `${host}:${port.hostPort}→${port.containerPort}/${port.protocol}`;
     if (!seen.has(shown)) {
       seen.add(shown);
@@ -149,3 +152,7 @@ export function formatPorts(container: ContainerInfo, host: string): string[] {
   return ports;
 }
 
+
+function isIpv6(hostIp: string | null): boolean {
+  return hostIp !== null && hostIp.includes(':');
+}

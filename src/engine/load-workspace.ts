@@ -8,9 +8,11 @@ import { parse as parseEnv } from 'dotenv';
 import { projectFromConfig, type ComposeProject } from '../core/compose/project.js';
 import { resolveComposeFiles } from '../core/compose/files.js';
 import { findYamlSyntaxError, lineOfPath } from '../core/compose/locate.js';
+import { overrideFileName, overrideFilePath, projectStateDir, STATE_DIR } from '../core/compose/override.js';
 import { parseDockstageConfig, type ConfigIssue, type DockstageConfig } from '../core/environments.js';
 import { ConfigError, DockstageError, DockstageErrors, relocate, uniqueErrors } from '../core/errors.js';
-import { buildWorkspace, filesToRead, type Workspace } from '../core/workspace.js';
+import { checkPlatform } from '../core/env-variables.js';
+import { buildWorkspace, directoriesToCheck, filesToRead, type Workspace } from '../core/workspace.js';
 import type { ComposeCli, ComposeTarget } from '../ports/compose-cli.js';
 import type { FileSystem } from '../ports/file-system.js';
 
@@ -45,12 +47,15 @@ export interface LoadedProject {
   readonly workspace: Workspace;
 }
 
-/** dockstage's own directory in the project (state.json, the override files); must match the prefix overrideFileName uses. */
-export const STATE_DIR = '.dockstage';
+export { STATE_DIR };
 
-/** The file remembering the chosen environment. */
-export function stateFile(projectDir: string): string {
-  return path.join(projectDir, STATE_DIR, 'state.json');
+/**
+ * The file remembering a project's chosen environment: `.dockstage/<project>/state.json`.
+ * Without `projectName`, the file dockstage 0.1 shared between every project name in the
+ * directory (`.dockstage/state.json`), which is only ever read as a fallback; writers pass the name.
+ */
+export function stateFile(projectDir: string, projectName?: string): string {
+  return projectName === undefined ? path.join(projectDir, STATE_DIR, 'state.json') : path.join(projectDir, projectStateDir(projectName), 'state.json');
 }
 
 /** Resolves the compose project only (no Dockerfiles): enough for `env` and for config errors. */
@@ -93,20 +98,23 @@ export async function loadProject(
 /** Loads the workspace for the chosen environment. Throws DockstageErrors listing every problem. */
 export async function loadWorkspace(options: ProjectOptions, deps: LoadDeps): Promise<LoadedProject> {
   const { compose, projectDir, project, config, configWarnings } = await loadProject(options, deps);
-  const environment = await chosenEnvironment(options, projectDir, config, deps.fs);
+  const environment = await chosenEnvironment(options, projectDir, config, deps.fs, project.name);
   const files = new Map<string, string | null>();
   await Promise.all(
     filesToRead(project).map(async (file) => {
       files.set(file, await deps.fs.readText(file));
     }),
   );
-  const { workspace, errors } = buildWorkspace({ project, projectDir, config, environment, files, configWarnings, platform: defaultPlatform(deps.lookup) });
+  const missingDirectories = new Set<string>();
+  for (const dir of directoriesToCheck(project)) if ((await deps.fs.kind(dir)) === null) missingDirectories.add(dir);
+  const { workspace, errors } = buildWorkspace({ project, projectDir, config, environment, files, configWarnings, missingDirectories, platform: defaultPlatform(deps.lookup) });
   if (workspace === undefined) throw new DockstageErrors(await locateAll(uniqueErrors(errors), compose.files, deps.fs));
-  // A blocked service's problems point at the compose line that defines the path at fault, like every other error.
+  // A blocked service's problems, and warnings about config paths, point at their file and line, as errors do.
   const services = await Promise.all(
     workspace.services.map(async (service) => (service.blocked.length === 0 ? service : { ...service, blocked: await locateAll(service.blocked, compose.files, deps.fs) })),
   );
-  return { compose, projectDir, project, config, workspace: { ...workspace, services } };
+  const warnings = await locateAll(workspace.warnings, compose.files, deps.fs);
+  return { compose, projectDir, project, config, workspace: { ...workspace, services, warnings } };
 }
 
 /**
@@ -116,7 +124,11 @@ export async function loadWorkspace(options: ProjectOptions, deps: LoadDeps): Pr
  */
 export function defaultPlatform(lookup: (name: string) => string | undefined, arch: string = process.arch): string {
   const configured = lookup('DOCKER_DEFAULT_PLATFORM');
-  if (configured !== undefined && configured !== '') return configured;
+  if (configured !== undefined && configured !== '') {
+    const problem = checkPlatform(configured, 'DOCKER_DEFAULT_PLATFORM');
+    if (problem !== undefined) throw problem;
+    return configured;
+  }
   const cpu = ({ x64: 'amd64', arm64: 'arm64', arm: 'arm/v7', ia32: '386', ppc64: 'ppc64le', s390x: 's390x', riscv64: 'riscv64' } as Record<string, string>)[arch] ?? arch;
   return `linux/${cpu}`;
 }
@@ -136,14 +148,35 @@ async function composeLookup(deps: LoadDeps, envFiles: readonly string[]): Promi
   return (name) => deps.lookup(name) ?? values[name];
 }
 
-/** The environment a command works in: `-e`, else the one `env` remembered, else the configured default. */
-export async function chosenEnvironment(options: ProjectOptions, projectDir: string, config: DockstageConfig, fs: FileSystem): Promise<string> {
-  return options.environment ?? (await rememberedEnvironment(projectDir, fs)) ?? config.defaultEnvironment;
+/**
+ * The environment a command works in: `-e`, else the one `env` remembered for this project name, else the configured
+ * default. `projectName` (compose's resolved name) keeps two `-p` names in one directory apart.
+ */
+export async function chosenEnvironment(options: ProjectOptions, projectDir: string, config: DockstageConfig, fs: FileSystem, projectName?: string): Promise<string> {
+  return options.environment ?? (await rememberedEnvironment(projectDir, fs, projectName)) ?? config.defaultEnvironment;
 }
 
-/** The environment remembered by `dockstage env NAME`, if any. */
-export async function rememberedEnvironment(projectDir: string, fs: FileSystem): Promise<string | undefined> {
-  const text = await fs.readText(stateFile(projectDir));
+/**
+ * The environment remembered by `dockstage env NAME` for the project, if any: `.dockstage/<project>/state.json`, else
+ * the shared `.dockstage/state.json` that dockstage 0.1 wrote (read, never written, so an upgrade keeps the choice
+ * until the project remembers its own).
+ */
+export async function rememberedEnvironment(projectDir: string, fs: FileSystem, projectName?: string): Promise<string | undefined> {
+  const own = projectName === undefined ? undefined : await readState(fs, stateFile(projectDir, projectName));
+  return own ?? (await readState(fs, stateFile(projectDir)));
+}
+
+/** The override file compose should add for the project's environment: its own, else the one dockstage 0.1 shared; undefined when neither exists. */
+export async function existingOverride(projectDir: string, projectName: string, environment: string, fs: FileSystem): Promise<string | undefined> {
+  for (const candidate of [overrideFilePath(projectName, environment), overrideFileName(environment)]) {
+    const file = path.join(projectDir, candidate);
+    if (await fs.exists(file)) return file;
+  }
+  return undefined;
+}
+
+async function readState(fs: FileSystem, file: string): Promise<string | undefined> {
+  const text = await fs.readText(file);
   if (text === null) return undefined;
   try {
     const state = JSON.parse(text) as { environment?: unknown };

@@ -7,6 +7,17 @@ export interface ImageInfo {
   readonly id: string;
   readonly labels: Readonly<Record<string, string>>;
   readonly created: string;
+  /** The tags naming it (inspect only); an image with none is dangling. */
+  readonly tags?: readonly string[] | undefined;
+  /** `Config.WorkingDir` and `Config.Env` (inspect only): where a COPY in a stage built on it lands, for live sync. */
+  readonly workingDir?: string | undefined;
+  readonly env?: Readonly<Record<string, string>> | undefined;
+}
+
+/** One local tag and the image it names (an image with two tags appears twice). */
+export interface TaggedImage {
+  readonly reference: string;
+  readonly id: string;
 }
 
 /** What `status` shows about the engine; `host` matters because a remote engine publishes ports away from localhost. */
@@ -98,9 +109,17 @@ export interface ContainerEvent {
   readonly time: number;
 }
 
+/** How `replaceContainer` stops the old container, and when to give up. */
+export interface ReplaceOptions {
+  /** Grace period for stopping the old container (the container's own stop timeout when omitted). */
+  readonly stopTimeoutSeconds?: number | undefined;
+  /** Aborting before the new container has started puts the old one back as it was and rejects with the signal's reason. */
+  readonly signal?: AbortSignal | undefined;
+}
+
 /**
- * The engine port. It never creates or removes containers (compose does); it reads them, starts and stops them, and
- * manages images by tag and label.
+ * The engine port. Compose creates and removes containers; this port reads them, starts and stops them, manages images
+ * by tag and label, and on the hot path replaces one container by an identical one on a new image (`replaceContainer`).
  */
 export interface ContainerRuntime {
   /** Engine version and where its published ports live. Rejects with EngineUnavailableError when unreachable. */
@@ -113,6 +132,10 @@ export interface ContainerRuntime {
   tagImage(source: string, target: string): Promise<void>;
   /** Removes an image by tag or ID (the tag only, when others remain); missing is fine. */
   removeImage(reference: string): Promise<void>;
+  /** Every local tag that starts with `prefix` (e.g. `shop-web:dockstage-`), with its image ID, sorted by tag. */
+  imagesByReference(prefix: string): Promise<TaggedImage[]>;
+  /** Names of the containers (any project, any state) created from that image ID, sorted. */
+  containersUsingImage(imageId: string): Promise<string[]>;
   /** Containers of a compose project (all states), sorted by service then number. */
   listContainers(project: string): Promise<ContainerInfo[]>;
   /** One container with start time and exit code; undefined when gone. */
@@ -122,10 +145,17 @@ export interface ContainerRuntime {
   stopContainer(id: string, timeoutSeconds?: number): Promise<void>;
   restartContainer(id: string, timeoutSeconds?: number): Promise<void>;
   /**
-   * Replaces a compose-created container by one made from its configuration with a new image, keeping compose's
-   * labels so compose still owns it (the hot path: no compose process per edit).
+   * Replaces a compose-created container by one made from its configuration with `image` (a tag or ID), so that
+   * `docker compose up` afterwards recreates nothing: same name, compose labels (with `com.docker.compose.image` set to
+   * the new image's ID), networks and aliases, mounts (anonymous volumes reused). Values the old container inherited
+   * from its old image (Env, Cmd, Entrypoint, WorkingDir, User, ExposedPorts, Labels, Healthcheck…) come from the new
+   * image; values the service set are kept. The new container is created while the old one runs, and started only if
+   * the old one was running. When it cannot be created or started, the old one is restored (started again if it ran)
+   * and the call rejects with a DockstageError naming the service and the engine's reason.
    */
-  replaceContainer(id: string, image: string, options?: { readonly stopTimeoutSeconds?: number; readonly signal?: AbortSignal }): Promise<ContainerInfo>;
+  replaceContainer(id: string, image: string, options?: ReplaceOptions): Promise<ContainerInfo>;
+  /** Sends a signal (`SIGHUP`, `SIGUSR2`, `HUP`…) to the container's main process; DockstageError when it is not running. */
+  signalContainer(id: string, signal: string): Promise<void>;
   /**
    * Log lines, both streams demultiplexed (TTY containers: all stdout), in
    * order. With `follow`, runs until the container stops or `signal` aborts.

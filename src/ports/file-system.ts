@@ -16,6 +16,10 @@ export interface FileSystem {
   digest(path: string): Promise<string>;
   /** What is at `path`, without following a symlink; null when nothing is. */
   kind(path: string): Promise<'file' | 'directory' | 'symlink' | null>;
+  /** A file's bytes and permission bits, following symlinks (what a build copies); null when it does not exist. */
+  readFileWithMode(path: string): Promise<{ readonly content: Buffer; readonly mode: number } | null>;
+  /** Permission bits of the file or directory at `path`, following symlinks; null when nothing is there. */
+  permissions(path: string): Promise<number | null>;
   /** Writes the file, creating parent directories. */
   writeText(path: string, text: string): Promise<void>;
 }

@@ -7,7 +7,11 @@
 
 /** One tree to watch and what to skip in it. */
 export interface WatchRoot {
-  /** Absolute path of a directory, or of a single file (a file bind mount). It may not exist yet. */
+  /**
+   * Absolute path of a directory, or of a single file (a file bind mount). It
+   * may not exist yet. Symlinks are never followed, not even this one: pass a
+   * real path (`fs.realpath`) when a context may be a link.
+   */
   readonly path: string;
   /**
    * Whether to skip an entry below `path`, given as a POSIX path relative to it

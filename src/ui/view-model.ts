@@ -205,10 +205,13 @@ function imageBadge(state: EngineState, model: ServiceModel, service: ServiceSta
   if (service === undefined) return { symbol: '?', word: 'checking', tone: 'muted' };
   if (service.building !== undefined) {
     const build = state.builds[service.building];
+    if (build?.syncing === true) return { symbol: '≈', word: 'syncing', tone: 'busy' };
     const done = build?.stages.reduce((sum, s) => sum + s.done, 0) ?? 0;
     const total = build?.stages.reduce((sum, s) => sum + (s.total ?? s.done), 0) ?? 0;
     return { symbol: '⚙', word: total === 0 ? 'checking' : `building ${done}/${total}`, tone: 'busy' };
   }
+  // A rebuild behind a live sync: the container already has the files.
+  if (service.pending?.background === true && service.freshness === 'synced') return { symbol: '≈', word: 'synced', tone: 'ok' };
   if (service.pending !== undefined) return { symbol: '…', word: 'queued', tone: 'busy' };
   if (service.freshness === 'failed') return { symbol: '✗', word: 'build failed', tone: 'error' };
   if (service.freshness === 'synced') return { symbol: '≈', word: 'synced', tone: 'ok' };
@@ -297,6 +300,8 @@ function buildPane(state: EngineState, model: ServiceModel, waiting: WaitReason 
     why.push(...reasonLines('why', reasons, detail));
     if (live === undefined && last !== undefined) why.push(lastBuildSentence(last, now));
   }
+  const sync = service?.lastSync;
+  if (sync !== undefined && (last === undefined || sync.at >= last.endedAt)) why.push(...syncLines(sync, now, detail));
   const problem = [...(last?.error === undefined || live !== undefined ? [] : problemLines(last.error, detail)), ...operationProblem(service)];
   return { service: model.name, title, kind: 'build', stages, why, problem };
 }
@@ -308,6 +313,7 @@ const WAIT_WORDS: Record<WaitReason, string> = {
   paused: 'watching is paused; b builds anyway',
   'waiting-for-slot': 'every build slot is busy',
   'waiting-for-reload': 'the project is being loaded again',
+  'behind-sync': 'the files were synced; the image is rebuilt once the service has reloaded',
 };
 
 function reasonLines(label: string, reasons: readonly PlanReason[], detail: boolean): string[] {
@@ -315,6 +321,14 @@ function reasonLines(label: string, reasons: readonly PlanReason[], detail: bool
   if (detail) return reasons.map((r, i) => `${i === 0 ? `${label}:` : ' '.repeat(label.length + 1)} ${describeReason(r)}`);
   const more = reasons.length > 1 ? `  (+${reasons.length - 1} more)` : '';
   return [`${label}: ${describeReason(reasons[0]!)}${more}`];
+}
+
+function syncLines(sync: NonNullable<ServiceState['lastSync']>, now: number, detail: boolean): string[] {
+  const count = `${sync.files.length} file${sync.files.length === 1 ? '' : 's'}`;
+  const first = sync.files[0];
+  const head = `synced ${count} ${ago(now - sync.at)} (reload: ${sync.reload})${first === undefined ? '' : `: ${first.path} → ${first.destination}`}`;
+  if (!detail) return [`${head}${sync.files.length > 1 ? `  (+${sync.files.length - 1} more)` : ''}`];
+  return [head, ...sync.files.slice(1).map((file) => `  ${file.path} → ${file.destination}`)];
 }
 
 function liveStageBadge(stage: StageProgress | undefined): Badge {

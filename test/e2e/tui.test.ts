@@ -133,7 +133,8 @@ describeWithEngine('the terminal UI in a real terminal', () => {
     await tmux!.waitForScreen((s) => s.includes('━ services (3)'), 'the services again');
   });
 
-  test('an edit builds only web and worker (one build), with stage progress on screen and the reason', async () => {
+  test('an edit builds only web and worker (one build), with stage progress on screen and the reason, then replaces both', async () => {
+    const before = await containerIds();
     await tmux!.keys('j');
     await tmux!.waitForScreen((s) => row(s, 'web').startsWith('▸'), 'web selected');
     const screens: string[] = [];
@@ -155,6 +156,13 @@ describeWithEngine('the terminal UI in a real terminal', () => {
     expect(done).toMatch(/^ {2}├─ develop +◀ ✓ done \d+\.\ds/m);
     expect(done).toMatch(/^ {2}└─ production +· not in target/m);
     expect(row(done, 'worker')).toMatch(/\d+s ago \(shared\)/);
+    // The new image replaces both containers; cache keeps its own.
+    const replaced = await tmux!.waitForScreen((s) => ['web', 'worker'].every((name) => /● running .*✓ up to date/.test(row(s, name))), 'web and worker on the new image');
+    expect(replaced).not.toContain('last error');
+    const after = await containerIds();
+    expect(after['web']).not.toBe(before['web']);
+    expect(after['worker']).not.toBe(before['worker']);
+    expect(after['cache']).toBe(before['cache']);
   });
 
   test('e → prod switches: production targets built, web and worker recreated, cache left alone', async () => {

@@ -21,9 +21,9 @@ export interface WatchProcess {
   readonly child: ChildProcess;
 }
 
-/** Starts `dockstage <args> watch --json` in `cwd`. */
-export function startWatch(args: readonly string[], options: { cwd: string; env?: NodeJS.ProcessEnv }): WatchProcess {
-  const child = spawn(process.execPath, [CLI, ...args, 'watch', '--json'], {
+/** Starts `dockstage <args> watch --json <watchArgs>` in `cwd`. */
+export function startWatch(args: readonly string[], options: { cwd: string; env?: NodeJS.ProcessEnv; watchArgs?: readonly string[] }): WatchProcess {
+  const child = spawn(process.execPath, [CLI, ...args, 'watch', '--json', ...(options.watchArgs ?? [])], {
     cwd: options.cwd,
     env: { ...process.env, NO_COLOR: '1', ...options.env },
     stdio: ['ignore', 'pipe', 'pipe'],

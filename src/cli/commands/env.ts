@@ -24,7 +24,7 @@ export async function runEnv(ctx: CommandContext, options: ProjectOptions, comma
   printWarnings(ctx.io, loaded.workspace.warnings);
   const blocked = blockedErrors(loaded.workspace);
   if (blocked.length > 0) throw new DockstageErrors(blocked);
-  const from = await chosenEnvironment(options, loaded.projectDir, loaded.config, ctx.fs);
+  const from = await chosenEnvironment(options, loaded.projectDir, loaded.config, ctx.fs, loaded.project.name);
   const built: string[] = [];
   const upToDate: string[] = [];
   let result: { recreated: readonly string[]; restarted: readonly string[] } | undefined;
@@ -70,8 +70,8 @@ export async function runEnv(ctx: CommandContext, options: ProjectOptions, comma
 }
 
 async function showEnvironments(ctx: CommandContext, options: ProjectOptions, json: boolean): Promise<number> {
-  const { projectDir, config } = await loadProject(options, ctx.loadDeps);
-  const current = await chosenEnvironment(options, projectDir, config, ctx.fs);
+  const { projectDir, config, project } = await loadProject(options, ctx.loadDeps);
+  const current = await chosenEnvironment(options, projectDir, config, ctx.fs, project.name);
   const environments = Object.values(config.environments).map((env) => ({ name: env.name, target: env.target ?? null, current: env.name === current, default: env.name === config.defaultEnvironment }));
   if (json) {
     printJson(ctx.io, { current, default: config.defaultEnvironment, environments });

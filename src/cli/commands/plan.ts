@@ -4,8 +4,9 @@ import { planForChanges, planForFreshness, type Plan, type ServicePlan } from '.
 import { loadWorkspace, type ProjectOptions } from '../../engine/load-workspace.js';
 import { servicesFreshness } from '../../engine/freshness.js';
 import type { CommandContext } from '../context.js';
-import { columns, printJson, printWarnings } from '../output.js';
+import { columns, printErrors, printJson, printWarnings } from '../output.js';
 import { describeReason } from '../../ui/text/reasons.js';
+import { blockedErrors } from '../../core/workspace.js';
 
 /** `changed` paths as typed, relative to the working directory; empty means plan from staleness instead, which needs the engine. */
 export interface PlanCommand {
@@ -14,8 +15,8 @@ export interface PlanCommand {
 }
 
 /**
- * Plans from the changed paths (pure, no engine) or, without any, from each image's inputs-hash label. Always exits 0:
- * a plan is a report, not a check.
+ * Plans from the changed paths (pure, no engine) or, without any, from each image's inputs-hash label. Exits 0 (a plan
+ * is a report, not a check), or 2 when a service is blocked by a configuration problem (printed after the plan).
  */
 export async function runPlan(ctx: CommandContext, options: ProjectOptions, command: PlanCommand): Promise<number> {
   const loaded = await loadWorkspace(options, ctx.loadDeps);
@@ -28,7 +29,10 @@ export async function runPlan(ctx: CommandContext, options: ProjectOptions, comm
   }
   if (command.json) printJson(ctx.io, plan);
   else ctx.io.stdout.write(formatPlan(plan));
-  return 0;
+  // A blocked service is planned as nothing; its problem is the command's error (exit 2), the others are still shown.
+  const blocked = blockedErrors(loaded.workspace);
+  printErrors(ctx.io, blocked);
+  return blocked.length > 0 ? 2 : 0;
 }
 
 /** The plan as aligned text: one line per service, then its reasons indented. */

@@ -1,31 +1,40 @@
 /** `dockstage stages [SERVICE]`: the stage graph, target, inputs of each stage, cache hints. */
 import { cacheHints } from '../../core/dockerfile/cache-hints.js';
-import { relativeLabel, requireBuiltService, type ServiceModel, type Workspace } from '../../core/workspace.js';
+import { blockedErrors, relativeLabel, requireBuiltService, type ServiceModel, type Workspace } from '../../core/workspace.js';
+import { DockstageErrors } from '../../core/errors.js';
 import { filesReadByBuild } from '../../engine/context-files.js';
 import { loadWorkspace, type ProjectOptions } from '../../engine/load-workspace.js';
 import type { FileSystem } from '../../ports/file-system.js';
 import { stageTree } from '../../ui/text/stage-tree.js';
 import type { CommandContext } from '../context.js';
-import { columns, printJson, printWarnings } from '../output.js';
+import { columns, printErrors, printJson, printWarnings, terminalWidth } from '../output.js';
+import { ellipsize, textWidth, wrapWords } from '../../ui/text/fit-width.js';
 import { compileInputs, filesRead } from '../../core/dockerfile/stage-inputs.js';
 
 /**
  * Reports every service that builds, or only the named one (which must have `build:`). Reads Dockerfiles and context
  * files only: no engine call.
  */
-export async function runStages(ctx: CommandContext, options: ProjectOptions, command: { service: string | undefined; json: boolean }): Promise<number> {
+export async function runStages(ctx: CommandContext, options: ProjectOptions, command: { service: string | undefined; json: boolean; noTrunc?: boolean }): Promise<number> {
   const { workspace } = await loadWorkspace(options, ctx.loadDeps);
   printWarnings(ctx.io, workspace.warnings);
   const built = workspace.services.filter((service) => service.build !== undefined);
   let selected = built;
-  if (command.service !== undefined) selected = [requireBuiltService(workspace, command.service)];
+  if (command.service !== undefined) {
+    const service = requireBuiltService(workspace, command.service);
+    if (service.blocked.length > 0) throw new DockstageErrors(service.blocked);
+    selected = [service];
+  }
   const reports = await Promise.all(selected.map((service) => stageReport(ctx.fs, workspace, service)));
   if (command.json) {
     printJson(ctx.io, { project: workspace.project.name, environment: workspace.environment.name, services: reports.map(({ shown: _shown, ...report }) => report) });
   } else {
-    ctx.io.stdout.write(reports.map(formatReport).join('\n'));
+    const width = command.noTrunc === true ? undefined : terminalWidth(ctx.io);
+    ctx.io.stdout.write(reports.map((report) => formatReport(report, width)).join('\n'));
   }
-  return 0;
+  const blocked = command.service === undefined ? blockedErrors(workspace) : [];
+  printErrors(ctx.io, blocked);
+  return blocked.length > 0 ? 2 : 0;
 }
 
 /** One service's stage report (the JSON shape of `stages --json`). */
@@ -99,31 +108,51 @@ function groupByInstruction<T extends { readonly line: number; readonly context:
   return [...groups.values()];
 }
 
-function formatReport(report: StageReport & { readonly shown: string }): string {
-  const lines = [report.shown];
-  const rows = report.tree.map((row) => {
+/**
+ * The text report. With a `width` (a terminal), every line fits it: instructions
+ * and base images are cut with `…` (the stage status and file counts stay), hints
+ * wrap. Without one, nothing is cut.
+ */
+export function formatReport(report: StageReport & { readonly shown: string }, width?: number): string {
+  const fit = (text: string) => (width === undefined ? text : ellipsize(text, width));
+  const lines = [fit(report.shown)];
+  const treeRows = report.tree.map((row) => {
     const stage = report.stages[row.stage]!;
     const status = row.isTarget ? '◀ target' : row.inTarget ? '' : '· not in target';
     const base = 'image' in stage.base ? `FROM ${stage.base.image}` : 'scratch' in stage.base ? 'FROM scratch' : '';
-    return [row.label, `line ${stage.line}`, [base, row.extra, status].filter((part) => part !== '').join('  ')];
+    return { cells: [row.label, `line ${stage.line}`], detail: [base, row.extra].filter((part) => part !== '').join('  '), status };
   });
-  lines.push(...columns(rows, '  '));
+  const treeFixed = 2 + widest(treeRows.map((row) => row.cells[0]!)) + 2 + widest(treeRows.map((row) => row.cells[1]!)) + 2;
+  lines.push(
+    ...columns(
+      treeRows.map(({ cells, detail, status }) => {
+        const room = width === undefined ? undefined : width - treeFixed - (status === '' ? 0 : textWidth(status) + 2);
+        const shown = room === undefined ? detail : ellipsize(detail, Math.max(room, 0));
+        return [...cells, [shown, status].filter((part) => part !== '').join('  ')];
+      }),
+      '  ',
+    ).map(fit),
+  );
   for (const stage of report.stages) {
     if (stage.inputs.length === 0) continue;
-    lines.push(`  ${stage.name} reads:`);
-    lines.push(
-      ...columns(
-        stage.inputs.map((input) => [
-          `line ${input.line}`,
-          input.instruction,
-          `${input.files.length} file${input.files.length === 1 ? '' : 's'}${input.context === '.' ? '' : ` from context '${input.context}'`}`,
-        ]),
-        '    ',
-      ),
-    );
+    lines.push(fit(`  ${stage.name} reads:`));
+    const rows = stage.inputs.map((input) => [
+      `line ${input.line}`,
+      input.instruction,
+      `${input.files.length} file${input.files.length === 1 ? '' : 's'}${input.context === '.' ? '' : ` from context '${input.context}'`}`,
+    ]);
+    // The instruction column gets what the line number and the file count leave.
+    const room = width === undefined ? undefined : width - (4 + widest(rows.map((row) => row[0]!)) + 2 + 2 + widest(rows.map((row) => row[2]!)));
+    const fitted = room === undefined ? rows : rows.map(([line, instruction, files]) => [line!, ellipsize(instruction!, Math.max(room, 8)), files!]);
+    lines.push(...columns(fitted, '    ').map(fit));
   }
   for (const hint of report.hints) {
-    lines.push(`  hint: ${hint.stage}, line ${hint.line}: ${hint.tool} downloads again on every rebuild; add ${hint.mount} to that RUN`);
+    const text = `hint: ${hint.stage}, line ${hint.line}: ${hint.tool} downloads again on every rebuild; add ${hint.mount} to that RUN`;
+    lines.push(...(width === undefined ? [text] : wrapWords(text, width - 2, '      ')).map((line) => `  ${line}`));
   }
   return `${lines.join('\n')}\n`;
+}
+
+function widest(cells: readonly string[]): number {
+  return Math.max(0, ...cells.map(textWidth));
 }

@@ -2,7 +2,8 @@
 import { loadWorkspace, type ProjectOptions } from '../../engine/load-workspace.js';
 import { projectStatus } from '../../engine/lifecycle.js';
 import type { CommandContext } from '../context.js';
-import { columns, printJson, printWarnings } from '../output.js';
+import { columns, printErrors, printJson, printWarnings } from '../output.js';
+import { blockedErrors } from '../../core/workspace.js';
 
 /**
  * Needs the engine: image freshness plus the containers of each service. Ports are shown on the engine's host, which is
@@ -14,9 +15,11 @@ export async function runStatus(ctx: CommandContext, options: ProjectOptions, co
   const runtime = await ctx.runtime();
   const info = await runtime.info();
   const services = await projectStatus(loaded.workspace, { fs: ctx.fs, compose: ctx.compose, runtime }, info.host);
+  const blocked = blockedErrors(loaded.workspace);
   if (command.json) {
     printJson(ctx.io, { project: loaded.workspace.project.name, environment: loaded.workspace.environment.name, engine: { version: info.serverVersion, host: info.host }, services });
-    return 0;
+    printErrors(ctx.io, blocked);
+    return blocked.length > 0 ? 2 : 0;
   }
   const rows = services.map((s) => {
     const container = s.containers[0];
@@ -26,5 +29,6 @@ export async function runStatus(ctx: CommandContext, options: ProjectOptions, co
   });
   ctx.io.stdout.write(`${loaded.workspace.project.name} · env ${loaded.workspace.environment.name} · engine ${info.serverVersion}\n`);
   ctx.io.stdout.write(`${columns([['SERVICE', 'ENV', 'TARGET', 'IMAGE', 'BUILD', 'STATE', 'PORTS'], ...rows], '  ').join('\n')}\n`);
-  return 0;
+  printErrors(ctx.io, blocked);
+  return blocked.length > 0 ? 2 : 0;
 }

@@ -9,15 +9,12 @@
  * clean quit exits 0. Loaded only by the bare command on a TTY, so no other
  * command pays for ink and React.
  */
-import path from 'node:path';
 import { render, type Instance } from 'ink';
 import { createElement } from 'react';
-import { createChokidarWatcher } from '../../adapters/chokidar-watcher.js';
 import { openContainerShell } from '../../adapters/container-shell.js';
 import { acquireProjectLock } from '../../adapters/project-lock.js';
 import { createSystemClock } from '../../adapters/system-clock.js';
 import { terminalScreen } from '../../adapters/terminal-screen.js';
-import { overrideFileName } from '../../core/compose/override.js';
 import { formatLocation } from '../../core/errors.js';
 import { loadWorkspace, type ProjectOptions } from '../../engine/load-workspace.js';
 import { LogBuffer } from '../../engine/log-buffer.js';
@@ -29,12 +26,16 @@ import { colorsEnabled } from '../../ui/theme.js';
 import { initialUiState, type UiState } from '../../ui/ui-state.js';
 import type { CommandContext } from '../context.js';
 import { startCommandEngine } from '../run-engine.js';
+import { runDown } from './down.js';
+import { fileWatcher } from './watch.js';
 
 /** TUI options as parsed. */
 export interface TuiCommand {
   /** Scrollback per service (and for all services together), per source. */
   readonly logLines: number;
   readonly prune: boolean;
+  /** Live sync, as for `watch`. */
+  readonly sync: boolean;
 }
 
 /** Runs the UI until the user quits; 0 after a clean quit. */
@@ -51,7 +52,8 @@ export async function runTui(ctx: CommandContext, options: ProjectOptions, comma
       mode: 'watch',
       json: false,
       prune: command.prune,
-      watcher: createChokidarWatcher(),
+      sync: command.sync,
+      watcher: await fileWatcher(),
       subscribers: [
         () => logsSubscriber({ runtime, buffer: logs, now }),
         (store) => statsSubscriber({ runtime, clock, getState: store.getState, onSample: (service, sample) => stats.set(service, sample) }),
@@ -127,13 +129,8 @@ export async function runTui(ctx: CommandContext, options: ProjectOptions, comma
       unmount();
       stdout.write(takeDown ? 'dockstage: stopping, then taking the project down…\n' : 'dockstage: stopping; the containers keep running\n');
       await run.stop();
-      if (takeDown) {
-        const environment = run.store.getState().workspace?.environment.name ?? loaded.workspace.environment.name;
-        const override = path.join(loaded.projectDir, overrideFileName(environment));
-        const files = (await ctx.fs.exists(override)) ? [...loaded.compose.files, override] : loaded.compose.files;
-        await ctx.compose.down({ ...loaded.compose, files });
-        stdout.write(`${loaded.workspace.project.name} is down\n`);
-      }
+      // `dockstage down`: the environment in force now (a switch in the UI remembered it), its override file.
+      if (takeDown) await runDown(ctx, options, { volumes: false, rmi: undefined, json: false });
       return 0;
     } finally {
       process.off('SIGINT', onSignal);

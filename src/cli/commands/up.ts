@@ -1,11 +1,9 @@
-/** `dockstage up [SERVICE...]` and `dockstage down`: build what is stale, then let compose create, recreate or remove. */
-import path from 'node:path';
-import { overrideFileName } from '../../core/compose/override.js';
+/** `dockstage up [SERVICE...]`: build what is stale, then let compose create or recreate. */
 import { rememberEnvironment, withDependencies } from '../../engine/lifecycle.js';
 import { DockstageErrors } from '../../core/errors.js';
 import { blockedErrors } from '../../core/workspace.js';
 import { failedServices, runUntilIdle } from '../run-engine.js';
-import { chosenEnvironment, loadProject, loadWorkspace, type ProjectOptions } from '../../engine/load-workspace.js';
+import { loadWorkspace, type ProjectOptions } from '../../engine/load-workspace.js';
 import type { CommandContext } from '../context.js';
 import { printWarnings } from '../output.js';
 
@@ -27,22 +25,8 @@ export async function runUp(ctx: CommandContext, options: ProjectOptions, comman
     if (failure !== undefined) throw failure;
     return 1;
   }
-  await rememberEnvironment(loaded.projectDir, loaded.workspace.environment.name, ctx.fs);
+  await rememberEnvironment(loaded.projectDir, loaded.workspace.project.name, loaded.workspace.environment.name, ctx.fs);
   const line = { type: 'up-completed', environment: loaded.workspace.environment.name, services: involved };
   ctx.io.stdout.write(command.json ? `${JSON.stringify(line)}\n` : `${loaded.workspace.project.name} is up in ${line.environment}: ${involved.join(', ')}\n`);
-  return 0;
-}
-
-/**
- * Adds the current environment's override file when it exists, so compose resolves the project as `up` did. Loads no
- * Dockerfile and builds nothing.
- */
-export async function runDown(ctx: CommandContext, options: ProjectOptions, command: { volumes: boolean }): Promise<number> {
-  const { compose, projectDir, project, config } = await loadProject(options, ctx.loadDeps);
-  const environment = await chosenEnvironment(options, projectDir, config, ctx.fs);
-  const override = path.join(projectDir, overrideFileName(environment));
-  const files = (await ctx.fs.exists(override)) ? [...compose.files, override] : compose.files;
-  await ctx.compose.down({ ...compose, files }, { volumes: command.volumes });
-  ctx.io.stdout.write(`${project.name} is down\n`);
   return 0;
 }

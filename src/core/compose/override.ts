@@ -13,9 +13,32 @@ export const ENVIRONMENT_LABEL = 'dev.dockstage.environment';
 /** The stage a container (and a built image) was made for; `status` prefers it to the workspace's current choice. */
 export const TARGET_LABEL = 'dev.dockstage.target';
 
-/** The override file's path relative to the project directory. */
+/** dockstage's own directory in the project directory: one folder per compose project name inside. */
+export const STATE_DIR = '.dockstage';
+
+/**
+ * The state folder of one compose project, relative to the project directory:
+ * `.dockstage/<project>`. Two `-p` names in one directory are two projects to
+ * compose, so they never share a remembered environment or an override file.
+ * Compose project names are `[a-z0-9][a-z0-9_-]*`, safe as a folder name.
+ */
+export function projectStateDir(projectName: string): string {
+  return `${STATE_DIR}/${projectName}`;
+}
+
+/** The override file of a project's environment, relative to the project directory: `.dockstage/<project>/<env>.compose.yaml`. */
+export function overrideFilePath(projectName: string, environment: string): string {
+  return `${projectStateDir(projectName)}/${environment}.compose.yaml`;
+}
+
+/**
+ * Where dockstage 0.1 wrote the override file (`.dockstage/<env>.compose.yaml`,
+ * shared by every project name). Read as a fallback only; new code writes
+ * `overrideFilePath`.
+ * @deprecated use overrideFilePath(projectName, environment)
+ */
 export function overrideFileName(environment: string): string {
-  return `.dockstage/${environment}.compose.yaml`;
+  return `${STATE_DIR}/${environment}.compose.yaml`;
 }
 
 /** The override document for the workspace's environment, as YAML text. */

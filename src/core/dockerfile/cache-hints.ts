@@ -31,7 +31,9 @@ const TOOLS: readonly ToolCache[] = [
   { tool: 'pip', command: /\bpip3?\s+install\b/, targets: ['/root/.cache/pip'] },
   { tool: 'poetry', command: /\bpoetry\s+install\b/, targets: ['/root/.cache/pypoetry'] },
   { tool: 'uv', command: /\buv\s+(sync|pip\s+install)\b/, targets: ['/root/.cache/uv'] },
-  { tool: 'go', command: /\bgo\s+(mod\s+download|build|install)\b/, targets: ['/go/pkg/mod', '/root/.cache/go-build'] },
+  // `go mod download` only fetches modules; compiling also fills the build cache.
+  { tool: 'go', command: /\bgo\s+mod\s+download\b/, targets: ['/go/pkg/mod'] },
+  { tool: 'go', command: /\bgo\s+(build|install|test)\b/, targets: ['/go/pkg/mod', '/root/.cache/go-build'] },
   { tool: 'cargo', command: /\bcargo\s+(build|install|fetch)\b/, targets: ['/usr/local/cargo/registry'] },
   { tool: 'maven', command: /(\bmvn|\/mvnw)\s/, targets: ['/root/.m2'] },
   { tool: 'gradle', command: /(\bgradle|\/gradlew)\s/, targets: ['/root/.gradle'] },
@@ -45,10 +47,12 @@ export function cacheHints(graph: StageGraph, stages?: readonly number[]): Cache
   const hints: CacheHint[] = [];
   for (const run of graph.runs) {
     if (wanted !== undefined && !wanted.has(run.stage)) continue;
+    const advised = new Set<string>();
     for (const tool of TOOLS) {
       if (!tool.command.test(run.command)) continue;
       for (const target of tool.targets) {
-        if (hasCacheMount(run, target)) continue;
+        if (hasCacheMount(run, target) || advised.has(target)) continue;
+        advised.add(target);
         hints.push({
           stage: run.stage,
           line: run.line,

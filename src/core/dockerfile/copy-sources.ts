@@ -295,7 +295,7 @@ function containsWildcards(name: string): boolean {
 }
 
 /** fsutil's splitWildcards on a rooted clean path: the elements before the first wildcard element, and the rest. */
-function splitWildcards(path: string): { literal: string; glob: string } {
+export function splitWildcards(path: string): { literal: string; glob: string } {
   const elements = path.split('/').map((element) => (element === '' ? '/' : element));
   const first = elements.findIndex(containsWildcards);
   const literal = first < 0 ? elements : elements.slice(0, first);

@@ -333,14 +333,97 @@ function compilePattern(pattern: string): PatternTest {
       const suffix = pattern.slice(2);
       return (path) => path.endsWith(suffix) || (suffix.startsWith('/') && path === suffix.slice(1));
     }
-    case 'regexp':
+    case 'regexp': {
+      let regexp: RegExp;
       try {
-        const regexp = translateGoRegexp(`${source}$`);
-        return (path) => regexp.test(path);
+        regexp = translateGoRegexp(`${source}$`);
       } catch (error) {
         return { invalid: (error as Error).message };
       }
+      const tokens = wildcardTokens(chars);
+      return tokens === undefined ? (path) => regexp.test(path) : (path) => matchWildcards(tokens, path);
+    }
   }
+}
+
+// ---------------------------------------------------------------------------
+// Linear-time matching. Go runs patternmatcher's expressions on RE2, which never
+// backtracks; JavaScript's engine does, and `**/**/**/x` or `*a*a*a*b` against a
+// deep path takes minutes. A pattern made only of literal characters, `?`, `*`
+// and `**` (nearly every real one) is matched here by simulating all positions
+// at once instead; one with classes or escapes keeps the translated expression.
+
+type WildcardToken =
+  | { readonly kind: 'char'; readonly char: string }
+  /** `?` → `[^/]` */
+  | { readonly kind: 'one' }
+  /** `*` → `[^/]*` */
+  | { readonly kind: 'star' }
+  /** `**` at the end → `.*` (no newline, like Go's `.`) */
+  | { readonly kind: 'any' }
+  /** `**` (or `**` and a slash) before more pattern: an optional run of directories ending in a slash */
+  | { readonly kind: 'dirs' };
+
+/** The pattern as wildcard tokens, following compilePattern's translation; undefined when it holds `[`, `]`, `\\` or `^`. */
+function wildcardTokens(chars: readonly string[]): WildcardToken[] | undefined {
+  if (chars.some((ch) => ch === '[' || ch === ']' || ch === '\\' || ch === '^')) return undefined;
+  const tokens: WildcardToken[] = [];
+  let at = 0;
+  while (at < chars.length) {
+    const ch = chars[at++]!;
+    if (ch === '*' && chars[at] === '*') {
+      at++;
+      if (chars[at] === '/') at++;
+      tokens.push({ kind: at >= chars.length ? 'any' : 'dirs' });
+    } else if (ch === '*') tokens.push({ kind: 'star' });
+    else if (ch === '?') tokens.push({ kind: 'one' });
+    else tokens.push({ kind: 'char', char: ch });
+  }
+  return tokens;
+}
+
+/**
+ * Whether the tokens match all of `path` (code points, as the `u` regexp would).
+ * States are token indexes (`tokens.length` accepts) plus, for a `dirs` token at
+ * i, the state `-(i + 1)`: inside its `.*` and waiting for the `/` that ends it.
+ */
+function matchWildcards(tokens: readonly WildcardToken[], path: string): boolean {
+  const end = tokens.length;
+  const close = (states: Set<number>): Set<number> => {
+    const work = [...states];
+    while (work.length > 0) {
+      const state = work.pop()!;
+      const token = state >= 0 ? tokens[state] : undefined;
+      if (token === undefined || token.kind === 'char' || token.kind === 'one') continue;
+      const next = token.kind === 'dirs' ? [state + 1, -(state + 1)] : [state + 1];
+      for (const n of next) {
+        if (!states.has(n)) {
+          states.add(n);
+          work.push(n);
+        }
+      }
+    }
+    return states;
+  };
+  let current = close(new Set([0]));
+  for (const ch of path) {
+    const next = new Set<number>();
+    for (const state of current) {
+      if (state < 0) {
+        if (ch !== '\n') next.add(state);
+        if (ch === '/') next.add(-state);
+        continue;
+      }
+      const token = tokens[state];
+      if (token === undefined) continue;
+      if (token.kind === 'char' ? ch === token.char : token.kind === 'one' ? ch !== '/' : false) next.add(state + 1);
+      else if (token.kind === 'star' && ch !== '/') next.add(state);
+      else if (token.kind === 'any' && ch !== '\n') next.add(state);
+    }
+    if (next.size === 0) return false;
+    current = close(next);
+  }
+  return current.has(end);
 }
 
 // ---------------------------------------------------------------------------

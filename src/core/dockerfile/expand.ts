@@ -51,7 +51,7 @@ export class ExpansionError extends DockstageError {
   readonly source: string;
 
   constructor(source: string, reason: string) {
-    super(`failed to process ${JSON.stringify(source)}: ${reason}`, {
+    super(`failed to process ${JSON.stringify(shortened(source))}: ${reason}`, {
       hint: 'Check the quotes and ${…} references in this value; ${VAR:?message} fails on purpose when VAR is unset.',
     });
     this.source = source;
@@ -112,6 +112,15 @@ export function isGoSpace(ch: string): boolean {
   }
 }
 
+/** How deep `${…}` may nest inside `${…}` before the lexer gives up (see processBraceWord). */
+const MAX_NESTING = 200;
+
+/** At most `max` characters of `text`, with `…` when cut, so one pathological word cannot flood an error line. */
+export function shortened(text: string, max = 80): string {
+  const chars = Array.from(text);
+  return chars.length <= max ? text : `${chars.slice(0, max - 1).join('')}…`;
+}
+
 /** An internal lexing failure, turned into an `ExpansionError` naming the whole input. */
 class LexFailure extends Error {}
 
@@ -159,6 +168,7 @@ class WordCollector {
 class ShellLexer {
   private readonly chars: string[];
   private pos = 0;
+  private depth = 0;
   private readonly escapeToken: EscapeToken;
   readonly matched = new Set<string>();
   readonly unmatched = new Set<string>();
@@ -349,11 +359,15 @@ class ShellLexer {
 
   /** The word inside `${…}` up to `stop`; `${` at the end of input is reported as a missing brace. */
   private processBraceWord(stop: string, rawEscapes: boolean, missing: string): string {
+    // BuildKit (Go, growable stacks) has no limit; a JS stack has one, and no real Dockerfile nests this deep.
+    if (++this.depth > MAX_NESTING) throw new LexFailure(`\${…} nested more than ${MAX_NESTING} deep`);
     try {
       return this.processStopOn(stop, rawEscapes).result;
     } catch (error) {
       if (error instanceof LexFailure && this.peek() === undefined) throw new LexFailure(missing);
       throw error;
+    } finally {
+      this.depth--;
     }
   }
 

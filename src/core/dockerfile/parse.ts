@@ -473,8 +473,7 @@ const ARGUMENT_PARSERS: Readonly<Record<string, (rest: string, escapeToken: Esca
   HEALTHCHECK: parseHealthcheck,
   LABEL: (rest, escapeToken) => parseKeyValues(rest, 'LABEL', escapeToken),
   MAINTAINER: parseWholeString,
-  ONBUILD: (rest, escapeToken) =>
-    rest === '' ? { args: [], json: false } : { args: [rest], json: false, trigger: parseLine(rest, escapeToken) },
+  ONBUILD: parseOnbuild,
   RUN: parseMaybeJson,
   SHELL: parseMaybeJson,
   STOPSIGNAL: parseWholeString,
@@ -482,6 +481,20 @@ const ARGUMENT_PARSERS: Readonly<Record<string, (rest: string, escapeToken: Esca
   VOLUME: parseMaybeJsonToList,
   WORKDIR: parseWholeString,
 };
+
+/**
+ * ONBUILD's trigger is parsed as an instruction of its own. A chained `ONBUILD
+ * ONBUILD` is refused here, with the message BuildKit gives when it reads the
+ * instructions: recursing into it would let one 64 KB line of repeated ONBUILDs
+ * overflow the stack.
+ */
+function parseOnbuild(rest: string, escapeToken: EscapeToken): ArgumentParse {
+  if (rest === '') return { args: [], json: false };
+  if (/^onbuild$/i.test(trimSpace(rest).split(BLANKS)[0] ?? '')) {
+    throw new LineError('Chaining ONBUILD via `ONBUILD ONBUILD` isn\'t allowed', 'Write the trigger once: ONBUILD <instruction>.');
+  }
+  return { args: [rest], json: false, trigger: parseLine(rest, escapeToken) };
+}
 
 /** BuildKit's newNodeFromLine: keyword, flags, then the keyword's own argument rules. */
 function parseLine(line: string, escapeToken: EscapeToken): LineParse {

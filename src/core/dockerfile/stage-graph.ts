@@ -7,9 +7,9 @@
  * it, `--from` may refer to any stage by name or index, and cycles or an
  * out-of-range index are errors for the whole file.
  */
-import { StageGraphError } from '../errors.js';
+import { DockstageError, StageGraphError } from '../errors.js';
 import { closestName } from '../suggest.js';
-import { expandWord, type Lookup } from './expand.js';
+import { expandWord, shortened, type Lookup } from './expand.js';
 import type { DockerfileInstruction, ParsedDockerfile } from './parse.js';
 
 /** What a stage starts FROM: an earlier stage (by index), an external image, or nothing. */
@@ -94,6 +94,8 @@ export interface MountSpec {
 export interface GraphWarning {
   readonly message: string;
   readonly line: number;
+  /** For a reference that looks like a misspelt stage: the image it will pull instead, and the stage it probably meant. */
+  readonly misspelt?: { readonly ref: string; readonly suggestion: string };
 }
 
 /**
@@ -232,7 +234,7 @@ export function buildStageGraph(parsed: ParsedDockerfile, options: StageGraphOpt
     } else {
       const suggestion = nearStageName(stage.base.ref, [...byName.keys()].filter((n) => byName.get(n)! < stage.index));
       if (suggestion !== undefined) {
-        warnings.push({ message: `FROM ${stage.base.ref} is an external image; did you mean stage '${suggestion}'?`, line: stage.line });
+        warnings.push({ message: `FROM ${stage.base.ref} is an external image; did you mean stage '${suggestion}'?`, line: stage.line, misspelt: { ref: stage.base.ref, suggestion } });
       }
     }
   }
@@ -270,7 +272,7 @@ export function buildStageGraph(parsed: ParsedDockerfile, options: StageGraphOpt
     }
     const suggestion = nearStageName(value, [...byName.keys()]);
     if (suggestion !== undefined) {
-      warnings.push({ message: `--from=${value} is not a stage, so BuildKit pulls it as an image; did you mean '${suggestion}'?`, line: instruction.startLine });
+      warnings.push({ message: `--from=${value} is not a stage, so BuildKit pulls it as an image; did you mean '${suggestion}'?`, line: instruction.startLine, misspelt: { ref: value, suggestion } });
     }
     external.push({ stage, kind: 'image', ref: value, via, line: instruction.startLine });
     return { kind: 'image', ref: value };
@@ -435,7 +437,8 @@ function expandOrThrow(word: string, lookup: Lookup, escape: '\\' | '`', file: s
   try {
     return expandWord(word, lookup, escape);
   } catch (error) {
-    throw new StageGraphError(`cannot expand '${word}': ${(error as Error).message}`, {
+    if (!(error instanceof DockstageError)) throw error;
+    throw new StageGraphError(`cannot expand '${shortened(word)}': ${error.message}`, {
       location: { file, line },
       hint: 'pass the variable with --build-arg (or compose build.args) or give the ARG a default',
       cause: error,

@@ -13,6 +13,18 @@ export interface ListedContainer extends ContainerSnapshot {
   readonly service: string;
 }
 
+/** A file live sync wrote (or removed), with the COPY that puts it there. */
+export interface SyncedFile {
+  /** Relative to the project directory. */
+  readonly path: string;
+  /** Absolute path in the container. */
+  readonly destination: string;
+  readonly deleted: boolean;
+  readonly instruction: string;
+  readonly line: number;
+  readonly stage: string;
+}
+
 /** Every action, discriminated by `type`. */
 export type EngineAction =
   | { readonly type: 'workspaceLoaded'; readonly workspace: Workspace; readonly composeFiles: readonly string[]; readonly at: number }
@@ -39,8 +51,22 @@ export type EngineAction =
       readonly at: number;
     }
   | { readonly type: 'buildFailed'; readonly id: string; readonly error: DockstageError; readonly cancelled: boolean; readonly at: number }
+  /** The build's changes may be synced: the Dockerfile is asked first (a rebuild follows only when it says so). */
+  | { readonly type: 'syncStarted'; readonly id: string; readonly at: number }
+  /** Live sync took the build's changes: the files are in the containers, each service reloaded its way. */
+  | {
+      readonly type: 'serviceSynced';
+      readonly id: string;
+      readonly services: readonly { readonly name: string; readonly containerId: string; readonly reload: string; readonly files: readonly SyncedFile[] }[];
+      readonly at: number;
+    }
+  /** The rebuilds behind these services' live syncs may start now. */
+  | { readonly type: 'backgroundBuildsReleased'; readonly services: readonly string[]; readonly at: number }
+  /** Live sync could not take the build's changes (the reason names the instruction and line): it builds instead. */
+  | { readonly type: 'syncSkipped'; readonly id: string; readonly reason: { readonly message: string; readonly instruction: string | null; readonly line: number | null; readonly path: string | null }; readonly at: number }
   | { readonly type: 'containersListed'; readonly containers: readonly ListedContainer[]; readonly at: number }
-  | { readonly type: 'containerExited'; readonly service: string; readonly containerId: string; readonly exitCode: number | undefined; readonly at: number }
+  /** A container stopped on its own (not by dockstage); `logTail` holds its last lines when it failed. */
+  | { readonly type: 'containerExited'; readonly service: string; readonly containerId: string; readonly exitCode: number | undefined; readonly logTail: readonly string[]; readonly at: number }
   | { readonly type: 'projectUpStarted'; readonly services: readonly string[]; readonly at: number }
   | { readonly type: 'projectUp'; readonly services: readonly string[]; readonly at: number }
   | { readonly type: 'projectUpFailed'; readonly services: readonly string[]; readonly error: DockstageError; readonly at: number }

@@ -111,7 +111,7 @@ export function isIdle(state: EngineState): boolean {
   if (state.reload !== undefined) return false;
   if (Object.keys(state.builds).length > 0) return false;
   if (nextBuilds(state).start.length > 0) return false;
-  if (Object.values(state.services).some((service) => service.operation !== undefined)) return false;
+  if (Object.values(state.services).some((service) => service.operation !== undefined || service.pending?.held === true)) return false;
   if (state.up === 'running') return false;
   if (servicesToStart(state) !== undefined) return false;
   if (replacementsDue(state).length > 0 || restartsDue(state).length > 0) return false;

@@ -52,9 +52,15 @@ export interface BuildState {
   /** Why it runs: the reasons the planner gave each service, merged. */
   readonly reasons: readonly PlanReason[];
   readonly startedAt: number;
+  /** The changed files behind it, when only files caused it (live sync may take them instead). */
+  readonly paths: readonly string[];
+  /** Only changed context files caused it. */
+  readonly onlyFiles: boolean;
   /** Stages in the order they started. */
   readonly stages: readonly StageProgress[];
   readonly background: boolean;
+  /** Live sync is being tried for it (the Dockerfile is asked, files written); a rebuild follows only when it cannot. */
+  readonly syncing: boolean;
 }
 
 /** How the last build of a service ended; kept so the UI can say "built 4s ago in 0.8s (3 of 4 cached)". */
@@ -77,8 +83,28 @@ export interface PendingBuild {
   readonly since: number;
   /** `background`: a rebuild behind a live sync, which yields to every build a user waits on. */
   readonly background: boolean;
+  /**
+   * A background build waits while the synced services reload (an app restarting and BuildKit starting share the
+   * CPUs, and the restart is what the user waits for); the builds subscriber releases it after a pause on the Clock.
+   */
+  readonly held: boolean;
   /** Asked for by the user (a key or a command): builds even when watching is paused. */
   readonly requested: boolean;
+  /** The changed files behind it (absolute): what live sync would write. Empty when not only files caused it. */
+  readonly paths: readonly string[];
+  /** Something other than a changed context file asked for it (a check, a key, the Dockerfile): never synced. */
+  readonly onlyFiles: boolean;
+}
+
+/** `ContainerContent.imageId` while the container holds synced files that no built image has yet. */
+export const SYNCED = 'synced';
+
+/** What the live container's files are: an image's (`imageId`), or that image plus live-synced files (`SYNCED`). */
+export interface ContainerContent {
+  readonly containerId: string;
+  readonly imageId: string;
+  /** When the last sync into it finished (a build started before then does not match it). */
+  readonly syncedAt: number | undefined;
 }
 
 /** One service of the project in this run. Blocking problems live on the workspace's service model. */
@@ -105,6 +131,10 @@ export interface ServiceState {
   readonly exits: readonly number[];
   /** The last failure of a container operation on it. */
   readonly operationError: DockstageError | undefined;
+  /** What the live container holds, for live sync: it may take a sync only when it holds the current image's files. */
+  readonly content: ContainerContent | undefined;
+  /** The last live sync: when, which files, where they went. */
+  readonly lastSync: { readonly at: number; readonly files: readonly { readonly path: string; readonly destination: string }[]; readonly reload: string } | undefined;
 }
 
 /** The watcher's side of the state. */
@@ -138,6 +168,8 @@ export interface EngineState {
   /** Builds in flight, by id. */
   readonly builds: Readonly<Record<string, BuildState>>;
   readonly nextBuildId: number;
+  /** Live sync is on (`x-dockstage.watch.sync` and not `watch --no-sync`); only `watch` syncs. */
+  readonly sync: boolean;
   /** How many builds may run at once (CPU count). */
   readonly concurrency: number;
   readonly watch: WatchState;
@@ -160,6 +192,7 @@ export interface EngineOptions {
   readonly selected?: readonly string[] | undefined;
   readonly concurrency: number;
   readonly prune?: boolean;
+  readonly sync?: boolean;
 }
 
 /** The state before anything is loaded. */
@@ -174,6 +207,7 @@ export function initialState(options: EngineOptions): EngineState {
     services: {},
     builds: {},
     nextBuildId: 1,
+    sync: options.mode === 'watch' && options.sync !== false,
     concurrency: Math.max(1, options.concurrency),
     watch: { active: false, paused: false, paths: 0 },
     engine: { connected: true, version: undefined, host: undefined, error: undefined },
@@ -203,6 +237,8 @@ export function newServiceState(name: string): ServiceState {
     stoppedByUser: false,
     exits: [],
     operationError: undefined,
+    content: undefined,
+    lastSync: undefined,
   };
 }
 

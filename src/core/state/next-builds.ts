@@ -20,7 +20,9 @@ export type WaitReason =
   /** As many builds run as there are CPUs. */
   | 'waiting-for-slot'
   /** The project is being loaded again (a compose file, Dockerfile or ignore file changed). */
-  | 'waiting-for-reload';
+  | 'waiting-for-reload'
+  /** A rebuild behind a live sync waits for the synced services to reload first. */
+  | 'behind-sync';
 
 /** A build to start: the services that share it (tagged together), the target, and why. */
 export interface BuildToStart {
@@ -73,6 +75,10 @@ export function nextBuilds(state: EngineState): NextBuilds {
     if (startedKeys.has(key)) continue;
     if (service.building !== undefined || buildingKeys.has(key)) {
       waiting[model.name] = 'already-building';
+      continue;
+    }
+    if (pendingBuild.held) {
+      waiting[model.name] = 'behind-sync';
       continue;
     }
     if (state.watch.paused && !pendingBuild.requested) {

@@ -4,7 +4,7 @@
  * first `up`); subscribers notice it through the selectors in `next-builds.ts`
  * and `due.ts`, do the work and dispatch what happened.
  */
-import { filesToRead } from '../workspace.js';
+import { filesToRead, relativeLabel } from '../workspace.js';
 import { planForChanges, type Plan, type PlanReason } from '../plan.js';
 import type { ActionOf, EngineAction, ListedContainer } from './actions.js';
 import { dedupeReasons } from './reasons.js';
@@ -18,12 +18,14 @@ import {
   type PendingBuild,
   type ServiceState,
   type StageProgress,
+  SYNCED,
 } from './engine-state.js';
 
 type Handlers = { readonly [T in EngineAction['type']]: (state: EngineState, action: ActionOf<T>) => EngineState };
 
-/** A service that exits this often within this window is crash-looping: shown as such, never a reason to rebuild. */
+/** A service that exits `CRASH_LOOP_EXITS` times within this window is crash-looping: shown as such, never a reason to rebuild. */
 export const CRASH_WINDOW_MS = 60_000;
+export const CRASH_LOOP_EXITS = 3;
 
 /** Applies one action. Unknown services and builds are ignored: an event may arrive after a reload removed its subject. */
 export function reduce(state: EngineState, action: EngineAction): EngineState {
@@ -56,7 +58,7 @@ const handlers: Handlers = {
     next = requestBuilds(next, changed, { rule: 'requested', detail: 'the project changed' }, at, false);
     const paths = state.reload?.paths ?? [];
     next = { ...next, reload: undefined };
-    return paths.length === 0 ? next : applyPlan(next, planForChanges(workspace, paths), at);
+    return paths.length === 0 ? next : applyPlan(next, planForChanges(workspace, paths), at, paths);
   },
 
   workspaceLoadFailed(state, { error, at }) {
@@ -72,7 +74,7 @@ const handlers: Handlers = {
       const merged = [...new Set([...(state.reload?.paths ?? []), ...paths])].sort();
       return { ...state, reload: { paths: merged, environment: state.reload?.environment } };
     }
-    return applyPlan(state, planForChanges(workspace, paths), at);
+    return applyPlan(state, planForChanges(workspace, paths), at, paths);
   },
 
   buildRequested(state, { services, at }) {
@@ -84,9 +86,12 @@ const handlers: Handlers = {
     const workspace = state.workspace;
     const first = workspace?.services.find((s) => s.name === services[0])?.build;
     if (workspace === undefined || first === undefined) return state;
-    const reasons = dedupeReasons(services.flatMap((name) => state.services[name]?.pending?.reasons ?? []));
-    const background = services.every((name) => state.services[name]?.pending?.background ?? true);
-    const build: BuildState = { id, services, buildKey: first.buildKey, target: first.target, reasons, startedAt: at, stages: [], background };
+    const pendings = services.map((name) => state.services[name]?.pending);
+    const reasons = dedupeReasons(pendings.flatMap((pending) => pending?.reasons ?? []));
+    const background = pendings.every((pending) => pending?.background ?? true);
+    const paths = [...new Set(pendings.flatMap((pending) => pending?.paths ?? []))].sort();
+    const onlyFiles = pendings.some((pending) => pending !== undefined) && pendings.every((pending) => pending === undefined || pending.onlyFiles);
+    const build: BuildState = { id, services, buildKey: first.buildKey, target: first.target, reasons, startedAt: at, paths, onlyFiles, stages: [], background, syncing: false };
     return {
       ...state,
       builds: { ...state.builds, [id]: build },
@@ -123,10 +128,18 @@ const handlers: Handlers = {
     };
     const replacing = state.mode === 'watch' || (state.mode === 'up' && state.up === 'done');
     const services = updateServices(state, build.services, (service) => {
+      const done = { ...service, building: undefined, imageId: action.imageId, freshness: 'fresh' as const, lastBuild: summary };
+      const content = service.content;
+      if (content?.imageId === SYNCED) {
+        // The rebuild behind a live sync: the container already holds these files, so it is not replaced. A sync that
+        // landed after this build started is newer than its image: the container stays "synced".
+        const caughtUp = content.syncedAt === undefined || build.startedAt >= content.syncedAt;
+        return { ...done, freshness: caughtUp ? ('fresh' as const) : ('synced' as const), content: caughtUp ? { ...content, imageId: action.imageId } : content };
+      }
       const container = service.containers[0];
       const stale = container !== undefined && container.imageId !== action.imageId;
       const replaceWith = replacing && stale && service.started && !service.stoppedByUser ? action.imageId : undefined;
-      return { ...service, building: undefined, imageId: action.imageId, freshness: 'fresh', lastBuild: summary, replaceWith: replaceWith ?? service.replaceWith };
+      return { ...done, replaceWith: replaceWith ?? service.replaceWith };
     });
     const { [action.id]: _done, ...builds } = state.builds;
     return { ...state, builds, services, up: state.up === 'failed' && state.mode === 'watch' ? 'waiting' : state.up };
@@ -147,9 +160,56 @@ const handlers: Handlers = {
       reasons: build.reasons,
       error,
     };
-    const services = updateServices(state, build.services, (service) => ({ ...service, building: undefined, freshness: 'failed', lastBuild: summary }));
+    // A cancelled build (a stop, or a rebuild behind a sync giving way to a new change) says nothing about the sources.
+    const services = updateServices(state, build.services, (service) =>
+      cancelled ? { ...service, building: undefined } : { ...service, building: undefined, freshness: 'failed', lastBuild: summary },
+    );
     const { [id]: _done, ...builds } = state.builds;
     return { ...state, builds, services, lastError: cancelled ? state.lastError : { message: error.message, at } };
+  },
+
+  serviceSynced(state, { id, services: synced, at }) {
+    const build = state.builds[id];
+    if (build === undefined) return state;
+    const { [id]: _done, ...builds } = state.builds;
+    const behind: PlanReason = { path: null, stage: null, instruction: null, line: null, rule: 'requested', detail: 'rebuild the image behind the live sync' };
+    const services = { ...state.services };
+    for (const entry of synced) {
+      const service = services[entry.name];
+      if (service === undefined) continue;
+      // Changes that arrived during the sync keep their own pending build; the image is rebuilt behind at low priority.
+      const pending = service.pending ?? { reasons: [behind], since: at, background: true, held: true, requested: false, paths: [], onlyFiles: false };
+      services[entry.name] = {
+        ...service,
+        building: undefined,
+        freshness: 'synced',
+        content: { containerId: entry.containerId, imageId: SYNCED, syncedAt: at },
+        lastSync: { at, files: entry.files, reload: entry.reload },
+        pending,
+      };
+    }
+    for (const name of build.services) {
+      const service = services[name];
+      if (service !== undefined && service.building === id) services[name] = { ...service, building: undefined };
+    }
+    return { ...state, builds, services };
+  },
+
+  backgroundBuildsReleased(state, { services }) {
+    return {
+      ...state,
+      services: updateServices(state, services, (service) => (service.pending?.held === true ? { ...service, pending: { ...service.pending, held: false } } : service)),
+    };
+  },
+
+  syncStarted(state, { id }) {
+    const build = state.builds[id];
+    return build === undefined ? state : { ...state, builds: { ...state.builds, [id]: { ...build, syncing: true } } };
+  },
+
+  syncSkipped(state, { id }) {
+    const build = state.builds[id];
+    return build === undefined ? state : { ...state, builds: { ...state.builds, [id]: { ...build, syncing: false } } };
   },
 
   containersListed(state, { containers }) {
@@ -160,7 +220,10 @@ const handlers: Handlers = {
       const own = (byService.get(name) ?? []).map(({ service: _service, ...snapshot }) => snapshot);
       // A container found running at the start counts as started by this run (`up` then only recreates what changed).
       const started = service.started || (state.up !== 'waiting' && own.some((c) => c.state === 'running'));
-      services[name] = { ...service, containers: own, started };
+      // A container we have not seen holds its image's files; one we synced into keeps what we know of it.
+      const live = own.find((c) => c.state === 'running' || c.state === 'restarting' || c.state === 'paused');
+      const content = live === undefined ? undefined : service.content?.containerId === live.id ? service.content : { containerId: live.id, imageId: live.imageId, syncedAt: undefined };
+      services[name] = { ...service, containers: own, started, content };
     }
     return { ...state, services };
   },
@@ -206,6 +269,7 @@ const handlers: Handlers = {
         operationError: undefined,
         exits: [],
         replaceWith: s.replaceWith === imageId ? undefined : s.replaceWith,
+        content: { containerId: newId, imageId, syncedAt: undefined },
         containers: s.containers.map((c) => (c.id === oldId ? { ...c, id: newId, imageId, state: 'running' as const, exitCode: undefined } : c)),
       })),
     };
@@ -316,13 +380,17 @@ const handlers: Handlers = {
   },
 };
 
-/** Turns a plan into pending builds and restarts; `none` leaves a service alone. */
-function applyPlan(state: EngineState, plan: Plan, at: number): EngineState {
+/** Turns a plan into pending builds and restarts; `none` leaves a service alone. `paths` are the batch, absolute. */
+function applyPlan(state: EngineState, plan: Plan, at: number, paths: readonly string[]): EngineState {
   let next = state;
+  const byLabel = new Map(paths.map((p) => [relativeLabel(state.workspace!.projectDir, p), p]));
+  const absolute = (label: string) => byLabel.get(label) ?? label;
   for (const service of plan.services) {
     if (!isSelected(state, service.name) || state.services[service.name] === undefined) continue;
     if (service.action === 'rebuild' && isBuilt(state, service.name)) {
-      next = { ...next, services: { ...next.services, [service.name]: withPending(next.services[service.name]!, service.reasons, at, false) } };
+      const onlyFiles = service.reasons.every((reason) => reason.rule === 'input');
+      const files = onlyFiles ? [...new Set(service.reasons.map((reason) => absolute(reason.path!)))] : [];
+      next = { ...next, services: { ...next.services, [service.name]: withPending(next.services[service.name]!, service.reasons, at, false, files, onlyFiles) } };
     } else if (service.action === 'restart' && state.mode === 'watch') {
       const after = plan.services
         .filter((other) => other.action !== 'none' && other.name !== service.name)
@@ -348,13 +416,16 @@ function requestBuilds(state: EngineState, names: readonly string[], reason: Omi
   return { ...state, services };
 }
 
-function withPending(service: ServiceState, reasons: readonly PlanReason[], at: number, requested: boolean): ServiceState {
-  const previous = service.pending;
+function withPending(service: ServiceState, reasons: readonly PlanReason[], at: number, requested: boolean, paths: readonly string[] = [], onlyFiles = false): ServiceState {
+  const previous = service.pending?.background === true ? undefined : service.pending;
   const pending: PendingBuild = {
     reasons: dedupeReasons([...(previous?.reasons ?? []), ...reasons]),
     since: previous?.since ?? at,
     background: false,
+    held: false,
     requested: requested || (previous?.requested ?? false),
+    paths: [...new Set([...(previous?.paths ?? []), ...paths])].sort(),
+    onlyFiles: (previous === undefined || previous.onlyFiles) && onlyFiles,
   };
   return { ...service, pending };
 }

@@ -5,7 +5,7 @@
  * run events `BuildProgress` already words, so every command prints builds the
  * same way.
  */
-import { BuildFailedError, DockstageError } from '../../core/errors.js';
+import { BuildFailedError, DockstageError, withContainerKept } from '../../core/errors.js';
 import type { EngineAction } from '../../core/state/actions.js';
 import type { EngineState } from '../../core/state/engine-state.js';
 import { BuildProgress } from '../../ui/text/build-progress.js';
@@ -73,9 +73,8 @@ function reportFailure(sink: LineSink, services: readonly string[], target: stri
   const headline = located ? `build of ${services.join(', ')} failed at ${failed!.stage ?? target}: ${failed!.instruction ?? failed!.message}` : error.message;
   const where = error.location.file === undefined ? '' : `\n  --> ${error.location.file}${error.location.line === undefined ? '' : `:${error.location.line}`}`;
   const running = services.some((name) => state.services[name]?.containers.some((c) => c.state === 'running') === true);
-  const hint = failed?.hint ?? error.hint ?? 'fix the failing step';
-  const kept = running && !hint.includes('left as it was') ? '; the running container was left as it was' : '';
-  sink.err(`error: ${headline}${where}\n  hint: ${hint}${kept}`);
+  const shown = failed !== undefined && running ? withContainerKept(failed) : error;
+  sink.err(`error: ${headline}${where}\n  hint: ${shown.hint ?? 'fix the failing step'}`);
 }
 
 /** The JSON line for a build event: the same fields, errors as plain objects. */

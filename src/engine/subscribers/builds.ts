@@ -9,10 +9,15 @@ import type { EngineAction } from '../../core/state/actions.js';
 import type { EngineState } from '../../core/state/engine-state.js';
 import { planBuildJobs, runBuildJob, type BuildDeps, type BuildRunEvent } from '../builds.js';
 import type { Subscriber } from '../store.js';
+import type { Clock } from '../../ports/clock.js';
+import { syncTargets } from '../../core/state/sync-candidates.js';
+import { trySync, type LiveSyncPorts } from '../live-sync.js';
 
 /** What the builds subscriber needs besides the ports: the clock's time, the builder and platform to use. */
 export interface BuildSubscriberOptions {
   readonly deps: BuildDeps;
+  /** Live sync's ports; without them every change rebuilds. */
+  readonly sync?: Omit<LiveSyncPorts, 'runtime' | 'fs'>;
   readonly dispatch: (action: EngineAction) => void;
   readonly getState: () => EngineState;
   readonly now: () => number;
@@ -23,9 +28,14 @@ export interface BuildSubscriberOptions {
   /** Build even when an image with the same inputs exists (`build --force`). */
   readonly force?: boolean;
   readonly noCache?: boolean;
+  /** Times the pause before a rebuild behind a live sync (without it, the rebuild starts at once). */
+  readonly clock?: Clock;
   /** Hears failures that are not build failures (the engine went away mid-build). */
   readonly onUnexpected?: (error: unknown) => void;
 }
+
+/** How long a rebuild behind a live sync waits: the synced services restart or reload meanwhile, undisturbed. */
+export const BEHIND_SYNC_MS = 1500;
 
 /** Creates the subscriber; `dispose` cancels the builds in flight and waits for them to end. */
 export function buildsSubscriber(options: BuildSubscriberOptions): Subscriber {
@@ -36,7 +46,10 @@ export function buildsSubscriber(options: BuildSubscriberOptions): Subscriber {
     const state = options.getState();
     const workspace = state.workspace!;
     const id = `b${state.nextBuildId}`;
+    const targets = options.sync === undefined ? undefined : syncTargets(state, services);
     dispatch({ type: 'buildStarted', id, services, at: now() });
+    const paths = options.getState().builds[id]?.paths ?? [];
+    if (targets !== undefined) dispatch({ type: 'syncStarted', id, at: now() });
     const abort = new AbortController();
     const onEvent = (event: BuildRunEvent) => {
       switch (event.type) {
@@ -63,6 +76,20 @@ export function buildsSubscriber(options: BuildSubscriberOptions): Subscriber {
     };
     const done = (async () => {
       try {
+        if (targets !== undefined && options.sync !== undefined) {
+          const outcome = await trySync(workspace, targets, paths, { fs: options.deps.fs, runtime: options.deps.runtime, containerFiles: options.sync.containerFiles });
+          if (abort.signal.aborted) throw new Error('stopped');
+          if (outcome.kind === 'synced') {
+            dispatch({ type: 'serviceSynced', id, services: outcome.services, at: now() });
+            const synced = outcome.services.map((service) => service.name);
+            options.clock?.setTimeout(() => {
+              if (!abort.signal.aborted) dispatch({ type: 'backgroundBuildsReleased', services: synced, at: now() });
+            }, BEHIND_SYNC_MS);
+            if (options.clock === undefined) dispatch({ type: 'backgroundBuildsReleased', services: synced, at: now() });
+            return;
+          }
+          dispatch({ type: 'syncSkipped', id, reason: outcome.reason, at: now() });
+        }
         const [job] = await planBuildJobs(workspace, options.deps, { services });
         if (job === undefined) throw new DockstageError(`nothing to build for ${services.join(', ')}`);
         await runBuildJob(workspace, job, options.deps, {
@@ -93,6 +120,11 @@ export function buildsSubscriber(options: BuildSubscriberOptions): Subscriber {
       }
       // Only actions that can free a slot or add work can start a build.
       if (action.type === 'buildProgressed' || action.type === 'buildkitStarted') return;
+      // A rebuild behind a live sync gives way to a change the user waits on: cancelled, its work is redone anyway.
+      for (const build of Object.values(state.builds)) {
+        if (!build.background) continue;
+        if (build.services.some((name) => state.services[name]?.pending?.background === false)) running.get(build.id)?.abort.abort(new Error('superseded'));
+      }
       // Each start changes the state (the services are building), so ask again after each one.
       for (let next = nextBuilds(state).start[0]; next !== undefined; next = nextBuilds(options.getState()).start[0]) start(next.services);
     },

@@ -18,6 +18,7 @@ import type { FileSystem } from '../../ports/file-system.js';
 import type { Clock } from '../../ports/clock.js';
 import { formatPorts, recreateChanged, rememberEnvironment, writeOverride } from '../lifecycle.js';
 import type { Subscriber } from '../store.js';
+import { removeIfDangling } from '../builds.js';
 
 /** What the containers subscriber needs. */
 export interface ContainersSubscriberOptions {
@@ -88,7 +89,10 @@ export function containersSubscriber(options: ContainersSubscriberOptions): Subs
           project(),
           (event) => {
             if (event.action === 'die' && event.service !== undefined) {
-              dispatch({ type: 'containerExited', service: event.service, containerId: event.containerId, exitCode: event.exitCode, at: now() });
+              const { service, containerId, exitCode } = event;
+              // A failure is shown with its last lines, so a crash loop explains itself without a trip to `docker logs`.
+              const tail = exitCode === 0 || exitCode === undefined ? Promise.resolve<string[]>([]) : lastLines(containerId);
+              void tail.then((logTail) => dispatch({ type: 'containerExited', service, containerId, exitCode, logTail, at: now() }));
             }
             void relist().catch(() => undefined);
           },
@@ -110,6 +114,16 @@ export function containersSubscriber(options: ContainersSubscriberOptions): Subs
       });
       delay = Math.min(delay * 2, RECONNECT_MS.max);
     }
+  };
+
+  const lastLines = async (containerId: string): Promise<string[]> => {
+    const lines: string[] = [];
+    try {
+      await runtime.logs(containerId, { follow: false, tail: 10 }, (line) => lines.push(line.text));
+    } catch {
+      // Gone already: the exit code says enough.
+    }
+    return lines.slice(-10);
   };
 
   const bringUp = (services: readonly string[]) => {
@@ -135,8 +149,14 @@ export function containersSubscriber(options: ContainersSubscriberOptions): Subs
       (async () => {
         const image = options.getState().workspace?.services.find((s) => s.name === service)?.image ?? imageId;
         try {
-          const oldImage = (await runtime.inspectContainer(containerId))?.imageId;
-          const replaced = await runtime.replaceContainer(containerId, image, { signal: stop.signal });
+          const old = await runtime.inspectContainer(containerId);
+          const oldImage = old?.imageId;
+          let replaced = await runtime.replaceContainer(containerId, image, { signal: stop.signal });
+          // A container that crashed (not one the user stopped) runs the fix at once: that is why it was rebuilt.
+          if (old !== undefined && old.state !== 'running' && old.exitCode !== 0 && options.getState().services[service]?.stoppedByUser !== true) {
+            await runtime.startContainer(replaced.id);
+            replaced = (await runtime.inspectContainer(replaced.id)) ?? replaced;
+          }
           dispatch({ type: 'containerReplaced', service, oldId: containerId, newId: replaced.id, imageId: replaced.imageId, at: now() });
           if (options.getState().prune && oldImage !== undefined && oldImage !== replaced.imageId) await pruneImage(service, oldImage);
         } catch (error) {
@@ -147,19 +167,9 @@ export function containersSubscriber(options: ContainersSubscriberOptions): Subs
     );
   };
 
-  /**
-   * Removes an image no container and no other tag uses any more. The engine refuses to remove an image that a
-   * container uses or that another tag names (another environment's), so its refusal is the check.
-   */
+  /** Removes the image a replacement moved away from, when nothing names or uses it any more (see removeIfDangling). */
   const pruneImage = async (service: string, imageId: string) => {
-    const info = await runtime.inspectImage(imageId);
-    if (info === undefined) return;
-    try {
-      await runtime.removeImage(imageId);
-      dispatch({ type: 'imagePruned', service, imageId, at: now() });
-    } catch {
-      // In use or tagged elsewhere: kept, as it should be.
-    }
+    if (await removeIfDangling(runtime, imageId)) dispatch({ type: 'imagePruned', service, imageId, at: now() });
   };
 
   const restart = (service: string) => {
@@ -204,7 +214,7 @@ export function containersSubscriber(options: ContainersSubscriberOptions): Subs
           const loaded = loadedFrom(state);
           const target = await writeOverride(loaded, options.fs);
           const result = await recreateChanged(loaded, { fs: options.fs, compose: options.compose, runtime }, target);
-          await rememberEnvironment(options.projectDir, loaded.workspace.environment.name, options.fs);
+          await rememberEnvironment(options.projectDir, loaded.workspace.project.name, loaded.workspace.environment.name, options.fs);
           await relist();
           dispatch({ type: 'environmentSwitched', environment: loaded.workspace.environment.name, recreated: result.recreated, restarted: result.restarted, at: now() });
         } catch (error) {

@@ -9,10 +9,11 @@
  * Paths are shown relative to the project directory; no environment value is
  * ever printed.
  */
-import { BuildFailedError, type DockstageError } from '../../core/errors.js';
+import { BuildFailedError, withContainerKept, type DockstageError } from '../../core/errors.js';
 import { planForChanges } from '../../core/plan.js';
 import type { EngineAction } from '../../core/state/actions.js';
 import { isIdle } from '../../core/state/due.js';
+import { CRASH_LOOP_EXITS } from '../../core/state/reducer.js';
 import { liveContainer, type EngineState } from '../../core/state/engine-state.js';
 import { relativeLabel, type Workspace } from '../../core/workspace.js';
 import type { Subscriber } from '../store.js';
@@ -25,6 +26,7 @@ export type WatchEvent = { readonly type: string } & Record<string, unknown>;
 export function watchOutputSubscriber(sink: LineSink, json: boolean, now: () => number): Subscriber {
   let blocked = new Map<string, string>();
   const awaitingReady = new Set<string>();
+  const unannounced = new Map<string, WatchEvent>();
   let wasIdle = false;
   const emit = (event: WatchEvent) => {
     const time = new Date(now()).toISOString();
@@ -34,13 +36,15 @@ export function watchOutputSubscriber(sink: LineSink, json: boolean, now: () => 
     }
     if (!json) {
       const line = humanLine(event);
-      if (line !== undefined) (event.type === 'build-failed' || event.type === 'error' || event.type === 'blocked' ? sink.err : sink.out)(`${time.slice(11, 19)} ${line}`);
+      if (line !== undefined) (event.type === 'build-failed' || event.type === 'error' || event.type === 'blocked' || event.type === 'exited' ? sink.err : sink.out)(`${time.slice(11, 19)} ${line}`);
     }
   };
 
   return {
     onChange(state, action) {
-      for (const event of eventsFor(state, action, { blocked, awaitingReady })) emit(event);
+      // Each batch of changes is new work: say `idle` again once it has settled, even when it planned nothing.
+      if (action.type === 'filesChanged' || action.type === 'buildRequested' || action.type === 'environmentSwitchRequested') wasIdle = false;
+      for (const event of eventsFor(state, action, { blocked, awaitingReady, unannounced })) emit(event);
       if (action.type === 'workspaceLoaded') blocked = blockedMap(state.workspace!);
       for (const name of [...awaitingReady]) {
         const service = state.services[name];
@@ -57,7 +61,30 @@ export function watchOutputSubscriber(sink: LineSink, json: boolean, now: () => 
   };
 }
 
-function eventsFor(state: EngineState, action: EngineAction, memory: { blocked: Map<string, string>; awaitingReady: Set<string> }): WatchEvent[] {
+interface OutputMemory {
+  readonly blocked: Map<string, string>;
+  readonly awaitingReady: Set<string>;
+  /** Builds that started but may still turn out to be a sync: `build-start` is said once BuildKit really runs. */
+  readonly unannounced: Map<string, WatchEvent>;
+}
+
+function eventsFor(state: EngineState, action: EngineAction, memory: OutputMemory): WatchEvent[] {
+  const events = eventsOf(state, action, memory);
+  // A build that did not sync is announced before its first other event.
+  const id = 'id' in action && typeof action.id === 'string' && action.type !== 'buildStarted' && action.type !== 'syncStarted' && action.type !== 'serviceSynced' ? action.id : undefined;
+  const start = id === undefined ? undefined : memory.unannounced.get(id);
+  if (id !== undefined && start !== undefined && action.type !== 'syncSkipped') {
+    memory.unannounced.delete(id);
+    return [start, ...events];
+  }
+  if (id !== undefined && start !== undefined && action.type === 'syncSkipped') {
+    memory.unannounced.delete(id);
+    return [...events, start];
+  }
+  return events;
+}
+
+function eventsOf(state: EngineState, action: EngineAction, memory: OutputMemory): WatchEvent[] {
   const workspace = state.workspace;
   const label = (p: string) => (workspace === undefined ? p : relativeLabel(workspace.projectDir, p));
   switch (action.type) {
@@ -87,7 +114,39 @@ function eventsFor(state: EngineState, action: EngineAction, memory: { blocked: 
     }
     case 'buildStarted': {
       const build = state.builds[action.id];
-      return build === undefined ? [] : [{ type: 'build-start', id: action.id, services: build.services, target: build.target, reasons: build.reasons }];
+      if (build === undefined) return [];
+      memory.unannounced.set(action.id, { type: 'build-start', id: action.id, services: build.services, target: build.target, reasons: build.reasons });
+      return [];
+    }
+    case 'syncStarted':
+      return [];
+    case 'serviceSynced': {
+      memory.unannounced.delete(action.id);
+      const events: WatchEvent[] = [
+        {
+          type: 'plan',
+          services: action.services.map((service) => ({
+            name: service.name,
+            action: 'sync',
+            reasons: service.files.map((file) => ({ path: file.path, rule: 'sync', destination: file.destination, stage: file.stage, instruction: file.instruction, line: file.line })),
+          })),
+        },
+      ];
+      for (const service of action.services) {
+        if (service.reload !== 'none') memory.awaitingReady.add(service.name);
+        events.push({
+          type: 'synced',
+          service: service.name,
+          paths: service.files.map((file) => file.path),
+          files: service.files.map((file) => ({ path: file.path, destination: file.destination, deleted: file.deleted })),
+          reload: service.reload,
+        });
+      }
+      return events;
+    }
+    case 'syncSkipped': {
+      const build = state.builds[action.id];
+      return [{ type: 'plan', services: (build?.services ?? []).map((name) => ({ name, action: 'rebuild', reasons: [{ rule: 'sync-not-possible', path: action.reason.path, instruction: action.reason.instruction, line: action.reason.line, message: action.reason.message }] })) }];
     }
     case 'buildProgressed': {
       const event = action.event;
@@ -101,7 +160,12 @@ function eventsFor(state: EngineState, action: EngineAction, memory: { blocked: 
     }
     case 'buildFailed':
       if (action.cancelled) return [];
-      return [{ type: 'build-failed', id: action.id, services: servicesOfBuild(state, action.id), error: errorJson(action.error) }];
+    {
+      const services = servicesOfBuild(state, action.id);
+      const running = services.some((name) => state.services[name]?.containers.some((c) => c.state === 'running') === true);
+      const error = running && action.error instanceof BuildFailedError ? withContainerKept(action.error) : action.error;
+      return [{ type: 'build-failed', id: action.id, services, error: errorJson(error) }];
+    }
     case 'projectUp':
       for (const service of action.services) memory.awaitingReady.add(service);
       return [{ type: 'up', services: action.services }];
@@ -117,6 +181,12 @@ function eventsFor(state: EngineState, action: EngineAction, memory: { blocked: 
       return [{ type: 'restarted', service: action.service }];
     case 'containerRestartFailed':
       return [{ type: 'error', service: action.service, error: errorJson(action.error) }];
+    case 'containerExited': {
+      const service = state.services[action.service];
+      if (service === undefined || action.exitCode === 0 || service.stoppedByUser) return [];
+      const recent = service.exits.length;
+      return [{ type: 'exited', service: action.service, exitCode: action.exitCode ?? null, crashLooping: recent >= CRASH_LOOP_EXITS, exitsInLastMinute: recent, logTail: action.logTail }];
+    }
     case 'imagePruned':
       return [{ type: 'pruned', service: action.service, imageId: action.imageId }];
     case 'environmentSwitched':
@@ -163,8 +233,10 @@ function humanLine(event: WatchEvent): string | undefined {
     case 'change':
       return `change ${list(event['paths'])}`;
     case 'plan': {
-      const services = event['services'] as { name: string; action: string }[];
+      const services = event['services'] as { name: string; action: string; reasons: { rule: string; message?: string }[] }[];
       if (event['reload'] === true) return 'the project changed: loading it again';
+      const why = services.find((s) => s.reasons[0]?.rule === 'sync-not-possible')?.reasons[0]?.message;
+      if (why !== undefined) return `${services.map((s) => s.name).join(', ')}: rebuild (no live sync: ${why})`;
       return services.length === 0 ? 'nothing to do' : services.map((s) => `${s.name}: ${s.action}`).join(', ');
     }
     case 'build-start':
@@ -181,12 +253,19 @@ function humanLine(event: WatchEvent): string | undefined {
       return `${event['service']}: restarted`;
     case 'ready':
       return `${event['service']}: ready${event['health'] === 'healthy' ? ' (healthy)' : ''}`;
+    case 'synced':
+      return `${event['service']}: synced ${list(event['paths'])} (${event['reload'] === 'none' ? 'the app reloads itself' : `reload: ${event['reload']}`}); rebuilding the image behind`;
     case 'up':
       return `up: ${list(event['services'])}`;
     case 'blocked':
       return `${event['service']}: blocked: ${error?.message}${where}${error?.hint == null ? '' : `\n  hint: ${error.hint}`}`;
     case 'unblocked':
       return `${event['service']}: unblocked`;
+    case 'exited': {
+      const tail = (event['logTail'] as string[]).map((line) => `\n  │ ${line}`).join('');
+      const loop = event['crashLooping'] === true ? ` (crash-looping: ${event['exitsInLastMinute']} exits in the last minute; fix the code and save, nothing is rebuilt meanwhile)` : '';
+      return `${event['service']}: exited with code ${event['exitCode']}${loop}${tail}`;
+    }
     case 'pruned':
       return `${event['service']}: removed superseded image ${(event['imageId'] as string).slice(7, 19)}`;
     case 'environment':

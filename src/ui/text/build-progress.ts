@@ -15,6 +15,8 @@ export interface StageRow {
   readonly total: number | null;
   readonly current: string | undefined;
   readonly failed: boolean;
+  /** The step that failed, when known. */
+  readonly failedStep?: number | undefined;
   readonly finished: boolean;
   readonly startedAt: number | undefined;
   readonly endedAt: number | undefined;
@@ -28,6 +30,7 @@ interface MutableRow {
   total: number | null;
   current: string | undefined;
   failed: boolean;
+  failedStep?: number | undefined;
   finished: boolean;
   startedAt: number | undefined;
   endedAt: number | undefined;
@@ -93,7 +96,10 @@ export class BuildProgress {
     row.startedAt ??= step.at - (step.durationMs ?? 0);
     row.done++;
     if (step.cached) row.cached++;
-    if (step.error !== undefined) row.failed = true;
+    if (step.error !== undefined) {
+      row.failed = true;
+      row.failedStep ??= step.step;
+    }
     row.endedAt = step.at;
     if (row.failed || (row.total !== null && step.step === row.total)) return [this.finish(row)];
     return [];
@@ -104,7 +110,10 @@ export class BuildProgress {
     const lines: string[] = [];
     for (const row of this.stages.values()) {
       if (row.job === job && !row.finished) {
-        if (failed && row.done < (row.total ?? row.done + 1)) row.failed = true;
+        if (failed && row.done < (row.total ?? row.done + 1)) {
+          row.failed = true;
+          row.failedStep ??= row.done + 1;
+        }
         lines.push(this.finish(row));
       }
     }
@@ -121,7 +130,9 @@ export class BuildProgress {
 export function formatStageRow(row: StageRow): string {
   const seconds = row.startedAt === undefined || row.endedAt === undefined ? '' : `  ${((row.endedAt - row.startedAt) / 1000).toFixed(1)}s`;
   const mark = row.failed ? '✗' : row.finished ? '✓' : '…';
-  const steps = `${row.done}${row.total === null ? '' : `/${row.total}`} steps${row.cached > 0 ? `, ${row.cached} cached` : ''}`;
+  // A failed stage says where it stopped: "2/2 steps" next to ✗ read like success to a new user.
+  const failedAt = row.failed ? `failed at step ${row.failedStep ?? row.done}${row.total === null ? '' : ` of ${row.total}`}` : undefined;
+  const steps = failedAt ?? `${row.done}${row.total === null ? '' : `/${row.total}`} steps${row.cached > 0 ? `, ${row.cached} cached` : ''}`;
   const current = row.finished ? '' : `  ${row.current ?? ''}`;
   return `${row.job}  ${row.stage}  ${mark} ${steps}${seconds}${current}`;
 }

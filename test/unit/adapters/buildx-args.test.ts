@@ -171,6 +171,12 @@ describe('engineProblem', () => {
     expect(engineProblem('ERROR: no builder "remote" found')?.message).toBe("buildx builder 'remote' does not exist");
   });
 
+  test('an endpoint that answers with a web page is not an engine, and the message names it', () => {
+    const error = engineProblem('ERROR: Error response from daemon: <!DOCTYPE HTML>\n<html lang="en">', undefined, 'tcp://127.0.0.1:8000 (DOCKER_HOST)');
+    expect(error?.message).toBe('tcp://127.0.0.1:8000 (DOCKER_HOST) answers, but not as a Docker engine (it answered with a web page)');
+    expect(error?.exitCode).toBe(1);
+  });
+
   test('a build failure is not an engine problem', () => {
     expect(engineProblem('ERROR: failed to solve: executor failed running [/bin/sh -c exit 3]: exit code: 3')).toBeUndefined();
   });

@@ -71,6 +71,25 @@ describe('chooseTargets (through the workspace)', () => {
     expect(targets(custom, 'qa')).toEqual({ web: 'test (compose)' });
   });
 
+  test('a convention overriding the compose file\'s build.target warns once per service and environment, naming the key that keeps it', () => {
+    const builder = project('shop', '/p')
+      .service('web', { build: { context: '/p/web', target: 'production' } })
+      .service('worker', { build: { context: '/p/web', target: 'production' } })
+      .file('/p/web/Dockerfile', FIVE_STAGES);
+    const warnings = (environment: string) => builder.workspace(environment).warnings.map((w) => `${w.location.path}: ${w.message}`);
+    expect(warnings('dev')).toEqual([
+      'services.web.build.target: web: compose sets target production; dev uses develop by convention; set x-dockstage.environments.dev.services.web.target to keep it',
+      'services.worker.build.target: worker: compose sets target production; dev uses develop by convention; set x-dockstage.environments.dev.services.worker.target to keep it',
+    ]);
+    expect(warnings('ci')).toEqual([
+      'services.web.build.target: web: compose sets target production; ci uses builder by convention; set x-dockstage.environments.ci.services.web.target to keep it',
+      'services.worker.build.target: worker: compose sets target production; ci uses builder by convention; set x-dockstage.environments.ci.services.worker.target to keep it',
+    ]);
+    // The convention agrees with compose (prod → production), or config chose explicitly: nothing to say.
+    expect(warnings('prod')).toEqual([]);
+    expect(builder.config({ environments: { dev: { services: { web: { target: 'production' } }, target: 'develop' } } }).workspace('dev').warnings).toEqual([]);
+  });
+
   test('an environment default applies where the stage exists and falls back elsewhere', () => {
     const builder = shop().config({ environments: { prod: { target: 'production' } } });
     expect(targets(builder, 'prod')).toEqual({ api: 'runtime (convention)', db: null, web: 'production (environment-default)' });

@@ -70,10 +70,34 @@ describe('createCoalescer', () => {
     expect(clock.pending()).toBe(1);
     clock.advance(10_000);
     expect(batches).toHaveLength(1);
-    expect(batches[0]!.at).toBe(100);
+    expect(batches[0]!.at).toBe(500);
     expect(new Set(batches[0]!.paths).size).toBe(5000);
     expect(batches[0]!.paths[0]).toBe('/p/gen/0000.ts');
     expect(batches[0]!.paths[4999]).toBe('/p/gen/4999.ts');
+  });
+
+  test('a storm delivered in chunks with gaps longer than the quiet window is still one batch', () => {
+    const { clock, batches, coalescer } = setup();
+    // 2,000 files arriving over 2.5 s in chunks of 100 with 150 ms gaps: a checkout on a busy machine.
+    for (let chunk = 0; chunk < 20; chunk++) {
+      for (let i = 0; i < 100; i++) coalescer.add(`/p/gen/${chunk}-${i}.ts`);
+      clock.advance(150);
+    }
+    expect(batches).toEqual([]);
+    clock.advance(499 - 150);
+    expect(batches).toEqual([]);
+    clock.advance(1);
+    expect(batches).toHaveLength(1);
+    expect(batches[0]!.paths).toHaveLength(2_000);
+  });
+
+  test('a storm that never stops is still served, at ten times max_ms', () => {
+    const { clock, batches, coalescer } = setup();
+    for (let t = 0; t < 25_000; t += 100) {
+      for (let i = 0; i < 100; i++) coalescer.add(`/p/gen/${t}-${i}.ts`);
+      clock.advance(100);
+    }
+    expect(batches.map((b) => b.at)).toEqual([20_000]);
   });
 
   test('flush emits the open batch at once and cancels its timer', () => {

@@ -27,4 +27,15 @@ describe('formatPorts', () => {
     } as unknown as ContainerInfo;
     expect(formatPorts(container, 'build-box.internal')).toEqual(['build-box.internal:32768→3000/tcp']);
   });
+
+  test('a port bound on IPv4 and IPv6 to different host ports shows the IPv4 one; an IPv6-only port still shows', () => {
+    const container = {
+      ports: [
+        { containerPort: 3000, protocol: 'tcp', hostPort: 32768, hostIp: '0.0.0.0' },
+        { containerPort: 3000, protocol: 'tcp', hostPort: 32770, hostIp: '::' },
+        { containerPort: 4000, protocol: 'tcp', hostPort: 32771, hostIp: '::' },
+      ],
+    } as unknown as ContainerInfo;
+    expect(formatPorts(container, 'localhost')).toEqual(['localhost:32768→3000/tcp', 'localhost:32771→4000/tcp']);
+  });
 });

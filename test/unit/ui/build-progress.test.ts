@@ -35,7 +35,7 @@ describe('BuildProgress', () => {
     progress.apply(step({ type: 'step-started', at: 0, ...ref('develop', 1, 2, 'RUN make') }));
     const error = new BuildFailedError('make failed', { stage: 'develop', instruction: 'RUN make', file: 'web/Dockerfile', line: 12, logTail: ['cc: error', 'make: *** [all] Error 1'] });
     expect(progress.apply({ type: 'build-failed', services, target: 'develop', error })).toEqual([
-      'web, worker  develop  ✗ 0/2 steps',
+      'web, worker  develop  ✗ failed at step 1 of 2',
       'web, worker  FAILED develop: RUN make (web/Dockerfile:12)',
       '  │ cc: error',
       '  │ make: *** [all] Error 1',

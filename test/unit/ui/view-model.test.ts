@@ -87,9 +87,9 @@ describe('the services table', () => {
   test('exited with its code; crash-looping after three exits within the window, not after two or old ones', () => {
     let state = fold(running(), { type: 'containersListed', containers: [container('api', 'c-api', 'sha256:api1', { state: 'exited', exitCode: 3 })], at: 5_000 });
     expect(row(state, 'api').state).toEqual({ symbol: '■', word: 'exited 3', tone: 'error' });
-    state = fold(state, ...[6_000, 7_000].map((at) => ({ type: 'containerExited' as const, service: 'api', containerId: 'c-api', exitCode: 3, at })));
+    state = fold(state, ...[6_000, 7_000].map((at) => ({ type: 'containerExited' as const, service: 'api', containerId: 'c-api', exitCode: 3, logTail: [], at })));
     expect(row(state, 'api').state.word).toBe('exited 3');
-    state = fold(state, { type: 'containerExited', service: 'api', containerId: 'c-api', exitCode: 3, at: 8_000 });
+    state = fold(state, { type: 'containerExited', service: 'api', containerId: 'c-api', exitCode: 3, logTail: [], at: 8_000 });
     expect(row(state, 'api').state).toEqual({ symbol: '⟳', word: 'crash-looping', tone: 'error' });
     expect(row(state, 'api', 6_000 + 60_000).state.word).toBe('exited 3');
   });

@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import { environmentOverride, overrideFileName } from '../../../../src/core/compose/override.js';
+import { environmentOverride, overrideFileName, overrideFilePath, projectStateDir } from '../../../../src/core/compose/override.js';
 import { dockerfile, project } from '../../../support/builders.js';
 
 describe('environmentOverride', () => {
@@ -25,5 +25,13 @@ describe('environmentOverride', () => {
       ].join('\n'),
     );
     expect(overrideFileName('prod')).toBe('.dockstage/prod.compose.yaml');
+  });
+});
+
+describe('state paths per compose project name', () => {
+  test('each project name has its own folder under .dockstage/', () => {
+    expect(projectStateDir('shop')).toBe('.dockstage/shop');
+    expect(overrideFilePath('shop', 'prod')).toBe('.dockstage/shop/prod.compose.yaml');
+    expect(overrideFilePath('shop-b', 'prod')).not.toBe(overrideFilePath('shop', 'prod'));
   });
 });

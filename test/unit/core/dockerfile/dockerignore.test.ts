@@ -170,3 +170,21 @@ describe('dockerignore file choice (chooseIgnoreFile)', () => {
     expect(chooseIgnoreFile('/c/Dockerfile', '/c', files({}))).toBeUndefined();
   });
 });
+
+describe('createIgnoreMatcher in linear time (RE2 never backtracks; a JavaScript RegExp does)', () => {
+  // Each of these took minutes through the translated RegExp: plan and stages hung on such an ignore file.
+  test('repeated ** against a deep path', { timeout: 5_000 }, () => {
+    const deep = `${'a/'.repeat(30)}y`;
+    expect(excluded(['**/**/**/**/**/**/**/**/**/**/x'], [deep, `${'a/'.repeat(30)}x`])).toEqual([`${'a/'.repeat(30)}x`]);
+  });
+
+  test('stars separated by one letter against a long name', { timeout: 5_000 }, () => {
+    expect(excluded(['*a*a*a*a*a*a*a*a*a*a*a*a*b'], ['a'.repeat(40), `${'a'.repeat(40)}b`])).toEqual([`${'a'.repeat(40)}b`]);
+  });
+
+  test('wildcards keep their meaning: * and ? stop at /, ** spans directories, a trailing ** takes the rest', () => {
+    expect(excluded(['src/*.j?'], ['src/a.js', 'src/x/a.js', 'src/a.jsx'])).toEqual(['src/a.js']);
+    expect(excluded(['**/test/*.js'], ['test/a.js', 'a/b/test/c.js', 'a/test/b/c.js'])).toEqual(['test/a.js', 'a/b/test/c.js']);
+    expect(excluded(['a*/**'], ['ab/c/d', 'a', 'b/a/c'])).toEqual(['ab/c/d']);
+  });
+});

@@ -134,3 +134,18 @@ describe('lexShellWord', () => {
     expect(lexShellWord('cat <<  EOF', lookup).words).toEqual(['cat', '<<  EOF']);
   });
 });
+
+describe('expandWord on pathological input (found by the property test)', () => {
+  test('${…} nested thousands deep fails with an ExpansionError, not a stack overflow', () => {
+    const word = `${'${A:-'.repeat(10_000)}x${'}'.repeat(10_000)}`;
+    const error = expansionError(word);
+    expect(error.message).toMatch(/: \$\{…\} nested more than 200 deep$/);
+    // The message quotes at most 80 characters of the word, not all 60,000.
+    expect(error.message.length).toBeLessThan(200);
+    expect(error.source).toBe(word);
+  });
+
+  test('nesting a real Dockerfile uses still expands', () => {
+    expect(expandWord(`${'${UNSET:-'.repeat(50)}deep${'}'.repeat(50)}`, lookup)).toBe('deep');
+  });
+});

@@ -328,3 +328,24 @@ describe('goQuote', () => {
     expect(goQuote('\t\n\u0000\u007f\u00a0\u{1F600}')).toBe('"\\t\\n\\x00\\x7f\\u00a0😀"');
   });
 });
+
+describe('parseDockerfile: inputs found by the property test', () => {
+  test('a chained ONBUILD ONBUILD is a parse error with its line, not a recursion', () => {
+    expect(() => parse('FROM busybox', 'ONBUILD onbuild RUN make')).toThrow(DockerfileParseError);
+    // One 64 KB line of ONBUILDs used to overflow the stack (RangeError, printed as an unexpected failure).
+    const error = (() => {
+      try {
+        parse('FROM busybox', `${'ONBUILD '.repeat(8000)}RUN x`);
+      } catch (caught) {
+        return caught;
+      }
+    })();
+    expect(error).toBeInstanceOf(DockerfileParseError);
+    expect((error as DockerfileParseError).message).toBe("Chaining ONBUILD via `ONBUILD ONBUILD` isn't allowed");
+    expect((error as DockerfileParseError).location).toEqual({ file, line: 2 });
+  });
+
+  test('a single ONBUILD still parses its trigger', () => {
+    expect(instructions('FROM busybox', 'ONBUILD RUN make')[1]?.trigger?.keyword).toBe('RUN');
+  });
+});

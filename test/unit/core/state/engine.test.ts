@@ -177,10 +177,69 @@ describe('a change in watch mode', () => {
   });
 
   test('an exit while it should run is remembered; a clean exit (code 0) is not a crash', () => {
-    let state = run(running(), { type: 'containerExited', service: 'web', containerId: 'c-web', exitCode: 1, at: 10 }, { type: 'containerExited', service: 'web', containerId: 'c-web', exitCode: 1, at: 20 });
+    let state = run(running(), { type: 'containerExited', service: 'web', containerId: 'c-web', exitCode: 1, logTail: [], at: 10 }, { type: 'containerExited', service: 'web', containerId: 'c-web', exitCode: 1, logTail: [], at: 20 });
     expect(state.services['web']?.exits).toEqual([10, 20]);
-    state = run(state, { type: 'containerExited', service: 'worker', containerId: 'c-worker', exitCode: 0, at: 30 });
+    state = run(state, { type: 'containerExited', service: 'worker', containerId: 'c-worker', exitCode: 0, logTail: [], at: 30 });
     expect(state.services['worker']?.exits).toEqual([]);
+  });
+});
+
+describe('live sync in the state', () => {
+  function watching(): EngineState {
+    let { state, ids } = startAll(loaded('watch'));
+    return run(
+      state,
+      completed(ids['api']!, 'sha256:api1'),
+      completed(ids['web,worker']!, 'sha256:web1'),
+      { type: 'projectUpStarted', services: ['api', 'cache', 'web', 'worker'], at: 3 },
+      { type: 'containersListed', containers: [container('api', 'c-api', 'sha256:api1'), container('web', 'c-web', 'sha256:web1'), container('worker', 'c-worker', 'sha256:web1')], at: 4 },
+      { type: 'projectUp', services: ['api', 'cache', 'web', 'worker'], at: 4 },
+    );
+  }
+  const file = (path: string) => ({ path, destination: `/app/${path}`, deleted: false, instruction: 'COPY src/ ./src/', line: 4, stage: 'develop' });
+
+  test('a build caused only by changed sources of running, current containers may sync; a requested one may not', async () => {
+    const { syncTargets } = await import('../../../../src/core/state/sync-candidates.js');
+    const state = run(watching(), { type: 'filesChanged', paths: ['/p/web/src/a.js'], at: 10 });
+    expect(syncTargets(state, ['web', 'worker'])).toEqual([{ service: 'web', containerId: 'c-web' }, { service: 'worker', containerId: 'c-worker' }]);
+    expect(state.services['web']?.pending?.paths).toEqual(['/p/web/src/a.js']);
+    const asked = run(watching(), { type: 'buildRequested', services: ['web'], at: 10 });
+    expect(syncTargets(asked, ['web', 'worker'])).toBeUndefined();
+    const off = { ...state, sync: false };
+    expect(syncTargets(off, ['web', 'worker'])).toBeUndefined();
+  });
+
+  test('after a sync nothing is replaced; the rebuild behind waits to be released, then builds at low priority', () => {
+    let state = run(watching(), { type: 'filesChanged', paths: ['/p/web/src/a.js'], at: 10 });
+    const build = startAll(state, 11);
+    state = run(build.state, {
+      type: 'serviceSynced',
+      id: build.ids['web,worker']!,
+      services: [
+        { name: 'web', containerId: 'c-web', reload: 'none', files: [file('src/a.js')] },
+        { name: 'worker', containerId: 'c-worker', reload: 'restart', files: [file('src/a.js')] },
+      ],
+      at: 12,
+    });
+    expect(state.services['web']?.freshness).toBe('synced');
+    expect(nextBuilds(state).waiting).toEqual({ web: 'behind-sync', worker: 'behind-sync' });
+    expect(isIdle(state)).toBe(false);
+    state = run(state, { type: 'backgroundBuildsReleased', services: ['web', 'worker'], at: 1500 });
+    const behind = startAll(state, 1501);
+    expect(Object.keys(behind.ids)).toEqual(['web,worker']);
+    state = run(behind.state, completed(behind.ids['web,worker']!, 'sha256:web2', 1600));
+    expect(replacementsDue(state)).toEqual([]);
+    expect(state.services['web']?.freshness).toBe('fresh');
+    expect(state.services['web']?.content).toEqual({ containerId: 'c-web', imageId: 'sha256:web2', syncedAt: 12 });
+  });
+
+  test('a change during the rebuild behind a sync is a foreground build again; the container stays synced', () => {
+    let state = run(watching(), { type: 'filesChanged', paths: ['/p/web/src/a.js'], at: 10 });
+    const build = startAll(state, 11);
+    state = run(build.state, { type: 'serviceSynced', id: build.ids['web,worker']!, services: [{ name: 'web', containerId: 'c-web', reload: 'none', files: [file('src/a.js')] }, { name: 'worker', containerId: 'c-worker', reload: 'none', files: [file('src/a.js')] }], at: 12 });
+    state = run(state, { type: 'filesChanged', paths: ['/p/web/src/b.js'], at: 20 });
+    expect(state.services['web']?.pending).toMatchObject({ background: false, held: false, paths: ['/p/web/src/b.js'] });
+    expect(nextBuilds(state).start.map((b) => [b.services, b.background])).toEqual([[['web', 'worker'], false]]);
   });
 });
 

@@ -60,7 +60,7 @@ describe('ServicesTable', () => {
     expect(line(frame, 'web')).toContain('building for 2.0s');
 
     // Given three exits of api in a minute, worker being replaced and web stopped by the user
-    state = fold(state, ...[6_000, 7_000, 8_000].map((at) => ({ type: 'containerExited' as const, service: 'api', containerId: 'c-api', exitCode: 3, at })));
+    state = fold(state, ...[6_000, 7_000, 8_000].map((at) => ({ type: 'containerExited' as const, service: 'api', containerId: 'c-api', exitCode: 3, logTail: [], at })));
     state = withService(withService(state, 'worker', { operation: 'replacing' }), 'web', { stoppedByUser: true, containers: [] });
     frame = await table(state);
     expect(line(frame, 'api')).toContain('⟳ crash-looping');

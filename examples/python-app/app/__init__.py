@@ -1,0 +1,1 @@
+"""The python-app example: a tiny Flask app."""

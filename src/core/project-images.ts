@@ -1,0 +1,36 @@
+/**
+ * Which images `down --rmi` removes, with compose's meaning of its two modes:
+ * `local` removes the images the project builds under names of its own making,
+ * which for dockstage are its tags `<project>-<service>:dockstage-<env>` in every
+ * environment (and `…:dockstage-<env>-<stage>` from `build --stage`); `all` adds
+ * every image a service names: compose's `image:` and each environment's
+ * configured `image`. Pure: the engine lists and removes.
+ */
+import type { ComposeProject } from './compose/project.js';
+import type { DockstageConfig } from './environments.js';
+import { compareStrings } from './order.js';
+
+/** compose's `--rmi` values. */
+export type RemoveImages = 'local' | 'all';
+
+/** Images to remove: every local tag starting with one of `prefixes`, and the exact `references`. Both sorted, no repeats. */
+export interface ImageSelection {
+  readonly prefixes: readonly string[];
+  readonly references: readonly string[];
+}
+
+/** The images `down --rmi MODE` removes for the project (before checking which are still used by containers). */
+export function imagesToRemove(project: ComposeProject, config: DockstageConfig, mode: RemoveImages): ImageSelection {
+  const prefixes = project.services.filter((service) => service.build !== undefined).map((service) => `${project.name}-${service.name}:dockstage-`);
+  const references = new Set<string>();
+  if (mode === 'all') {
+    for (const service of project.services) {
+      if (service.image !== undefined) references.add(service.image);
+      for (const environment of Object.values(config.environments)) {
+        const configured = environment.services[service.name]?.image;
+        if (configured !== undefined && service.build !== undefined) references.add(configured);
+      }
+    }
+  }
+  return { prefixes: [...new Set(prefixes)].sort(compareStrings), references: [...references].sort(compareStrings) };
+}

@@ -1,0 +1,68 @@
+/**
+ * Writing into a running container's file system, for live sync: files whose
+ * content is replaced in place (an existing file keeps its inode, so watchers
+ * inside the container such as `node --watch` keep seeing changes), directories
+ * created with a given mode and owner, paths removed. In our own types: no
+ * engine types cross this port.
+ */
+
+/**
+ * Who owns a file in the container. A number is an id; a string is a name
+ * that the container's /etc/passwd (user) or /etc/group (group) resolves, as
+ * BuildKit resolves `COPY --chown` names in the image. `group: null` is the
+ * named user's primary group, or the uid itself for a numeric user (BuildKit's
+ * rule for `--chown=1000`).
+ */
+export interface ContainerOwner {
+  readonly user: number | string;
+  readonly group: number | string | null;
+}
+
+/** A directory to create when the container lacks it (its parent must exist or come earlier in the batch). */
+export interface ContainerDirectory {
+  /** Absolute container path. */
+  readonly path: string;
+  /** Permission bits, e.g. 0o755. */
+  readonly mode: number;
+  readonly owner: ContainerOwner;
+}
+
+/** A file to write. */
+export interface ContainerFileWrite {
+  /** Absolute container path. */
+  readonly path: string;
+  readonly content: Uint8Array;
+  /** Permission bits, e.g. 0o644. */
+  readonly mode: number;
+  readonly owner: ContainerOwner;
+  /** When `path` is a directory in the container, write `path/<intoDirectoryNamed>` instead (a file copied onto a directory). */
+  readonly intoDirectoryNamed?: string;
+}
+
+/** One batch, applied in this order: removals, then directories, then files. */
+export interface ContainerFileBatch {
+  /** Absolute paths removed with everything below them; a missing path is fine. */
+  readonly removals?: readonly string[];
+  readonly directories?: readonly ContainerDirectory[];
+  readonly files?: readonly ContainerFileWrite[];
+}
+
+/** What a batch did. */
+export interface AppliedFiles {
+  /** The container paths written, in batch order, after `intoDirectoryNamed` was resolved. */
+  readonly written: readonly string[];
+}
+
+/**
+ * A running container's files. Every call rejects with a DockstageError when
+ * the container cannot take the batch (not running, read-only, no `sh`, an
+ * unknown user name), so the caller can fall back to a rebuild.
+ */
+export interface ContainerFiles {
+  /** Applies a whole batch with as few engine round trips as the engine allows. */
+  apply(containerId: string, batch: ContainerFileBatch): Promise<AppliedFiles>;
+  /** `apply` with files only. */
+  writeFiles(containerId: string, files: readonly ContainerFileWrite[]): Promise<AppliedFiles>;
+  /** `apply` with removals only. */
+  removePaths(containerId: string, paths: readonly string[]): Promise<void>;
+}

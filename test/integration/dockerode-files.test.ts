@@ -1,0 +1,118 @@
+/**
+ * The ContainerFiles adapter against a running busybox container: contents
+ * replaced in place (same inode), new files and directories with their mode
+ * and owner, names resolved from the container's /etc/passwd and /etc/group,
+ * the file-onto-directory rule, removals, and the failures a caller falls
+ * back from.
+ */
+import { execFile } from 'node:child_process';
+import { createHash, randomBytes } from 'node:crypto';
+import { afterAll, beforeAll, expect, test } from 'vitest';
+import { resolveDockerEndpoint } from '../../src/adapters/docker-endpoint.js';
+import { createDockerodeFiles } from '../../src/adapters/dockerode-files.js';
+import { DockstageError } from '../../src/core/errors.js';
+import type { ContainerFiles } from '../../src/ports/container-files.js';
+import { describeWithEngine } from '../support/docker.js';
+
+const NAME = `dst-sync-files-${randomBytes(4).toString('hex')}`;
+const STOPPED = `${NAME}-stopped`;
+
+function docker(args: readonly string[]): Promise<string> {
+  return new Promise((resolve, reject) => {
+    execFile('docker', args, { timeout: 60_000 }, (error, stdout, stderr) => {
+      if (error) reject(new Error(`docker ${args.join(' ')} failed: ${stderr || error.message}`));
+      else resolve(stdout.trim());
+    });
+  });
+}
+
+/** `stat` in the container. */
+async function stat(path: string): Promise<{ type: string; mode: string; owner: string; size: number; inode: string }> {
+  const [type = '', mode = '', uid, gid, size, inode = ''] = (await docker(['exec', NAME, 'stat', '-c', '%F|%a|%u|%g|%s|%i', path])).split('|');
+  return { type, mode, owner: `${uid}:${gid}`, size: Number(size), inode };
+}
+
+describeWithEngine('the dockerode ContainerFiles adapter', () => {
+  let files: ContainerFiles;
+
+  beforeAll(async () => {
+    files = createDockerodeFiles(await resolveDockerEndpoint(process.env));
+    await docker(['run', '-d', '--init', '--name', NAME, 'busybox:latest', 'sleep', '3600']);
+    await docker(['exec', NAME, 'sh', '-c', 'mkdir -p /app && echo old > /app/index.js && echo "app:x:1234:2345::/:/bin/sh" >> /etc/passwd && echo "staff:x:3456:" >> /etc/group']);
+    await docker(['create', '--name', STOPPED, 'busybox:latest', 'true']);
+  });
+
+  afterAll(async () => {
+    await docker(['rm', '-f', NAME, STOPPED]).catch(() => undefined);
+  });
+
+  test('an existing file gets its new content in place: same inode, new mode and owner', async () => {
+    // Given /app/index.js in the container
+    const before = (await stat('/app/index.js')).inode;
+    // When the adapter writes it
+    const applied = await files.writeFiles(NAME, [{ path: '/app/index.js', content: Buffer.from('new content\n'), mode: 0o640, owner: { user: 1000, group: 1000 } }]);
+    // Then the content, mode and owner are the new ones, and the inode is the same
+    expect(applied.written).toEqual(['/app/index.js']);
+    expect(await docker(['exec', NAME, 'cat', '/app/index.js'])).toBe('new content');
+    expect(await stat('/app/index.js')).toEqual({ type: 'regular file', mode: '640', owner: '1000:1000', size: 12, inode: before });
+  });
+
+  test('a batch creates missing directories with their own mode and owner, writes several files and removes paths, in one call', async () => {
+    await docker(['exec', NAME, 'sh', '-c', 'mkdir -p /app/gone/deep && echo x > /app/gone/deep/x && echo y > /app/stale.js']);
+    const big = randomBytes(200_000);
+    const applied = await files.apply(NAME, {
+      removals: ['/app/gone', '/app/stale.js', '/app/never-there'],
+      directories: [
+        { path: '/app', mode: 0o755, owner: { user: 0, group: 0 } },
+        { path: '/app/lib', mode: 0o750, owner: { user: 1000, group: 1000 } },
+      ],
+      files: [
+        { path: '/app/lib/big.bin', content: big, mode: 0o600, owner: { user: 1000, group: 1000 } },
+        { path: '/app/lib/empty', content: new Uint8Array(), mode: 0o644, owner: { user: 0, group: 0 } },
+        { path: '/app/lib/name with spaces & $dollar', content: Buffer.from('odd\n'), mode: 0o755, owner: { user: 0, group: 0 } },
+      ],
+    });
+    expect(applied.written).toEqual(['/app/lib/big.bin', '/app/lib/empty', '/app/lib/name with spaces & $dollar']);
+    expect(await stat('/app/lib')).toMatchObject({ type: 'directory', mode: '750', owner: '1000:1000' });
+    expect(await stat('/app/lib/big.bin')).toMatchObject({ type: 'regular file', mode: '600', owner: '1000:1000', size: 200_000 });
+    expect(await docker(['exec', NAME, 'sha256sum', '/app/lib/big.bin'])).toContain(createHash('sha256').update(big).digest('hex'));
+    expect(await stat('/app/lib/empty')).toMatchObject({ type: 'regular empty file', mode: '644', owner: '0:0', size: 0 });
+    expect(await docker(['exec', NAME, 'cat', '/app/lib/name with spaces & $dollar'])).toBe('odd');
+    expect(await docker(['exec', NAME, 'sh', '-c', 'ls -a / /app | grep -c -e gone -e stale -e dockstage-sync || true'])).toBe('0');
+  });
+
+  test('an existing directory is left as it is', async () => {
+    await docker(['exec', NAME, 'sh', '-c', 'mkdir -p /keep && chmod 711 /keep']);
+    await files.apply(NAME, { directories: [{ path: '/keep', mode: 0o700, owner: { user: 1000, group: 1000 } }] });
+    expect(await stat('/keep')).toMatchObject({ type: 'directory', mode: '711', owner: '0:0' });
+  });
+
+  test('names resolve from the container: a lone user name takes its primary group, a group name its gid', async () => {
+    await files.writeFiles(NAME, [
+      { path: '/app/by-user', content: Buffer.from('u'), mode: 0o644, owner: { user: 'app', group: null } },
+      { path: '/app/by-both', content: Buffer.from('b'), mode: 0o644, owner: { user: 'app', group: 'staff' } },
+      { path: '/app/by-uid', content: Buffer.from('i'), mode: 0o644, owner: { user: 77, group: null } },
+    ]);
+    expect((await stat('/app/by-user')).owner).toBe('1234:2345');
+    expect((await stat('/app/by-both')).owner).toBe('1234:3456');
+    expect((await stat('/app/by-uid')).owner).toBe('77:77');
+  });
+
+  test('a file written onto a directory with intoDirectoryNamed goes inside it, else it becomes the path', async () => {
+    const applied = await files.writeFiles(NAME, [
+      { path: '/bin', content: Buffer.from('#!/bin/sh\n'), mode: 0o755, owner: { user: 0, group: 0 }, intoDirectoryNamed: 'tool.sh' },
+      { path: '/app/conf', content: Buffer.from('c'), mode: 0o644, owner: { user: 0, group: 0 }, intoDirectoryNamed: 'conf.txt' },
+    ]);
+    expect(applied.written).toEqual(['/bin/tool.sh', '/app/conf']);
+    expect(await stat('/bin/tool.sh')).toMatchObject({ type: 'regular file', mode: '755' });
+  });
+
+  test('an unknown user name, a stopped container and a relative path are DockstageErrors, and nothing is left behind', async () => {
+    await expect(files.writeFiles(NAME, [{ path: '/app/x', content: Buffer.from('x'), mode: 0o644, owner: { user: 'nobody-here', group: null } }])).rejects.toThrow(
+      /no user 'nobody-here' in the container's \/etc\/passwd/,
+    );
+    await expect(files.writeFiles(STOPPED, [{ path: '/x', content: Buffer.from('x'), mode: 0o644, owner: { user: 0, group: 0 } }])).rejects.toBeInstanceOf(DockstageError);
+    await expect(files.removePaths(NAME, ['relative'])).rejects.toThrow(/absolute container paths/);
+    expect(await docker(['exec', NAME, 'sh', '-c', 'ls -a / | grep -c dockstage-sync || true'])).toBe('0');
+  });
+});
