@@ -210,3 +210,39 @@ describe('the header', () => {
     expect(header.lastError).toBe('connect ENOENT /var/run/docker.sock (4s ago)');
   });
 });
+
+describe('live sync', () => {
+  /** An edit of web's sources taken by live sync: syncing, then synced with the rebuild held behind it. */
+  function synced(): { syncing: EngineState; done: EngineState } {
+    const syncing = fold(
+      running(),
+      { type: 'filesChanged', paths: ['/p/app/src/message.js'], at: 12_000 },
+      { type: 'buildStarted', id: 'b3', services: ['web', 'worker'], at: 12_100 },
+      { type: 'syncStarted', id: 'b3', at: 12_100 },
+    );
+    const file = { path: 'app/src/message.js', destination: '/app/src/message.js', deleted: false, instruction: 'COPY src/ ./src/', line: 5, stage: 'develop' };
+    const done = fold(syncing, {
+      type: 'serviceSynced',
+      id: 'b3',
+      services: [
+        { name: 'web', containerId: 'c-web', reload: 'none', files: [file] },
+        { name: 'worker', containerId: 'c-worker', reload: 'restart', files: [file] },
+      ],
+      at: 12_500,
+    });
+    return { syncing, done };
+  }
+
+  test('while the files are written the image column says syncing; after, synced with the rebuild waiting behind it', () => {
+    const { syncing, done } = synced();
+    expect(row(syncing, 'web').image).toEqual({ symbol: '≈', word: 'syncing', tone: 'busy' });
+    expect(row(done, 'web').image).toEqual({ symbol: '≈', word: 'synced', tone: 'ok' });
+    const build = stateToView(done, ui('worker'), NOW).build!;
+    expect(build.why).toEqual([
+      'waits: behind-sync (the files were synced; the image is rebuilt once the service has reloaded)',
+      'for: rebuild the image behind the live sync',
+      'synced 1 file 2s ago (reload: restart): app/src/message.js → /app/src/message.js',
+    ]);
+  });
+});
+
