@@ -7,9 +7,9 @@
  */
 import { BuildFailedError, formatLocation, type DockstageError } from '../core/errors.js';
 import type { PlanReason } from '../core/plan.js';
-import { liveContainer, type BuildSummary, type EngineState, type ServiceState, type StageProgress } from '../core/state/engine-state.js';
+import { liveContainer, SYNCED, type BuildSummary, type EngineState, type ServiceState, type StageProgress } from '../core/state/engine-state.js';
 import { nextBuilds, type WaitReason } from '../core/state/next-builds.js';
-import { CRASH_WINDOW_MS, runsCurrentImage } from '../core/state/reducer.js';
+import { CRASH_WINDOW_MS } from '../core/state/reducer.js';
 import type { ServiceModel } from '../core/workspace.js';
 import type { StatsSample } from '../ports/container-runtime.js';
 import { describeReason } from './text/reasons.js';
@@ -155,6 +155,30 @@ function serviceRow(state: EngineState, model: ServiceModel, ui: UiState, now: n
   };
 }
 
+/**
+ * What the live container's files are: its image's, or (after a live sync, and once the image behind it is built) the
+ * content the engine state tracks for it. Undefined when nothing runs or nothing is built.
+ */
+function liveContent(service: ServiceState): { readonly live: string; readonly content: string } | undefined {
+  const live = liveContainer(service);
+  if (live === undefined) return undefined;
+  const content = service.content?.containerId === live.id ? service.content.imageId : live.imageId;
+  return { live: live.imageId, content };
+}
+
+/** Does the container hold the current image's files? A synced container whose image was rebuilt behind it does. */
+function runsCurrentContent(service: ServiceState): boolean | undefined {
+  const current = liveContent(service);
+  if (current === undefined || service.imageId === undefined) return undefined;
+  return current.content === service.imageId;
+}
+
+/** The container holds files live sync wrote (not yet in the image it was created from). */
+function holdsSyncedFiles(service: ServiceState): boolean {
+  const current = liveContent(service);
+  return current !== undefined && (current.content === SYNCED || current.content !== current.live);
+}
+
 /** Crash-looping: three exits (while it should run) within the reducer's window. */
 export function isCrashLooping(service: ServiceState, now: number): boolean {
   return service.exits.filter((at) => now - at < CRASH_WINDOW_MS).length >= 3;
@@ -216,7 +240,7 @@ function imageBadge(state: EngineState, model: ServiceModel, service: ServiceSta
   if (service.freshness === 'failed') return { symbol: '✗', word: 'build failed', tone: 'error' };
   if (service.freshness === 'synced') return { symbol: '≈', word: 'synced', tone: 'ok' };
   if (service.freshness === 'unknown') return { symbol: '?', word: 'checking', tone: 'muted' };
-  if (runsCurrentImage(service) === false) return { symbol: '!', word: 'stale', tone: 'warn' };
+  if (runsCurrentContent(service) === false) return { symbol: '!', word: 'stale', tone: 'warn' };
   return { symbol: '✓', word: 'up to date', tone: 'ok' };
 }
 
@@ -301,7 +325,7 @@ function buildPane(state: EngineState, model: ServiceModel, waiting: WaitReason 
     if (live === undefined && last !== undefined) why.push(lastBuildSentence(last, now));
   }
   const sync = service?.lastSync;
-  if (sync !== undefined && (last === undefined || sync.at >= last.endedAt)) why.push(...syncLines(sync, now, detail));
+  if (sync !== undefined && service !== undefined && holdsSyncedFiles(service)) why.push(...syncLines(sync, now, detail));
   const problem = [...(last?.error === undefined || live !== undefined ? [] : problemLines(last.error, detail)), ...operationProblem(service)];
   return { service: model.name, title, kind: 'build', stages, why, problem };
 }

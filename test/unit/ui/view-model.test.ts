@@ -106,7 +106,12 @@ describe('the services table', () => {
   });
 
   test('a container on an older image than the one built is stale; a failed build says so; synced is synced', () => {
-    const stale = fold(running(), { type: 'containersListed', containers: [container('web', 'c-web', 'sha256:old')], at: 5_000 });
+    // A build made a new image; the container still runs the old one (its replacement is due or failed).
+    const stale = fold(
+      running(),
+      { type: 'buildStarted', id: 'b9', services: ['web', 'worker'], at: 11_000 },
+      { type: 'buildCompleted', id: 'b9', imageId: 'sha256:web2', upToDate: false, cachedSteps: 3, totalSteps: 4, durationMs: 500, tags: [], at: 11_500 },
+    );
     expect(row(stale, 'web').image).toEqual({ symbol: '!', word: 'stale', tone: 'warn' });
     const failed = fold(building(), { type: 'buildFailed', id: 'b3', error: new DockstageError('boom'), cancelled: false, at: 13_000 });
     expect(row(failed, 'web')).toMatchObject({ image: { symbol: '✗', word: 'build failed' }, lastBuild: 'failed 1s ago' });
@@ -244,5 +249,17 @@ describe('live sync', () => {
       'synced 1 file 2s ago (reload: restart): app/src/message.js → /app/src/message.js',
     ]);
   });
-});
 
+  test('once the image behind the sync is built the container is up to date, though it still runs the old image, and the sync is shown', () => {
+    const { done } = synced();
+    const caughtUp = fold(
+      done,
+      { type: 'backgroundBuildsReleased', services: ['web', 'worker'], at: 13_000 },
+      { type: 'buildStarted', id: 'b4', services: ['web', 'worker'], at: 13_000 },
+      { type: 'buildCompleted', id: 'b4', imageId: 'sha256:web2', upToDate: false, cachedSteps: 3, totalSteps: 4, durationMs: 500, tags: [], at: 13_500 },
+    );
+    expect(caughtUp.services['web']!.containers[0]!.imageId).toBe('sha256:web1');
+    expect(row(caughtUp, 'web').image).toEqual({ symbol: '✓', word: 'up to date', tone: 'ok' });
+    expect(stateToView(caughtUp, ui('web'), NOW).build!.why.at(-1)).toBe('synced 1 file 2s ago (reload: none): app/src/message.js → /app/src/message.js');
+  });
+});

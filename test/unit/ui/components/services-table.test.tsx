@@ -69,7 +69,12 @@ describe('ServicesTable', () => {
   });
 
   test('a stale image and a blocked service', async () => {
-    const stale = fold(running(), { type: 'containersListed', containers: [container('web', 'c-web', 'sha256:old')], at: 5_000 });
+    // A build made a new image; the container still runs the old one (its replacement is due or failed).
+    const stale = fold(
+      running(),
+      { type: 'buildStarted', id: 'b9', services: ['web', 'worker'], at: 11_000 },
+      { type: 'buildCompleted', id: 'b9', imageId: 'sha256:web2', upToDate: false, cachedSteps: 3, totalSteps: 4, durationMs: 500, tags: [], at: 11_500 },
+    );
     expect(line(await table(stale), 'web')).toContain('! stale');
     const blocked = withService(running(shop('dev', { apiDockerfile: dockerfile('FROM busybox AS develop', 'COPY --from=nowhere') })), 'api', { containers: [] });
     expect(line(await table(blocked), 'api')).toMatch(/^ {2}api +- +✗ blocked +✗ blocked/);
