@@ -63,6 +63,8 @@ function buildProgram(io: Io, version: string, commandContext: () => Promise<Com
     .addOption(new Option('--profile <profile>', 'compose profile to enable (repeatable)').argParser(collect))
     .addOption(new Option('--env-file <file>', 'compose env file (repeatable)').argParser(collect))
     .option('-e, --env <name>', 'environment (dev, ci, prod or one from x-dockstage)')
+    .option('--no-tui', 'dockstage without a command: print the watch output instead of the terminal UI')
+    .option('--log-lines <n>', 'terminal UI: log lines kept per service (default 5000)')
     .usage('[options] [command]')
     .showHelpAfterError('(run dockstage --help for usage)');
 
@@ -159,11 +161,36 @@ function buildProgram(io: Io, version: string, commandContext: () => Promise<Com
         const [{ DockstageError }, { didYouMean }] = await Promise.all([import('../core/errors.js'), import('../core/suggest.js')]);
         throw new DockstageError(`unknown command '${unknown}'`, { hint: `${didYouMean(unknown, names)}commands: ${names.join(', ')}` });
       }
-      // Until the terminal UI lands, the bare command shows the plan.
-      return await (await import('./commands/plan.js')).runPlan(context, options, { changed: [], json: false });
+      // On a terminal, the interactive UI; otherwise (a pipe, CI, --no-tui) the headless watch output.
+      const globals = program.opts<{ tui?: boolean; logLines?: string }>();
+      const logLines = globals.logLines === undefined ? 5_000 : Number(globals.logLines);
+      if (!Number.isInteger(logLines) || logLines < 100) {
+        const { DockstageError } = await import('../core/errors.js');
+        throw new DockstageError(`--log-lines must be a whole number of at least 100, not '${globals.logLines}'`);
+      }
+      if (globals.tui !== false && context.io.stdout.isTTY === true && process.stdin.isTTY === true) {
+        return await (await importTui()).runTui(context, options, { logLines, prune: true, sync: true });
+      }
+      return await (await import('./commands/watch.js')).runWatch(context, options, { json: false, prune: true, sync: true });
     }),
   );
   return program;
+}
+
+/**
+ * The TUI with React's production build: the development build keeps debug data for every element it rendered and
+ * grows without bound under a log flood. NODE_ENV is set only while React loads (it picks its build then), so the
+ * compose and buildx processes started later never see it.
+ */
+async function importTui(): Promise<typeof import('./commands/tui.js')> {
+  const before = process.env['NODE_ENV'];
+  process.env['NODE_ENV'] = 'production';
+  try {
+    return await import('./commands/tui.js');
+  } finally {
+    if (before === undefined) delete process.env['NODE_ENV'];
+    else process.env['NODE_ENV'] = before;
+  }
 }
 
 function projectOptions(globals: Record<string, unknown>): ProjectOptions {

@@ -5,6 +5,7 @@ import { loadWorkspace, type ProjectOptions } from '../../engine/load-workspace.
 import { servicesFreshness } from '../../engine/freshness.js';
 import type { CommandContext } from '../context.js';
 import { columns, printErrors, printJson, printWarnings } from '../output.js';
+import { describeReason } from '../../ui/text/reasons.js';
 import { blockedErrors } from '../../core/workspace.js';
 
 /** `changed` paths as typed, relative to the working directory; empty means plan from staleness instead, which needs the engine. */
@@ -51,19 +52,4 @@ function summary(service: ServicePlan): string {
   const shared = service.sharedWith.length > 0 ? ` (one build shared with ${service.sharedWith.join(', ')})` : '';
   if (first === undefined) return shared.trim();
   return `${describeReason(first)}${shared}`;
-}
-
-function describeReason(reason: ServicePlan['reasons'][number]): string {
-  switch (reason.rule) {
-    case 'input':
-      return `${reason.path} → ${reason.instruction} (${reason.stage}, line ${reason.line})`;
-    case 'dockerfile':
-      return `${reason.path} changed (the Dockerfile)`;
-    case 'dockerignore':
-      return `${reason.path} changed (the ignore file)`;
-    case 'bind-mount':
-      return `${reason.path} is bind-mounted (${reason.detail})`;
-    default:
-      return reason.detail ?? reason.rule;
-  }
 }

@@ -56,7 +56,7 @@ export async function runWatch(ctx: CommandContext, options: ProjectOptions, com
  * ready at 100,000 files, measured by bench/watcher-rss.ts), so dockstage watches one folder per watch there (53 MB,
  * 1.1 s); elsewhere chokidar, whose fs.watch is recursive and cheap (macOS, Windows). Both pass one contract suite.
  */
-async function fileWatcher() {
+export async function fileWatcher() {
   if (process.platform === 'linux') return (await import('../../adapters/node-fs-watcher.js')).createNodeFsWatcher();
   return (await import('../../adapters/chokidar-watcher.js')).createChokidarWatcher();
 }

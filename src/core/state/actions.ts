@@ -78,6 +78,10 @@ export type EngineAction =
   | { readonly type: 'containerRestartFailed'; readonly service: string; readonly error: DockstageError; readonly at: number }
   | { readonly type: 'serviceStopped'; readonly service: string; readonly at: number }
   | { readonly type: 'serviceStartRequested'; readonly service: string; readonly at: number }
+  /** The user asked to restart the service's container (a key in the TUI): due at once, waiting for no other service. */
+  | { readonly type: 'restartRequested'; readonly service: string; readonly at: number }
+  /** Stopping the container of a service the user stopped failed; it may still run. */
+  | { readonly type: 'containerStopFailed'; readonly service: string; readonly error: DockstageError; readonly at: number }
   | { readonly type: 'imagePruned'; readonly service: string; readonly imageId: string; readonly at: number }
   | { readonly type: 'environmentSwitchRequested'; readonly environment: string; readonly at: number }
   | { readonly type: 'environmentSwitchStarted'; readonly at: number }

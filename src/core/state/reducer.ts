@@ -307,6 +307,19 @@ const handlers: Handlers = {
     return { ...state, services: updateServices(state, [service], (s) => ({ ...s, stoppedByUser: false, started: false })) };
   },
 
+  restartRequested(state, { service: name }) {
+    const service = state.services[name];
+    // Only a running container restarts; a restart left pending on a stopped one would keep the service unsettled.
+    if (service === undefined || liveContainer(service) === undefined || service.stoppedByUser) return state;
+    const reason: PlanReason = { path: null, stage: null, instruction: null, line: null, rule: 'requested', detail: 'asked for' };
+    const reasons = dedupeReasons([...(service.restart?.reasons ?? []), reason]);
+    return { ...state, services: { ...state.services, [name]: { ...service, restart: { reasons, after: [] } } } };
+  },
+
+  containerStopFailed(state, { service, error, at }) {
+    return { ...state, services: updateServices(state, [service], (s) => ({ ...s, operationError: error })), lastError: { message: error.message, at } };
+  },
+
   imagePruned(state) {
     return state;
   },

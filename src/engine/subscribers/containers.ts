@@ -4,7 +4,8 @@
  * when the engine comes back), and does the container work the state says is
  * due: the first `up` through compose, replacements on the engine API (the hot
  * path: no compose process per edit), restarts, the environment switch's
- * recreate, and pruning of superseded images.
+ * recreate, pruning of superseded images, and stopping a service the user
+ * stopped (a key in the TUI).
  */
 import { DockstageError } from '../../core/errors.js';
 import { ENVIRONMENT_LABEL } from '../../core/compose/override.js';
@@ -187,6 +188,23 @@ export function containersSubscriber(options: ContainersSubscriberOptions): Subs
     );
   };
 
+  /** The user stopped the service: its container stops (compose keeps it, so a start brings the same one back). */
+  const stopService = (service: string) => {
+    const current = options.getState().services[service];
+    const container = current === undefined ? undefined : liveContainer(current);
+    if (container === undefined) return;
+    track(
+      (async () => {
+        try {
+          await runtime.stopContainer(container.id);
+        } catch (error) {
+          dispatch({ type: 'containerStopFailed', service, error: asError(error, `stopping ${service} failed`), at: now() });
+        }
+        await relist().catch(() => undefined);
+      })(),
+    );
+  };
+
   const switchEnvironment = () => {
     dispatch({ type: 'environmentSwitchStarted', at: now() });
     track(
@@ -228,6 +246,7 @@ export function containersSubscriber(options: ContainersSubscriberOptions): Subs
         }).catch((error: unknown) => dispatch({ type: 'engineDisconnected', message: error instanceof Error ? error.message : String(error), at: now() })));
       }
       if (state.stopping) return;
+      if (action.type === 'serviceStopped') stopService(action.service);
       const services = servicesToStart(state);
       if (services !== undefined) bringUp(services);
       const current = options.getState();

@@ -52,6 +52,8 @@ describe('start-up', () => {
     expect(result.output).toContain('src/server.js');
     expect(result.packages).not.toContain('docker-compose');
     expect(result.packages).not.toContain('dockerode');
+    // The terminal UI's React is loaded only by the bare command on a terminal.
+    expect(result.packages).not.toContain('react');
   });
 });
 
@@ -62,5 +64,7 @@ describeWithCompose('start-up with compose', () => {
     expect(result.output).toMatch(/web\s+develop\s+rebuild/);
     expect(result.packages).toContain('docker-compose');
     expect(result.packages).not.toContain('dockerode');
+    // The terminal UI's React is loaded only by the bare command on a terminal.
+    expect(result.packages).not.toContain('react');
   });
 });

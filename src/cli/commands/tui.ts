@@ -1,0 +1,144 @@
+/**
+ * `dockstage` on a terminal: the watch loop of `dockstage watch` with the
+ * interactive UI as its view. The engine runs as for `watch` (chokidar,
+ * builds, replacements) plus the logs and stats subscribers; the UI reads the
+ * store and dispatches. `x` hands the terminal to a shell in a container and
+ * takes it back; `q` asks whether to leave the containers running or take them
+ * down; ctrl-c, SIGINT and SIGTERM quit at once, leaving them running. The
+ * terminal is always restored (alternate screen, cursor, raw mode), and a
+ * clean quit exits 0. Loaded only by the bare command on a TTY, so no other
+ * command pays for ink and React.
+ */
+import { render, type Instance } from 'ink';
+import { createElement } from 'react';
+import { openContainerShell } from '../../adapters/container-shell.js';
+import { acquireProjectLock } from '../../adapters/project-lock.js';
+import { createSystemClock } from '../../adapters/system-clock.js';
+import { terminalScreen } from '../../adapters/terminal-screen.js';
+import { formatLocation } from '../../core/errors.js';
+import { loadWorkspace, type ProjectOptions } from '../../engine/load-workspace.js';
+import { LogBuffer } from '../../engine/log-buffer.js';
+import { logsSubscriber } from '../../engine/subscribers/logs.js';
+import { statsSubscriber } from '../../engine/subscribers/stats.js';
+import type { StatsSample } from '../../ports/container-runtime.js';
+import { App } from '../../ui/components/App.js';
+import { colorsEnabled } from '../../ui/theme.js';
+import { initialUiState, type UiState } from '../../ui/ui-state.js';
+import type { CommandContext } from '../context.js';
+import { startCommandEngine } from '../run-engine.js';
+import { runDown } from './down.js';
+import { fileWatcher } from './watch.js';
+
+/** TUI options as parsed. */
+export interface TuiCommand {
+  /** Scrollback per service (and for all services together), per source. */
+  readonly logLines: number;
+  readonly prune: boolean;
+  /** Live sync, as for `watch`. */
+  readonly sync: boolean;
+}
+
+/** Runs the UI until the user quits; 0 after a clean quit. */
+export async function runTui(ctx: CommandContext, options: ProjectOptions, command: TuiCommand): Promise<number> {
+  const loaded = await loadWorkspace(options, ctx.loadDeps);
+  const lock = await acquireProjectLock(loaded.projectDir, loaded.workspace.project.name);
+  try {
+    const clock = createSystemClock();
+    const now = () => clock.now();
+    const logs = new LogBuffer({ linesPerService: command.logLines });
+    const stats = new Map<string, StatsSample | undefined>();
+    const runtime = await ctx.runtime();
+    const run = await startCommandEngine(ctx, options, loaded, {
+      mode: 'watch',
+      json: false,
+      prune: command.prune,
+      sync: command.sync,
+      watcher: await fileWatcher(),
+      subscribers: [
+        () => logsSubscriber({ runtime, buffer: logs, now }),
+        (store) => statsSubscriber({ runtime, clock, getState: store.getState, onSample: (service, sample) => stats.set(service, sample) }),
+      ],
+    });
+
+    const stdin = process.stdin;
+    const stdout = process.stdout;
+    const screen = terminalScreen({ stdin, stdout }, (listener) => {
+      process.on('exit', listener);
+      return () => process.off('exit', listener);
+    });
+    const warnings = loaded.workspace.warnings;
+    let ui: UiState = {
+      ...initialUiState(),
+      message: warnings.length === 0 ? undefined : `${warnings.length} warning${warnings.length === 1 ? '' : 's'}: ${warnings[0]!.message}${formatLocation(warnings[0]!.location) === '' ? '' : ` (${formatLocation(warnings[0]!.location)})`}`,
+    };
+    let instance: Instance | undefined;
+    let inShell = false;
+    let quit: (takeDown: boolean) => void = () => undefined;
+    const quitting = new Promise<boolean>((resolve) => (quit = resolve));
+
+    const mount = () => {
+      screen.enter();
+      instance = render(
+        createElement(App, {
+          store: run.store,
+          logs,
+          stats,
+          now,
+          builder: loaded.workspace.config.builder ?? 'default',
+          colors: colorsEnabled((name) => ctx.env[name]),
+          initialUi: ui,
+          onUiChange: (next: UiState) => {
+            ui = next;
+          },
+          onShell: (service: string, containerId: string) => void shell(service, containerId),
+          onQuit: (takeDown: boolean) => quit(takeDown),
+        }),
+        { stdin, stdout, stderr: process.stderr, exitOnCtrlC: false, patchConsole: true },
+      );
+    };
+    const unmount = () => {
+      instance?.unmount();
+      instance?.cleanup();
+      instance = undefined;
+      screen.leave();
+    };
+    const shell = async (service: string, containerId: string) => {
+      if (inShell) return;
+      inShell = true;
+      unmount();
+      stdout.write(`dockstage: a shell in ${service} (${containerId.slice(0, 12)}); exit it to come back\n`);
+      try {
+        const result = await openContainerShell(containerId, ctx.env);
+        ui = { ...ui, message: `back from ${result.shell} in ${service} (exit ${result.exitCode})` };
+      } finally {
+        inShell = false;
+        mount();
+      }
+    };
+
+    // ctrl-c reaches the UI as a key in raw mode; these are for signals from outside (kill, a closing terminal).
+    const onSignal = () => {
+      if (!inShell) quit(false);
+    };
+    process.on('SIGINT', onSignal);
+    process.on('SIGTERM', onSignal);
+    process.on('SIGHUP', onSignal);
+    try {
+      mount();
+      const takeDown = await quitting;
+      unmount();
+      stdout.write(takeDown ? 'dockstage: stopping, then taking the project down…\n' : 'dockstage: stopping; the containers keep running\n');
+      await run.stop();
+      // `dockstage down`: the environment in force now (a switch in the UI remembered it), its override file.
+      if (takeDown) await runDown(ctx, options, { volumes: false, rmi: undefined, json: false });
+      return 0;
+    } finally {
+      process.off('SIGINT', onSignal);
+      process.off('SIGTERM', onSignal);
+      process.off('SIGHUP', onSignal);
+      unmount();
+    }
+  } finally {
+    await lock.release();
+  }
+}
