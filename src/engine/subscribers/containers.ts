@@ -133,9 +133,11 @@ export function containersSubscriber(options: ContainersSubscriberOptions): Subs
         try {
           const state = options.getState();
           const target = await writeOverride(loadedFrom(state), options.fs);
+          const before = imagesInUse(state);
           await options.compose.up(target, services, { ...(state.up === 'done' ? { noDeps: true } : {}), ...(options.wait === true ? { wait: true } : {}) });
           await relist();
           dispatch({ type: 'projectUp', services, at: now() });
+          await pruneLeftBehind(before);
         } catch (error) {
           dispatch({ type: 'projectUpFailed', services, error: asError(error, `starting ${services.join(', ')} failed`), at: now() });
         }
@@ -170,6 +172,17 @@ export function containersSubscriber(options: ContainersSubscriberOptions): Subs
   /** Removes the image a replacement moved away from, when nothing names or uses it any more (see removeIfDangling). */
   const pruneImage = async (service: string, imageId: string) => {
     if (await removeIfDangling(runtime, imageId)) dispatch({ type: 'imagePruned', service, imageId, at: now() });
+  };
+
+  /** The images the project's containers run now, by service (compose may recreate them onto new images). */
+  const imagesInUse = (state: EngineState) =>
+    Object.values(state.services).flatMap((service) => service.containers.map((c) => ({ service: service.name, imageId: c.imageId })));
+
+  /** After compose recreated containers, the images they ran that nothing names or uses any more are removed. */
+  const pruneLeftBehind = async (before: readonly { service: string; imageId: string }[]) => {
+    if (!options.getState().prune) return;
+    const still = new Set(imagesInUse(options.getState()).map((entry) => entry.imageId));
+    for (const { service, imageId } of before) if (!still.has(imageId)) await pruneImage(service, imageId);
   };
 
   const restart = (service: string) => {
@@ -213,10 +226,12 @@ export function containersSubscriber(options: ContainersSubscriberOptions): Subs
           const state = options.getState();
           const loaded = loadedFrom(state);
           const target = await writeOverride(loaded, options.fs);
+          const before = imagesInUse(state);
           const result = await recreateChanged(loaded, { fs: options.fs, compose: options.compose, runtime }, target);
           await rememberEnvironment(options.projectDir, loaded.workspace.project.name, loaded.workspace.environment.name, options.fs);
           await relist();
           dispatch({ type: 'environmentSwitched', environment: loaded.workspace.environment.name, recreated: result.recreated, restarted: result.restarted, at: now() });
+          await pruneLeftBehind(before);
         } catch (error) {
           dispatch({ type: 'environmentSwitchFailed', error: asError(error, 'the environment switch failed'), at: now() });
         }
