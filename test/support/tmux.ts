@@ -5,6 +5,7 @@
  * keys sent with send-keys and the screen read with capture-pane.
  */
 import { execFile } from 'node:child_process';
+import { rm } from 'node:fs/promises';
 import { promisify } from 'node:util';
 import { waitFor } from './wait.js';
 
@@ -31,6 +32,7 @@ export async function startTmux(options: { socket: string; columns: number; rows
   const tmux = (...args: string[]) => run('tmux', ['-L', options.socket, '-f', '/dev/null', ...args]);
   const env = Object.entries(options.env).flatMap(([key, value]) => ['-e', `${key}=${value}`]);
   await tmux('new-session', '-d', '-s', 'main', '-x', String(options.columns), '-y', String(options.rows), '-c', options.cwd, ...env, '--', ...options.command);
+  const socketPath = (await tmux('display-message', '-p', '#{socket_path}')).stdout.trim();
   const screen = async () => (await tmux('capture-pane', '-p', '-t', 'main')).stdout;
   return {
     screen,
@@ -50,6 +52,10 @@ export async function startTmux(options: { socket: string; columns: number; rows
         throw new Error(`${error.message}\n--- screen ---\n${last}`);
       });
     },
-    kill: async () => void (await tmux('kill-server').catch(() => undefined)),
+    async kill() {
+      await tmux('kill-server').catch(() => undefined);
+      // The server leaves its socket file behind.
+      if (socketPath !== '') await rm(socketPath, { force: true });
+    },
   };
 }
