@@ -183,13 +183,19 @@ function buildProgram(io: Io, version: string, commandContext: () => Promise<Com
  * compose and buildx processes started later never see it.
  */
 async function importTui(): Promise<typeof import('./commands/tui.js')> {
-  const before = process.env['NODE_ENV'];
+  // ink also decides once, when it loads, whether it runs "in CI" (CI or CONTINUOUS_INTEGRATION set) and then draws
+  // nothing until it exits. The TUI opens only on a terminal, so someone is looking: it hides those while ink loads.
+  const saved = { NODE_ENV: process.env['NODE_ENV'], CI: process.env['CI'], CONTINUOUS_INTEGRATION: process.env['CONTINUOUS_INTEGRATION'] };
   process.env['NODE_ENV'] = 'production';
+  delete process.env['CI'];
+  delete process.env['CONTINUOUS_INTEGRATION'];
   try {
     return await import('./commands/tui.js');
   } finally {
-    if (before === undefined) delete process.env['NODE_ENV'];
-    else process.env['NODE_ENV'] = before;
+    for (const [name, value] of Object.entries(saved)) {
+      if (value === undefined) delete process.env[name];
+      else process.env[name] = value;
+    }
   }
 }
 
