@@ -6,13 +6,13 @@
  * capture-pane; every wait polls the screen for a condition.
  */
 import { execFile } from 'node:child_process';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
+import { mkdtemp, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { CLI } from '../support/cli.js';
+import { containerIds, freePort, removeProject } from '../support/compose-project.js';
 import { describeWithEngine, TEST_NODE_IMAGE } from '../support/docker.js';
 import { writeFiles } from '../support/temp-project.js';
 import { startTmux, type TmuxSession } from '../support/tmux.js';
@@ -46,20 +46,7 @@ COPY src/ ./src/
 CMD ["node", "src/server.js"]
 `;
 
-async function freePort(): Promise<number> {
-  return await new Promise((resolve, reject) => {
-    const server = createServer();
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => (typeof address === 'object' && address !== null ? resolve(address.port) : reject(new Error('no port'))));
-    });
-  });
-}
 
-async function containerIds(): Promise<Record<string, string>> {
-  const { stdout } = await run('docker', ['ps', '--no-trunc', '--filter', `label=com.docker.compose.project=${PROJECT}`, '--format', '{{.Label "com.docker.compose.service"}} {{.ID}}']);
-  return Object.fromEntries(stdout.trim().split('\n').filter((l) => l !== '').map((line) => line.split(' ') as [string, string]));
-}
 
 /** The table line of a service: `▸ web  develop  ● running …` (marker and padding loosened). */
 function row(screen: string, service: string): string {
@@ -103,12 +90,7 @@ describeWithEngine('the terminal UI in a real terminal', () => {
 
   afterAll(async () => {
     await tmux?.kill();
-    if (dir === '') return;
-    await run('docker', ['compose', '-p', PROJECT, '--project-directory', dir, 'down', '-v', '--remove-orphans', '--timeout', '1']).catch(() => undefined);
-    const { stdout } = await run('docker', ['images', '--format', '{{.Repository}}:{{.Tag}}', '--filter', `reference=${PROJECT}-*`]).catch(() => ({ stdout: '' }));
-    const tags = stdout.split('\n').filter((t) => t !== '');
-    if (tags.length > 0) await run('docker', ['rmi', '-f', ...tags]).catch(() => undefined);
-    await rm(dir, { recursive: true, force: true });
+    await removeProject(PROJECT, dir);
   });
 
   test('starts the project: every service running in dev with its target', async () => {
@@ -134,7 +116,7 @@ describeWithEngine('the terminal UI in a real terminal', () => {
   });
 
   test('an edit builds only web and worker (one build), with stage progress on screen and the reason, then replaces both', async () => {
-    const before = await containerIds();
+    const before = await containerIds(PROJECT);
     await tmux!.keys('j');
     await tmux!.waitForScreen((s) => row(s, 'web').startsWith('▸'), 'web selected');
     const screens: string[] = [];
@@ -159,14 +141,14 @@ describeWithEngine('the terminal UI in a real terminal', () => {
     // The new image replaces both containers; cache keeps its own.
     const replaced = await tmux!.waitForScreen((s) => ['web', 'worker'].every((name) => /● running .*✓ up to date/.test(row(s, name))), 'web and worker on the new image');
     expect(replaced).not.toContain('last error');
-    const after = await containerIds();
+    const after = await containerIds(PROJECT);
     expect(after['web']).not.toBe(before['web']);
     expect(after['worker']).not.toBe(before['worker']);
     expect(after['cache']).toBe(before['cache']);
   });
 
   test('e → prod switches: production targets built, web and worker recreated, cache left alone', async () => {
-    const before = await containerIds();
+    const before = await containerIds(PROJECT);
     await tmux!.keys('e');
     await tmux!.waitForScreen((s) => s.includes(' ▸ dev  (active)'), 'the environment menu');
     await tmux!.keys('j');
@@ -180,7 +162,7 @@ describeWithEngine('the terminal UI in a real terminal', () => {
       90_000,
     );
     expect(row(screen, 'cache')).toMatch(/busybox +● running/);
-    const after = await containerIds();
+    const after = await containerIds(PROJECT);
     expect(after['web']).not.toBe(before['web']);
     expect(after['worker']).not.toBe(before['worker']);
     expect(after['cache']).toBe(before['cache']);
@@ -200,6 +182,6 @@ describeWithEngine('the terminal UI in a real terminal', () => {
     expect(history).toContain('dockstage: stopping; the containers keep running');
     expect(history).toMatch(/EXIT code=0 signal=null icanon=true echo=true/);
     expect(await tmux!.display('#{alternate_on} #{cursor_flag}')).toBe('0 1');
-    expect(Object.keys(await containerIds()).sort()).toEqual(['cache', 'web', 'worker']);
+    expect(Object.keys(await containerIds(PROJECT)).sort()).toEqual(['cache', 'web', 'worker']);
   });
 });

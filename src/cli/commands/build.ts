@@ -4,6 +4,7 @@ import { buildServices, type BuildOptions, type BuildOutcome, type BuildRunEvent
 import { defaultPlatform, loadWorkspace, type LoadedProject, type ProjectOptions } from '../../engine/load-workspace.js';
 import { BuildProgress } from '../../ui/text/build-progress.js';
 import { formatBuildFailure } from '../../ui/text/build-failure.js';
+import { buildEventToJson } from '../../engine/subscribers/build-output.js';
 import type { CommandContext } from '../context.js';
 import { printErrors, printWarnings, type Io } from '../output.js';
 import { blockedErrors, requireBuiltService } from '../../core/workspace.js';
@@ -66,7 +67,7 @@ export async function buildWithOutput(ctx: CommandContext, loaded: LoadedProject
   const progress = new BuildProgress();
   const onEvent = (event: BuildRunEvent) => {
     if (json) {
-      ctx.io.stdout.write(`${JSON.stringify(eventToJson(event))}\n`);
+      ctx.io.stdout.write(`${JSON.stringify(buildEventToJson(event))}\n`);
       return;
     }
     for (const line of progress.apply(event)) ctx.io.stdout.write(`${line}\n`);
@@ -79,22 +80,4 @@ export async function buildWithOutput(ctx: CommandContext, loaded: LoadedProject
 
 function reportFailures(io: Io, outcomes: readonly BuildOutcome[]): void {
   for (const outcome of outcomes) if (outcome.error !== undefined) io.stderr.write(`${formatBuildFailure(outcome.services, outcome.target, outcome.error)}\n`);
-}
-
-/** The JSON line for an event: the same fields, errors as plain objects. */
-export function eventToJson(event: BuildRunEvent): Record<string, unknown> {
-  if (event.type !== 'build-failed') return { ...event };
-  return { ...event, error: failureToJson(event.error) };
-}
-
-function failureToJson(error: BuildFailedError): Record<string, unknown> {
-  return {
-    message: error.message,
-    service: error.service ?? null,
-    stage: error.stage ?? null,
-    instruction: error.instruction ?? null,
-    file: error.location.file ?? null,
-    line: error.location.line ?? null,
-    logTail: error.logTail,
-  };
 }

@@ -6,19 +6,16 @@
  * is rebuilt behind and nothing is replaced. A Dockerfile with a RUN after the
  * COPY takes the rebuild path, and the plan says why.
  */
-import { execFile } from 'node:child_process';
-import { mkdtemp, rm, unlink, writeFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
+import { mkdtemp, unlink, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, expect, test } from 'vitest';
+import { containerIds, freePort, removeProject } from '../../support/compose-project.js';
 import { describeWithEngine, TEST_NODE_IMAGE } from '../../support/docker.js';
 import { writeFiles } from '../../support/temp-project.js';
 import { waitFor } from '../../support/wait.js';
 import { startWatch, type WatchProcess } from '../../support/watch-process.js';
 
-const run = promisify(execFile);
 const PROJECT = `dstsync-${process.pid}-${Date.now().toString(36)}`;
 let dir = '';
 let ports: Record<string, number> = {};
@@ -45,15 +42,6 @@ COPY src/ ./src/
 CMD ["node", "--watch", "src/server.js"]
 `;
 
-async function freePort(): Promise<number> {
-  return await new Promise((resolve, reject) => {
-    const server = createServer();
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => (typeof address === 'object' && address !== null ? resolve(address.port) : reject(new Error('no port'))));
-    });
-  });
-}
 
 async function served(service: string, text: string): Promise<void> {
   await waitFor(
@@ -68,10 +56,6 @@ async function served(service: string, text: string): Promise<void> {
   );
 }
 
-async function containerIds(): Promise<Record<string, string>> {
-  const { stdout } = await run('docker', ['ps', '--no-trunc', '--filter', `label=com.docker.compose.project=${PROJECT}`, '--format', '{{.Label "com.docker.compose.service"}} {{.ID}}']);
-  return Object.fromEntries(stdout.trim().split('\n').filter((l) => l !== '').map((line) => line.split(' ') as [string, string]));
-}
 
 describeWithEngine('live sync in dockstage watch', () => {
   beforeAll(async () => {
@@ -93,17 +77,12 @@ describeWithEngine('live sync in dockstage watch', () => {
 
   afterAll(async () => {
     await watch?.stop();
-    if (dir === '') return;
-    await run('docker', ['compose', '-p', PROJECT, '--project-directory', dir, 'down', '-v', '--remove-orphans', '--timeout', '1']).catch(() => undefined);
-    const { stdout } = await run('docker', ['images', '--format', '{{.Repository}}:{{.Tag}}', '--filter', `reference=${PROJECT}-*`]).catch(() => ({ stdout: '' }));
-    const tags = stdout.split('\n').filter((t) => t !== '');
-    if (tags.length > 0) await run('docker', ['rmi', '-f', ...tags]).catch(() => undefined);
-    await rm(dir, { recursive: true, force: true });
+    await removeProject(PROJECT, dir);
   });
 
   test('an edit under src/ is synced into both containers, each reloads its way, nothing is replaced, the image is rebuilt behind', async () => {
     const w = watch!;
-    const before = await containerIds();
+    const before = await containerIds(PROJECT);
     const from = w.lines.length;
     await writeFile(path.join(dir, 'app/src/message.js'), "module.exports = 'v2';\n");
     await served('web', 'web v2');
@@ -125,7 +104,7 @@ describeWithEngine('live sync in dockstage watch', () => {
     await w.next((l) => l.type === 'build-done', { from: from + firstSync });
     await w.next((l) => l.type === 'idle', { from: from + firstSync });
     expect(w.lines.slice(from).filter((l) => l.type === 'replaced')).toEqual([]);
-    expect(await containerIds()).toEqual(before);
+    expect(await containerIds(PROJECT)).toEqual(before);
     await served('web', 'web v2');
   });
 

@@ -6,12 +6,12 @@
  * tests run with `--no-sync`: they are about rebuilds and replacements.
  */
 import { execFile } from 'node:child_process';
-import { mkdtemp, readFile, rm, writeFile, mkdir, appendFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
+import { appendFile, mkdir, mkdtemp, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, expect, test } from 'vitest';
+import { containerIds, freePort, removeProject } from '../../support/compose-project.js';
 import { describeWithEngine, TEST_NODE_IMAGE } from '../../support/docker.js';
 import { writeFiles } from '../../support/temp-project.js';
 import { waitFor } from '../../support/wait.js';
@@ -67,15 +67,6 @@ ${build('api')}    environment: { ROLE: api }
 ${extra}`;
 }
 
-async function freePort(): Promise<number> {
-  return await new Promise((resolve, reject) => {
-    const server = createServer();
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => (typeof address === 'object' && address !== null ? resolve(address.port) : reject(new Error('no port'))));
-    });
-  });
-}
 
 async function body(service: string): Promise<string | undefined> {
   try {
@@ -90,10 +81,6 @@ async function served(service: string, text: string, timeoutMs = 60_000): Promis
   await waitFor(async () => (await body(service)) === text, { timeoutMs, intervalMs: 50, message: `${service} to serve '${text}'` });
 }
 
-async function containerIds(): Promise<Record<string, string>> {
-  const { stdout } = await run('docker', ['ps', '--no-trunc', '--filter', `label=com.docker.compose.project=${PROJECT}`, '--format', '{{.Label "com.docker.compose.service"}} {{.ID}}']);
-  return Object.fromEntries(stdout.trim().split('\n').filter((l) => l !== '').map((line) => line.split(' ') as [string, string]));
-}
 
 function start(): WatchProcess {
   // The rebuild path (live sync has its own tests): web's develop stage ends with COPY src/, which sync could take.
@@ -132,12 +119,7 @@ describeWithEngine('dockstage watch on the real engine', () => {
 
   afterAll(async () => {
     await watch?.stop();
-    if (dir === '') return;
-    await run('docker', ['compose', '-p', PROJECT, '--project-directory', dir, 'down', '-v', '--remove-orphans', '--timeout', '1']).catch(() => undefined);
-    const { stdout } = await run('docker', ['images', '--format', '{{.Repository}}:{{.Tag}}', '--filter', `reference=${PROJECT}-*`]).catch(() => ({ stdout: '' }));
-    const tags = stdout.split('\n').filter((t) => t !== '');
-    if (tags.length > 0) await run('docker', ['rmi', '-f', ...tags]).catch(() => undefined);
-    await rm(dir, { recursive: true, force: true });
+    await removeProject(PROJECT, dir);
   });
 
   test('starts the project: builds what is stale, brings everything up, says when it is idle', async () => {
@@ -151,7 +133,7 @@ describeWithEngine('dockstage watch on the real engine', () => {
 
   test('an edit to a source of web and worker rebuilds them once, replaces both, serves the new code; api is untouched', async () => {
     const w = watch!;
-    const before = await containerIds();
+    const before = await containerIds(PROJECT);
     const oldImage = (await run('docker', ['inspect', '--format', '{{.Image}}', before['web']!])).stdout.trim();
     const from = w.lines.length;
     await writeFile(path.join(dir, 'app/src/message.js'), "module.exports = 'v2';\n");
@@ -166,7 +148,7 @@ describeWithEngine('dockstage watch on the real engine', () => {
     ]);
     const replaced = w.lines.slice(from).filter((l) => l.type === 'replaced').map((l) => l['service']);
     expect(replaced.sort()).toEqual(['web', 'worker']);
-    const after = await containerIds();
+    const after = await containerIds(PROJECT);
     expect(after['api']).toBe(before['api']);
     expect(after['cache']).toBe(before['cache']);
     expect(after['web']).not.toBe(before['web']);
@@ -177,10 +159,10 @@ describeWithEngine('dockstage watch on the real engine', () => {
   });
 
   test('after a replacement, docker compose up -d --no-build with the same files recreates nothing', async () => {
-    const before = await containerIds();
+    const before = await containerIds(PROJECT);
     const overrideFile = path.join(dir, '.dockstage', PROJECT, 'dev.compose.yaml');
     await run('docker', ['compose', '-p', PROJECT, '--project-directory', dir, '-f', path.join(dir, 'compose.yaml'), '-f', overrideFile, 'up', '-d', '--no-build'], { env: { ...process.env, NODE_IMAGE: TEST_NODE_IMAGE } });
-    expect(await containerIds()).toEqual(before);
+    expect(await containerIds(PROJECT)).toEqual(before);
     await served('web', 'web v2');
   });
 
@@ -212,14 +194,14 @@ describeWithEngine('dockstage watch on the real engine', () => {
 
   test('a broken edit keeps the old container serving; the next good edit recovers', async () => {
     const w = watch!;
-    const before = await containerIds();
+    const before = await containerIds(PROJECT);
     const from = w.lines.length;
     await writeFile(path.join(dir, 'app/Dockerfile'), APP_DOCKERFILE.replace('COPY src/ ./src/\nCMD', 'COPY src/ ./src/\nRUN node -e "process.exit(3)"\nCMD'));
     const failed = await w.next((l) => l.type === 'build-failed', { from });
     expect(failed['error']).toMatchObject({ file: 'app/Dockerfile', line: 8, stage: 'develop' });
     await idleAfter(w, from);
     expect(await body('web')).toBe('web v2');
-    expect((await containerIds())['web']).toBe(before['web']);
+    expect((await containerIds(PROJECT))['web']).toBe(before['web']);
     const again = w.lines.length;
     await writeFile(path.join(dir, 'app/Dockerfile'), APP_DOCKERFILE);
     await writeFile(path.join(dir, 'app/src/message.js'), "module.exports = 'v3';\n");
@@ -258,9 +240,9 @@ describeWithEngine('dockstage watch on the real engine', () => {
 
   test('SIGTERM exits 0 and leaves the containers running; an edit made while stopped is applied at the next start', async () => {
     const w = watch!;
-    const before = await containerIds();
+    const before = await containerIds(PROJECT);
     expect(await w.stop()).toBe(0);
-    expect(await containerIds()).toEqual(before);
+    expect(await containerIds(PROJECT)).toEqual(before);
     await appendFile(path.join(dir, 'app/src/message.js'), "module.exports = 'v4';\n");
     const next = start();
     await served('web', 'web v4');
