@@ -90,7 +90,8 @@ export function segmentsOf(text: string, needle: string): LogSegment[] {
   return segments;
 }
 
-function lastAtOrBefore(seqs: readonly number[], anchor: number): number {
+/** The index of the last of the ascending `seqs` at or before `anchor`; -1 when all are after it (binary search). */
+export function lastAtOrBefore(seqs: readonly number[], anchor: number): number {
   let low = 0;
   let high = seqs.length - 1;
   let found = -1;

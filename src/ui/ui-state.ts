@@ -7,6 +7,7 @@
  */
 import type { EngineAction } from '../core/state/actions.js';
 import type { LogSource } from '../engine/log-buffer.js';
+import { lastAtOrBefore } from './log-view.js';
 
 /** The three panes, in tab order. */
 export type Pane = 'services' | 'build' | 'logs';
@@ -310,18 +311,7 @@ function moveInPane(ui: UiState, delta: number, ctx: KeyContext): UiState {
 
 /** The index of the last seq at or before `anchor` (0 when the anchor scrolled out of the buffer). */
 function positionOf(seqs: readonly number[], anchor: number | undefined): number {
-  if (anchor === undefined) return seqs.length - 1;
-  let low = 0;
-  let high = seqs.length - 1;
-  let found = 0;
-  while (low <= high) {
-    const mid = (low + high) >> 1;
-    if (seqs[mid]! <= anchor) {
-      found = mid;
-      low = mid + 1;
-    } else high = mid - 1;
-  }
-  return found;
+  return anchor === undefined ? seqs.length - 1 : Math.max(0, lastAtOrBefore(seqs, anchor));
 }
 
 /** Moves the bottom of the log view by `delta` lines; reaching the newest line follows again. */
