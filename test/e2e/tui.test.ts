@@ -184,4 +184,32 @@ describeWithEngine('the terminal UI in a real terminal', () => {
     expect(await tmux!.display('#{alternate_on} #{cursor_flag}')).toBe('0 1');
     expect(Object.keys(await containerIds(PROJECT)).sort()).toEqual(['cache', 'web', 'worker']);
   });
+
+  test('ctrl-c during a build quits at once: the build is cancelled, the containers keep running, the terminal is given back', async () => {
+    await tmux?.kill();
+    tmux = await startTmux({
+      socket: `${PROJECT}-2`,
+      columns: 100,
+      rows: 30,
+      cwd: dir,
+      env: { NODE_IMAGE: TEST_NODE_IMAGE, NO_COLOR: '1' },
+      command: [process.execPath, WRAPPER, process.execPath, CLI, '-p', PROJECT],
+    });
+    await tmux.waitForScreen((s) => ['web', 'worker', 'cache'].every((name) => row(s, name).includes('● running')), 'the services running again', 90_000);
+    const before = await containerIds(PROJECT);
+    // Whichever environment is remembered (the switch test leaves prod), its target gets a slow step.
+    const slow = DOCKERFILE.replace('RUN sleep 1', 'RUN sleep 120').replace('FROM base AS production\nCOPY src/ ./src/\n', 'FROM base AS production\nCOPY src/ ./src/\nRUN sleep 120\n');
+    await writeFile(path.join(dir, 'app/Dockerfile'), slow);
+    await tmux.waitForScreen((s) => row(s, 'web').includes('building'), 'web building');
+    const stopped = Date.now();
+    await tmux.keys('C-c');
+    const history = await waitFor(async () => {
+      const text = await tmux!.history();
+      return text.includes('EXIT ') && text;
+    }, { timeoutMs: 30_000, message: 'dockstage to exit' });
+    expect(Date.now() - stopped).toBeLessThan(15_000);
+    expect(history).toMatch(/EXIT code=0 signal=null icanon=true echo=true/);
+    expect(await tmux.display('#{alternate_on} #{cursor_flag}')).toBe('0 1');
+    expect(await containerIds(PROJECT)).toEqual(before);
+  });
 });
