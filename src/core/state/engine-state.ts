@@ -5,7 +5,7 @@
  * the `--json` output are views of it.
  */
 import type { DockstageError } from '../errors.js';
-import type { PlanReason } from '../plan.js';
+import type { Plan, PlanReason } from '../plan.js';
 import type { Workspace } from '../workspace.js';
 
 /**
@@ -184,6 +184,8 @@ export interface EngineState {
   readonly stopping: boolean;
   /** The last problem, for the one-line summary in the header. */
   readonly lastError: { readonly message: string; readonly at: number } | undefined;
+  /** The plan of the last batch of changes, as the reducer applied it (outputs show it instead of planning again). */
+  readonly lastPlan: Plan | undefined;
 }
 
 /** What a run starts from. */
@@ -217,6 +219,7 @@ export function initialState(options: EngineOptions): EngineState {
     prune: options.prune ?? true,
     stopping: false,
     lastError: undefined,
+    lastPlan: undefined,
   };
 }
 

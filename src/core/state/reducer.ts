@@ -382,7 +382,7 @@ const handlers: Handlers = {
 
 /** Turns a plan into pending builds and restarts; `none` leaves a service alone. `paths` are the batch, absolute. */
 function applyPlan(state: EngineState, plan: Plan, at: number, paths: readonly string[]): EngineState {
-  let next = state;
+  let next: EngineState = { ...state, lastPlan: plan };
   const byLabel = new Map(paths.map((p) => [relativeLabel(state.workspace!.projectDir, p), p]));
   const absolute = (label: string) => byLabel.get(label) ?? label;
   for (const service of plan.services) {

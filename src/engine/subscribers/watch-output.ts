@@ -10,7 +10,6 @@
  * ever printed.
  */
 import { BuildFailedError, withContainerKept, type DockstageError } from '../../core/errors.js';
-import { planForChanges } from '../../core/plan.js';
 import type { EngineAction } from '../../core/state/actions.js';
 import { isIdle } from '../../core/state/due.js';
 import { CRASH_LOOP_EXITS } from '../../core/state/reducer.js';
@@ -107,11 +106,10 @@ function eventsOf(state: EngineState, action: EngineAction, memory: OutputMemory
     case 'watchStarted':
       return [{ type: 'watching', paths: action.paths, environment: workspace?.environment.name ?? null }];
     case 'filesChanged': {
-      if (workspace === undefined || state.watch.paused) return [];
+      if (workspace === undefined || state.watch.paused || state.stopping) return [];
       const events: WatchEvent[] = [{ type: 'change', paths: action.paths.map(label) }];
       if (state.reload !== undefined) return [...events, { type: 'plan', services: [], reload: true }];
-      const plan = planForChanges(workspace, action.paths);
-      const services = plan.services.filter((s) => s.action !== 'none').map((s) => ({ name: s.name, action: s.action, reasons: s.reasons }));
+      const services = (state.lastPlan?.services ?? []).filter((s) => s.action !== 'none').map((s) => ({ name: s.name, action: s.action, reasons: s.reasons }));
       return [...events, { type: 'plan', services }];
     }
     case 'buildStarted': {
