@@ -27,7 +27,9 @@ export interface CommandEngineOptions {
   readonly sync?: boolean;
   readonly switchFrom?: string;
   readonly watcher?: FileWatcher;
-  /** Replaces the build-line output (watch prints its own). */
+  /** The build lines (or `--json` build events) of the one-shot commands; off for `watch` and the TUI, which print their own. */
+  readonly buildLines?: boolean;
+  /** More subscribers, told after the engine's own. */
   readonly subscribers?: readonly ((store: Store) => Subscriber)[];
 }
 
@@ -74,7 +76,7 @@ export async function startCommandEngine(ctx: CommandContext, project: ProjectOp
         const again = await loadWorkspace({ ...project, environment }, ctx.loadDeps);
         return { workspace: again.workspace, composeFiles: again.compose.files };
       },
-      subscribers: options.subscribers ?? [output],
+      subscribers: [...(options.buildLines === false ? [] : [output]), ...(options.subscribers ?? [])],
       onSubscriberError: (error) => {
         if (ctx.env['DOCKSTAGE_DEBUG'] === '1') ctx.io.stderr.write(`debug: a subscriber failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
       },

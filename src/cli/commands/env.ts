@@ -7,7 +7,6 @@ import { chosenEnvironment, loadProject, loadWorkspace, type ProjectOptions } fr
 import { DockstageErrors } from '../../core/errors.js';
 import { blockedErrors } from '../../core/workspace.js';
 import type { Store, Subscriber } from '../../engine/store.js';
-import { buildOutputSubscriber } from '../../engine/subscribers/build-output.js';
 import { failedServices, runUntilIdle } from '../run-engine.js';
 import type { CommandContext } from '../context.js';
 import { printJson, printWarnings } from '../output.js';
@@ -40,8 +39,7 @@ export async function runEnv(ctx: CommandContext, options: ProjectOptions, comma
       if (action.type === 'environmentSwitched') result = { recreated: action.recreated, restarted: action.restarted };
     },
   });
-  const output = (_store: Store) => buildOutputSubscriber({ out: (line) => ctx.io.stdout.write(`${line}\n`), err: (line) => ctx.io.stderr.write(`${line}\n`) }, command.json);
-  const state = await runUntilIdle(ctx, options, loaded, { mode: 'switch', switchFrom: from, json: command.json, subscribers: [output, track] });
+  const state = await runUntilIdle(ctx, options, loaded, { mode: 'switch', switchFrom: from, json: command.json, subscribers: [track] });
   if (failedServices(state).length > 0) return 1;
   if (state.switching?.error !== undefined) throw state.switching.error;
   if (result === undefined) return 1;

@@ -54,6 +54,7 @@ export async function runTui(ctx: CommandContext, options: ProjectOptions, comma
       prune: command.prune,
       sync: command.sync,
       watcher: await fileWatcher(),
+      buildLines: false,
       subscribers: [
         () => logsSubscriber({ runtime, buffer: logs, now }),
         (store) => statsSubscriber({ runtime, clock, getState: store.getState, onSample: (service, sample) => stats.set(service, sample) }),

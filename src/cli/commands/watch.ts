@@ -36,6 +36,7 @@ export async function runWatch(ctx: CommandContext, options: ProjectOptions, com
       prune: command.prune,
       sync: command.sync,
       watcher: await fileWatcher(),
+      buildLines: false,
       subscribers: [() => watchOutputSubscriber(sink, command.json, () => clock.now())],
     });
     await new Promise<void>((resolve) => {
