@@ -54,6 +54,8 @@ export interface WatchConfig {
   readonly quietMs: number;
   /** …or this long after its first change (ms), whatever comes. */
   readonly maxMs: number;
+  /** The quiet time of a batch live sync may take (ms): a second sync costs little, a second build much. */
+  readonly syncQuietMs: number;
   /** Live sync (copy a changed file into the running container instead of rebuilding, where provably the same). */
   readonly sync: boolean;
   /** Per service; `restart` when absent. */
@@ -61,7 +63,7 @@ export interface WatchConfig {
 }
 
 /** The watch settings when `x-dockstage.watch` says nothing. */
-export const DEFAULT_WATCH: WatchConfig = { quietMs: 100, maxMs: 2000, sync: true, reload: {} };
+export const DEFAULT_WATCH: WatchConfig = { quietMs: 100, maxMs: 2000, syncQuietMs: 20, sync: true, reload: {} };
 
 /** A problem in the config with the path it concerns (`x-dockstage.environments.dev.target`). */
 export interface ConfigIssue {
@@ -145,10 +147,10 @@ export function parseDockstageConfig(raw: unknown): ConfigResult<DockstageConfig
 function parseWatch(value: unknown, path: string, errors: ConfigIssue[], warnings: ConfigIssue[]): WatchConfig {
   if (value === undefined || value === null) return DEFAULT_WATCH;
   if (!isRecord(value)) {
-    errors.push({ message: 'watch must be a mapping', path, hint: 'e.g. watch: { quiet_ms: 100, max_ms: 2000, sync: true, reload: { web: none } }' });
+    errors.push({ message: 'watch must be a mapping', path, hint: 'e.g. watch: { quiet_ms: 100, max_ms: 2000, sync_quiet_ms: 20, sync: true, reload: { web: none } }' });
     return DEFAULT_WATCH;
   }
-  warnUnknownKeys(value, ['quiet_ms', 'max_ms', 'sync', 'reload'], path, warnings);
+  warnUnknownKeys(value, ['quiet_ms', 'max_ms', 'sync_quiet_ms', 'sync', 'reload'], path, warnings);
   const millis = (key: string, fallback: number, max: number) => {
     const raw = value[key];
     if (raw === undefined || raw === null) return fallback;
@@ -159,6 +161,9 @@ function parseWatch(value: unknown, path: string, errors: ConfigIssue[], warning
   const quietMs = millis('quiet_ms', DEFAULT_WATCH.quietMs, 60_000);
   const maxMs = millis('max_ms', DEFAULT_WATCH.maxMs, 600_000);
   if (maxMs < quietMs) errors.push({ message: `max_ms (${maxMs}) must not be less than quiet_ms (${quietMs})`, path: `${path}.max_ms` });
+  // Unset, it never exceeds quiet_ms: whoever shortened the quiet time wants syncs at least as fast.
+  const syncQuietMs = millis('sync_quiet_ms', Math.min(DEFAULT_WATCH.syncQuietMs, quietMs), 60_000);
+  if (maxMs < syncQuietMs) errors.push({ message: `max_ms (${maxMs}) must not be less than sync_quiet_ms (${syncQuietMs})`, path: `${path}.max_ms` });
   let sync = DEFAULT_WATCH.sync;
   if (value['sync'] !== undefined && value['sync'] !== null) {
     if (typeof value['sync'] === 'boolean') sync = value['sync'];
@@ -176,7 +181,7 @@ function parseWatch(value: unknown, path: string, errors: ConfigIssue[], warning
       else errors.push({ message: `reload for '${service}' must be restart, none or signal:NAME (e.g. signal:SIGHUP), got ${JSON.stringify(mode)}`, path: `${path}.reload.${service}` });
     }
   }
-  return { quietMs, maxMs, sync, reload };
+  return { quietMs, maxMs, syncQuietMs, sync, reload };
 }
 
 function parseEnvironment(name: string, value: unknown, path: string, errors: ConfigIssue[], warnings: ConfigIssue[]): EnvironmentConfig {

@@ -15,6 +15,13 @@ export interface CoalescerOptions {
   readonly quietMs?: number;
   /** Longest time a batch stays open after its first path; default 2000 ms. */
   readonly maxMs?: number;
+  /**
+   * Quiet time that closes a batch whose every path `isQuick` accepts (paths live sync may take: syncing a save that
+   * came in two batches costs a second small write, not a second build); default `quietMs`.
+   */
+  readonly quickQuietMs?: number;
+  /** Asked once per added path; without it no batch is quick. */
+  readonly isQuick?: (path: string) => boolean;
   /** Receives each batch: unique paths, byte-wise sorted, never empty. Must not throw. */
   readonly onBatch: (paths: string[]) => void;
 }
@@ -37,7 +44,9 @@ export interface Coalescer {
  * more paths arrived it re-arms for the new deadline, so a burst of 5,000
  * adds costs one timer, not 5,000. A batch of `STORM_PATHS` or more closes
  * after 5 × `quietMs` of quiet (at least `STORM_QUIET_MS`), capped at
- * 10 × `maxMs`: one bulk operation is one batch.
+ * 10 × `maxMs`: one bulk operation is one batch. A batch of paths that
+ * `isQuick` accepts (and fewer than `STORM_PATHS`) closes after
+ * `quickQuietMs` instead.
  */
 /** A batch this large is a storm (a bulk operation), not an edit. */
 export const STORM_PATHS = 100;
@@ -48,20 +57,25 @@ export function createCoalescer(options: CoalescerOptions): Coalescer {
   const { clock, onBatch } = options;
   const quietMs = options.quietMs ?? 100;
   const maxMs = options.maxMs ?? 2000;
-  if (!(quietMs >= 0) || !(maxMs >= 0)) throw new RangeError('quietMs and maxMs must be non-negative numbers');
+  const quickQuietMs = options.quickQuietMs ?? quietMs;
+  if (!(quietMs >= 0) || !(maxMs >= 0) || !(quickQuietMs >= 0)) throw new RangeError('quietMs, maxMs and quickQuietMs must be non-negative numbers');
 
   let pending = new Set<string>();
   let openedAt = 0;
   let lastAddAt = 0;
   let timer: TimerId | undefined;
   let disposed = false;
+  /** Every path of the open batch is quick. */
+  let quick = true;
 
   // A bulk operation (a checkout, a generator, npm install) arrives as a storm that the watcher delivers over a second
   // or two, with gaps longer than a save's quiet window on a busy machine. Cutting it in two would build twice, so a
   // large batch waits for a longer quiet and is capped only by a much later deadline.
   const storm = (): boolean => pending.size >= STORM_PATHS;
   const deadline = (): number =>
-    storm() ? Math.min(lastAddAt + Math.max(quietMs * 5, STORM_QUIET_MS), openedAt + maxMs * 10) : Math.min(lastAddAt + quietMs, openedAt + maxMs);
+    storm()
+      ? Math.min(lastAddAt + Math.max(quietMs * 5, STORM_QUIET_MS), openedAt + maxMs * 10)
+      : Math.min(lastAddAt + (quick ? quickQuietMs : quietMs), openedAt + maxMs);
 
   const arm = (): void => {
     timer = clock.setTimeout(onTimer, deadline() - clock.now());
@@ -86,8 +100,12 @@ export function createCoalescer(options: CoalescerOptions): Coalescer {
     add(path) {
       if (disposed) return;
       const now = clock.now();
-      if (pending.size === 0) openedAt = now;
+      if (pending.size === 0) {
+        openedAt = now;
+        quick = true;
+      }
       lastAddAt = now;
+      if (quick && !pending.has(path)) quick = options.isQuick?.(path) ?? false;
       pending.add(path);
       if (timer === undefined) arm();
     },

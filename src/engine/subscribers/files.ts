@@ -7,6 +7,7 @@
 import { DockstageError } from '../../core/errors.js';
 import type { EngineAction } from '../../core/state/actions.js';
 import type { EngineState } from '../../core/state/engine-state.js';
+import { syncLane } from '../../core/state/sync-candidates.js';
 import { watchRootsFor } from '../../core/watch-targets.js';
 import type { Workspace } from '../../core/workspace.js';
 import type { Clock } from '../../ports/clock.js';
@@ -21,6 +22,8 @@ export interface FilesSubscriberOptions {
   readonly dispatch: (action: EngineAction) => void;
   readonly quietMs?: number;
   readonly maxMs?: number;
+  /** Quiet time for a batch live sync may take; default the config's `sync_quiet_ms`. */
+  readonly syncQuietMs?: number;
 }
 
 /** Creates the subscriber; `dispose` closes the watcher. */
@@ -32,6 +35,15 @@ export function filesSubscriber(options: FilesSubscriberOptions): Subscriber {
   let closed = false;
   let quietMs = options.quietMs;
   let maxMs = options.maxMs;
+  let syncQuietMs = options.syncQuietMs;
+  // The latest state, and the sync-lane predicate of the state it was made for (made again only when asked after a change).
+  let latest: EngineState | undefined;
+  let lane: { state: EngineState; accepts: (path: string) => boolean } | undefined;
+  const isQuick = (path: string): boolean => {
+    if (latest === undefined) return false;
+    if (lane?.state !== latest) lane = { state: latest, accepts: syncLane(latest) };
+    return lane.accepts(path);
+  };
   let coalescer: ReturnType<typeof createCoalescer> | undefined;
 
   const batches = () =>
@@ -39,6 +51,8 @@ export function filesSubscriber(options: FilesSubscriberOptions): Subscriber {
       clock,
       ...(quietMs === undefined ? {} : { quietMs }),
       ...(maxMs === undefined ? {} : { maxMs }),
+      ...(syncQuietMs === undefined ? {} : { quickQuietMs: syncQuietMs }),
+      isQuick,
       onBatch: (paths) => dispatch({ type: 'filesChanged', paths, at: clock.now() }),
     }));
 
@@ -49,6 +63,7 @@ export function filesSubscriber(options: FilesSubscriberOptions): Subscriber {
     if (session === undefined) {
       quietMs ??= workspace.config.watch.quietMs;
       maxMs ??= workspace.config.watch.maxMs;
+      syncQuietMs ??= workspace.config.watch.syncQuietMs;
       const started = options.watcher.watch(
         roots,
         (change) => {
@@ -75,6 +90,7 @@ export function filesSubscriber(options: FilesSubscriberOptions): Subscriber {
 
   return {
     onChange(state, action) {
+      latest = state;
       if (action.type === 'stopRequested') {
         closed = true;
         coalescer?.dispose();

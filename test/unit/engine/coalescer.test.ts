@@ -3,7 +3,7 @@ import { createCoalescer } from '../../../src/engine/coalescer.js';
 import { FakeClock } from '../../support/fake-clock.js';
 
 /** A coalescer on a fake clock that records each batch with the time it was emitted. */
-function setup(options: { quietMs?: number; maxMs?: number } = {}) {
+function setup(options: { quietMs?: number; maxMs?: number; quickQuietMs?: number; isQuick?: (path: string) => boolean } = {}) {
   const clock = new FakeClock();
   const batches: Array<{ at: number; paths: string[] }> = [];
   const coalescer = createCoalescer({ clock, ...options, onBatch: (paths) => batches.push({ at: clock.now(), paths }) });
@@ -147,5 +147,53 @@ describe('createCoalescer', () => {
     clock.advance(100);
     clock.advance(100);
     expect(batches).toEqual([['/p/a'], ['/p/written-by-handler']]);
+  });
+
+  describe('the sync lane (quickQuietMs for paths live sync may take)', () => {
+    const synced = (path: string) => path.startsWith('/p/live/');
+
+    test('a batch of quick paths closes after the short quiet time', () => {
+      const { clock, batches, coalescer } = setup({ quickQuietMs: 20, isQuick: synced });
+      coalescer.add('/p/live/src/a.js');
+      clock.advance(10);
+      coalescer.add('/p/live/src/b.js');
+      clock.advance(19);
+      expect(batches).toEqual([]);
+      clock.advance(1);
+      expect(batches).toEqual([{ at: 30, paths: ['/p/live/src/a.js', '/p/live/src/b.js'] }]);
+    });
+
+    test('one path live sync cannot take makes the whole batch wait the full quiet time', () => {
+      const { clock, batches, coalescer } = setup({ quickQuietMs: 20, isQuick: synced });
+      coalescer.add('/p/live/src/a.js');
+      clock.advance(10);
+      coalescer.add('/p/api/src/a.js');
+      clock.advance(20);
+      expect(batches).toEqual([]);
+      clock.advance(80);
+      expect(batches).toEqual([{ at: 110, paths: ['/p/api/src/a.js', '/p/live/src/a.js'] }]);
+      // The next batch starts quick again.
+      coalescer.add('/p/live/src/c.js');
+      clock.advance(20);
+      expect(batches.at(-1)).toEqual({ at: 130, paths: ['/p/live/src/c.js'] });
+    });
+
+    test('a storm of quick paths is still a storm', () => {
+      const { clock, batches, coalescer } = setup({ quickQuietMs: 20, isQuick: synced });
+      for (let i = 0; i < 150; i++) coalescer.add(`/p/live/src/${i}.js`);
+      clock.advance(100);
+      expect(batches).toEqual([]);
+      clock.advance(400);
+      expect(batches.map((b) => [b.at, b.paths.length])).toEqual([[500, 150]]);
+    });
+
+    test('the predicate is asked once per new path, not per repeated event', () => {
+      let asked = 0;
+      const { clock, coalescer } = setup({ quickQuietMs: 20, isQuick: (path) => (asked++, synced(path)) });
+      for (let i = 0; i < 5; i++) coalescer.add('/p/live/src/a.js');
+      coalescer.add('/p/live/src/b.js');
+      clock.advance(20);
+      expect(asked).toBe(2);
+    });
   });
 });

@@ -209,6 +209,30 @@ describe('live sync in the state', () => {
     expect(syncTargets(off, ['web', 'worker'])).toBeUndefined();
   });
 
+  test('the sync lane takes context paths of containers that may sync, never the files that define the model', async () => {
+    const { syncLane, syncReadyContainers } = await import('../../../../src/core/state/sync-candidates.js');
+    const state = watching();
+    const lane = syncLane(state);
+    expect(lane('/p/web/src/a.js')).toBe(true);
+    expect(lane('/p/api/src/a.js')).toBe(true);
+    expect(lane('/p/web/Dockerfile')).toBe(false);
+    expect(lane('/p/compose.yaml')).toBe(false);
+    expect(lane('/p/webby/src/a.js')).toBe(false);
+    expect(lane('/p/web')).toBe(false);
+    expect(syncReadyContainers(state)).toEqual(['c-api', 'c-web', 'c-worker']);
+    // A stopped container takes no sync: its context leaves the lane; sync off or one-shot commands have no lane.
+    const apiGone = run(state, {
+      type: 'containersListed',
+      containers: [container('api', 'c-api', 'sha256:api1', 'exited'), container('web', 'c-web', 'sha256:web1'), container('worker', 'c-worker', 'sha256:web1')],
+      at: 20,
+    });
+    expect(syncLane(apiGone)('/p/api/src/a.js')).toBe(false);
+    expect(syncReadyContainers(apiGone)).toEqual(['c-web', 'c-worker']);
+    expect(syncLane({ ...state, sync: false })('/p/web/src/a.js')).toBe(false);
+    expect(syncReadyContainers({ ...state, sync: false })).toEqual([]);
+    expect(syncLane({ ...state, mode: 'up' })('/p/web/src/a.js')).toBe(false);
+  });
+
   test('after a sync nothing is replaced; the rebuild behind waits to be released, then builds at low priority', () => {
     let state = run(watching(), { type: 'filesChanged', paths: ['/p/web/src/a.js'], at: 10 });
     const build = startAll(state, 11);
