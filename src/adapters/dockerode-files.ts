@@ -1,90 +1,25 @@
 /**
- * The ContainerFiles port on the engine API, in one exec of `sh` per batch:
- * the new contents travel on the exec's stdin (one file: straight into its
- * target; several: into a staging file first, then cut out with `tail -c` and
- * `head -c`). Writing with `>` truncates and rewrites an existing file, so it
- * keeps its inode (replacing the file, as `docker cp` and the archive API do,
- * makes in-container watchers such as `node --watch` lose it). Every path is
- * a positional argument, never part of the script text, and `--chown` names
- * resolve from the container's own /etc/passwd and /etc/group with shell
- * built-ins. The archive API was measured slower: it starts a helper process
- * in the daemon for every upload (~2x one exec here).
+ * The ContainerFiles port on the engine API: one `sh` per batch (the script in
+ * sync-script.ts), the new contents on its stdin. Writing with `>` truncates
+ * and rewrites an existing file, so it keeps its inode (replacing the file, as
+ * `docker cp` and the archive API do, makes in-container watchers such as
+ * `node --watch` lose it). The archive API was measured slower: it starts a
+ * helper process in the daemon for every upload (~2x one exec here).
+ *
+ * Starting a process in a container costs the engine ~50 ms, as much as the
+ * rest of a sync, so `keepReady` starts the next batch's `sh` ahead of time in
+ * each container a sync may write into: it waits on stdin for its arguments
+ * and contents, and exits at EOF when dockstage closes it (or goes away).
+ * Batches that find no writer waiting, or whose writer died (the container
+ * restarted) or stalls, run in a fresh exec with the same script.
  */
 import { PassThrough } from 'node:stream';
 import Docker from 'dockerode';
 import { DockstageError, EngineUnavailableError } from '../core/errors.js';
-import type { AppliedFiles, ContainerFileBatch, ContainerFiles, ContainerOwner } from '../ports/container-files.js';
+import type { AppliedFiles, ContainerFileBatch, ContainerFiles } from '../ports/container-files.js';
 import type { DockerEndpoint } from './docker-endpoint.js';
 import { connectionOptions, dockerOptions } from './dockerode/connection.js';
-
-/**
- * The applier script. Arguments: `stage` first when several files come on
- * stdin, then operations: `R path` (remove), `D path mode user group` (mkdir
- * when missing), `S path into mode user group` (the only file: stdin is its
- * content), `F offset length path into mode user group` (a slice of the
- * staged stdin). `into` non-empty: write inside `path` when it is a
- * directory. A group of `-` is the user's primary group (or the uid for a
- * numeric user). Prints each written path followed by NUL.
- */
-const SCRIPT = `
-fail() { echo "dockstage: $*" >&2; exit 3; }
-resolve() {
-  uid=$1; gid=$2
-  case $uid in
-    ''|*[!0-9]*)
-      found=
-      while IFS=: read -r name _ id primary _; do
-        if [ "$name" = "$1" ]; then found=1; uid=$id; [ "$gid" = - ] && gid=$primary; break; fi
-      done < /etc/passwd
-      [ -n "$found" ] || fail "no user '$1' in the container's /etc/passwd" ;;
-    *) [ "$gid" = - ] && gid=$uid ;;
-  esac
-  case $gid in
-    ''|*[!0-9]*)
-      found=
-      while IFS=: read -r name _ id _; do
-        if [ "$name" = "$gid" ]; then found=1; gid=$id; break; fi
-      done < /etc/group
-      [ -n "$found" ] || fail "no group '$2' in the container's /etc/group" ;;
-  esac
-  owner=$uid:$gid
-}
-place() {
-  target=$1
-  if [ -n "$2" ] && [ -d "$target" ]; then target=$target/$2; fi
-  if [ -L "$target" ]; then rm -f "$target" || fail "cannot replace the symlink $target"; fi
-}
-finish() {
-  chown "$owner" "$target" && chmod "$1" "$target" || fail "cannot set the owner and mode of $target"
-  printf '%s\\0' "$target"
-}
-if [ "$1" = stage ]; then
-  stage=/.dockstage-sync-$$
-  trap 'rm -f "$stage"' EXIT
-  cat > "$stage" || fail "cannot stage the new contents in /"
-  shift
-fi
-while [ $# -gt 0 ]; do
-  case $1 in
-    R) rm -rf "$2" || fail "cannot remove $2"; shift 2 ;;
-    D)
-      if [ ! -d "$2" ]; then
-        resolve "$4" "$5"
-        mkdir "$2" && chown "$owner" "$2" && chmod "$3" "$2" || fail "cannot create $2"
-      fi
-      shift 5 ;;
-    S)
-      resolve "$5" "$6"; place "$2" "$3"
-      cat > "$target" || fail "cannot write $target"
-      finish "$4"; shift 6 ;;
-    F)
-      resolve "$7" "$8"; place "$4" "$5"
-      tail -c "+$(($2 + 1))" "$stage" | head -c "$3" > "$target" || fail "cannot write $target"
-      finish "$6"; shift 8 ;;
-    *) fail "unknown operation $1" ;;
-  esac
-done
-`;
+import { SCRIPT_FAILED, scriptInvocation, stdinArguments, SYNC_SCRIPT } from './sync-script.js';
 
 /** A ContainerFiles on the engine at `endpoint` (the same connection rules as the runtime adapter). */
 export function createDockerodeFiles(endpoint: DockerEndpoint, env: NodeJS.ProcessEnv = process.env): ContainerFiles {
@@ -93,6 +28,7 @@ export function createDockerodeFiles(endpoint: DockerEndpoint, env: NodeJS.Proce
 
 /** A ContainerFiles on an existing dockerode client, for callers that already hold one. */
 export function containerFilesOn(docker: Docker, host = 'the Docker engine'): ContainerFiles {
+  const writers = new ReadyWriters(docker);
   const apply = async (containerId: string, batch: ContainerFileBatch): Promise<AppliedFiles> => {
     const removals = batch.removals ?? [];
     const directories = batch.directories ?? [];
@@ -101,21 +37,18 @@ export function containerFilesOn(docker: Docker, host = 'the Docker engine'): Co
       if (!target.startsWith('/')) throw new DockstageError(`live sync needs absolute container paths, got ${target}`, { exitCode: 1 });
     }
     if (removals.length + directories.length + files.length === 0) return { written: [] };
-    const args: string[] = files.length > 1 ? ['stage'] : [];
-    for (const target of removals) args.push('R', target);
-    for (const dir of directories) args.push('D', dir.path, mode(dir.mode), ...owner(dir.owner));
-    let offset = 0;
-    for (const file of files) {
-      const place = [file.path, file.intoDirectoryNamed ?? '', mode(file.mode), ...owner(file.owner)];
-      if (files.length === 1) args.push('S', ...place);
-      else args.push('F', String(offset), String(file.content.length), ...place);
-      offset += file.content.length;
-    }
-    let result: { exitCode: number; stdout: string; stderr: string };
-    try {
-      result = await run(docker, docker.getContainer(containerId), ['sh', '-c', SCRIPT, 'sh', ...args], files.map((f) => f.content));
-    } catch (error) {
-      throw asEngineError(error, containerId, host);
+    const { args, contents } = scriptInvocation(batch);
+    const header = stdinArguments(args);
+    // A ready writer's answer counts when the script ran to its end (success or its own refusal); a writer that died
+    // or stalled on the way leaves the batch to a fresh exec (the script is idempotent: whole files, mkdir -p, rm -rf).
+    let result = header === undefined ? undefined : await writers.run(containerId, [header, ...contents]);
+    if (result !== undefined && result.exitCode !== 0 && result.exitCode !== SCRIPT_FAILED) result = undefined;
+    if (result === undefined) {
+      try {
+        result = await runOnce(docker.getContainer(containerId), ['sh', '-c', SYNC_SCRIPT, 'sh', ...args], contents);
+      } catch (error) {
+        throw asEngineError(error, containerId, host);
+      }
     }
     if (result.exitCode !== 0) {
       throw new DockstageError(`live sync into container ${containerId.slice(0, 12)} failed: ${lastLine(result.stderr) || `exit code ${result.exitCode}`}`, {
@@ -133,13 +66,159 @@ export function containerFilesOn(docker: Docker, host = 'the Docker engine'): Co
     async removePaths(containerId, paths) {
       await apply(containerId, { removals: paths });
     },
+    keepReady: (containerIds) => writers.keep(containerIds),
+    close: () => writers.close(),
   } satisfies ContainerFiles;
 }
 
+/** What one run of the script said. */
+interface ScriptResult {
+  readonly exitCode: number;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+/** A writer that starts dying this soon after it was ready, unused, counts as a container that cannot keep one. */
+const QUICK_DEATH_MS = 1000;
+/** After that many in a row, the container gets no more writers (every batch takes a fresh exec, as without them). */
+const MAX_QUICK_DEATHS = 3;
+/** A container whose exec could not be created is not asked again for this long. */
+const RETRY_AFTER_MS = 1000;
+
+/** The writers waiting in containers, one per container at most, each used for one batch. */
+class ReadyWriters {
+  private readonly waiting = new Map<string, Promise<Writer | undefined>>();
+  private readonly quickDeaths = new Map<string, number>();
+  private readonly retryAt = new Map<string, number>();
+  private closed = false;
+
+  constructor(private readonly docker: Docker) {}
+
+  /** Starts a writer in each of `containerIds` that lacks one; closes the others. */
+  keep(containerIds: readonly string[]): void {
+    if (this.closed) return;
+    const wanted = new Set(containerIds);
+    for (const [id, pending] of this.waiting) {
+      if (wanted.has(id)) continue;
+      this.waiting.delete(id);
+      void pending.then((writer) => writer?.close());
+    }
+    for (const id of containerIds) this.start(id);
+  }
+
+  /** Runs a batch on the container's waiting writer; undefined when there is none or it failed on the way. */
+  async run(containerId: string, input: readonly Uint8Array[]): Promise<ScriptResult | undefined> {
+    const pending = this.waiting.get(containerId);
+    if (pending === undefined) return undefined;
+    this.waiting.delete(containerId);
+    const writer = await pending;
+    if (writer === undefined || !writer.open) return undefined;
+    const result = await writer.run(input);
+    if (result !== undefined) this.quickDeaths.delete(containerId);
+    return result;
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    const pending = [...this.waiting.values()];
+    this.waiting.clear();
+    await Promise.all(pending.map(async (p) => (await p)?.close()));
+  }
+
+  private start(id: string): void {
+    if (this.waiting.has(id) || (this.quickDeaths.get(id) ?? 0) >= MAX_QUICK_DEATHS || performance.now() < (this.retryAt.get(id) ?? 0)) return;
+    const pending: Promise<Writer | undefined> = startWriter(this.docker.getContainer(id)).then(
+      (writer) => {
+        const readyAt = performance.now();
+        void writer.ended.then(() => {
+          if (this.waiting.get(id) === pending) this.waiting.delete(id);
+          if (!writer.used && performance.now() - readyAt < QUICK_DEATH_MS) this.quickDeaths.set(id, (this.quickDeaths.get(id) ?? 0) + 1);
+        });
+        if (this.closed) writer.close();
+        return writer;
+      },
+      () => {
+        if (this.waiting.get(id) === pending) this.waiting.delete(id);
+        this.retryAt.set(id, performance.now() + RETRY_AFTER_MS);
+        return undefined;
+      },
+    );
+    this.waiting.set(id, pending);
+  }
+}
+
+/** An `sh` waiting in a container for one batch. */
+interface Writer {
+  /** Still attached: the process has not exited. */
+  readonly open: boolean;
+  readonly used: boolean;
+  /** Resolves when the process's output ended, however it ended. */
+  readonly ended: Promise<void>;
+  /** Sends the batch and waits for the script's end; undefined when it died or stalled on the way. */
+  run(input: readonly Uint8Array[]): Promise<ScriptResult | undefined>;
+  /** Closes stdin: the waiting script exits. */
+  close(): void;
+}
+
+/** A batch this long overdue on a ready writer (a connection gone quietly dead) goes to a fresh exec. */
+function stallMs(bytes: number): number {
+  return 5_000 + Math.ceil(bytes / 1_000_000) * 1_000;
+}
+
+async function startWriter(container: Docker.Container): Promise<Writer> {
+  const exec = await container.exec({ Cmd: ['sh', '-c', SYNC_SCRIPT, 'sh', '--stdin-args'], AttachStdin: true, AttachStdout: true, AttachStderr: true, User: '0:0', WorkingDir: '/' });
+  const attached = attach(exec, await exec.start({ hijack: true, stdin: true }));
+  let open = true;
+  let used = false;
+  const ended = attached.finished.then(
+    () => undefined,
+    () => undefined,
+  );
+  void ended.then(() => {
+    open = false;
+  });
+  return {
+    get open() {
+      return open;
+    },
+    get used() {
+      return used;
+    },
+    ended,
+    async run(input) {
+      used = true;
+      let timer: NodeJS.Timeout | undefined;
+      const bytes = input.reduce((sum, chunk) => sum + chunk.length, 0);
+      const stalled = new Promise<'stalled'>((resolve) => {
+        timer = setTimeout(() => resolve('stalled'), stallMs(bytes));
+      });
+      try {
+        const outcome = await Promise.race([attached.send(input), stalled]);
+        if (outcome === 'stalled') {
+          attached.stream.destroy();
+          return undefined;
+        }
+        return outcome;
+      } catch {
+        return undefined;
+      } finally {
+        clearTimeout(timer);
+      }
+    },
+    close() {
+      attached.stream.end();
+    },
+  };
+}
+
 /** Runs `cmd` in the container as root with `input` on its stdin, and collects its output and exit code. */
-async function run(docker: Docker, container: Docker.Container, cmd: string[], input: readonly Uint8Array[]): Promise<{ exitCode: number; stdout: string; stderr: string }> {
+async function runOnce(container: Docker.Container, cmd: string[], input: readonly Uint8Array[]): Promise<ScriptResult> {
   const exec = await container.exec({ Cmd: cmd, AttachStdin: true, AttachStdout: true, AttachStderr: true, User: '0:0', WorkingDir: '/' });
-  const stream = await exec.start({ hijack: true, stdin: true });
+  return await attach(exec, await exec.start({ hijack: true, stdin: true })).send(input);
+}
+
+/** An attached exec: its output collected, a way to send stdin and wait for the exit code. */
+function attach(exec: Docker.Exec, stream: NodeJS.ReadWriteStream & { destroy(): void }) {
   const stdout = new PassThrough();
   const stderr = new PassThrough();
   const out: Buffer[] = [];
@@ -155,20 +234,20 @@ async function run(docker: Docker, container: Docker.Container, cmd: string[], i
       else reject(error);
     });
   });
-  docker.modem.demuxStream(stream, stdout, stderr);
-  for (const chunk of input) stream.write(chunk);
-  stream.end();
-  await finished;
-  const inspected = (await exec.inspect()) as { ExitCode: number | null };
-  return { exitCode: inspected.ExitCode ?? -1, stdout: Buffer.concat(out).toString('utf8'), stderr: Buffer.concat(err).toString('utf8') };
-}
-
-function owner(value: ContainerOwner): [string, string] {
-  return [String(value.user), value.group === null ? '-' : String(value.group)];
-}
-
-function mode(bits: number): string {
-  return (bits & 0o7777).toString(8);
+  // A waiting writer may end (its container restarted) with nobody awaiting it yet.
+  finished.catch(() => undefined);
+  exec.modem.demuxStream(stream, stdout, stderr);
+  return {
+    stream,
+    finished,
+    async send(input: readonly Uint8Array[]): Promise<ScriptResult> {
+      for (const chunk of input) stream.write(chunk);
+      stream.end();
+      await finished;
+      const inspected = (await exec.inspect()) as { ExitCode: number | null };
+      return { exitCode: inspected.ExitCode ?? -1, stdout: Buffer.concat(out).toString('utf8'), stderr: Buffer.concat(err).toString('utf8') };
+    },
+  };
 }
 
 function lastLine(text: string): string {

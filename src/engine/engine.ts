@@ -19,6 +19,7 @@ import type { ImageBuilder } from '../ports/image-builder.js';
 import { createStore, type Store, type Subscriber } from './store.js';
 import { buildsSubscriber } from './subscribers/builds.js';
 import { containersSubscriber } from './subscribers/containers.js';
+import { syncWritersSubscriber } from './subscribers/sync-writers.js';
 import { filesSubscriber } from './subscribers/files.js';
 import { loaderSubscriber } from './subscribers/loader.js';
 
@@ -120,6 +121,7 @@ export function startEngine(ports: EnginePorts, workspace: Workspace, composeFil
   if (options.mode === 'watch' && ports.watcher !== undefined) {
     subscribers.push(filesSubscriber({ watcher: ports.watcher, clock: ports.clock, dispatch: store.dispatch }));
   }
+  if (options.mode === 'watch' && ports.containerFiles !== undefined) subscribers.push(syncWritersSubscriber(ports.containerFiles));
   for (const make of options.subscribers ?? []) subscribers.push(make(store));
   for (const subscriber of subscribers) store.subscribe(subscriber);
   store.dispatch({ type: 'workspaceLoaded', workspace, composeFiles, at: now() });

@@ -7,12 +7,13 @@
  */
 import { execFile } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
-import { afterAll, beforeAll, expect, test } from 'vitest';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { resolveDockerEndpoint } from '../../src/adapters/docker-endpoint.js';
 import { createDockerodeFiles } from '../../src/adapters/dockerode-files.js';
 import { DockstageError } from '../../src/core/errors.js';
 import type { ContainerFiles } from '../../src/ports/container-files.js';
 import { describeWithEngine } from '../support/docker.js';
+import { waitFor } from '../support/wait.js';
 
 const NAME = `dst-sync-files-${randomBytes(4).toString('hex')}`;
 const STOPPED = `${NAME}-stopped`;
@@ -30,6 +31,20 @@ function docker(args: readonly string[]): Promise<string> {
 async function stat(path: string): Promise<{ type: string; mode: string; owner: string; size: number; inode: string }> {
   const [type = '', mode = '', uid, gid, size, inode = ''] = (await docker(['exec', NAME, 'stat', '-c', '%F|%a|%u|%g|%s|%i', path])).split('|');
   return { type, mode, owner: `${uid}:${gid}`, size: Number(size), inode };
+}
+
+/** Writers waiting in the container (the bracket keeps grep's own command line from matching). */
+async function waitingWriters(): Promise<number> {
+  return Number(await docker(['exec', NAME, 'sh', '-c', "grep -l -e '--stdin-arg[s]' /proc/[0-9]*/cmdline 2>/dev/null | wc -l"]));
+}
+
+/** How many processes the engine started in the container while `action` ran (its exec_create events). */
+async function execsDuring(action: () => Promise<unknown>): Promise<number> {
+  const since = (Date.now() / 1000).toFixed(3);
+  await action();
+  const until = ((Date.now() + 500) / 1000).toFixed(3);
+  const events = await docker(['events', '--since', since, '--until', until, '--filter', `container=${NAME}`, '--filter', 'event=exec_create', '--format', '{{.TimeNano}}']);
+  return events === '' ? 0 : events.split('\n').length;
 }
 
 describeWithEngine('the dockerode ContainerFiles adapter', () => {
@@ -114,5 +129,66 @@ describeWithEngine('the dockerode ContainerFiles adapter', () => {
     await expect(files.writeFiles(STOPPED, [{ path: '/x', content: Buffer.from('x'), mode: 0o644, owner: { user: 0, group: 0 } }])).rejects.toBeInstanceOf(DockstageError);
     await expect(files.removePaths(NAME, ['relative'])).rejects.toThrow(/absolute container paths/);
     expect(await docker(['exec', NAME, 'sh', '-c', 'ls -a / | grep -c dockstage-sync || true'])).toBe('0');
+  });
+
+  describe('writers kept ready', () => {
+    const write = (path: string, text: string) => ({ path, content: Buffer.from(text), mode: 0o644, owner: { user: 0, group: 0 } });
+
+    test('a batch goes to the waiting writer without starting a process; the next call starts the next writer', async () => {
+      const ready = createDockerodeFiles(await resolveDockerEndpoint(process.env));
+      try {
+        ready.keepReady!([NAME]);
+        await waitFor(async () => (await waitingWriters()) === 1, { message: 'a writer waiting in the container' });
+        let applied: unknown;
+        expect(await execsDuring(async () => (applied = await ready.writeFiles(NAME, [write('/app/index.js', 'from the ready writer\n')])))).toBe(0);
+        expect(applied).toEqual({ written: ['/app/index.js'] });
+        expect(await docker(['exec', NAME, 'cat', '/app/index.js'])).toBe('from the ready writer');
+        // Without a writer, a batch starts one exec of its own.
+        expect(await execsDuring(() => ready.writeFiles(NAME, [write('/app/index.js', 'cold\n')])) ).toBe(1);
+        ready.keepReady!([NAME]);
+        await waitFor(async () => (await waitingWriters()) === 1, { message: 'the next writer' });
+      } finally {
+        await ready.close!();
+      }
+      await waitFor(async () => (await waitingWriters()) === 0, { message: 'close to end the waiting script' });
+    });
+
+    test('a writer killed by a restart leaves the batch to a fresh exec, and the next call brings a writer back', async () => {
+      const ready = createDockerodeFiles(await resolveDockerEndpoint(process.env));
+      try {
+        ready.keepReady!([NAME]);
+        await waitFor(async () => (await waitingWriters()) === 1, { message: 'a writer waiting in the container' });
+        await docker(['restart', '-t', '0', NAME]);
+        const applied = await ready.writeFiles(NAME, [write('/app/index.js', 'after the restart\n')]);
+        expect(applied.written).toEqual(['/app/index.js']);
+        expect(await docker(['exec', NAME, 'cat', '/app/index.js'])).toBe('after the restart');
+        await waitFor(
+          async () => {
+            ready.keepReady!([NAME]);
+            return (await waitingWriters()) === 1;
+          },
+          { message: 'a writer after the restart', timeoutMs: 15_000, intervalMs: 200 },
+        );
+      } finally {
+        await ready.close!();
+      }
+    });
+
+    test('a path holding a newline cannot travel on the writer\'s stdin: it takes a fresh exec and the writer keeps waiting', async () => {
+      const ready = createDockerodeFiles(await resolveDockerEndpoint(process.env));
+      try {
+        ready.keepReady!([NAME]);
+        await waitFor(async () => (await waitingWriters()) === 1, { message: 'a writer waiting in the container' });
+        const applied = await ready.writeFiles(NAME, [write('/app/two\nlines', 'odd name\n')]);
+        expect(applied.written).toEqual(['/app/two\nlines']);
+        expect(await docker(['exec', NAME, 'cat', '/app/two\nlines'])).toBe('odd name');
+        expect(await waitingWriters()).toBe(1);
+        // keepReady without the container closes its writer.
+        ready.keepReady!([]);
+        await waitFor(async () => (await waitingWriters()) === 0, { message: 'the writer to be closed' });
+      } finally {
+        await ready.close!();
+      }
+    });
   });
 });
