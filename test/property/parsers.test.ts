@@ -177,11 +177,12 @@ describe('.dockerignore wildcard matching', () => {
   const file = fc.array(fc.constantFrom('a', 'b', '/', '.', 'ab', 'ba'), { minLength: 1, maxLength: 10 }).map((parts) => parts.join(''));
 
   // Both spellings must be compiled as expressions: a `?` does that (without one, patternmatcher may compare
-  // prefixes or suffixes instead, which `[a]` would switch off and so change the meaning).
+  // prefixes or suffixes instead, which `[a]` would switch off and so change the meaning). No `..`: cleaning the
+  // pattern can drop the `?` with it (`?/../**a` is `**a`, a suffix pattern again).
   test('the linear-time matcher agrees with the translated RE2 expression (forced by writing a as [a])', () => {
     fc.assert(
       fc.property(pattern, fc.array(file, { minLength: 1, maxLength: 5 }), (written, files) => {
-        fc.pre(written.includes('?'));
+        fc.pre(written.includes('?') && !written.includes('..'));
         const viaExpression = written.replaceAll('a', '[a]');
         let linear: ReturnType<typeof createIgnoreMatcher>;
         let expression: ReturnType<typeof createIgnoreMatcher>;

@@ -14,7 +14,8 @@ export function syncWritersSubscriber(files: ContainerFiles): Subscriber {
   return {
     onChange(state, action) {
       if (action.type === 'buildProgressed' || keepReady === undefined) return;
-      keepReady.call(files, action.type === 'stopRequested' ? [] : syncReadyContainers(state));
+      // Stopping: every writer goes, and none comes back for the actions that follow (cancelled builds).
+      keepReady.call(files, state.stopping || action.type === 'stopRequested' ? [] : syncReadyContainers(state));
     },
     async dispose() {
       await files.close?.();
