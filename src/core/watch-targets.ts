@@ -6,19 +6,19 @@
  */
 import path from 'node:path/posix';
 import type { RootRule } from './watch-roots.js';
-import { filesToRead, type Workspace } from './workspace.js';
+import { modelFiles, type Workspace } from './workspace.js';
 
 /**
  * The watch roots of a workspace, sorted by path. Files that define the model are never skipped, even when the
  * context's ignore file excludes them (`.dockerignore` often lists `Dockerfile` and itself).
  */
 export function watchRootsFor(workspace: Workspace, composeFiles: readonly string[]): RootRule[] {
-  const modelFiles = new Set([...composeFiles, ...filesToRead(workspace.project)]);
+  const definingFiles = modelFiles(workspace.project, composeFiles);
   const roots = new Map<string, RootRule>();
   const add = (rule: RootRule) => {
     if (!roots.has(rule.path)) roots.set(rule.path, rule);
   };
-  for (const file of modelFiles) add({ path: file, ignored: () => false });
+  for (const file of definingFiles) add({ path: file, ignored: () => false });
   for (const service of workspace.services) {
     const build = service.build;
     if (build?.contextDir !== undefined) {
@@ -28,7 +28,7 @@ export function watchRootsFor(workspace: Workspace, composeFiles: readonly strin
       add({
         path: dir,
         ignored: (relative, isDirectory) => {
-          if (ignore === undefined || modelFiles.has(path.join(dir, relative))) return false;
+          if (ignore === undefined || definingFiles.has(path.join(dir, relative))) return false;
           // A directory is skipped only when no `!` exception could bring a file below it back.
           if (isDirectory) return !exceptions && ignore.excludes(relative);
           return ignore.excludes(relative);

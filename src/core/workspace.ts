@@ -113,6 +113,11 @@ export interface WorkspaceInput {
   readonly missingDirectories?: ReadonlySet<string>;
 }
 
+/** The files that define the model: the compose files, then the Dockerfiles and ignore files (`filesToRead`). A change to one reloads it. */
+export function modelFiles(project: ComposeProject, composeFiles: readonly string[]): Set<string> {
+  return new Set([...composeFiles, ...filesToRead(project)]);
+}
+
 /** The Dockerfiles and ignore files the workspace needs, as absolute paths. */
 export function filesToRead(project: ComposeProject): string[] {
   const files = new Set<string>();

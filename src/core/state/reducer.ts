@@ -4,7 +4,7 @@
  * first `up`); subscribers notice it through the selectors in `next-builds.ts`
  * and `due.ts`, do the work and dispatch what happened.
  */
-import { filesToRead, relativeLabel } from '../workspace.js';
+import { modelFiles, relativeLabel } from '../workspace.js';
 import { planForChanges, type Plan, type PlanReason } from '../plan.js';
 import type { ActionOf, EngineAction, ListedContainer } from './actions.js';
 import { dedupeReasons } from './reasons.js';
@@ -69,8 +69,8 @@ const handlers: Handlers = {
   filesChanged(state, { paths, at }) {
     const workspace = state.workspace;
     if (workspace === undefined || state.watch.paused || state.stopping) return state;
-    const modelFiles = new Set([...state.composeFiles, ...filesToRead(workspace.project)]);
-    if (state.reload !== undefined || paths.some((p) => modelFiles.has(p))) {
+    const definingFiles = modelFiles(workspace.project, state.composeFiles);
+    if (state.reload !== undefined || paths.some((p) => definingFiles.has(p))) {
       const merged = [...new Set([...(state.reload?.paths ?? []), ...paths])].sort();
       return { ...state, reload: { paths: merged, environment: state.reload?.environment } };
     }

@@ -5,7 +5,7 @@
  * changed context files, and every service's live container holding exactly
  * the files of the current image (or of earlier syncs on top of it).
  */
-import { filesToRead } from '../workspace.js';
+import { modelFiles } from '../workspace.js';
 import { liveContainer, SYNCED, type EngineState } from './engine-state.js';
 
 /** One service's part in a sync: the container to write into. */
@@ -57,8 +57,8 @@ export function syncLane(state: EngineState): (path: string) => boolean {
     if (dir !== undefined && syncableContainer(state, service.name) !== undefined) contexts.push(dir.replace(/[\\/]+$/, ''));
   }
   if (contexts.length === 0) return () => false;
-  const modelFiles = new Set([...state.composeFiles, ...filesToRead(workspace.project)]);
-  return (path) => !modelFiles.has(path) && contexts.some((dir) => inside(path, dir));
+  const definingFiles = modelFiles(workspace.project, state.composeFiles);
+  return (path) => !definingFiles.has(path) && contexts.some((dir) => inside(path, dir));
 }
 
 /** `path` is below `dir` (either separator: the host's paths). */
