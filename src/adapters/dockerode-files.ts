@@ -45,7 +45,7 @@ export function containerFilesOn(docker: Docker, host = 'the Docker engine'): Co
     if (result !== undefined && result.exitCode !== 0 && result.exitCode !== SCRIPT_FAILED) result = undefined;
     if (result === undefined) {
       try {
-        result = await runOnce(docker.getContainer(containerId), ['sh', '-c', SYNC_SCRIPT, 'sh', ...args], contents);
+        result = await (await startScript(docker.getContainer(containerId), args)).send(contents);
       } catch (error) {
         throw asEngineError(error, containerId, host);
       }
@@ -166,8 +166,7 @@ function stallMs(bytes: number): number {
 }
 
 async function startWriter(container: Docker.Container): Promise<Writer> {
-  const exec = await container.exec({ Cmd: ['sh', '-c', SYNC_SCRIPT, 'sh', '--stdin-args'], AttachStdin: true, AttachStdout: true, AttachStderr: true, User: '0:0', WorkingDir: '/' });
-  const attached = attach(exec, await exec.start({ hijack: true, stdin: true }));
+  const attached = await startScript(container, ['--stdin-args']);
   let open = true;
   let used = false;
   const ended = attached.finished.then(
@@ -211,10 +210,10 @@ async function startWriter(container: Docker.Container): Promise<Writer> {
   };
 }
 
-/** Runs `cmd` in the container as root with `input` on its stdin, and collects its output and exit code. */
-async function runOnce(container: Docker.Container, cmd: string[], input: readonly Uint8Array[]): Promise<ScriptResult> {
-  const exec = await container.exec({ Cmd: cmd, AttachStdin: true, AttachStdout: true, AttachStderr: true, User: '0:0', WorkingDir: '/' });
-  return await attach(exec, await exec.start({ hijack: true, stdin: true })).send(input);
+/** Starts the sync script in the container as root with `args`, attached to its stdin and output. */
+async function startScript(container: Docker.Container, args: readonly string[]) {
+  const exec = await container.exec({ Cmd: ['sh', '-c', SYNC_SCRIPT, 'sh', ...args], AttachStdin: true, AttachStdout: true, AttachStderr: true, User: '0:0', WorkingDir: '/' });
+  return attach(exec, await exec.start({ hijack: true, stdin: true }));
 }
 
 /** An attached exec: its output collected, a way to send stdin and wait for the exit code. */
