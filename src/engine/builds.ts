@@ -214,14 +214,17 @@ function platformsFor(build: BuildModel, push: boolean, lookupPlatform: string):
  */
 export async function runBuildJob(workspace: Workspace, job: BuildJob, deps: BuildDeps, options: BuildOptions, onEvent: (event: BuildRunEvent) => void): Promise<BuildOutcome> {
   const { services, target } = job;
-  if (options.force !== true && options.noCache !== true && options.push !== true) {
-    const started = performance.now();
-    const images = await Promise.all(job.tags.map(async (tag) => [tag, await deps.runtime.inspectImage(tag)] as const));
-    // An image with these inputs may exist under another tag: the same target in another environment
-    // (dev and ci both building `builder`), or a service added to a shared build. Reuse it.
-    const fresh =
-      images.find(([, info]) => info?.labels[INPUTS_HASH_LABEL] === job.hash)?.[1] ??
-      (await deps.runtime.imagesWithLabel(INPUTS_HASH_LABEL, job.hash))[0];
+  const reuse = options.force !== true && options.noCache !== true && options.push !== true;
+  const started = performance.now();
+  // Both lookups at once, on the path from an edit to its build: the images the tags name now, and (for reuse) an
+  // image with these inputs under another tag: the same target in another environment (dev and ci both building
+  // `builder`), or a service added to a shared build.
+  const [images, labelled] = await Promise.all([
+    options.push === true ? [] : Promise.all(job.tags.map(async (tag) => [tag, await deps.runtime.inspectImage(tag)] as const)),
+    reuse ? deps.runtime.imagesWithLabel(INPUTS_HASH_LABEL, job.hash) : [],
+  ]);
+  if (reuse) {
+    const fresh = images.find(([, info]) => info?.labels[INPUTS_HASH_LABEL] === job.hash)?.[1] ?? labelled[0];
     if (fresh !== undefined) {
       for (const [tag, other] of images) if (other?.id !== fresh.id) await deps.runtime.tagImage(fresh.id, tag);
       const checkMs = Math.round((job.hashMs + performance.now() - started) * 10) / 10;
@@ -229,9 +232,9 @@ export async function runBuildJob(workspace: Workspace, job: BuildJob, deps: Bui
       return { services, target, status: 'up-to-date', imageId: fresh.id };
     }
   }
-  // The images the tags name now: a build moves the tags away, and an image left with no tag and no container is
+  // A build moves the tags away from the images they name now, and an image left with no tag and no container is
   // removed below, so builds leave no dangling dockstage images behind.
-  const superseded = options.push === true ? [] : (await Promise.all(job.tags.map((tag) => deps.runtime.inspectImage(tag)))).flatMap((info) => (info === undefined ? [] : [info.id]));
+  const superseded = images.flatMap(([, info]) => (info === undefined ? [] : [info.id]));
   onEvent({ type: 'build-started', services, target, tags: job.tags });
   const build = job.build;
   const request: BuildRequest = {

@@ -115,6 +115,11 @@ export interface ReplaceOptions {
   readonly stopTimeoutSeconds?: number | undefined;
   /** Aborting before the new container has started puts the old one back as it was and rejects with the signal's reason. */
   readonly signal?: AbortSignal | undefined;
+  /**
+   * Start the new container also when the old one had crashed (exited with a non-zero code), not only when it ran:
+   * the rebuild is the fix. Without it a container that was not running is replaced by one that is not started.
+   */
+  readonly startAfterCrash?: boolean | undefined;
 }
 
 /**

@@ -40,7 +40,8 @@ export function replaceOperations(client: EngineClient) {
  * The order keeps the service down only between stopping the old container
  * and starting the new one: the old one is renamed aside while it still runs,
  * the new one is created under the real name (its DNS name and hostname right
- * from the start) and joined to its networks, then old stop → new start. The
+ * from the start) and joined to its networks while the old one stops, then
+ * the new one starts (also after a crash, with `startAfterCrash`). The
  * old one is removed (its volumes kept) once the new one runs. Any failure
  * before that point removes the new container, gives the old one its name
  * back and starts it again if it had been running.
@@ -62,26 +63,36 @@ async function replace(
   if (newImage === undefined) throw failure(`there is no image ${image}`, 'build the image first; the running container was left as it was');
   const spec = replacementSpec(old, oldImage?.config, { reference: image, id: newImage.id });
   const wasRunning = old.State?.Running === true;
+  const crashed = !wasRunning && (old.State?.ExitCode ?? 0) !== 0;
+  const startNew = wasRunning || (crashed && options.startAfterCrash === true);
   options.signal?.throwIfAborted();
 
   const parkedName = `${name}-replaced-${old.Id.slice(0, 12)}`;
   let parked = false;
   let created: string | undefined;
   let oldStopped = false;
+  let newId = '';
   try {
     if (old.Name !== `/${parkedName}`) await docker.getContainer(old.Id).rename({ name: parkedName });
     parked = true;
-    created = (await docker.createContainer({ name, ...spec.create })).id;
-    for (const { network, endpoint } of spec.extraNetworks) {
-      await docker.getNetwork(network).connect({ Container: created, EndpointConfig: endpoint });
-    }
-    options.signal?.throwIfAborted();
-    if (wasRunning) {
-      await docker.getContainer(old.Id).stop(options.stopTimeoutSeconds === undefined ? {} : { t: options.stopTimeoutSeconds });
+    // The new container is created and joined to its networks while the old one stops (the edit waits on both).
+    const createNew = async () => {
+      const id = (await docker.createContainer({ name, ...spec.create })).id;
+      created = id;
+      for (const { network, endpoint } of spec.extraNetworks) await docker.getNetwork(network).connect({ Container: id, EndpointConfig: endpoint });
+      return id;
+    };
+    const stopOld = async () => {
+      if (!wasRunning) return;
+      await ignoreStatus(304, () => docker.getContainer(old.Id).stop(options.stopTimeoutSeconds === undefined ? {} : { t: options.stopTimeoutSeconds }));
       oldStopped = true;
-      options.signal?.throwIfAborted();
-      await docker.getContainer(created).start();
-    }
+    };
+    const [creating, stopping] = await Promise.allSettled([createNew(), stopOld()]);
+    if (creating.status === 'rejected') throw creating.reason;
+    if (stopping.status === 'rejected') throw stopping.reason;
+    newId = creating.value;
+    options.signal?.throwIfAborted();
+    if (startNew) await docker.getContainer(newId).start();
   } catch (error) {
     const step = !parked ? 'prepared' : created === undefined ? 'created' : oldStopped ? 'started' : 'set up';
     try {
@@ -105,7 +116,7 @@ async function replace(
       throw failure(`the new container runs, but the old one could not be removed: ${engineMessage(error)}`, `remove it with \`docker rm -f ${old.Id.slice(0, 12)}\``);
     }
   }
-  const replaced = await inspectContainer(created);
+  const replaced = await inspectContainer(newId);
   if (replaced === undefined) throw failure('the new container disappeared right after it was created', 'check `docker events` for what removed it');
   return replaced;
 }

@@ -69,7 +69,7 @@ export interface EngineContainerDetails {
   readonly NetworkSettings?: { readonly Networks?: Readonly<Record<string, EngineEndpoint>> | null } | null;
   /** The mounts as they are, with the generated names of anonymous volumes. */
   readonly Mounts?: readonly { readonly Type?: string; readonly Name?: string; readonly Destination?: string }[] | null;
-  readonly State?: { readonly Running?: boolean; readonly Paused?: boolean; readonly Restarting?: boolean } | null;
+  readonly State?: { readonly Running?: boolean; readonly Paused?: boolean; readonly Restarting?: boolean; readonly ExitCode?: number } | null;
 }
 
 /** The create call's body (without the name) and the networks to connect before the first start. */

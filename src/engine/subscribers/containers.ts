@@ -151,14 +151,10 @@ export function containersSubscriber(options: ContainersSubscriberOptions): Subs
       (async () => {
         const image = options.getState().workspace?.services.find((s) => s.name === service)?.image ?? imageId;
         try {
-          const old = await runtime.inspectContainer(containerId);
-          const oldImage = old?.imageId;
-          let replaced = await runtime.replaceContainer(containerId, image, { signal: stop.signal });
+          const oldImage = options.getState().services[service]?.containers.find((c) => c.id === containerId)?.imageId;
           // A container that crashed (not one the user stopped) runs the fix at once: that is why it was rebuilt.
-          if (old !== undefined && old.state !== 'running' && old.exitCode !== 0 && options.getState().services[service]?.stoppedByUser !== true) {
-            await runtime.startContainer(replaced.id);
-            replaced = (await runtime.inspectContainer(replaced.id)) ?? replaced;
-          }
+          const startAfterCrash = options.getState().services[service]?.stoppedByUser !== true;
+          const replaced = await runtime.replaceContainer(containerId, image, { signal: stop.signal, startAfterCrash });
           dispatch({ type: 'containerReplaced', service, oldId: containerId, newId: replaced.id, imageId: replaced.imageId, at: now() });
           if (options.getState().prune && oldImage !== undefined && oldImage !== replaced.imageId) await pruneImage(service, oldImage);
         } catch (error) {

@@ -229,6 +229,23 @@ describeWithEngine('replaceContainer on the real engine', () => {
     expect((await runtime.inspectContainer(replaced.id))?.state).toBe('running');
   });
 
+  test('a crashed container is replaced by one that runs when asked (startAfterCrash), and not otherwise', async () => {
+    // Given web's container was killed (exit code 137)
+    const before = await serviceContainer('web');
+    await run('docker', ['kill', before.id]);
+    await waitFor(async () => (await runtime.inspectContainer(before.id))?.state === 'exited', { timeoutMs: 10_000, message: 'web to exit' });
+    // When it is replaced without the option, the new container is only created
+    const kept = await runtime.replaceContainer(before.id, TAG);
+    expect(kept).toMatchObject({ name: before.name, state: 'created' });
+    // and a crashed one replaced with it runs and serves
+    await runtime.startContainer(kept.id);
+    await run('docker', ['kill', kept.id]);
+    await waitFor(async () => (await runtime.inspectContainer(kept.id))?.state === 'exited', { timeoutMs: 10_000, message: 'web to exit again' });
+    const replaced = await runtime.replaceContainer(kept.id, TAG, { startAfterCrash: true });
+    expect(replaced).toMatchObject({ name: before.name, state: 'running' });
+    expect(await servedWhen(replaced, (a) => a.version === 'v2', 'the replacement of the crashed container')).toMatchObject({ version: 'v2' });
+  });
+
   test('a new container that cannot start gives way to the old one, which serves again under its name', async () => {
     // Given web runs, When the rebuilt image's command cannot be executed
     const before = await serviceContainer('web');
