@@ -3,11 +3,15 @@
  * spawns `docker compose …` with argument arrays: no shell strings).
  *
  * The package settles every call 500 ms after the compose process exits (a
- * fixed `setTimeout` in its `execCompose`, no option to turn it off). `config`
- * does not wait for it: it resolves as soon as compose's stdout is one complete
- * JSON object (see `createJsonObjectReader`). The package is imported on first
- * use, so commands that never run compose never load it (nor its `yaml`).
+ * fixed `setTimeout` in its `execCompose`, no option to turn it off), and
+ * loading it costs ~25 ms (it brings a YAML library). `config`, which every
+ * command runs first, spawns `docker compose … config --format json` itself,
+ * with the same arguments the package would pass, and resolves as soon as
+ * compose's stdout is one complete JSON object (see `createJsonObjectReader`).
+ * The package is imported on first use of the other calls, so commands that
+ * only resolve the project never load it.
  */
+import { spawn } from 'node:child_process';
 import type * as ComposePackage from 'docker-compose';
 import { ConfigError, DockstageError, EngineUnavailableError } from '../core/errors.js';
 import type { ComposeCli, ComposeTarget } from '../ports/compose-cli.js';
@@ -62,28 +66,7 @@ export function createComposeCli(options: ComposeCliOptions = {}): ComposeCli {
       return version;
     },
     async config(target) {
-      const compose = await composePackage();
-      return await new Promise((resolve, reject) => {
-        const reader = createJsonObjectReader();
-        let settled = false;
-        const settle = (action: () => void) => {
-          if (settled) return;
-          settled = true;
-          action();
-        };
-        const callback = (chunk: Buffer, source?: 'stdout' | 'stderr') => {
-          options.onOutput?.(chunk.toString('utf8'));
-          if (source !== 'stdout' || settled) return;
-          const document = reader.push(chunk);
-          if (document !== undefined) settle(() => resolve(document.value));
-        };
-        // Still the package's promise: a failure rejects with compose's stderr (500 ms after the exit), and output
-        // that never became one JSON object falls back to the package's own parse.
-        compose.config({ ...base(target), commandOptions: ['--format', 'json'], callback }).then(
-          (result) => settle(() => resolve(result.data.config)),
-          (error: unknown) => settle(() => reject(toError('config', error, 2))),
-        );
-      });
+      return await composeConfig(target, options);
     },
     async up(target, services, upOptions = {}) {
       const compose = await composePackage();
@@ -142,6 +125,50 @@ function lastSignificantByte(chunk: Buffer): number | undefined {
     if (byte !== 0x20 && byte !== 0x09 && byte !== 0x0a && byte !== 0x0d) return byte;
   }
   return undefined;
+}
+
+/**
+ * `docker compose … config --format json` as the package would run it (global options, then `-f` per file, then the
+ * command), settled by the first complete JSON object on stdout; a non-zero exit is compose's error (exit code 2: the
+ * files are the problem).
+ */
+function composeConfig(target: ComposeTarget, options: ComposeCliOptions): Promise<unknown> {
+  const args = ['compose', ...globalArgs(target).flat(), ...target.files.flatMap((file) => ['-f', file]), 'config', '--format', 'json'];
+  return new Promise((resolve, reject) => {
+    const child = spawn('docker', args, { ...(target.projectDirectory === undefined ? {} : { cwd: target.projectDirectory }), env: options.env ?? process.env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const reader = createJsonObjectReader();
+    const stdout: Buffer[] = [];
+    const stderr: Buffer[] = [];
+    let settled = false;
+    const settle = (action: () => void) => {
+      if (settled) return;
+      settled = true;
+      action();
+    };
+    child.stdout.on('data', (chunk: Buffer) => {
+      options.onOutput?.(chunk.toString('utf8'));
+      if (settled) return;
+      stdout.push(chunk);
+      const document = reader.push(chunk);
+      if (document !== undefined) settle(() => resolve(document.value));
+    });
+    child.stderr.on('data', (chunk: Buffer) => {
+      options.onOutput?.(chunk.toString('utf8'));
+      stderr.push(chunk);
+    });
+    child.on('error', (error) => settle(() => reject(toError('config', error, 2))));
+    child.on('close', (code) => {
+      const err = Buffer.concat(stderr).toString('utf8');
+      if (code !== 0) return settle(() => reject(composeFailure('config', err, 2)));
+      settle(() => {
+        try {
+          resolve(JSON.parse(Buffer.concat(stdout).toString('utf8')) as unknown);
+        } catch {
+          reject(new DockstageError('docker compose config printed no JSON', { exitCode: 1, hint: `check 'docker compose config --format json'${err.trim() === '' ? '' : `; compose said: ${lastMeaningfulLine(err)}`}` }));
+        }
+      });
+    });
+  });
 }
 
 function globalArgs(target: ComposeTarget): string[][] {

@@ -8,11 +8,12 @@ import { createComposeCli } from '../adapters/compose-cli.js';
 import { createNodeFileSystem } from '../adapters/node-fs.js';
 import { resolveDockerEndpoint, type DockerEndpoint } from '../adapters/docker-endpoint.js';
 import type { ComposeCli } from '../ports/compose-cli.js';
+import { prefetchingCompose } from './prefetch.js';
 import type { ContainerRuntime } from '../ports/container-runtime.js';
 import type { ImageBuilder } from '../ports/image-builder.js';
 import { createBuildxBuilder } from '../adapters/buildx-builder.js';
 import type { FileSystem } from '../ports/file-system.js';
-import type { LoadDeps } from '../engine/load-workspace.js';
+import type { LoadDeps, ProjectOptions } from '../engine/load-workspace.js';
 import type { Io } from './output.js';
 
 /**
@@ -34,6 +35,8 @@ export interface CommandContext {
   runtime(): Promise<ContainerRuntime>;
   /** The BuildKit builder (buildx CLI), with the same endpoint. */
   builder(): ImageBuilder;
+  /** Starts resolving the project with compose now, so the command's modules load while compose runs (see prefetch.ts). */
+  prefetchProject(options: ProjectOptions): void;
 }
 
 /**
@@ -42,17 +45,20 @@ export interface CommandContext {
  */
 export function createContext(options: { io: Io; env: NodeJS.ProcessEnv; cwd: string; version: string }): CommandContext {
   const fs = createNodeFileSystem();
-  const compose = createComposeCli({ env: options.env });
+  const compose = prefetchingCompose(createComposeCli({ env: options.env }));
   const lookup = (name: string) => options.env[name];
   let endpoint: Promise<DockerEndpoint> | undefined;
   let runtime: Promise<ContainerRuntime> | undefined;
   let builder: ImageBuilder | undefined;
   const getEndpoint = () => (endpoint ??= resolveDockerEndpoint(options.env));
+  const loadDeps: LoadDeps = { compose, fs, cwd: options.cwd, lookup, existsSync };
   return {
     ...options,
     fs,
     compose,
-    loadDeps: { compose, fs, cwd: options.cwd, lookup, existsSync },
+    loadDeps,
+    prefetchProject: (project) =>
+      compose.prefetchConfig(import('../engine/compose-target.js').then(async ({ composeTargetFor }) => (await composeTargetFor(project, loadDeps)).compose)),
     endpoint: getEndpoint,
     // One version call first: an engine that is down, or an address that is not an engine, fails here in one line.
     runtime: () =>

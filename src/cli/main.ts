@@ -68,11 +68,14 @@ function buildProgram(io: Io, version: string, commandContext: () => Promise<Com
     .usage('[options] [command]')
     .showHelpAfterError('(run dockstage --help for usage)');
 
-  const wrap = (action: CommandAction) =>
+  /** A command's action; one that works on the compose project (`project`, the default) starts compose before its modules load. */
+  const wrap = (action: CommandAction, { project = true }: { project?: boolean } = {}) =>
     async (...args: any[]) => {
       const command = args[args.length - 1] as Command;
-      const globals = command.optsWithGlobals();
-      setExit(await action(await commandContext(), projectOptions(globals), ...args.slice(0, -1)));
+      const options = projectOptions(command.optsWithGlobals());
+      const context = await commandContext();
+      if (project) context.prefetchProject(options);
+      setExit(await action(context, options, ...args.slice(0, -1)));
     };
 
   program
@@ -100,7 +103,7 @@ function buildProgram(io: Io, version: string, commandContext: () => Promise<Com
     .addOption(new Option('--build-arg <key=value>', 'build argument (repeatable)').argParser(collect))
     .option('--json', 'print JSON')
     .action(wrap(async (context, _options, local: { context: string; dockerfile?: string; target?: string; buildArg?: string[]; json?: boolean }) =>
-      (await import('./commands/inputs.js')).runInputs(context, { context: local.context, dockerfile: local.dockerfile, target: local.target, buildArgs: local.buildArg ?? [], json: local.json === true })));
+      (await import('./commands/inputs.js')).runInputs(context, { context: local.context, dockerfile: local.dockerfile, target: local.target, buildArgs: local.buildArg ?? [], json: local.json === true }), { project: false }));
 
   program
     .command('build [services...]')
@@ -168,11 +171,12 @@ function buildProgram(io: Io, version: string, commandContext: () => Promise<Com
         const { DockstageError } = await import('../core/errors.js');
         throw new DockstageError(`--log-lines must be a whole number of at least 100, not '${globals.logLines}'`);
       }
+      context.prefetchProject(options);
       if (globals.tui !== false && context.io.stdout.isTTY === true && process.stdin.isTTY === true) {
         return await (await importTui()).runTui(context, options, { logLines, prune: true, sync: true });
       }
       return await (await import('./commands/watch.js')).runWatch(context, options, { json: false, prune: true, sync: true });
-    }),
+    }, { project: false }),
   );
   return program;
 }

@@ -8,7 +8,7 @@ import { locateStep, numberedSteps } from '../core/dockerfile/build-steps.js';
 import { BuildFailedError, DockstageError } from '../core/errors.js';
 import { explainMisspeltStage } from '../core/dockerfile/misspelt-stage.js';
 import { INPUTS_HASH_LABEL } from '../core/inputs-hash.js';
-import { TARGET_LABEL } from '../core/compose/override.js';
+import { TARGET_LABEL } from '../core/compose/state-paths.js';
 import { requireBuiltService, type BuildModel, type ServiceModel, type Workspace } from '../core/workspace.js';
 import { findStage, stageClosure } from '../core/dockerfile/stage-graph.js';
 import { compileInputs } from '../core/dockerfile/stage-inputs.js';

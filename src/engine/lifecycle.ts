@@ -6,7 +6,8 @@
  * whose image changed; `status` joins the workspace with what runs.
  */
 import path from 'node:path';
-import { environmentOverride, overrideFilePath, ENVIRONMENT_LABEL, TARGET_LABEL } from '../core/compose/override.js';
+import { environmentOverride } from '../core/compose/override.js';
+import { overrideFilePath, ENVIRONMENT_LABEL, TARGET_LABEL } from '../core/compose/state-paths.js';
 import { requireService, type Workspace } from '../core/workspace.js';
 import type { ComposeCli, ComposeTarget } from '../ports/compose-cli.js';
 import type { ContainerInfo, ContainerRuntime } from '../ports/container-runtime.js';

@@ -4,11 +4,9 @@
  * environment. Every problem comes back with the file and line it concerns.
  */
 import path from 'node:path';
-import { parse as parseEnv } from 'dotenv';
 import { projectFromConfig, type ComposeProject } from '../core/compose/project.js';
-import { resolveComposeFiles } from '../core/compose/files.js';
-import { findYamlSyntaxError, lineOfPath } from '../core/compose/locate.js';
-import { overrideFileName, overrideFilePath, projectStateDir, STATE_DIR } from '../core/compose/override.js';
+import { composeTargetFor } from './compose-target.js';
+import { overrideFileName, overrideFilePath, projectStateDir, STATE_DIR } from '../core/compose/state-paths.js';
 import { parseDockstageConfig, type ConfigIssue, type DockstageConfig } from '../core/environments.js';
 import { ConfigError, DockstageError, DockstageErrors, relocate, uniqueErrors } from '../core/errors.js';
 import { checkPlatform } from '../core/env-variables.js';
@@ -63,34 +61,18 @@ export async function loadProject(
   options: ProjectOptions,
   deps: LoadDeps,
 ): Promise<{ compose: ComposeTarget; projectDir: string; project: ComposeProject; config: DockstageConfig; configWarnings: readonly ConfigIssue[] }> {
-  const projectDirectory = options.projectDirectory === undefined ? undefined : path.resolve(deps.cwd, options.projectDirectory);
-  const envFiles = options.envFiles.map((file) => path.resolve(deps.cwd, file));
-  const lookup = await composeLookup(deps, envFiles.length > 0 ? envFiles : [path.join(projectDirectory ?? deps.cwd, '.env')]);
-  const { files, projectDir } = resolveComposeFiles({
-    files: options.files,
-    cwd: deps.cwd,
-    projectDirectory,
-    lookup,
-    exists: deps.existsSync,
-  });
-  const compose: ComposeTarget = {
-    files,
-    projectName: options.projectName,
-    projectDirectory,
-    profiles: options.profiles,
-    envFiles,
-  };
+  const { compose, projectDir } = await composeTargetFor(options, deps);
   let resolved: unknown;
   try {
     resolved = await deps.compose.config(compose);
   } catch (error) {
-    throw await pinpointComposeError(error, files, deps.fs);
+    throw await pinpointComposeError(error, compose.files, deps.fs);
   }
   const project = projectFromConfig(resolved);
   const parsedConfig = parseDockstageConfig(project.extensions['x-dockstage']);
   if (parsedConfig.errors.length > 0) {
     const errors = parsedConfig.errors.map((issue) => new ConfigError(issue.message, { location: { path: issue.path }, ...(issue.hint === undefined ? {} : { hint: issue.hint }) }));
-    throw new DockstageErrors(await locateAll(errors, files, deps.fs));
+    throw new DockstageErrors(await locateAll(errors, compose.files, deps.fs));
   }
   return { compose, projectDir, project, config: parsedConfig.value, configWarnings: parsedConfig.warnings };
 }
@@ -134,21 +116,6 @@ export function defaultPlatform(lookup: (name: string) => string | undefined, ar
 }
 
 /**
- * Variables as compose sees them when it picks its own files: the process
- * environment first, then the env files (`--env-file`, else `.env` in the
- * working directory). COMPOSE_FILE in `.env` is common, and dockstage passes
- * explicit `-f`, so it must read it the way compose would have.
- */
-async function composeLookup(deps: LoadDeps, envFiles: readonly string[]): Promise<(name: string) => string | undefined> {
-  const values: Record<string, string> = {};
-  for (const file of envFiles) {
-    const text = await deps.fs.readText(file);
-    if (text !== null) Object.assign(values, parseEnv(text));
-  }
-  return (name) => deps.lookup(name) ?? values[name];
-}
-
-/**
  * The environment a command works in: `-e`, else the one `env` remembered for this project name, else the configured
  * default. `projectName` (compose's resolved name) keeps two `-p` names in one directory apart.
  */
@@ -188,6 +155,9 @@ async function readState(fs: FileSystem, file: string): Promise<string | undefin
 
 /** Gives config-path errors (`x-dockstage.…`, `services.…`) the file and line that defines the path, last file first. */
 async function locateAll(errors: readonly DockstageError[], files: readonly string[], fs: FileSystem): Promise<DockstageError[]> {
+  if (!errors.some((error) => error.location.path !== undefined && error.location.file === undefined)) return [...errors];
+  // Loaded only when there is something to locate: it brings a YAML parser, which a command that goes well never needs.
+  const { lineOfPath } = await import('../core/compose/locate.js');
   const texts = await Promise.all(files.map(async (file) => [file, await fs.readText(file)] as const));
   return errors.map((error) => {
     const dotted = error.location.path;
@@ -203,6 +173,7 @@ async function locateAll(errors: readonly DockstageError[], files: readonly stri
 
 async function pinpointComposeError(error: unknown, files: readonly string[], fs: FileSystem): Promise<unknown> {
   if (!(error instanceof DockstageError) || error.exitCode !== 2) return error;
+  const { findYamlSyntaxError } = await import('../core/compose/locate.js');
   for (const file of files) {
     const text = await fs.readText(file);
     if (text === null) continue;

@@ -7,39 +7,7 @@
  */
 import { stringify } from 'yaml';
 import type { Workspace } from '../workspace.js';
-
-/** Container labels dockstage adds (read back by `status` and the UI). */
-export const ENVIRONMENT_LABEL = 'dev.dockstage.environment';
-/** The stage a container (and a built image) was made for; `status` prefers it to the workspace's current choice. */
-export const TARGET_LABEL = 'dev.dockstage.target';
-
-/** dockstage's own directory in the project directory: one folder per compose project name inside. */
-export const STATE_DIR = '.dockstage';
-
-/**
- * The state folder of one compose project, relative to the project directory:
- * `.dockstage/<project>`. Two `-p` names in one directory are two projects to
- * compose, so they never share a remembered environment or an override file.
- * Compose project names are `[a-z0-9][a-z0-9_-]*`, safe as a folder name.
- */
-export function projectStateDir(projectName: string): string {
-  return `${STATE_DIR}/${projectName}`;
-}
-
-/** The override file of a project's environment, relative to the project directory: `.dockstage/<project>/<env>.compose.yaml`. */
-export function overrideFilePath(projectName: string, environment: string): string {
-  return `${projectStateDir(projectName)}/${environment}.compose.yaml`;
-}
-
-/**
- * Where dockstage 0.1 wrote the override file (`.dockstage/<env>.compose.yaml`,
- * shared by every project name). Read as a fallback only; new code writes
- * `overrideFilePath`.
- * @deprecated use overrideFilePath(projectName, environment)
- */
-export function overrideFileName(environment: string): string {
-  return `${STATE_DIR}/${environment}.compose.yaml`;
-}
+import { ENVIRONMENT_LABEL, TARGET_LABEL } from './state-paths.js';
 
 /** The override document for the workspace's environment, as YAML text. */
 export function environmentOverride(workspace: Workspace): string {

@@ -8,7 +8,7 @@
  * stopped (a key in the TUI).
  */
 import { DockstageError } from '../../core/errors.js';
-import { ENVIRONMENT_LABEL } from '../../core/compose/override.js';
+import { ENVIRONMENT_LABEL } from '../../core/compose/state-paths.js';
 import type { EngineAction, ListedContainer } from '../../core/state/actions.js';
 import { replacementsDue, restartsDue, servicesToStart, switchDue } from '../../core/state/due.js';
 import { liveContainer, type EngineState } from '../../core/state/engine-state.js';

@@ -58,11 +58,13 @@ describe('start-up', () => {
 });
 
 describeWithCompose('start-up with compose', () => {
-  test('plan --changed runs compose but never loads the engine client', async () => {
+  test('plan --changed runs compose config itself: it loads neither the docker-compose package (nor its YAML) nor the engine client', async () => {
     const result = await packagesLoadedBy(['plan', '--changed', 'web/src/server.js'], EXAMPLE);
     expect(result.code).toBe(0);
+    // The plan names the example's services, which only compose's resolved project knows
     expect(result.output).toMatch(/web\s+develop\s+rebuild/);
-    expect(result.packages).toContain('docker-compose');
+    expect(result.packages).not.toContain('docker-compose');
+    expect(result.packages).not.toContain('yaml');
     expect(result.packages).not.toContain('dockerode');
     // The terminal UI's React is loaded only by the bare command on a terminal.
     expect(result.packages).not.toContain('react');

@@ -1,5 +1,6 @@
 import { describe, expect, test } from 'vitest';
-import { environmentOverride, overrideFileName, overrideFilePath, projectStateDir } from '../../../../src/core/compose/override.js';
+import { environmentOverride } from '../../../../src/core/compose/override.js';
+import { overrideFileName, overrideFilePath, projectStateDir } from '../../../../src/core/compose/state-paths.js';
 import { dockerfile, project } from '../../../support/builders.js';
 
 describe('environmentOverride', () => {
