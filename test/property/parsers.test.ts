@@ -201,4 +201,24 @@ describe('.dockerignore wildcard matching', () => {
       { numRuns: RUNS * 3 },
     );
   });
+
+  test('a matcher that has answered for other paths (its directory memory warm) answers as a fresh one', () => {
+    const deepFile = fc.array(fc.constantFrom('a', 'b', 'ab', '.x'), { minLength: 1, maxLength: 5 }).map((parts) => parts.join('/'));
+    fc.assert(
+      fc.property(fc.array(pattern, { minLength: 1, maxLength: 4 }), fc.array(deepFile, { minLength: 1, maxLength: 12 }), (patterns, files) => {
+        let shared: ReturnType<typeof createIgnoreMatcher>;
+        try {
+          shared = createIgnoreMatcher(patterns);
+        } catch (error) {
+          if (error instanceof DockstageError) return true;
+          throw error;
+        }
+        for (const name of files) {
+          expect([name, shared.excludes(name)]).toEqual([name, createIgnoreMatcher(patterns).excludes(name)]);
+        }
+        return true;
+      }),
+      { numRuns: RUNS * 3 },
+    );
+  });
 });

@@ -118,6 +118,9 @@ export function createIgnoreMatcher(patterns: readonly string[]): IgnoreMatcher 
   return new PatternList(compiled);
 }
 
+/** A path element that `cleanSlashPath` would change: `.` or `..`, an empty one (`//`), or a trailing slash. */
+const UNCLEAN = /(?:^|\/)\.{1,2}(?:\/|$)|\/\/|.\/$/;
+
 /**
  * Go's `path.Clean` for slash-separated paths: no empty or `.` elements, `..`
  * resolved lexically (and dropped at the root), no trailing slash, `.` for
@@ -125,6 +128,8 @@ export function createIgnoreMatcher(patterns: readonly string[]): IgnoreMatcher 
  */
 export function cleanSlashPath(path: string): string {
   if (path === '') return '.';
+  // Most paths are clean already (no empty, `.` or `..` element, no trailing slash): they come back as they are.
+  if (!UNCLEAN.test(path)) return path;
   const rooted = path.startsWith('/');
   const kept: string[] = [];
   for (const element of path.split('/')) {
@@ -182,6 +187,9 @@ export function matchGlob(pattern: string, name: string): boolean {
 // ---------------------------------------------------------------------------
 // Pattern list: the evaluation orders of patternmatcher.
 
+/** How many directories' results a pattern list remembers (see PatternList#dirResults). */
+const DIR_MEMORY = 20_000;
+
 interface CompiledPattern extends IgnorePattern {
   readonly raw: string;
   /** Number of path elements, for the legacy single-parent check. */
@@ -195,6 +203,7 @@ class PatternList implements IgnoreMatcher {
   readonly patterns: readonly IgnorePattern[];
   readonly hasExceptions: boolean;
   readonly #compiled: readonly CompiledPattern[];
+  readonly #dirs = new Map<string, ParentMatchResults>();
 
   constructor(compiled: readonly CompiledPattern[]) {
     this.#compiled = compiled;
@@ -203,9 +212,27 @@ class PatternList implements IgnoreMatcher {
   }
 
   excludes(path: string): boolean {
-    let parent: ParentMatchResults | undefined;
-    for (const ancestor of ancestorDirs(path)) parent = this.matchesUsingParentResults(ancestor, parent).results;
+    const ancestors = ancestorDirs(path);
+    const deepest = ancestors.at(-1);
+    let parent = deepest === undefined ? undefined : this.#dirs.get(deepest);
+    if (deepest !== undefined && parent === undefined) {
+      for (const ancestor of ancestors) parent = this.#remember(ancestor, parent);
+    }
     return this.matchesUsingParentResults(path, parent).matched;
+  }
+
+  /**
+   * A directory's results given its parent's, remembered per directory: a batch of thousands of paths shares a few
+   * hundred directories. The chain to a directory is its own prefixes, so the results depend on the directory alone.
+   * Bounded: the memory is dropped once it holds DIR_MEMORY directories.
+   */
+  #remember(dir: string, parent: ParentMatchResults | undefined): ParentMatchResults {
+    const known = this.#dirs.get(dir);
+    if (known !== undefined) return known;
+    const { results } = this.matchesUsingParentResults(dir, parent);
+    if (this.#dirs.size >= DIR_MEMORY) this.#dirs.clear();
+    this.#dirs.set(dir, results);
+    return results;
   }
 
   matchesOrParentMatches(path: string): boolean {
@@ -341,7 +368,12 @@ function compilePattern(pattern: string): PatternTest {
         return { invalid: (error as Error).message };
       }
       const tokens = wildcardTokens(chars);
-      return tokens === undefined ? (path) => regexp.test(path) : (path) => matchWildcards(tokens, path);
+      if (tokens === undefined) return (path) => regexp.test(path);
+      // The literal characters before the first wildcard and after the last must begin and end any match: most paths
+      // fail that test, and it costs far less than running the matcher.
+      const head = literalRun(tokens, 'head');
+      const tail = literalRun(tokens, 'tail');
+      return (path) => path.length >= head.length + tail.length && path.startsWith(head) && path.endsWith(tail) && matchWildcards(tokens, path);
     }
   }
 }
@@ -380,6 +412,17 @@ function wildcardTokens(chars: readonly string[]): WildcardToken[] | undefined {
     else tokens.push({ kind: 'char', char: ch });
   }
   return tokens;
+}
+
+/** The characters of the `char` tokens at the start (head) or end (tail) of `tokens`, up to the nearest wildcard. */
+function literalRun(tokens: readonly WildcardToken[], end: 'head' | 'tail'): string {
+  let run = '';
+  for (let i = 0; i < tokens.length; i++) {
+    const token = tokens[end === 'head' ? i : tokens.length - 1 - i]!;
+    if (token.kind !== 'char') break;
+    run = end === 'head' ? run + token.char : token.char + run;
+  }
+  return run;
 }
 
 /**

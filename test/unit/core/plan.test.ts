@@ -88,6 +88,18 @@ describe('planForChanges', () => {
     ]);
   });
 
+  test('a sibling whose name extends the context directory is not in it, among many paths and in any order', () => {
+    // /p/app-old and /p/app.bak sort around /p/app/…: the planner looks at ranges of the sorted paths, not at each
+    const paths = ['/p/app.bak/src/a.js', '/p/app-old/src/a.js', '/p/app/src/z.js', '/p/app0/src/a.js', '/p/app/Dockerfile', '/p/ap/src/a.js', '/p/app/src/a.js'];
+    const plan = planForChanges(shop().workspace('dev'), paths);
+    expect(plan.services.find((s) => s.name === 'web')?.reasons.map((r) => [r.path, r.rule])).toEqual([
+      ['app/Dockerfile', 'dockerfile'],
+      ['app/src/a.js', 'input'],
+      ['app/src/z.js', 'input'],
+    ]);
+    expect(actions(planForChanges(shop().workspace('dev'), paths.filter((p) => !p.startsWith('/p/app/'))))).toEqual({ db: 'none', web: 'none', worker: 'none' });
+  });
+
   test('a name that merely starts with two dots is inside the context', () => {
     const builder = project('x', '/p').service('app', { build: { context: '/p' } }).file('/p/Dockerfile', dockerfile('FROM busybox', 'COPY . .'));
     expect(planForChanges(builder.workspace('dev'), ['/p/..data/x']).services[0]?.reasons.map((r) => r.path)).toEqual(['..data/x']);
