@@ -7,13 +7,14 @@
  * Environment: NODE_IMAGE (default the seeded dockstage-base/node:20),
  * BENCH_EDITS (edits per row, default 5), BENCH_PLAN_ROUNDS (default 20),
  * BENCH_SKIP (comma-separated steps to leave out, for a quick look: rebuild-floor,
- * compose-watch, compose-up, dockstage, live-rebuild-floor, sync-floor,
- * dockstage-sync, slow-rebuild-floor; a ratio to a skipped floor is left blank),
+ * compose-watch, compose-up, dockstage, live-rebuild-floor, page-rebuild-floor,
+ * sync-floor, dockstage-sync, slow-rebuild-floor; a ratio to a skipped floor is left blank),
  * DOCKSTAGE_CLI (another built CLI than dist/cli/main.js).
  *
  * Rebuild rows edit api's `src/message.js` (api's develop stage runs a check after
  * `COPY src/`, so the edit needs a rebuild); sync rows edit live (last
- * instruction `COPY src/`, `node --watch`) and slow (a build over 3 s).
+ * instruction `COPY src/`, `node --watch`), page (the same, but the app reads
+ * the file on every request) and slow (a build over 3 s).
  * "Served" is the first HTTP answer carrying the new message (polled every 10 ms).
  * Everything the run creates is named `dsb-<random>…` and removed at the end,
  * on failure and on Ctrl-C (see support/docker-ledger.ts).
@@ -62,6 +63,7 @@ async function main(): Promise<number> {
     const bench: BenchContext = { fixture, ledger, edits, cli: CLI, support: await watchSupport(CLI), servedTimeoutMs: 60_000 };
     const api = fixtureService(fixture, 'api');
     const live = fixtureService(fixture, 'live');
+    const page = fixtureService(fixture, 'page');
     const slow = fixtureService(fixture, 'slow');
     const skip = new Set((process.env['BENCH_SKIP'] ?? '').split(',').map((name) => name.trim()));
     const step = async (name: string, key: string, row: () => Promise<RowResult | RowResult[]>) => {
@@ -77,6 +79,7 @@ async function main(): Promise<number> {
     };
     const apiFloor = (part: 'before' | 'after') => () => rebuildFloorRow(bench, api, 'rebuild-floor', 'floor: buildx build + docker run', { part });
     const liveFloor = (part: 'before' | 'after') => () => rebuildFloorRow(bench, live, 'live-rebuild-floor', 'floor: buildx build + docker run', { part });
+    const pageFloor = (part: 'before' | 'after') => () => rebuildFloorRow(bench, page, 'page-rebuild-floor', 'floor: buildx build + docker run', { part });
     const slowFloor = (part: 'before' | 'after') => () => rebuildFloorRow(bench, slow, 'slow-rebuild-floor', 'floor: buildx build --no-cache + docker run', { part });
     // Each floor runs half its edits before the rows compared with it and half after.
     await step('rebuild floor, first half', 'rebuild-floor', apiFloor('before'));
@@ -85,15 +88,22 @@ async function main(): Promise<number> {
     await step('dockstage watch', 'dockstage', () => dockstageRebuildRows(bench, api));
     await step('rebuild floor, second half', 'rebuild-floor', apiFloor('after'));
     await step('rebuild floor (live), first half', 'live-rebuild-floor', liveFloor('before'));
+    await step('rebuild floor (page), first half', 'page-rebuild-floor', pageFloor('before'));
     await step('rebuild floor (slow), first half', 'slow-rebuild-floor', slowFloor('before'));
-    await step('sync and restart floors', 'sync-floor', () => syncFloorRows(bench, live, slow));
-    await step('dockstage watch with sync', 'dockstage-sync', () => dockstageSyncRows(bench, live, slow));
+    await step('sync and restart floors', 'sync-floor', () => syncFloorRows(bench, live, page, slow));
+    await step('dockstage watch with sync', 'dockstage-sync', () => dockstageSyncRows(bench, live, page, slow));
     await step('rebuild floor (live), second half', 'live-rebuild-floor', liveFloor('after'));
+    await step('rebuild floor (page), second half', 'page-rebuild-floor', pageFloor('after'));
     await step('rebuild floor (slow), second half', 'slow-rebuild-floor', slowFloor('after'));
   } finally {
     await cleanUp();
   }
-  const order = ['rebuild-floor', 'compose-watch', 'compose-up', 'dockstage-rebuild', 'live-rebuild-floor', 'sync-floor', 'dockstage-sync-none', 'dockstage-sync-restart', 'slow-rebuild-floor', 'slow-restart-floor', 'dockstage-slow-restart'];
+  const order = [
+    'rebuild-floor', 'compose-watch', 'compose-up', 'dockstage-rebuild',
+    'live-rebuild-floor', 'sync-floor', 'dockstage-sync-none', 'dockstage-sync-restart',
+    'page-rebuild-floor', 'page-sync-floor', 'dockstage-page-none',
+    'slow-rebuild-floor', 'slow-restart-floor', 'dockstage-slow-restart',
+  ];
   const sorted = joinRows(rows).sort((a, b) => rank(order, a.key) - rank(order, b.key));
   const engine = (await docker(['version', '--format', '{{.Server.Version}}']).catch(() => '?')).trim();
   const load = `load average ${loadAtStart.toFixed(1)} at start, ${os.loadavg()[0]!.toFixed(1)} at end`;

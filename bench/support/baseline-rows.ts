@@ -5,7 +5,8 @@
  * - `docker compose watch` with hand-written `develop.watch` rebuild rules;
  * - `docker compose up -d --build` after each edit;
  * - the sync floor: the file written in place into the running container
- *   (`docker exec -i … sh -c 'cat > "$1"'`), the app reloading itself;
+ *   (`docker exec -i … sh -c 'cat > "$1"'`), the app reloading itself (live:
+ *   `node --watch` restarts it; page: it reads the file on every request);
  * - the restart floor: the same write, then `docker restart`.
  */
 import { docker } from './docker-ledger.js';
@@ -136,10 +137,10 @@ export async function composeUpRow(bench: BenchContext, service: FixtureService)
 }
 
 /**
- * The sync floor (live: in-place write, `node --watch` reloads) and the restart floor (slow: in-place write, then
- * `docker restart`), on one compose project of `compose.sync.yaml`.
+ * The sync floors (live: in-place write, `node --watch` reloads; page: in-place write, read on the next request) and
+ * the restart floor (slow: in-place write, then `docker restart`), on one compose project of `compose.sync.yaml`.
  */
-export async function syncFloorRows(bench: BenchContext, live: FixtureService, slow: FixtureService): Promise<RowResult[]> {
+export async function syncFloorRows(bench: BenchContext, live: FixtureService, page: FixtureService, slow: FixtureService): Promise<RowResult[]> {
   const { fixture, ledger } = bench;
   const project: ComposeTarget = { name: `${ledger.prefix}-syncfloor`, file: fixture.syncComposeFile, dir: fixture.dir };
   const options = (service: FixtureService, label: string) => ({
@@ -156,13 +157,20 @@ export async function syncFloorRows(bench: BenchContext, live: FixtureService, s
   };
   try {
     await composeUpBuild(ledger, project);
-    for (const service of [live, slow]) await waitUntilServed(service.port, await currentMessage(service), { timeoutMs: bench.servedTimeoutMs });
+    for (const service of [live, page, slow]) await waitUntilServed(service.port, await currentMessage(service), { timeoutMs: bench.servedTimeoutMs });
     const liveContainer = await containerOf(project, live.name);
+    const pageContainer = await containerOf(project, page.name);
     const slowContainer = await containerOf(project, slow.name);
     const syncLabel = 'sync floor: in-place write, node --watch';
     const syncSamples = await measureEdits(options(live, syncLabel), {
       port: live.port,
       write: inPlace(live, liveContainer),
+      report: () => ({ builds: 0 }),
+    });
+    const pageLabel = 'sync floor: in-place write, read per request';
+    const pageSamples = await measureEdits(options(page, pageLabel), {
+      port: page.port,
+      write: inPlace(page, pageContainer),
       report: () => ({ builds: 0 }),
     });
     const restartLabel = 'restart floor: in-place write + docker restart';
@@ -176,6 +184,7 @@ export async function syncFloorRows(bench: BenchContext, live: FixtureService, s
     });
     return [
       { key: 'sync-floor', label: syncLabel, service: live.name, samples: syncSamples },
+      { key: 'page-sync-floor', label: pageLabel, service: page.name, samples: pageSamples },
       { key: 'slow-restart-floor', label: restartLabel, service: slow.name, samples: restartSamples },
     ];
   } finally {

@@ -41,24 +41,25 @@ export async function dockstageRebuildRows(bench: BenchContext, service: Fixture
 }
 
 /**
- * dockstage watch on `compose.sync.yaml`, twice: with live on `reload: none` (rows: live none, slow restart),
- * then live on `restart` (row: live restart).
+ * dockstage watch on `compose.sync.yaml`, twice: with live on `reload: none` (rows: live none, page none, slow
+ * restart), then live on `restart` (row: live restart).
  */
-export async function dockstageSyncRows(bench: BenchContext, live: FixtureService, slow: FixtureService): Promise<RowResult[]> {
+export async function dockstageSyncRows(bench: BenchContext, live: FixtureService, page: FixtureService, slow: FixtureService): Promise<RowResult[]> {
   const none: DockstageRowSpec = { key: 'dockstage-sync-none', label: 'dockstage watch, sync, reload: none', service: live, expectSync: true };
+  const pageNone: DockstageRowSpec = { key: 'dockstage-page-none', label: 'dockstage watch, sync, reload: none', service: page, expectSync: true };
   const slowRestart: DockstageRowSpec = { key: 'dockstage-slow-restart', label: 'dockstage watch, sync, reload: restart', service: slow, expectSync: true };
   const liveRestart: DockstageRowSpec = { key: 'dockstage-sync-restart', label: 'dockstage watch, sync, reload: restart', service: live, expectSync: true };
   const reason = bench.support.watch ?? bench.support.sync;
-  if (reason !== undefined) return [none, liveRestart, slowRestart].map((spec) => unavailable(spec, reason));
+  if (reason !== undefined) return [none, pageNone, liveRestart, slowRestart].map((spec) => unavailable(spec, reason));
   const project: ComposeTarget = { name: `${bench.ledger.prefix}-dssync`, file: bench.fixture.syncComposeFile, dir: bench.fixture.dir };
-  const services = [live, slow];
+  const services = [live, page, slow];
   const reload = async (mode: ReloadMode) => writeSyncCompose(bench.fixture, { [live.name]: mode, [slow.name]: 'restart' });
   try {
     await reload('none');
-    const first = await withWatch(bench, project, services, [none, slowRestart], { keepProject: true });
+    const first = await withWatch(bench, project, services, [none, pageNone, slowRestart], { keepProject: true });
     await reload('restart');
     const second = await withWatch(bench, project, services, [liveRestart]);
-    return [first[0]!, ...second, first[1]!];
+    return [...first, ...second];
   } finally {
     await reload('none');
   }

@@ -47,11 +47,11 @@ describeWithCompose('the watch-loop benchmark fixture', () => {
     expect(new Set(ports.map((p) => p.published)).size).toBe(6);
   });
 
-  test('compose accepts the sync services, with reload modes under x-dockstage.watch and no cache for slow', async () => {
+  test('compose accepts the sync services, with reload modes under x-dockstage.watch (page always none) and no cache for slow', async () => {
     await writeSyncCompose(fixture, { live: 'restart', slow: 'restart' });
     const config = await composeConfig(fixture, fixture.syncComposeFile);
-    expect(Object.keys(config['services']).sort()).toEqual(['live', 'slow']);
-    expect(config['x-dockstage'].watch.reload).toEqual({ live: 'restart', slow: 'restart' });
+    expect(Object.keys(config['services']).sort()).toEqual(['live', 'page', 'slow']);
+    expect(config['x-dockstage'].watch.reload).toEqual({ live: 'restart', page: 'none', slow: 'restart' });
     expect(config['services'].slow.build.no_cache).toBe(true);
     expect(config['services'].live.build.no_cache).toBeUndefined();
   });
