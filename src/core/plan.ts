@@ -81,9 +81,16 @@ export function planForChanges(workspace: Workspace, changedPaths: readonly stri
     if (shown === undefined) labels.set(p, (shown = relativeLabel(workspace.projectDir, p)));
     return shown;
   };
+  // Services that share a build (web and worker on one Dockerfile and target) read the same files: one look each.
+  const byBuild = new Map<string, readonly PlanReason[]>();
+  const buildReasons = (build: NonNullable<ServiceModel['build']>) => {
+    let reasons = byBuild.get(build.buildKey);
+    if (reasons === undefined) byBuild.set(build.buildKey, (reasons = readsOf(build, paths, label)));
+    return reasons;
+  };
   const own = new Map<string, { action: Action; reasons: PlanReason[] }>();
   for (const service of workspace.services) {
-    own.set(service.name, decide(service, paths, label));
+    own.set(service.name, decide(service, service.build === undefined ? [] : buildReasons(service.build), paths, label));
   }
   return finish(workspace, own);
 }
@@ -113,37 +120,41 @@ export function planForFreshness(workspace: Workspace, freshness: Readonly<Recor
   return finish(workspace, own);
 }
 
-function decide(service: ServiceModel, paths: readonly string[], label: (p: string) => string): { action: Action; reasons: PlanReason[] } {
+/** Why a build must run again for the changed paths: its Dockerfile, its ignore file, or an input an instruction reads. */
+function readsOf(build: NonNullable<ServiceModel['build']>, paths: readonly string[], label: (p: string) => string): PlanReason[] {
   const reasons: PlanReason[] = [];
-  const build = service.build;
-  if (build !== undefined) {
-    const candidates = ignoreCandidates(build);
-    const contexts = contextsOf(build);
-    const exact = [build.dockerfilePath, build.ignoreFile, ...candidates].filter((file) => file !== undefined);
-    for (const changed of pathsConcerning(paths, contexts.map(([, dir]) => dir), exact)) {
-      if (changed === build.dockerfilePath) {
-        reasons.push({ path: label(changed), stage: null, instruction: null, line: null, rule: 'dockerfile' });
-        continue;
-      }
-      if (changed === build.ignoreFile || candidates.includes(changed)) {
-        reasons.push({ path: label(changed), stage: null, instruction: null, line: null, rule: 'dockerignore' });
-        continue;
-      }
-      for (const [context, dir] of contexts) {
-        const relative = below(dir, changed);
-        if (relative === undefined) continue;
-        for (const input of inputsReading(relative, context, build.inputs, build.ignore)) {
-          reasons.push({
-            path: label(changed),
-            stage: build.graph.stages[input.stage]!.displayName,
-            instruction: input.instruction,
-            line: input.line,
-            rule: 'input',
-          });
-        }
+  const candidates = ignoreCandidates(build);
+  const contexts = contextsOf(build);
+  const exact = [build.dockerfilePath, build.ignoreFile, ...candidates].filter((file) => file !== undefined);
+  for (const changed of pathsConcerning(paths, contexts.map(([, dir]) => dir), exact)) {
+    if (changed === build.dockerfilePath) {
+      reasons.push({ path: label(changed), stage: null, instruction: null, line: null, rule: 'dockerfile' });
+      continue;
+    }
+    if (changed === build.ignoreFile || candidates.includes(changed)) {
+      reasons.push({ path: label(changed), stage: null, instruction: null, line: null, rule: 'dockerignore' });
+      continue;
+    }
+    for (const [context, dir] of contexts) {
+      const relative = below(dir, changed);
+      if (relative === undefined) continue;
+      for (const input of inputsReading(relative, context, build.inputs, build.ignore)) {
+        reasons.push({
+          path: label(changed),
+          stage: build.graph.stages[input.stage]!.displayName,
+          instruction: input.instruction,
+          line: input.line,
+          rule: 'input',
+        });
       }
     }
   }
+  return reasons;
+}
+
+/** A service's verdict: rebuild when its build reads a changed path, else restart for a change under a bind mount. */
+function decide(service: ServiceModel, buildReasons: readonly PlanReason[], paths: readonly string[], label: (p: string) => string): { action: Action; reasons: PlanReason[] } {
+  const reasons = [...buildReasons];
   if (reasons.length > 0) return { action: 'rebuild', reasons };
   if (service.onChange === 'restart') {
     for (const changed of pathsConcerning(paths, service.bindMounts.map((m) => m.source), [])) {

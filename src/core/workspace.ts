@@ -343,8 +343,14 @@ export function closureStageNames(build: BuildModel): string[] {
   return build.closure.map((index) => build.graph.stages[index]!.displayName);
 }
 
+/** A relative path that path.relative would not return as it is: an empty, `.` or `..` element, or a trailing slash. */
+const UNCLEAN_TAIL = /(?:^|\/)\.{1,2}(?:\/|$)|\/\/|\/$/;
+
 /** A path relative to the project directory when inside it (POSIX), absolute otherwise. */
 export function relativeLabel(projectDir: string, file: string): string {
+  // Below the project directory (nearly always): the rest of the path, without path.relative's work.
+  const base = projectDir.endsWith('/') ? projectDir : `${projectDir}/`;
+  if (file.startsWith(base) && file.length > base.length && !UNCLEAN_TAIL.test(file.slice(base.length))) return file.slice(base.length);
   const relative = path.relative(projectDir, file);
   return relative === '' ? '.' : isOutside(relative) ? file : relative;
 }

@@ -212,13 +212,20 @@ class PatternList implements IgnoreMatcher {
   }
 
   excludes(path: string): boolean {
-    const ancestors = ancestorDirs(path);
-    const deepest = ancestors.at(-1);
-    let parent = deepest === undefined ? undefined : this.#dirs.get(deepest);
-    if (deepest !== undefined && parent === undefined) {
-      for (const ancestor of ancestors) parent = this.#remember(ancestor, parent);
+    // The deepest of ancestorDirs(path) is dirOf(path): look it up before building the whole chain.
+    const deepest = dirOf(path);
+    let parent = deepest === '.' ? undefined : this.#dirs.get(deepest);
+    if (deepest !== '.' && parent === undefined) {
+      for (const ancestor of ancestorDirs(path)) parent = this.#remember(ancestor, parent);
     }
-    return this.matchesUsingParentResults(path, parent).matched;
+    if (parent === undefined) return this.matchesUsingParentResults(path, parent).matched;
+    // matchesUsingParentResults with known parent results, without building the path's own results.
+    let matched = false;
+    this.#compiled.forEach((pattern, index) => {
+      if (parent[index] === true) matched = !pattern.exception;
+      else if (pattern.exception === matched && evaluate(pattern, path)) matched = !pattern.exception;
+    });
+    return matched;
   }
 
   /**
