@@ -4,7 +4,9 @@
  * The CLI starts compose first and loads the modules while it runs: the first
  * `config` of the same target takes the process already running instead of
  * starting a second one. Any other target, and every later call (a reload in
- * `watch`), runs compose anew.
+ * `watch`), runs compose anew. A command that fails before it asks (bad
+ * arguments to the command) leaves the prefetched process to finish on its
+ * own: it only prints JSON into a pipe nobody reads, and exits.
  */
 import type { ComposeCli, ComposeTarget } from '../ports/compose-cli.js';
 
@@ -24,7 +26,8 @@ export function prefetchingCompose(compose: ComposeCli): PrefetchingCompose {
     prefetchConfig(target) {
       prefetched = target.then(
         (resolved) => {
-          const result = compose.config(resolved);
+          // A config that throws instead of rejecting still reaches the command as a rejection.
+          const result = Promise.resolve().then(() => compose.config(resolved));
           // Whoever takes it sees the rejection; until then it is not unhandled.
           result.catch(() => undefined);
           return { key: targetKey(resolved), result };

@@ -40,8 +40,8 @@ export function replaceOperations(client: EngineClient) {
  * The order keeps the service down only between stopping the old container
  * and starting the new one: the old one is renamed aside while it still runs,
  * the new one is created under the real name (its DNS name and hostname right
- * from the start) and joined to its networks while the old one stops, then
- * the new one starts (also after a crash, with `startAfterCrash`). The
+ * from the start), then joined to its other networks while the old one stops,
+ * then started (also after a crash, with `startAfterCrash`). The
  * old one is removed (its volumes kept) once the new one runs. Any failure
  * before that point removes the new container, gives the old one its name
  * back and starts it again if it had been running.
@@ -72,41 +72,51 @@ async function replace(
   let created: string | undefined;
   let oldStopped = false;
   let newId = '';
+  /** What was being done when a step failed, for the message. */
+  let step: 'prepared' | 'created' | 'set up' | 'started' = 'prepared';
+  let stopFailed = false;
   try {
     if (old.Name !== `/${parkedName}`) await docker.getContainer(old.Id).rename({ name: parkedName });
     parked = true;
-    // The new container is created and joined to its networks while the old one stops (the edit waits on both).
-    const createNew = async () => {
-      const id = (await docker.createContainer({ name, ...spec.create })).id;
-      created = id;
-      for (const { network, endpoint } of spec.extraNetworks) await docker.getNetwork(network).connect({ Container: id, EndpointConfig: endpoint });
-      return id;
+    step = 'created';
+    newId = (await docker.createContainer({ name, ...spec.create })).id;
+    created = newId;
+    // Only now may the old container stop: a create that fails, or a cancel, leaves it serving untouched.
+    options.signal?.throwIfAborted();
+    step = 'set up';
+    // The new container joins its other networks while the old one stops (the edit waits on both).
+    const joinNetworks = async () => {
+      for (const { network, endpoint } of spec.extraNetworks) await docker.getNetwork(network).connect({ Container: newId, EndpointConfig: endpoint });
     };
     const stopOld = async () => {
       if (!wasRunning) return;
       await ignoreStatus(304, () => docker.getContainer(old.Id).stop(options.stopTimeoutSeconds === undefined ? {} : { t: options.stopTimeoutSeconds }));
       oldStopped = true;
     };
-    const [creating, stopping] = await Promise.allSettled([createNew(), stopOld()]);
-    if (creating.status === 'rejected') throw creating.reason;
-    if (stopping.status === 'rejected') throw stopping.reason;
-    newId = creating.value;
+    const [joining, stopping] = await Promise.allSettled([joinNetworks(), stopOld()]);
+    if (stopping.status === 'rejected') {
+      stopFailed = true;
+      throw stopping.reason;
+    }
+    if (joining.status === 'rejected') throw joining.reason;
     options.signal?.throwIfAborted();
+    step = 'started';
     if (startNew) await docker.getContainer(newId).start();
   } catch (error) {
-    const step = !parked ? 'prepared' : created === undefined ? 'created' : oldStopped ? 'started' : 'set up';
+    const what = stopFailed ? 'the old container could not be stopped' : `the new container could not be ${step}`;
     try {
       if (created !== undefined) await ignoreStatus(404, () => docker.getContainer(created as string).remove({ force: true }));
       if (parked) await docker.getContainer(old.Id).rename({ name });
       if (oldStopped) await ignoreStatus(304, () => docker.getContainer(old.Id).start());
     } catch (restoreError) {
       throw failure(
-        `the new container could not be ${step} (${engineMessage(error)}), and putting the old one back failed: ${engineMessage(restoreError)}`,
+        `${what} (${engineMessage(error)}), and putting the old one back failed: ${engineMessage(restoreError)}`,
         `run \`docker compose up -d ${service}\` to recreate it`,
       );
     }
     if (options.signal?.aborted === true) throw error;
-    throw failure(`the new container could not be ${step}: ${engineMessage(error)}`, `the previous container ${wasRunning ? 'is running' : 'was kept'} as before; fix the image and rebuild`);
+    const kept = `the previous container ${wasRunning ? 'is running' : 'was kept'} as before`;
+    throw failure(`${what}: ${engineMessage(error)}`, stopFailed ? `${kept}; see why it does not stop with \`docker inspect ${old.Id.slice(0, 12)}\`` : `${kept}; fix the image and rebuild`);
   }
 
   try {

@@ -119,7 +119,7 @@ export function createIgnoreMatcher(patterns: readonly string[]): IgnoreMatcher 
 }
 
 /** A path element that `cleanSlashPath` would change: `.` or `..`, an empty one (`//`), or a trailing slash. */
-const UNCLEAN = /(?:^|\/)\.{1,2}(?:\/|$)|\/\/|.\/$/;
+const UNCLEAN = /(?:^|\/)\.{1,2}(?:\/|$)|\/\/|[^]\/$/;
 
 /**
  * Go's `path.Clean` for slash-separated paths: no empty or `.` elements, `..`

@@ -48,6 +48,19 @@ describe('prefetchingCompose', () => {
     expect(calls).toEqual([['a.yaml']]);
   });
 
+  test('a config that throws instead of rejecting reaches the command as a rejection', async () => {
+    const { compose } = countingCompose();
+    const throwing: ComposeCli = {
+      ...compose,
+      config: () => {
+        throw new Error('thrown at once');
+      },
+    };
+    const prefetching = prefetchingCompose(throwing);
+    prefetching.prefetchConfig(Promise.resolve(target(['a.yaml'])));
+    await expect(prefetching.config(target(['a.yaml']))).rejects.toThrow('thrown at once');
+  });
+
   test("compose's refusal of the prefetched call reaches the command that takes it", async () => {
     const { compose, calls } = countingCompose();
     const prefetching = prefetchingCompose(compose);

@@ -150,6 +150,19 @@ describe('cleanSlashPath', () => {
     expect(cleanSlashPath('../x')).toBe('../x');
     expect(cleanSlashPath('')).toBe('.');
   });
+
+  test('a path that is clean already comes back as it is; any other is cleaned, whatever its characters', () => {
+    for (const clean of ['/', 'a', '/a/b', '...', '.a', 'a/.b/c..', '..', '../..', 'a\n/b', '😀/x']) expect(cleanSlashPath(clean)).toBe(clean);
+    // Line breaks and surrogate pairs before a trailing slash, a `.` or `..` element, or an empty one
+    expect(cleanSlashPath('a\r/')).toBe('a\r');
+    expect(cleanSlashPath('a\n/')).toBe('a\n');
+    expect(cleanSlashPath('x/\u2028/')).toBe('x/\u2028');
+    expect(cleanSlashPath('😀/')).toBe('😀');
+    expect(cleanSlashPath('a/./b')).toBe('a/b');
+    expect(cleanSlashPath('a//b')).toBe('a/b');
+    expect(cleanSlashPath('a/..')).toBe('.');
+    expect(cleanSlashPath('.')).toBe('.');
+  });
 });
 
 describe('dockerignore file choice (chooseIgnoreFile)', () => {
