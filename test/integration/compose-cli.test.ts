@@ -1,14 +1,15 @@
 /**
- * The ComposeCli adapter on the real compose CLI. `config` must not pay the
- * docker-compose package's fixed 500 ms wait after compose exits: it resolves
- * once stdout is a complete JSON object, while failures still come through the
- * package with compose's own words. No timers here: the checks race our call
- * against the package's own promise.
+ * The ComposeCli adapter on the real compose CLI. The calls a user waits on
+ * must not pay the docker-compose package's fixed 500 ms wait after compose
+ * exits: `config` resolves once stdout is a complete JSON object, `up` and
+ * `restart` when compose exits, and failures keep compose's own words. No
+ * timers here: the checks race our call against the package's own promise.
  */
 import path from 'node:path';
 import * as composePackage from 'docker-compose';
-import { describe, expect, test } from 'vitest';
-import { ComposeCommandError, createComposeCli } from '../../src/adapters/compose-cli.js';
+import { afterAll, describe, expect, test } from 'vitest';
+import { createComposeCli } from '../../src/adapters/compose-cli.js';
+import { ComposeCommandError } from '../../src/adapters/compose-process.js';
 import type { ComposeTarget } from '../../src/ports/compose-cli.js';
 import { EXAMPLE } from '../support/cli.js';
 import { describeWithCompose } from '../support/docker.js';
@@ -70,6 +71,39 @@ describeWithCompose('ComposeCli on the compose CLI', () => {
     expect(error).toBeInstanceOf(ComposeCommandError);
     expect((error as ComposeCommandError).message).toMatch(/depends on undefined service "?db"?/);
     expect((error as ComposeCommandError).exitCode).toBe(2);
+  });
+});
+
+describeWithCompose('ComposeCli up and restart on the compose CLI', () => {
+  const project = tempProjects('dockstage-compose-up-');
+  const env = { ...process.env };
+  const COMPOSE = 'services:\n  app:\n    image: busybox:latest\n    init: true\n    command: ["sleep", "3600"]\n';
+  const names = [`dst-compose-up-a-${process.pid}`, `dst-compose-up-b-${process.pid}`];
+  const dirs: string[] = [];
+  afterAll(async () => {
+    for (const [index, dir] of dirs.entries()) {
+      await composePackage.down({ config: [path.join(dir, 'compose.yaml')], cwd: dir, env, composeOptions: [['-p', names[index]!]], commandOptions: ['-t', '1'] }).catch(() => undefined);
+    }
+  });
+
+  test('up and restart settle when compose exits, before the same call through the package started with them', async () => {
+    // Two projects of the same file, so both calls do the same work at the same time without touching each other.
+    for (let i = 0; i < 2; i++) dirs.push(await project({ 'compose.yaml': COMPOSE }));
+    const [ours, theirs] = [{ ...target(dirs[0]!), projectName: names[0] }, { config: [path.join(dirs[1]!, 'compose.yaml')], cwd: dirs[1]!, env, composeOptions: [['-p', names[1]!]] }];
+    const compose = createComposeCli({ env });
+    expect(await firstToSettle(compose.up(ours, ['app']), composePackage.upMany(['app'], { ...theirs, commandOptions: ['--no-build'] }))).toBe('ours');
+    expect(await firstToSettle(compose.lifecycle(ours, 'restart', ['app']), composePackage.execCompose('restart', ['app'], theirs))).toBe('ours');
+    // and what ours did is what compose reports
+    const listed = await composePackage.ps({ config: ours.files.slice(), cwd: dirs[0]!, env, composeOptions: [['-p', names[0]!]], commandOptions: ['--format', 'json'] });
+    expect(listed.out).toMatch(/"State":"running"/);
+  });
+
+  test('up of a service the project does not have rejects with compose\'s own words, exit 1', async () => {
+    const dir = await project({ 'compose.yaml': COMPOSE });
+    const error = await createComposeCli({ env }).up({ ...target(dir), projectName: `dst-compose-up-c-${process.pid}` }, ['nosuch']).catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(ComposeCommandError);
+    expect((error as ComposeCommandError).message).toMatch(/no such service:? "?nosuch"?/);
+    expect((error as ComposeCommandError).exitCode).toBe(1);
   });
 });
 
