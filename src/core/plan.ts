@@ -73,7 +73,7 @@ export type ImageFreshness =
 
 /** The plan for a set of changed absolute paths. */
 export function planForChanges(workspace: Workspace, changedPaths: readonly string[]): Plan {
-  const paths = [...new Set(changedPaths.map((p) => path.normalize(p)))].sort();
+  const paths = sortedUnique(changedPaths.map(normalized));
   // A branch switch hands in thousands of paths: label each once, not once per service and reason.
   const labels = new Map<string, string>();
   const label = (p: string) => {
@@ -217,6 +217,19 @@ function ignoreCandidates(build: NonNullable<ServiceModel['build']>): string[] {
   const specificInForce = build.ignoreFile !== undefined && build.ignoreFile === candidates[0];
   if (build.contextDir !== undefined && !specificInForce) candidates.push(path.join(build.contextDir, '.dockerignore'));
   return candidates;
+}
+
+/** A path without `.`, `..` or empty elements and no trailing slash comes back as it is; others through path.normalize. */
+function normalized(file: string): string {
+  return UNNORMALIZED.test(file) ? path.normalize(file) : file;
+}
+
+const UNNORMALIZED = /(?:^|\/)\.{1,2}(?:\/|$)|\/\/|[^]\/$|^$/;
+
+/** Sorted (code-unit order) without repeats; the watcher's batches are already, and come back as they are. */
+function sortedUnique(paths: readonly string[]): readonly string[] {
+  for (let i = 1; i < paths.length; i++) if (!(paths[i - 1]! < paths[i]!)) return [...new Set(paths)].sort();
+  return paths;
 }
 
 /**

@@ -304,7 +304,9 @@ function ancestorDirs(path: string): string[] {
 
 /** Go's `filepath.Dir`. */
 function dirOf(path: string): string {
-  return cleanSlashPath(path.slice(0, path.lastIndexOf('/') + 1));
+  // Clean(path[:i+1]) in Go; without the slash it cleans the same (bar the root), and a clean path skips the work.
+  const slash = path.lastIndexOf('/');
+  return slash <= 0 ? (slash === 0 ? '/' : '.') : cleanSlashPath(path.slice(0, slash));
 }
 
 /** Go's `strings.TrimSpace` (unicode.IsSpace), which differs from String#trim at U+0085 and U+FEFF. */
@@ -439,41 +441,62 @@ function literalRun(tokens: readonly WildcardToken[], end: 'head' | 'tail'): str
  */
 function matchWildcards(tokens: readonly WildcardToken[], path: string): boolean {
   const end = tokens.length;
-  const close = (states: Set<number>): Set<number> => {
-    const work = [...states];
-    while (work.length > 0) {
-      const state = work.pop()!;
+  // State s ≥ 0 lives at slot s, state -(i + 1) at slot end + i + 1. A slot is in a list when its stamp is the list's.
+  const slots = 2 * end + 2;
+  const stamps = new Uint32Array(slots);
+  let stamp = 1;
+  let current = new Int32Array(slots);
+  let next = new Int32Array(slots);
+  let currentCount = 0;
+  let nextCount = 0;
+  const add = (state: number) => {
+    const slot = state >= 0 ? state : end - state;
+    if (stamps[slot] === stamp) return;
+    stamps[slot] = stamp;
+    next[nextCount++] = state;
+  };
+  /** Adds what the listed states reach without reading a character (the list grows while it is walked). */
+  const close = () => {
+    for (let i = 0; i < nextCount; i++) {
+      const state = next[i]!;
       const token = state >= 0 ? tokens[state] : undefined;
       if (token === undefined || token.kind === 'char' || token.kind === 'one') continue;
-      const next = token.kind === 'dirs' ? [state + 1, -(state + 1)] : [state + 1];
-      for (const n of next) {
-        if (!states.has(n)) {
-          states.add(n);
-          work.push(n);
-        }
-      }
+      add(state + 1);
+      if (token.kind === 'dirs') add(-(state + 1));
     }
-    return states;
   };
-  let current = close(new Set([0]));
+  /** The list built becomes the current one, and the next starts empty. */
+  const swap = () => {
+    const list = current;
+    current = next;
+    next = list;
+    currentCount = nextCount;
+    nextCount = 0;
+  };
+  add(0);
+  close();
+  swap();
   for (const ch of path) {
-    const next = new Set<number>();
-    for (const state of current) {
+    stamp++;
+    for (let i = 0; i < currentCount; i++) {
+      const state = current[i]!;
       if (state < 0) {
-        if (ch !== '\n') next.add(state);
-        if (ch === '/') next.add(-state);
+        if (ch !== '\n') add(state);
+        if (ch === '/') add(-state);
         continue;
       }
       const token = tokens[state];
       if (token === undefined) continue;
-      if (token.kind === 'char' ? ch === token.char : token.kind === 'one' ? ch !== '/' : false) next.add(state + 1);
-      else if (token.kind === 'star' && ch !== '/') next.add(state);
-      else if (token.kind === 'any' && ch !== '\n') next.add(state);
+      if (token.kind === 'char' ? ch === token.char : token.kind === 'one' ? ch !== '/' : false) add(state + 1);
+      else if (token.kind === 'star' && ch !== '/') add(state);
+      else if (token.kind === 'any' && ch !== '\n') add(state);
     }
-    if (next.size === 0) return false;
-    current = close(next);
+    if (nextCount === 0) return false;
+    close();
+    swap();
   }
-  return current.has(end);
+  for (let i = 0; i < currentCount; i++) if (current[i] === end) return true;
+  return false;
 }
 
 // ---------------------------------------------------------------------------
