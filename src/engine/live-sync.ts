@@ -7,7 +7,7 @@
  */
 import { DockstageError } from '../core/errors.js';
 import type { ReloadMode } from '../core/environments.js';
-import { decideSync, type BaseImageConfig, type ContextChange, type SyncFile } from '../core/sync/decide-sync.js';
+import { decideSync, shapeRefusal, type BaseImageConfig, type ContextChange, type SyncFile } from '../core/sync/decide-sync.js';
 import type { SyncTarget } from '../core/state/sync-candidates.js';
 import type { SyncedFile } from '../core/state/actions.js';
 import { relativeLabel, type BuildModel, type Workspace } from '../core/workspace.js';
@@ -39,8 +39,13 @@ export async function trySync(workspace: Workspace, targets: readonly SyncTarget
   try {
     const models = targets.map((target) => workspace.services.find((s) => s.name === target.service)!);
     const build = models[0]!.build!;
-    const [changes, contextFiles, baseImage] = await Promise.all([
-      Promise.all(paths.map(async (file): Promise<ContextChange> => ({ path: file, kind: await ports.fs.kind(file) }))),
+    const changes = await Promise.all(paths.map(async (file): Promise<ContextChange> => ({ path: file, kind: await ports.fs.kind(file) })));
+    // Most refusals come from the Dockerfile's shape (a RUN after the COPY): said before walking the context.
+    for (const model of models) {
+      const refusal = shapeRefusal({ build, bindMounts: model.bindMounts, changes });
+      if (refusal !== undefined) return { kind: 'rebuild', reason: { message: refusal.message, instruction: refusal.instruction, line: refusal.line, path: label(refusal.path) } };
+    }
+    const [contextFiles, baseImage] = await Promise.all([
       filesReadByBuild(ports.fs, build).then((contexts) => contexts.find((c) => c.context === '.')?.files ?? []),
       rootImageConfig(build, ports.runtime),
     ]);

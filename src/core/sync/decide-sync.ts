@@ -271,6 +271,24 @@ export function decideSync(request: SyncRequest): SyncDecision {
   }
 }
 
+/**
+ * The rules decided by the Dockerfile's shape alone (which instructions read a path, what runs after them), before
+ * any destination is placed: a refusal by one of them stands whatever the context's other files and the base image
+ * are.
+ */
+const SHAPE_RULES: ReadonlySet<SyncRule> = new Set(['dockerfile', 'other-stage', 'copy-from', 'run-mount', 'symlink', 'onbuild', 'run-after-copy']);
+
+/**
+ * A refusal `decideSync` reaches without the context's file list or the base image: the first reason of the batch
+ * whose rule depends only on the Dockerfile's shape, or undefined when the full decision is needed. Live sync asks
+ * it first, so a service whose Dockerfile runs a build step after its COPY goes to the rebuild without a walk of
+ * its context.
+ */
+export function shapeRefusal(request: Omit<SyncRequest, 'contextFiles' | 'baseImage'>): SyncReason | undefined {
+  const decision = decideSync({ ...request, contextFiles: [], baseImage: undefined });
+  return decision.kind === 'rebuild' ? decision.reasons.find((reason) => SHAPE_RULES.has(reason.rule)) : undefined;
+}
+
 /** The inputs of the closure (any stage, any context) that read the absolute `file`. */
 function readersOf(build: BuildModel, file: string): CompiledInput[] {
   const contexts: Array<[string, string]> = [['.', build.contextDir!], ...Object.entries(build.namedContexts)];

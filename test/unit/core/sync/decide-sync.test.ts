@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import { decideSync, type BaseImageConfig, type ContextChange, type SyncDecision, type SyncFile } from '../../../../src/core/sync/decide-sync.js';
+import { decideSync, shapeRefusal, type BaseImageConfig, type ContextChange, type SyncDecision, type SyncFile } from '../../../../src/core/sync/decide-sync.js';
 import { dockerfile, project, type ServiceSpec } from '../../../support/builders.js';
 
 const BUSYBOX: BaseImageConfig = { workingDir: '', env: { PATH: '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' } };
@@ -348,5 +348,26 @@ describe('decideSync: --chown and --chmod', () => {
     expect(owner('--chmod=0640').chmod).toBe(0o640);
     expect(owner('').chmod).toBeUndefined();
     expect(blocked(decide(['FROM busybox', 'COPY --chmod=u+x src/ /app/'], { changes: { 'src/a.js': 'file' } }))).toMatchObject({ rule: 'unknown-destination' });
+  });
+});
+
+describe('shapeRefusal: what the Dockerfile alone refuses, before the context is listed', () => {
+  const refuse = (lines: readonly string[], changes: Record<string, ContextChange['kind']>) => {
+    const web = project('shop', '/p').service('web', { build: { context: '/p/app' } }).file('/p/app/Dockerfile', dockerfile(...lines)).workspace('dev').services[0]!;
+    return shapeRefusal({ build: web.build!, bindMounts: web.bindMounts, changes: Object.entries(changes).map(([path, kind]) => ({ path: `/p/app/${path}`, kind })) });
+  };
+
+  test('a RUN after the COPY, another stage reading the file, the Dockerfile itself: refused without the file list', () => {
+    expect(refuse([...NODE_APP.slice(0, 5), 'RUN npm run build'], { 'src/a.js': 'file' })).toMatchObject({ rule: 'run-after-copy', line: 6 });
+    expect(refuse(['FROM busybox AS base', 'COPY src/ /s/', 'FROM base', 'COPY src/ /app/'], { 'src/a.js': 'file' })).toMatchObject({ rule: 'other-stage', line: 2 });
+    expect(refuse(NODE_APP, { Dockerfile: 'file' })).toMatchObject({ rule: 'dockerfile' });
+  });
+
+  test('a batch live sync may take, and a refusal that depends on the context files or the base image, need the full decision', () => {
+    expect(refuse(NODE_APP, { 'src/a.js': 'file' })).toBeUndefined();
+    // written-again needs to know which files the second COPY reads
+    expect(refuse(['FROM busybox', 'COPY a/ /app/', 'COPY b/ /app/'], { 'a/x.js': 'file' })).toBeUndefined();
+    // a relative destination needs the base image's WORKDIR
+    expect(refuse(['FROM busybox', 'COPY src/ src/'], { 'src/a.js': 'file' })).toBeUndefined();
   });
 });
