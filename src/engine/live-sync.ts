@@ -40,11 +40,10 @@ export async function trySync(workspace: Workspace, targets: readonly SyncTarget
     const models = targets.map((target) => workspace.services.find((s) => s.name === target.service)!);
     const build = models[0]!.build!;
     const changes = await Promise.all(paths.map(async (file): Promise<ContextChange> => ({ path: file, kind: await ports.fs.kind(file) })));
-    // Most refusals come from the Dockerfile's shape (a RUN after the COPY): said before walking the context.
-    for (const model of models) {
-      const refusal = shapeRefusal({ build, bindMounts: model.bindMounts, changes });
-      if (refusal !== undefined) return { kind: 'rebuild', reason: { message: refusal.message, instruction: refusal.instruction, line: refusal.line, path: label(refusal.path) } };
-    }
+    // Most refusals come from the Dockerfile's shape (a RUN after the COPY): said before walking the context. The
+    // services share the build, and no shape rule looks at bind mounts, so one look answers for all.
+    const refusal = shapeRefusal({ build, bindMounts: models[0]!.bindMounts, changes });
+    if (refusal !== undefined) return { kind: 'rebuild', reason: { message: refusal.message, instruction: refusal.instruction, line: refusal.line, path: label(refusal.path) } };
     const [contextFiles, baseImage] = await Promise.all([
       filesReadByBuild(ports.fs, build).then((contexts) => contexts.find((c) => c.context === '.')?.files ?? []),
       rootImageConfig(build, ports.runtime),

@@ -81,9 +81,9 @@ async function replace(
     step = 'created';
     newId = (await docker.createContainer({ name, ...spec.create })).id;
     created = newId;
+    step = 'set up';
     // Only now may the old container stop: a create that fails, or a cancel, leaves it serving untouched.
     options.signal?.throwIfAborted();
-    step = 'set up';
     // The new container joins its other networks while the old one stops (the edit waits on both).
     const joinNetworks = async () => {
       for (const { network, endpoint } of spec.extraNetworks) await docker.getNetwork(network).connect({ Container: newId, EndpointConfig: endpoint });
@@ -96,6 +96,8 @@ async function replace(
     const [joining, stopping] = await Promise.allSettled([joinNetworks(), stopOld()]);
     if (stopping.status === 'rejected') {
       stopFailed = true;
+      // Both failed: the stop is the message, the join's reason goes with it.
+      if (joining.status === 'rejected') throw new Error(`${engineMessage(stopping.reason)}; joining its networks failed too: ${engineMessage(joining.reason)}`);
       throw stopping.reason;
     }
     if (joining.status === 'rejected') throw joining.reason;

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
-import { ComposeCommandError, composeFailure, createJsonObjectReader } from '../../../src/adapters/compose-process.js';
+import { ComposeCommandError, composeArgs, composeFailure, createJsonObjectReader } from '../../../src/adapters/compose-process.js';
 import { EngineUnavailableError } from '../../../src/core/errors.js';
 
 describe('composeFailure', () => {
@@ -74,5 +74,22 @@ describe('createJsonObjectReader', () => {
   test('text that is not JSON, or two objects, never resolves', () => {
     expect(feed([Buffer.from('warning: {x}')])).toEqual([undefined]);
     expect(feed([Buffer.from('{"a": 1}\n{"b": 2}')])).toEqual([undefined]);
+  });
+});
+
+describe('composeArgs', () => {
+  test('global options, then -f per file, then the command and its arguments: the order the docker-compose package uses', () => {
+    const target = { files: ['/p/compose.yaml', '/p/.dockstage/shop/dev.compose.yaml'], projectName: 'shop', projectDirectory: '/p', profiles: ['debug'], envFiles: ['/p/.env.local'] };
+    expect(composeArgs(target, 'up', ['--no-build', '--no-deps', '-d', 'web'])).toEqual([
+      'compose',
+      '-p', 'shop',
+      '--project-directory', '/p',
+      '--profile', 'debug',
+      '--env-file', '/p/.env.local',
+      '-f', '/p/compose.yaml',
+      '-f', '/p/.dockstage/shop/dev.compose.yaml',
+      'up', '--no-build', '--no-deps', '-d', 'web',
+    ]);
+    expect(composeArgs({ files: [], profiles: [], envFiles: [] }, 'restart', ['api'])).toEqual(['compose', 'restart', 'api']);
   });
 });

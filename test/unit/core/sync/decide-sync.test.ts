@@ -369,5 +369,15 @@ describe('shapeRefusal: what the Dockerfile alone refuses, before the context is
     expect(refuse(['FROM busybox', 'COPY a/ /app/', 'COPY b/ /app/'], { 'a/x.js': 'file' })).toBeUndefined();
     // a relative destination needs the base image's WORKDIR
     expect(refuse(['FROM busybox', 'COPY src/ src/'], { 'src/a.js': 'file' })).toBeUndefined();
+    // and a variable only the base image's ENV sets: without it the expansion fails, which is no refusal
+    expect(refuse(['FROM busybox', 'COPY --chown=${APP_USER:?} src/ /app/src/'], { 'src/a.js': 'file' })).toBeUndefined();
+    expect(refuse(['FROM busybox', 'WORKDIR ${APP_HOME:?}', 'COPY src/ src/'], { 'src/a.js': 'file' })).toBeUndefined();
+  });
+
+  test('the refusal is the batch\'s first, as the full decision gives it: a later path\'s RUN does not cut short an earlier path\'s other reason', () => {
+    // a/x.js is written again by COPY b/ (which needs the file list); z/ is read by a stage the target does not own
+    const lines = ['FROM busybox AS base', 'COPY z/ /z/', 'FROM base', 'COPY a/ /app/', 'COPY b/ /app/'];
+    expect(refuse(lines, { 'a/x.js': 'file', 'z/y.js': 'file' })).toBeUndefined();
+    expect(refuse(lines, { 'z/y.js': 'file' })).toMatchObject({ rule: 'other-stage', line: 2 });
   });
 });
