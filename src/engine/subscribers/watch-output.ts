@@ -237,7 +237,11 @@ function humanLine(event: WatchEvent): string | undefined {
       if (event['reload'] === true) return 'the project changed: loading it again';
       const why = services.find((s) => s.reasons[0]?.rule === 'sync-not-possible')?.reasons[0]?.message;
       if (why !== undefined) return `${services.map((s) => s.name).join(', ')}: rebuild (no live sync: ${why})`;
-      return services.length === 0 ? 'nothing to do' : services.map((s) => `${s.name}: ${s.action}`).join(', ');
+      if (services.length === 0) return 'nothing to do';
+      // A rebuild is said by its build's own line (or, when live sync takes it, by the synced lines), in that order:
+      // saying "rebuild" first would read as a contradiction when the change is then synced.
+      const others = services.filter((s) => s.action !== 'rebuild' && s.action !== 'sync');
+      return others.length === 0 ? undefined : others.map((s) => `${s.name}: ${s.action}`).join(', ');
     }
     case 'build-start':
       return `${list(event['services'])}: ${event['check'] === true ? 'checking' : 'building'} ${event['target']}`;
@@ -245,8 +249,13 @@ function humanLine(event: WatchEvent): string | undefined {
       return event['upToDate'] === true
         ? `${list(event['services'])}: up to date`
         : `${list(event['services'])}: built in ${((event['durationMs'] as number) / 1000).toFixed(1)}s (${event['cachedSteps']} of ${event['totalSteps']} steps cached)`;
-    case 'build-failed':
-      return `${list(event['services'])}: build FAILED: ${error?.message}${where}${error?.hint == null ? '' : `\n  hint: ${error.hint}`}`;
+    case 'build-failed': {
+      const services = list(event['services']);
+      // The message names the services already when it comes from the build; the step's last output says why.
+      const message = error?.message.startsWith(`${services}: `) === true ? error.message.slice(services.length + 2) : error?.message;
+      const tail = ((event['error'] as { logTail?: string[] } | undefined)?.logTail ?? []).map((line) => `\n  │ ${line}`).join('');
+      return `${services}: build FAILED: ${message}${where}${tail}${error?.hint == null ? '' : `\n  hint: ${error.hint}`}`;
+    }
     case 'replaced':
       return `${event['service']}: replaced ${(event['oldId'] as string).slice(0, 12)} → ${(event['newId'] as string).slice(0, 12)}`;
     case 'restarted':

@@ -1,0 +1,69 @@
+/**
+ * The human watch log, driven by the store with the reducer's real state: what
+ * a person reads for an edit that rebuilds, one that syncs and a build that
+ * fails. No engine: actions are dispatched as the subscribers would.
+ */
+import { describe, expect, test } from 'vitest';
+import { BuildFailedError } from '../../../src/core/errors.js';
+import { initialState } from '../../../src/core/state/engine-state.js';
+import { createStore } from '../../../src/engine/store.js';
+import { watchOutputSubscriber } from '../../../src/engine/subscribers/watch-output.js';
+import { dockerfile, project } from '../../support/builders.js';
+
+const WEB = dockerfile('FROM busybox AS develop', 'COPY src/ ./src/', 'RUN node --check src/server.js');
+
+function watchLog() {
+  const workspace = project('shop', '/p').service('web', { build: { context: '/p/web' } }).service('worker', { build: { context: '/p/web' } }).file('/p/web/Dockerfile', WEB).workspace('dev');
+  const store = createStore(initialState({ mode: 'watch', concurrency: 2 }));
+  const lines: string[] = [];
+  const at = Date.UTC(2026, 11, 1, 9, 30, 0);
+  store.subscribe(watchOutputSubscriber({ out: (line) => lines.push(line), err: (line) => lines.push(`ERR ${line}`) }, false, () => at));
+  store.dispatch({ type: 'workspaceLoaded', workspace, composeFiles: ['/p/compose.yaml'], at });
+  // Settle the check at start, so the edit is the only work
+  for (const id of ['b1']) {
+    store.dispatch({ type: 'buildStarted', id, services: ['web', 'worker'], at });
+    store.dispatch({ type: 'buildCompleted', id, imageId: 'sha256:one', upToDate: true, cachedSteps: 0, totalSteps: 0, durationMs: 5, tags: [], at });
+  }
+  lines.length = 0;
+  return { store, lines, at };
+}
+
+describe('the human watch log', () => {
+  test('an edit that needs a rebuild says the change, then the build: no "rebuild" line before it', () => {
+    const { store, lines, at } = watchLog();
+    store.dispatch({ type: 'filesChanged', paths: ['/p/web/src/server.js'], at });
+    store.dispatch({ type: 'buildStarted', id: 'b2', services: ['web', 'worker'], at });
+    store.dispatch({ type: 'buildkitStarted', id: 'b2', tags: ['shop-web:dev'], at });
+    expect(lines).toEqual(['09:30:00 change web/src/server.js', '09:30:00 web, worker: building develop']);
+  });
+
+  test('a failed build names its services once, shows the step\'s last output, then the hint', () => {
+    const { store, lines, at } = watchLog();
+    store.dispatch({ type: 'filesChanged', paths: ['/p/web/src/server.js'], at });
+    store.dispatch({ type: 'buildStarted', id: 'b2', services: ['web', 'worker'], at });
+    store.dispatch({ type: 'buildkitStarted', id: 'b2', tags: ['shop-web:dev'], at });
+    const error = new BuildFailedError("web, worker: stage 'develop' step 2/2 (RUN node --check src/server.js) failed: exit code 1", {
+      service: 'web',
+      file: 'web/Dockerfile',
+      line: 3,
+      logTail: ['/app/src/server.js:3', 'syntax error here(', 'SyntaxError: Unexpected end of input'],
+      hint: 'fix the failing step',
+    });
+    store.dispatch({ type: 'buildFailed', id: 'b2', error, cancelled: false, at });
+    expect(lines.at(-1)).toBe(
+      [
+        "ERR 09:30:00 web, worker: build FAILED: stage 'develop' step 2/2 (RUN node --check src/server.js) failed: exit code 1 (web/Dockerfile:3)",
+        '  │ /app/src/server.js:3',
+        '  │ syntax error here(',
+        '  │ SyntaxError: Unexpected end of input',
+        '  hint: fix the failing step',
+      ].join('\n'),
+    );
+  });
+
+  test('a change nothing reads says so', () => {
+    const { store, lines, at } = watchLog();
+    store.dispatch({ type: 'filesChanged', paths: ['/p/README.md'], at });
+    expect(lines).toEqual(['09:30:00 change README.md', '09:30:00 nothing to do']);
+  });
+});
