@@ -154,8 +154,9 @@ const handlers: Handlers = {
       target: build.target,
       startedAt: build.startedAt,
       endedAt: at,
-      cachedSteps: 0,
-      totalSteps: 0,
+      // The steps that ran before it stopped, as its stages counted them.
+      cachedSteps: build.stages.reduce((sum, stage) => sum + stage.cached, 0),
+      totalSteps: build.stages.reduce((sum, stage) => sum + stage.done, 0),
       stages: build.stages,
       reasons: build.reasons,
       error,

@@ -61,6 +61,21 @@ describe('the human watch log', () => {
     );
   });
 
+  test('watch --json: a failed build says how long it ran and how many of its steps were cached, with the error', () => {
+    const workspace = project('shop', '/p').service('web', { build: { context: '/p/web' } }).file('/p/web/Dockerfile', WEB).workspace('dev');
+    const store = createStore(initialState({ mode: 'watch', concurrency: 2 }));
+    const lines: string[] = [];
+    store.subscribe(watchOutputSubscriber({ out: (line) => lines.push(line), err: (line) => lines.push(line) }, true, () => 0));
+    store.dispatch({ type: 'workspaceLoaded', workspace, composeFiles: ['/p/compose.yaml'], at: 1_000 });
+    store.dispatch({ type: 'buildStarted', id: 'b1', services: ['web'], at: 1_000 });
+    store.dispatch({ type: 'buildkitStarted', id: 'b1', tags: ['shop-web:dev'], at: 1_010 });
+    store.dispatch({ type: 'buildProgressed', id: 'b1', event: { type: 'step-completed', vertex: 'v1', stage: 'develop', step: 1, total: 2, instruction: 'COPY src/ ./src/', cached: true, at: 1_200, durationMs: 0 }, line: 2 });
+    const error = new BuildFailedError('web: RUN node --check src/server.js failed', { service: 'web', file: 'web/Dockerfile', line: 3, logTail: ['SyntaxError'] });
+    store.dispatch({ type: 'buildFailed', id: 'b1', error, cancelled: false, at: 1_750 });
+    const failed = lines.map((line) => JSON.parse(line) as Record<string, unknown>).find((event) => event['type'] === 'build-failed');
+    expect(failed).toMatchObject({ services: ['web'], durationMs: 750, cachedSteps: 1, totalSteps: 1, error: { file: 'web/Dockerfile', line: 3, logTail: ['SyntaxError'] } });
+  });
+
   test('a change nothing reads says so', () => {
     const { store, lines, at } = watchLog();
     store.dispatch({ type: 'filesChanged', paths: ['/p/README.md'], at });
