@@ -7,6 +7,8 @@
 import { locateStep, numberedSteps } from '../core/dockerfile/build-steps.js';
 import { BuildFailedError, DockstageError } from '../core/errors.js';
 import { explainMisspeltStage } from '../core/dockerfile/misspelt-stage.js';
+import { explainUnfetchableBase } from '../core/dockerfile/unfetchable-base.js';
+import type { StageGraph } from '../core/dockerfile/stage-graph.js';
 import { INPUTS_HASH_LABEL } from '../core/inputs-hash.js';
 import { TARGET_LABEL } from '../core/compose/state-paths.js';
 import { requireBuiltService, type BuildModel, type ServiceModel, type Workspace } from '../core/workspace.js';
@@ -302,8 +304,9 @@ export async function runBuildJob(workspace: Workspace, job: BuildJob, deps: Bui
     }
     const step = failedStep === undefined ? undefined : locateStep(build.graph, failedStep);
     const located = step === undefined ? undefined : { line: step.line, instruction: step.instruction.original };
-    // A `COPY --from=bsae` that names no stage makes BuildKit pull an image `bsae`: say which line and which stage was meant.
-    const failed = explainMisspeltStage(
+    // A `COPY --from=bsae` that names no stage makes BuildKit pull an image `bsae`: say which line and which stage was
+    // meant. A FROM image that cannot be fetched: say which FROM.
+    const failed = explainFailure(
       new BuildFailedError(`${services.join(', ')}: ${error.message}`, {
         service: services[0]!,
         ...(error.stage === undefined ? (failedStep?.stage == null ? {} : { stage: failedStep.stage }) : { stage: error.stage }),
@@ -374,4 +377,10 @@ export async function removeIfDangling(runtime: Pick<ContainerRuntime, 'inspectI
     () => true,
     () => false,
   );
+}
+
+/** What the Dockerfile can say about a failed build: a misspelt stage behind a pull, else a FROM image that cannot be fetched. */
+function explainFailure(error: BuildFailedError, graph: StageGraph): BuildFailedError {
+  const misspelt = explainMisspeltStage(error, graph);
+  return misspelt !== error ? misspelt : explainUnfetchableBase(error, graph);
 }

@@ -40,7 +40,7 @@ export function explainMisspeltStage(error: BuildFailedError, graph: StageGraph)
 }
 
 /** `bsae` → `docker.io/library/bsae:latest`, the name BuildKit prints when it pulls it. */
-function normalizedImage(ref: string): string {
+export function normalizedImage(ref: string): string {
   const parts = ref.split('/');
   const first = parts[0] ?? '';
   const hasRegistry = parts.length > 1 && (first.includes('.') || first.includes(':') || first === 'localhost');

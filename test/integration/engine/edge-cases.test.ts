@@ -96,6 +96,18 @@ describeWithEngine('edge cases on the real engine', () => {
     expect(files.trim()).toBe('0');
   });
 
+  test('a FROM image the engine lacks and cannot fetch fails the build at that FROM line, with what to check', async () => {
+    // No image can be pulled here; where one can, this name does not exist: the same failure either way.
+    const missing = await project({
+      'compose.yaml': 'services:\n  app:\n    build: .\n',
+      Dockerfile: 'ARG BASE=dockstage-no-such-image/base:0\nFROM ${BASE} AS develop\nCMD ["true"]\n',
+    });
+    const result = await runCli(['-p', `${PROJECT}-missing`, 'build'], { cwd: missing });
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain('  --> Dockerfile:2\n');
+    expect(result.stderr).toContain('  hint: the engine has no image docker.io/dockstage-no-such-image/base:0 and could not fetch it: check the name and tag at line 2 (and any build arg that sets it)');
+  });
+
   test('an unknown service is a usage error with a suggestion, and nothing is built', async () => {
     const result = await runCli(['-p', PROJECT, 'up', 'wbe'], { cwd: dir });
     expect(result.code).toBe(2);
