@@ -400,13 +400,6 @@ export function failureHint(textLines: readonly string[]): string | undefined {
     return 'BuildKit could not parse the Dockerfile at that line; heredocs (RUN <<EOF) need a newer BuildKit than this builder has';
   }
   if (/cannot connect to the docker daemon/i.test(all)) return 'start the Docker engine and try again';
-  // FROM names an image the engine does not have and cannot fetch (BuildKit: "failed to load metadata for …",
-  // the legacy wording "load metadata for … failed", or a pull refused).
-  const image = /load metadata for ([^\s:]+(?::[^\s]+)?)|pull access denied for ([^\s,]+)/i.exec(all);
-  if (image !== null) {
-    const name = (image[1] ?? image[2] ?? '').replace(/[:,]$/, '');
-    return `the base image ${name} could not be fetched: check the FROM line (and build args that name it), the network, or \`docker login\` for a private registry; an image already in the engine is used without fetching`;
-  }
   return undefined;
 }
 

@@ -243,8 +243,7 @@ export function createBuildxBuilder(options: BuildxBuilderOptions = {}): ImageBu
           if (tooling !== undefined && !steps.some((step) => step.ref.step !== null)) throw tooling;
           // A failed cache import is never fatal (BuildKit builds without that cache), so it is never the cause to report.
           const failure = describeFailure(steps.filter((step) => !step.ref.instruction.startsWith('importing cache manifest from ')), text);
-          // The failing step's name says what failed when the text does not (`load metadata for <image>`).
-          const hint = failureHint([...(failure.step === undefined ? [] : [failure.step.instruction]), ...text]);
+          const hint = failureHint(text);
           const line = failure.step === undefined ? parseErrorLine(text) : undefined;
           throw new BuildFailedError(failure.message, {
             ...(failure.step === undefined || failure.step.stage === null ? {} : { stage: failure.step.stage }),
