@@ -74,13 +74,8 @@ export type ImageFreshness =
 /** The plan for a set of changed absolute paths. */
 export function planForChanges(workspace: Workspace, changedPaths: readonly string[]): Plan {
   const paths = sortedUnique(changedPaths.map(normalized));
-  // A branch switch hands in thousands of paths: label each once, not once per service and reason.
-  const labels = new Map<string, string>();
-  const label = (p: string) => {
-    let shown = labels.get(p);
-    if (shown === undefined) labels.set(p, (shown = relativeLabel(workspace.projectDir, p)));
-    return shown;
-  };
+  // Below the project directory (nearly always) a label is a slice of the path: cheaper than remembering it.
+  const label = (p: string) => relativeLabel(workspace.projectDir, p);
   // Services that share a build (web and worker on one Dockerfile and target) read the same files: one look each.
   const byBuild = new Map<string, readonly PlanReason[]>();
   const buildReasons = (build: NonNullable<ServiceModel['build']>) => {

@@ -202,6 +202,27 @@ describe('.dockerignore wildcard matching', () => {
     );
   });
 
+  test('`*.x` and `**/*.x` patterns (matched without the simulation) agree with the translated RE2 expression', () => {
+    const shaped = fc
+      .tuple(fc.boolean(), fc.array(fc.constantFrom('a', 'b', '.', 'é'), { maxLength: 4 }))
+      .map(([dirs, tail]) => `${dirs ? '**/' : ''}*${tail.join('')}`);
+    const name = fc.array(fc.constantFrom('a', 'b', '/', '.', '\n', 'é', 'ab', '.a'), { minLength: 1, maxLength: 10 }).map((parts) => parts.join(''));
+    fc.assert(
+      fc.property(shaped, fc.array(name, { minLength: 1, maxLength: 5 }), (written, files) => {
+        // [a] keeps the meaning and makes the pattern an expression
+        fc.pre(/[aé]/u.test(written));
+        const viaExpression = written.replace(/[aé]/gu, (letter) => `[${letter}]`);
+        const fast = createIgnoreMatcher([written]);
+        const expression = createIgnoreMatcher([viaExpression]);
+        for (const file of files) {
+          expect([file, fast.excludes(file), fast.matches(file)]).toEqual([file, expression.excludes(file), expression.matches(file)]);
+        }
+        return true;
+      }),
+      { numRuns: RUNS * 3 },
+    );
+  });
+
   test('a matcher that has answered for other paths (its directory memory warm) answers as a fresh one', () => {
     const deepFile = fc.array(fc.constantFrom('a', 'b', 'ab', '.x'), { minLength: 1, maxLength: 5 }).map((parts) => parts.join('/'));
     fc.assert(

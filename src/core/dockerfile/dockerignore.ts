@@ -378,6 +378,8 @@ function compilePattern(pattern: string): PatternTest {
       }
       const tokens = wildcardTokens(chars);
       if (tokens === undefined) return (path) => regexp.test(path);
+      const basename = basenameSuffix(tokens);
+      if (basename !== undefined) return basename;
       // The literal characters before the first wildcard and after the last must begin and end any match: most paths
       // fail that test, and it costs far less than running the matcher.
       const head = literalRun(tokens, 'head');
@@ -421,6 +423,26 @@ function wildcardTokens(chars: readonly string[]): WildcardToken[] | undefined {
     else tokens.push({ kind: 'char', char: ch });
   }
   return tokens;
+}
+
+/**
+ * `*.md` and `**\/*.md` (the commonest patterns of all): a name ending in the literal tail, alone or (after `**`)
+ * below any directories whose names hold no line break (Go's `.` stops there). Matched without the simulation;
+ * undefined for any other shape.
+ */
+function basenameSuffix(tokens: readonly WildcardToken[]): ((path: string) => boolean) | undefined {
+  const anyDirs = tokens[0]?.kind === 'dirs';
+  const rest = anyDirs ? tokens.slice(1) : tokens;
+  if (rest[0]?.kind !== 'star' || rest.slice(1).some((token) => token.kind !== 'char' || token.char === '/')) return undefined;
+  const tail = rest
+    .slice(1)
+    .map((token) => (token.kind === 'char' ? token.char : ''))
+    .join('');
+  return (path) => {
+    const slash = path.lastIndexOf('/');
+    if (slash >= 0 && (!anyDirs || path.lastIndexOf('\n', slash) >= 0)) return false;
+    return path.length - slash - 1 >= tail.length && path.endsWith(tail);
+  };
 }
 
 /** The characters of the `char` tokens at the start (head) or end (tail) of `tokens`, up to the nearest wildcard. */
