@@ -41,7 +41,9 @@ export function servicesToStart(state: EngineState): readonly string[] | undefin
     .map((model) => model.name)
     .filter((name) => {
       const service = state.services[name]!;
-      return !service.started && !service.stoppedByUser && service.operation === undefined && liveContainer(service) === undefined && ready(name);
+      if (service.stoppedByUser || service.operation !== undefined || !ready(name)) return false;
+      // Not started yet, or its compose definition changed (compose recreates what differs).
+      return service.recreate || (!service.started && liveContainer(service) === undefined);
     });
   return names.length === 0 ? undefined : names;
 }
@@ -60,7 +62,8 @@ export function replacementsDue(state: EngineState): readonly { readonly service
   if (state.stopping || state.switching !== undefined) return [];
   const due: { service: string; containerId: string; imageId: string }[] = [];
   for (const service of Object.values(state.services)) {
-    if (service.replaceWith === undefined || service.operation !== undefined || service.building !== undefined) continue;
+    // A service compose recreates gets the new image then too (its tag points at it).
+    if (service.replaceWith === undefined || service.recreate || service.operation !== undefined || service.building !== undefined) continue;
     const container = service.containers[0];
     if (container === undefined) continue;
     due.push({ service: service.name, containerId: container.id, imageId: service.replaceWith });

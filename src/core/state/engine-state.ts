@@ -120,6 +120,11 @@ export interface ServiceState {
   readonly containers: readonly ContainerSnapshot[];
   /** The container should move to this image (a build produced a different one). */
   readonly replaceWith: string | undefined;
+  /**
+   * Its compose definition changed (an edit of a compose file: environment, ports, command, …): compose recreates its
+   * container (`up --no-deps`, which compares its config hash) once its builds are settled, instead of a replace.
+   */
+  readonly recreate: boolean;
   /** A restart is due (depends_on … restart: true, or a change under a bind mount), once these services are settled. */
   readonly restart: { readonly reasons: readonly PlanReason[]; readonly after: readonly string[] } | undefined;
   /** A container operation (create, replace, restart) is running. */
@@ -234,6 +239,7 @@ export function newServiceState(name: string): ServiceState {
     lastBuild: undefined,
     containers: [],
     replaceWith: undefined,
+    recreate: false,
     restart: undefined,
     operation: undefined,
     started: false,

@@ -56,6 +56,17 @@ const handlers: Handlers = {
       })
       .map((model) => model.name);
     next = requestBuilds(next, changed, { rule: 'requested', detail: 'the project changed' }, at, false);
+    // Services whose container compose would now create differently: compose recreates them (it decides by its
+    // config hash), as `docker compose up` would. One the user stopped stays stopped; a new one is started anyway.
+    const reconfigured = workspace.services
+      .filter((model) => {
+        const before = previous.project.services.find((s) => s.name === model.name)?.definition;
+        const after = workspace.project.services.find((s) => s.name === model.name)?.definition;
+        return before !== undefined && after !== undefined && runtimeDefinition(before) !== runtimeDefinition(after);
+      })
+      .map((model) => model.name)
+      .filter((name) => next.services[name]?.started === true && next.services[name]?.stoppedByUser !== true);
+    if (reconfigured.length > 0) next = { ...next, services: updateServices(next, reconfigured, (s) => ({ ...s, recreate: true })) };
     const paths = state.reload?.paths ?? [];
     next = { ...next, reload: undefined };
     return paths.length === 0 ? next : applyPlan(next, planForChanges(workspace, paths), at, paths);
@@ -244,7 +255,7 @@ const handlers: Handlers = {
     return {
       ...state,
       up: 'done',
-      services: updateServices(state, services, (s) => ({ ...s, operation: undefined, started: true, replaceWith: undefined, operationError: undefined })),
+      services: updateServices(state, services, (s) => ({ ...s, operation: undefined, started: true, replaceWith: undefined, recreate: false, operationError: undefined })),
     };
   },
 
@@ -252,7 +263,7 @@ const handlers: Handlers = {
     return {
       ...state,
       up: state.up === 'running' || state.up === 'waiting' ? 'failed' : state.up,
-      services: updateServices(state, services, (s) => ({ ...s, operation: undefined, operationError: error })),
+      services: updateServices(state, services, (s) => ({ ...s, operation: undefined, recreate: false, operationError: error })),
       lastError: { message: error.message, at },
     };
   },
@@ -482,4 +493,12 @@ export function runsCurrentImage(service: ServiceState): boolean | undefined {
   const container = liveContainer(service);
   if (container === undefined || service.imageId === undefined) return undefined;
   return container.imageId === service.imageId;
+}
+
+/**
+ * A service's compose definition as far as its container is concerned: everything but what only builds read
+ * (`build`), compose watch's rules (`develop`) and extensions (`x-*`, dockstage's own among them).
+ */
+function runtimeDefinition(definition: Readonly<Record<string, unknown>>): string {
+  return JSON.stringify(Object.entries(definition).filter(([key]) => key !== 'build' && key !== 'develop' && !key.startsWith('x-')));
 }

@@ -225,10 +225,12 @@ describeWithEngine('dockstage watch on the real engine', () => {
     expect(await body('web')).toBe('web v3');
   });
 
+  const extraService = () => `  extra:\n    build:\n      context: ./api\n      args:\n        NODE_IMAGE: \${NODE_IMAGE:-node:22-alpine}\n    init: true\n    environment: { ROLE: extra }\n    ports: ["127.0.0.1:${ports['extra']}:3000"]\n`;
+
   test('a compose edit adding a service builds it, starts it and watches it', async () => {
     const w = watch!;
     const from = w.lines.length;
-    await writeFile(path.join(dir, 'compose.yaml'), compose(`  extra:\n    build:\n      context: ./api\n      args:\n        NODE_IMAGE: \${NODE_IMAGE:-node:22-alpine}\n    init: true\n    environment: { ROLE: extra }\n    ports: ["127.0.0.1:${ports['extra']}:3000"]\n`));
+    await writeFile(path.join(dir, 'compose.yaml'), compose(extraService()));
     await served('extra', 'extra a2');
     await idleAfter(w, from);
     const edit = w.lines.length;
@@ -236,6 +238,23 @@ describeWithEngine('dockstage watch on the real engine', () => {
     await served('extra', 'extra a3');
     await served('api', 'api a3');
     expect(buildsAfter(w, edit)).toEqual([['api', 'extra']]);
+  });
+
+  test('a compose edit changing a service\'s environment has compose recreate that one container, with no build', async () => {
+    const w = watch!;
+    const before = await containerIds(PROJECT);
+    const from = w.lines.length;
+    await writeFile(path.join(dir, 'compose.yaml'), compose(extraService()).replace('environment: { ROLE: worker }', 'environment: { ROLE: worker2 }'));
+    await waitFor(async () => (await body('worker'))?.startsWith('worker2 ') === true, { timeoutMs: 60_000, message: 'worker to serve with its new environment' });
+    await idleAfter(w, from);
+    expect(buildsAfter(w, from)).toEqual([]);
+    const after = await containerIds(PROJECT);
+    expect(after['worker']).not.toBe(before['worker']);
+    expect({ ...after, worker: undefined }).toEqual({ ...before, worker: undefined });
+    // compose owns the recreated container: another up with the same files recreates nothing
+    const overrideFile = path.join(dir, '.dockstage', PROJECT, 'dev.compose.yaml');
+    await run('docker', ['compose', '-p', PROJECT, '--project-directory', dir, '-f', path.join(dir, 'compose.yaml'), '-f', overrideFile, 'up', '-d', '--no-build'], { env: { ...process.env, NODE_IMAGE: TEST_NODE_IMAGE } });
+    expect(await containerIds(PROJECT)).toEqual(after);
   });
 
   test('SIGTERM exits 0 and leaves the containers running; an edit made while stopped is applied at the next start', async () => {

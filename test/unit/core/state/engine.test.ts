@@ -167,6 +167,38 @@ describe('a change in watch mode', () => {
     expect(state.services['web']?.pending?.reasons.map((r) => r.rule)).toEqual(['dockerfile', 'input']);
   });
 
+  test('a compose edit that changes a service\'s container (its environment) has compose recreate that service alone', () => {
+    let state = run(running(), { type: 'filesChanged', paths: ['/p/compose.yaml'], at: 10 });
+    state = run(state, { type: 'workspaceLoaded', workspace: shop({ web: { environment: { EXTRA: '1' } } }), composeFiles: ['/p/compose.yaml'], at: 11 });
+    expect(nextBuilds(state).start).toEqual([]);
+    expect(servicesToStart(state)).toEqual(['web']);
+    state = run(state, { type: 'projectUpStarted', services: ['web'], at: 12 }, { type: 'projectUp', services: ['web'], at: 13 });
+    expect(state.services['web']?.recreate).toBe(false);
+    expect(servicesToStart(state)).toBeUndefined();
+    // The same definition again is no change
+    state = run(state, { type: 'filesChanged', paths: ['/p/compose.yaml'], at: 20 }, { type: 'workspaceLoaded', workspace: shop({ web: { environment: { EXTRA: '1' } } }), composeFiles: ['/p/compose.yaml'], at: 21 });
+    expect(servicesToStart(state)).toBeUndefined();
+  });
+
+  test('when the edit changes the build too, the recreate waits for the build and takes the new image; a sharer is replaced', () => {
+    let state = run(running(), { type: 'filesChanged', paths: ['/p/compose.yaml'], at: 10 });
+    state = run(state, { type: 'workspaceLoaded', workspace: shop({ web: { build: { context: '/p/web', args: { FLAVOUR: 'x' } }, environment: { EXTRA: '1' } } }), composeFiles: ['/p/compose.yaml'], at: 11 });
+    expect(nextBuilds(state).start.map((b) => b.services)).toEqual([['web']]);
+    expect(servicesToStart(state)).toBeUndefined();
+    const { state: building, ids } = startAll(state, 12);
+    state = run(building, completed(ids['web']!, 'sha256:web2', 13));
+    // compose recreates web (new definition, new image); nothing replaces it on the side
+    expect(replacementsDue(state).map((r) => r.service)).toEqual([]);
+    expect(servicesToStart(state)).toEqual(['web']);
+  });
+
+  test('a service the user stopped is not recreated by a compose edit', () => {
+    let state = run(running(), { type: 'serviceStopped', service: 'web', at: 5 });
+    state = run(state, { type: 'filesChanged', paths: ['/p/compose.yaml'], at: 10 }, { type: 'workspaceLoaded', workspace: shop({ web: { environment: { EXTRA: '1' } } }), composeFiles: ['/p/compose.yaml'], at: 11 });
+    expect(state.services['web']?.recreate).toBe(false);
+    expect(servicesToStart(state)).toBeUndefined();
+  });
+
   test('while paused, changes are not planned; resuming checks every image', () => {
     let state = run(running(), { type: 'watchPaused', at: 10 }, { type: 'filesChanged', paths: ['/p/web/src/a.js'], at: 11 });
     expect(state.services['web']?.pending).toBeUndefined();
