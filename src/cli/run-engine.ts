@@ -4,12 +4,14 @@
  * the command's output subscriber, and run it until idle (`build`, `up`,
  * `env`) or hand it to the caller (`watch`, the TUI).
  */
+import path from 'node:path';
 import { createSystemClock } from '../adapters/system-clock.js';
 import type { EngineMode, EngineState } from '../core/state/engine-state.js';
 import { startEngine, type EngineRun } from '../engine/engine.js';
 import { defaultPlatform, loadWorkspace, type LoadedProject, type ProjectOptions } from '../engine/load-workspace.js';
 import type { Store, Subscriber } from '../engine/store.js';
 import { buildOutputSubscriber } from '../engine/subscribers/build-output.js';
+import type { ComposeTarget } from '../ports/compose-cli.js';
 import type { FileWatcher } from '../ports/file-watcher.js';
 import type { CommandContext } from './context.js';
 
@@ -58,7 +60,7 @@ export async function startCommandEngine(ctx: CommandContext, project: ProjectOp
       ...(containerFiles === undefined ? {} : { containerFiles }),
     },
     loaded.workspace,
-    loaded.compose.files,
+    definingFiles(loaded.compose, loaded.projectDir),
     {
       mode: options.mode,
       ...(options.services === undefined ? {} : { services: options.services }),
@@ -74,7 +76,7 @@ export async function startCommandEngine(ctx: CommandContext, project: ProjectOp
       projectDir: loaded.projectDir,
       load: async (environment) => {
         const again = await loadWorkspace({ ...project, environment }, ctx.loadDeps);
-        return { workspace: again.workspace, composeFiles: again.compose.files };
+        return { workspace: again.workspace, composeFiles: definingFiles(again.compose, again.projectDir) };
       },
       subscribers: [...(options.buildLines === false ? [] : [output]), ...(options.subscribers ?? [])],
       onSubscriberError: (error) => {
@@ -106,4 +108,12 @@ export function failedServices(state: EngineState): string[] {
     .filter((service) => service.lastBuild?.status === 'failed')
     .map((service) => service.name)
     .sort();
+}
+
+/**
+ * The files compose resolves the project from: the compose files and the env files (`--env-file`, else `.env` in the
+ * project directory), whose variables it interpolates. A change to one reloads the project.
+ */
+function definingFiles(compose: ComposeTarget, projectDir: string): string[] {
+  return [...compose.files, ...(compose.envFiles.length > 0 ? compose.envFiles : [path.join(projectDir, '.env')])];
 }

@@ -163,7 +163,7 @@ export interface EngineState {
   /** The services this run works on (a command's SERVICE arguments with their dependencies); undefined for all. */
   readonly selected: readonly string[] | undefined;
   readonly workspace: Workspace | undefined;
-  /** The files compose read (`-f`, discovery), whose edits reload the project. */
+  /** The files compose resolves the project from (`-f` or discovery, and the env files), whose edits reload it. */
   readonly composeFiles: readonly string[];
   /** A reload failed as a whole (compose refuses the file): the last good workspace stays in force. */
   readonly projectError: DockstageError | undefined;

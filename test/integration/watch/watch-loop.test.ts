@@ -255,6 +255,16 @@ describeWithEngine('dockstage watch on the real engine', () => {
     const overrideFile = path.join(dir, '.dockstage', PROJECT, 'dev.compose.yaml');
     await run('docker', ['compose', '-p', PROJECT, '--project-directory', dir, '-f', path.join(dir, 'compose.yaml'), '-f', overrideFile, 'up', '-d', '--no-build'], { env: { ...process.env, NODE_IMAGE: TEST_NODE_IMAGE } });
     expect(await containerIds(PROJECT)).toEqual(after);
+    // The same settings written another way (a variable whose default is the old value) recreate nothing
+    const viaVariable = w.lines.length;
+    await writeFile(path.join(dir, 'compose.yaml'), compose(extraService()).replace('environment: { ROLE: worker }', 'environment: { ROLE: "${WORKER_ROLE:-worker2}" }'));
+    await w.next((l) => l.type === 'change' && (l['paths'] as string[]).includes('compose.yaml'), { from: viaVariable });
+    await idleAfter(w, viaVariable);
+    expect(await containerIds(PROJECT)).toEqual(after);
+    // and the variable set in .env, which compose reads too, recreates the worker again
+    await writeFile(path.join(dir, '.env'), 'WORKER_ROLE=worker3\n');
+    await waitFor(async () => (await body('worker'))?.startsWith('worker3 ') === true, { timeoutMs: 60_000, message: 'worker to serve with the role from .env' });
+    expect((await containerIds(PROJECT))['web']).toBe(after['web']);
   });
 
   test('SIGTERM exits 0 and leaves the containers running; an edit made while stopped is applied at the next start', async () => {
