@@ -2,15 +2,14 @@
  * The ComposeCli port: one `docker compose …` process per call, spawned with
  * argument arrays (no shell strings).
  *
- * The calls a user waits on (`config`, `up`, `stop`/`start`/`restart`) spawn
- * compose themselves (compose-process.ts): the `docker-compose` npm package
- * settles every call 500 ms after compose exits and costs ~25 ms to load.
- * `version` and `down` go through the package (its v2 API), imported on their
- * first use: `version` parses compose's answer, and `down` is run when leaving,
- * where half a second is not on anyone's edit → served clock.
+ * The calls a user waits on while working (`config`, `up`, `stop`/`start`/
+ * `restart`) spawn compose themselves (compose-process.ts): the
+ * `docker-compose` npm package settles every call 500 ms after compose exits
+ * and costs ~25 ms to load. `down` goes through the package (its v2 API),
+ * imported on first use: it runs when leaving, where half a second is not on
+ * anyone's edit → served clock.
  */
 import type * as ComposePackage from 'docker-compose';
-import { EngineUnavailableError } from '../core/errors.js';
 import type { ComposeCli, ComposeTarget } from '../ports/compose-cli.js';
 import { composeConfig, globalArgs, runCompose, toError } from './compose-process.js';
 
@@ -42,18 +41,6 @@ export function createComposeCli(options: ComposeCliOptions = {}): ComposeCli {
     }
   };
   return {
-    async version() {
-      const compose = await composePackage();
-      const result = await run('version', 1, () => compose.version(options.env === undefined ? {} : { env: options.env }));
-      const version = result.data.version.replace(/^v/, '');
-      if (!/^2\./.test(version)) {
-        throw new EngineUnavailableError(
-          `docker compose ${version} is not Compose v2`,
-          'install the Compose v2 CLI plugin (docker compose version should print 2.x)',
-        );
-      }
-      return version;
-    },
     async config(target) {
       return await composeConfig(target, options);
     },

@@ -19,7 +19,6 @@ export interface PrefetchingCompose extends ComposeCli {
 export function prefetchingCompose(compose: ComposeCli): PrefetchingCompose {
   let prefetched: Promise<{ key: string; result: Promise<unknown> } | undefined> | undefined;
   return {
-    version: () => compose.version(),
     up: (target, services, options) => compose.up(target, services, options),
     down: (target, options) => compose.down(target, options),
     lifecycle: (target, command, services) => compose.lifecycle(target, command, services),

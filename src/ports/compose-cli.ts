@@ -25,8 +25,6 @@ export interface UpOptions {
  * a different set.
  */
 export interface ComposeCli {
-  /** `docker compose version --short`. Rejects with EngineUnavailableError when compose v2 is missing. */
-  version(): Promise<string>;
   /** The resolved project (`config --format json`), parsed. Rejects with ComposeCommandError. */
   config(target: ComposeTarget): Promise<unknown>;
   /** `up -d --no-build` for the services (all when empty). */

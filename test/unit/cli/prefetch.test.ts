@@ -8,7 +8,6 @@ const target = (files: string[]): ComposeTarget => ({ files, profiles: [], envFi
 function countingCompose() {
   const calls: string[][] = [];
   const compose: ComposeCli = {
-    version: async () => '2.26.1',
     config: async (t) => {
       calls.push([...t.files]);
       if (t.files.includes('bad')) throw new Error('compose refused bad');
