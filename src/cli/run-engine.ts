@@ -60,7 +60,7 @@ export async function startCommandEngine(ctx: CommandContext, project: ProjectOp
       ...(containerFiles === undefined ? {} : { containerFiles }),
     },
     loaded.workspace,
-    definingFiles(loaded.compose, loaded.projectDir),
+    await definingFiles(loaded.compose, loaded.projectDir, ctx, options.mode),
     {
       mode: options.mode,
       ...(options.services === undefined ? {} : { services: options.services }),
@@ -76,7 +76,7 @@ export async function startCommandEngine(ctx: CommandContext, project: ProjectOp
       projectDir: loaded.projectDir,
       load: async (environment) => {
         const again = await loadWorkspace({ ...project, environment }, ctx.loadDeps);
-        return { workspace: again.workspace, composeFiles: definingFiles(again.compose, again.projectDir) };
+        return { workspace: again.workspace, composeFiles: await definingFiles(again.compose, again.projectDir, ctx, options.mode) };
       },
       subscribers: [...(options.buildLines === false ? [] : [output]), ...(options.subscribers ?? [])],
       onSubscriberError: (error) => {
@@ -111,9 +111,14 @@ export function failedServices(state: EngineState): string[] {
 }
 
 /**
- * The files compose resolves the project from: the compose files and the env files (`--env-file`, else `.env` in the
- * project directory), whose variables it interpolates. A change to one reloads the project.
+ * The files compose resolves the project from: the compose files, the env files it interpolates from (`--env-file`,
+ * else `.env` in the project directory) and the `env_file:` files the services name. A change to one reloads the
+ * project. Only `watch` needs more than the compose files, and only it reads them for their env files.
  */
-function definingFiles(compose: ComposeTarget, projectDir: string): string[] {
-  return [...compose.files, ...(compose.envFiles.length > 0 ? compose.envFiles : [path.join(projectDir, '.env')])];
+async function definingFiles(compose: ComposeTarget, projectDir: string, ctx: CommandContext, mode: EngineMode): Promise<string[]> {
+  if (mode !== 'watch') return [...compose.files];
+  const interpolation = compose.envFiles.length > 0 ? compose.envFiles : [path.join(projectDir, '.env')];
+  const { envFilesNamed } = await import('../core/compose/env-files.js');
+  const named = await Promise.all(compose.files.map(async (file) => envFilesNamed((await ctx.fs.readText(file)) ?? '', file)));
+  return [...new Set([...compose.files, ...interpolation, ...named.flat()])];
 }

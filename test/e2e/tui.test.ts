@@ -178,7 +178,10 @@ describeWithEngine('the terminal UI in a real terminal', () => {
     const history = await waitFor(async () => {
       const text = await tmux!.history();
       return text.includes('EXIT ') && text;
-    }, { timeoutMs: 30_000, message: 'dockstage to exit' });
+    }, { timeoutMs: 30_000, message: 'dockstage to exit' }).catch(async (error: unknown) => {
+      // What the terminal showed when it did not exit: the reason is on screen.
+      throw new Error(`${error instanceof Error ? error.message : String(error)}\n--- screen ---\n${(await tmux!.history()).split('\n').slice(-30).join('\n')}`);
+    });
     expect(history).toContain('dockstage: stopping; the containers keep running');
     expect(history).toMatch(/EXIT code=0 signal=null icanon=true echo=true/);
     expect(await tmux!.display('#{alternate_on} #{cursor_flag}')).toBe('0 1');
@@ -206,7 +209,10 @@ describeWithEngine('the terminal UI in a real terminal', () => {
     const history = await waitFor(async () => {
       const text = await tmux!.history();
       return text.includes('EXIT ') && text;
-    }, { timeoutMs: 30_000, message: 'dockstage to exit' });
+    }, { timeoutMs: 30_000, message: 'dockstage to exit' }).catch(async (error: unknown) => {
+      // What the terminal showed when it did not exit: the reason is on screen.
+      throw new Error(`${error instanceof Error ? error.message : String(error)}\n--- screen ---\n${(await tmux!.history()).split('\n').slice(-30).join('\n')}`);
+    });
     expect(Date.now() - stopped).toBeLessThan(15_000);
     expect(history).toMatch(/EXIT code=0 signal=null icanon=true echo=true/);
     expect(await tmux.display('#{alternate_on} #{cursor_flag}')).toBe('0 1');

@@ -19,7 +19,8 @@ export function unfetchedImage(failureText: string): string | undefined {
  * the same error. Builds call this on every BuildFailedError of a service.
  */
 export function explainUnfetchableBase(error: BuildFailedError, graph: StageGraph): BuildFailedError {
-  const image = unfetchedImage([error.message, error.instruction ?? '', ...error.logTail].join('\n'));
+  // The message and the failing step only: a RUN whose output mentions a pull is not this failure.
+  const image = unfetchedImage([error.message, error.instruction ?? ''].join('\n'));
   if (image === undefined) return error;
   const wanted = normalizedImage(image);
   const stage = graph.stages.find((candidate) => candidate.base.kind === 'image' && normalizedImage(candidate.base.ref) === wanted);

@@ -9,7 +9,7 @@ import { nextBuilds } from './next-builds.js';
 
 /** A service is settled when nothing is pending, building or being done to its container. */
 export function isSettled(service: ServiceState): boolean {
-  return service.pending === undefined && service.building === undefined && service.replaceWith === undefined && service.operation === undefined && service.restart === undefined;
+  return service.pending === undefined && service.building === undefined && service.replaceWith === undefined && service.operation === undefined && service.restart === undefined && !service.recreate;
 }
 
 /**
@@ -41,9 +41,11 @@ export function servicesToStart(state: EngineState): readonly string[] | undefin
     .map((model) => model.name)
     .filter((name) => {
       const service = state.services[name]!;
-      if (service.stoppedByUser || service.operation !== undefined || !ready(name)) return false;
-      // Not started yet, or its compose definition changed (compose recreates what differs).
-      return service.recreate || (!service.started && liveContainer(service) === undefined);
+      if (service.stoppedByUser || service.operation !== undefined) return false;
+      // Its compose definition changed: compose recreates it once no build of it is due or running, on the image its
+      // tag names (the last good one when the last build failed, as `docker compose up` would).
+      if (service.recreate) return service.pending === undefined && service.building === undefined;
+      return !service.started && liveContainer(service) === undefined && ready(name);
     });
   return names.length === 0 ? undefined : names;
 }

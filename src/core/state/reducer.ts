@@ -65,8 +65,22 @@ const handlers: Handlers = {
         return before !== undefined && after !== undefined && runtimeDefinition(before) !== runtimeDefinition(after);
       })
       .map((model) => model.name)
-      .filter((name) => next.services[name]?.started === true && next.services[name]?.stoppedByUser !== true);
-    if (reconfigured.length > 0) next = { ...next, services: updateServices(next, reconfigured, (s) => ({ ...s, recreate: true })) };
+      .filter((name) => {
+        const service = next.services[name];
+        return service !== undefined && !service.stoppedByUser && (service.started || service.operation === 'starting');
+      });
+    if (reconfigured.length > 0) {
+      next = { ...next, services: updateServices(next, reconfigured, (s) => ({ ...s, recreate: true })) };
+      // As compose does: a dependent with `depends_on … restart: true` restarts once what it depends on is recreated.
+      for (const model of workspace.services) {
+        const trigger = model.dependsOn.find((dep) => dep.restart && reconfigured.includes(dep.service));
+        const service = next.services[model.name];
+        if (trigger === undefined || service === undefined || reconfigured.includes(model.name) || !service.started || service.stoppedByUser) continue;
+        const reason: PlanReason = { path: null, stage: null, instruction: null, line: null, rule: 'depends-on', detail: `depends_on ${trigger.service} with restart: true` };
+        const after = [...new Set([...(service.restart?.after ?? []), trigger.service])];
+        next = { ...next, services: { ...next.services, [model.name]: { ...service, restart: { reasons: dedupeReasons([...(service.restart?.reasons ?? []), reason]), after } } } };
+      }
+    }
     const paths = state.reload?.paths ?? [];
     next = { ...next, reload: undefined };
     return paths.length === 0 ? next : applyPlan(next, planForChanges(workspace, paths), at, paths);
@@ -248,14 +262,16 @@ const handlers: Handlers = {
   },
 
   projectUpStarted(state, { services }) {
-    return { ...state, up: state.up === 'waiting' ? 'running' : state.up, services: updateServices(state, services, (s) => ({ ...s, operation: 'starting' })) };
+    // compose reads the files now: an edit from here on flags the service again.
+    return { ...state, up: state.up === 'waiting' ? 'running' : state.up, services: updateServices(state, services, (s) => ({ ...s, operation: 'starting', recreate: false })) };
   },
 
   projectUp(state, { services }) {
     return {
       ...state,
       up: 'done',
-      services: updateServices(state, services, (s) => ({ ...s, operation: undefined, started: true, replaceWith: undefined, recreate: false, operationError: undefined })),
+      // A container compose just created is as fresh as a restart would make it.
+      services: updateServices(state, services, (s) => ({ ...s, operation: undefined, started: true, replaceWith: undefined, restart: undefined, operationError: undefined })),
     };
   },
 
@@ -263,7 +279,7 @@ const handlers: Handlers = {
     return {
       ...state,
       up: state.up === 'running' || state.up === 'waiting' ? 'failed' : state.up,
-      services: updateServices(state, services, (s) => ({ ...s, operation: undefined, recreate: false, operationError: error })),
+      services: updateServices(state, services, (s) => ({ ...s, operation: undefined, operationError: error })),
       lastError: { message: error.message, at },
     };
   },
@@ -497,8 +513,14 @@ export function runsCurrentImage(service: ServiceState): boolean | undefined {
 
 /**
  * A service's compose definition as far as its container is concerned: everything but what only builds read
- * (`build`), compose watch's rules (`develop`) and extensions (`x-*`, dockstage's own among them).
+ * (`build`), compose watch's rules (`develop`), extensions (`x-*`, dockstage's own among them) and what compose's
+ * config hash ignores. Compose prints its JSON in a fixed field order with sorted maps, so equal means unchanged.
  */
 function runtimeDefinition(definition: Readonly<Record<string, unknown>>): string {
-  return JSON.stringify(Object.entries(definition).filter(([key]) => key !== 'build' && key !== 'develop' && !key.startsWith('x-')));
+  // What compose leaves out of its config hash too (pkg/compose/hash.go): an edit of only these recreates nothing.
+  const ignored = new Set(['build', 'develop', 'pull_policy', 'scale', 'depends_on', 'profiles']);
+  const entries = Object.entries(definition)
+    .filter(([key]) => !ignored.has(key) && !key.startsWith('x-'))
+    .map(([key, value]) => (key === 'deploy' && value !== null && typeof value === 'object' ? [key, { ...(value as Record<string, unknown>), replicas: undefined }] : [key, value]));
+  return JSON.stringify(entries);
 }

@@ -165,7 +165,7 @@ function eventsOf(state: EngineState, action: EngineAction, memory: OutputMemory
       const running = services.some((name) => state.services[name]?.containers.some((c) => c.state === 'running') === true);
       const error = running && action.error instanceof BuildFailedError ? withContainerKept(action.error) : action.error;
       const summary = services.map((name) => state.services[name]?.lastBuild).find((last) => last?.id === action.id);
-      const steps = summary === undefined ? {} : { durationMs: summary.endedAt - summary.startedAt, cachedSteps: summary.cachedSteps, totalSteps: summary.totalSteps };
+      const steps = summary === undefined ? {} : { durationMs: summary.endedAt - summary.startedAt, cachedSteps: summary.cachedSteps };
       return [{ type: 'build-failed', id: action.id, services, ...steps, error: errorJson(error) }];
     }
     case 'projectUp':

@@ -192,6 +192,46 @@ describe('a change in watch mode', () => {
     expect(servicesToStart(state)).toEqual(['web']);
   });
 
+  test('an edit made while compose recreates the service flags it again: the second edit is not lost', () => {
+    let state = run(running(), { type: 'filesChanged', paths: ['/p/compose.yaml'], at: 10 }, { type: 'workspaceLoaded', workspace: shop({ web: { environment: { EXTRA: '1' } } }), composeFiles: ['/p/compose.yaml'], at: 11 });
+    state = run(state, { type: 'projectUpStarted', services: ['web'], at: 12 });
+    state = run(state, { type: 'filesChanged', paths: ['/p/compose.yaml'], at: 13 }, { type: 'workspaceLoaded', workspace: shop({ web: { environment: { EXTRA: '2' } } }), composeFiles: ['/p/compose.yaml'], at: 14 });
+    state = run(state, { type: 'projectUp', services: ['web'], at: 15 });
+    expect(servicesToStart(state)).toEqual(['web']);
+  });
+
+  test('a dependent with depends_on restart: true restarts once its dependency is recreated, not before', () => {
+    // web depends on api with restart: true
+    let state = run(running(), { type: 'filesChanged', paths: ['/p/compose.yaml'], at: 10 });
+    const apiChanged = project('shop', '/p')
+      .service('web', { build: { context: '/p/web' }, depends_on: { api: { condition: 'service_started', restart: true } } })
+      .service('worker', { build: { context: '/p/web' } })
+      .service('api', { build: { context: '/p/api' }, environment: { LEVEL: 'debug' } })
+      .service('cache', { image: 'busybox:latest' })
+      .file('/p/web/Dockerfile', WEB)
+      .file('/p/api/Dockerfile', API)
+      .workspace('dev');
+    state = run(state, { type: 'workspaceLoaded', workspace: apiChanged, composeFiles: ['/p/compose.yaml'], at: 11 });
+    expect(servicesToStart(state)).toEqual(['api']);
+    expect(restartsDue(state)).toEqual([]);
+    state = run(state, { type: 'projectUpStarted', services: ['api'], at: 12 }, { type: 'projectUp', services: ['api'], at: 13 });
+    expect(restartsDue(state)).toEqual(['web']);
+  });
+
+  test('an edit compose\'s config hash ignores (depends_on, profiles, pull_policy, scale) recreates nothing', () => {
+    let state = run(running(), { type: 'filesChanged', paths: ['/p/compose.yaml'], at: 10 });
+    state = run(state, { type: 'workspaceLoaded', workspace: shop({ web: { depends_on: { api: { condition: 'service_healthy' } }, pull_policy: 'never', scale: 1 } }), composeFiles: ['/p/compose.yaml'], at: 11 });
+    expect(state.services['web']?.recreate).toBe(false);
+  });
+
+  test('a compose-only edit of a service whose last build failed still recreates it, on the last good image', () => {
+    let state = run(running(), { type: 'filesChanged', paths: ['/p/web/src/a.js'], at: 10 });
+    const { state: building, ids } = startAll(state, 11);
+    state = run(building, { type: 'buildFailed', id: ids['web,worker']!, error: new DockstageError('syntax'), cancelled: false, at: 12 });
+    state = run(state, { type: 'filesChanged', paths: ['/p/compose.yaml'], at: 13 }, { type: 'workspaceLoaded', workspace: shop({ web: { environment: { EXTRA: '1' } } }), composeFiles: ['/p/compose.yaml'], at: 14 });
+    expect(servicesToStart(state)).toEqual(['web']);
+  });
+
   test('a service the user stopped is not recreated by a compose edit', () => {
     let state = run(running(), { type: 'serviceStopped', service: 'web', at: 5 });
     state = run(state, { type: 'filesChanged', paths: ['/p/compose.yaml'], at: 10 }, { type: 'workspaceLoaded', workspace: shop({ web: { environment: { EXTRA: '1' } } }), composeFiles: ['/p/compose.yaml'], at: 11 });
