@@ -110,7 +110,15 @@ function eventsOf(state: EngineState, action: EngineAction, memory: OutputMemory
       const events: WatchEvent[] = [{ type: 'change', paths: action.paths.map(label) }];
       if (state.reload !== undefined) return [...events, { type: 'plan', services: [], reload: true }];
       const services = (state.lastPlan?.services ?? []).filter((s) => s.action !== 'none').map((s) => ({ name: s.name, action: s.action, reasons: s.reasons }));
-      return [...events, { type: 'plan', services }];
+      // A change in the context of a service that cannot build says why nothing happens for it.
+      const blocked = workspace.services
+        .filter((model) => model.blocked.length > 0)
+        .filter((model) => {
+          const context = workspace.project.services.find((s) => s.name === model.name)?.build?.context;
+          return context !== undefined && action.paths.some((p) => p.startsWith(`${context.replace(/\/+$/, '')}/`));
+        })
+        .map((model) => ({ name: model.name, error: errorJson(model.blocked[0]!) }));
+      return [...events, { type: 'plan', services, ...(blocked.length === 0 ? {} : { blocked }) }];
     }
     case 'buildStarted': {
       const build = state.builds[action.id];
@@ -239,6 +247,11 @@ function humanLine(event: WatchEvent): string | undefined {
       if (event['reload'] === true) return 'the project changed: loading it again';
       const why = services.find((s) => s.reasons[0]?.rule === 'sync-not-possible')?.reasons[0]?.message;
       if (why !== undefined) return `${services.map((s) => s.name).join(', ')}: rebuild (no live sync: ${why})`;
+      const blocked = (event['blocked'] as { name: string; error: { message: string; file: string | null; line: number | null } }[] | undefined) ?? [];
+      if (blocked.length > 0) {
+        const at = (e: { file: string | null; line: number | null }) => (e.file === null ? '' : ` (${e.file}${e.line === null ? '' : `:${e.line}`})`);
+        return blocked.map((b) => `${b.name}: not rebuilt, blocked: ${b.error.message}${at(b.error)}`).join('\n');
+      }
       if (services.length === 0) return 'nothing to do';
       // A rebuild is said by its build's own line (or, when live sync takes it, by the synced lines), in that order:
       // saying "rebuild" first would read as a contradiction when the change is then synced.

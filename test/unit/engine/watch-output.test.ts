@@ -76,6 +76,19 @@ describe('the human watch log', () => {
     expect(failed).toMatchObject({ services: ['web'], durationMs: 750, cachedSteps: 1, error: { file: 'web/Dockerfile', line: 3, logTail: ['SyntaxError'] } });
   });
 
+  test('a change in the context of a service that cannot build says it is blocked and why, not "nothing to do"', () => {
+    const workspace = project('shop', '/p').service('web', { build: { context: '/p/web' } }).file('/p/web/Dockerfile', 'FROM busybox AS develop\nCOPPY src/ /app/\n').workspace('dev');
+    const store = createStore(initialState({ mode: 'watch', concurrency: 2 }));
+    const lines: string[] = [];
+    store.subscribe(watchOutputSubscriber({ out: (line) => lines.push(line), err: (line) => lines.push(line) }, false, () => Date.UTC(2026, 11, 1, 9, 30, 0)));
+    store.dispatch({ type: 'workspaceLoaded', workspace, composeFiles: ['/p/compose.yaml'], at: 0 });
+    expect(workspace.services[0]!.blocked).not.toEqual([]);
+    lines.length = 0;
+    store.dispatch({ type: 'filesChanged', paths: ['/p/web/src/a.js'], at: 1 });
+    expect(lines[0]).toBe('09:30:00 change web/src/a.js');
+    expect(lines[1]).toMatch(/^09:30:00 web: not rebuilt, blocked: .+ \(web\/Dockerfile:2\)$/);
+  });
+
   test('a change nothing reads says so', () => {
     const { store, lines, at } = watchLog();
     store.dispatch({ type: 'filesChanged', paths: ['/p/README.md'], at });
