@@ -150,7 +150,8 @@ const KILL_AFTER_MS = 3000;
  * `onEvent`, resolves with the image ID from `--metadata-file` and the step
  * counts, rejects with BuildFailedError (failing step, log tail) or, when the
  * CLI, plugin, builder or engine is missing, EngineUnavailableError; aborting
- * the signal sends SIGTERM, which makes buildx cancel the solve.
+ * the signal sends SIGTERM to the CLI and its plugin, which makes buildx cancel
+ * the solve, and SIGKILL 3 s later to whatever is left.
  */
 export function createBuildxBuilder(options: BuildxBuilderOptions = {}): ImageBuilder {
   const env = options.env ?? process.env;
@@ -199,15 +200,26 @@ export function createBuildxBuilder(options: BuildxBuilderOptions = {}): ImageBu
       try {
         const decoder = createRawjsonDecoder({ unnamedStage: request.target === undefined || request.target === '' ? undefined : request.target.toLowerCase() });
         const outcome = await new Promise<{ code: number | null; stdout: string; failure?: unknown }>((resolve, reject) => {
-          const child = spawn('docker', buildxArgs(request, { metadataFile }), { env: buildxEnv(request, env), stdio: ['pipe', 'pipe', 'pipe'] });
+          // Its own process group: `docker` runs the buildx plugin as a child process that shares our pipes, and a
+          // signal must reach both. Killing the CLI alone left the plugin running (a RUN of two minutes on) with our
+          // pipes open, so the build never ended.
+          const child = spawn('docker', buildxArgs(request, { metadataFile }), { env: buildxEnv(request, env), stdio: ['pipe', 'pipe', 'pipe'], detached: true });
+          const signalGroup = (name: NodeJS.Signals): void => {
+            try {
+              if (child.pid !== undefined) process.kill(-child.pid, name);
+            } catch {
+              child.kill(name); // the group is gone already, or never formed
+            }
+          };
           let stdout = '';
           let failure: unknown;
+          let closed = false;
           const stop = (reason: unknown): void => {
             if (failure === undefined) failure = reason;
-            child.kill('SIGTERM'); // buildx cancels the solve and exits within milliseconds…
+            signalGroup('SIGTERM'); // buildx cancels the solve and exits within milliseconds…
             // …except when the engine does not answer the cancel (seen with a RUN running on BuildKit v0.8): a stop must
             // not wait for the step to finish.
-            setTimeout(() => child.exitCode === null && child.signalCode === null && child.kill('SIGKILL'), KILL_AFTER_MS).unref();
+            setTimeout(() => !closed && signalGroup('SIGKILL'), KILL_AFTER_MS).unref();
           };
           const deliver = (events: readonly BuildEvent[]): void => {
             if (failure !== undefined) return;
@@ -227,6 +239,7 @@ export function createBuildxBuilder(options: BuildxBuilderOptions = {}): ImageBu
             reject(spawnError(error));
           });
           child.on('close', (code) => {
+            closed = true;
             signal?.removeEventListener('abort', onAbort);
             deliver(decoder.end());
             resolve({ code, stdout, ...(failure === undefined ? {} : { failure }) });

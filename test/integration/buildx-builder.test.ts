@@ -18,6 +18,7 @@ import { BuildFailedError, EngineUnavailableError } from '../../src/core/errors.
 import type { BuildEvent, BuildRequest } from '../../src/ports/image-builder.js';
 import { describeWithEngine, TEST_NODE_IMAGE } from '../support/docker.js';
 import { buildRequest } from '../support/build-request.js';
+import { waitFor } from '../support/wait.js';
 
 const run = promisify(execFile);
 
@@ -261,6 +262,9 @@ describeWithEngine('buildx builder on the local engine', () => {
     expect(outcome).toMatchObject({ name: 'AbortError' });
     expect(abortedAt).toBeGreaterThan(begun);
     expect(performance.now() - abortedAt).toBeLessThan(5_000);
+    // Nothing of it is left running: not the docker CLI, nor the buildx plugin it started (which once outlived it)
+    const leftover = async () => (await promisify(execFile)('ps', ['-eo', 'args'])).stdout.split('\n').filter((line) => line.includes('buildx') && line.includes(dir));
+    await waitFor(async () => (await leftover()).length === 0, { timeoutMs: 5_000, message: 'the buildx processes of the aborted build to exit' });
   });
 
   test('info() names the buildx version, builder and driver; a missing builder or engine is EngineUnavailableError', async () => {
