@@ -236,7 +236,7 @@ export function errorJson(error: DockstageError): Record<string, unknown> {
 function humanLine(event: WatchEvent): string | undefined {
   const list = (value: unknown) => (Array.isArray(value) ? value.join(', ') : String(value));
   const error = event['error'] as { message: string; file: string | null; line: number | null; hint: string | null } | undefined;
-  const where = error?.file == null ? '' : ` (${error.file}${error.line == null ? '' : `:${error.line}`})`;
+  const where = error === undefined ? '' : location(error);
   switch (event.type) {
     case 'watching':
       return `watching ${event['paths']} paths in ${event['environment']}`;
@@ -248,10 +248,7 @@ function humanLine(event: WatchEvent): string | undefined {
       const why = services.find((s) => s.reasons[0]?.rule === 'sync-not-possible')?.reasons[0]?.message;
       if (why !== undefined) return `${services.map((s) => s.name).join(', ')}: rebuild (no live sync: ${why})`;
       const blocked = (event['blocked'] as { name: string; error: { message: string; file: string | null; line: number | null } }[] | undefined) ?? [];
-      if (blocked.length > 0) {
-        const at = (e: { file: string | null; line: number | null }) => (e.file === null ? '' : ` (${e.file}${e.line === null ? '' : `:${e.line}`})`);
-        return blocked.map((b) => `${b.name}: not rebuilt, blocked: ${b.error.message}${at(b.error)}`).join('\n');
-      }
+      if (blocked.length > 0) return blocked.map((b) => `${b.name}: not rebuilt, blocked: ${b.error.message}${location(b.error)}`).join('\n');
       if (services.length === 0) return 'nothing to do';
       // A rebuild is said by its build's own line (or, when live sync takes it, by the synced lines), in that order:
       // saying "rebuild" first would read as a contradiction when the change is then synced.
@@ -268,7 +265,7 @@ function humanLine(event: WatchEvent): string | undefined {
       const services = list(event['services']);
       // The message names the services already when it comes from the build; the step's last output says why.
       const message = error?.message.startsWith(`${services}: `) === true ? error.message.slice(services.length + 2) : error?.message;
-      const tail = ((event['error'] as { logTail?: string[] } | undefined)?.logTail ?? []).map((line) => `\n  │ ${line}`).join('');
+      const tail = tailLines((event['error'] as { logTail?: string[] } | undefined)?.logTail ?? []);
       return `${services}: build FAILED: ${message}${where}${tail}${error?.hint == null ? '' : `\n  hint: ${error.hint}`}`;
     }
     case 'replaced':
@@ -286,7 +283,7 @@ function humanLine(event: WatchEvent): string | undefined {
     case 'unblocked':
       return `${event['service']}: unblocked`;
     case 'exited': {
-      const tail = (event['logTail'] as string[]).map((line) => `\n  │ ${line}`).join('');
+      const tail = tailLines(event['logTail'] as string[]);
       const loop = event['crashLooping'] === true ? ` (crash-looping: ${event['exitsInLastMinute']} exits in the last minute; fix the code and save, nothing is rebuilt meanwhile)` : '';
       return `${event['service']}: exited with code ${event['exitCode']}${loop}${tail}`;
     }
@@ -305,4 +302,14 @@ function humanLine(event: WatchEvent): string | undefined {
     default:
       return undefined;
   }
+}
+
+/** ` (file:line)` for an error that names a file, else nothing. */
+function location(error: { readonly file: string | null; readonly line: number | null }): string {
+  return error.file == null ? '' : ` (${error.file}${error.line == null ? '' : `:${error.line}`})`;
+}
+
+/** A process's last lines, each on its own indented line under the message. */
+function tailLines(lines: readonly string[]): string {
+  return lines.map((line) => `\n  │ ${line}`).join('');
 }
