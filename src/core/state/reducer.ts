@@ -78,7 +78,7 @@ const handlers: Handlers = {
         if (trigger === undefined || service === undefined || reconfigured.includes(model.name) || !service.started || service.stoppedByUser) continue;
         const reason: PlanReason = { path: null, stage: null, instruction: null, line: null, rule: 'depends-on', detail: `depends_on ${trigger.service} with restart: true` };
         const after = [...new Set([...(service.restart?.after ?? []), trigger.service])];
-        next = { ...next, services: { ...next.services, [model.name]: { ...service, restart: { reasons: dedupeReasons([...(service.restart?.reasons ?? []), reason]), after } } } };
+        next = { ...next, services: { ...next.services, [model.name]: withRestart(service, [reason], after) } };
       }
     }
     const paths = state.reload?.paths ?? [];
@@ -424,12 +424,15 @@ function applyPlan(state: EngineState, plan: Plan, at: number, paths: readonly s
         .filter((other) => other.action !== 'none' && other.name !== service.name)
         .filter((other) => state.workspace?.services.find((s) => s.name === service.name)?.dependsOn.some((dep) => dep.service === other.name) === true)
         .map((other) => other.name);
-      const current = next.services[service.name]!;
-      const reasons = dedupeReasons([...(current.restart?.reasons ?? []), ...service.reasons]);
-      next = { ...next, services: { ...next.services, [service.name]: { ...current, restart: { reasons, after } } } };
+      next = { ...next, services: { ...next.services, [service.name]: withRestart(next.services[service.name]!, service.reasons, after) } };
     }
   }
   return next;
+}
+
+/** The service with a restart due after `after` settle, for these reasons as well as any it had. */
+function withRestart(service: ServiceState, reasons: readonly PlanReason[], after: readonly string[]): ServiceState {
+  return { ...service, restart: { reasons: dedupeReasons([...(service.restart?.reasons ?? []), ...reasons]), after } };
 }
 
 /** Marks the named services as needing a build (a check first: an image with the same inputs is reused). */
@@ -511,16 +514,17 @@ export function runsCurrentImage(service: ServiceState): boolean | undefined {
   return container.imageId === service.imageId;
 }
 
+/** Keys of a service definition that do not shape its container, as compose's config hash leaves them out too (pkg/compose/hash.go), plus `develop`. */
+const NOT_IN_CONTAINER: ReadonlySet<string> = new Set(['build', 'develop', 'pull_policy', 'scale', 'depends_on', 'profiles']);
+
 /**
  * A service's compose definition as far as its container is concerned: everything but what only builds read
  * (`build`), compose watch's rules (`develop`), extensions (`x-*`, dockstage's own among them) and what compose's
  * config hash ignores. Compose prints its JSON in a fixed field order with sorted maps, so equal means unchanged.
  */
 function runtimeDefinition(definition: Readonly<Record<string, unknown>>): string {
-  // What compose leaves out of its config hash too (pkg/compose/hash.go): an edit of only these recreates nothing.
-  const ignored = new Set(['build', 'develop', 'pull_policy', 'scale', 'depends_on', 'profiles']);
   const entries = Object.entries(definition)
-    .filter(([key]) => !ignored.has(key) && !key.startsWith('x-'))
+    .filter(([key]) => !NOT_IN_CONTAINER.has(key) && !key.startsWith('x-'))
     .map(([key, value]) => (key === 'deploy' && value !== null && typeof value === 'object' ? [key, { ...(value as Record<string, unknown>), replicas: undefined }] : [key, value]));
   return JSON.stringify(entries);
 }
