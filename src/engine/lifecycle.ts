@@ -7,6 +7,7 @@
  */
 import path from 'node:path';
 import { environmentOverride } from '../core/compose/override.js';
+import { upWithoutDependencies } from '../core/compose/up-scope.js';
 import { overrideFilePath, ENVIRONMENT_LABEL, TARGET_LABEL } from '../core/compose/state-paths.js';
 import { requireService, type Workspace } from '../core/workspace.js';
 import type { ComposeCli, ComposeTarget } from '../ports/compose-cli.js';
@@ -14,6 +15,7 @@ import type { ContainerInfo, ContainerRuntime } from '../ports/container-runtime
 import type { FileSystem } from '../ports/file-system.js';
 import { stateFile, type LoadedProject } from './load-workspace.js';
 import { servicesFreshness } from './freshness.js';
+import { containerBehind, shortId } from '../core/plan.js';
 import type { BuildOutcome } from './builds.js';
 
 /** The ports the lifecycle uses: compose makes every container change, the runtime is only read. */
@@ -63,10 +65,12 @@ export interface SwitchResult {
 }
 
 /**
- * After the new environment's images are built: recreate (`up --no-deps`) only
- * the running services whose image ID differs from the one they run, then
- * restart their `depends_on … restart: true` dependents. Services that are not
- * running stay down; the next `up` starts them in the new environment.
+ * After the new environment's images are built: recreate only the running
+ * services whose image ID differs from the one they run, then restart their
+ * `depends_on … restart: true` dependents. Services that are not running stay
+ * down; the next `up` starts them in the new environment. compose converges the
+ * dependencies of a service that has any (see core/compose/up-scope.ts); one it
+ * recreated on the way is reported as recreated, from the container IDs.
  */
 export async function recreateChanged(loaded: LoadedProject, deps: LifecycleDeps, target: ComposeTarget): Promise<SwitchResult> {
   const { workspace } = loaded;
@@ -84,7 +88,19 @@ export async function recreateChanged(loaded: LoadedProject, deps: LifecycleDeps
     if (wanted !== undefined && running.some((c) => c.imageId !== wanted)) recreated.push(service.name);
     else unchanged.push(service.name);
   }
-  if (recreated.length > 0) await deps.compose.up(target, recreated, { noDeps: true });
+  if (recreated.length > 0) {
+    await deps.compose.up(target, recreated, upWithoutDependencies(workspace, recreated) ? { noDeps: true } : {});
+    const runningBefore = new Map(containers.filter((c) => c.state === 'running').map((c) => [c.service, c.id]));
+    const after = await deps.runtime.listContainers(workspace.project.name);
+    for (const name of [...unchanged]) {
+      const before = runningBefore.get(name);
+      if (before !== undefined && !after.some((c) => c.service === name && c.id === before)) {
+        unchanged.splice(unchanged.indexOf(name), 1);
+        recreated.push(name);
+      }
+    }
+    recreated.sort();
+  }
   const restarted = workspace.services
     .filter((service) => !recreated.includes(service.name) && !notRunning.includes(service.name))
     .filter((service) => service.dependsOn.some((dep) => dep.restart && recreated.includes(dep.service)))
@@ -102,10 +118,15 @@ export interface ServiceStatus {
   /** The environment the running container was created for (its label), else the workspace's. */
   readonly environment: string;
   readonly target: string | null;
-  /** What runs: the running container's image reference, else the image the environment would run. */
+  /**
+   * What runs: the running container's image reference, else the image the environment would run. Never a bare image
+   * ID: a container whose tag a newer build took shows the tag with `(older build)`.
+   */
   readonly image: string | null;
-  /** Inputs hash matches the image label; null for services without `build:`. */
+  /** Inputs hash matches the image label and the running container runs that image; null for services without `build:`. */
   readonly upToDate: boolean | null;
+  /** Why it is not up to date, as the planner's rule (null when it is, or has no build). */
+  readonly staleReason: 'image-missing' | 'inputs-changed' | 'container-behind' | null;
   readonly containers: readonly {
     readonly name: string;
     readonly state: string;
@@ -118,23 +139,44 @@ export interface ServiceStatus {
 
 /** One status row per service: build freshness plus what runs. */
 export async function projectStatus(workspace: Workspace, deps: LifecycleDeps, host: string): Promise<ServiceStatus[]> {
-  const [containers, freshnessByService] = await Promise.all([deps.runtime.listContainers(workspace.project.name), servicesFreshness(workspace, deps.fs, deps.runtime)]);
+  const containers = await deps.runtime.listContainers(workspace.project.name);
+  const freshnessByService = await servicesFreshness(workspace, deps.fs, deps.runtime, containers);
   return await Promise.all(
     workspace.services.map(async (service): Promise<ServiceStatus> => {
       const own = containers.filter((c) => c.service === service.name);
       const freshness = freshnessByService[service.name];
       const labelled = own.find((c) => c.labels[ENVIRONMENT_LABEL] !== undefined);
+      const shown = own.find((c) => c.state === 'running') ?? own[0];
+      const behind = containerBehind(freshness);
       return {
         name: service.name,
         environment: labelled?.labels[ENVIRONMENT_LABEL] ?? workspace.environment.name,
         target: labelled?.labels[TARGET_LABEL] ?? service.build?.target ?? null,
         // Exactly what runs: a container kept across a switch (same image ID) still runs its own environment's tag.
-        image: (own.find((c) => c.state === 'running') ?? own[0])?.image ?? service.image ?? null,
-        upToDate: freshness === undefined ? null : freshness.state === 'fresh',
+        image: shown === undefined ? (service.image ?? null) : imageName(shown, service.image),
+        upToDate: freshness === undefined ? null : freshness.state === 'fresh' && !behind,
+        staleReason:
+          freshness === undefined || (freshness.state === 'fresh' && !behind)
+            ? null
+            : behind
+              ? 'container-behind'
+              : freshness.state === 'missing'
+                ? 'image-missing'
+                : 'inputs-changed',
         containers: own.map((c) => ({ name: c.name, state: c.state, health: c.health, status: c.status, ports: formatPorts(c, host), image: c.image })),
       };
     }),
   );
+}
+
+/**
+ * The image a container runs, by name. The engine reports a bare ID once no tag names the image any more (a build took
+ * its tag): then the service's tag stands for it, marked as an older build, with the ID's first digits.
+ */
+function imageName(container: ContainerInfo, serviceImage: string | undefined): string {
+  if (!/^(sha256:)?[0-9a-f]{12,64}$/.test(container.image)) return container.image;
+  const id = shortId(container.imageId || container.image);
+  return serviceImage === undefined ? id : `${serviceImage} (older build ${id})`;
 }
 
 /** `host:8080→3000/tcp` for published ports, with the engine's host (not always localhost). */

@@ -11,9 +11,9 @@ export interface ComposeTarget {
   readonly envFiles: readonly string[];
 }
 
-/** Flags for `up`. An environment switch sets `noDeps` so recreating a service never recreates what it depends on. */
+/** Flags for `up`. */
 export interface UpOptions {
-  /** Recreate only the named services, not their dependencies. */
+  /** Recreate only the named services, not their dependencies (only for services without depends_on: core/compose/up-scope.ts). */
   readonly noDeps?: boolean;
   readonly forceRecreate?: boolean;
   /** Wait for services to be running/healthy (`up --wait`). */

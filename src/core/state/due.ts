@@ -6,6 +6,7 @@
  */
 import { liveContainer, isSelected, type EngineState, type ServiceState } from './engine-state.js';
 import { nextBuilds } from './next-builds.js';
+import { dependencyClosure } from '../compose/up-scope.js';
 
 /** A service is settled when nothing is pending, building or being done to its container. */
 export function isSettled(service: ServiceState): boolean {
@@ -42,6 +43,8 @@ export function servicesToStart(state: EngineState): readonly string[] | undefin
     .filter((name) => {
       const service = state.services[name]!;
       if (service.stoppedByUser || service.operation !== undefined) return false;
+      // compose converges what the service depends on too (see up-scope.ts): not while dockstage is working on it.
+      if (!dependencyClosure(workspace, [name]).every((dep) => state.services[dep] === undefined || isSettled(state.services[dep]))) return false;
       // Its compose definition changed: compose recreates it once no build of it is due or running, on the image its
       // tag names (the last good one when the last build failed, as `docker compose up` would).
       if (service.recreate) return service.pending === undefined && service.building === undefined;

@@ -9,6 +9,7 @@
  */
 import { DockstageError } from '../../core/errors.js';
 import { ENVIRONMENT_LABEL } from '../../core/compose/state-paths.js';
+import { upWithoutDependencies } from '../../core/compose/up-scope.js';
 import type { EngineAction, ListedContainer } from '../../core/state/actions.js';
 import { replacementsDue, restartsDue, servicesToStart, switchDue } from '../../core/state/due.js';
 import { liveContainer, type EngineState } from '../../core/state/engine-state.js';
@@ -134,7 +135,8 @@ export function containersSubscriber(options: ContainersSubscriberOptions): Subs
           const state = options.getState();
           const target = await writeOverride(loadedFrom(state), options.fs);
           const before = imagesInUse(state);
-          await options.compose.up(target, services, { ...(state.up === 'done' ? { noDeps: true } : {}), ...(options.wait === true ? { wait: true } : {}) });
+          const noDeps = state.up === 'done' && upWithoutDependencies(state.workspace!, services);
+          await options.compose.up(target, services, { ...(noDeps ? { noDeps: true } : {}), ...(options.wait === true ? { wait: true } : {}) });
           await relist();
           dispatch({ type: 'projectUp', services, at: now() });
           await pruneLeftBehind(before);
