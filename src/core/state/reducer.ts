@@ -270,8 +270,9 @@ const handlers: Handlers = {
     return {
       ...state,
       up: 'done',
-      // A container compose just created is as fresh as a restart would make it.
-      services: updateServices(state, services, (s) => ({ ...s, operation: undefined, started: true, replaceWith: undefined, restart: undefined, operationError: undefined })),
+      // A container compose just created is as fresh as a restart would make it, on the image its tag named when
+      // compose read it: a build that finished meanwhile is applied by a replacement.
+      services: updateServices(state, services, (s) => ({ ...s, operation: undefined, started: true, replaceWith: imageBehind(s), restart: undefined, operationError: undefined })),
     };
   },
 
@@ -365,7 +366,7 @@ const handlers: Handlers = {
     return {
       ...state,
       switching: undefined,
-      services: updateServices(state, recreated, (s) => ({ ...s, replaceWith: undefined, exits: [] })),
+      services: updateServices(state, recreated, (s) => ({ ...s, replaceWith: imageBehind(s), exits: [] })),
     };
   },
 
@@ -505,6 +506,17 @@ function foldStage(stages: readonly StageProgress[], event: Exclude<ActionOf<'bu
     };
   }
   return index === -1 ? [...stages, next] : stages.map((stage, i) => (i === index ? next : stage));
+}
+
+/**
+ * The image the service's live container should move to, when it runs another than the one built or confirmed for the
+ * current inputs: compose created it from a tag that a build moved on meanwhile. Undefined when it runs the right
+ * one, holds synced files, or the last build failed (the old container keeps serving then).
+ */
+function imageBehind(service: ServiceState): string | undefined {
+  const live = liveContainer(service);
+  if (live === undefined || service.imageId === undefined || service.freshness !== 'fresh' || service.content?.imageId === SYNCED) return undefined;
+  return live.imageId === service.imageId ? undefined : service.imageId;
 }
 
 /** Is the service's container running the image it should? (For the view: up to date vs stale.) */

@@ -383,3 +383,67 @@ describe('environment switch', () => {
     expect(isIdle(state)).toBe(false);
   });
 });
+
+describe('a build that lands while compose creates the container (issue 17: the lost edit)', () => {
+  const everything = ['api', 'cache', 'web', 'worker'];
+  function checked(): EngineState {
+    const { state, ids } = startAll(loaded('watch'));
+    return run(state, completed(ids['api']!, 'sha256:api1'), completed(ids['web,worker']!, 'sha256:web1'), { type: 'watchStarted', paths: 10, at: 2 });
+  }
+
+  test('a build that finishes after compose read the old tag is applied by a replacement once compose is done', () => {
+    let state = run(checked(), { type: 'projectUpStarted', services: everything, at: 3 }, { type: 'filesChanged', paths: ['/p/web/src/app.js'], at: 4 });
+    const { state: building, ids } = startAll(state, 5);
+    state = run(building, completed(ids['web,worker']!, 'sha256:web2', 6));
+    // Nothing is replaced while compose works on the containers.
+    expect(replacementsDue(state)).toEqual([]);
+    state = run(
+      state,
+      { type: 'containersListed', containers: [container('api', 'c-api', 'sha256:api1'), container('web', 'c-web', 'sha256:web1'), container('worker', 'c-worker', 'sha256:web1'), container('cache', 'c-cache', 'sha256:bb')], at: 7 },
+      { type: 'projectUp', services: everything, at: 7 },
+    );
+    expect(replacementsDue(state)).toEqual([
+      { service: 'web', containerId: 'c-web', imageId: 'sha256:web2' },
+      { service: 'worker', containerId: 'c-worker', imageId: 'sha256:web2' },
+    ]);
+    expect(isIdle(state)).toBe(false);
+  });
+
+  test('when compose already took the new image, nothing more is replaced', () => {
+    let state = run(checked(), { type: 'projectUpStarted', services: everything, at: 3 }, { type: 'filesChanged', paths: ['/p/web/src/app.js'], at: 4 });
+    const { state: building, ids } = startAll(state, 5);
+    state = run(
+      building,
+      completed(ids['web,worker']!, 'sha256:web2', 6),
+      { type: 'containersListed', containers: [container('api', 'c-api', 'sha256:api1'), container('web', 'c-web', 'sha256:web2'), container('worker', 'c-worker', 'sha256:web2'), container('cache', 'c-cache', 'sha256:bb')], at: 7 },
+      { type: 'projectUp', services: everything, at: 7 },
+    );
+    expect(replacementsDue(state)).toEqual([]);
+    expect(isIdle(state)).toBe(true);
+  });
+
+  test('a recreate compose ran while a build finished is followed by a replacement onto the newer image', () => {
+    let state = run(checked(), { type: 'projectUpStarted', services: everything, at: 3 }, { type: 'containersListed', containers: [container('api', 'c-api', 'sha256:api1'), container('web', 'c-web', 'sha256:web1'), container('worker', 'c-worker', 'sha256:web1'), container('cache', 'c-cache', 'sha256:bb')], at: 4 }, { type: 'projectUp', services: everything, at: 4 });
+    state = run(state, { type: 'filesChanged', paths: ['/p/compose.yaml'], at: 10 }, { type: 'workspaceLoaded', workspace: shop({ web: { environment: { EXTRA: '1' } } }), composeFiles: ['/p/compose.yaml'], at: 11 });
+    state = run(state, { type: 'projectUpStarted', services: ['web'], at: 12 }, { type: 'filesChanged', paths: ['/p/web/src/app.js'], at: 13 });
+    const { state: building, ids } = startAll(state, 14);
+    state = run(building, completed(ids['web,worker']!, 'sha256:web2', 15), { type: 'containersListed', containers: [container('api', 'c-api', 'sha256:api1'), container('web', 'c-web2', 'sha256:web1'), container('worker', 'c-worker', 'sha256:web1'), container('cache', 'c-cache', 'sha256:bb')], at: 16 }, { type: 'projectUp', services: ['web'], at: 16 });
+    expect(replacementsDue(state).map((due) => [due.service, due.containerId, due.imageId])).toEqual([
+      ['web', 'c-web2', 'sha256:web2'],
+      ['worker', 'c-worker', 'sha256:web2'],
+    ]);
+  });
+
+  test('compose recreating a service waits until what it depends on is settled (compose converges it too)', () => {
+    let state = run(checked(), { type: 'projectUpStarted', services: everything, at: 3 }, { type: 'containersListed', containers: [container('api', 'c-api', 'sha256:api1'), container('web', 'c-web', 'sha256:web1'), container('worker', 'c-worker', 'sha256:web1'), container('cache', 'c-cache', 'sha256:bb')], at: 4 }, { type: 'projectUp', services: everything, at: 4 });
+    state = run(state, { type: 'filesChanged', paths: ['/p/api/src/a.js'], at: 10 });
+    state = run(state, { type: 'filesChanged', paths: ['/p/compose.yaml'], at: 11 }, { type: 'workspaceLoaded', workspace: shop({ web: { environment: { EXTRA: '1' } } }), composeFiles: ['/p/compose.yaml'], at: 12 });
+    // web depends on api, whose build is due: compose must not converge api while it builds and is replaced.
+    expect(servicesToStart(state)).toBeUndefined();
+    const { state: building, ids } = startAll(state, 13);
+    state = run(building, completed(ids['api']!, 'sha256:api2', 14));
+    expect(servicesToStart(state)).toBeUndefined();
+    state = run(state, { type: 'containerReplaceStarted', service: 'api', at: 15 }, { type: 'containerReplaced', service: 'api', oldId: 'c-api', newId: 'c-api2', imageId: 'sha256:api2', at: 16 });
+    expect(servicesToStart(state)).toEqual(['web']);
+  });
+});
