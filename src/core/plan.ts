@@ -16,8 +16,11 @@ import path from 'node:path/posix';
 import { inputsReading } from './dockerfile/stage-inputs.js';
 import { closureStageNames, relativeLabel, sharedBuilds, type ServiceModel, type Workspace } from './workspace.js';
 
-/** The one thing a change makes a service do, from most to least: rebuild its image, restart its container, or nothing. */
-export type Action = 'rebuild' | 'restart' | 'none';
+/**
+ * The one thing a change makes a service do, from most to least: rebuild its image, recreate its container on the image
+ * it already has (the container runs an older build), restart its container, or nothing.
+ */
+export type Action = 'rebuild' | 'recreate' | 'restart' | 'none';
 
 /** The planner rule behind a reason. `plan` words each rule differently, so a new rule needs its wording there too. */
 export type ReasonRule =
@@ -28,6 +31,8 @@ export type ReasonRule =
   | 'depends-on'
   | 'image-missing'
   | 'inputs-changed'
+  /** The image is up to date, but the running container was created from an older build of it. */
+  | 'container-behind'
   /** Asked for, not caused by a file: the check at start, a key, a command, an environment switch, a new service. */
   | 'requested';
 
@@ -65,11 +70,19 @@ export interface Plan {
   readonly services: readonly ServicePlan[];
 }
 
-/** What is known about the image of a built service, for staleness plans. */
+/**
+ * What is known about the image of a built service, for staleness plans. `runningImageId` is the image the service's
+ * running container was created from, when one runs: another than the tag's means the container is behind.
+ */
 export type ImageFreshness =
   | { readonly state: 'missing' }
   | { readonly state: 'stale'; readonly imageHash: string | undefined; readonly currentHash: string }
-  | { readonly state: 'fresh' };
+  | { readonly state: 'fresh'; readonly imageId?: string; readonly runningImageId?: string | undefined };
+
+/** The image is up to date but the running container was created from an older build of it. */
+export function containerBehind(freshness: ImageFreshness | undefined): boolean {
+  return freshness?.state === 'fresh' && freshness.imageId !== undefined && freshness.runningImageId !== undefined && freshness.runningImageId !== freshness.imageId;
+}
 
 /** The plan for a set of changed absolute paths. */
 export function planForChanges(workspace: Workspace, changedPaths: readonly string[]): Plan {
@@ -95,6 +108,11 @@ export function planForFreshness(workspace: Workspace, freshness: Readonly<Recor
   const own = new Map<string, { action: Action; reasons: PlanReason[] }>();
   for (const service of workspace.services) {
     const state = freshness[service.name];
+    if (service.build !== undefined && state?.state === 'fresh' && containerBehind(state)) {
+      const detail = `the container runs an older build (${shortId(state.runningImageId!)}) than ${service.image} (${shortId(state.imageId!)})`;
+      own.set(service.name, { action: 'recreate', reasons: [{ path: null, stage: null, instruction: null, line: null, rule: 'container-behind', detail }] });
+      continue;
+    }
     if (service.build === undefined || state === undefined || state.state === 'fresh') {
       own.set(service.name, { action: 'none', reasons: [] });
       continue;
@@ -275,4 +293,9 @@ function sortReasons(reasons: readonly PlanReason[]): PlanReason[] {
     if (pa !== pb) return pa < pb ? -1 : 1;
     return (a.line ?? 0) - (b.line ?? 0);
   });
+}
+
+/** An image ID as the docker CLI shows it: 12 hex digits, no `sha256:`. */
+export function shortId(id: string): string {
+  return id.replace(/^sha256:/, '').slice(0, 12);
 }

@@ -4,11 +4,15 @@
  * which for dockstage are its tags `<project>-<service>:dockstage-<env>` in every
  * environment (and `…:dockstage-<env>-<stage>` from `build --stage`); `all` adds
  * every image a service names: compose's `image:` and each environment's
- * configured `image`. Pure: the engine lists and removes.
+ * configured `image`. Both also remove every image dockstage built for the
+ * project (its project label), tagged or not: a container replaced onto a
+ * newer build may have kept an untagged one alive. Pure: the engine lists and
+ * removes.
  */
 import type { ComposeProject } from './compose/project.js';
 import type { DockstageConfig } from './environments.js';
 import { compareStrings } from './order.js';
+import { PROJECT_LABEL } from './compose/state-paths.js';
 
 /** compose's `--rmi` values. */
 export type RemoveImages = 'local' | 'all';
@@ -17,6 +21,8 @@ export type RemoveImages = 'local' | 'all';
 export interface ImageSelection {
   readonly prefixes: readonly string[];
   readonly references: readonly string[];
+  /** Images carrying this label too, tagged or not (what dockstage built for the project). */
+  readonly label: { readonly key: string; readonly value: string };
 }
 
 /** The images `down --rmi MODE` removes for the project (before checking which are still used by containers). */
@@ -32,5 +38,5 @@ export function imagesToRemove(project: ComposeProject, config: DockstageConfig,
       }
     }
   }
-  return { prefixes: [...new Set(prefixes)].sort(compareStrings), references: [...references].sort(compareStrings) };
+  return { prefixes: [...new Set(prefixes)].sort(compareStrings), references: [...references].sort(compareStrings), label: { key: PROJECT_LABEL, value: project.name } };
 }

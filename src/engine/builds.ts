@@ -10,7 +10,7 @@ import { explainMisspeltStage } from '../core/dockerfile/misspelt-stage.js';
 import { explainUnfetchableBase } from '../core/dockerfile/unfetchable-base.js';
 import type { StageGraph } from '../core/dockerfile/stage-graph.js';
 import { INPUTS_HASH_LABEL } from '../core/inputs-hash.js';
-import { TARGET_LABEL } from '../core/compose/state-paths.js';
+import { PROJECT_LABEL, TARGET_LABEL } from '../core/compose/state-paths.js';
 import { requireBuiltService, type BuildModel, type ServiceModel, type Workspace } from '../core/workspace.js';
 import { findStage, stageClosure } from '../core/dockerfile/stage-graph.js';
 import { compileInputs } from '../core/dockerfile/stage-inputs.js';
@@ -248,7 +248,7 @@ export async function runBuildJob(workspace: Workspace, job: BuildJob, deps: Bui
     args: build.compose.args,
     // No environment label on the image: the same target with the same inputs is the same image in every
     // environment, so switching between them recreates nothing. Containers carry the environment instead.
-    labels: { ...build.compose.labels, [INPUTS_HASH_LABEL]: job.hash, [TARGET_LABEL]: build.target },
+    labels: { ...build.compose.labels, [INPUTS_HASH_LABEL]: job.hash, [TARGET_LABEL]: build.target, [PROJECT_LABEL]: workspace.project.name },
     namedContexts: namedContexts(workspace, build),
     secrets: build.compose.secrets.map((secret) => {
       const source = workspace.project.secrets[secret.source];

@@ -26,7 +26,7 @@ export async function removeSelectedImages(runtime: ContainerRuntime, selection:
   }
   const removed: string[] = [];
   const kept: { image: string; reason: string }[] = [];
-  for (const { reference, id } of [...candidates.values()].sort((a, b) => compareStrings(a.reference, b.reference))) {
+  const remove = async (reference: string, id: string) => {
     try {
       await runtime.removeImage(reference);
       removed.push(reference);
@@ -35,6 +35,15 @@ export async function removeSelectedImages(runtime: ContainerRuntime, selection:
       const users = await runtime.containersUsingImage(id);
       kept.push({ image: reference, reason: users.length > 0 ? `used by container ${users.join(', ')}` : ((error as Error).message.split('\n')[0] ?? 'the engine refused') });
     }
+  };
+  for (const { reference, id } of [...candidates.values()].sort((a, b) => compareStrings(a.reference, b.reference))) await remove(reference, id);
+  // What the project's builds left untagged (a container kept it alive past a newer build): by label, once the tags are gone.
+  const removedIds = new Set([...candidates.values()].filter((c) => removed.includes(c.reference)).map((c) => c.id));
+  for (const image of await runtime.imagesWithLabel(selection.label.key, selection.label.value)) {
+    if (removedIds.has(image.id) || kept.some((k) => candidates.get(k.image)?.id === image.id)) continue;
+    const info = await runtime.inspectImage(image.id);
+    if (info === undefined || (info.tags ?? []).length > 0) continue;
+    await remove(image.id, image.id);
   }
   return { removed, kept };
 }

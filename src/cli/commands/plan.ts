@@ -25,7 +25,9 @@ export async function runPlan(ctx: CommandContext, options: ProjectOptions, comm
   if (command.changed.length > 0) {
     plan = planForChanges(loaded.workspace, command.changed.map((p) => path.resolve(ctx.cwd, p)));
   } else {
-    plan = planForFreshness(loaded.workspace, await servicesFreshness(loaded.workspace, ctx.fs, await ctx.runtime()));
+    const runtime = await ctx.runtime();
+    const containers = await runtime.listContainers(loaded.workspace.project.name);
+    plan = planForFreshness(loaded.workspace, await servicesFreshness(loaded.workspace, ctx.fs, runtime, containers));
   }
   if (command.json) printJson(ctx.io, plan);
   else ctx.io.stdout.write(formatPlan(plan));

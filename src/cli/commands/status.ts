@@ -24,7 +24,7 @@ export async function runStatus(ctx: CommandContext, options: ProjectOptions, co
   const rows = services.map((s) => {
     const container = s.containers[0];
     const state = container === undefined ? '-' : `${container.state}${container.health === null ? '' : ` (${container.health})`}`;
-    const fresh = s.upToDate === null ? 'image' : s.upToDate ? 'up to date' : 'stale';
+    const fresh = s.upToDate === null ? 'image' : s.upToDate ? 'up to date' : s.staleReason === 'container-behind' ? 'stale (old container)' : 'stale';
     return [s.name, s.environment, s.target ?? '-', s.image ?? '-', fresh, state, s.containers.flatMap((c) => c.ports).join(' ') || '-'];
   });
   ctx.io.stdout.write(`${loaded.workspace.project.name} · env ${loaded.workspace.environment.name} · engine ${info.serverVersion}\n`);

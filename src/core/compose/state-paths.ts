@@ -9,6 +9,8 @@
 export const ENVIRONMENT_LABEL = 'dev.dockstage.environment';
 /** The stage a container (and a built image) was made for; `status` prefers it to the workspace's current choice. */
 export const TARGET_LABEL = 'dev.dockstage.target';
+/** The compose project an image was built for: `down --rmi` finds by it the images no tag names any more. */
+export const PROJECT_LABEL = 'dev.dockstage.project';
 
 /** dockstage's own directory in the project directory: one folder per compose project name inside. */
 export const STATE_DIR = '.dockstage';

@@ -15,14 +15,15 @@ const selection = (mode: 'local' | 'all') => {
 };
 
 describe('imagesToRemove (down --rmi)', () => {
-  test("local: the dockstage tags of every built service, in every environment (a prefix), nothing a service names", () => {
-    expect(selection('local')).toEqual({ prefixes: ['shop-web:dockstage-', 'shop-worker:dockstage-'], references: [] });
+  test("local: the dockstage tags of every built service, in every environment (a prefix), and untagged builds by label; nothing a service names", () => {
+    expect(selection('local')).toEqual({ prefixes: ['shop-web:dockstage-', 'shop-worker:dockstage-'], references: [], label: { key: 'dev.dockstage.project', value: 'shop' } });
   });
 
   test("all: also compose's image: names and the environments' configured images of built services", () => {
     expect(selection('all')).toEqual({
       prefixes: ['shop-web:dockstage-', 'shop-worker:dockstage-'],
       references: ['redis:7', 'registry.example.com/shop/web:${TAG}', 'registry.example.com/shop/worker:1'],
+      label: { key: 'dev.dockstage.project', value: 'shop' },
     });
   });
 });
