@@ -90,6 +90,15 @@ export function createNodeFileSystem(): FileSystem {
         throw error;
       }
     },
+    async changedAt(file) {
+      try {
+        const info = await stat(file);
+        return Math.max(info.mtimeMs, info.ctimeMs);
+      } catch (error) {
+        if (isMissing(error)) return null;
+        throw error;
+      }
+    },
     async writeText(file, text) {
       await mkdir(path.dirname(file), { recursive: true });
       await writeFile(file, text);

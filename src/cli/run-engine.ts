@@ -74,6 +74,8 @@ export async function startCommandEngine(ctx: CommandContext, project: ProjectOp
       ...(options.sync === false ? { sync: false } : {}),
       composeTarget: loaded.compose,
       projectDir: loaded.projectDir,
+      // compose read the model's files once this process started (the start-up prefetch), not before.
+      ...(options.mode === 'watch' ? { modelReadSince: Math.floor(performance.timeOrigin) } : {}),
       load: async (environment) => {
         const again = await loadWorkspace({ ...project, environment }, ctx.loadDeps);
         return { workspace: again.workspace, composeFiles: await definingFiles(again.compose, again.projectDir, ctx, options.mode) };

@@ -58,6 +58,8 @@ export interface EngineRunOptions {
   readonly load: (environment: string) => Promise<{ readonly workspace: Workspace; readonly composeFiles: readonly string[] }>;
   /** More subscribers (output, UI), told after the engine's own. */
   readonly subscribers?: readonly ((store: Store) => Subscriber)[];
+  /** When the model's files were first read (ms since the epoch): edits after it, before the watcher is armed, count. */
+  readonly modelReadSince?: number;
   /** A subscriber threw: a bug, reported rather than swallowed. */
   readonly onSubscriberError?: (error: unknown) => void;
 }
@@ -80,6 +82,7 @@ export function startEngine(ports: EnginePorts, workspace: Workspace, composeFil
     concurrency: options.concurrency ?? os.availableParallelism(),
     prune: options.prune ?? true,
     sync: options.sync !== false && workspace.config.watch.sync && ports.containerFiles !== undefined,
+    watcher: ports.watcher !== undefined,
   });
   const initial: EngineState =
     options.mode === 'switch'
@@ -119,7 +122,14 @@ export function startEngine(ports: EnginePorts, workspace: Workspace, composeFil
     );
   }
   if (options.mode === 'watch' && ports.watcher !== undefined) {
-    subscribers.push(filesSubscriber({ watcher: ports.watcher, clock: ports.clock, dispatch: store.dispatch }));
+    subscribers.push(
+      filesSubscriber({
+        watcher: ports.watcher,
+        clock: ports.clock,
+        dispatch: store.dispatch,
+        ...(options.modelReadSince === undefined ? {} : { modelReadSince: { at: options.modelReadSince, changedAt: (file) => ports.fs.changedAt(file) } }),
+      }),
+    );
   }
   if (options.mode === 'watch' && ports.containerFiles !== undefined) subscribers.push(syncWritersSubscriber(ports.containerFiles));
   for (const make of options.subscribers ?? []) subscribers.push(make(store));

@@ -20,6 +20,11 @@ export interface FileSystem {
   readFileWithMode(path: string): Promise<{ readonly content: Buffer; readonly mode: number } | null>;
   /** Permission bits of the file or directory at `path`, following symlinks; null when nothing is there. */
   permissions(path: string): Promise<number | null>;
+  /**
+   * When the file last changed, in ms since the epoch: the later of its modification and status-change times (a file
+   * renamed into place keeps its mtime but gets a new ctime); null when nothing is there.
+   */
+  changedAt(path: string): Promise<number | null>;
   /** Writes the file, creating parent directories. */
   writeText(path: string, text: string): Promise<void>;
 }

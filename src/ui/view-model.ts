@@ -338,6 +338,7 @@ const WAIT_WORDS: Record<WaitReason, string> = {
   'waiting-for-slot': 'every build slot is busy',
   'waiting-for-reload': 'the project is being loaded again',
   'behind-sync': 'the files were synced; the image is rebuilt once the service has reloaded',
+  'waiting-for-watcher': 'the file watcher is starting; the check follows so no edit is missed',
 };
 
 function reasonLines(label: string, reasons: readonly PlanReason[], detail: boolean): string[] {

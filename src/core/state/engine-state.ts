@@ -144,6 +144,11 @@ export interface ServiceState {
 
 /** The watcher's side of the state. */
 export interface WatchState {
+  /**
+   * A watcher is starting (watch and the TUI): the start-up check waits until it is armed, so no edit can fall
+   * between the files the check reads and the first change the watcher sees.
+   */
+  readonly expected: boolean;
   readonly active: boolean;
   readonly paused: boolean;
   readonly paths: number;
@@ -200,6 +205,8 @@ export interface EngineOptions {
   readonly concurrency: number;
   readonly prune?: boolean;
   readonly sync?: boolean;
+  /** A watcher will report `watchStarted` (see WatchState.expected). */
+  readonly watcher?: boolean;
 }
 
 /** The state before anything is loaded. */
@@ -216,7 +223,7 @@ export function initialState(options: EngineOptions): EngineState {
     nextBuildId: 1,
     sync: options.mode === 'watch' && options.sync !== false,
     concurrency: Math.max(1, options.concurrency),
-    watch: { active: false, paused: false, paths: 0 },
+    watch: { expected: options.mode === 'watch' && options.watcher === true, active: false, paused: false, paths: 0 },
     engine: { connected: true, version: undefined, host: undefined, error: undefined },
     up: options.mode === 'up' || options.mode === 'watch' ? 'waiting' : 'not-needed',
     upNeedsEveryBuild: options.mode === 'up',

@@ -22,7 +22,9 @@ export type WaitReason =
   /** The project is being loaded again (a compose file, Dockerfile or ignore file changed). */
   | 'waiting-for-reload'
   /** A rebuild behind a live sync waits for the synced services to reload first. */
-  | 'behind-sync';
+  | 'behind-sync'
+  /** The file watcher is not armed yet: a check now could miss an edit made before it is. */
+  | 'waiting-for-watcher';
 
 /** A build to start: the services that share it (tagged together), the target, and why. */
 export interface BuildToStart {
@@ -69,6 +71,10 @@ export function nextBuilds(state: EngineState): NextBuilds {
     }
     if (state.reload !== undefined) {
       waiting[model.name] = 'waiting-for-reload';
+      continue;
+    }
+    if (state.watch.expected && !state.watch.active) {
+      waiting[model.name] = 'waiting-for-watcher';
       continue;
     }
     const key = model.build.buildKey;

@@ -9,7 +9,7 @@ import type { EngineAction } from '../../core/state/actions.js';
 import type { EngineState } from '../../core/state/engine-state.js';
 import { syncLane } from '../../core/state/sync-candidates.js';
 import { watchRootsFor } from '../../core/watch-targets.js';
-import type { Workspace } from '../../core/workspace.js';
+import { modelFiles, type Workspace } from '../../core/workspace.js';
 import type { Clock } from '../../ports/clock.js';
 import type { FileWatcher, WatchSession } from '../../ports/file-watcher.js';
 import { createCoalescer } from '../coalescer.js';
@@ -24,6 +24,11 @@ export interface FilesSubscriberOptions {
   readonly maxMs?: number;
   /** Quiet time for a batch live sync may take; default the config's `sync_quiet_ms`. */
   readonly syncQuietMs?: number;
+  /**
+   * When the files that define the model were first read (ms since the epoch; the command's start is a safe bound), and
+   * how to ask a file when it last changed: one edited before the watcher was armed is reported as a change then.
+   */
+  readonly modelReadSince?: { readonly at: number; readonly changedAt: (path: string) => Promise<number | null> };
 }
 
 /** Creates the subscriber; `dispose` closes the watcher. */
@@ -74,8 +79,10 @@ export function filesSubscriber(options: FilesSubscriberOptions): Subscriber {
         },
       );
       session = started;
-      updating = started.ready.then(() => {
-        if (!closed) dispatch({ type: 'watchStarted', paths: started.watchedCount(), at: clock.now() });
+      updating = started.ready.then(async () => {
+        if (closed) return;
+        dispatch({ type: 'watchStarted', paths: started.watchedCount(), at: clock.now() });
+        for (const file of await changedBeforeArmed(state)) if (!closed) batches().add(file);
       });
       return;
     }
@@ -86,6 +93,19 @@ export function filesSubscriber(options: FilesSubscriberOptions): Subscriber {
         if (!closed) dispatch({ type: 'watchPathsChanged', paths: current.watchedCount(), at: clock.now() });
       })
       .catch(() => undefined);
+  };
+
+  /**
+   * The model's files (compose files, env files, Dockerfiles, ignore files) changed since they were read and before the
+   * watcher was armed: an edit there would otherwise be lost until the next one. Context files need no such look: the
+   * start-up check waits for the watcher (WatchState.expected). A few stats, once.
+   */
+  const changedBeforeArmed = async (state: EngineState): Promise<string[]> => {
+    const since = options.modelReadSince;
+    if (since === undefined) return [];
+    const files = [...modelFiles(state.workspace!.project, state.composeFiles)].sort();
+    const times = await Promise.all(files.map((file) => since.changedAt(file).catch(() => null)));
+    return files.filter((_, i) => times[i] !== null && times[i]! >= since.at);
   };
 
   return {
