@@ -3,7 +3,7 @@
  * actions reach subscribers, and how bursts of changes become batches and
  * builds. No sleeps: time moves when the test says so.
  */
-import { describe, expect, test } from 'vitest';
+import { describe, expect, test, vi } from 'vitest';
 import type { EngineAction } from '../../../src/core/state/actions.js';
 import { initialState } from '../../../src/core/state/engine-state.js';
 import { nextBuilds } from '../../../src/core/state/next-builds.js';
@@ -108,5 +108,31 @@ describe('files subscriber with the coalescer', () => {
     store.dispatch({ type: 'stopRequested', at: clock.now() });
     clock.advance(1_000);
     expect(changes).toEqual([]);
+  });
+});
+
+describe('start-up before the watcher is armed (issue 17: no edit falls in between)', () => {
+  test('the start-up check waits for the watcher, then starts', () => {
+    const store = createStore(initialState({ mode: 'watch', concurrency: 4, watcher: true }));
+    store.dispatch({ type: 'workspaceLoaded', workspace: workspace(), composeFiles: ['/p/compose.yaml'], at: 0 });
+    expect(nextBuilds(store.getState())).toEqual({ start: [], waiting: { api: 'waiting-for-watcher', web: 'waiting-for-watcher', worker: 'waiting-for-watcher' } });
+    store.dispatch({ type: 'watchStarted', paths: 3, at: 1 });
+    expect(nextBuilds(store.getState()).start.map((b) => b.services)).toEqual([['api'], ['web', 'worker']]);
+  });
+
+  test('a model file changed since the command started is a change once the watcher is armed; older ones are not', async () => {
+    const clock = new FakeClock(1_000);
+    const watcher = new FakeWatcher();
+    const store = createStore(initialState({ mode: 'watch', concurrency: 4, watcher: true }));
+    const changes: EngineAction[] = [];
+    const changedAt: Record<string, number> = { '/p/compose.yaml': 600, '/p/web/Dockerfile': 900, '/p/api/Dockerfile': 400 };
+    store.subscribe(filesSubscriber({ watcher, clock, dispatch: store.dispatch, modelReadSince: { at: 500, changedAt: async (file) => changedAt[file] ?? null } }));
+    store.subscribe({ onChange: (_s, action) => action.type === 'filesChanged' && changes.push(action) });
+    store.dispatch({ type: 'workspaceLoaded', workspace: workspace(), composeFiles: ['/p/compose.yaml'], at: clock.now() });
+    await vi.waitFor(() => expect(store.getState().watch.active).toBe(true));
+    await vi.waitFor(() => {
+      clock.advance(100);
+      expect(changes).toEqual([{ type: 'filesChanged', paths: ['/p/compose.yaml', '/p/web/Dockerfile'], at: expect.any(Number) as number }]);
+    });
   });
 });
