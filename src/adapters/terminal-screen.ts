@@ -5,16 +5,16 @@
  * a signal) restores them too.
  */
 
-/** The streams the screen works on: a TTY stdout and stdin. */
+/** What the screen works on: a TTY stdout, and the keyboard (closed on leaving: raw mode off, nothing reads). */
 export interface ScreenStreams {
   readonly stdout: { write(text: string): unknown };
-  readonly stdin: { readonly isTTY?: boolean; setRawMode?(mode: boolean): unknown; pause(): unknown };
+  readonly input: { close(): void };
 }
 
 /** Entering and leaving the full-screen mode. */
 export interface TerminalScreen {
   enter(): void;
-  /** Back to the normal screen with the cursor shown and raw mode off; stdin is paused so a child can own the terminal. */
+  /** Back to the normal screen with the cursor shown and raw mode off; the keyboard is closed so a child can own the terminal. */
   leave(): void;
   readonly entered: boolean;
 }
@@ -29,8 +29,7 @@ export function terminalScreen(streams: ScreenStreams, onExit: (listener: () => 
   const leave = () => {
     if (!entered) return;
     entered = false;
-    if (streams.stdin.isTTY === true) streams.stdin.setRawMode?.(false);
-    streams.stdin.pause();
+    streams.input.close();
     streams.stdout.write(LEAVE);
     removeExit?.();
     removeExit = undefined;

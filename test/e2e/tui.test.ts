@@ -48,6 +48,9 @@ CMD ["node", "src/server.js"]
 
 
 
+/** A shell's prompt at the end of a screen line: busybox `sh` as root (`/app # `), or bash (`root@…:/app# `). */
+const PROMPT = /\/app ?[#$]$/m;
+
 /** The table line of a service: `▸ web  develop  ● running …` (marker and padding loosened). */
 function row(screen: string, service: string): string {
   return screen.split('\n').find((line) => new RegExp(`^[▸ ] ${service} `).test(line)) ?? '';
@@ -95,8 +98,8 @@ describeWithEngine('the terminal UI in a real terminal', () => {
 
   test('starts the project: every service running in dev with its target', async () => {
     const screen = await tmux!.waitForScreen(
-      (s) => ['web', 'worker', 'cache'].every((name) => row(s, name).includes('● running')),
-      'web, worker and cache running',
+      (s) => ['web', 'worker', 'cache'].every((name) => row(s, name).includes('● running')) && s.includes('cache ready'),
+      'web, worker and cache running, and cache\'s first line in the logs',
       90_000,
     );
     expect(screen.split('\n')[0]).toMatch(new RegExp(`^ dockstage {2}${PROJECT} {2}env: ci \\[dev\\] prod {2}● watching \\d+`));
@@ -145,6 +148,37 @@ describeWithEngine('the terminal UI in a real terminal', () => {
     expect(after['web']).not.toBe(before['web']);
     expect(after['worker']).not.toBe(before['worker']);
     expect(after['cache']).toBe(before['cache']);
+  });
+
+  test('x: every key typed into the shell reaches the shell, none the UI (s, q, e, Enter); exit redraws the UI with web still running', async () => {
+    const before = await containerIds(PROJECT);
+    await tmux!.waitForScreen((s) => row(s, 'web').startsWith('▸') && row(s, 'web').includes('● running'), 'web selected and running');
+    for (const round of [1, 2, 3]) {
+      await tmux!.keys('x');
+      await tmux!.waitForScreen((s) => s.includes('dockstage: a shell in web') && PROMPT.test(s), `the shell's prompt (round ${round})`);
+      // Typed one key at a time, as a person types: each is a write of its own to the terminal.
+      const command = `ls src && echo s q e > /tmp/keys-${round} && echo round-$((${round}*1000+7))`;
+      for (const char of command) await tmux!.text(char);
+      await tmux!.keys('Enter');
+      await tmux!.waitForScreen((s) => new RegExp(`^round-${round * 1000 + 7}$`, 'm').test(s) && s.includes('server.js'), `the command's output in the shell (round ${round})`);
+      const { stdout } = await run('docker', ['exec', before['web']!, 'cat', `/tmp/keys-${round}`]);
+      expect(stdout).toBe('s q e\n');
+      for (const char of 'exit') await tmux!.text(char);
+      await tmux!.keys('Enter');
+      await tmux!.waitForScreen((s) => s.includes('━ services (3)') && s.includes(`back from sh in web (exit 0)`), `the UI redrawn (round ${round})`);
+      // A key the UI answers visibly: a stray s, q or e from the shell would have been read before it.
+      await tmux!.keys('?');
+      await tmux!.waitForScreen((s) => s.includes('Keys · esc closes'), 'the help');
+      await tmux!.keys('Escape');
+      const screen = await tmux!.waitForScreen((s) => s.includes('━ services (3)'), 'the services again');
+      expect(screen.split('\n')[0]).toContain('env: ci [dev] prod');
+      expect(screen).not.toContain('Quit dockstage?');
+      expect(row(screen, 'web')).toMatch(/^▸ web +develop +● running/);
+      expect(await containerIds(PROJECT)).toEqual(before);
+      const { stdout: state } = await run('docker', ['inspect', '--format', '{{.State.Running}} {{.RestartCount}}', before['web']!]);
+      expect(state.trim()).toBe('true 0');
+    }
+    expect(await tmux!.history()).not.toContain('EXIT ');
   });
 
   test('e → prod switches: production targets built, web and worker recreated, cache left alone', async () => {

@@ -14,6 +14,7 @@ import { createElement } from 'react';
 import { openContainerShell } from '../../adapters/container-shell.js';
 import { acquireProjectLock } from '../../adapters/project-lock.js';
 import { createSystemClock } from '../../adapters/system-clock.js';
+import { terminalInput } from '../../adapters/terminal-input.js';
 import { terminalScreen } from '../../adapters/terminal-screen.js';
 import { formatLocation } from '../../core/errors.js';
 import { loadWorkspace, type ProjectOptions } from '../../engine/load-workspace.js';
@@ -61,9 +62,10 @@ export async function runTui(ctx: CommandContext, options: ProjectOptions, comma
       ],
     });
 
-    const stdin = process.stdin;
     const stdout = process.stdout;
-    const screen = terminalScreen({ stdin, stdout }, (listener) => {
+    // The keyboard is a stream of its own, closed while a shell owns the terminal (see terminal-input.ts).
+    const keyboard = terminalInput(process.stdin);
+    const screen = terminalScreen({ stdout, input: keyboard }, (listener) => {
       process.on('exit', listener);
       return () => process.off('exit', listener);
     });
@@ -79,6 +81,7 @@ export async function runTui(ctx: CommandContext, options: ProjectOptions, comma
 
     const mount = () => {
       screen.enter();
+      const stdin = keyboard.open();
       instance = render(
         createElement(App, {
           store: run.store,
@@ -97,6 +100,7 @@ export async function runTui(ctx: CommandContext, options: ProjectOptions, comma
         { stdin, stdout, stderr: process.stderr, exitOnCtrlC: false, patchConsole: true },
       );
     };
+    // Synchronous from the key that asked for the shell to the keyboard's close: no key after it reaches the UI.
     const unmount = () => {
       instance?.unmount();
       instance?.cleanup();

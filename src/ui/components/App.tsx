@@ -155,15 +155,21 @@ export function App(props: AppProps) {
     return () => clearTimeout(timer);
   }, [ui.message]);
 
+  // Once the terminal is handed to a shell, this App reads no more keys: the rest of a burst typed with `x` is not the
+  // UI's (the caller unmounts it and closes the keyboard; this covers keys ink already read).
+  const handedOver = useRef(false);
   const apply = (effects: readonly UiEffect[]) => {
     for (const effect of effects) {
       if (effect.type === 'dispatch') store.dispatch({ ...effect.action, at: now() } as EngineAction);
-      else if (effect.type === 'shell') props.onShell(effect.service, effect.containerId);
-      else props.onQuit(effect.takeDown);
+      else if (effect.type === 'shell') {
+        handedOver.current = true;
+        props.onShell(effect.service, effect.containerId);
+      } else props.onQuit(effect.takeDown);
     }
   };
 
   useInput((input, key) => {
+    if (handedOver.current) return;
     const { ui: current, state: engine, logs_: shownLogs, lay: shownLayout } = latest.current;
     const workspace = engine.workspace;
     const context: KeyContext = {
@@ -188,6 +194,7 @@ export function App(props: AppProps) {
       const result = onKey(next, one, context);
       next = result.ui;
       effects.push(...result.effects);
+      if (result.effects.some((effect) => effect.type === 'shell')) break;
     }
     latest.current = { ...latest.current, ui: next };
     setUi(next);

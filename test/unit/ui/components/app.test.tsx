@@ -180,6 +180,23 @@ describe('keys', () => {
     expect(ui.shells).toEqual(['web:c-web']);
   });
 
+  test('keys typed with x and after it are the shell’s: none of them reaches the engine', async () => {
+    // Given web selected
+    const ui = app();
+    await ui.see('▸ api');
+    ui.press('jj');
+    await ui.see('▸ web');
+    // When x and a command arrive in one read, then more keys while the shell runs
+    ui.press('xls src\rs');
+    await waitFor(() => ui.shells.length > 0);
+    ui.press('seq');
+    // Then the shell was asked for once, and no key stopped, rebuilt or switched anything
+    await waitFor(() => ui.frames.length > 0);
+    expect(ui.shells).toEqual(['web:c-web']);
+    expect(ui.actions).toEqual([]);
+    expect(ui.frame()).not.toContain('Quit dockstage?');
+  });
+
   test('tab moves the focus: its title is drawn heavy and the footer shows its keys', async () => {
     const ui = app();
     await ui.see('━ services');
