@@ -237,11 +237,18 @@ function imageBadge(state: EngineState, model: ServiceModel, service: ServiceSta
   // A rebuild behind a live sync: the container already has the files.
   if (service.pending?.background === true && service.freshness === 'synced') return { symbol: '≈', word: 'synced', tone: 'ok' };
   if (service.pending !== undefined) return { symbol: '…', word: 'queued', tone: 'busy' };
+  if (editedWhilePaused(state, service)) return { symbol: '!', word: 'changes pending', tone: 'warn' };
   if (service.freshness === 'failed') return { symbol: '✗', word: 'build failed', tone: 'error' };
   if (service.freshness === 'synced') return { symbol: '≈', word: 'synced', tone: 'ok' };
   if (service.freshness === 'unknown') return { symbol: '?', word: 'checking', tone: 'muted' };
   if (runsCurrentContent(service) === false) return { symbol: '!', word: 'stale', tone: 'warn' };
   return { symbol: '✓', word: 'up to date', tone: 'ok' };
+}
+
+/** Watching is paused and an edit since the service's last build would rebuild it (nothing was built for it yet). */
+function editedWhilePaused(state: EngineState, service: ServiceState): boolean {
+  const at = state.watch.changedWhilePaused[service.name];
+  return state.watch.paused && at !== undefined && !(service.lastBuild !== undefined && service.lastBuild.startedAt >= at);
 }
 
 function lastBuildText(state: EngineState, service: ServiceState, now: number): string {
@@ -320,6 +327,7 @@ function buildPane(state: EngineState, model: ServiceModel, waiting: WaitReason 
     const reason = waiting === undefined ? 'starting now' : `${waiting} (${WAIT_WORDS[waiting]})`;
     why.push(`waits: ${reason}`, ...reasonLines('for', service.pending.reasons, detail));
   } else {
+    if (live === undefined && service !== undefined && editedWhilePaused(state, service)) why.push('changes pending: edited while watching is paused (w resumes and checks it; b builds it now)');
     const reasons = live?.reasons ?? last?.reasons ?? [];
     why.push(...reasonLines('why', reasons, detail));
     if (live === undefined && last !== undefined) why.push(lastBuildSentence(last, now));

@@ -152,6 +152,11 @@ export interface WatchState {
   readonly active: boolean;
   readonly paused: boolean;
   readonly paths: number;
+  /**
+   * While paused: the services an edit would rebuild (the planner's names), each with the time of its latest such
+   * edit, so the UI says "changes pending" instead of "up to date". Nothing is built for them; resuming checks every image.
+   */
+  readonly changedWhilePaused: Readonly<Record<string, number>>;
 }
 
 /** An environment switch under way: builds first, then the recreate of what changed. */
@@ -223,7 +228,7 @@ export function initialState(options: EngineOptions): EngineState {
     nextBuildId: 1,
     sync: options.mode === 'watch' && options.sync !== false,
     concurrency: Math.max(1, options.concurrency),
-    watch: { expected: options.mode === 'watch' && options.watcher === true, active: false, paused: false, paths: 0 },
+    watch: { expected: options.mode === 'watch' && options.watcher === true, active: false, paused: false, paths: 0, changedWhilePaused: {} },
     engine: { connected: true, version: undefined, host: undefined, error: undefined },
     up: options.mode === 'up' || options.mode === 'watch' ? 'waiting' : 'not-needed',
     upNeedsEveryBuild: options.mode === 'up',

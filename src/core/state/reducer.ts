@@ -93,7 +93,8 @@ const handlers: Handlers = {
 
   filesChanged(state, { paths, at }) {
     const workspace = state.workspace;
-    if (workspace === undefined || state.watch.paused || state.stopping) return state;
+    if (workspace === undefined || state.stopping) return state;
+    if (state.watch.paused) return notedWhilePaused(state, planForChanges(workspace, paths), at);
     const definingFiles = modelFiles(workspace.project, state.composeFiles);
     if (state.reload !== undefined || paths.some((p) => definingFiles.has(p))) {
       const merged = [...new Set([...(state.reload?.paths ?? []), ...paths])].sort();
@@ -388,7 +389,7 @@ const handlers: Handlers = {
 
   watchResumed(state, { at }) {
     // Edits made while paused were not planned: check every image against the sources as they are now.
-    const resumed = { ...state, watch: { ...state.watch, paused: false } };
+    const resumed = { ...state, watch: { ...state.watch, paused: false, changedWhilePaused: {} } };
     return requestBuilds(resumed, builtNames(resumed), { rule: 'requested', detail: 'watching resumed: is the image up to date?' }, at);
   },
 
@@ -408,6 +409,14 @@ const handlers: Handlers = {
     return { ...state, stopping: true };
   },
 };
+
+/** An edit while watching is paused builds nothing: the services it would rebuild are only noted, with its time. */
+function notedWhilePaused(state: EngineState, plan: Plan, at: number): EngineState {
+  const affected = plan.services.filter((service) => service.action === 'rebuild' && isSelected(state, service.name) && isBuilt(state, service.name));
+  if (affected.length === 0) return state;
+  const changedWhilePaused = { ...state.watch.changedWhilePaused, ...Object.fromEntries(affected.map((service) => [service.name, at])) };
+  return { ...state, watch: { ...state.watch, changedWhilePaused } };
+}
 
 /** Turns a plan into pending builds and restarts; `none` leaves a service alone. `paths` are the batch, absolute. */
 function applyPlan(state: EngineState, plan: Plan, at: number, paths: readonly string[]): EngineState {

@@ -24,7 +24,7 @@ const SPECS: readonly ColumnSpec[] = [
   { min: 9, max: 17, drop: 0 },
   { min: 7, max: 11, drop: 3 },
   { min: 6, max: 18, drop: 4 },
-  { min: 8, max: 16, drop: 0 },
+  { min: 8, max: 17, drop: 0 },
   { min: 12, max: 44, drop: 0 },
   { min: 3, max: 5, drop: 6 },
   { min: 4, max: 6, drop: 5 },

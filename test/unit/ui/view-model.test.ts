@@ -263,3 +263,30 @@ describe('live sync', () => {
     expect(stateToView(caughtUp, ui('web'), NOW).build!.why.at(-1)).toBe('synced 1 file 2s ago (reload: none): app/src/message.js → /app/src/message.js');
   });
 });
+
+describe('edits while watching is paused', () => {
+  const paused = () => fold(running(), { type: 'watchPaused', at: 12_000 }, { type: 'filesChanged', paths: ['/p/app/src/message.js'], at: 12_500 });
+
+  test('the services an edit would rebuild say "changes pending", the others stay up to date', () => {
+    const state = paused();
+    expect(row(state, 'web').image).toEqual({ symbol: '!', word: 'changes pending', tone: 'warn' });
+    expect(row(state, 'worker').image).toEqual({ symbol: '!', word: 'changes pending', tone: 'warn' });
+    expect(row(state, 'api').image).toEqual({ symbol: '✓', word: 'up to date', tone: 'ok' });
+    expect(stateToView(state, ui('web'), NOW).build?.why[0]).toBe('changes pending: edited while watching is paused (w resumes and checks it; b builds it now)');
+  });
+
+  test('a build after the edit (b while paused) makes them up to date again', () => {
+    const state = fold(
+      paused(),
+      { type: 'buildRequested', services: ['web'], at: 13_000 },
+      { type: 'buildStarted', id: 'b3', services: ['web', 'worker'], at: 13_000 },
+      { type: 'buildCompleted', id: 'b3', imageId: 'sha256:web1', upToDate: true, cachedSteps: 0, totalSteps: 0, durationMs: 10, tags: [], at: 13_100 },
+    );
+    expect(row(state, 'web').image.word).toBe('up to date');
+  });
+
+  test('resuming shows the check instead', () => {
+    const state = fold(paused(), { type: 'watchResumed', at: 13_000 });
+    expect(row(state, 'web').image.word).toBe('queued');
+  });
+});

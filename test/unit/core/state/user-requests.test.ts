@@ -72,3 +72,28 @@ describe('stop and start asked for by the user', () => {
     expect(state.services['web']?.operationError?.message).toBe('stopping web failed: timeout');
   });
 });
+
+describe('edits while watching is paused', () => {
+  test('build nothing, but note the services they would rebuild, with the time of the latest edit', () => {
+    // Given watching paused
+    let state = run(running(), { type: 'watchPaused', at: 10 });
+    // When web's sources change twice and a file no service reads changes
+    state = run(state, { type: 'filesChanged', paths: ['/p/web/src/a.js'], at: 11 }, { type: 'filesChanged', paths: ['/p/notes.txt'], at: 12 }, { type: 'filesChanged', paths: ['/p/web/src/b.js'], at: 13 });
+    // Then nothing is pending, and web is noted once, at the latest edit
+    expect(state.services['web']?.pending).toBeUndefined();
+    expect(state.watch.changedWhilePaused).toEqual({ web: 13 });
+  });
+
+  test('resuming forgets the note: every image is checked instead', () => {
+    let state = run(running(), { type: 'watchPaused', at: 10 }, { type: 'filesChanged', paths: ['/p/web/src/a.js'], at: 11 });
+    state = run(state, { type: 'watchResumed', at: 12 });
+    expect(state.watch.changedWhilePaused).toEqual({});
+    expect(state.services['web']?.pending?.reasons[0]?.detail).toBe('watching resumed: is the image up to date?');
+  });
+
+  test('an edit while watching is not noted', () => {
+    const state = run(running(), { type: 'filesChanged', paths: ['/p/web/src/a.js'], at: 11 });
+    expect(state.watch.changedWhilePaused).toEqual({});
+    expect(state.services['web']?.pending).toBeDefined();
+  });
+});

@@ -172,6 +172,24 @@ describe('keys', () => {
     await ui.see((f) => !f.includes('› rebuilding api') && f.includes('? help'), 'the answer to go');
   });
 
+  test('w, then an edit: the services it would rebuild say "changes pending" until watching resumes', async () => {
+    // Given watching paused
+    const ui = app();
+    await ui.see('▸ api');
+    ui.press('w');
+    await ui.see('‖ paused');
+    // When web's sources change
+    ui.store.dispatch({ type: 'filesChanged', paths: ['/p/app/src/message.js'], at: NOW });
+    // Then web and worker say so, api stays up to date
+    const frame = await ui.see('! changes pending');
+    expect(frame.split('\n').find((line) => line.includes(' web '))).toContain('! changes pending');
+    expect(frame.split('\n').find((line) => line.includes(' worker '))).toContain('! changes pending');
+    expect(frame.split('\n').find((line) => line.includes(' api '))).toContain('✓ up to date');
+    // When resumed, the check is queued instead
+    ui.press('w');
+    await ui.see((f) => !f.includes('changes pending') && f.includes('● watching'), 'the note gone on resume');
+  });
+
   test('x asks for a shell in the selected running container', async () => {
     const ui = app();
     await ui.see('▸ api');
