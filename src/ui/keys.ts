@@ -27,6 +27,7 @@ export const KEY_TABLE: readonly { readonly group: string; readonly keys: readon
     keys: [
       { keys: 'e', label: 'switch environment' },
       { keys: 'b', label: 'rebuild selected' },
+      { keys: 'F', label: 'force rebuild selected' },
       { keys: 'B', label: 'rebuild all stale' },
       { keys: 'r', label: 'restart selected' },
       { keys: 's', label: 'stop / start selected' },
@@ -69,12 +70,14 @@ const PANE_KEYS: Record<Pane, readonly KeyHelp[]> = {
     { keys: 'p', label: 'plan' },
     { keys: 'x', label: 'shell' },
     { keys: 'B', label: 'stale' },
+    { keys: 'F', label: 'force' },
     { keys: '⏎', label: 'detail' },
     { keys: 'tab', label: 'pane' },
   ],
   build: [
     { keys: '↑↓', label: 'scroll' },
     { keys: 'b', label: 'build' },
+    { keys: 'F', label: 'force' },
     { keys: 'B', label: 'stale' },
     { keys: 'e', label: 'env' },
     { keys: 'p', label: 'plan' },

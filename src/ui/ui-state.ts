@@ -273,11 +273,14 @@ function onPaneKey(ui: UiState, key: KeyPress, ctx: KeyContext): KeyResult {
       break;
   }
 
-  if (selected === undefined) return ['b', 'r', 's', 'x'].includes(key.text) ? say('no service selected') : none(ui);
+  if (selected === undefined) return ['b', 'F', 'r', 's', 'x'].includes(key.text) ? say('no service selected') : none(ui);
   switch (key.text) {
     case 'b':
       if (!selected.built) return say(`${selected.name} runs an image: nothing to build`);
       return dispatch({ ...ui, message: `rebuilding ${selected.name}` }, { type: 'buildRequested', services: [selected.name] });
+    case 'F':
+      if (!selected.built) return say(`${selected.name} runs an image: nothing to build`);
+      return dispatch({ ...ui, message: `rebuilding ${selected.name} even if up to date (BuildKit cache kept)` }, { type: 'buildRequested', services: [selected.name], force: true });
     case 'r':
       if (!selected.running) return say(`${selected.name} is not running (s starts it)`);
       return dispatch({ ...ui, message: `restarting ${selected.name}` }, { type: 'restartRequested', service: selected.name });

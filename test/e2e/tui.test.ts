@@ -181,6 +181,14 @@ describeWithEngine('the terminal UI in a real terminal', () => {
     expect(await tmux!.history()).not.toContain('EXIT ');
   });
 
+  test('F rebuilds up-to-date web with BuildKit (every step from its cache) instead of reusing the image', async () => {
+    await tmux!.waitForScreen((s) => row(s, 'web').startsWith('▸') && /✓ up to date/.test(row(s, 'web')), 'web selected and up to date');
+    await tmux!.keys('F');
+    const screen = await tmux!.waitForScreen((s) => s.includes('why: forced rebuild (even if up to date)') && /last build \d+s ago: [\d.]+s, (\d+) of \1 steps cached/.test(s), 'a forced build with every step cached');
+    expect(screen).not.toContain('the image was up to date');
+    expect(row(screen, 'web')).toMatch(/● running/);
+  });
+
   test('e → prod switches: production targets built, web and worker recreated, cache left alone', async () => {
     const before = await containerIds(PROJECT);
     await tmux!.keys('e');

@@ -30,7 +30,8 @@ export type EngineAction =
   | { readonly type: 'workspaceLoaded'; readonly workspace: Workspace; readonly composeFiles: readonly string[]; readonly at: number }
   | { readonly type: 'workspaceLoadFailed'; readonly error: DockstageError; readonly at: number }
   | { readonly type: 'filesChanged'; readonly paths: readonly string[]; readonly at: number }
-  | { readonly type: 'buildRequested'; readonly services: readonly string[] | 'stale' | 'all'; readonly at: number }
+  /** A build asked for (a key, a command); `force`: BuildKit builds even when an image with these inputs exists (its cache is still used). */
+  | { readonly type: 'buildRequested'; readonly services: readonly string[] | 'stale' | 'all'; readonly force?: boolean; readonly at: number }
   /** The service is building: its image is checked against the sources first (an image with these inputs is reused). */
   | { readonly type: 'buildStarted'; readonly id: string; readonly services: readonly string[]; readonly at: number }
   /** The check found no image with these inputs: BuildKit builds. */

@@ -94,6 +94,8 @@ export interface PendingBuild {
   readonly paths: readonly string[];
   /** Something other than a changed context file asked for it (a check, a key, the Dockerfile): never synced. */
   readonly onlyFiles: boolean;
+  /** A forced rebuild (`F`): BuildKit builds even when an image with these inputs exists, with its cache. */
+  readonly force?: boolean;
 }
 
 /** `ContainerContent.imageId` while the container holds synced files that no built image has yet. */

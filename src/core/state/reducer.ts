@@ -103,9 +103,12 @@ const handlers: Handlers = {
     return applyPlan(state, planForChanges(workspace, paths), at, paths);
   },
 
-  buildRequested(state, { services, at }) {
+  buildRequested(state, { services, force, at }) {
     const names = services === 'stale' || services === 'all' ? builtNames(state) : services.filter((name) => isBuilt(state, name));
-    return requestBuilds(state, names, { rule: 'requested', detail: services === 'stale' ? 'rebuild what is stale' : 'asked for' }, at, true);
+    const detail = force === true ? 'forced rebuild (even if up to date)' : services === 'stale' ? 'rebuild what is stale' : 'asked for';
+    const requested = requestBuilds(state, names, { rule: 'requested', detail }, at, true);
+    if (force !== true) return requested;
+    return { ...requested, services: updateServices(requested, names, (s) => (s.pending === undefined ? s : { ...s, pending: { ...s.pending, force: true } })) };
   },
 
   buildStarted(state, { id, services, at }) {
@@ -467,6 +470,7 @@ function withPending(service: ServiceState, reasons: readonly PlanReason[], at: 
     requested: requested || (previous?.requested ?? false),
     paths: [...new Set([...(previous?.paths ?? []), ...paths])].sort(),
     onlyFiles: (previous === undefined || previous.onlyFiles) && onlyFiles,
+    ...(previous?.force === true ? { force: true } : {}),
   };
   return { ...service, pending };
 }

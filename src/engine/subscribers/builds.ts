@@ -47,6 +47,8 @@ export function buildsSubscriber(options: BuildSubscriberOptions): Subscriber {
     const workspace = state.workspace!;
     const id = `b${state.nextBuildId}`;
     const targets = options.sync === undefined ? undefined : syncTargets(state, services);
+    // A forced rebuild (`F`) skips the reuse of an image with the same inputs; BuildKit's cache still serves.
+    const force = options.force === true || services.some((name) => state.services[name]?.pending?.force === true);
     dispatch({ type: 'buildStarted', id, services, at: now() });
     const paths = options.getState().builds[id]?.paths ?? [];
     if (targets !== undefined) dispatch({ type: 'syncStarted', id, at: now() });
@@ -95,7 +97,7 @@ export function buildsSubscriber(options: BuildSubscriberOptions): Subscriber {
         await runBuildJob(workspace, job, options.deps, {
           platform: options.platform,
           ...(options.builder === undefined ? {} : { builder: options.builder }),
-          ...(options.force === true ? { force: true } : {}),
+          ...(force ? { force: true } : {}),
           ...(options.noCache === true ? { noCache: true } : {}),
           signal: abort.signal,
         }, onEvent);

@@ -87,6 +87,15 @@ describe('keys that ask the engine', () => {
     expect(press(start, ['j', 'j', 's']).effects).toEqual([{ type: 'dispatch', action: { type: 'serviceStartRequested', service: 'web' } }]);
   });
 
+  test('F forces a rebuild of the selected service; an image-only service has nothing to build', () => {
+    const forced = press(start, ['F']);
+    expect(forced.effects).toEqual([{ type: 'dispatch', action: { type: 'buildRequested', services: ['api'], force: true } }]);
+    expect(forced.ui.message).toBe('rebuilding api even if up to date (BuildKit cache kept)');
+    const image = press(start, ['j', 'F']);
+    expect(image.effects).toEqual([]);
+    expect(image.ui.message).toBe('cache runs an image: nothing to build');
+  });
+
   test('x opens a shell in the running container; none for a stopped service', () => {
     expect(press(start, ['x']).effects).toEqual([{ type: 'shell', service: 'api', containerId: 'c-api' }]);
     expect(press(start, ['j', 'j', 'x']).effects).toEqual([]);

@@ -5,6 +5,7 @@
 import { describe, expect, test } from 'vitest';
 import type { EngineAction, ListedContainer } from '../../../../src/core/state/actions.js';
 import { isSettled, restartsDue, servicesToStart } from '../../../../src/core/state/due.js';
+import { nextBuilds } from '../../../../src/core/state/next-builds.js';
 import { initialState, type EngineState } from '../../../../src/core/state/engine-state.js';
 import { reduce } from '../../../../src/core/state/reducer.js';
 import { DockstageError } from '../../../../src/core/errors.js';
@@ -95,5 +96,24 @@ describe('edits while watching is paused', () => {
     const state = run(running(), { type: 'filesChanged', paths: ['/p/web/src/a.js'], at: 11 });
     expect(state.watch.changedWhilePaused).toEqual({});
     expect(state.services['web']?.pending).toBeDefined();
+  });
+});
+
+describe('a forced rebuild asked for by the user', () => {
+  test('is pending with force, builds even while paused, and an edit before it starts keeps it forced', () => {
+    // Given watching paused
+    let state = run(running(), { type: 'watchPaused', at: 10 });
+    // When F is pressed on web, then watching resumes and web's sources change before the build starts
+    state = run(state, { type: 'buildRequested', services: ['web'], force: true, at: 11 });
+    expect(state.services['web']?.pending).toMatchObject({ force: true, requested: true, reasons: [{ rule: 'requested', detail: 'forced rebuild (even if up to date)' }] });
+    expect(nextBuilds(state).start.map((build) => build.services)).toEqual([['web']]);
+    state = run(state, { type: 'watchResumed', at: 12 }, { type: 'filesChanged', paths: ['/p/web/src/a.js'], at: 13 });
+    // Then it is still forced
+    expect(state.services['web']?.pending?.force).toBe(true);
+  });
+
+  test('b asks for no force: an image with the same inputs is reused', () => {
+    const state = run(running(), { type: 'buildRequested', services: ['web'], at: 11 });
+    expect(state.services['web']?.pending?.force).toBeUndefined();
   });
 });
