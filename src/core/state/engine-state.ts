@@ -199,8 +199,11 @@ export interface EngineState {
   /** Superseded images are removed after a replacement (compose watch prunes too) unless `--no-prune`. */
   readonly prune: boolean;
   readonly stopping: boolean;
-  /** The last problem, for the one-line summary in the header. */
-  readonly lastError: { readonly message: string; readonly at: number } | undefined;
+  /**
+   * The last problem, for the one-line summary in the header. A failed build names its services: their next good
+   * build (built, or found up to date) clears it.
+   */
+  readonly lastError: { readonly message: string; readonly at: number; readonly services?: readonly string[] } | undefined;
   /** The plan of the last batch of changes, as the reducer applied it (outputs show it instead of planning again). */
   readonly lastPlan: Plan | undefined;
 }

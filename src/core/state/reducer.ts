@@ -171,7 +171,8 @@ const handlers: Handlers = {
       return { ...done, replaceWith: replaceWith ?? service.replaceWith };
     });
     const { [action.id]: _done, ...builds } = state.builds;
-    return { ...state, builds, services, up: state.up === 'failed' && state.mode === 'watch' ? 'waiting' : state.up };
+    const fixed = state.lastError?.services?.every((name) => build.services.includes(name)) === true;
+    return { ...state, builds, services, up: state.up === 'failed' && state.mode === 'watch' ? 'waiting' : state.up, lastError: fixed ? undefined : state.lastError };
   },
 
   buildFailed(state, { id, error, cancelled, at }) {
@@ -195,7 +196,7 @@ const handlers: Handlers = {
       cancelled ? { ...service, building: undefined } : { ...service, building: undefined, freshness: 'failed', lastBuild: summary },
     );
     const { [id]: _done, ...builds } = state.builds;
-    return { ...state, builds, services, lastError: cancelled ? state.lastError : { message: error.message, at } };
+    return { ...state, builds, services, lastError: cancelled ? state.lastError : { message: error.message, at, services: build.services } };
   },
 
   serviceSynced(state, { id, services: synced, at }) {

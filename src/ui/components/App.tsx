@@ -123,7 +123,7 @@ export function App(props: AppProps) {
   const lay = layout(size, {
     services: view.services.length,
     selectedIndex: Math.max(0, names.indexOf(ui.selected ?? '')),
-    buildLines: buildPaneLines(view.build),
+    buildLines: buildPaneLines(view.build, size.columns),
     headerLines: headerLines(view.header),
     detail: ui.detail,
   });
@@ -144,8 +144,8 @@ export function App(props: AppProps) {
   );
 
   // The key handler reads the newest of everything through a ref (ink keeps one listener).
-  const latest = useRef({ ui, state, logs_, lay });
-  latest.current = { ui, state, logs_, lay };
+  const latest = useRef({ ui, state, logs_, lay, columns: size.columns });
+  latest.current = { ui, state, logs_, lay, columns: size.columns };
   useEffect(() => props.onUiChange?.(ui), [ui]);
   // A key's answer stays a few seconds (or until the next key), not for good.
   useEffect(() => {
@@ -170,7 +170,7 @@ export function App(props: AppProps) {
 
   useInput((input, key) => {
     if (handedOver.current) return;
-    const { ui: current, state: engine, logs_: shownLogs, lay: shownLayout } = latest.current;
+    const { ui: current, state: engine, logs_: shownLogs, lay: shownLayout, columns } = latest.current;
     const workspace = engine.workspace;
     const context: KeyContext = {
       services: (workspace?.services ?? []).map((model) => {
@@ -183,7 +183,7 @@ export function App(props: AppProps) {
       activeEnvironment: workspace?.environment.name,
       watchPaused: engine.watch.paused,
       log: { seqs: shownLogs.seqs, matches: shownLogs.matches, height: shownLayout.logRows },
-      build: { rows: buildPaneLines(stateToView(engine, current, now()).build), height: shownLayout.buildRows },
+      build: { rows: buildPaneLines(stateToView(engine, current, now()).build, columns), height: shownLayout.buildRows },
     };
     // Keys typed faster than a read arrive as one string (like a paste): each is a key of its own.
     const press = toKeyPress(input, key);

@@ -1,9 +1,11 @@
 /**
  * The build pane: the selected service's stage graph for the active target
  * (stages outside the target's closure dimmed), each stage's live status with
- * a bar while it runs, then why it built or why it waits, then any problem.
+ * a bar while it runs, then why it built or why it waits, then any problem,
+ * wrapped to the width (an error is never cut).
  */
 import { Box, Text } from 'ink';
+import { wrapHanging } from '../text/fit-width.js';
 import type { BuildPaneView, StageLine } from '../view-model.js';
 import { PaneTitle } from './PaneTitle.js';
 import { Tinted } from './Tinted.js';
@@ -17,10 +19,15 @@ export interface BuildPaneProps {
   readonly focused: boolean;
 }
 
-/** The content lines of a build pane (for the layout and for scrolling). */
-export function buildPaneLines(build: BuildPaneView | undefined): number {
+/** The problem's lines as shown in a pane `width` wide: wrapped inside its two-column margin. */
+function problemRows(build: BuildPaneView, width: number): string[] {
+  return build.problem.flatMap((line) => wrapHanging(line, Math.max(1, width - 2)));
+}
+
+/** The content lines of a build pane `width` wide (for the layout and for scrolling). */
+export function buildPaneLines(build: BuildPaneView | undefined, width: number): number {
   if (build === undefined) return 1;
-  return Math.max(1, build.stages.length + build.why.length + build.problem.length);
+  return Math.max(1, build.stages.length + build.why.length + problemRows(build, width).length);
 }
 
 /** `[████░░░░]` for done of total. */
@@ -66,7 +73,7 @@ export function BuildPane({ build, width, height, scroll, focused }: BuildPanePr
         {line}
       </Text>
     )),
-    ...build.problem.map((line, i) => (
+    ...problemRows(build, width).map((line, i) => (
       <Text key={`p${i}`} wrap="truncate">
         <Tinted tone="error">
           {'  '}

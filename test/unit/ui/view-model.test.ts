@@ -290,3 +290,27 @@ describe('edits while watching is paused', () => {
     expect(row(state, 'web').image.word).toBe('queued');
   });
 });
+
+describe('the last error banner', () => {
+  const failed = (services: string[], id: string, at: number) => ({ type: 'buildFailed' as const, id, error: new BuildFailedError(`${services.join(', ')}: RUN npm test exited with 1`, { service: services[0]! }), cancelled: false, at });
+  const broken = () => fold(running(), { type: 'buildStarted', id: 'b3', services: ['web', 'worker'], at: 12_000 }, failed(['web', 'worker'], 'b3', 12_500));
+
+  test('a failed build shows in the header until its services build again', () => {
+    expect(stateToView(broken(), ui(), NOW).header.lastError).toBe('web, worker: RUN npm test exited with 1 (2s ago)');
+    const fixed = fold(broken(), { type: 'buildStarted', id: 'b4', services: ['web', 'worker'], at: 13_000 }, { type: 'buildCompleted', id: 'b4', imageId: 'sha256:web2', upToDate: false, cachedSteps: 2, totalSteps: 4, durationMs: 500, tags: [], at: 13_500 });
+    expect(fixed.lastError).toBeUndefined();
+    expect(stateToView(fixed, ui(), NOW).header.lastError).toBeUndefined();
+  });
+
+  test('a good build of another service, or another kind of error, leaves it', () => {
+    const other = fold(broken(), { type: 'buildStarted', id: 'b4', services: ['api'], at: 13_000 }, { type: 'buildCompleted', id: 'b4', imageId: 'sha256:api1', upToDate: true, cachedSteps: 0, totalSteps: 0, durationMs: 5, tags: [], at: 13_100 });
+    expect(stateToView(other, ui(), NOW).header.lastError).toBe('web, worker: RUN npm test exited with 1 (2s ago)');
+    const stopFailed = fold(
+      running(),
+      { type: 'containerStopFailed', service: 'web', error: new DockstageError('stopping web failed: timeout', { exitCode: 1 }), at: 12_000 },
+      { type: 'buildStarted', id: 'b4', services: ['web', 'worker'], at: 13_000 },
+      { type: 'buildCompleted', id: 'b4', imageId: 'sha256:web1', upToDate: true, cachedSteps: 0, totalSteps: 0, durationMs: 5, tags: [], at: 13_100 },
+    );
+    expect(stateToView(stopFailed, ui(), NOW).header.lastError).toBe('stopping web failed: timeout (2s ago)');
+  });
+});

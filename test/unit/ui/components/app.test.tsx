@@ -10,7 +10,8 @@ import type { EngineState } from '../../../../src/core/state/engine-state.js';
 import { LogBuffer } from '../../../../src/engine/log-buffer.js';
 import { createStore, type Store } from '../../../../src/engine/store.js';
 import { App } from '../../../../src/ui/components/App.js';
-import { running } from '../../../support/tui-states.js';
+import { BuildFailedError } from '../../../../src/core/errors.js';
+import { fold, running } from '../../../support/tui-states.js';
 import { waitFor } from '../../../support/wait.js';
 
 const NOW = 14_000;
@@ -99,6 +100,44 @@ describe('the screen at 80×24', () => {
     expect(lines[6]).toMatch(/^─ api · api\/Dockerfile · target develop ─+$/);
     expect(frame).toMatch(/─ logs: api · app output ─+ following ─/);
     expect(lines[23]).toMatch(/^ ↑↓ move {2}e env {2}b build .* \? help {2}q quit$/);
+  });
+
+  test('a long build error wraps in the build pane and in the detail, never cut; the header keeps it to one line', async () => {
+    // Given web's build failed with a message, a hint and a log line wider than the terminal
+    const error = new BuildFailedError('web, worker: RUN npm test exited with code 1 after the test runner reported 3 failing tests in src/shared/format.test.js', {
+      service: 'web',
+      stage: 'develop',
+      instruction: 'RUN npm test',
+      file: 'app/Dockerfile',
+      line: 6,
+      hint: 'fix the failing step; the running containers were left as they were, serving the last good image',
+      logTail: ['AssertionError [ERR_ASSERTION]: Expected values to be strictly equal: formatPrice(1999) should be "$19.99" but was "$19.9900"'],
+    });
+    const state = fold(running(), { type: 'buildStarted', id: 'b3', services: ['web', 'worker'], at: 12_000 }, { type: 'buildFailed', id: 'b3', error, cancelled: false, at: 12_500 });
+    const ui = app(state, { size: { columns: 80, rows: 30 } });
+    await ui.see('▸ api');
+    // When web is selected
+    ui.press('jj');
+    let frame = await ui.see('─ web · app/Dockerfile');
+    // Then every line fits, the error and its hint are whole across lines, and the header's banner is one cut line
+    const lines = frame.split('\n');
+    expect(Math.max(...lines.map((l) => l.length))).toBeLessThanOrEqual(80);
+    const joined = (from: string, count: number) => {
+      const start = lines.findIndex((l) => l.includes(from));
+      return lines.slice(start, start + count).map((l) => l.trim()).join(' ');
+    };
+    expect(joined('✗ web, worker: RUN npm test', 2)).toBe(`✗ ${error.message}`);
+    expect(lines[1]).toMatch(/^ ! last error: web, worker: RUN npm test exited with code 1 after .*…$/);
+    expect(lines[2]).toMatch(/^━ services/);
+    // When Enter opens the detail (room for all of it): the hint and the log tail wrap too, the tail under its bar
+    ui.press('\r');
+    frame = await ui.see('│ AssertionError');
+    lines.splice(0, lines.length, ...frame.split('\n'));
+    expect(Math.max(...lines.map((l) => l.length))).toBeLessThanOrEqual(80);
+    expect(joined('hint: fix the failing step', 2)).toBe(`hint: ${error.hint}`);
+    const tail = frame.split('\n').filter((l) => l.trimStart().startsWith('│'));
+    expect(tail.map((l) => l.trimStart().slice(2)).join(' ')).toBe(error.logTail[0]);
+    expect(tail.length).toBeGreaterThan(1);
   });
 
   test('a terminal smaller than 80×24 says how much room it needs and lists the services plainly; growing it shows the screen', async () => {
