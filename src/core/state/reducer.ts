@@ -4,20 +4,20 @@
  * first `up`); subscribers notice it through the selectors in `next-builds.ts`
  * and `due.ts`, do the work and dispatch what happened.
  */
-import { modelFiles, relativeLabel } from '../workspace.js';
-import { planForChanges, type Plan, type PlanReason } from '../plan.js';
+import { modelFiles } from '../workspace.js';
+import { planForChanges, type PlanReason } from '../plan.js';
 import type { ActionOf, EngineAction, ListedContainer } from './actions.js';
 import { dedupeReasons } from './reasons.js';
+import { applyPlan, builtNames, isBuilt, notedWhilePaused, requestBuilds, updateServices, withRestart } from './apply-plan.js';
+import { foldStage } from './stage-progress.js';
+import { containerDefinition } from '../compose/container-definition.js';
 import {
-  isSelected,
   liveContainer,
   newServiceState,
   type BuildState,
   type BuildSummary,
   type EngineState,
-  type PendingBuild,
   type ServiceState,
-  type StageProgress,
   SYNCED,
 } from './engine-state.js';
 
@@ -62,7 +62,7 @@ const handlers: Handlers = {
       .filter((model) => {
         const before = previous.project.services.find((s) => s.name === model.name)?.definition;
         const after = workspace.project.services.find((s) => s.name === model.name)?.definition;
-        return before !== undefined && after !== undefined && runtimeDefinition(before) !== runtimeDefinition(after);
+        return before !== undefined && after !== undefined && containerDefinition(before) !== containerDefinition(after);
       })
       .map((model) => model.name)
       .filter((name) => {
@@ -414,114 +414,6 @@ const handlers: Handlers = {
   },
 };
 
-/** An edit while watching is paused builds nothing: the services it would rebuild are only noted, with its time. */
-function notedWhilePaused(state: EngineState, plan: Plan, at: number): EngineState {
-  const affected = plan.services.filter((service) => service.action === 'rebuild' && isSelected(state, service.name) && isBuilt(state, service.name));
-  if (affected.length === 0) return state;
-  const changedWhilePaused = { ...state.watch.changedWhilePaused, ...Object.fromEntries(affected.map((service) => [service.name, at])) };
-  return { ...state, watch: { ...state.watch, changedWhilePaused } };
-}
-
-/** Turns a plan into pending builds and restarts; `none` leaves a service alone. `paths` are the batch, absolute. */
-function applyPlan(state: EngineState, plan: Plan, at: number, paths: readonly string[]): EngineState {
-  let next: EngineState = { ...state, lastPlan: plan };
-  const byLabel = new Map(paths.map((p) => [relativeLabel(state.workspace!.projectDir, p), p]));
-  const absolute = (label: string) => byLabel.get(label) ?? label;
-  for (const service of plan.services) {
-    if (!isSelected(state, service.name) || state.services[service.name] === undefined) continue;
-    if (service.action === 'rebuild' && isBuilt(state, service.name)) {
-      const onlyFiles = service.reasons.every((reason) => reason.rule === 'input');
-      const files = onlyFiles ? [...new Set(service.reasons.map((reason) => absolute(reason.path!)))] : [];
-      next = { ...next, services: { ...next.services, [service.name]: withPending(next.services[service.name]!, service.reasons, at, false, files, onlyFiles) } };
-    } else if (service.action === 'restart' && state.mode === 'watch') {
-      const after = plan.services
-        .filter((other) => other.action !== 'none' && other.name !== service.name)
-        .filter((other) => state.workspace?.services.find((s) => s.name === service.name)?.dependsOn.some((dep) => dep.service === other.name) === true)
-        .map((other) => other.name);
-      next = { ...next, services: { ...next.services, [service.name]: withRestart(next.services[service.name]!, service.reasons, after) } };
-    }
-  }
-  return next;
-}
-
-/** The service with a restart due after `after` settle, for these reasons as well as any it had. */
-function withRestart(service: ServiceState, reasons: readonly PlanReason[], after: readonly string[]): ServiceState {
-  return { ...service, restart: { reasons: dedupeReasons([...(service.restart?.reasons ?? []), ...reasons]), after } };
-}
-
-/** Marks the named services as needing a build (a check first: an image with the same inputs is reused). */
-function requestBuilds(state: EngineState, names: readonly string[], reason: Omit<PlanReason, 'path' | 'stage' | 'instruction' | 'line'>, at: number, requested = false): EngineState {
-  const full: PlanReason = { path: null, stage: null, instruction: null, line: null, ...reason };
-  const services = { ...state.services };
-  for (const name of names) {
-    const service = services[name];
-    if (service === undefined || !isSelected(state, name)) continue;
-    services[name] = withPending(service, [full], at, requested);
-  }
-  return { ...state, services };
-}
-
-function withPending(service: ServiceState, reasons: readonly PlanReason[], at: number, requested: boolean, paths: readonly string[] = [], onlyFiles = false): ServiceState {
-  const previous = service.pending?.background === true ? undefined : service.pending;
-  const pending: PendingBuild = {
-    reasons: dedupeReasons([...(previous?.reasons ?? []), ...reasons]),
-    since: previous?.since ?? at,
-    background: false,
-    held: false,
-    requested: requested || (previous?.requested ?? false),
-    paths: [...new Set([...(previous?.paths ?? []), ...paths])].sort(),
-    onlyFiles: (previous === undefined || previous.onlyFiles) && onlyFiles,
-    ...(previous?.force === true ? { force: true } : {}),
-  };
-  return { ...service, pending };
-}
-
-function builtNames(state: EngineState): string[] {
-  return Object.keys(state.services).filter((name) => isBuilt(state, name) && isSelected(state, name));
-}
-
-function isBuilt(state: EngineState, name: string): boolean {
-  const model = state.workspace?.services.find((s) => s.name === name);
-  return model !== undefined && (model.build !== undefined || model.blocked.length > 0);
-}
-
-function updateServices(state: EngineState, names: readonly string[], update: (service: ServiceState) => ServiceState): Record<string, ServiceState> {
-  const services = { ...state.services };
-  for (const name of names) {
-    const service = services[name];
-    if (service !== undefined) services[name] = update(service);
-  }
-  return services;
-}
-
-/** Folds one step event into the stage list (BuildKit may report a completed step twice: counted once by vertex). */
-function foldStage(stages: readonly StageProgress[], event: Exclude<ActionOf<'buildProgressed'>['event'], { type: 'build-warning' }>): readonly StageProgress[] {
-  if (event.stage === null || event.type === 'step-log') return stages;
-  const index = stages.findIndex((s) => s.stage === event.stage);
-  const current: StageProgress =
-    index === -1
-      ? { stage: event.stage, done: 0, cached: 0, total: event.total, current: undefined, failed: false, startedAt: undefined, endedAt: undefined, vertices: [] }
-      : stages[index]!;
-  let next: StageProgress;
-  if (event.type === 'step-started') {
-    next = { ...current, total: event.total ?? current.total, current: event.instruction, startedAt: current.startedAt ?? event.at };
-  } else {
-    if (current.vertices.includes(event.vertex)) return stages;
-    next = {
-      ...current,
-      total: event.total ?? current.total,
-      done: current.done + 1,
-      cached: current.cached + (event.cached ? 1 : 0),
-      failed: current.failed || event.error !== undefined,
-      startedAt: current.startedAt ?? event.at - (event.durationMs ?? 0),
-      endedAt: event.at,
-      current: current.total !== null && current.done + 1 >= current.total ? undefined : current.current,
-      vertices: [...current.vertices, event.vertex],
-    };
-  }
-  return index === -1 ? [...stages, next] : stages.map((stage, i) => (i === index ? next : stage));
-}
-
 /**
  * The image the service's live container should move to, when it runs another than the one built or confirmed for the
  * current inputs: compose created it from a tag that a build moved on meanwhile. Undefined when it runs the right
@@ -538,19 +430,4 @@ export function runsCurrentImage(service: ServiceState): boolean | undefined {
   const container = liveContainer(service);
   if (container === undefined || service.imageId === undefined) return undefined;
   return container.imageId === service.imageId;
-}
-
-/** Keys of a service definition that do not shape its container, as compose's config hash leaves them out too (pkg/compose/hash.go), plus `develop`. */
-const NOT_IN_CONTAINER: ReadonlySet<string> = new Set(['build', 'develop', 'pull_policy', 'scale', 'depends_on', 'profiles']);
-
-/**
- * A service's compose definition as far as its container is concerned: everything but what only builds read
- * (`build`), compose watch's rules (`develop`), extensions (`x-*`, dockstage's own among them) and what compose's
- * config hash ignores. Compose prints its JSON in a fixed field order with sorted maps, so equal means unchanged.
- */
-function runtimeDefinition(definition: Readonly<Record<string, unknown>>): string {
-  const entries = Object.entries(definition)
-    .filter(([key]) => !NOT_IN_CONTAINER.has(key) && !key.startsWith('x-'))
-    .map(([key, value]) => (key === 'deploy' && value !== null && typeof value === 'object' ? [key, { ...(value as Record<string, unknown>), replicas: undefined }] : [key, value]));
-  return JSON.stringify(entries);
 }
