@@ -424,10 +424,3 @@ function imageBehind(service: ServiceState): string | undefined {
   if (live === undefined || service.imageId === undefined || service.freshness !== 'fresh' || service.content?.imageId === SYNCED) return undefined;
   return live.imageId === service.imageId ? undefined : service.imageId;
 }
-
-/** Is the service's container running the image it should? (For the view: up to date vs stale.) */
-export function runsCurrentImage(service: ServiceState): boolean | undefined {
-  const container = liveContainer(service);
-  if (container === undefined || service.imageId === undefined) return undefined;
-  return container.imageId === service.imageId;
-}
