@@ -8,13 +8,22 @@ import path from 'node:path';
 import { parse as parseEnv } from 'dotenv';
 import { resolveComposeFiles } from '../core/compose/files.js';
 import type { ComposeTarget } from '../ports/compose-cli.js';
-import type { LoadDeps, ProjectOptions } from './load-workspace.js';
+import type { FileSystem } from '../ports/file-system.js';
+
+/** What finding compose's files needs: the working directory, the variables, the files. */
+export interface ComposeTargetDeps {
+  readonly fs: Pick<FileSystem, 'readText'>;
+  readonly cwd: string;
+  readonly lookup: (name: string) => string | undefined;
+  /** Synchronous existence check, for compose file discovery. */
+  readonly existsSync: (file: string) => boolean;
+}
 
 /**
  * How compose is called for the options: the files (`-f`, else COMPOSE_FILE from the environment or the env files, else
  * compose's discovery) and the project directory.
  */
-export async function composeTargetFor(options: ProjectOptions, deps: LoadDeps): Promise<{ compose: ComposeTarget; projectDir: string }> {
+export async function composeTargetFor(options: ComposeTarget, deps: ComposeTargetDeps): Promise<{ compose: ComposeTarget; projectDir: string }> {
   const projectDirectory = options.projectDirectory === undefined ? undefined : path.resolve(deps.cwd, options.projectDirectory);
   const envFiles = options.envFiles.map((file) => path.resolve(deps.cwd, file));
   const lookup = await composeLookup(deps, envFiles.length > 0 ? envFiles : [path.join(projectDirectory ?? deps.cwd, '.env')]);
@@ -34,7 +43,7 @@ export async function composeTargetFor(options: ProjectOptions, deps: LoadDeps):
  * working directory). COMPOSE_FILE in `.env` is common, and dockstage passes
  * explicit `-f`, so it must read it the way compose would have.
  */
-async function composeLookup(deps: LoadDeps, envFiles: readonly string[]): Promise<(name: string) => string | undefined> {
+async function composeLookup(deps: ComposeTargetDeps, envFiles: readonly string[]): Promise<(name: string) => string | undefined> {
   const values: Record<string, string> = {};
   for (const file of envFiles) {
     const text = await deps.fs.readText(file);

@@ -5,7 +5,7 @@
  */
 import path from 'node:path';
 import { projectFromConfig, type ComposeProject } from '../core/compose/project.js';
-import { composeTargetFor } from './compose-target.js';
+import { composeTargetFor, type ComposeTargetDeps } from './compose-target.js';
 import { overrideFileName, overrideFilePath, projectStateDir, STATE_DIR } from '../core/compose/state-paths.js';
 import { parseDockstageConfig, type ConfigIssue, type DockstageConfig } from '../core/environments.js';
 import { ConfigError, DockstageError, DockstageErrors, relocate, uniqueErrors } from '../core/errors.js';
@@ -15,24 +15,15 @@ import type { ComposeCli, ComposeTarget } from '../ports/compose-cli.js';
 import type { FileSystem } from '../ports/file-system.js';
 
 /** The global options every command takes (compose-compatible). */
-export interface ProjectOptions {
-  readonly files: readonly string[];
-  readonly projectName?: string | undefined;
-  readonly projectDirectory?: string | undefined;
-  readonly profiles: readonly string[];
-  readonly envFiles: readonly string[];
+export interface ProjectOptions extends ComposeTarget {
   /** `-e/--env`; when absent, the remembered environment, else the configured default. */
   readonly environment?: string | undefined;
 }
 
 /** What loading needs from outside; `lookup` stands in for process.env (COMPOSE_FILE, DOCKER_DEFAULT_PLATFORM) so tests choose the variables. */
-export interface LoadDeps {
+export interface LoadDeps extends ComposeTargetDeps {
   readonly compose: ComposeCli;
   readonly fs: FileSystem;
-  readonly cwd: string;
-  readonly lookup: (name: string) => string | undefined;
-  /** Synchronous existence check, for compose file discovery. */
-  readonly existsSync: (file: string) => boolean;
 }
 
 /** A project loaded for one environment; builds and lifecycle take it so compose is resolved once per command. */
