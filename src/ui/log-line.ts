@@ -8,7 +8,7 @@
  * without bound. Pure.
  */
 import type { LogViewLine } from './log-view.js';
-import { displayWidth } from './text-width.js';
+import { textWidth } from './text/fit-width.js';
 
 /** How lines are drawn. */
 export interface LogLineStyle {
@@ -49,5 +49,5 @@ export function styleLogLine(line: LogViewLine, style: LogLineStyle): { readonly
       return colors && line.stream === 'stderr' ? sgr('33', segment.text, '39') : segment.text;
     }),
   ];
-  return { plain, width: displayWidth(plain), styled: parts.join('') };
+  return { plain, width: textWidth(plain), styled: parts.join('') };
 }

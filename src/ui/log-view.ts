@@ -4,7 +4,7 @@
  * highlight them and a test can read them). Pure.
  */
 import type { LogEntry } from '../engine/log-buffer.js';
-import { cutToWidth } from './text-width.js';
+import { ellipsize } from './text/fit-width.js';
 
 /** A piece of a shown line; `match` pieces are the search hits. */
 export interface LogSegment {
@@ -61,7 +61,7 @@ export function logView(entries: readonly LogEntry[], options: LogViewOptions): 
   const start = Math.max(0, end - height);
   const matchSet = new Set(matches);
   const lines = shown.slice(start, end).map((entry) => {
-    const text = cutToWidth(entry.text, Math.max(0, options.width));
+    const text = ellipsize(entry.text, Math.max(0, options.width));
     return {
       seq: entry.seq,
       service: entry.service,

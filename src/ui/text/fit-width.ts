@@ -1,25 +1,58 @@
 /**
- * Fitting text into a terminal's width: cut with an ellipsis, or wrap at
- * spaces. Widths count code points, which is what a terminal shows for the
- * box-drawing characters and ASCII dockstage prints. Pure; shared by the CLI's
- * tables and (later) the TUI's panes.
+ * Fitting text into a terminal's width: measure it, cut it with an ellipsis,
+ * or wrap it. Widths are terminal columns: East Asian wide characters and
+ * emoji take two, combining marks none, everything else (ASCII, the
+ * box-drawing characters dockstage prints) one; an approximation of wcwidth
+ * good enough to keep lines inside a pane. Pure; shared by the CLI's tables
+ * and the TUI's panes and logs.
  */
 
 /** The narrowest width dockstage lays text out for; a smaller terminal gets lines this long. */
 export const MIN_WIDTH = 40;
 
-/** Display width of `text` in columns (one per code point). */
+const WIDE: readonly (readonly [number, number])[] = [
+  [0x1100, 0x115f],
+  [0x2e80, 0xa4cf],
+  [0xac00, 0xd7a3],
+  [0xf900, 0xfaff],
+  [0xfe30, 0xfe4f],
+  [0xff00, 0xff60],
+  [0xffe0, 0xffe6],
+  [0x1f300, 0x1faff],
+  [0x20000, 0x3fffd],
+];
+
+/** Columns one character takes. */
+function charWidth(char: string): number {
+  const code = char.codePointAt(0)!;
+  if ((code >= 0x300 && code <= 0x36f) || code === 0x200d || (code >= 0xfe00 && code <= 0xfe0f)) return 0;
+  if (code < 0x1100) return 1;
+  for (const [from, to] of WIDE) if (code >= from && code <= to) return 2;
+  return 1;
+}
+
+/** Display width of `text` in columns. */
 export function textWidth(text: string): number {
   let width = 0;
-  for (const _ of text) width++;
+  for (const char of text) width += charWidth(char);
   return width;
 }
 
 /** `text` cut to at most `width` columns, ending in `…` when cut; whole when it fits. */
 export function ellipsize(text: string, width: number): string {
-  if (textWidth(text) <= width) return text;
   if (width <= 0) return '';
-  return `${Array.from(text).slice(0, width - 1).join('')}…`;
+  // Most lines are short ASCII: no need to measure them character by character.
+  if (text.length <= width && !/[^\u0000-\u02ff]/.test(text)) return text;
+  if (textWidth(text) <= width) return text;
+  let out = '';
+  let used = 0;
+  for (const char of text) {
+    const w = charWidth(char);
+    if (used + w > width - 1) break;
+    out += char;
+    used += w;
+  }
+  return `${out}…`;
 }
 
 /**
@@ -68,16 +101,17 @@ export function wrapHanging(text: string, width: number): string[] {
   };
   for (const word of text.slice(head.length).split(' ')) {
     const chars = Array.from(word);
+    const wordWidth = textWidth(word);
     const fresh = line === head || line === indent;
-    if (chars.length + (fresh ? 0 : 1) <= room) {
+    if (wordWidth + (fresh ? 0 : 1) <= room) {
       line += `${fresh ? '' : ' '}${word}`;
-      room -= chars.length + (fresh ? 0 : 1);
+      room -= wordWidth + (fresh ? 0 : 1);
       continue;
     }
-    if (!fresh && chars.length <= width - textWidth(indent)) {
+    if (!fresh && wordWidth <= width - textWidth(indent)) {
       push();
       line += word;
-      room -= chars.length;
+      room -= wordWidth;
       continue;
     }
     // Wider than a line: cut it across lines, starting on this one when there is room after a space.
@@ -89,11 +123,14 @@ export function wrapHanging(text: string, width: number): string[] {
       } else push();
     }
     while (rest.length > 0) {
-      if (room <= 0) push();
-      line += rest.slice(0, room).join('');
-      const taken = Math.min(room, rest.length);
+      if (room < charWidth(rest[0]!)) push();
+      let taken = 0;
+      while (taken < rest.length && charWidth(rest[taken]!) <= room) {
+        line += rest[taken];
+        room -= charWidth(rest[taken]!);
+        taken++;
+      }
       rest = rest.slice(taken);
-      room -= taken;
     }
   }
   lines.push(line.trimEnd());

@@ -45,3 +45,19 @@ describe('wrapHanging', () => {
     expect(lines.map((line, i) => (i === 0 ? line.slice('  --> '.length) : line.trimStart())).join('')).toBe(`${path}:12`);
   });
 });
+
+describe('wide characters (one width module for the CLI and the TUI)', () => {
+  test('East Asian wide characters and emoji take two columns, combining marks none', () => {
+    expect(textWidth('日本')).toBe(4);
+    expect(textWidth('e\u0301')).toBe(1);
+    expect(textWidth('─ web ─')).toBe(7);
+  });
+
+  test('cutting and wrapping never pass the width in columns', () => {
+    expect(ellipsize('日本語テキスト', 5)).toBe('日本…');
+    const lines = wrapHanging(`  hint: ${'日本語'.repeat(20)} and more`, 40);
+    expect(lines.length).toBeGreaterThan(1);
+    for (const line of lines) expect(textWidth(line)).toBeLessThanOrEqual(40);
+    expect(lines.join('').replace(/\s/g, '')).toBe(`hint:${'日本語'.repeat(20)}andmore`);
+  });
+});
