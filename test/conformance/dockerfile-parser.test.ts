@@ -1,12 +1,11 @@
 /**
  * BuildKit's own parser test data (see ../shared/conformance/README.md), run
- * against our parser. The data lives outside the repo; if it is missing this
- * suite fails rather than skips.
+ * against our parser. The data lives outside the repo; if it is missing these
+ * suites skip with one line saying so, and fail in CI (test/support/conformance.ts).
  */
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { afterAll, describe, expect, test } from 'vitest';
+import { afterAll, expect, test } from 'vitest';
 import { DockerfileParseError } from '../../src/core/errors.js';
 import {
   chompHeredocContent,
@@ -20,10 +19,9 @@ import {
   splitQuotedWords,
   type DockerfileHeredoc,
 } from '../../src/core/dockerfile/parse.js';
+import { CONFORMANCE_DIR as conformanceDir, conformancePresent as available, conformanceSuites } from '../support/conformance.js';
 
-const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
-const conformanceDir = path.resolve(repoRoot, '..', 'shared', 'conformance');
-const available = existsSync(conformanceDir);
+const describeWithConformance = conformanceSuites();
 
 interface HeredocCases {
   extractsHeredoc: {
@@ -93,11 +91,12 @@ function counted(section: string, body: () => void): () => void {
 }
 
 afterAll(() => {
+  if (!available) return;
   const parts = [...tally].map(([section, { total, passed }]) => `${passed}/${total} ${section}`);
   console.log(`dockerfile conformance: ${parts.join(', ')} passed`);
 });
 
-describe('BuildKit parser conformance data', () => {
+describeWithConformance('BuildKit parser conformance data', () => {
   test('is present at ../shared/conformance', () => {
     expect(available, `missing ${conformanceDir}`).toBe(true);
     expect(positive).toHaveLength(33);
@@ -105,7 +104,7 @@ describe('BuildKit parser conformance data', () => {
   });
 });
 
-describe('testfiles: AST dump equals BuildKit result', () => {
+describeWithConformance('testfiles: AST dump equals BuildKit result', () => {
   test.each(positive)(
     '%s',
     (name) =>
@@ -116,7 +115,7 @@ describe('testfiles: AST dump equals BuildKit result', () => {
   );
 });
 
-describe('testfiles-negative: parse errors with a line', () => {
+describeWithConformance('testfiles-negative: parse errors with a line', () => {
   test.each(negative)(
     '%s',
     (name) =>
@@ -137,7 +136,7 @@ describe('testfiles-negative: parse errors with a line', () => {
   );
 });
 
-describe('testfile-line: instruction line ranges', () => {
+describeWithConformance('testfile-line: instruction line ranges', () => {
   test(
     'matches TestParseIncludesLineNumbers',
     counted('line ranges', () => {
@@ -151,7 +150,7 @@ describe('testfile-line: instruction line ranges', () => {
   );
 });
 
-describe('heredoc-cases.json', () => {
+describeWithConformance('heredoc-cases.json', () => {
   const extracts = heredoc?.extractsHeredoc;
   const parsedExtracts = () => parseDockerfile(extracts?.dockerfile ?? '', { file: 'Dockerfile' });
 
@@ -208,7 +207,7 @@ describe('heredoc-cases.json', () => {
   );
 });
 
-describe('parser-extra-cases.json', () => {
+describeWithConformance('parser-extra-cases.json', () => {
   test(
     'empty continuation lines warn',
     counted('parser-extra', () => {

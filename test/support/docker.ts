@@ -5,6 +5,7 @@
  */
 import { execFileSync } from 'node:child_process';
 import { describe } from 'vitest';
+import { inCi as ciIsSet } from './ci.js';
 
 function probe(args: string[]): boolean {
   try {
@@ -20,7 +21,7 @@ export const composeAvailable = probe(['compose', 'version']);
 /** True when the engine answers. */
 export const engineAvailable = composeAvailable && probe(['info']);
 
-const inCi = process.env['CI'] !== undefined && process.env['CI'] !== '' && process.env['CI'] !== 'false';
+const inCi = ciIsSet();
 
 /** `describe` for suites that need the compose CLI: runs in CI whatever happens, skips locally without it. */
 export const describeWithCompose: typeof describe = inCi || composeAvailable ? describe : (describe.skip as typeof describe);
