@@ -33,11 +33,17 @@ export async function run(argv: readonly string[], io: Io, env: NodeJS.ProcessEn
   const version = packageVersion();
   let context: Promise<CommandContext> | undefined;
   const commandContext = () => (context ??= import('./context.js').then(({ createContext }) => createContext({ io, env, cwd, version })));
-  const program = buildProgram(io, version, commandContext, (code) => (exitCode = code));
+  // commander's error text is held until the parse has failed, so that an unknown command followed by arguments
+  // (`logs api`) or options (`plna --changed x`) is reported as the unknown command it is (see unknownCommandIn).
+  const commanderOutput: string[] = [];
+  const program = buildProgram(io, version, commandContext, (code) => (exitCode = code), (text) => commanderOutput.push(text));
   try {
     await program.parseAsync([...argv], { from: 'user' });
   } catch (error) {
     if (error instanceof CommanderError) {
+      const unknown = unknownCommandIn(program, error.code);
+      if (unknown !== undefined) return (await import('./output.js')).reportError(io, await unknownCommand(program, unknown));
+      io.stderr.write(commanderOutput.join(''));
       if (error.code === 'commander.helpDisplayed' || error.code === 'commander.version' || error.code === 'commander.help') return 0;
       return 2;
     }
@@ -47,13 +53,32 @@ export async function run(argv: readonly string[], io: Io, env: NodeJS.ProcessEn
   return exitCode;
 }
 
-function buildProgram(io: Io, version: string, commandContext: () => Promise<CommandContext>, setExit: (code: number) => void): Command {
+/**
+ * The unknown command behind a usage error commander raised before the default action could name it: `dockstage logs
+ * api` fails as "too many arguments" and `dockstage plna --changed x` as "unknown option". Undefined when the first
+ * argument is an option or a command (then commander's own message is the right one).
+ */
+function unknownCommandIn(program: Command, code: string): string | undefined {
+  if (code !== 'commander.excessArguments' && code !== 'commander.unknownOption') return undefined;
+  const [first] = program.args;
+  if (first === undefined || first.startsWith('-') || first === 'help' || program.commands.some((c) => c.name() === first)) return undefined;
+  return first;
+}
+
+/** `unknown command 'NAME'`, with the closest command and the list of them. */
+async function unknownCommand(program: Command, name: string): Promise<Error> {
+  const names = program.commands.map((c) => c.name());
+  const [{ DockstageError }, { didYouMean }] = await Promise.all([import('../core/errors.js'), import('../core/suggest.js')]);
+  return new DockstageError(`unknown command '${name}'`, { hint: `${didYouMean(name, names)}commands: ${names.join(', ')}` });
+}
+
+function buildProgram(io: Io, version: string, commandContext: () => Promise<CommandContext>, setExit: (code: number) => void, writeErr: (text: string) => void): Command {
   // exitOverride and output settings are inherited by subcommands only when set before they are added.
   const program = new Command('dockstage')
     .exitOverride()
     .configureOutput({
       writeOut: (text) => io.stdout.write(text),
-      writeErr: (text) => io.stderr.write(text),
+      writeErr,
     })
     .description('Multi-stage Dockerfile targets per environment; rebuild only what a change touches.')
     .version(version, '--version')
@@ -66,6 +91,8 @@ function buildProgram(io: Io, version: string, commandContext: () => Promise<Com
     .option('--no-tui', 'dockstage without a command: print the watch output instead of the terminal UI')
     .option('--log-lines <n>', 'terminal UI: log lines kept per service (default 5000)')
     .usage('[options] [command]')
+    // The default action (below) would otherwise take `help` for an unknown command.
+    .helpCommand(true)
     .showHelpAfterError('(run dockstage --help for usage)');
 
   /** A command's action; one that works on the compose project (`project`, the default) starts compose before its modules load. */
@@ -159,11 +186,7 @@ function buildProgram(io: Io, version: string, commandContext: () => Promise<Com
 
   program.argument('[command]').action(
     wrap(async (context, options, unknown: string | undefined) => {
-      if (unknown !== undefined) {
-        const names = program.commands.map((c) => c.name());
-        const [{ DockstageError }, { didYouMean }] = await Promise.all([import('../core/errors.js'), import('../core/suggest.js')]);
-        throw new DockstageError(`unknown command '${unknown}'`, { hint: `${didYouMean(unknown, names)}commands: ${names.join(', ')}` });
-      }
+      if (unknown !== undefined) throw await unknownCommand(program, unknown);
       // On a terminal, the interactive UI; otherwise (a pipe, CI, --no-tui) the headless watch output.
       const globals = program.opts<{ tui?: boolean; logLines?: string }>();
       const logLines = globals.logLines === undefined ? 5_000 : Number(globals.logLines);
