@@ -16,11 +16,17 @@ export interface PlanCommand {
 
 /**
  * Plans from the changed paths (pure, no engine) or, without any, from each image's inputs-hash label. Exits 0 (a plan
- * is a report, not a check), or 2 when a service is blocked by a configuration problem (printed after the plan).
+ * is a report, not a check), or 2 when a service is blocked by a configuration problem: then only the problems are
+ * printed, no plan (which would show that service as `none`).
  */
 export async function runPlan(ctx: CommandContext, options: ProjectOptions, command: PlanCommand): Promise<number> {
   const loaded = await loadWorkspace(options, ctx.loadDeps);
   printWarnings(ctx.io, loaded.workspace.warnings);
+  const blocked = blockedErrors(loaded.workspace);
+  if (blocked.length > 0) {
+    printErrors(ctx.io, blocked);
+    return 2;
+  }
   let plan: Plan;
   if (command.changed.length > 0) {
     plan = planForChanges(loaded.workspace, command.changed.map((p) => path.resolve(ctx.cwd, p)));
@@ -31,10 +37,7 @@ export async function runPlan(ctx: CommandContext, options: ProjectOptions, comm
   }
   if (command.json) printJson(ctx.io, plan);
   else ctx.io.stdout.write(formatPlan(plan));
-  // A blocked service is planned as nothing; its problem is the command's error (exit 2), the others are still shown.
-  const blocked = blockedErrors(loaded.workspace);
-  printErrors(ctx.io, blocked);
-  return blocked.length > 0 ? 2 : 0;
+  return 0;
 }
 
 /** The plan as aligned text: one line per service, then its reasons indented. */

@@ -7,24 +7,20 @@ import { loadWorkspace, type ProjectOptions } from '../../engine/load-workspace.
 import type { FileSystem } from '../../ports/file-system.js';
 import { stageTree } from '../../ui/text/stage-tree.js';
 import type { CommandContext } from '../context.js';
-import { columns, printErrors, printJson, printWarnings, terminalWidth } from '../output.js';
+import { columns, printJson, printWarnings, terminalWidth } from '../output.js';
 import { ellipsize, textWidth, wrapWords } from '../../ui/text/fit-width.js';
 import { compileInputs, filesRead } from '../../core/dockerfile/stage-inputs.js';
 
 /**
  * Reports every service that builds, or only the named one (which must have `build:`). Reads Dockerfiles and context
- * files only: no engine call.
+ * files only: no engine call. A blocked service among those reported makes the command print only the problems (exit 2).
  */
 export async function runStages(ctx: CommandContext, options: ProjectOptions, command: { service: string | undefined; json: boolean; noTrunc?: boolean }): Promise<number> {
   const { workspace } = await loadWorkspace(options, ctx.loadDeps);
   printWarnings(ctx.io, workspace.warnings);
-  const built = workspace.services.filter((service) => service.build !== undefined);
-  let selected = built;
-  if (command.service !== undefined) {
-    const service = requireBuiltService(workspace, command.service);
-    if (service.blocked.length > 0) throw new DockstageErrors(service.blocked);
-    selected = [service];
-  }
+  const selected = command.service === undefined ? workspace.services.filter((service) => service.build !== undefined) : [requireBuiltService(workspace, command.service)];
+  const blocked = blockedErrors(workspace, command.service === undefined ? undefined : [command.service]);
+  if (blocked.length > 0) throw new DockstageErrors(blocked);
   const reports = await Promise.all(selected.map((service) => stageReport(ctx.fs, workspace, service)));
   if (command.json) {
     printJson(ctx.io, { project: workspace.project.name, environment: workspace.environment.name, services: reports.map(({ shown: _shown, ...report }) => report) });
@@ -32,9 +28,7 @@ export async function runStages(ctx: CommandContext, options: ProjectOptions, co
     const width = command.noTrunc === true ? undefined : terminalWidth(ctx.io);
     ctx.io.stdout.write(reports.map((report) => formatReport(report, width)).join('\n'));
   }
-  const blocked = command.service === undefined ? blockedErrors(workspace) : [];
-  printErrors(ctx.io, blocked);
-  return blocked.length > 0 ? 2 : 0;
+  return 0;
 }
 
 /** One service's stage report (the JSON shape of `stages --json`). */

@@ -28,6 +28,23 @@ describeWithCompose('errors from dockstage plan', () => {
     expect(result.stderr).toBe(
       `error: service 'web' has no stage 'develp' in Dockerfile\n  --> ${dir}/compose.yaml:9 (x-dockstage.environments.dev.services.web.target)\n  hint: did you mean 'develop'? stages: base, develop, production\n`,
     );
+    expect(result.stdout).toBe('');
+  });
+
+  test('a target typo in one service: plan, stages and status print nothing but the error, not the table of the others', async () => {
+    const dir = await project({
+      'compose.yaml': 'services:\n  api:\n    build: .\n  web:\n    build: .\nx-dockstage:\n  environments:\n    dev:\n      services:\n        web:\n          target: develp\n',
+      Dockerfile: DOCKERFILE,
+    });
+    const error = `error: service 'web' has no stage 'develp' in Dockerfile\n  --> ${dir}/compose.yaml:11 (x-dockstage.environments.dev.services.web.target)\n  hint: did you mean 'develop'? stages: base, develop, production\n`;
+    for (const args of [['plan', '--changed', 'x'], ['plan', '--changed', 'x', '--json'], ['plan'], ['stages'], ['stages', 'web'], ['stages', '--json'], ['status'], ['status', '--json']]) {
+      const result = await runCli(args, { cwd: dir });
+      expect([args, result.code, result.stdout, result.stderr]).toEqual([args, 2, '', error]);
+    }
+    // The service that is not blocked can still be shown on its own.
+    const api = await runCli(['stages', 'api'], { cwd: dir });
+    expect([api.code, api.stderr]).toEqual([0, '']);
+    expect(api.stdout).toMatch(/^api · Dockerfile · target develop/);
   });
 
   test('cyclic stages name the Dockerfile line and the cycle', async () => {

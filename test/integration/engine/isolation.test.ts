@@ -1,7 +1,9 @@
 /**
  * One broken Dockerfile blocks only its own services, in the one-shot
  * commands too: `build worker` builds while web's Dockerfile does not parse,
- * and `build` builds the others and reports web's problem (exit 2).
+ * and `build` builds the others and reports web's problem (exit 2). The
+ * reports over every service (`plan`, `stages`, `status`) print only the
+ * problem then, never a table that shows web as having nothing to do.
  */
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
@@ -23,7 +25,7 @@ describeWithEngine('a broken Dockerfile blocks only its services', () => {
     await run('docker', ['rmi', '-f', `${PROJECT}-worker:dockstage-dev`]).catch(() => undefined);
   });
 
-  test('build worker builds while web does not parse; build reports web and builds worker; plan shows worker', async () => {
+  test('build worker builds while web does not parse; build reports web and builds worker; plan prints only the problem', async () => {
     const dir = await project({
       'compose.yaml': 'services:\n  web:\n    build: ./web\n  worker:\n    build: ./worker\n',
       'web/Dockerfile': 'FROM busybox AS develop\nCOPY\n',
@@ -45,7 +47,7 @@ describeWithEngine('a broken Dockerfile blocks only its services', () => {
 
     const plan = await runCli(['-p', PROJECT, 'plan', '--json', '--changed', 'worker/job.sh'], { cwd: dir });
     expect(plan.code).toBe(2);
-    const services = (JSON.parse(plan.stdout) as { services: { name: string; action: string }[] }).services;
-    expect(services.map((s) => [s.name, s.action])).toEqual([['web', 'none'], ['worker', 'rebuild']]);
+    expect(plan.stdout).toBe('');
+    expect(plan.stderr).toMatch(/^error: service 'web': .+\n  --> web\/Dockerfile:2\n  hint: [^\n]+\n$/);
   });
 });
