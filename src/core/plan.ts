@@ -14,6 +14,7 @@
  */
 import path from 'node:path/posix';
 import { inputsReading } from './dockerfile/stage-inputs.js';
+import { DockstageError } from './errors.js';
 import { closureStageNames, relativeLabel, sharedBuilds, type ServiceModel, type Workspace } from './workspace.js';
 
 /**
@@ -101,6 +102,29 @@ export function planForChanges(workspace: Workspace, changedPaths: readonly stri
     own.set(service.name, decide(service, service.build === undefined ? [] : buildReasons(service.build), paths, label));
   }
   return finish(workspace, own);
+}
+
+/**
+ * Warnings for the changed paths no plan can concern: outside the project directory and outside every directory and
+ * file a service is planned from (build and named contexts, Dockerfiles, ignore files, bind mounts), in the order given.
+ * A path typed relative to the wrong directory (`plan --changed` resolves against the current one) would otherwise plan
+ * as nothing, silently.
+ */
+export function changesOutsideProject(workspace: Workspace, changedPaths: readonly string[]): DockstageError[] {
+  const dirs = [workspace.projectDir];
+  const files = new Set<string>();
+  for (const service of workspace.services) {
+    const build = service.build;
+    if (build !== undefined) {
+      for (const [, dir] of contextsOf(build)) dirs.push(dir);
+      for (const file of [build.dockerfilePath, build.ignoreFile, ...ignoreCandidates(build)]) if (file !== undefined) files.add(file);
+    }
+    for (const mount of service.bindMounts) dirs.push(mount.source);
+  }
+  const concerned = (file: string) => files.has(file) || dirs.some((dir) => file === dir || below(dir, file) !== undefined);
+  return changedPaths
+    .filter((changed) => !concerned(normalized(changed)))
+    .map((changed) => new DockstageError(`--changed ${changed} is outside the project directory ${workspace.projectDir}, so it changes nothing (paths are relative to the current directory)`));
 }
 
 /** The plan from image freshness (inputs hash vs image label) per built service. */

@@ -1,6 +1,6 @@
 /** `dockstage plan`: per service, the target, closure stages, action and reasons. */
 import path from 'node:path';
-import { planForChanges, planForFreshness, type Plan, type ServicePlan } from '../../core/plan.js';
+import { changesOutsideProject, planForChanges, planForFreshness, type Plan, type ServicePlan } from '../../core/plan.js';
 import { loadWorkspace, type ProjectOptions } from '../../engine/load-workspace.js';
 import { servicesFreshness } from '../../engine/freshness.js';
 import type { CommandContext } from '../context.js';
@@ -29,7 +29,9 @@ export async function runPlan(ctx: CommandContext, options: ProjectOptions, comm
   }
   let plan: Plan;
   if (command.changed.length > 0) {
-    plan = planForChanges(loaded.workspace, command.changed.map((p) => path.resolve(ctx.cwd, p)));
+    const changed = command.changed.map((p) => path.resolve(ctx.cwd, p));
+    printWarnings(ctx.io, changesOutsideProject(loaded.workspace, changed));
+    plan = planForChanges(loaded.workspace, changed);
   } else {
     const runtime = await ctx.runtime();
     const containers = await runtime.listContainers(loaded.workspace.project.name);

@@ -138,4 +138,15 @@ describeWithCompose('dockstage plan --changed (bundled example, real compose con
       ].join('\n'),
     );
   });
+
+  test('a --changed path outside the project directory is one warning naming it and the project directory; the rest is planned', async () => {
+    // Typed as if from the example directory, but run from its parent: paths are relative to the current directory.
+    const parent = path.dirname(SHOP);
+    const result = await runCli(['--project-directory', SHOP, 'plan', '--changed', 'web/src/server.js', '--changed', 'node-web/web/src/server.js'], { cwd: parent });
+    expect(result.code).toBe(0);
+    expect(result.stderr).toBe(
+      `warning: --changed ${path.join(parent, 'web/src/server.js')} is outside the project directory ${SHOP}, so it changes nothing (paths are relative to the current directory)\n`,
+    );
+    expect(result.stdout).toMatch(/\n {2}web {5}develop {9}rebuild {2}web\/src\/server\.js → COPY src\/ \.\/src\//);
+  });
 });

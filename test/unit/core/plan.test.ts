@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import { planForChanges, planForFreshness } from '../../../src/core/plan.js';
+import { changesOutsideProject, planForChanges, planForFreshness } from '../../../src/core/plan.js';
 import { dockerfile, project } from '../../support/builders.js';
 
 const APP = dockerfile(
@@ -147,5 +147,27 @@ describe('planForFreshness', () => {
       ['b', 'rebuild', ["inputs hash bbbbbbbbbbbb differs from the image's aaaaaaaaaaaa"]],
       ['c', 'none', []],
     ]);
+  });
+});
+
+describe('changesOutsideProject', () => {
+  const outside = (...paths: string[]) => {
+    const workspace = project('shop', '/p')
+      .service('web', { build: { context: '/p/web', additional_contexts: { lib: '/srv/lib' } } })
+      .service('api', { image: 'node:22', volumes: [{ type: 'bind', source: '/data/api', target: '/app' }] })
+      .file('/p/web/Dockerfile', dockerfile('FROM busybox', 'COPY --from=lib . /lib/'))
+      .workspace('dev');
+    return changesOutsideProject(workspace, paths).map((warning) => warning.message);
+  };
+
+  test('a path outside the project directory and every context and mount is named with the project directory', () => {
+    expect(outside('/elsewhere/web/src/a.js', '/p/web/src/a.js', '/pp/x')).toEqual([
+      '--changed /elsewhere/web/src/a.js is outside the project directory /p, so it changes nothing (paths are relative to the current directory)',
+      '--changed /pp/x is outside the project directory /p, so it changes nothing (paths are relative to the current directory)',
+    ]);
+  });
+
+  test('paths in the project directory (read or not), or in a named context or bind mount outside it, are not warned about', () => {
+    expect(outside('/p/README.md', '/p', '/p/web/../web/src/a.js', '/srv/lib/util.js', '/data/api/index.js', '/data/api')).toEqual([]);
   });
 });
