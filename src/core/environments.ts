@@ -8,7 +8,7 @@
  */
 import type { ComposeProject } from './compose/project.js';
 import { describeStages, findStage, type StageGraph } from './dockerfile/stage-graph.js';
-import { didYouMean } from './suggest.js';
+import { didYouMean, didYouMeanEnvironment } from './suggest.js';
 import { isRecord, sortedEntries } from './order.js';
 
 /** What a change under a bind mount does to the running service: nothing (the app reloads itself) or a restart, never a rebuild. */
@@ -255,7 +255,7 @@ export function chooseTargets(
     errors.push({
       message: `unknown environment '${environmentName}'`,
       path: '',
-      hint: `${didYouMean(environmentName, Object.keys(config.environments))}use one of: ${Object.keys(config.environments).join(', ')}, or define it under x-dockstage.environments`,
+      hint: `${didYouMeanEnvironment(environmentName, Object.keys(config.environments))}use one of: ${Object.keys(config.environments).join(', ')}, or define it under x-dockstage.environments`,
     });
     return { value: [], errors, warnings: [] };
   }

@@ -20,8 +20,44 @@ export function closestName(name: string, candidates: Iterable<string>): string 
 
 /** `did you mean 'x'? ` when there is a close name, else the empty string. */
 export function didYouMean(name: string, candidates: Iterable<string>): string {
-  const close = closestName(name, candidates);
+  return suggestion(closestName(name, candidates));
+}
+
+/** `did you mean 'prod'? ` for `production` where the project has `prod` (see closestEnvironment), else the empty string. */
+export function didYouMeanEnvironment(name: string, known: readonly string[]): string {
+  return suggestion(closestEnvironment(name, known));
+}
+
+function suggestion(close: string | undefined): string {
   return close === undefined ? '' : `did you mean '${close}'? `;
+}
+
+/**
+ * Spellings of one environment that projects use interchangeably: `-e production` where the project calls it `prod`.
+ * Each group is one environment; a name in a group (or one typo away from one) suggests the group's name the project has.
+ */
+const ENVIRONMENT_ALIASES: readonly (readonly string[])[] = [
+  ['dev', 'develop', 'development', 'devel'],
+  ['prod', 'production', 'prd'],
+  ['staging', 'stage', 'stg'],
+  ['test', 'testing'],
+  ['ci', 'continuous-integration'],
+];
+
+/**
+ * The environment of `known` that `name` most likely means: the closest name (`prdo` → `prod`), else one of the same
+ * alias group (`production` → `prod`, `stage` → `staging`), only ever a name in `known`.
+ */
+export function closestEnvironment(name: string, known: readonly string[]): string | undefined {
+  const close = closestName(name, known);
+  if (close !== undefined) return close;
+  const lower = name.toLowerCase();
+  for (const group of ENVIRONMENT_ALIASES) {
+    if (!group.includes(lower) && closestName(lower, group) === undefined) continue;
+    const existing = known.filter((candidate) => candidate.toLowerCase() !== lower && group.includes(candidate.toLowerCase())).sort();
+    if (existing[0] !== undefined) return existing[0];
+  }
+  return undefined;
 }
 
 /** True when `b` is `a` with two neighbouring letters swapped (`plna` for `plan`): one typo, not two. */

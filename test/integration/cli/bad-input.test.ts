@@ -25,6 +25,13 @@ describeWithCompose('bad input: one clear message and the documented exit code',
     expect(result.stderr).toBe("error: unknown environment 'staging'\n  hint: use one of: ci, dev, prod, or define it under x-dockstage.environments\n");
   });
 
+  test('-e production, where the environment is prod, suggests prod, exit 2', async () => {
+    const dir = await project(WEB);
+    const result = await runCli(['-e', 'production', 'plan', '--changed', 'x'], { cwd: dir });
+    expect([result.code, result.stdout]).toEqual([2, '']);
+    expect(result.stderr).toBe("error: unknown environment 'production'\n  hint: did you mean 'prod'? use one of: ci, dev, prod, or define it under x-dockstage.environments\n");
+  });
+
   test('a misspelt build context names the missing directory and its compose line, exit 2', async () => {
     const dir = await project({ ...WEB, 'compose.yaml': 'services:\n  web:\n    build: ./wbe\n' });
     const result = await runCli(['stages'], { cwd: dir });

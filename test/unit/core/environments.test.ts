@@ -120,6 +120,12 @@ describe('chooseTargets (through the workspace)', () => {
     ]);
   });
 
+  test('the long name of an environment the project calls by its short name suggests that one: production → prod', () => {
+    expect(shop().errors('production')).toEqual([
+      ": unknown environment 'production' (did you mean 'prod'? use one of: ci, dev, prod, or define it under x-dockstage.environments)",
+    ]);
+  });
+
   test('configuring a service the project lacks is a warning (it may sit in a disabled profile)', () => {
     const builder = shop().config({ environments: { dev: { services: { wbe: { target: 'develop' } } } } });
     expect(builder.errors('dev')).toEqual([]);
