@@ -233,7 +233,8 @@ export function errorJson(error: DockstageError): Record<string, unknown> {
   return { ...base, stage: error.stage ?? null, instruction: error.instruction ?? null, logTail: error.logTail };
 }
 
-function humanLine(event: WatchEvent): string | undefined {
+/** The human log's line for an event (without its time), or undefined for events it does not show. Exported for tests. */
+export function humanLine(event: WatchEvent): string | undefined {
   const list = (value: unknown) => (Array.isArray(value) ? value.join(', ') : String(value));
   const error = event['error'] as { message: string; file: string | null; line: number | null; hint: string | null } | undefined;
   const where = error === undefined ? '' : location(error);
