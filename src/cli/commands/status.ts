@@ -7,22 +7,19 @@ import { blockedErrors } from '../../core/workspace.js';
 
 /**
  * Needs the engine: image freshness plus the containers of each service. Ports are shown on the engine's host, which is
- * not localhost for a remote engine. A blocked service makes the command print only the problems (exit 2).
+ * not localhost for a remote engine.
  */
 export async function runStatus(ctx: CommandContext, options: ProjectOptions, command: { json: boolean }): Promise<number> {
   const loaded = await loadWorkspace(options, ctx.loadDeps);
   printWarnings(ctx.io, loaded.workspace.warnings);
-  const blocked = blockedErrors(loaded.workspace);
-  if (blocked.length > 0) {
-    printErrors(ctx.io, blocked);
-    return 2;
-  }
   const runtime = await ctx.runtime();
   const info = await runtime.info();
   const services = await projectStatus(loaded.workspace, { fs: ctx.fs, compose: ctx.compose, runtime }, info.host);
+  const blocked = blockedErrors(loaded.workspace);
   if (command.json) {
     printJson(ctx.io, { project: loaded.workspace.project.name, environment: loaded.workspace.environment.name, engine: { version: info.serverVersion, host: info.host }, services });
-    return 0;
+    printErrors(ctx.io, blocked);
+    return blocked.length > 0 ? 2 : 0;
   }
   const rows = services.map((s) => {
     const container = s.containers[0];
@@ -30,7 +27,8 @@ export async function runStatus(ctx: CommandContext, options: ProjectOptions, co
     const fresh = s.upToDate === null ? 'image' : s.upToDate ? 'up to date' : s.staleReason === 'container-behind' ? 'stale (old container)' : 'stale';
     return [s.name, s.environment, s.target ?? '-', s.image ?? '-', fresh, state, s.containers.flatMap((c) => c.ports).join(' ') || '-'];
   });
-  const header = `${loaded.workspace.project.name} · env ${loaded.workspace.environment.name} · engine ${info.serverVersion}`;
-  ctx.io.stdout.write(`${header}\n${columns([['SERVICE', 'ENV', 'TARGET', 'IMAGE', 'BUILD', 'STATE', 'PORTS'], ...rows], '  ').join('\n')}\n`);
-  return 0;
+  ctx.io.stdout.write(`${loaded.workspace.project.name} · env ${loaded.workspace.environment.name} · engine ${info.serverVersion}\n`);
+  ctx.io.stdout.write(`${columns([['SERVICE', 'ENV', 'TARGET', 'IMAGE', 'BUILD', 'STATE', 'PORTS'], ...rows], '  ').join('\n')}\n`);
+  printErrors(ctx.io, blocked);
+  return blocked.length > 0 ? 2 : 0;
 }

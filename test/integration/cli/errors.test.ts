@@ -31,16 +31,20 @@ describeWithCompose('errors from dockstage plan', () => {
     expect(result.stdout).toBe('');
   });
 
-  test('a target typo in one service: plan, stages and status print nothing but the error, not the table of the others', async () => {
+  test('a target typo in one service: plan and stages print nothing but the error; status still shows what runs, then the error', async () => {
     const dir = await project({
       'compose.yaml': 'services:\n  api:\n    build: .\n  web:\n    build: .\nx-dockstage:\n  environments:\n    dev:\n      services:\n        web:\n          target: develp\n',
       Dockerfile: DOCKERFILE,
     });
     const error = `error: service 'web' has no stage 'develp' in Dockerfile\n  --> ${dir}/compose.yaml:11 (x-dockstage.environments.dev.services.web.target)\n  hint: did you mean 'develop'? stages: base, develop, production\n`;
-    for (const args of [['plan', '--changed', 'x'], ['plan', '--changed', 'x', '--json'], ['plan'], ['stages'], ['stages', 'web'], ['stages', '--json'], ['status'], ['status', '--json']]) {
+    for (const args of [['plan', '--changed', 'x'], ['plan', '--changed', 'x', '--json'], ['plan'], ['stages'], ['stages', 'web'], ['stages', '--json']]) {
       const result = await runCli(args, { cwd: dir });
       expect([args, result.code, result.stdout, result.stderr]).toEqual([args, 2, '', error]);
     }
+    // status is about what runs: one broken service never hides the others' containers.
+    const status = await runCli(['status', '--json'], { cwd: dir });
+    expect([status.code, status.stderr]).toEqual([2, error]);
+    expect((JSON.parse(status.stdout) as { services: { name: string }[] }).services.map((s) => s.name)).toEqual(['api', 'web']);
     // The service that is not blocked can still be shown on its own.
     const api = await runCli(['stages', 'api'], { cwd: dir });
     expect([api.code, api.stderr]).toEqual([0, '']);

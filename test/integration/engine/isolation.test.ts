@@ -2,8 +2,8 @@
  * One broken Dockerfile blocks only its own services, in the one-shot
  * commands too: `build worker` builds while web's Dockerfile does not parse,
  * and `build` builds the others and reports web's problem (exit 2). The
- * reports over every service (`plan`, `stages`, `status`) print only the
- * problem then, never a table that shows web as having nothing to do.
+ * reports about builds (`plan`, `stages`) print only the problem then,
+ * never a table that shows web as having nothing to do.
  */
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
