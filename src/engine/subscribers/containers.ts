@@ -5,7 +5,8 @@
  * due: the first `up` through compose, replacements on the engine API (the hot
  * path: no compose process per edit), restarts, the environment switch's
  * recreate, pruning of superseded images, and stopping a service the user
- * stopped (a key in the TUI).
+ * stopped (a key in the TUI). Exits are reported as crashes only when
+ * dockstage did not stop the container itself; its own stops are timed.
  */
 import { DockstageError } from '../../core/errors.js';
 import { ENVIRONMENT_LABEL } from '../../core/compose/state-paths.js';
@@ -13,9 +14,10 @@ import type { EngineAction, ListedContainer } from '../../core/state/actions.js'
 import { replacementsDue, restartsDue, servicesToStart, switchDue } from '../../core/state/due.js';
 import { liveContainer, type EngineState } from '../../core/state/engine-state.js';
 import type { ComposeCli, ComposeTarget } from '../../ports/compose-cli.js';
-import type { ContainerInfo, ContainerRuntime } from '../../ports/container-runtime.js';
+import type { ContainerEvent, ContainerInfo, ContainerRuntime } from '../../ports/container-runtime.js';
 import type { FileSystem } from '../../ports/file-system.js';
-import type { Clock } from '../../ports/clock.js';
+import type { Clock, TimerId } from '../../ports/clock.js';
+import { isIntendedStop, SLOW_STOP_MS } from '../../core/state/stops.js';
 import { formatPorts, recreateChanged, rememberEnvironment, writeOverride } from '../lifecycle.js';
 import type { Subscriber } from '../store.js';
 import { removeIfDangling } from '../builds.js';
@@ -50,6 +52,12 @@ export function containersSubscriber(options: ContainersSubscriberOptions): Subs
   let listAgain = false;
   let started = false;
   const inFlight = new Set<Promise<unknown>>();
+  /** Intended stops under way, by container: when the engine's kill came, and the slow-stop timer. */
+  const stops = new Map<string, { killedAt: number; timer: TimerId | undefined }>();
+  const forgetStops = () => {
+    for (const stop of stops.values()) if (stop.timer !== undefined) clock.clearTimeout(stop.timer);
+    stops.clear();
+  };
 
   const project = () => options.getState().workspace?.project.name ?? '';
 
@@ -88,12 +96,7 @@ export function containersSubscriber(options: ContainersSubscriberOptions): Subs
         const events = runtime.events(
           project(),
           (event) => {
-            if (event.action === 'die' && event.service !== undefined) {
-              const { service, containerId, exitCode } = event;
-              // A failure is shown with its last lines, so a crash loop explains itself without a trip to `docker logs`.
-              const tail = exitCode === 0 || exitCode === undefined ? Promise.resolve<string[]>([]) : lastLines(containerId);
-              void tail.then((logTail) => dispatch({ type: 'containerExited', service, containerId, exitCode, logTail, at: now() }));
-            }
+            if ((event.action === 'kill' || event.action === 'die') && event.service !== undefined) observeStop({ ...event, service: event.service });
             void relist().catch(() => undefined);
           },
           stop.signal,
@@ -114,6 +117,37 @@ export function containersSubscriber(options: ContainersSubscriberOptions): Subs
       });
       delay = Math.min(delay * 2, RECONNECT_MS.max);
     }
+  };
+
+  /**
+   * A stop starts with the engine's `kill` (the stop signal) and ends with `die`. An intended stop is timed on the
+   * Clock: still running after SLOW_STOP_MS, it is said (`containerStopSlow`). Whether an exit was intended is decided
+   * when the engine reports it, from the state then; an intended one needs no log tail.
+   */
+  const observeStop = (event: ContainerEvent & { readonly service: string }) => {
+    const { service, containerId } = event;
+    if (event.action === 'kill') {
+      if (stops.has(containerId) || !isIntendedStop(options.getState(), service, containerId, now())) return;
+      const stop: { killedAt: number; timer: TimerId | undefined } = { killedAt: event.time, timer: undefined };
+      stop.timer = clock.setTimeout(() => {
+        stop.timer = undefined;
+        if (stops.get(containerId) === stop) dispatch({ type: 'containerStopSlow', service, containerId, at: now() });
+      }, SLOW_STOP_MS);
+      stops.set(containerId, stop);
+      return;
+    }
+    const stop = stops.get(containerId);
+    stops.delete(containerId);
+    if (stop?.timer !== undefined) clock.clearTimeout(stop.timer);
+    const { exitCode } = event;
+    if (stop !== undefined || isIntendedStop(options.getState(), service, containerId, now())) {
+      const stopMs = stop === undefined ? undefined : Math.max(0, event.time - stop.killedAt);
+      dispatch({ type: 'containerExited', service, containerId, exitCode, logTail: [], intended: true, stopMs, at: now() });
+      return;
+    }
+    // A failure is shown with its last lines, so a crash loop explains itself without a trip to `docker logs`.
+    const tail = exitCode === 0 || exitCode === undefined ? Promise.resolve<string[]>([]) : lastLines(containerId);
+    void tail.then((logTail) => dispatch({ type: 'containerExited', service, containerId, exitCode, logTail, intended: false, at: now() }));
   };
 
   const lastLines = async (containerId: string): Promise<string[]> => {
@@ -146,7 +180,7 @@ export function containersSubscriber(options: ContainersSubscriberOptions): Subs
   };
 
   const replace = (service: string, containerId: string, imageId: string) => {
-    dispatch({ type: 'containerReplaceStarted', service, at: now() });
+    dispatch({ type: 'containerReplaceStarted', service, containerId, at: now() });
     track(
       (async () => {
         const image = options.getState().workspace?.services.find((s) => s.name === service)?.image ?? imageId;
@@ -244,6 +278,7 @@ export function containersSubscriber(options: ContainersSubscriberOptions): Subs
     onChange(state, action) {
       if (action.type === 'stopRequested') {
         stop.abort();
+        forgetStops();
         return;
       }
       if (action.type === 'buildProgressed') return;
@@ -267,6 +302,7 @@ export function containersSubscriber(options: ContainersSubscriberOptions): Subs
     },
     async dispose() {
       stop.abort();
+      forgetStops();
       await Promise.allSettled([...inFlight]);
     },
   };

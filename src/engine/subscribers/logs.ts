@@ -9,6 +9,7 @@
 import { BuildFailedError } from '../../core/errors.js';
 import type { EngineAction } from '../../core/state/actions.js';
 import type { EngineState } from '../../core/state/engine-state.js';
+import { slowStopMessage } from '../../core/state/stops.js';
 import type { ContainerRuntime, LogLine } from '../../ports/container-runtime.js';
 import type { LogBuffer } from '../log-buffer.js';
 import type { Subscriber } from '../store.js';
@@ -135,6 +136,11 @@ export function logsSubscriber(options: LogsSubscriberOptions): Subscriber {
       }
       case 'containerReplaced':
         return [{ services: [action.service], stream: 'stdout', text: `── container replaced (${action.oldId.slice(0, 12)} → ${action.newId.slice(0, 12)})` }];
+      case 'containerStopSlow': {
+        if (state.services[action.service]?.slowStops !== 1) return [];
+        const { message, hint } = slowStopMessage(action.service);
+        return [{ services: [action.service], stream: 'stderr', text: `── ${message}` }, { services: [action.service], stream: 'stderr', text: `hint: ${hint}` }];
+      }
       case 'containerReplaceFailed':
         return [{ services: [action.service], stream: 'stderr', text: `── replacing the container failed: ${action.error.message}` }];
       default:

@@ -1,0 +1,19 @@
+/** Small pure updates of the state's services, shared by the reducer's handlers. */
+import type { PlanReason } from '../plan.js';
+import type { EngineState, ServiceState } from './engine-state.js';
+import { dedupeReasons } from './reasons.js';
+
+/** The services with `update` applied to the named ones (unknown names are skipped). */
+export function updateServices(state: EngineState, names: readonly string[], update: (service: ServiceState) => ServiceState): Record<string, ServiceState> {
+  const services = { ...state.services };
+  for (const name of names) {
+    const service = services[name];
+    if (service !== undefined) services[name] = update(service);
+  }
+  return services;
+}
+
+/** The service with a restart due after `after` settle, for these reasons as well as any it had. */
+export function withRestart(service: ServiceState, reasons: readonly PlanReason[], after: readonly string[]): ServiceState {
+  return { ...service, restart: { reasons: dedupeReasons([...(service.restart?.reasons ?? []), ...reasons]), after } };
+}
