@@ -147,8 +147,10 @@ function buildProgram(io: Io, version: string, commandContext: () => Promise<Com
     .option('--json', 'one JSON object per line per event')
     .option('--no-prune', 'keep images a replacement superseded')
     .option('--no-sync', 'always rebuild: never copy a changed file into the running container')
-    .action(wrap(async (context, options, local: { json?: boolean; prune?: boolean; sync?: boolean }) =>
-      (await import('./commands/watch.js')).runWatch(context, options, { json: local.json === true, prune: local.prune !== false, sync: local.sync !== false })));
+    .option('--logs', "the containers' output, service-prefixed (default without --json; with --json: log events)")
+    .option('--no-logs', "hide the containers' output")
+    .action(wrap(async (context, options, local: { json?: boolean; prune?: boolean; sync?: boolean; logs?: boolean }) =>
+      (await import('./commands/watch.js')).runWatch(context, options, { json: local.json === true, prune: local.prune !== false, sync: local.sync !== false, logs: local.logs })));
 
   program
     .command('env [name]')

@@ -1,5 +1,5 @@
 /**
- * `dockstage watch [--json] [--no-prune]`: bring the project up (building what
+ * `dockstage watch [--json] [--no-prune] [--no-sync] [--logs | --no-logs]`: bring the project up (building what
  * is stale), then rebuild and replace only the services a change affects,
  * until SIGINT or SIGTERM. Stopping cancels running builds and leaves the
  * containers running, like `docker compose up -d`.
@@ -7,6 +7,8 @@
 import { createSystemClock } from '../../adapters/system-clock.js';
 import { loadWorkspace, type ProjectOptions } from '../../engine/load-workspace.js';
 import { watchOutputSubscriber } from '../../engine/subscribers/watch-output.js';
+import { logsSubscriber } from '../../engine/subscribers/logs.js';
+import type { Clock } from '../../ports/clock.js';
 import type { CommandContext } from '../context.js';
 import { printWarnings } from '../output.js';
 import { startCommandEngine } from '../run-engine.js';
@@ -18,6 +20,8 @@ export interface WatchCommand {
   readonly prune: boolean;
   /** Live sync (`--no-sync` turns it off; so does `x-dockstage.watch.sync: false`). */
   readonly sync: boolean;
+  /** The containers' output, service-prefixed (`--json`: `log` events). Default: on for people, off with `--json`. */
+  readonly logs?: boolean | undefined;
   /** Stop after this signal (tests and the TUI pass their own; the CLI listens to SIGINT and SIGTERM). */
   readonly signal?: AbortSignal;
 }
@@ -30,6 +34,10 @@ export async function runWatch(ctx: CommandContext, options: ProjectOptions, com
   try {
     const clock = createSystemClock();
     const sink = { out: (line: string) => ctx.io.stdout.write(`${line}\n`), err: (line: string) => ctx.io.stderr.write(`${line}\n`) };
+    const logs = command.logs ?? !command.json;
+    const printer = logs ? await appLogPrinter(ctx, command.json, clock, () => loaded.workspace.services.map((s) => s.name)) : undefined;
+    const runtime = logs ? await ctx.runtime() : undefined;
+    const started = clock.now();
     const run = await startCommandEngine(ctx, options, loaded, {
       mode: 'watch',
       json: command.json,
@@ -37,7 +45,10 @@ export async function runWatch(ctx: CommandContext, options: ProjectOptions, com
       sync: command.sync,
       watcher: await fileWatcher(),
       buildLines: false,
-      subscribers: [() => watchOutputSubscriber(sink, command.json, () => clock.now())],
+      subscribers: [
+        () => watchOutputSubscriber(sink, command.json, () => clock.now()),
+        ...(printer === undefined || runtime === undefined ? [] : [() => logsSubscriber({ runtime, buffer: printer, now: () => clock.now(), since: started, buildLines: false })]),
+      ],
     });
     await new Promise<void>((resolve) => {
       const stop = () => resolve();
@@ -46,10 +57,18 @@ export async function runWatch(ctx: CommandContext, options: ProjectOptions, com
       command.signal?.addEventListener('abort', stop, { once: true });
     });
     await run.stop();
+    printer?.flush();
     return 0;
   } finally {
     await lock.release();
   }
+}
+
+/** The printer of the containers' output: coloured per service only on a terminal that allows colour. */
+async function appLogPrinter(ctx: CommandContext, json: boolean, clock: Clock, services: () => readonly string[]) {
+  const [{ logOutput }, { colorsEnabled }] = await Promise.all([import('../../engine/subscribers/log-output.js'), import('../../ui/theme.js')]);
+  const colors = !json && ctx.io.stdout.isTTY === true && colorsEnabled((name) => ctx.env[name]);
+  return logOutput({ write: (text) => ctx.io.stdout.write(text), json, colors, services, clock });
 }
 
 /**
