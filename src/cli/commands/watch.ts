@@ -13,6 +13,7 @@ import type { CommandContext } from '../context.js';
 import { printWarnings } from '../output.js';
 import { startCommandEngine } from '../run-engine.js';
 import { acquireProjectLock } from '../../adapters/project-lock.js';
+import { interruptedLine, servicesBuilding, servicesRunning } from '../left-running.js';
 
 /** `watch` options as parsed. */
 export interface WatchCommand {
@@ -26,10 +27,12 @@ export interface WatchCommand {
   readonly signal?: AbortSignal;
 }
 
-/** Runs until stopped; exit 0 after a clean stop. */
+/** Runs until stopped (SIGINT, SIGTERM, `signal`); exit 0 after a clean stop, with one line saying what keeps running. */
 export async function runWatch(ctx: CommandContext, options: ProjectOptions, command: WatchCommand): Promise<number> {
   const loaded = await loadWorkspace(options, ctx.loadDeps);
   printWarnings(ctx.io, loaded.workspace.warnings);
+  // Stopping is this command's normal end: it stops itself, says what it left running and exits 0.
+  ctx.interrupts.stopsItself();
   const lock = await acquireProjectLock(loaded.projectDir, loaded.workspace.project.name);
   try {
     const clock = createSystemClock();
@@ -50,14 +53,23 @@ export async function runWatch(ctx: CommandContext, options: ProjectOptions, com
         ...(printer === undefined || runtime === undefined ? [] : [() => logsSubscriber({ runtime, buffer: printer, now: () => clock.now(), since: started, buildLines: false })]),
       ],
     });
+    ctx.interrupts.leaves("the containers keep running; 'dockstage down' stops them");
     await new Promise<void>((resolve) => {
       const stop = () => resolve();
-      process.once('SIGINT', stop);
-      process.once('SIGTERM', stop);
+      if (ctx.interrupts.signal.aborted) return resolve();
+      ctx.interrupts.signal.addEventListener('abort', stop, { once: true });
       command.signal?.addEventListener('abort', stop, { once: true });
     });
+    const cancelled = servicesBuilding(run.store.getState());
     await run.stop();
     printer?.flush();
+    // The last word: what was cancelled and what keeps running (stderr for people; a `stopped` event with --json).
+    const state = run.store.getState();
+    const signal = ctx.interrupts.received();
+    if (command.json) {
+      sink.out(JSON.stringify({ type: 'stopped', time: new Date(clock.now()).toISOString(), reason: signal === 'SIGINT' ? 'interrupted' : signal === 'SIGTERM' ? 'terminated' : 'stopped', cancelled, running: servicesRunning(state) }));
+    }
+    ctx.io.stderr.write(`${interruptedLine(state, cancelled, signal === 'SIGINT' ? 'interrupted' : 'stopped')}\n`);
     return 0;
   } finally {
     await lock.release();
