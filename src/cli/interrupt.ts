@@ -3,7 +3,8 @@
  * signal stops the command cleanly: one that runs the engine (`watch`, the
  * TUI, `build`, `up`, `env NAME`) cancels its builds, lets what it started
  * on containers finish, and says in one line what it left running; any other
- * command stops at once and says so. A second signal exits at once.
+ * command stops at once and says so. A second Ctrl-C (SIGINT) exits at once;
+ * a SIGTERM during the stop changes nothing.
  *
  * Exit codes (docs/errors.md): `watch` and the TUI run until stopped, so a
  * signal is their normal end: 0. A one-shot command a signal cut short did
@@ -59,10 +60,12 @@ export function createInterrupts(io: Io, exit: (code: number) => void): Interrup
         return;
       }
       io.stderr.write(`interrupted: ${note}\n`);
-    } else {
+      exit(interruptedExitCode(received));
+    } else if (signal === 'SIGINT') {
       io.stderr.write(`interrupted again: exiting now; ${note}\n`);
+      exit(interruptedExitCode('SIGINT'));
     }
-    exit(interruptedExitCode(received));
+    // A SIGTERM while stopping already (a supervisor, a test harness) changes nothing: only Ctrl-C again forces.
   };
   return {
     signal: controller.signal,

@@ -33,7 +33,7 @@ export async function run(argv: readonly string[], io: Io, env: NodeJS.ProcessEn
   if (debug.warning !== undefined) (await import('./output.js')).printWarnings(io, [debug.warning]);
   const version = packageVersion();
   // Ctrl-C and SIGTERM: a command that runs the engine stops itself and says what it left running; any other stops at
-  // once (interrupt.ts). A second signal exits at once.
+  // once (interrupt.ts). A second Ctrl-C exits at once.
   const interrupts = createInterrupts(io, (code) => void exitNow(io, code));
   const stopListening = interrupts.listen();
   let context: Promise<CommandContext> | undefined;

@@ -29,6 +29,9 @@ describe('interrupts', () => {
     expect(made.signal.aborted).toBe(true);
     expect(made.received()).toBe('SIGINT');
     expect(exits).toEqual([]);
+    // A SIGTERM while stopping changes nothing; Ctrl-C again forces the exit.
+    process.emit('SIGTERM');
+    expect(exits).toEqual([]);
     process.emit('SIGINT');
     expect(stderr).toEqual(["interrupted again: exiting now; the containers keep running; 'dockstage down' stops them\n"]);
     expect(exits).toEqual([130]);
