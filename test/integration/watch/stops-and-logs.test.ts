@@ -75,7 +75,7 @@ describeWithEngine('stops, app logs and Ctrl-C on the real engine', () => {
         service('polite', '    init: true\n'),
         '  slowbuild:\n    build: ./slow\n    init: true\n    profiles: [slow]\n',
       ].join('\n'),
-      'app/Dockerfile': 'ARG NODE_IMAGE=node:22-alpine\nFROM ${NODE_IMAGE} AS develop\nWORKDIR /app\nCOPY src/ ./src/\nCMD ["node", "src/app.js"]\n',
+      'app/Dockerfile': 'ARG NODE_IMAGE=node:22-alpine\nFROM ${NODE_IMAGE} AS develop\nWORKDIR /app\nCOPY src/ ./src/\nCMD ["node", "src/app.js"]\nFROM develop AS production\nENV MODE=production\n',
       // No SIGTERM handler: as PID 1 (no init) Node ignores SIGTERM; under init it dies of it (143).
       'app/src/app.js': "console.log(`${process.env.NAME} started ${require('./version.js')}`);\nsetInterval(() => {}, 60_000);\n",
       'app/src/version.js': "module.exports = 'v1';\n",
@@ -88,7 +88,8 @@ describeWithEngine('stops, app logs and Ctrl-C on the real engine', () => {
     for (const child of children) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
     if (dir === '') return;
     await run('docker', ['compose', '-p', PROJECT, '--project-directory', dir, '--profile', 'slow', 'down', '-v', '--timeout', '1']).catch(() => undefined);
-    await run('docker', ['rmi', '-f', ...['stubborn', 'polite', 'slowbuild'].map((name) => `${PROJECT}-${name}:dockstage-dev`)]).catch(() => undefined);
+    const tags = ['stubborn', 'polite', 'slowbuild'].flatMap((name) => [`${PROJECT}-${name}:dockstage-dev`, `${PROJECT}-${name}:dockstage-prod`]);
+    await run('docker', ['rmi', '-f', ...tags]).catch(() => undefined);
     await rm(dir, { recursive: true, force: true });
   });
 
@@ -156,5 +157,14 @@ describeWithEngine('stops, app logs and Ctrl-C on the real engine', () => {
     up.child.kill('SIGINT');
     expect(await up.exited).toBe(130);
     expect(up.stderr().trim().split('\n').at(-1)).toBe("interrupted: the build of slowbuild was cancelled; polite, stubborn left running; 'dockstage down' stops them");
+  });
+
+  test('an environment switch whose recreate waits on an app that ignores SIGTERM says so once, and exits 0', async () => {
+    const env = dockstage(['env', 'prod']);
+    expect(await env.exited).toBe(0);
+    expect(env.stdout()).toMatch(/switched to prod .*recreated polite, stubborn/);
+    expect(env.stderr().match(/stubborn: still stopping after 2s/g)).toHaveLength(1);
+    expect(env.stderr()).not.toContain('polite: still stopping');
+    expect(env.output()).not.toMatch(/exited with code/);
   });
 });

@@ -9,6 +9,8 @@ import type { ContainerEvent, ContainerRuntime } from '../../../src/ports/contai
 import { createStore } from '../../../src/engine/store.js';
 import { containersSubscriber } from '../../../src/engine/subscribers/containers.js';
 import { watchOutputSubscriber } from '../../../src/engine/subscribers/watch-output.js';
+import { logsSubscriber } from '../../../src/engine/subscribers/logs.js';
+import { LogBuffer } from '../../../src/engine/log-buffer.js';
 import { SLOW_STOP_MS } from '../../../src/core/state/stops.js';
 import { FakeClock } from '../../support/fake-clock.js';
 import { running } from '../../support/tui-states.js';
@@ -95,5 +97,17 @@ describe('stops dockstage makes', () => {
     expect(lines.join('\n')).toContain('│ Error: boom');
     clock.advance(SLOW_STOP_MS);
     await dispose();
+  });
+
+  test("the TUI's log of the service says the slow stop once too", () => {
+    const store = createStore(running());
+    const buffer = new LogBuffer();
+    store.subscribe(logsSubscriber({ runtime: {} as ContainerRuntime, buffer, now: () => 0 }));
+    store.dispatch({ type: 'containerStopSlow', service: 'web', containerId: 'c-web', at: 12_000 });
+    store.dispatch({ type: 'containerStopSlow', service: 'web', containerId: 'c-web2', at: 30_000 });
+    const lines = buffer.lines('build', 'web').map((line) => line.text);
+    expect(lines).toHaveLength(2);
+    expect(lines[0]).toMatch(/^── web: still stopping after 2s/);
+    expect(lines[1]).toMatch(/^hint: add 'init: true'/);
   });
 });
