@@ -76,10 +76,14 @@ export async function runWatch(ctx: CommandContext, options: ProjectOptions, com
   }
 }
 
-/** The printer of the containers' output: coloured per service only on a terminal that allows colour. */
+/**
+ * The printer of the containers' output: coloured per service on a terminal unless NO_COLOR is set; FORCE_COLOR
+ * decides alone when set (colour into a pipe, as chalk takes it; FORCE_COLOR=0 none).
+ */
 async function appLogPrinter(ctx: CommandContext, json: boolean, clock: Clock, services: () => readonly string[]) {
   const [{ logOutput }, { colorsEnabled }] = await Promise.all([import('../../engine/subscribers/log-output.js'), import('../../ui/theme.js')]);
-  const colors = !json && ctx.io.stdout.isTTY === true && colorsEnabled((name) => ctx.env[name]);
+  const forced = (ctx.env['FORCE_COLOR'] ?? '') !== '';
+  const colors = !json && (forced || ctx.io.stdout.isTTY === true) && colorsEnabled((name) => ctx.env[name]);
   return logOutput({ write: (text) => ctx.io.stdout.write(text), json, colors, services, clock });
 }
 

@@ -108,6 +108,8 @@ describeWithEngine('stops, app logs and Ctrl-C on the real engine', () => {
       expect(output).toContain("hint: add 'init: true' to the service");
       expect(output).not.toContain('polite: still stopping');
       expect(output).not.toMatch(/exited with code (137|143)/);
+      // Not a terminal (and NO_COLOR): no colour.
+      expect(output).not.toContain('\u001b[');
       // No line is repeated across the replacements.
       expect(output.match(/stubborn {2}\| stubborn started v2/g)).toHaveLength(1);
 
