@@ -30,7 +30,7 @@ export interface LogsSubscriberOptions {
    * one started during the run shows all of its own (the headless watch, as `docker compose up` attaches).
    */
   readonly since?: number;
-  /** Build output into the sink too (default true; the headless watch prints its own build lines). */
+  /** dockstage's own lines into the sink too: build output, replacements, a slow stop (default true; the headless watch prints its own). */
   readonly buildLines?: boolean;
   /** Hears a follow that failed (the container vanished, the engine went away); the next listing follows again. */
   readonly onError?: (service: string, error: unknown) => void;
@@ -148,11 +148,6 @@ export function logsSubscriber(options: LogsSubscriberOptions): Subscriber {
       }
       case 'containerReplaced':
         return [{ services: [action.service], stream: 'stdout', text: `── container replaced (${action.oldId.slice(0, 12)} → ${action.newId.slice(0, 12)})` }];
-      case 'containerStopSlow': {
-        if (state.services[action.service]?.slowStops !== 1) return [];
-        const { message, hint } = slowStopMessage(action.service);
-        return [{ services: [action.service], stream: 'stderr', text: `── ${message}` }, { services: [action.service], stream: 'stderr', text: `hint: ${hint}` }];
-      }
       case 'containerReplaceFailed':
         return [{ services: [action.service], stream: 'stderr', text: `── replacing the container failed: ${action.error.message}` }];
       default:
@@ -168,7 +163,16 @@ export function logsSubscriber(options: LogsSubscriberOptions): Subscriber {
         for (const follow of follows.values()) follow.abort.abort();
         return;
       }
-      if (options.buildLines !== false) for (const line of buildLines(state, action)) for (const service of line.services) buffer.append(service, 'build', line.stream, line.text, now());
+      if (options.buildLines === false) return;
+      for (const line of buildLines(state, action)) for (const service of line.services) buffer.append(service, 'build', line.stream, line.text, now());
+      // A slow stop is about the app, so it is said where its output is read (the default pane), and with the builds.
+      if (action.type === 'containerStopSlow' && state.services[action.service]?.slowStops === 1) {
+        const { message, hint } = slowStopMessage(action.service);
+        for (const source of ['app', 'build'] as const) {
+          buffer.append(action.service, source, 'stderr', `── ${message}`, now());
+          buffer.append(action.service, source, 'stderr', `hint: ${hint}`, now());
+        }
+      }
       // Containers are known from listings; a restart or replacement is always followed by one.
       if (action.type === 'containersListed') sync(state);
     },

@@ -99,15 +99,18 @@ describe('stops dockstage makes', () => {
     await dispose();
   });
 
-  test("the TUI's log of the service says the slow stop once too", () => {
+  test("the TUI's logs of the service say the slow stop once too, in the app output and with the builds", () => {
     const store = createStore(running());
     const buffer = new LogBuffer();
     store.subscribe(logsSubscriber({ runtime: {} as ContainerRuntime, buffer, now: () => 0 }));
     store.dispatch({ type: 'containerStopSlow', service: 'web', containerId: 'c-web', at: 12_000 });
     store.dispatch({ type: 'containerStopSlow', service: 'web', containerId: 'c-web2', at: 30_000 });
-    const lines = buffer.lines('build', 'web').map((line) => line.text);
-    expect(lines).toHaveLength(2);
-    expect(lines[0]).toMatch(/^── web: still stopping after 2s/);
-    expect(lines[1]).toMatch(/^hint: add 'init: true'/);
+    // In the app output (the pane shown by default) and with the builds, once.
+    for (const source of ['app', 'build'] as const) {
+      const lines = buffer.lines(source, 'web').map((line) => line.text);
+      expect(lines).toHaveLength(2);
+      expect(lines[0]).toMatch(/^── web: still stopping after 2s/);
+      expect(lines[1]).toMatch(/^hint: add 'init: true'/);
+    }
   });
 });
