@@ -55,7 +55,7 @@ export function containersSubscriber(options: ContainersSubscriberOptions): Subs
   /** Intended stops under way, by container: when the engine's kill came, and the slow-stop timer. */
   const stops = new Map<string, { killedAt: number; timer: TimerId | undefined }>();
   const forgetStops = () => {
-    for (const stop of stops.values()) if (stop.timer !== undefined) clock.clearTimeout(stop.timer);
+    for (const timing of stops.values()) if (timing.timer !== undefined) clock.clearTimeout(timing.timer);
     stops.clear();
   };
 
@@ -128,20 +128,20 @@ export function containersSubscriber(options: ContainersSubscriberOptions): Subs
     const { service, containerId } = event;
     if (event.action === 'kill') {
       if (stops.has(containerId) || !isIntendedStop(options.getState(), service, containerId, now())) return;
-      const stop: { killedAt: number; timer: TimerId | undefined } = { killedAt: event.time, timer: undefined };
-      stop.timer = clock.setTimeout(() => {
-        stop.timer = undefined;
-        if (stops.get(containerId) === stop) dispatch({ type: 'containerStopSlow', service, containerId, at: now() });
+      const timing: { killedAt: number; timer: TimerId | undefined } = { killedAt: event.time, timer: undefined };
+      timing.timer = clock.setTimeout(() => {
+        timing.timer = undefined;
+        if (stops.get(containerId) === timing) dispatch({ type: 'containerStopSlow', service, containerId, at: now() });
       }, SLOW_STOP_MS);
-      stops.set(containerId, stop);
+      stops.set(containerId, timing);
       return;
     }
-    const stop = stops.get(containerId);
+    const timing = stops.get(containerId);
     stops.delete(containerId);
-    if (stop?.timer !== undefined) clock.clearTimeout(stop.timer);
+    if (timing?.timer !== undefined) clock.clearTimeout(timing.timer);
     const { exitCode } = event;
-    if (stop !== undefined || isIntendedStop(options.getState(), service, containerId, now())) {
-      const stopMs = stop === undefined ? undefined : Math.max(0, event.time - stop.killedAt);
+    if (timing !== undefined || isIntendedStop(options.getState(), service, containerId, now())) {
+      const stopMs = timing === undefined ? undefined : Math.max(0, event.time - timing.killedAt);
       dispatch({ type: 'containerExited', service, containerId, exitCode, logTail: [], intended: true, stopMs, at: now() });
       return;
     }
