@@ -155,6 +155,17 @@ export function logsSubscriber(options: LogsSubscriberOptions): Subscriber {
     }
   };
 
+  /** dockstage's own lines: build output, and a slow stop also where the app's output is read (the default pane). */
+  const ownLines = (state: EngineState, action: EngineAction) => {
+    for (const line of buildLines(state, action)) for (const service of line.services) buffer.append(service, 'build', line.stream, line.text, now());
+    if (action.type !== 'containerStopSlow' || state.services[action.service]?.slowStops !== 1) return;
+    const { message, hint } = slowStopMessage(action.service);
+    for (const source of ['app', 'build'] as const) {
+      buffer.append(action.service, source, 'stderr', `── ${message}`, now());
+      buffer.append(action.service, source, 'stderr', `hint: ${hint}`, now());
+    }
+  };
+
   return {
     onChange(state, action) {
       if (stopped) return;
@@ -163,16 +174,7 @@ export function logsSubscriber(options: LogsSubscriberOptions): Subscriber {
         for (const follow of follows.values()) follow.abort.abort();
         return;
       }
-      if (options.buildLines === false) return;
-      for (const line of buildLines(state, action)) for (const service of line.services) buffer.append(service, 'build', line.stream, line.text, now());
-      // A slow stop is about the app, so it is said where its output is read (the default pane), and with the builds.
-      if (action.type === 'containerStopSlow' && state.services[action.service]?.slowStops === 1) {
-        const { message, hint } = slowStopMessage(action.service);
-        for (const source of ['app', 'build'] as const) {
-          buffer.append(action.service, source, 'stderr', `── ${message}`, now());
-          buffer.append(action.service, source, 'stderr', `hint: ${hint}`, now());
-        }
-      }
+      if (options.buildLines !== false) ownLines(state, action);
       // Containers are known from listings; a restart or replacement is always followed by one.
       if (action.type === 'containersListed') sync(state);
     },
