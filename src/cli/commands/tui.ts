@@ -4,9 +4,9 @@
  * builds, replacements) plus the logs and stats subscribers; the UI reads the
  * store and dispatches. `x` hands the terminal to a shell in a container and
  * takes it back; `q` asks whether to leave the containers running or take them
- * down; ctrl-c, SIGINT and SIGTERM quit at once, leaving them running. The
- * terminal is always restored (alternate screen, cursor, raw mode), and a
- * clean quit exits 0. Loaded only by the bare command on a TTY, so no other
+ * down; ctrl-c, SIGINT and SIGTERM quit at once, leaving them running, and
+ * say which services keep running. The terminal is always restored
+ * (alternate screen, cursor, raw mode), and a clean quit exits 0. Loaded only by the bare command on a TTY, so no other
  * command pays for ink and React.
  */
 import { render, type Instance } from 'ink';
@@ -120,7 +120,7 @@ export async function runTui(ctx: CommandContext, options: ProjectOptions, comma
     };
 
     // ctrl-c reaches the UI as a key in raw mode; these are for signals from outside (kill, a closing terminal). In a
-    // shell the signal waits for it to end; a second SIGINT or SIGTERM exits at once (interrupt.ts).
+    // shell the signal waits for it to end; a second SIGINT exits at once (interrupt.ts).
     let quitAfterShell = false;
     const onSignal = () => {
       if (inShell) quitAfterShell = true;
