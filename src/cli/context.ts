@@ -15,6 +15,7 @@ import { createBuildxBuilder } from '../adapters/buildx-builder.js';
 import type { FileSystem } from '../ports/file-system.js';
 import type { LoadDeps, ProjectOptions } from '../engine/load-workspace.js';
 import type { Io } from './output.js';
+import { createInterrupts, type Interrupts } from './interrupt.js';
 
 /**
  * What commands get instead of globals. The engine-backed adapters are functions so a command that never needs the
@@ -37,13 +38,15 @@ export interface CommandContext {
   builder(): ImageBuilder;
   /** Starts resolving the project with compose now, so the command's modules load while compose runs (see prefetch.ts). */
   prefetchProject(options: ProjectOptions): void;
+  /** SIGINT and SIGTERM for this run (see interrupt.ts); without the CLI listening, none ever comes. */
+  readonly interrupts: Interrupts;
 }
 
 /**
  * The real adapters for one CLI run. Nothing connects here: the endpoint, runtime and builder are created on first use
  * and reused after.
  */
-export function createContext(options: { io: Io; env: NodeJS.ProcessEnv; cwd: string; version: string }): CommandContext {
+export function createContext(options: { io: Io; env: NodeJS.ProcessEnv; cwd: string; version: string; interrupts?: Interrupts }): CommandContext {
   const fs = createNodeFileSystem();
   const compose = prefetchingCompose(createComposeCli({ env: options.env }));
   const lookup = (name: string) => options.env[name];
@@ -54,6 +57,7 @@ export function createContext(options: { io: Io; env: NodeJS.ProcessEnv; cwd: st
   const loadDeps: LoadDeps = { compose, fs, cwd: options.cwd, lookup, existsSync };
   return {
     ...options,
+    interrupts: options.interrupts ?? createInterrupts(options.io, () => undefined),
     fs,
     compose,
     loadDeps,

@@ -18,6 +18,7 @@ import { Command, CommanderError, Option } from 'commander';
 import type { Io } from './output.js';
 import type { CommandContext } from './context.js';
 import { debugSetting } from '../core/env-variables.js';
+import { createInterrupts } from './interrupt.js';
 import type { ProjectOptions } from '../engine/load-workspace.js';
 
 const collect = (value: string, previous: string[] | undefined): string[] => [...(previous ?? []), value];
@@ -31,8 +32,12 @@ export async function run(argv: readonly string[], io: Io, env: NodeJS.ProcessEn
   const debug = debugSetting((name) => env[name]);
   if (debug.warning !== undefined) (await import('./output.js')).printWarnings(io, [debug.warning]);
   const version = packageVersion();
+  // Ctrl-C and SIGTERM: a command that runs the engine stops itself and says what it left running; any other stops at
+  // once (interrupt.ts). A second Ctrl-C exits at once.
+  const interrupts = createInterrupts(io, (code) => void exitNow(io, code));
+  const stopListening = interrupts.listen();
   let context: Promise<CommandContext> | undefined;
-  const commandContext = () => (context ??= import('./context.js').then(({ createContext }) => createContext({ io, env, cwd, version })));
+  const commandContext = () => (context ??= import('./context.js').then(({ createContext }) => createContext({ io, env, cwd, version, interrupts })));
   // commander's error text is held until the parse has failed, so that an unknown command followed by arguments
   // (`logs api`) or options (`plna --changed x`) is reported as the unknown command it is (see unknownCommandIn).
   const commanderOutput: string[] = [];
@@ -49,6 +54,8 @@ export async function run(argv: readonly string[], io: Io, env: NodeJS.ProcessEn
     }
     const { reportError } = await import('./output.js');
     return reportError(io, error, debug.enabled);
+  } finally {
+    stopListening();
   }
   return exitCode;
 }
@@ -174,8 +181,10 @@ function buildProgram(io: Io, version: string, commandContext: () => Promise<Com
     .option('--json', 'one JSON object per line per event')
     .option('--no-prune', 'keep images a replacement superseded')
     .option('--no-sync', 'always rebuild: never copy a changed file into the running container')
-    .action(wrap(async (context, options, local: { json?: boolean; prune?: boolean; sync?: boolean }) =>
-      (await import('./commands/watch.js')).runWatch(context, options, { json: local.json === true, prune: local.prune !== false, sync: local.sync !== false })));
+    .option('--logs', "the containers' output, service-prefixed (default without --json; with --json: log events)")
+    .option('--no-logs', "hide the containers' output")
+    .action(wrap(async (context, options, local: { json?: boolean; prune?: boolean; sync?: boolean; logs?: boolean }) =>
+      (await import('./commands/watch.js')).runWatch(context, options, { json: local.json === true, prune: local.prune !== false, sync: local.sync !== false, logs: local.logs })));
 
   program
     .command('env [name]')
@@ -255,6 +264,13 @@ function isMain(): boolean {
   } catch {
     return false;
   }
+}
+
+/** Ends the process with `code` once what was written so far is out (a forced exit after a second Ctrl-C). */
+async function exitNow(io: Io, code: number): Promise<void> {
+  const streams = [io.stdout, io.stderr].filter((stream): stream is NodeJS.WriteStream => stream === process.stdout || stream === process.stderr);
+  await Promise.race([Promise.all(streams.map(flushed)), new Promise((resolve) => setTimeout(resolve, 200).unref())]);
+  process.exit(code);
 }
 
 /** Resolves once everything written to the stream so far has been handed to the OS. */

@@ -6,18 +6,21 @@
  */
 import { DockstageError, DockstageErrors, formatLocation } from '../core/errors.js';
 import { MIN_WIDTH } from '../ui/text/fit-width.js';
+import { CommandInterrupted } from './interrupt.js';
 
 /** The two streams a command writes to: results only on stdout, warnings and errors on stderr, so `--json` output stays parseable. */
-export interface Io {
-  readonly stdout: { write(text: string): unknown; readonly isTTY?: boolean | undefined; readonly columns?: number | undefined };
-  readonly stderr: { write(text: string): unknown };
-}
+export type { Io } from './io.js';
+import type { Io } from './io.js';
 
 /**
  * Prints one error (or each of several) and returns the exit code. Anything that is not a DockstageError is a bug in
  * dockstage: it gets one line and a hint, and its stack trace only with `debug` (DOCKSTAGE_DEBUG=1).
  */
 export function reportError(io: Io, error: unknown, debug = false): number {
+  if (error instanceof CommandInterrupted) {
+    io.stderr.write(`${error.message}\n`);
+    return error.exitCode;
+  }
   if (error instanceof DockstageErrors) {
     for (const each of error.errors) io.stderr.write(formatError(each));
     return error.exitCode;

@@ -14,6 +14,8 @@ import { buildOutputSubscriber } from '../engine/subscribers/build-output.js';
 import type { ComposeTarget } from '../ports/compose-cli.js';
 import type { FileWatcher } from '../ports/file-watcher.js';
 import type { CommandContext } from './context.js';
+import { CommandInterrupted } from './interrupt.js';
+import { interruptedLine, servicesBuilding } from './left-running.js';
 
 /** What a command asks of the engine. */
 export interface CommandEngineOptions {
@@ -88,19 +90,30 @@ export async function startCommandEngine(ctx: CommandContext, project: ProjectOp
   );
 }
 
-/** Runs the engine until idle and stops it; returns the final state. */
+/**
+ * Runs the engine until idle and stops it; returns the final state. A signal stops it early (builds cancelled, what
+ * compose is doing finished) and rejects with CommandInterrupted, whose line says what was left running.
+ */
 export async function runUntilIdle(ctx: CommandContext, project: ProjectOptions, loaded: LoadedProject, options: CommandEngineOptions): Promise<EngineState> {
+  const { interrupts } = ctx;
+  interrupts.stopsItself();
+  interrupts.leaves("builds may still be running; 'dockstage status' shows what runs");
   const run = await startCommandEngine(ctx, project, loaded, options);
-  const onSignal = () => void run.stop();
-  process.once('SIGINT', onSignal);
-  process.once('SIGTERM', onSignal);
+  let cancelled: string[] = [];
+  const onSignal = () => {
+    cancelled = servicesBuilding(run.store.getState());
+    void run.stop();
+  };
+  if (interrupts.signal.aborted) onSignal();
+  interrupts.signal.addEventListener('abort', onSignal, { once: true });
   try {
     const state = await Promise.race([run.idle(), run.store.until((s) => s.stopping)]);
     await run.stop();
+    const signal = interrupts.received();
+    if (state.stopping && signal !== undefined) throw new CommandInterrupted(interruptedLine(run.store.getState(), cancelled), signal);
     return state.stopping ? run.store.getState() : state;
   } finally {
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
+    interrupts.signal.removeEventListener('abort', onSignal);
   }
 }
 

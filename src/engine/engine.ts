@@ -116,7 +116,8 @@ export function startEngine(ports: EnginePorts, workspace: Workspace, composeFil
         getState: store.getState,
         composeTarget: options.composeTarget,
         projectDir: options.projectDir,
-        follow: options.mode === 'watch',
+        // A switch follows too: compose's recreate is timed, so a container that ignores SIGTERM is said.
+        follow: options.mode === 'watch' || options.mode === 'switch',
         ...(options.wait === true ? { wait: true } : {}),
       }),
     );

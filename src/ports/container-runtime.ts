@@ -105,6 +105,8 @@ export interface ContainerEvent {
   readonly health?: ContainerHealth | undefined;
   /** For `die`: the exit code. */
   readonly exitCode?: number | undefined;
+  /** For `kill`: the signal as the engine names it (`15`, `9`, `SIGHUP`). A stop starts with one, then `die`. */
+  readonly signal?: string | undefined;
   /** Unix milliseconds. */
   readonly time: number;
 }

@@ -106,7 +106,7 @@ export function createJsonObjectSplitter(): { push(chunk: Uint8Array): unknown[]
  * An engine event as our ContainerEvent, or undefined for what dockstage does
  * not track (exec_*, attach, non-container events). `health_status: healthy`
  * becomes action `health_status` with the health; `die` carries the exit code
- * from its attributes; time is Unix milliseconds.
+ * and `kill` the signal from its attributes; time is Unix milliseconds.
  */
 export function containerEventFrom(message: EngineEventMessage): ContainerEvent | undefined {
   if (message.Type !== undefined && message.Type !== 'container') return undefined;
@@ -124,6 +124,7 @@ export function containerEventFrom(message: EngineEventMessage): ContainerEvent 
     project: attributes[PROJECT_LABEL],
     ...(action === 'health_status' ? { health: healthValue(detail?.trim()) } : {}),
     ...(action === 'die' && exitCode !== undefined && Number.isInteger(exitCode) ? { exitCode } : {}),
+    ...(action === 'kill' && attributes['signal'] !== undefined ? { signal: attributes['signal'] } : {}),
     time: message.timeNano !== undefined ? Math.floor(message.timeNano / 1e6) : (message.time ?? 0) * 1000,
   };
 }

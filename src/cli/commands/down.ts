@@ -34,6 +34,8 @@ export async function runDown(ctx: CommandContext, options: ProjectOptions, comm
   const override = await existingOverride(projectDir, project.name, environment, ctx.fs);
   const runtime = await ctx.runtime();
   const containers = (await runtime.listContainers(project.name)).map((container) => container.name);
+  // A signal now exits at once (interrupt.ts); compose, in the same process group on a terminal, stops too.
+  ctx.interrupts.leaves("the project may be partly down; 'dockstage status' shows what runs, 'dockstage down' again finishes");
   await ctx.compose.down({ ...compose, files: override === undefined ? compose.files : [...compose.files, override] }, { volumes: command.volumes });
   const images = command.rmi === undefined ? { removed: [], kept: [] } : await removeSelectedImages(runtime, imagesToRemove(project, config, command.rmi));
   const report: DownReport = {

@@ -4,9 +4,9 @@
  * builds, replacements) plus the logs and stats subscribers; the UI reads the
  * store and dispatches. `x` hands the terminal to a shell in a container and
  * takes it back; `q` asks whether to leave the containers running or take them
- * down; ctrl-c, SIGINT and SIGTERM quit at once, leaving them running. The
- * terminal is always restored (alternate screen, cursor, raw mode), and a
- * clean quit exits 0. Loaded only by the bare command on a TTY, so no other
+ * down; ctrl-c, SIGINT and SIGTERM quit at once, leaving them running, and
+ * say which services keep running. The terminal is always restored
+ * (alternate screen, cursor, raw mode), and a clean quit exits 0. Loaded only by the bare command on a TTY, so no other
  * command pays for ink and React.
  */
 import { render, type Instance } from 'ink';
@@ -29,6 +29,7 @@ import type { CommandContext } from '../context.js';
 import { startCommandEngine } from '../run-engine.js';
 import { runDown } from './down.js';
 import { fileWatcher } from './watch.js';
+import { interruptedLine } from '../left-running.js';
 
 /** TUI options as parsed. */
 export interface TuiCommand {
@@ -118,15 +119,20 @@ export async function runTui(ctx: CommandContext, options: ProjectOptions, comma
       } finally {
         inShell = false;
         mount();
+        if (quitAfterShell) quit(false);
       }
     };
 
-    // ctrl-c reaches the UI as a key in raw mode; these are for signals from outside (kill, a closing terminal).
+    // ctrl-c reaches the UI as a key in raw mode; these are for signals from outside (kill, a closing terminal). In a
+    // shell the signal waits for it to end; a second SIGINT exits at once (interrupt.ts).
+    let quitAfterShell = false;
     const onSignal = () => {
-      if (!inShell) quit(false);
+      if (inShell) quitAfterShell = true;
+      else quit(false);
     };
-    process.on('SIGINT', onSignal);
-    process.on('SIGTERM', onSignal);
+    ctx.interrupts.stopsItself();
+    ctx.interrupts.leaves("the containers keep running; 'dockstage down' stops them");
+    ctx.interrupts.signal.addEventListener('abort', onSignal, { once: true });
     process.on('SIGHUP', onSignal);
     try {
       mount();
@@ -136,10 +142,10 @@ export async function runTui(ctx: CommandContext, options: ProjectOptions, comma
       await run.stop();
       // `dockstage down`: the environment in force now (a switch in the UI remembered it), its override file.
       if (takeDown) await runDown(ctx, options, { volumes: false, rmi: undefined, json: false });
+      else stdout.write(`${interruptedLine(run.store.getState(), [], ctx.interrupts.received() === 'SIGINT' ? 'interrupted' : 'stopped')}\n`);
       return 0;
     } finally {
-      process.off('SIGINT', onSignal);
-      process.off('SIGTERM', onSignal);
+      ctx.interrupts.signal.removeEventListener('abort', onSignal);
       process.off('SIGHUP', onSignal);
       unmount();
     }

@@ -66,12 +66,28 @@ export type EngineAction =
   /** Live sync could not take the build's changes (the reason names the instruction and line): it builds instead. */
   | { readonly type: 'syncSkipped'; readonly id: string; readonly reason: { readonly message: string; readonly instruction: string | null; readonly line: number | null; readonly path: string | null }; readonly at: number }
   | { readonly type: 'containersListed'; readonly containers: readonly ListedContainer[]; readonly at: number }
-  /** A container stopped on its own (not by dockstage); `logTail` holds its last lines when it failed. */
-  | { readonly type: 'containerExited'; readonly service: string; readonly containerId: string; readonly exitCode: number | undefined; readonly logTail: readonly string[]; readonly at: number }
+  /**
+   * A container stopped. `intended`: dockstage stopped it (a replace, a restart, a user's stop, compose's recreate, as
+   * `isIntendedStop` said when the engine reported it), so it is no crash whatever its code. `stopMs`: how long the stop
+   * took, from the engine's first kill to the exit, when it was stopped. `logTail` holds its last lines when it failed.
+   */
+  | {
+      readonly type: 'containerExited';
+      readonly service: string;
+      readonly containerId: string;
+      readonly exitCode: number | undefined;
+      readonly logTail: readonly string[];
+      readonly intended?: boolean;
+      readonly stopMs?: number | undefined;
+      readonly at: number;
+    }
+  /** An intended stop of the container has lasted SLOW_STOP_MS and it has not exited yet (the app does not stop on its stop signal). */
+  | { readonly type: 'containerStopSlow'; readonly service: string; readonly containerId: string; readonly at: number }
   | { readonly type: 'projectUpStarted'; readonly services: readonly string[]; readonly at: number }
   | { readonly type: 'projectUp'; readonly services: readonly string[]; readonly at: number }
   | { readonly type: 'projectUpFailed'; readonly services: readonly string[]; readonly error: DockstageError; readonly at: number }
-  | { readonly type: 'containerReplaceStarted'; readonly service: string; readonly at: number }
+  /** `containerId`: the container being replaced (its stop is intended). */
+  | { readonly type: 'containerReplaceStarted'; readonly service: string; readonly containerId?: string; readonly at: number }
   | { readonly type: 'containerReplaced'; readonly service: string; readonly oldId: string; readonly newId: string; readonly imageId: string; readonly at: number }
   | { readonly type: 'containerReplaceFailed'; readonly service: string; readonly error: DockstageError; readonly at: number }
   | { readonly type: 'containerRestartStarted'; readonly service: string; readonly at: number }

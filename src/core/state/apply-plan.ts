@@ -8,6 +8,7 @@ import { relativeLabel } from '../workspace.js';
 import type { Plan, PlanReason } from '../plan.js';
 import { dedupeReasons } from './reasons.js';
 import { isSelected, type EngineState, type PendingBuild, type ServiceState } from './engine-state.js';
+import { withRestart } from './service-updates.js';
 
 /** An edit while watching is paused builds nothing: the services it would rebuild are only noted, with its time. */
 export function notedWhilePaused(state: EngineState, plan: Plan, at: number): EngineState {
@@ -37,11 +38,6 @@ export function applyPlan(state: EngineState, plan: Plan, at: number, paths: rea
     }
   }
   return next;
-}
-
-/** The service with a restart due after `after` settle, for these reasons as well as any it had. */
-export function withRestart(service: ServiceState, reasons: readonly PlanReason[], after: readonly string[]): ServiceState {
-  return { ...service, restart: { reasons: dedupeReasons([...(service.restart?.reasons ?? []), ...reasons]), after } };
 }
 
 /** Marks the named services as needing a build (a check first: an image with the same inputs is reused). */
@@ -80,11 +76,3 @@ export function isBuilt(state: EngineState, name: string): boolean {
   return model !== undefined && (model.build !== undefined || model.blocked.length > 0);
 }
 
-export function updateServices(state: EngineState, names: readonly string[], update: (service: ServiceState) => ServiceState): Record<string, ServiceState> {
-  const services = { ...state.services };
-  for (const name of names) {
-    const service = services[name];
-    if (service !== undefined) services[name] = update(service);
-  }
-  return services;
-}

@@ -134,14 +134,27 @@ export interface ServiceState {
   /** Brought up by this run (or found running at start); a service the user stopped stays stopped. */
   readonly started: boolean;
   readonly stoppedByUser: boolean;
-  /** Recent exits while it should be running, for crash-loop detection (Unix ms). */
+  /** Recent exits while it should be running, for crash-loop detection (Unix ms). Intended stops are not among them. */
   readonly exits: readonly number[];
+  /**
+   * Containers dockstage is stopping (a replace, a restart, a user's stop, compose's recreate) whose exit has not been
+   * seen yet: that exit is intended, not a crash (see `stops.ts`).
+   */
+  readonly expectedStops: readonly ExpectedStop[];
+  /** How many of its intended stops took longer than SLOW_STOP_MS in this run; the first one says why and what to do. */
+  readonly slowStops: number;
   /** The last failure of a container operation on it. */
   readonly operationError: DockstageError | undefined;
   /** What the live container holds, for live sync: it may take a sync only when it holds the current image's files. */
   readonly content: ContainerContent | undefined;
   /** The last live sync: when, which files, where they went. */
   readonly lastSync: { readonly at: number; readonly files: readonly { readonly path: string; readonly destination: string }[]; readonly reload: string } | undefined;
+}
+
+/** A container dockstage is stopping, since when (the Clock's time). */
+export interface ExpectedStop {
+  readonly containerId: string;
+  readonly since: number;
 }
 
 /** The watcher's side of the state. */
@@ -262,6 +275,8 @@ export function newServiceState(name: string): ServiceState {
     started: false,
     stoppedByUser: false,
     exits: [],
+    expectedStops: [],
+    slowStops: 0,
     operationError: undefined,
     content: undefined,
     lastSync: undefined,

@@ -6,13 +6,15 @@
  */
 import { modelFiles } from '../workspace.js';
 import { planForChanges, type PlanReason } from '../plan.js';
-import type { ActionOf, EngineAction, ListedContainer } from './actions.js';
+import type { EngineAction } from './actions.js';
 import { dedupeReasons } from './reasons.js';
-import { applyPlan, builtNames, isBuilt, notedWhilePaused, requestBuilds, updateServices, withRestart } from './apply-plan.js';
+import { applyPlan, builtNames, isBuilt, notedWhilePaused, requestBuilds } from './apply-plan.js';
 import { foldStage } from './stage-progress.js';
 import { containerDefinition } from '../compose/container-definition.js';
+import { containerHandlers } from './container-handlers.js';
+import { imageBehind, updateServices, withRestart } from './service-updates.js';
+import { expectStops, forgetStillRunning, liveIds } from './stops.js';
 import {
-  liveContainer,
   newServiceState,
   type BuildState,
   type BuildSummary,
@@ -21,11 +23,12 @@ import {
   SYNCED,
 } from './engine-state.js';
 
-type Handlers = { readonly [T in EngineAction['type']]: (state: EngineState, action: ActionOf<T>) => EngineState };
+/** One handler per action. */
+import type { Handlers } from './handlers.js';
 
-/** A service that exits `CRASH_LOOP_EXITS` times within this window is crash-looping: shown as such, never a reason to rebuild. */
-export const CRASH_WINDOW_MS = 60_000;
-export const CRASH_LOOP_EXITS = 3;
+export type { Handlers };
+
+export { CRASH_LOOP_EXITS, CRASH_WINDOW_MS } from './container-handlers.js';
 
 /** Applies one action. Unknown services and builds are ignored: an event may arrive after a reload removed its subject. */
 export function reduce(state: EngineState, action: EngineAction): EngineState {
@@ -211,7 +214,8 @@ const handlers: Handlers = {
       // Changes that arrived during the sync keep their own pending build; the image is rebuilt behind at low priority.
       const pending = service.pending ?? { reasons: [behind], since: at, background: true, held: true, requested: false, paths: [], onlyFiles: false };
       services[entry.name] = {
-        ...service,
+        // Only a restart stopped the container; after another reload its exit would not be intended.
+        ...(entry.reload === 'restart' ? service : forgetStillRunning(service)),
         building: undefined,
         freshness: 'synced',
         content: { containerId: entry.containerId, imageId: SYNCED, syncedAt: at },
@@ -233,150 +237,49 @@ const handlers: Handlers = {
     };
   },
 
-  syncStarted(state, { id }) {
+  syncStarted(state, { id, at }) {
     const build = state.builds[id];
-    return build === undefined ? state : { ...state, builds: { ...state.builds, [id]: { ...build, syncing: true } } };
+    if (build === undefined) return state;
+    // A sync may end in a restart of the container (reload: restart, the default): that stop is intended.
+    const reload = state.workspace?.config.watch.reload ?? {};
+    const restarting = build.services.filter((name) => (reload[name] ?? 'restart') === 'restart');
+    const services = updateServices(state, restarting, (s) => expectStops(s, liveIds(s), at));
+    return { ...state, services, builds: { ...state.builds, [id]: { ...build, syncing: true } } };
   },
 
   syncSkipped(state, { id }) {
     const build = state.builds[id];
-    return build === undefined ? state : { ...state, builds: { ...state.builds, [id]: { ...build, syncing: false } } };
+    if (build === undefined) return state;
+    // Nothing was restarted.
+    const services = updateServices(state, build.services, forgetStillRunning);
+    return { ...state, services, builds: { ...state.builds, [id]: { ...build, syncing: false } } };
   },
 
-  containersListed(state, { containers }) {
-    const byService = new Map<string, ListedContainer[]>();
-    for (const container of containers) byService.set(container.service, [...(byService.get(container.service) ?? []), container]);
-    const services: Record<string, ServiceState> = {};
-    for (const [name, service] of Object.entries(state.services)) {
-      const own = (byService.get(name) ?? []).map(({ service: _service, ...snapshot }) => snapshot);
-      // A container found running at the start counts as started by this run (`up` then only recreates what changed).
-      const started = service.started || (state.up !== 'waiting' && own.some((c) => c.state === 'running'));
-      // A container we have not seen holds its image's files; one we synced into keeps what we know of it.
-      const live = own.find((c) => c.state === 'running' || c.state === 'restarting' || c.state === 'paused');
-      const content = live === undefined ? undefined : service.content?.containerId === live.id ? service.content : { containerId: live.id, imageId: live.imageId, syncedAt: undefined };
-      services[name] = { ...service, containers: own, started, content };
-    }
-    return { ...state, services };
-  },
-
-  containerExited(state, { service: name, exitCode, at }) {
-    const service = state.services[name];
-    if (service === undefined || service.operation !== undefined || service.stoppedByUser || !service.started || exitCode === 0) return state;
-    const exits = [...service.exits.filter((time) => at - time < CRASH_WINDOW_MS), at];
-    return { ...state, services: { ...state.services, [name]: { ...service, exits } } };
-  },
-
-  projectUpStarted(state, { services }) {
-    // compose reads the files now: an edit from here on flags the service again.
-    return { ...state, up: state.up === 'waiting' ? 'running' : state.up, services: updateServices(state, services, (s) => ({ ...s, operation: 'starting', recreate: false })) };
-  },
-
-  projectUp(state, { services }) {
-    return {
-      ...state,
-      up: 'done',
-      // A container compose just created is as fresh as a restart would make it, on the image its tag named when
-      // compose read it: a build that finished meanwhile is applied by a replacement.
-      services: updateServices(state, services, (s) => ({ ...s, operation: undefined, started: true, replaceWith: imageBehind(s), restart: undefined, operationError: undefined })),
-    };
-  },
-
-  projectUpFailed(state, { services, error, at }) {
-    return {
-      ...state,
-      up: state.up === 'running' || state.up === 'waiting' ? 'failed' : state.up,
-      services: updateServices(state, services, (s) => ({ ...s, operation: undefined, operationError: error })),
-      lastError: { message: error.message, at },
-    };
-  },
-
-  containerReplaceStarted(state, { service }) {
-    return { ...state, services: updateServices(state, [service], (s) => ({ ...s, operation: 'replacing' })) };
-  },
-
-  containerReplaced(state, { service, oldId, newId, imageId }) {
-    return {
-      ...state,
-      services: updateServices(state, [service], (s) => ({
-        ...s,
-        operation: undefined,
-        operationError: undefined,
-        exits: [],
-        replaceWith: s.replaceWith === imageId ? undefined : s.replaceWith,
-        content: { containerId: newId, imageId, syncedAt: undefined },
-        containers: s.containers.map((c) => (c.id === oldId ? { ...c, id: newId, imageId, state: 'running' as const, exitCode: undefined } : c)),
-      })),
-    };
-  },
-
-  containerReplaceFailed(state, { service, error, at }) {
-    return {
-      ...state,
-      services: updateServices(state, [service], (s) => ({ ...s, operation: undefined, replaceWith: undefined, operationError: error })),
-      lastError: { message: error.message, at },
-    };
-  },
-
-  containerRestartStarted(state, { service }) {
-    return { ...state, services: updateServices(state, [service], (s) => ({ ...s, operation: 'restarting', restart: undefined })) };
-  },
-
-  containerRestarted(state, { service }) {
-    return { ...state, services: updateServices(state, [service], (s) => ({ ...s, operation: undefined, operationError: undefined })) };
-  },
-
-  containerRestartFailed(state, { service, error, at }) {
-    return {
-      ...state,
-      services: updateServices(state, [service], (s) => ({ ...s, operation: undefined, operationError: error })),
-      lastError: { message: error.message, at },
-    };
-  },
-
-  serviceStopped(state, { service }) {
-    return { ...state, services: updateServices(state, [service], (s) => ({ ...s, stoppedByUser: true, replaceWith: undefined, restart: undefined, exits: [] })) };
-  },
-
-  serviceStartRequested(state, { service }) {
-    return { ...state, services: updateServices(state, [service], (s) => ({ ...s, stoppedByUser: false, started: false })) };
-  },
-
-  restartRequested(state, { service: name }) {
-    const service = state.services[name];
-    // Only a running container restarts; a restart left pending on a stopped one would keep the service unsettled.
-    if (service === undefined || liveContainer(service) === undefined || service.stoppedByUser) return state;
-    const reason: PlanReason = { path: null, stage: null, instruction: null, line: null, rule: 'requested', detail: 'asked for' };
-    const reasons = dedupeReasons([...(service.restart?.reasons ?? []), reason]);
-    return { ...state, services: { ...state.services, [name]: { ...service, restart: { reasons, after: [] } } } };
-  },
-
-  containerStopFailed(state, { service, error, at }) {
-    return { ...state, services: updateServices(state, [service], (s) => ({ ...s, operationError: error })), lastError: { message: error.message, at } };
-  },
-
-  imagePruned(state) {
-    return state;
-  },
+  ...containerHandlers,
 
   environmentSwitchRequested(state, { environment }) {
     const from = state.workspace?.environment.name ?? environment;
     return { ...state, switching: { environment, from, phase: 'loading', error: undefined }, reload: { paths: state.reload?.paths ?? [], environment } };
   },
 
-  environmentSwitchStarted(state) {
-    return state.switching === undefined ? state : { ...state, switching: { ...state.switching, phase: 'recreating' } };
+  environmentSwitchStarted(state, { at }) {
+    if (state.switching === undefined) return state;
+    // compose recreates (or restarts) what changed: any running container of the project may be stopped on purpose.
+    const services = updateServices(state, Object.keys(state.services), (s) => expectStops(s, liveIds(s), at));
+    return { ...state, services, switching: { ...state.switching, phase: 'recreating' } };
   },
 
-  environmentSwitched(state, { recreated }) {
-    return {
-      ...state,
-      switching: undefined,
-      services: updateServices(state, recreated, (s) => ({ ...s, replaceWith: imageBehind(s), exits: [] })),
-    };
+  environmentSwitched(state, { recreated, restarted }) {
+    const touched = new Set([...recreated, ...restarted]);
+    const untouched = Object.keys(state.services).filter((name) => !touched.has(name));
+    const services = updateServices({ ...state, services: updateServices(state, untouched, forgetStillRunning) }, recreated, (s) => ({ ...s, replaceWith: imageBehind(s), exits: [] }));
+    return { ...state, switching: undefined, services };
   },
 
   environmentSwitchFailed(state, { error, at }) {
-    return state.switching === undefined ? state : { ...state, switching: { ...state.switching, phase: 'failed', error }, lastError: { message: error.message, at } };
+    if (state.switching === undefined) return state;
+    const services = updateServices(state, Object.keys(state.services), forgetStillRunning);
+    return { ...state, services, switching: { ...state.switching, phase: 'failed', error }, lastError: { message: error.message, at } };
   },
 
   watchStarted(state, { paths }) {
@@ -413,14 +316,3 @@ const handlers: Handlers = {
     return { ...state, stopping: true };
   },
 };
-
-/**
- * The image the service's live container should move to, when it runs another than the one built or confirmed for the
- * current inputs: compose created it from a tag that a build moved on meanwhile. Undefined when it runs the right
- * one, holds synced files, or the last build failed (the old container keeps serving then).
- */
-function imageBehind(service: ServiceState): string | undefined {
-  const live = liveContainer(service);
-  if (live === undefined || service.imageId === undefined || service.freshness !== 'fresh' || service.content?.imageId === SYNCED) return undefined;
-  return live.imageId === service.imageId ? undefined : service.imageId;
-}

@@ -8,6 +8,7 @@
 import { BuildFailedError, DockstageError, withContainerKept } from '../../core/errors.js';
 import type { EngineAction } from '../../core/state/actions.js';
 import type { EngineState } from '../../core/state/engine-state.js';
+import { slowStopMessage, SLOW_STOP_MS } from '../../core/state/stops.js';
 import { BuildProgress } from '../../ui/text/build-progress.js';
 import { formatBuildFailure } from '../../ui/text/build-failure.js';
 import type { BuildRunEvent } from '../builds.js';
@@ -58,6 +59,14 @@ export function buildOutputSubscriber(sink: LineSink, json: boolean): Subscriber
           const error = action.error instanceof BuildFailedError ? action.error : new BuildFailedError(action.error.message, { service: build.services[0]! });
           emit({ type: 'build-failed', services: build.services, target: build.target, error });
           if (!json) reportFailure(sink, build.services, build.target, action.error, state);
+          return;
+        }
+        case 'containerStopSlow': {
+          // `env NAME`: compose's recreate waits for a container that ignores SIGTERM; said once per service.
+          if (state.services[action.service]?.slowStops !== 1) return;
+          const { message, hint } = slowStopMessage(action.service);
+          if (json) sink.out(JSON.stringify({ type: 'slow-stop', service: action.service, containerId: action.containerId, afterMs: SLOW_STOP_MS, message, hint }));
+          else sink.err(`${message}\n  hint: ${hint}`);
           return;
         }
         default:

@@ -5,7 +5,8 @@
  * due: the first `up` through compose, replacements on the engine API (the hot
  * path: no compose process per edit), restarts, the environment switch's
  * recreate, pruning of superseded images, and stopping a service the user
- * stopped (a key in the TUI).
+ * stopped (a key in the TUI). Exits are reported as crashes only when
+ * dockstage did not stop the container itself; its own stops are timed.
  */
 import { DockstageError } from '../../core/errors.js';
 import { ENVIRONMENT_LABEL } from '../../core/compose/state-paths.js';
@@ -14,9 +15,10 @@ import type { EngineAction, ListedContainer } from '../../core/state/actions.js'
 import { replacementsDue, restartsDue, servicesToStart, switchDue } from '../../core/state/due.js';
 import { liveContainer, type EngineState } from '../../core/state/engine-state.js';
 import type { ComposeCli, ComposeTarget } from '../../ports/compose-cli.js';
-import type { ContainerInfo, ContainerRuntime } from '../../ports/container-runtime.js';
+import type { ContainerEvent, ContainerInfo, ContainerRuntime } from '../../ports/container-runtime.js';
 import type { FileSystem } from '../../ports/file-system.js';
-import type { Clock } from '../../ports/clock.js';
+import type { Clock, TimerId } from '../../ports/clock.js';
+import { isIntendedStop, SLOW_STOP_MS } from '../../core/state/stops.js';
 import { formatPorts, recreateChanged, rememberEnvironment, writeOverride } from '../lifecycle.js';
 import type { Subscriber } from '../store.js';
 import { removeIfDangling } from '../builds.js';
@@ -51,6 +53,12 @@ export function containersSubscriber(options: ContainersSubscriberOptions): Subs
   let listAgain = false;
   let started = false;
   const inFlight = new Set<Promise<unknown>>();
+  /** Intended stops under way, by container: when the engine's kill came, and the slow-stop timer. */
+  const stops = new Map<string, { killedAt: number; timer: TimerId | undefined }>();
+  const forgetStops = () => {
+    for (const timing of stops.values()) if (timing.timer !== undefined) clock.clearTimeout(timing.timer);
+    stops.clear();
+  };
 
   const project = () => options.getState().workspace?.project.name ?? '';
 
@@ -89,12 +97,7 @@ export function containersSubscriber(options: ContainersSubscriberOptions): Subs
         const events = runtime.events(
           project(),
           (event) => {
-            if (event.action === 'die' && event.service !== undefined) {
-              const { service, containerId, exitCode } = event;
-              // A failure is shown with its last lines, so a crash loop explains itself without a trip to `docker logs`.
-              const tail = exitCode === 0 || exitCode === undefined ? Promise.resolve<string[]>([]) : lastLines(containerId);
-              void tail.then((logTail) => dispatch({ type: 'containerExited', service, containerId, exitCode, logTail, at: now() }));
-            }
+            if ((event.action === 'kill' || event.action === 'die') && event.service !== undefined) observeStop({ ...event, service: event.service });
             void relist().catch(() => undefined);
           },
           stop.signal,
@@ -115,6 +118,37 @@ export function containersSubscriber(options: ContainersSubscriberOptions): Subs
       });
       delay = Math.min(delay * 2, RECONNECT_MS.max);
     }
+  };
+
+  /**
+   * A stop starts with the engine's `kill` (the stop signal) and ends with `die`. An intended stop is timed on the
+   * Clock: still running after SLOW_STOP_MS, it is said (`containerStopSlow`). Whether an exit was intended is decided
+   * when the engine reports it, from the state then; an intended one needs no log tail.
+   */
+  const observeStop = (event: ContainerEvent & { readonly service: string }) => {
+    const { service, containerId } = event;
+    if (event.action === 'kill') {
+      if (stops.has(containerId) || !isIntendedStop(options.getState(), service, containerId, now())) return;
+      const timing: { killedAt: number; timer: TimerId | undefined } = { killedAt: event.time, timer: undefined };
+      timing.timer = clock.setTimeout(() => {
+        timing.timer = undefined;
+        if (stops.get(containerId) === timing) dispatch({ type: 'containerStopSlow', service, containerId, at: now() });
+      }, SLOW_STOP_MS);
+      stops.set(containerId, timing);
+      return;
+    }
+    const timing = stops.get(containerId);
+    stops.delete(containerId);
+    if (timing?.timer !== undefined) clock.clearTimeout(timing.timer);
+    const { exitCode } = event;
+    if (timing !== undefined || isIntendedStop(options.getState(), service, containerId, now())) {
+      const stopMs = timing === undefined ? undefined : Math.max(0, event.time - timing.killedAt);
+      dispatch({ type: 'containerExited', service, containerId, exitCode, logTail: [], intended: true, stopMs, at: now() });
+      return;
+    }
+    // A failure is shown with its last lines, so a crash loop explains itself without a trip to `docker logs`.
+    const tail = exitCode === 0 || exitCode === undefined ? Promise.resolve<string[]>([]) : lastLines(containerId);
+    void tail.then((logTail) => dispatch({ type: 'containerExited', service, containerId, exitCode, logTail, intended: false, at: now() }));
   };
 
   const lastLines = async (containerId: string): Promise<string[]> => {
@@ -148,7 +182,7 @@ export function containersSubscriber(options: ContainersSubscriberOptions): Subs
   };
 
   const replace = (service: string, containerId: string, imageId: string) => {
-    dispatch({ type: 'containerReplaceStarted', service, at: now() });
+    dispatch({ type: 'containerReplaceStarted', service, containerId, at: now() });
     track(
       (async () => {
         const image = options.getState().workspace?.services.find((s) => s.name === service)?.image ?? imageId;
@@ -246,6 +280,7 @@ export function containersSubscriber(options: ContainersSubscriberOptions): Subs
     onChange(state, action) {
       if (action.type === 'stopRequested') {
         stop.abort();
+        forgetStops();
         return;
       }
       if (action.type === 'buildProgressed') return;
@@ -269,6 +304,7 @@ export function containersSubscriber(options: ContainersSubscriberOptions): Subs
     },
     async dispose() {
       stop.abort();
+      forgetStops();
       await Promise.allSettled([...inFlight]);
     },
   };

@@ -1,7 +1,8 @@
 /**
  * The logs subscriber: follows the output of every running container of the
- * project into a LogBuffer, and writes each build's output there too (kept
- * apart as the `build` source). A replaced container has a new id: its
+ * project into a sink (the TUI's LogBuffer, the headless watch's printer),
+ * and writes each build's output there too (kept apart as the `build`
+ * source). A replaced container has a new id: its
  * follow ends and the new one is followed. A container that stopped and
  * started again (a restart keeps the id) is followed again from the last line
  * seen. Everything stops on `stopRequested`.
@@ -9,17 +10,28 @@
 import { BuildFailedError } from '../../core/errors.js';
 import type { EngineAction } from '../../core/state/actions.js';
 import type { EngineState } from '../../core/state/engine-state.js';
+import { slowStopMessage } from '../../core/state/stops.js';
 import type { ContainerRuntime, LogLine } from '../../ports/container-runtime.js';
 import type { LogBuffer } from '../log-buffer.js';
 import type { Subscriber } from '../store.js';
 
+/** Where followed lines go: the TUI's LogBuffer, or the headless watch's printer (`log-output.ts`). */
+export type LogSink = Pick<LogBuffer, 'append'>;
+
 /** What the logs subscriber needs. */
 export interface LogsSubscriberOptions {
   readonly runtime: ContainerRuntime;
-  readonly buffer: LogBuffer;
+  readonly buffer: LogSink;
   readonly now: () => number;
   /** Lines of a container's past output shown when following starts (default 200). */
   readonly tail?: number;
+  /**
+   * Instead of a tail: only lines from this time on (Unix ms), so a container found running shows no old output and
+   * one started during the run shows all of its own (the headless watch, as `docker compose up` attaches).
+   */
+  readonly since?: number;
+  /** dockstage's own lines into the sink too: build output, replacements, a slow stop (default true; the headless watch prints its own). */
+  readonly buildLines?: boolean;
   /** Hears a follow that failed (the container vanished, the engine went away); the next listing follows again. */
   readonly onError?: (service: string, error: unknown) => void;
 }
@@ -50,7 +62,8 @@ export function logsSubscriber(options: LogsSubscriberOptions): Subscriber {
       const time = Date.parse(line.timestamp);
       buffer.append(service, 'app', line.stream, line.text, Number.isNaN(time) ? now() : time);
     };
-    const logOptions = resumeAfter === undefined ? { follow: true, tail: options.tail ?? 200 } : { follow: true, since: resumeAfter };
+    const first = options.since === undefined ? { follow: true, tail: options.tail ?? 200 } : { follow: true, since: options.since / 1000 };
+    const logOptions = resumeAfter === undefined ? first : { follow: true, since: resumeAfter };
     follow.promise = runtime
       .logs(containerId, logOptions, onLine, abort.signal)
       .catch((error: unknown) => {
@@ -142,6 +155,17 @@ export function logsSubscriber(options: LogsSubscriberOptions): Subscriber {
     }
   };
 
+  /** dockstage's own lines: build output, and a slow stop also where the app's output is read (the default pane). */
+  const ownLines = (state: EngineState, action: EngineAction) => {
+    for (const line of buildLines(state, action)) for (const service of line.services) buffer.append(service, 'build', line.stream, line.text, now());
+    if (action.type !== 'containerStopSlow' || state.services[action.service]?.slowStops !== 1) return;
+    const { message, hint } = slowStopMessage(action.service);
+    for (const source of ['app', 'build'] as const) {
+      buffer.append(action.service, source, 'stderr', `── ${message}`, now());
+      buffer.append(action.service, source, 'stderr', `hint: ${hint}`, now());
+    }
+  };
+
   return {
     onChange(state, action) {
       if (stopped) return;
@@ -150,7 +174,7 @@ export function logsSubscriber(options: LogsSubscriberOptions): Subscriber {
         for (const follow of follows.values()) follow.abort.abort();
         return;
       }
-      for (const line of buildLines(state, action)) for (const service of line.services) buffer.append(service, 'build', line.stream, line.text, now());
+      if (options.buildLines !== false) ownLines(state, action);
       // Containers are known from listings; a restart or replacement is always followed by one.
       if (action.type === 'containersListed') sync(state);
     },

@@ -4,7 +4,8 @@
  * derived from the actions and the state after them:
  *
  *   watching · change · plan · build-start · stage · build-done · build-failed ·
- *   replaced · restarted · ready · blocked · unblocked · pruned · error · idle
+ *   replaced · restarted · ready · exited (a crash; `intended` for dockstage's own stops, which the human log
+ *   leaves out) · slow-stop (once per service) · blocked · unblocked · pruned · error · idle
  *
  * Paths are shown relative to the project directory; no environment value is
  * ever printed.
@@ -14,6 +15,7 @@ import type { EngineAction } from '../../core/state/actions.js';
 import { isIdle } from '../../core/state/due.js';
 import { CRASH_LOOP_EXITS } from '../../core/state/reducer.js';
 import { liveContainer, type EngineState } from '../../core/state/engine-state.js';
+import { slowStopMessage, SLOW_STOP_MS } from '../../core/state/stops.js';
 import { relativeLabel, type Workspace } from '../../core/workspace.js';
 import type { Subscriber } from '../store.js';
 import type { LineSink } from './build-output.js';
@@ -35,7 +37,7 @@ export function watchOutputSubscriber(sink: LineSink, json: boolean, now: () => 
     }
     if (!json) {
       const line = humanLine(event);
-      if (line !== undefined) (event.type === 'build-failed' || event.type === 'error' || event.type === 'blocked' || event.type === 'exited' ? sink.err : sink.out)(`${time.slice(11, 19)} ${line}`);
+      if (line !== undefined) (event.type === 'build-failed' || event.type === 'error' || event.type === 'blocked' || event.type === 'exited' || event.type === 'slow-stop' ? sink.err : sink.out)(`${time.slice(11, 19)} ${line}`);
     }
   };
 
@@ -193,9 +195,18 @@ function eventsOf(state: EngineState, action: EngineAction, memory: OutputMemory
       return [{ type: 'error', service: action.service, error: errorJson(action.error) }];
     case 'containerExited': {
       const service = state.services[action.service];
-      if (service === undefined || action.exitCode === 0 || service.stoppedByUser) return [];
+      if (service === undefined) return [];
+      // A stop dockstage made is no crash: `--json` keeps the event, marked, with how long the stop took.
+      if (action.intended === true) return [{ type: 'exited', service: action.service, exitCode: action.exitCode ?? null, intended: true, stopMs: action.stopMs ?? null }];
+      if (action.exitCode === 0 || service.stoppedByUser) return [];
       const recent = service.exits.length;
       return [{ type: 'exited', service: action.service, exitCode: action.exitCode ?? null, crashLooping: recent >= CRASH_LOOP_EXITS, exitsInLastMinute: recent, logTail: action.logTail }];
+    }
+    case 'containerStopSlow': {
+      // Once per service and run: the first slow stop says why and what to do; later ones would only repeat it.
+      if (state.services[action.service]?.slowStops !== 1) return [];
+      const { message, hint } = slowStopMessage(action.service);
+      return [{ type: 'slow-stop', service: action.service, containerId: action.containerId, afterMs: SLOW_STOP_MS, message, hint }];
     }
     case 'imagePruned':
       return [{ type: 'pruned', service: action.service, imageId: action.imageId }];
@@ -284,10 +295,13 @@ export function humanLine(event: WatchEvent): string | undefined {
     case 'unblocked':
       return `${event['service']}: unblocked`;
     case 'exited': {
+      if (event['intended'] === true) return undefined;
       const tail = tailLines(event['logTail'] as string[]);
       const loop = event['crashLooping'] === true ? ` (crash-looping: ${event['exitsInLastMinute']} exits in the last minute; fix the code and save, nothing is rebuilt meanwhile)` : '';
       return `${event['service']}: exited with code ${event['exitCode']}${loop}${tail}`;
     }
+    case 'slow-stop':
+      return `${event['message']}\n  hint: ${event['hint']}`;
     case 'pruned':
       return `${event['service']}: removed superseded image ${(event['imageId'] as string).slice(7, 19)}`;
     case 'environment':
