@@ -14,7 +14,7 @@ import type { ImageBuilder } from '../ports/image-builder.js';
 import { createBuildxBuilder } from '../adapters/buildx-builder.js';
 import type { FileSystem } from '../ports/file-system.js';
 import type { LoadDeps, ProjectOptions } from '../engine/load-workspace.js';
-import type { Io } from './output.js';
+import type { Io } from './output/report.js';
 import { createInterrupts, type Interrupts } from './interrupt.js';
 
 /**

@@ -15,7 +15,7 @@
 import { readFileSync, realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Command, CommanderError, Option } from 'commander';
-import type { Io } from './output.js';
+import type { Io } from './output/report.js';
 import type { CommandContext } from './context.js';
 import { debugSetting } from '../core/env-variables.js';
 import { createInterrupts } from './interrupt.js';
@@ -30,7 +30,7 @@ type CommandAction = (context: CommandContext, options: ProjectOptions, ...rest:
 export async function run(argv: readonly string[], io: Io, env: NodeJS.ProcessEnv = process.env, cwd: string = process.cwd()): Promise<number> {
   let exitCode = 0;
   const debug = debugSetting((name) => env[name]);
-  if (debug.warning !== undefined) (await import('./output.js')).printWarnings(io, [debug.warning]);
+  if (debug.warning !== undefined) (await import('./output/report.js')).printWarnings(io, [debug.warning]);
   const version = packageVersion();
   // Ctrl-C and SIGTERM: a command that runs the engine stops itself and says what it left running; any other stops at
   // once (interrupt.ts). A second Ctrl-C exits at once.
@@ -47,12 +47,12 @@ export async function run(argv: readonly string[], io: Io, env: NodeJS.ProcessEn
   } catch (error) {
     if (error instanceof CommanderError) {
       const unknown = unknownCommandIn(program, error.code);
-      if (unknown !== undefined) return (await import('./output.js')).reportError(io, await unknownCommand(program, unknown));
+      if (unknown !== undefined) return (await import('./output/report.js')).reportError(io, await unknownCommand(program, unknown));
       io.stderr.write(commanderOutput.join(''));
       if (error.code === 'commander.helpDisplayed' || error.code === 'commander.version' || error.code === 'commander.help') return 0;
       return 2;
     }
-    const { reportError } = await import('./output.js');
+    const { reportError } = await import('./output/report.js');
     return reportError(io, error, debug.enabled);
   } finally {
     stopListening();

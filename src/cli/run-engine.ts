@@ -10,7 +10,7 @@ import type { EngineMode, EngineState } from '../core/state/engine-state.js';
 import { startEngine, type EngineRun } from '../engine/engine.js';
 import { defaultPlatform, loadWorkspace, type LoadedProject, type ProjectOptions } from '../engine/load-workspace.js';
 import type { Store, Subscriber } from '../engine/store.js';
-import { buildOutputSubscriber } from '../engine/subscribers/build-output.js';
+import { buildOutputSubscriber } from './output/build-lines.js';
 import type { ComposeTarget } from '../ports/compose-cli.js';
 import type { FileWatcher } from '../ports/file-watcher.js';
 import type { CommandContext } from './context.js';

@@ -4,9 +4,9 @@ import { buildServices, type BuildOptions, type BuildOutcome, type BuildRunEvent
 import { defaultPlatform, loadWorkspace, type LoadedProject, type ProjectOptions } from '../../engine/load-workspace.js';
 import { BuildProgress } from '../../ui/text/build-progress.js';
 import { formatBuildFailure } from '../../ui/text/build-failure.js';
-import { buildEventToJson } from '../../engine/subscribers/build-output.js';
+import { buildEventToJson } from '../output/build-lines.js';
 import type { CommandContext } from '../context.js';
-import { printErrors, printWarnings, type Io } from '../output.js';
+import { printErrors, printWarnings, type Io } from '../output/report.js';
 import { blockedErrors, requireBuiltService } from '../../core/workspace.js';
 import { failedServices, runUntilIdle } from '../run-engine.js';
 

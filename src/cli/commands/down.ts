@@ -7,7 +7,7 @@ import { imagesToRemove, type RemoveImages } from '../../core/project-images.js'
 import { chosenEnvironment, existingOverride, loadProject, type ProjectOptions } from '../../engine/load-workspace.js';
 import { removeSelectedImages, type ImageRemoval } from '../../engine/remove-images.js';
 import type { CommandContext } from '../context.js';
-import { printJson } from '../output.js';
+import { printJson } from '../output/report.js';
 
 /** Options of `down`; `rmi` is compose's `--rmi` (none when undefined). */
 export interface DownCommand {

@@ -9,7 +9,7 @@ import { blockedErrors } from '../../core/workspace.js';
 import type { Store, Subscriber } from '../../engine/store.js';
 import { failedServices, runUntilIdle } from '../run-engine.js';
 import type { CommandContext } from '../context.js';
-import { printJson, printWarnings } from '../output.js';
+import { printJson, printWarnings } from '../output/report.js';
 
 /**
  * Lists the environments when no name is given, else switches: the engine builds the new environment's stale targets,

@@ -7,7 +7,7 @@ import { compileInputs } from '../../core/dockerfile/stage-inputs.js';
 import { chooseIgnoreFile, compileIgnoreFile } from '../../core/workspace.js';
 import { filesReadByInputs } from '../../engine/context-files.js';
 import type { CommandContext } from '../context.js';
-import { printJson } from '../output.js';
+import { printJson } from '../output/report.js';
 
 /** `dockstage inputs` options: paths as typed (resolved against the working directory), `buildArgs` as raw `KEY=VALUE` strings. */
 export interface InputsCommand {

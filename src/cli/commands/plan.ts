@@ -4,7 +4,7 @@ import { changesOutsideProject, planForChanges, planForFreshness, type Plan, typ
 import { loadWorkspace, type ProjectOptions } from '../../engine/load-workspace.js';
 import { servicesFreshness } from '../../engine/freshness.js';
 import type { CommandContext } from '../context.js';
-import { columns, printErrors, printJson, printWarnings } from '../output.js';
+import { columns, printErrors, printJson, printWarnings } from '../output/report.js';
 import { describeReason } from '../../ui/text/reasons.js';
 import { blockedErrors } from '../../core/workspace.js';
 

@@ -7,7 +7,7 @@ import { loadWorkspace, type ProjectOptions } from '../../engine/load-workspace.
 import type { FileSystem } from '../../ports/file-system.js';
 import { stageTree } from '../../ui/text/stage-tree.js';
 import type { CommandContext } from '../context.js';
-import { columns, printJson, printWarnings, terminalWidth } from '../output.js';
+import { columns, printJson, printWarnings, terminalWidth } from '../output/report.js';
 import { ellipsize, textWidth, wrapWords } from '../../ui/text/fit-width.js';
 import { compileInputs, filesRead } from '../../core/dockerfile/stage-inputs.js';
 

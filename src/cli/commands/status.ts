@@ -2,7 +2,7 @@
 import { loadWorkspace, type ProjectOptions } from '../../engine/load-workspace.js';
 import { projectStatus } from '../../engine/lifecycle.js';
 import type { CommandContext } from '../context.js';
-import { columns, printErrors, printJson, printWarnings } from '../output.js';
+import { columns, printErrors, printJson, printWarnings } from '../output/report.js';
 import { blockedErrors } from '../../core/workspace.js';
 
 /**

@@ -5,7 +5,7 @@ import { blockedErrors } from '../../core/workspace.js';
 import { failedServices, runUntilIdle } from '../run-engine.js';
 import { loadWorkspace, type ProjectOptions } from '../../engine/load-workspace.js';
 import type { CommandContext } from '../context.js';
-import { printWarnings } from '../output.js';
+import { printWarnings } from '../output/report.js';
 
 /**
  * Runs the engine until idle in `up` mode: the named services and their required dependencies are built (what is

@@ -6,11 +6,11 @@
  */
 import { createSystemClock } from '../../adapters/system-clock.js';
 import { loadWorkspace, type ProjectOptions } from '../../engine/load-workspace.js';
-import { watchOutputSubscriber } from '../../engine/subscribers/watch-output.js';
+import { watchOutputSubscriber } from '../output/watch-lines.js';
 import { logsSubscriber } from '../../engine/subscribers/logs.js';
 import type { Clock } from '../../ports/clock.js';
 import type { CommandContext } from '../context.js';
-import { printWarnings } from '../output.js';
+import { printWarnings } from '../output/report.js';
 import { startCommandEngine } from '../run-engine.js';
 import { acquireProjectLock } from '../../adapters/project-lock.js';
 import { interruptedLine, servicesBuilding, servicesRunning } from '../left-running.js';
@@ -81,7 +81,7 @@ export async function runWatch(ctx: CommandContext, options: ProjectOptions, com
  * decides alone when set (colour into a pipe, as chalk takes it; FORCE_COLOR=0 none).
  */
 async function appLogPrinter(ctx: CommandContext, json: boolean, clock: Clock, services: () => readonly string[]) {
-  const [{ logOutput }, { colorsEnabled }] = await Promise.all([import('../../engine/subscribers/log-output.js'), import('../../ui/theme.js')]);
+  const [{ logOutput }, { colorsEnabled }] = await Promise.all([import('../output/app-logs.js'), import('../../ui/theme.js')]);
   const forced = (ctx.env['FORCE_COLOR'] ?? '') !== '';
   const colors = !json && (forced || ctx.io.stdout.isTTY === true) && colorsEnabled((name) => ctx.env[name]);
   return logOutput({ write: (text) => ctx.io.stdout.write(text), json, colors, services, clock });

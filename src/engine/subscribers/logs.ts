@@ -15,7 +15,7 @@ import type { ContainerRuntime, LogLine } from '../../ports/container-runtime.js
 import type { LogBuffer } from '../log-buffer.js';
 import type { Subscriber } from '../store.js';
 
-/** Where followed lines go: the TUI's LogBuffer, or the headless watch's printer (`log-output.ts`). */
+/** Where followed lines go: the TUI's LogBuffer, or the headless watch's printer (`cli/output/app-logs.ts`). */
 export type LogSink = Pick<LogBuffer, 'append'>;
 
 /** What the logs subscriber needs. */

@@ -10,7 +10,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, test } from 'vitest';
-import { humanLine, type WatchEvent } from '../../../src/engine/subscribers/watch-output.js';
+import { humanLine, type WatchEvent } from '../../../src/cli/output/watch-lines.js';
 import { EXAMPLE, REPO_ROOT, runCli } from '../../support/cli.js';
 import { describeWithCompose } from '../../support/docker.js';
 

@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import { reportError } from '../../../src/cli/output.js';
+import { reportError } from '../../../src/cli/output/report.js';
 import { DockstageError } from '../../../src/core/errors.js';
 
 function capture(error: unknown, debug?: boolean): { code: number; stderr: string } {

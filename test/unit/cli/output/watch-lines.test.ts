@@ -4,11 +4,11 @@
  * fails. No engine: actions are dispatched as the subscribers would.
  */
 import { describe, expect, test } from 'vitest';
-import { BuildFailedError } from '../../../src/core/errors.js';
-import { initialState } from '../../../src/core/state/engine-state.js';
-import { createStore } from '../../../src/engine/store.js';
-import { watchOutputSubscriber } from '../../../src/engine/subscribers/watch-output.js';
-import { dockerfile, project } from '../../support/builders.js';
+import { BuildFailedError } from '../../../../src/core/errors.js';
+import { initialState } from '../../../../src/core/state/engine-state.js';
+import { createStore } from '../../../../src/engine/store.js';
+import { watchOutputSubscriber } from '../../../../src/cli/output/watch-lines.js';
+import { dockerfile, project } from '../../../support/builders.js';
 
 const WEB = dockerfile('FROM busybox AS develop', 'COPY src/ ./src/', 'RUN node --check src/server.js');
 

@@ -11,8 +11,8 @@ import type { EngineState } from '../../core/state/engine-state.js';
 import { slowStopMessage, SLOW_STOP_MS } from '../../core/state/stops.js';
 import { BuildProgress } from '../../ui/text/build-progress.js';
 import { formatBuildFailure } from '../../ui/text/build-failure.js';
-import type { BuildRunEvent } from '../builds.js';
-import type { Subscriber } from '../store.js';
+import type { BuildRunEvent } from '../../engine/builds.js';
+import type { Subscriber } from '../../engine/store.js';
 
 /** Where lines go: results on `out`, failures on `err`. */
 export interface LineSink {

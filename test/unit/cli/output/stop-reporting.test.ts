@@ -5,16 +5,16 @@
  * test advances it.
  */
 import { describe, expect, test } from 'vitest';
-import type { ContainerEvent, ContainerRuntime } from '../../../src/ports/container-runtime.js';
-import { createStore } from '../../../src/engine/store.js';
-import { containersSubscriber } from '../../../src/engine/subscribers/containers.js';
-import { watchOutputSubscriber } from '../../../src/engine/subscribers/watch-output.js';
-import { logsSubscriber } from '../../../src/engine/subscribers/logs.js';
-import { LogBuffer } from '../../../src/engine/log-buffer.js';
-import { SLOW_STOP_MS } from '../../../src/core/state/stops.js';
-import { FakeClock } from '../../support/fake-clock.js';
-import { running } from '../../support/tui-states.js';
-import { waitFor } from '../../support/wait.js';
+import type { ContainerEvent, ContainerRuntime } from '../../../../src/ports/container-runtime.js';
+import { createStore } from '../../../../src/engine/store.js';
+import { containersSubscriber } from '../../../../src/engine/subscribers/containers.js';
+import { watchOutputSubscriber } from '../../../../src/cli/output/watch-lines.js';
+import { logsSubscriber } from '../../../../src/engine/subscribers/logs.js';
+import { LogBuffer } from '../../../../src/engine/log-buffer.js';
+import { SLOW_STOP_MS } from '../../../../src/core/state/stops.js';
+import { FakeClock } from '../../../support/fake-clock.js';
+import { running } from '../../../support/tui-states.js';
+import { waitFor } from '../../../support/wait.js';
 
 function setup(json = false) {
   const clock = new FakeClock(10_000);

@@ -17,8 +17,8 @@ import { CRASH_LOOP_EXITS } from '../../core/state/reducer.js';
 import { liveContainer, type EngineState } from '../../core/state/engine-state.js';
 import { slowStopMessage, SLOW_STOP_MS } from '../../core/state/stops.js';
 import { relativeLabel, type Workspace } from '../../core/workspace.js';
-import type { Subscriber } from '../store.js';
-import type { LineSink } from './build-output.js';
+import type { Subscriber } from '../../engine/store.js';
+import type { LineSink } from './build-lines.js';
 
 /** One watch event, before it is printed. */
 export type WatchEvent = { readonly type: string } & Record<string, unknown>;

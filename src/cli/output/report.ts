@@ -4,13 +4,13 @@
  * `hint:` line with the next step. Secrets never pass through here: nothing
  * prints environment values.
  */
-import { DockstageError, DockstageErrors, formatLocation } from '../core/errors.js';
-import { MIN_WIDTH } from '../ui/text/fit-width.js';
-import { CommandInterrupted } from './interrupt.js';
+import { DockstageError, DockstageErrors, formatLocation } from '../../core/errors.js';
+import { MIN_WIDTH } from '../../ui/text/fit-width.js';
+import { CommandInterrupted } from '../interrupt.js';
 
 /** The two streams a command writes to: results only on stdout, warnings and errors on stderr, so `--json` output stays parseable. */
-export type { Io } from './io.js';
-import type { Io } from './io.js';
+export type { Io } from '../io.js';
+import type { Io } from '../io.js';
 
 /**
  * Prints one error (or each of several) and returns the exit code. Anything that is not a DockstageError is a bug in

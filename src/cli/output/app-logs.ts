@@ -9,7 +9,7 @@
  * while the engine works.
  */
 import type { Clock, TimerId } from '../../ports/clock.js';
-import type { LogSink } from './logs.js';
+import type { LogSink } from '../../engine/subscribers/logs.js';
 
 /** What the printer needs. */
 export interface LogOutputOptions {

@@ -4,13 +4,13 @@
  * per turn (a fake clock fires the flush).
  */
 import { describe, expect, test } from 'vitest';
-import { logOutput } from '../../../src/engine/subscribers/log-output.js';
-import { FakeClock } from '../../support/fake-clock.js';
-import type { ContainerRuntime } from '../../../src/ports/container-runtime.js';
-import { createStore } from '../../../src/engine/store.js';
-import { logsSubscriber } from '../../../src/engine/subscribers/logs.js';
-import { container, running } from '../../support/tui-states.js';
-import { waitFor } from '../../support/wait.js';
+import { logOutput } from '../../../../src/cli/output/app-logs.js';
+import { FakeClock } from '../../../support/fake-clock.js';
+import type { ContainerRuntime } from '../../../../src/ports/container-runtime.js';
+import { createStore } from '../../../../src/engine/store.js';
+import { logsSubscriber } from '../../../../src/engine/subscribers/logs.js';
+import { container, running } from '../../../support/tui-states.js';
+import { waitFor } from '../../../support/wait.js';
 
 function printer(options: { json?: boolean; colors?: boolean } = {}) {
   const clock = new FakeClock(Date.UTC(2026, 11, 6, 1, 0, 0));
