@@ -3,7 +3,8 @@
  * target, reduced to one digest. It covers the Dockerfile text of the target's
  * closure (global ARGs included, other stages left out), the target, the build
  * args and options that change the image, and the path and content digest of
- * every context file the closure reads. dockstage stores it as an image label;
+ * every context file the closure reads (what a followed symlink leads to
+ * included) and the existence of every directory it copies. dockstage stores it as an image label;
  * an image whose label matches is up to date and is not rebuilt.
  */
 import { createHash } from 'node:crypto';
@@ -14,16 +15,16 @@ import { compareStrings, sortedEntries } from './order.js';
 export const INPUTS_HASH_LABEL = 'dev.dockstage.inputs-hash';
 
 /** Bump when what goes into the hash changes, so old labels stop matching. */
-const HASH_VERSION = '1';
+const HASH_VERSION = '2';
 
 /**
  * One context file as the hash sees it. The path carries its context so equal paths in two contexts never collide; order
  * does not matter (inputsHash sorts).
  */
 export interface InputFileDigest {
-  /** `<context>:<relative path>`; context `.` is the main build context. */
+  /** `<context>:<relative path>`; context `.` is the main build context. A directory's path ends with `/`. */
   readonly path: string;
-  /** Content digest (sha256 hex) of the file. */
+  /** Content digest (sha256 hex) of the file; `directory` for a directory. */
   readonly digest: string;
 }
 

@@ -1,0 +1,65 @@
+import { describe, expect, test } from 'vitest';
+import { linkLookup, linksToLook, NO_LINKS, sourcesThroughLinks, touchesLinks, type ContextLinks } from '../../../../src/core/dockerfile/follow-links.js';
+
+/** A context's links as the engine would have found them, every path of `looked` looked at. */
+function known(links: Record<string, string>, looked: string[] = [], listed: string[] = []): ContextLinks {
+  return { links: new Map(Object.entries(links)), looked: new Set([...Object.keys(links), ...looked]), listed: new Set(listed) };
+}
+
+const through = (source: string, links: Record<string, string>) => sourcesThroughLinks(source, linkLookup(known(links)));
+
+describe('sourcesThroughLinks', () => {
+  test('a source that is a link reads the link and what it points to', () => {
+    expect(through('link.txt', { 'link.txt': 'data/real.txt' })).toEqual(['data/real.txt', 'link.txt']);
+  });
+
+  test('a link on the way to a source leads to the same path below its target', () => {
+    expect(through('lnk/real.txt', { lnk: 'data' })).toEqual(['data/real.txt', 'lnk']);
+  });
+
+  test('chains are followed, and targets never leave the context (`..` from the root, absolute targets)', () => {
+    expect(through('l1', { l1: 'l2', l2: 'data/real.txt' })).toEqual(['data/real.txt', 'l1', 'l2']);
+    expect(through('l', { l: '../../data/real.txt' })).toEqual(['data/real.txt', 'l']);
+    expect(through('sub/l', { 'sub/l': '/data/real.txt' })).toEqual(['data/real.txt', 'sub/l']);
+  });
+
+  test('a wildcard follows the links it names, and keeps its pattern', () => {
+    expect(through('*.txt', { 'a.txt': 'data/real.txt', 'b.md': 'data/other' })).toEqual(['*.txt', 'data/real.txt']);
+    expect(through('lnk/*.txt', { lnk: 'data' })).toEqual(['data/*.txt', 'lnk']);
+  });
+
+  test('no link on the way, or a whole-context source: nothing more is read', () => {
+    expect(through('src/app.js', { 'dir/l': 'src' })).toBeUndefined();
+    expect(through('.', { l: 'data' })).toBeUndefined();
+    expect(through('./src/', {})).toBeUndefined();
+  });
+
+  test('a link to the context root reads the whole context; a loop ends', () => {
+    expect(through('l', { l: '.' })).toEqual(['.']);
+    expect(through('a/x', { a: 'b', b: 'a' })).toEqual(['a', 'b']);
+  });
+});
+
+describe('linksToLook', () => {
+  test('asks for each element of a source, then for what a found link leads to', () => {
+    expect(linksToLook(['lnk/real.txt', 'package.json'], NO_LINKS)).toEqual({ paths: ['lnk', 'lnk/real.txt', 'package.json'], dirs: [] });
+    const first = known({ lnk: 'data' }, ['lnk/real.txt', 'package.json']);
+    expect(linksToLook(['lnk/real.txt', 'package.json'], first)).toEqual({ paths: ['data', 'data/real.txt'], dirs: [] });
+    expect(linksToLook(['lnk/real.txt', 'package.json'], known({ lnk: 'data' }, ['lnk/real.txt', 'package.json', 'data', 'data/real.txt']))).toEqual({ paths: [], dirs: [] });
+  });
+
+  test('a wildcard element lists its directory', () => {
+    expect(linksToLook(['src/*.js'], NO_LINKS)).toEqual({ paths: ['src'], dirs: ['src'] });
+  });
+});
+
+describe('touchesLinks', () => {
+  test('a path looked at, or an entry of a listed directory, may change how sources resolve', () => {
+    const links = known({ 'link.txt': 'data/real.txt' }, ['data', 'data/real.txt'], ['src']);
+    expect(touchesLinks(links, 'link.txt')).toBe(true);
+    expect(touchesLinks(links, 'data/real.txt')).toBe(true);
+    expect(touchesLinks(links, 'src/new.js')).toBe(true);
+    expect(touchesLinks(links, 'src/sub/new.js')).toBe(false);
+    expect(touchesLinks(links, 'other.txt')).toBe(false);
+  });
+});
