@@ -6,7 +6,8 @@ import { servicesFreshness } from '../../engine/freshness.js';
 import type { CommandContext } from '../context.js';
 import { columns, printErrors, printJson, printWarnings } from '../output.js';
 import { describeReason } from '../../ui/text/reasons.js';
-import { blockedErrors } from '../../core/workspace.js';
+import { blockedErrors, relativeLabel, type Workspace } from '../../core/workspace.js';
+import { directoriesChangedWith } from '../../engine/changed-directories.js';
 
 /** `changed` paths as typed, relative to the working directory; empty means plan from staleness instead, which needs the engine. */
 export interface PlanCommand {
@@ -23,7 +24,13 @@ export async function runPlan(ctx: CommandContext, options: ProjectOptions, comm
   printWarnings(ctx.io, loaded.workspace.warnings);
   let plan: Plan;
   if (command.changed.length > 0) {
-    plan = planForChanges(loaded.workspace, command.changed.map((p) => path.resolve(ctx.cwd, p)));
+    const changed = command.changed.map((p) => path.resolve(ctx.cwd, p));
+    plan = planForChanges(loaded.workspace, changed);
+    // A path no build reads (an ignored file) may have brought or taken its directory, which a COPY of the parent reads.
+    const read = new Set(plan.services.flatMap((service) => service.reasons.map((reason) => reason.path)));
+    const unread = changed.filter((p) => !read.has(relativeLabel(loaded.workspace.projectDir, p)));
+    const directories = unread.length === 0 ? [] : await directoriesChangedWith(ctx.fs, unread, contextStops(loaded.workspace));
+    if (directories.length > 0) plan = planForChanges(loaded.workspace, [...changed, ...directories]);
   } else {
     plan = planForFreshness(loaded.workspace, await servicesFreshness(loaded.workspace, ctx.fs, await ctx.runtime()));
   }
@@ -52,4 +59,14 @@ function summary(service: ServicePlan): string {
   const shared = service.sharedWith.length > 0 ? ` (one build shared with ${service.sharedWith.join(', ')})` : '';
   if (first === undefined) return shared.trim();
   return `${describeReason(first)}${shared}`;
+}
+
+/** Where `directoriesChangedWith` stops walking up: the project directory and every build context. */
+function contextStops(workspace: Workspace): Set<string> {
+  const stops = new Set([workspace.projectDir]);
+  for (const service of workspace.services) {
+    if (service.build?.contextDir !== undefined) stops.add(service.build.contextDir);
+    for (const dir of Object.values(service.build?.namedContexts ?? {})) stops.add(dir);
+  }
+  return stops;
 }
