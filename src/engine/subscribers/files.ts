@@ -67,7 +67,7 @@ export function filesSubscriber(options: FilesSubscriberOptions): Subscriber {
       const started = options.watcher.watch(
         roots,
         (change) => {
-          if (!closed) batches().add(change.path);
+          if (!closed) batches().add(change.path, change.kind);
         },
         (error) => {
           if (!closed) dispatch({ type: 'watchFailed', error: new DockstageError(error.message, { location: { file: error.path }, exitCode: 1 }), at: clock.now() });
