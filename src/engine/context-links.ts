@@ -38,9 +38,14 @@ export async function findContextLinks(fs: FileSystem, dir: string, sources: rea
   return known;
 }
 
-/** The workspace with the links its builds' sources meet, looked at now (the same workspace object when nothing differs). */
-export async function withLinksFromDisk(fs: FileSystem, workspace: Workspace): Promise<Workspace> {
+/** The links the workspace's build sources meet now, by absolute context directory. */
+export async function linksFromDisk(fs: FileSystem, workspace: Workspace): Promise<Map<string, ContextLinks>> {
   const found = new Map<string, ContextLinks>();
   await Promise.all([...linkSources(workspace)].map(async ([dir, sources]) => found.set(dir, await findContextLinks(fs, dir, sources))));
-  return withContextLinks(workspace, found);
+  return found;
+}
+
+/** The workspace with the links its builds' sources meet, looked at now (the same workspace object when nothing differs). */
+export async function withLinksFromDisk(fs: FileSystem, workspace: Workspace): Promise<Workspace> {
+  return withContextLinks(workspace, await linksFromDisk(fs, workspace));
 }

@@ -119,7 +119,7 @@ export function startEngine(ports: EnginePorts, workspace: Workspace, composeFil
     );
   }
   if (options.mode === 'watch' && ports.watcher !== undefined) {
-    subscribers.push(filesSubscriber({ watcher: ports.watcher, clock: ports.clock, dispatch: store.dispatch }));
+    subscribers.push(filesSubscriber({ watcher: ports.watcher, clock: ports.clock, dispatch: store.dispatch, fs: ports.fs }));
   }
   if (options.mode === 'watch' && ports.containerFiles !== undefined) subscribers.push(syncWritersSubscriber(ports.containerFiles));
   for (const make of options.subscribers ?? []) subscribers.push(make(store));

@@ -6,6 +6,7 @@
  */
 import { modelFiles, relativeLabel } from '../workspace.js';
 import { planForChanges, type Plan, type PlanReason } from '../plan.js';
+import { withContextLinks } from '../context-links.js';
 import type { ActionOf, EngineAction, ListedContainer } from './actions.js';
 import { dedupeReasons } from './reasons.js';
 import {
@@ -100,6 +101,12 @@ const handlers: Handlers = {
       return { ...state, reload: { paths: merged, environment: state.reload?.environment } };
     }
     return applyPlan(state, planForChanges(workspace, paths), at, paths);
+  },
+
+  contextLinksChanged(state, { links }) {
+    if (state.workspace === undefined) return state;
+    const workspace = withContextLinks(state.workspace, links);
+    return workspace === state.workspace ? state : { ...state, workspace };
   },
 
   buildRequested(state, { services, at }) {
