@@ -12,7 +12,7 @@
  */
 import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { chmod, lstat, mkdir, mkdtemp, readdir, readFile, readlink, rm, symlink, writeFile } from 'node:fs/promises';
+import { chmod, lstat, mkdir, mkdtemp, readdir, readFile, readlink, rm, stat, symlink, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { createNodeFileSystem } from '../../src/adapters/node-fs.js';
@@ -217,10 +217,11 @@ async function repair(dir: string, content: () => string): Promise<string> {
   const done: string[] = [];
   const at = (relative: string) => path.join(dir, relative);
   const kind = async (relative: string) => lstat(at(relative)).then((info) => (info.isSymbolicLink() ? 'link' : info.isDirectory() ? 'dir' : 'file'), () => undefined);
-  if ((await kind('data')) !== 'dir') {
-    await rm(at('data'), { recursive: true, force: true });
-    await mkdir(at('data'));
-    done.push('mkdir data');
+  for (const copied of ['data', 'src', 'docs']) {
+    if ((await kind(copied)) === 'dir') continue;
+    await rm(at(copied), { recursive: true, force: true });
+    await mkdir(at(copied));
+    done.push(`mkdir ${copied}`);
   }
   if ((await kind('data/real.txt')) !== 'file') {
     await rm(at('data/real.txt'), { recursive: true, force: true });
@@ -232,6 +233,14 @@ async function repair(dir: string, content: () => string): Promise<string> {
     await rm(at(link), { recursive: true, force: true });
     await symlink(target, at(link));
     done.push(`ln -sfn ${target} ${link}`);
+  }
+  // `COPY *.txt /t/` follows every link it matches: one that leads nowhere (or out of reach of this check) goes.
+  for (const name of await readdir(dir)) {
+    if (!name.endsWith('.txt') || name === 'link.txt' || (await kind(name)) !== 'link') continue;
+    const target = await readlink(at(name));
+    if (!target.startsWith('/') && !target.startsWith('..') && (await stat(at(name)).then(() => true, () => false))) continue;
+    await rm(at(name));
+    done.push(`remove link ${name}`);
   }
   return `repair: ${done.join(', ') || 'nothing'}`;
 }

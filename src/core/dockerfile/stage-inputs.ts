@@ -55,8 +55,19 @@ export function inputsReading(
 ): CompiledInput[] {
   if (context === '.' && ignore !== undefined && ignore.excludes(path)) return [];
   return inputs.filter(
-    (input) => input.context === context && (input.matcher.reads(path) || (input.followed.length > 0 && linkRead(input, path) !== undefined)),
+    (input) =>
+      input.context === context &&
+      (input.matcher.reads(path) || onTheWay(input.matcher.prefix, path) || (input.followed.length > 0 && linkRead(input, path) !== undefined)),
   );
+}
+
+/**
+ * Whether `path` is a directory on the way to the source's literal part (`lnk` for `COPY lnk/real.txt /x`), or that
+ * part itself before a wildcard: replacing it with a link, or removing the link it was, changes what the copy reads.
+ * (A plain directory created or removed there comes with the source's own paths anyway.)
+ */
+function onTheWay(prefix: string, path: string): boolean {
+  return prefix.length >= path.length && prefix.startsWith(path) && (prefix.length === path.length || prefix.charCodeAt(path.length) === 47);
 }
 
 /**

@@ -186,3 +186,11 @@ describe('planForChanges with symlinks on COPY sources', () => {
     expect(web(planForChanges(workspace, ['/p/app/data/real.txt'])).action).toBe('none');
   });
 });
+
+describe('planForChanges on the way to a source', () => {
+  test('removing or replacing a directory (or link) on the way to a source rebuilds: the source goes or resolves elsewhere', () => {
+    const workspace = project('shop', '/p').service('web', { build: { context: '/p/app' } }).file('/p/app/Dockerfile', dockerfile('FROM busybox', 'COPY lnk/real.txt /x', 'COPY conf/*.json /c/')).workspace('dev');
+    const action = (file: string) => planForChanges(workspace, [file]).services[0]!.action;
+    expect([action('/p/app/lnk'), action('/p/app/conf'), action('/p/app/other'), action('/p/app/ln')]).toEqual(['rebuild', 'rebuild', 'none', 'none']);
+  });
+});
