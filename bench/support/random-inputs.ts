@@ -21,8 +21,14 @@ import { currentInputsHash } from '../../src/engine/context-files.js';
 import { withLinksFromDisk } from '../../src/engine/context-links.js';
 import { dockerfile, project } from '../../test/support/builders.js';
 
-/** The Dockerfile every generated context is built with: links copied, links on the way, directories, wildcards. */
-export const RANDOM_DOCKERFILE = dockerfile('FROM busybox', 'COPY link.txt /x', 'COPY lnk/real.txt /y', 'COPY src /s/', 'COPY docs /d/', 'COPY *.txt /t/');
+/**
+ * The Dockerfiles a generated context is built with, one per seed in turn: links copied, links on the way (to a file,
+ * to a wildcard), directories, wildcards that match links.
+ */
+export const RANDOM_DOCKERFILES = [
+  dockerfile('FROM busybox', 'COPY link.txt /x', 'COPY lnk/real.txt /y', 'COPY src /s/', 'COPY docs /d/', 'COPY *.txt /t/'),
+  dockerfile('FROM busybox', 'COPY lnk/*.txt /w/', 'COPY data /dd/', 'COPY l*.txt /t/', 'COPY src/lib /l/'),
+];
 export const RANDOM_DOCKERIGNORE = '**/b\n*.log\nign\n';
 
 /** One edit and the three verdicts on it. */
@@ -62,9 +68,10 @@ export async function randomInputsCheck(options: { seed: number; steps: number; 
   const content = () => `content ${options.seed} ${counter++}\n`;
   let bothFailed = 0;
   let imagesChanged = 0;
+  const text = RANDOM_DOCKERFILES[options.seed % RANDOM_DOCKERFILES.length]!;
   try {
     await writeTree(dir, {
-      Dockerfile: RANDOM_DOCKERFILE,
+      Dockerfile: text,
       '.dockerignore': RANDOM_DOCKERIGNORE,
       'data/real.txt': content(),
       'data/other.txt': content(),
@@ -80,7 +87,7 @@ export async function randomInputsCheck(options: { seed: number; steps: number; 
 
     const verdicts = async () => {
       const workspace = await withLinksFromDisk(fs, project('random', dir).service('app', { build: { context: dir } })
-        .file(path.join(dir, 'Dockerfile'), RANDOM_DOCKERFILE).file(path.join(dir, '.dockerignore'), RANDOM_DOCKERIGNORE).workspace('dev'));
+        .file(path.join(dir, 'Dockerfile'), text).file(path.join(dir, '.dockerignore'), RANDOM_DOCKERIGNORE).workspace('dev'));
       return { workspace, hash: (await currentInputsHash(fs, workspace.services[0]!.build!)).hash };
     };
     const build = async (step: number) => {
@@ -212,15 +219,15 @@ async function randomEdit(dir: string, now: Snapshot, pick: <T>(items: readonly 
   return `edit ${file}`;
 }
 
-/** Puts back what the Dockerfile copies by name: `data/real.txt`, and the links `link.txt` and `lnk` to it. */
+/** Puts back what the Dockerfiles copy by name: the folders, `data/real.txt`, and the links `link.txt` and `lnk` to it. */
 async function repair(dir: string, content: () => string): Promise<string> {
   const done: string[] = [];
   const at = (relative: string) => path.join(dir, relative);
   const kind = async (relative: string) => lstat(at(relative)).then((info) => (info.isSymbolicLink() ? 'link' : info.isDirectory() ? 'dir' : 'file'), () => undefined);
-  for (const copied of ['data', 'src', 'docs']) {
+  for (const copied of ['data', 'src', 'src/lib', 'docs']) {
     if ((await kind(copied)) === 'dir') continue;
     await rm(at(copied), { recursive: true, force: true });
-    await mkdir(at(copied));
+    await mkdir(at(copied), { recursive: true });
     done.push(`mkdir ${copied}`);
   }
   if ((await kind('data/real.txt')) !== 'file') {

@@ -104,9 +104,7 @@ const handlers: Handlers = {
   },
 
   contextLinksChanged(state, { links }) {
-    if (state.workspace === undefined) return state;
-    const workspace = withContextLinks(state.workspace, links);
-    return workspace === state.workspace ? state : { ...state, workspace };
+    return state.workspace === undefined ? state : { ...state, workspace: withContextLinks(state.workspace, links) };
   },
 
   buildRequested(state, { services, at }) {
