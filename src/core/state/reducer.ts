@@ -9,6 +9,8 @@ import { planForChanges, type Plan, type PlanReason } from '../plan.js';
 import { withContextLinks } from '../context-links.js';
 import type { ActionOf, EngineAction, ListedContainer } from './actions.js';
 import { dedupeReasons } from './reasons.js';
+import { runtimeDefinition } from './runtime-definition.js';
+import { foldStage } from './stage-progress.js';
 import {
   isSelected,
   liveContainer,
@@ -18,7 +20,6 @@ import {
   type EngineState,
   type PendingBuild,
   type ServiceState,
-  type StageProgress,
   SYNCED,
 } from './engine-state.js';
 
@@ -484,52 +485,9 @@ function updateServices(state: EngineState, names: readonly string[], update: (s
   return services;
 }
 
-/** Folds one step event into the stage list (BuildKit may report a completed step twice: counted once by vertex). */
-function foldStage(stages: readonly StageProgress[], event: Exclude<ActionOf<'buildProgressed'>['event'], { type: 'build-warning' }>): readonly StageProgress[] {
-  if (event.stage === null || event.type === 'step-log') return stages;
-  const index = stages.findIndex((s) => s.stage === event.stage);
-  const current: StageProgress =
-    index === -1
-      ? { stage: event.stage, done: 0, cached: 0, total: event.total, current: undefined, failed: false, startedAt: undefined, endedAt: undefined, vertices: [] }
-      : stages[index]!;
-  let next: StageProgress;
-  if (event.type === 'step-started') {
-    next = { ...current, total: event.total ?? current.total, current: event.instruction, startedAt: current.startedAt ?? event.at };
-  } else {
-    if (current.vertices.includes(event.vertex)) return stages;
-    next = {
-      ...current,
-      total: event.total ?? current.total,
-      done: current.done + 1,
-      cached: current.cached + (event.cached ? 1 : 0),
-      failed: current.failed || event.error !== undefined,
-      startedAt: current.startedAt ?? event.at - (event.durationMs ?? 0),
-      endedAt: event.at,
-      current: current.total !== null && current.done + 1 >= current.total ? undefined : current.current,
-      vertices: [...current.vertices, event.vertex],
-    };
-  }
-  return index === -1 ? [...stages, next] : stages.map((stage, i) => (i === index ? next : stage));
-}
-
 /** Is the service's container running the image it should? (For the view: up to date vs stale.) */
 export function runsCurrentImage(service: ServiceState): boolean | undefined {
   const container = liveContainer(service);
   if (container === undefined || service.imageId === undefined) return undefined;
   return container.imageId === service.imageId;
-}
-
-/** Keys of a service definition that do not shape its container, as compose's config hash leaves them out too (pkg/compose/hash.go), plus `develop`. */
-const NOT_IN_CONTAINER: ReadonlySet<string> = new Set(['build', 'develop', 'pull_policy', 'scale', 'depends_on', 'profiles']);
-
-/**
- * A service's compose definition as far as its container is concerned: everything but what only builds read
- * (`build`), compose watch's rules (`develop`), extensions (`x-*`, dockstage's own among them) and what compose's
- * config hash ignores. Compose prints its JSON in a fixed field order with sorted maps, so equal means unchanged.
- */
-function runtimeDefinition(definition: Readonly<Record<string, unknown>>): string {
-  const entries = Object.entries(definition)
-    .filter(([key]) => !NOT_IN_CONTAINER.has(key) && !key.startsWith('x-'))
-    .map(([key, value]) => (key === 'deploy' && value !== null && typeof value === 'object' ? [key, { ...(value as Record<string, unknown>), replicas: undefined }] : [key, value]));
-  return JSON.stringify(entries);
 }
