@@ -5,7 +5,7 @@
  */
 import path from 'node:path';
 import type { IgnoreMatcher } from '../core/dockerfile/dockerignore.js';
-import { comparePaths, filesRead, inputPrefixes, type CompiledInput } from '../core/dockerfile/stage-inputs.js';
+import { comparePaths, filesRead, inputPrefixes, linksPassedThrough, type CompiledInput } from '../core/dockerfile/stage-inputs.js';
 import { baseImages, inputsHash, type InputFileDigest } from '../core/inputs-hash.js';
 import type { ContainerRuntime } from '../ports/container-runtime.js';
 import type { BuildModel } from '../core/workspace.js';
@@ -117,7 +117,10 @@ export async function filesReadByInputs(
 export async function currentInputsHash(fs: FileSystem, build: BuildModel, runtime?: Pick<ContainerRuntime, 'inspectImage'>): Promise<{ hash: string; files: InputFileDigest[] }> {
   const contexts = await filesReadByBuild(fs, build);
   const files: InputFileDigest[] = [];
-  for (const { context, dir, files: names, directories } of contexts) {
+  for (const { context, dir, files: allNames, directories } of contexts) {
+    // A link the copy follows is not in the image; what it leads to is (and is among the files).
+    const passed = linksPassedThrough(build.inputs, context, build.links[context]);
+    const names = passed.size === 0 ? allNames : allNames.filter((name) => !passed.has(name));
     // A directory counts by its existence: BuildKit's cache key does not change with its mode (checked on v0.8).
     for (const directory of directories) files.push({ path: `${context}:${directory}/`, digest: 'directory' });
     // Bounded parallelism: a large context must not exhaust file descriptors.

@@ -76,4 +76,21 @@ describe('context files on a real directory', () => {
     await rm(path.join(dir, 'docs', 'new'), { recursive: true });
     expect((await currentInputsHash(fs, build)).hash).toBe(before);
   });
+
+  test('a link the copy only passes through counts by what it leads to, not by its text', async () => {
+    const dir = await temp({ 'data/real.txt': 'one', 'docs/a.md': 'a' });
+    await symlink('docs', path.join(dir, 'lnk'));
+    const before = await buildFor(dir, dockerfile('FROM busybox', 'COPY lnk/*.txt /w/'));
+    const hash = (await currentInputsHash(fs, before)).hash;
+    // Pointing the link at another folder without a .txt file copies nothing either: the same image, the same hash.
+    await rm(path.join(dir, 'lnk'));
+    await mkdir(path.join(dir, 'empty'));
+    await symlink('empty', path.join(dir, 'lnk'));
+    const after = await buildFor(dir, dockerfile('FROM busybox', 'COPY lnk/*.txt /w/'));
+    expect((await currentInputsHash(fs, after)).hash).toBe(hash);
+    await rm(path.join(dir, 'lnk'));
+    await symlink('data', path.join(dir, 'lnk'));
+    const toData = await buildFor(dir, dockerfile('FROM busybox', 'COPY lnk/*.txt /w/'));
+    expect((await currentInputsHash(fs, toData)).hash).not.toBe(hash);
+  });
 });

@@ -79,6 +79,22 @@ export function linkRead(input: CompiledInput, path: string): string | undefined
   return input.followed.find((followed) => followed.reads(path))?.source;
 }
 
+/**
+ * The symlinks of `context` that the inputs only pass through (`link.txt` for `COPY link.txt /x`, `lnk` for `COPY
+ * lnk/a /x`): the copy follows them, so what they lead to is in the image, not the links. A link some input copies as
+ * a link (`COPY . .`) is not among them. The inputs hash leaves their own text out.
+ */
+export function linksPassedThrough(inputs: readonly CompiledInput[], context: string, links: ContextLinks | undefined): Set<string> {
+  const passed = new Set<string>();
+  if (links === undefined) return passed;
+  const own = inputs.filter((input) => input.context === context);
+  for (const input of own) for (const followed of input.followed) if (links.links.has(followed.source)) passed.add(followed.source);
+  for (const link of passed) {
+    if (own.some((input) => input.matcher.reads(link) && !input.followed.some((followed) => followed.source === link))) passed.delete(link);
+  }
+  return passed;
+}
+
 /** Every path prefix the inputs can read below (`''` is the whole context), followed links included: where to walk. */
 export function inputPrefixes(inputs: readonly CompiledInput[]): string[] {
   return inputs.flatMap((input) => [input.matcher.prefix, ...input.followed.map((followed) => followed.prefix)]);

@@ -1,5 +1,8 @@
 import { describe, expect, test } from 'vitest';
+import { withContextLinks } from '../../../../src/core/context-links.js';
 import { linkLookup, linksToLook, NO_LINKS, sourcesThroughLinks, touchesLinks, type ContextLinks } from '../../../../src/core/dockerfile/follow-links.js';
+import { linksPassedThrough } from '../../../../src/core/dockerfile/stage-inputs.js';
+import { dockerfile, project } from '../../../support/builders.js';
 
 /** A context's links as the engine would have found them, every path of `looked` looked at. */
 function known(links: Record<string, string>, looked: string[] = [], listed: string[] = []): ContextLinks {
@@ -61,5 +64,22 @@ describe('touchesLinks', () => {
     expect(touchesLinks(links, 'src/new.js')).toBe(true);
     expect(touchesLinks(links, 'src/sub/new.js')).toBe(false);
     expect(touchesLinks(links, 'other.txt')).toBe(false);
+  });
+});
+
+describe('linksPassedThrough', () => {
+  const build = (text: string, links: Record<string, string>) => {
+    const workspace = project('shop', '/p').service('web', { build: { context: '/p/app' } }).file('/p/app/Dockerfile', text).workspace('dev');
+    return withContextLinks(workspace, new Map([['/p/app', known(links)]])).services[0]!.build!;
+  };
+
+  test('a link the copy follows is passed through (its target is what lands in the image)', () => {
+    const linked = build(dockerfile('FROM busybox', 'COPY link.txt /x', 'COPY lnk/*.txt /y/'), { 'link.txt': 'data/real.txt', lnk: 'data' });
+    expect([...linksPassedThrough(linked.inputs, '.', linked.links['.'])].sort()).toEqual(['link.txt', 'lnk']);
+  });
+
+  test('a link another COPY copies as a link is not', () => {
+    const linked = build(dockerfile('FROM busybox', 'COPY link.txt /x', 'COPY . /all/'), { 'link.txt': 'data/real.txt' });
+    expect([...linksPassedThrough(linked.inputs, '.', linked.links['.'])]).toEqual([]);
   });
 });
