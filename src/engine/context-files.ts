@@ -5,7 +5,7 @@
  */
 import path from 'node:path';
 import type { IgnoreMatcher } from '../core/dockerfile/dockerignore.js';
-import { comparePaths, filesRead, inputPrefixes, linksPassedThrough, type CompiledInput } from '../core/dockerfile/stage-inputs.js';
+import { comparePaths, filesRead, inputPrefixes, inputsReading, linksPassedThrough, type CompiledInput } from '../core/dockerfile/stage-inputs.js';
 import { baseImages, inputsHash, type InputFileDigest } from '../core/inputs-hash.js';
 import type { ContainerRuntime } from '../ports/container-runtime.js';
 import type { BuildModel } from '../core/workspace.js';
@@ -117,10 +117,19 @@ export async function filesReadByInputs(
 export async function currentInputsHash(fs: FileSystem, build: BuildModel, runtime?: Pick<ContainerRuntime, 'inspectImage'>): Promise<{ hash: string; files: InputFileDigest[] }> {
   const contexts = await filesReadByBuild(fs, build);
   const files: InputFileDigest[] = [];
+  const sourceReads: Record<string, string[]> = {};
   for (const { context, dir, files: allNames, directories } of contexts) {
     // A link the copy follows is not in the image; what it leads to is (and is among the files).
     const passed = linksPassedThrough(build.inputs, context, build.links[context]);
     const names = passed.size === 0 ? allNames : allNames.filter((name) => !passed.has(name));
+    // Which source reads what: through links, two sources may read one file, and only this says that one of them
+    // now reads nothing (a link on its way gone: BuildKit fails the build).
+    const ignore = context === '.' ? build.ignore : undefined;
+    for (const entry of [...names, ...directories.map((d) => `${d}/`)]) {
+      for (const input of inputsReading(entry.endsWith('/') ? entry.slice(0, -1) : entry, context, build.inputs, ignore)) {
+        (sourceReads[`${context}:${input.line}:${input.source}`] ??= []).push(entry);
+      }
+    }
     // A directory counts by its existence: BuildKit's cache key does not change with its mode (checked on v0.8).
     for (const directory of directories) files.push({ path: `${context}:${directory}/`, digest: 'directory' });
     // Bounded parallelism: a large context must not exhaust file descriptors.
@@ -133,7 +142,7 @@ export async function currentInputsHash(fs: FileSystem, build: BuildModel, runti
   if (runtime !== undefined) {
     for (const ref of baseImages(build)) baseIds[ref] = (await runtime.inspectImage(ref))?.id ?? null;
   }
-  return { hash: inputsHash(build, files, baseIds), files };
+  return { hash: inputsHash(build, files, baseIds, sourceReads), files };
 }
 
 function contextDirs(build: BuildModel): Map<string, string> {

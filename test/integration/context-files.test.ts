@@ -93,4 +93,14 @@ describe('context files on a real directory', () => {
     const toData = await buildFor(dir, dockerfile('FROM busybox', 'COPY lnk/*.txt /w/'));
     expect((await currentInputsHash(fs, toData)).hash).not.toBe(hash);
   });
+
+  test('a link on the way that goes away changes the hash even when another source still reads its target (the build fails)', async () => {
+    const dir = await temp({ 'data/real.txt': 'one' });
+    await symlink('data/real.txt', path.join(dir, 'link.txt'));
+    await symlink('data', path.join(dir, 'lnk'));
+    const text = dockerfile('FROM busybox', 'COPY link.txt /x', 'COPY lnk/real.txt /y');
+    const hash = (await currentInputsHash(fs, await buildFor(dir, text))).hash;
+    await rm(path.join(dir, 'lnk'));
+    expect((await currentInputsHash(fs, await buildFor(dir, text))).hash).not.toBe(hash);
+  });
 });
