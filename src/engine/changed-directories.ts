@@ -16,10 +16,13 @@ import type { FileSystem } from '../ports/file-system.js';
  */
 export async function directoriesChangedWith(fs: FileSystem, paths: readonly string[], stops: ReadonlySet<string>): Promise<string[]> {
   const found = new Set<string>();
+  // Many changed paths share folders (a branch switch): each folder is listed once.
+  const listings = new Map<string, ReturnType<FileSystem['entries']>>();
   for (const changed of paths) {
     let child = path.normalize(changed);
     for (let dir = path.dirname(child); !stops.has(dir) && dir !== child; child = dir, dir = path.dirname(dir)) {
-      const entries = await fs.entries(dir);
+      if (!listings.has(dir)) listings.set(dir, fs.entries(dir));
+      const entries = await listings.get(dir)!;
       const alone = entries !== null && entries.length === 1 && entries[0]!.name === path.basename(child);
       if (entries !== null && !alone) break;
       found.add(dir);
