@@ -40,7 +40,9 @@ export function createNodeFileSystem(): FileSystem {
         for (const entry of entries) {
           const relative = relativeDir === '' ? entry.name : `${relativeDir}/${entry.name}`;
           if (entry.isDirectory()) {
-            if (options.prune?.(relative) !== true) await walk(relative);
+            if (options.prune?.(relative) === true) continue;
+            if (options.directories === true) files.push(`${relative}/`);
+            await walk(relative);
           } else if (entry.isFile() || entry.isSymbolicLink()) {
             files.push(relative);
           }
@@ -61,6 +63,26 @@ export function createNodeFileSystem(): FileSystem {
             .on('end', () => resolve(hash.digest('hex')));
         });
       } catch (error) {
+        throw unreadable(error, file);
+      }
+    },
+    async entries(dir) {
+      try {
+        const entries = await readdir(dir, { withFileTypes: true });
+        return entries
+          .map((entry) => ({ name: entry.name, kind: entry.isSymbolicLink() ? ('symlink' as const) : entry.isDirectory() ? ('directory' as const) : ('file' as const) }))
+          .sort((a, b) => compareStrings(a.name, b.name));
+      } catch (error) {
+        if (isMissing(error)) return null;
+        throw unreadable(error, dir);
+      }
+    },
+    async readLink(file) {
+      try {
+        return await readlink(file);
+      } catch (error) {
+        const code = (error as NodeJS.ErrnoException).code;
+        if (isMissing(error) || code === 'EINVAL') return null;
         throw unreadable(error, file);
       }
     },

@@ -3,7 +3,9 @@
  * target, reduced to one digest. It covers the Dockerfile text of the target's
  * closure (global ARGs included, other stages left out), the target, the build
  * args and options that change the image, and the path and content digest of
- * every context file the closure reads. dockstage stores it as an image label;
+ * every context file the closure reads (what a followed symlink leads to
+ * included), the existence of every directory it copies, and which source
+ * reads which of them. dockstage stores it as an image label;
  * an image whose label matches is up to date and is not rebuilt.
  */
 import { createHash } from 'node:crypto';
@@ -14,16 +16,16 @@ import { compareStrings, sortedEntries } from './order.js';
 export const INPUTS_HASH_LABEL = 'dev.dockstage.inputs-hash';
 
 /** Bump when what goes into the hash changes, so old labels stop matching. */
-const HASH_VERSION = '1';
+const HASH_VERSION = '2';
 
 /**
  * One context file as the hash sees it. The path carries its context so equal paths in two contexts never collide; order
  * does not matter (inputsHash sorts).
  */
 export interface InputFileDigest {
-  /** `<context>:<relative path>`; context `.` is the main build context. */
+  /** `<context>:<relative path>`; context `.` is the main build context. A directory's path ends with `/`. */
   readonly path: string;
-  /** Content digest (sha256 hex) of the file. */
+  /** Content digest (sha256 hex) of the file; `directory` for a directory. */
   readonly digest: string;
 }
 
@@ -52,8 +54,15 @@ export function baseImages(build: BuildModel): string[] {
  * The inputs hash (sha256 hex) of a build, given the digests of the files its
  * closure reads and the local image IDs of its base images (null when the
  * engine does not have one: a newly pulled or rebuilt base then makes the image stale).
+ * `sourceReads` are, for each COPY/ADD source (`<context>:<line>:<source>`), the paths it reads: through symlinks two
+ * sources may read one file, so only this says that one of them now reads nothing (a link gone: a failing build).
  */
-export function inputsHash(build: BuildModel, files: readonly InputFileDigest[], baseImageIds: Readonly<Record<string, string | null>> = {}): string {
+export function inputsHash(
+  build: BuildModel,
+  files: readonly InputFileDigest[],
+  baseImageIds: Readonly<Record<string, string | null>> = {},
+  sourceReads: Readonly<Record<string, readonly string[]>> = {},
+): string {
   const hash = createHash('sha256');
   const field = (name: string, value: string) => {
     hash.update(`${name}\0${value.length}\0${value}\0`);
@@ -67,6 +76,7 @@ export function inputsHash(build: BuildModel, files: readonly InputFileDigest[],
   for (const [name, value] of sortedEntries({ ...build.compose.additionalContexts, ...build.namedContexts })) field(`context:${name}`, value);
   for (const ref of baseImages(build)) field(`base:${ref}`, baseImageIds[ref] ?? 'absent');
   for (const file of [...files].sort((a, b) => compareStrings(a.path, b.path))) field(`file:${file.path}`, file.digest);
+  for (const [source, paths] of sortedEntries(sourceReads)) field(`reads:${source}`, [...paths].sort(compareStrings).join('\0'));
   return hash.digest('hex');
 }
 

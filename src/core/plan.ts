@@ -13,7 +13,7 @@
  * `restart: true` are restarted (transitively).
  */
 import path from 'node:path/posix';
-import { inputsReading } from './dockerfile/stage-inputs.js';
+import { inputsReading, linkRead } from './dockerfile/stage-inputs.js';
 import { DockstageError } from './errors.js';
 import { closureStageNames, relativeLabel, sharedBuilds, type ServiceModel, type Workspace } from './workspace.js';
 
@@ -176,12 +176,15 @@ function readsOf(build: NonNullable<ServiceModel['build']>, paths: readonly stri
       const relative = below(dir, changed);
       if (relative === undefined) continue;
       for (const input of inputsReading(relative, context, build.inputs, build.ignore)) {
+        // Rare: only a source with a symlink on its path has `followed` entries.
+        const through = input.followed.length > 0 && linkRead(input, relative) !== undefined;
         reasons.push({
           path: label(changed),
           stage: build.graph.stages[input.stage]!.displayName,
           instruction: input.instruction,
           line: input.line,
           rule: 'input',
+          ...(through ? { detail: `through a symlink on ${input.source}` } : {}),
         });
       }
     }

@@ -14,6 +14,7 @@ import { parseDockerfile } from './dockerfile/parse.js';
 import { createIgnoreMatcher, IgnorePatternError, parseDockerignore, type IgnoreMatcher } from './dockerfile/dockerignore.js';
 import { buildStageGraph, stageClosure, type StageGraph } from './dockerfile/stage-graph.js';
 import { compileInputs, type CompiledInput } from './dockerfile/stage-inputs.js';
+import type { ContextLinks } from './dockerfile/follow-links.js';
 import { sortedEntries } from './order.js';
 import {
   chooseTargets,
@@ -55,6 +56,8 @@ export interface BuildModel {
   readonly targetSource: TargetSource;
   readonly closure: readonly number[];
   readonly inputs: readonly CompiledInput[];
+  /** The symlinks found on the closure's source paths, by context name (`.` is the main context); see core/context-links.ts. */
+  readonly links: Readonly<Record<string, ContextLinks>>;
   /** Local directories of the named contexts (`additional_contexts`), by name. */
   readonly namedContexts: Readonly<Record<string, string>>;
   /** Identical for services whose builds are the same in every option (context, Dockerfile, target, args, labels, …). */
@@ -160,7 +163,7 @@ export function buildWorkspace(input: WorkspaceInput): { workspace: Workspace | 
   const warnings: DockstageError[] = [];
   const environment = config.environments[input.environment];
   const graphs: Record<string, StageGraph> = {};
-  const parts: Record<string, Omit<BuildModel, 'target' | 'buildTarget' | 'targetStage' | 'targetSource' | 'closure' | 'inputs' | 'buildKey'>> = {};
+  const parts: Record<string, Omit<BuildModel, 'target' | 'buildTarget' | 'targetStage' | 'targetSource' | 'closure' | 'inputs' | 'links' | 'buildKey'>> = {};
   const label = (file: string) => relativeLabel(projectDir, file);
 
   for (const service of project.services) {
@@ -265,6 +268,7 @@ export function buildWorkspace(input: WorkspaceInput): { workspace: Workspace | 
         targetSource: choice.source,
         closure,
         inputs: compileInputs(part.graph, closure),
+        links: {},
         buildKey: buildKey(part.compose, part.dockerfilePath, part.dockerfileText, choice.target, part.namedContexts),
       };
     }

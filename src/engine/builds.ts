@@ -342,7 +342,7 @@ function retarget(build: BuildModel, stageName: string): BuildModel {
     });
   }
   const closure = stageClosure(build.graph, stage.index);
-  return { ...build, target: stage.displayName, buildTarget: stage.name, targetStage: stage.index, closure, inputs: compileInputs(build.graph, closure) };
+  return { ...build, target: stage.displayName, buildTarget: stage.name, targetStage: stage.index, closure, inputs: compileInputs(build.graph, closure, build.links) };
 }
 
 /**

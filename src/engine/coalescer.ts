@@ -7,6 +7,7 @@
  */
 import { compareStrings } from '../core/order.js';
 import type { Clock, TimerId } from '../ports/clock.js';
+import type { FileChangeKind } from '../ports/file-watcher.js';
 
 /** Options of `createCoalescer`. */
 export interface CoalescerOptions {
@@ -22,14 +23,21 @@ export interface CoalescerOptions {
   readonly quickQuietMs?: number;
   /** Asked once per added path; without it no batch is quick. */
   readonly isQuick?: (path: string) => boolean;
-  /** Receives each batch: unique paths, byte-wise sorted, never empty. Must not throw. */
+  /**
+   * Receives each batch: unique paths, byte-wise sorted, never empty. A path that appeared and vanished within the batch
+   * (an editor's temp file: `sed -i` writes `sedXXXXXX` and renames it over the file) is left out. Must not throw.
+   */
   readonly onBatch: (paths: string[]) => void;
 }
 
 /** A running coalescer. */
 export interface Coalescer {
-  /** Adds a path to the open batch (opening one if needed); any add, even of a path already pending, restarts the quiet time. */
-  add(path: string): void;
+  /**
+   * Adds a path to the open batch (opening one if needed); any add, even of a path already pending, restarts the quiet
+   * time. `kind` is what the watcher saw (default `change`): a path whose first event in the batch created it and whose
+   * last removed it was never there for a build to see, and is dropped when the batch closes.
+   */
+  add(path: string, kind?: FileChangeKind): void;
   /** Emits the open batch now, if any. */
   flush(): void;
   /** Drops the open batch and cancels its timers; later adds are ignored. */
@@ -60,7 +68,8 @@ export function createCoalescer(options: CoalescerOptions): Coalescer {
   const quickQuietMs = options.quickQuietMs ?? quietMs;
   if (!(quietMs >= 0) || !(maxMs >= 0) || !(quickQuietMs >= 0)) throw new RangeError('quietMs, maxMs and quickQuietMs must be non-negative numbers');
 
-  let pending = new Set<string>();
+  /** Per pending path: did it exist before the batch (its first event was no creation), and does it now. */
+  let pending = new Map<string, { readonly existedBefore: boolean; exists: boolean }>();
   let openedAt = 0;
   let lastAddAt = 0;
   let timer: TimerId | undefined;
@@ -85,9 +94,9 @@ export function createCoalescer(options: CoalescerOptions): Coalescer {
     if (timer !== undefined) clock.clearTimeout(timer);
     timer = undefined;
     if (pending.size === 0) return;
-    const paths = [...pending].sort(compareStrings);
-    pending = new Set();
-    onBatch(paths);
+    const paths = [...pending].filter(([, seen]) => seen.existedBefore || seen.exists).map(([path]) => path).sort(compareStrings);
+    pending = new Map();
+    if (paths.length > 0) onBatch(paths);
   };
 
   function onTimer(): void {
@@ -97,7 +106,7 @@ export function createCoalescer(options: CoalescerOptions): Coalescer {
   }
 
   return {
-    add(path) {
+    add(path, kind = 'change') {
       if (disposed) return;
       const now = clock.now();
       if (pending.size === 0) {
@@ -106,7 +115,10 @@ export function createCoalescer(options: CoalescerOptions): Coalescer {
       }
       lastAddAt = now;
       if (quick && !pending.has(path)) quick = options.isQuick?.(path) ?? false;
-      pending.add(path);
+      const exists = kind !== 'unlink' && kind !== 'unlinkDir';
+      const seen = pending.get(path);
+      if (seen === undefined) pending.set(path, { existedBefore: kind !== 'add' && kind !== 'addDir', exists });
+      else seen.exists = exists;
       if (timer === undefined) arm();
     },
     flush() {
@@ -116,7 +128,7 @@ export function createCoalescer(options: CoalescerOptions): Coalescer {
       disposed = true;
       if (timer !== undefined) clock.clearTimeout(timer);
       timer = undefined;
-      pending = new Set();
+      pending = new Map();
     },
     pendingCount: () => pending.size,
   };

@@ -5,7 +5,7 @@
  */
 import path from 'node:path';
 import type { IgnoreMatcher } from '../core/dockerfile/dockerignore.js';
-import { comparePaths, filesRead, type CompiledInput } from '../core/dockerfile/stage-inputs.js';
+import { comparePaths, filesRead, inputPrefixes, inputsReading, linksPassedThrough, type CompiledInput } from '../core/dockerfile/stage-inputs.js';
 import { baseImages, inputsHash, type InputFileDigest } from '../core/inputs-hash.js';
 import type { ContainerRuntime } from '../ports/container-runtime.js';
 import type { BuildModel } from '../core/workspace.js';
@@ -19,6 +19,8 @@ export interface ContextFiles {
   readonly dir: string;
   /** Relative, POSIX, sorted. */
   readonly files: readonly string[];
+  /** The directories the build copies (relative, POSIX, sorted): their existence is an input too. */
+  readonly directories: readonly string[];
 }
 
 /**
@@ -35,25 +37,42 @@ export async function listContext(
   ignorePatterns: readonly string[],
   prefixes: readonly string[] = [''],
 ): Promise<string[]> {
+  return (await listContextEntries(fs, dir, ignore, ignorePatterns, prefixes)).files;
+}
+
+/**
+ * `listContext`, with the directories below the prefixes that the ignore file
+ * leaves in (an empty one, or one holding only ignored files, is still sent,
+ * and a COPY of its parent puts it in the image).
+ */
+export async function listContextEntries(
+  fs: FileSystem,
+  dir: string,
+  ignore: IgnoreMatcher | undefined,
+  ignorePatterns: readonly string[],
+  prefixes: readonly string[] = [''],
+): Promise<{ files: string[]; directories: string[] }> {
   const exceptions = ignorePatterns.some((pattern) => pattern.startsWith('!'));
   const prune = (relativeDir: string) => ignore !== undefined && !exceptions && ignore.excludes(relativeDir);
   const roots = topmost(prefixes);
   const found = new Set<string>();
+  const directories = new Set<string>();
+  const add = (entry: string, isDirectory: boolean) => (isDirectory ? directories : found).add(entry);
   for (const root of roots) {
     if (root === '') {
-      for (const file of await fs.listFiles(dir, { prune })) found.add(file);
+      for (const entry of await fs.listFiles(dir, { prune, directories: true })) add(entry, entry.endsWith('/'));
       continue;
     }
     const kind = await fs.kind(path.join(dir, root));
     if (kind === 'directory') {
       if (prune(root)) continue;
-      for (const file of await fs.listFiles(path.join(dir, root), { prune: (sub) => prune(`${root}/${sub}`) })) found.add(`${root}/${file}`);
+      for (const entry of await fs.listFiles(path.join(dir, root), { prune: (sub) => prune(`${root}/${sub}`), directories: true })) add(`${root}/${entry}`, entry.endsWith('/'));
     } else if (kind !== null) {
       found.add(root);
     }
   }
-  const files = [...found].sort(comparePaths);
-  return ignore === undefined ? files : files.filter((file) => !ignore.excludes(file));
+  const kept = (entries: Set<string>) => [...entries].filter((entry) => ignore === undefined || !ignore.excludes(entry)).sort(comparePaths);
+  return { files: kept(found), directories: kept(new Set([...directories].map((entry) => entry.slice(0, -1)))) };
 }
 
 /** The prefixes no other prefix contains (`''` swallows everything). */
@@ -85,8 +104,8 @@ export async function filesReadByInputs(
     const own = inputs.filter((input) => input.context === context);
     if (own.length === 0) continue;
     const contextIgnore = context === '.' ? ignore : undefined;
-    const all = await listContext(fs, dir, contextIgnore, context === '.' ? ignorePatterns : [], own.map((input) => input.matcher.prefix));
-    result.push({ context, dir, files: filesRead(all, context, own, contextIgnore) });
+    const all = await listContextEntries(fs, dir, contextIgnore, context === '.' ? ignorePatterns : [], inputPrefixes(own));
+    result.push({ context, dir, files: filesRead(all.files, context, own, contextIgnore), directories: filesRead(all.directories, context, own, contextIgnore) });
   }
   return result;
 }
@@ -98,7 +117,21 @@ export async function filesReadByInputs(
 export async function currentInputsHash(fs: FileSystem, build: BuildModel, runtime?: Pick<ContainerRuntime, 'inspectImage'>): Promise<{ hash: string; files: InputFileDigest[] }> {
   const contexts = await filesReadByBuild(fs, build);
   const files: InputFileDigest[] = [];
-  for (const { context, dir, files: names } of contexts) {
+  const sourceReads: Record<string, string[]> = {};
+  for (const { context, dir, files: allNames, directories } of contexts) {
+    // A link the copy follows is not in the image; what it leads to is (and is among the files).
+    const passed = linksPassedThrough(build.inputs, context, build.links[context]);
+    const names = passed.size === 0 ? allNames : allNames.filter((name) => !passed.has(name));
+    // Which source reads what: through links, two sources may read one file, and only this says that one of them
+    // now reads nothing (a link on its way gone: BuildKit fails the build).
+    const ignore = context === '.' ? build.ignore : undefined;
+    for (const entry of [...names, ...directories.map((d) => `${d}/`)]) {
+      for (const input of inputsReading(entry.endsWith('/') ? entry.slice(0, -1) : entry, context, build.inputs, ignore)) {
+        (sourceReads[`${context}:${input.line}:${input.source}`] ??= []).push(entry);
+      }
+    }
+    // A directory counts by its existence: BuildKit's cache key does not change with its mode (checked on v0.8).
+    for (const directory of directories) files.push({ path: `${context}:${directory}/`, digest: 'directory' });
     // Bounded parallelism: a large context must not exhaust file descriptors.
     for (let start = 0; start < names.length; start += 64) {
       const batch = names.slice(start, start + 64);
@@ -109,7 +142,7 @@ export async function currentInputsHash(fs: FileSystem, build: BuildModel, runti
   if (runtime !== undefined) {
     for (const ref of baseImages(build)) baseIds[ref] = (await runtime.inspectImage(ref))?.id ?? null;
   }
-  return { hash: inputsHash(build, files, baseIds), files };
+  return { hash: inputsHash(build, files, baseIds, sourceReads), files };
 }
 
 function contextDirs(build: BuildModel): Map<string, string> {

@@ -128,6 +128,7 @@ export function startEngine(ports: EnginePorts, workspace: Workspace, composeFil
         watcher: ports.watcher,
         clock: ports.clock,
         dispatch: store.dispatch,
+        fs: ports.fs,
         ...(options.modelReadSince === undefined ? {} : { modelReadSince: { at: options.modelReadSince, changedAt: (file) => ports.fs.changedAt(file) } }),
       }),
     );

@@ -11,6 +11,7 @@ import { parseDockstageConfig, type ConfigIssue, type DockstageConfig } from '..
 import { ConfigError, DockstageError, DockstageErrors, relocate, uniqueErrors } from '../core/errors.js';
 import { checkPlatform } from '../core/env-variables.js';
 import { buildWorkspace, directoriesToCheck, filesToRead, type Workspace } from '../core/workspace.js';
+import { withLinksFromDisk } from './context-links.js';
 import type { ComposeCli, ComposeTarget } from '../ports/compose-cli.js';
 import type { FileSystem } from '../ports/file-system.js';
 
@@ -87,7 +88,9 @@ export async function loadWorkspace(options: ProjectOptions, deps: LoadDeps): Pr
     workspace.services.map(async (service) => (service.blocked.length === 0 ? service : { ...service, blocked: await locateAll(service.blocked, compose.files, deps.fs) })),
   );
   const warnings = await locateAll(workspace.warnings, compose.files, deps.fs);
-  return { compose, projectDir, project, config, workspace: { ...workspace, services, warnings } };
+  // BuildKit follows the symlinks on a COPY source's path: what they lead to is an input too.
+  const linked = await withLinksFromDisk(deps.fs, { ...workspace, services, warnings });
+  return { compose, projectDir, project, config, workspace: linked };
 }
 
 /**

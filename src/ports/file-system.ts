@@ -7,8 +7,14 @@ export interface FileSystem {
    * Every regular file (and symlink) below `root`, as POSIX paths relative to
    * it, sorted. `prune(dir)` may skip a directory (relative path) and
    * everything below it; the build context walk uses it for ignored folders.
+   * With `directories`, the directories walked are listed too, with a
+   * trailing `/` (an empty one is copied into the image like a file).
    */
-  listFiles(root: string, options?: { readonly prune?: (relativeDir: string) => boolean }): Promise<string[]>;
+  listFiles(root: string, options?: { readonly prune?: (relativeDir: string) => boolean; readonly directories?: boolean }): Promise<string[]>;
+  /** The entries directly in `dir` (symlinks not followed), sorted by name; null when `dir` is not a directory. */
+  entries(dir: string): Promise<Array<{ readonly name: string; readonly kind: 'file' | 'directory' | 'symlink' }> | null>;
+  /** The target of the symlink at `path` as stored; null when `path` is not a symlink or does not exist. */
+  readLink(path: string): Promise<string | null>;
   /**
    * sha256 hex of what a build copies: the permission bits and bytes of a file,
    * the target text of a symlink (BuildKit copies links as links).

@@ -29,6 +29,11 @@ export class FakeWatcher implements FileWatcher {
     for (const path of paths) this.#onChange?.({ path, kind: 'change' });
   }
 
+  /** Delivers changes of the given kinds (`add`, `unlink`, …), one callback each, in order. */
+  emit(...changes: FileChange[]): void {
+    for (const change of changes) this.#onChange?.(change);
+  }
+
   fail(error: WatchError): void {
     this.#onError?.(error);
   }

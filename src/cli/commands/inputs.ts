@@ -4,6 +4,7 @@ import { ConfigError, DockstageError } from '../../core/errors.js';
 import { parseDockerfile } from '../../core/dockerfile/parse.js';
 import { buildStageGraph, describeStages, findStage, stageClosure } from '../../core/dockerfile/stage-graph.js';
 import { compileInputs } from '../../core/dockerfile/stage-inputs.js';
+import { findContextLinks } from '../../engine/context-links.js';
 import { chooseIgnoreFile, compileIgnoreFile } from '../../core/workspace.js';
 import { filesReadByInputs } from '../../engine/context-files.js';
 import type { CommandContext } from '../context.js';
@@ -50,7 +51,9 @@ export async function runInputs(ctx: CommandContext, command: InputsCommand): Pr
   const ignoreFile = chooseIgnoreFile(dockerfile, contextDir, candidates);
   const { patterns: ignorePatterns, matcher: ignore } =
     ignoreFile === undefined ? { patterns: [], matcher: undefined } : compileIgnoreFile(candidates.get(ignoreFile)!, path.relative(ctx.cwd, ignoreFile) || ignoreFile);
-  const contexts = await filesReadByInputs(ctx.fs, compileInputs(graph, closure), new Map([['.', contextDir]]), ignore, ignorePatterns);
+  const sources = compileInputs(graph, closure).filter((input) => input.context === '.' && !input.parents).map((input) => input.source);
+  const links = await findContextLinks(ctx.fs, contextDir, sources);
+  const contexts = await filesReadByInputs(ctx.fs, compileInputs(graph, closure, { '.': links }), new Map([['.', contextDir]]), ignore, ignorePatterns);
   const files = contexts.find((c) => c.context === '.')?.files ?? [];
   const stages = closure.map((index) => graph.stages[index]!.displayName);
   if (command.json) {

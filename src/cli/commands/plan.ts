@@ -6,7 +6,8 @@ import { servicesFreshness } from '../../engine/freshness.js';
 import type { CommandContext } from '../context.js';
 import { columns, printErrors, printJson, printWarnings } from '../output/report.js';
 import { describeReason } from '../../ui/text/reasons.js';
-import { blockedErrors } from '../../core/workspace.js';
+import { blockedErrors, relativeLabel, type Workspace } from '../../core/workspace.js';
+import { directoriesChangedWith } from '../../engine/changed-directories.js';
 
 /** `changed` paths as typed, relative to the working directory; empty means plan from staleness instead, which needs the engine. */
 export interface PlanCommand {
@@ -32,6 +33,11 @@ export async function runPlan(ctx: CommandContext, options: ProjectOptions, comm
     const changed = command.changed.map((p) => path.resolve(ctx.cwd, p));
     printWarnings(ctx.io, changesOutsideProject(loaded.workspace, changed));
     plan = planForChanges(loaded.workspace, changed);
+    // A path no build reads (an ignored file) may have brought or taken its directory, which a COPY of the parent reads.
+    const read = new Set(plan.services.flatMap((service) => service.reasons.map((reason) => reason.path)));
+    const unread = changed.filter((p) => !read.has(relativeLabel(loaded.workspace.projectDir, p)));
+    const directories = unread.length === 0 ? [] : await directoriesChangedWith(ctx.fs, unread, contextStops(loaded.workspace));
+    if (directories.length > 0) plan = planForChanges(loaded.workspace, [...changed, ...directories]);
   } else {
     const runtime = await ctx.runtime();
     const containers = await runtime.listContainers(loaded.workspace.project.name);
@@ -59,4 +65,14 @@ function summary(service: ServicePlan): string {
   const shared = service.sharedWith.length > 0 ? ` (one build shared with ${service.sharedWith.join(', ')})` : '';
   if (first === undefined) return shared.trim();
   return `${describeReason(first)}${shared}`;
+}
+
+/** Where `directoriesChangedWith` stops walking up: the project directory and every build context. */
+function contextStops(workspace: Workspace): Set<string> {
+  const stops = new Set([workspace.projectDir]);
+  for (const service of workspace.services) {
+    if (service.build?.contextDir !== undefined) stops.add(service.build.contextDir);
+    for (const dir of Object.values(service.build?.namedContexts ?? {})) stops.add(dir);
+  }
+  return stops;
 }

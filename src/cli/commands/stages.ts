@@ -58,7 +58,7 @@ async function stageReport(fs: FileSystem, workspace: Workspace, service: Servic
   const graph = build.graph;
   const all = graph.stages.map((stage) => stage.index);
   // Files per input across all stages (not only the closure), so the report shows what each stage would read.
-  const allInputs = compileInputs(graph, all);
+  const allInputs = compileInputs(graph, all, build.links);
   const contexts = await filesReadByBuild(fs, { ...build, inputs: allInputs });
   const filesOf = (input: (typeof allInputs)[number]) => {
     const context = contexts.find((c) => c.context === input.context);

@@ -13,7 +13,9 @@
  * client sends at all: include patterns, `.dockerignore` exclude patterns and
  * followed symlinks, over a file list given as data.
  */
-import { cleanSlashPath, createIgnoreMatcher, matchGlob, type IgnoreMatcher, type ParentMatchResults } from './dockerignore.js';
+import { cleanSlashPath, createIgnoreMatcher, type IgnoreMatcher, type ParentMatchResults } from './dockerignore.js';
+import { dedupePaths, followLinks, type LinkLookup } from './follow-links.js';
+import { compareBytes, containsWildcards, goJoin, joinPath, safeMatch } from './go-path.js';
 
 /** The COPY/ADD flags that change which files a source reads. */
 export interface CopySourceOptions {
@@ -114,7 +116,7 @@ export function walkContext(entries: readonly ContextEntry[], filter: ContextFil
   const tree = buildTree(entries);
   let includePatterns = filter.include === undefined ? undefined : [...filter.include];
   if (filter.followPaths !== undefined) {
-    const targets = followLinks(tree.lookup, filter.followPaths);
+    const targets = followLinks(treeLinks(tree.lookup), filter.followPaths);
     if (targets !== undefined) includePatterns = dedupePaths([...(includePatterns ?? []), ...targets]);
   }
   const include = includePatterns !== undefined && includePatterns.length > 0 ? createIgnoreMatcher(includePatterns) : undefined;
@@ -217,81 +219,19 @@ function buildTree(entries: readonly ContextEntry[]): { root: TreeNode; lookup: 
   return { root, lookup: (path) => nodes.get(path) };
 }
 
+/** The tree's symlinks as followLinks looks them up. */
+function treeLinks(lookup: (path: string) => TreeNode | undefined): LinkLookup {
+  return {
+    target: (path) => {
+      const node = lookup(path);
+      return node?.type === 'symlink' ? (node.linkTarget ?? '') : undefined;
+    },
+    linksIn: (dir) => (lookup(dir)?.children ?? []).filter((child) => child.type === 'symlink').map((child) => child.name),
+  };
+}
+
 function toEntry(node: TreeNode): ContextEntry {
   return node.type === 'symlink' ? { path: node.path, type: 'symlink', linkTarget: node.linkTarget ?? '' } : { path: node.path, type: node.type };
-}
-
-/**
- * fsutil's FollowLinks: walks each path element by element; a symlink on the
- * way (or any symlink a wildcard element names) is recorded and its target
- * followed, recursively. Returns the sorted, deduplicated paths, or undefined
- * when one of them is the context root (no filter at all).
- */
-function followLinks(lookup: (path: string) => TreeNode | undefined, paths: readonly string[]): string[] | undefined {
-  const resolved = new Set<string>();
-  const readSymlink = (path: string, allowWildcard: boolean): string[] | undefined => {
-    const slash = path.lastIndexOf('/');
-    const base = path.slice(slash + 1);
-    const dir = slash < 0 ? '.' : cleanSlashPath(path.slice(0, slash));
-    if (allowWildcard && containsWildcards(base)) {
-      let targets: string[] | undefined;
-      for (const child of lookup(dir)?.children ?? []) {
-        if (!safeMatch(base, child.name)) continue;
-        const found = readSymlink(joinPath(dir === '.' ? '' : dir, child.name), false);
-        if (found !== undefined) targets = [...(targets ?? []), ...found];
-      }
-      return targets;
-    }
-    const node = lookup(path);
-    if (node?.type !== 'symlink') return undefined;
-    const link = cleanSlashPath(node.linkTarget ?? '');
-    return [link.startsWith('/') ? link : cleanSlashPath(`/${dir}/${link}`)];
-  };
-  const append = (start: string): void => {
-    let rest = start;
-    let current = '.';
-    for (;;) {
-      const slash = rest.indexOf('/');
-      current = goJoin(current, slash < 0 ? rest : rest.slice(0, slash));
-      rest = slash < 0 ? '' : rest.slice(slash + 1);
-      const targets = readSymlink(current, true);
-      if ((rest === '' || targets !== undefined) && resolved.has(current)) return;
-      if (targets !== undefined) {
-        resolved.add(current);
-        for (const target of targets) append(goJoin(target, rest));
-        return;
-      }
-      if (rest === '') {
-        resolved.add(current);
-        return;
-      }
-    }
-  };
-  paths.forEach(append);
-  return dedupePaths([...resolved].sort(compareBytes));
-}
-
-/** Drops paths below the previous kept one; undefined when `.` is among them (fsutil's dedupePaths). */
-function dedupePaths(paths: readonly string[]): string[] | undefined {
-  const out: string[] = [];
-  let last = '';
-  for (const path of paths) {
-    if (path === '.') return undefined;
-    if (path.startsWith(`${last}/`)) continue;
-    out.push(path);
-    last = path;
-  }
-  return out;
-}
-
-/** fsutil's containsWildcards: `*`, `?` or `[` not escaped by a backslash. */
-function containsWildcards(name: string): boolean {
-  for (let i = 0; i < name.length; i++) {
-    const ch = name[i];
-    if (ch === '\\') i++;
-    else if (ch === '*' || ch === '?' || ch === '[') return true;
-  }
-  return false;
 }
 
 /** fsutil's splitWildcards on a rooted clean path: the elements before the first wildcard element, and the rest. */
@@ -321,34 +261,4 @@ function relativeTo(base: string, path: string): string | undefined {
   if (base === '') return path;
   if (path === base) return '';
   return path.startsWith(`${base}/`) ? path.slice(base.length + 1) : undefined;
-}
-
-function joinPath(a: string, b: string): string {
-  if (a === '') return b;
-  return b === '' ? a : `${a}/${b}`;
-}
-
-/** Go's filepath.Join: non-empty elements joined by `/`, cleaned; `''` when all are empty. */
-function goJoin(...elements: string[]): string {
-  const kept = elements.filter((element) => element !== '');
-  return kept.length === 0 ? '' : cleanSlashPath(kept.join('/'));
-}
-
-function safeMatch(pattern: string, name: string): boolean {
-  try {
-    return matchGlob(pattern, name);
-  } catch {
-    return false;
-  }
-}
-
-/** Byte order of the UTF-8 encodings, which is code point order (Go's string comparison). */
-function compareBytes(a: string, b: string): number {
-  const left = Array.from(a);
-  const right = Array.from(b);
-  for (let i = 0; i < Math.min(left.length, right.length); i++) {
-    const diff = left[i]!.codePointAt(0)! - right[i]!.codePointAt(0)!;
-    if (diff !== 0) return diff;
-  }
-  return left.length - right.length;
 }

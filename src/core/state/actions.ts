@@ -6,6 +6,7 @@
 import type { BuildEvent } from '../dockerfile/build-steps.js';
 import type { DockstageError } from '../errors.js';
 import type { Workspace } from '../workspace.js';
+import type { ContextLinks } from '../dockerfile/follow-links.js';
 import type { ContainerSnapshot } from './engine-state.js';
 
 /** A container of the project as listed by the engine, with the service it belongs to. */
@@ -30,6 +31,8 @@ export type EngineAction =
   | { readonly type: 'workspaceLoaded'; readonly workspace: Workspace; readonly composeFiles: readonly string[]; readonly at: number }
   | { readonly type: 'workspaceLoadFailed'; readonly error: DockstageError; readonly at: number }
   | { readonly type: 'filesChanged'; readonly paths: readonly string[]; readonly at: number }
+  /** The symlinks on the builds' source paths differ from the workspace's (looked at again before a batch that touched them), by absolute context directory. */
+  | { readonly type: 'contextLinksChanged'; readonly links: ReadonlyMap<string, ContextLinks>; readonly at: number }
   /** A build asked for (a key, a command); `force`: BuildKit builds even when an image with these inputs exists (its cache is still used). */
   | { readonly type: 'buildRequested'; readonly services: readonly string[] | 'stale' | 'all'; readonly force?: boolean; readonly at: number }
   /** The service is building: its image is checked against the sources first (an image with these inputs is reused). */

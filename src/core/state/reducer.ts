@@ -14,6 +14,7 @@ import { containerDefinition } from '../compose/container-definition.js';
 import { containerHandlers } from './container-handlers.js';
 import { imageBehind, updateServices, withRestart } from './service-updates.js';
 import { expectStops, forgetStillRunning, liveIds } from './stops.js';
+import { withContextLinks } from '../context-links.js';
 import {
   newServiceState,
   type BuildState,
@@ -104,6 +105,10 @@ const handlers: Handlers = {
       return { ...state, reload: { paths: merged, environment: state.reload?.environment } };
     }
     return applyPlan(state, planForChanges(workspace, paths), at, paths);
+  },
+
+  contextLinksChanged(state, { links }) {
+    return state.workspace === undefined ? state : { ...state, workspace: withContextLinks(state.workspace, links) };
   },
 
   buildRequested(state, { services, force, at }) {

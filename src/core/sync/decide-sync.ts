@@ -14,7 +14,7 @@
  * the caller's check (its inputs-hash label), not this function's.
  */
 import path from 'node:path/posix';
-import { inputsReading, type CompiledInput } from '../dockerfile/stage-inputs.js';
+import { inputsReading, linkRead, type CompiledInput } from '../dockerfile/stage-inputs.js';
 import { isOutside, type BuildModel, type ServiceModel } from '../workspace.js';
 import { copyStepsOf, type BaseImageConfig, type CopyStep, type StageSteps } from './copy-steps.js';
 import type { SyncOwner } from './ownership.js';
@@ -176,6 +176,11 @@ export function decideSync(request: SyncRequest): SyncDecision {
       if (other.context !== '.') block('copy-from', where, `${other.instruction} at ${at(other.line)} reads ${change.path} from the named context '${other.context}'`);
       else if (other.keyword === 'RUN') block('run-mount', where, `${other.instruction} at ${at(other.line)} reads ${shown} through a bind mount`);
       else block('other-stage', where, `${shown} is read by ${other.instruction} at ${at(other.line)} in stage ${stageName(other.stage)}, not only by ${targetName}`);
+      continue;
+    }
+    const linked = own.find((r) => r.followed.length > 0 && linkRead(r, shown) !== undefined);
+    if (linked !== undefined) {
+      block('symlink', { stage: linked.stage, instruction: linked.instruction, line: linked.line }, `${linked.instruction} at ${at(linked.line)} reads ${shown} through a symlink on ${linked.source}; a rebuild follows it`);
       continue;
     }
     if (change.kind === 'symlink') {

@@ -13,6 +13,9 @@ import { modelFiles, type Workspace } from '../../core/workspace.js';
 import type { Clock } from '../../ports/clock.js';
 import type { FileWatcher, WatchSession } from '../../ports/file-watcher.js';
 import { createCoalescer } from '../coalescer.js';
+import { linksFromDisk } from '../context-links.js';
+import { linksTouched, withContextLinks } from '../../core/context-links.js';
+import type { FileSystem } from '../../ports/file-system.js';
 import type { Subscriber } from '../store.js';
 
 /** What the files subscriber needs. */
@@ -29,6 +32,11 @@ export interface FilesSubscriberOptions {
    * how to ask a file when it last changed: one edited before the watcher was armed is reported as a change then.
    */
   readonly modelReadSince?: { readonly at: number; readonly changedAt: (path: string) => Promise<number | null> };
+  /**
+   * Where to look at the symlinks on the builds' source paths again when a batch touches one of those paths (a link
+   * created, retargeted or removed), before the batch is planned; without it, links stay as loaded.
+   */
+  readonly fs?: FileSystem;
 }
 
 /** Creates the subscriber; `dispose` closes the watcher. */
@@ -58,8 +66,34 @@ export function filesSubscriber(options: FilesSubscriberOptions): Subscriber {
       ...(maxMs === undefined ? {} : { maxMs }),
       ...(syncQuietMs === undefined ? {} : { quickQuietMs: syncQuietMs }),
       isQuick,
-      onBatch: (paths) => dispatch({ type: 'filesChanged', paths, at: clock.now() }),
+      onBatch: deliver,
     }));
+
+  // A batch that touches a path a build's source resolves through (rare: `COPY package.json ./` names one) waits for
+  // the links to be looked at again, so that it is planned with them; later batches wait behind it, in order.
+  let linkCheck: Promise<void> | undefined;
+  function deliver(paths: string[]): void {
+    const workspace = latest?.workspace;
+    const fs = options.fs;
+    if (linkCheck === undefined && (fs === undefined || workspace === undefined || !linksTouched(workspace, paths))) {
+      dispatch({ type: 'filesChanged', paths, at: clock.now() });
+      return;
+    }
+    const check = (linkCheck ?? Promise.resolve()).then(async () => {
+      const current = latest?.workspace;
+      if (!closed && fs !== undefined && current !== undefined && linksTouched(current, paths)) {
+        const links = await linksFromDisk(fs, current).catch(() => undefined);
+        if (!closed && links !== undefined && latest?.workspace === current && withContextLinks(current, links) !== current) {
+          dispatch({ type: 'contextLinksChanged', links, at: clock.now() });
+        }
+      }
+      if (!closed) dispatch({ type: 'filesChanged', paths, at: clock.now() });
+    });
+    linkCheck = check;
+    void check.finally(() => {
+      if (linkCheck === check) linkCheck = undefined;
+    });
+  }
 
   const follow = (state: EngineState) => {
     const workspace = state.workspace!;
@@ -72,7 +106,7 @@ export function filesSubscriber(options: FilesSubscriberOptions): Subscriber {
       const started = options.watcher.watch(
         roots,
         (change) => {
-          if (!closed) batches().add(change.path);
+          if (!closed) batches().add(change.path, change.kind);
         },
         (error) => {
           if (!closed) dispatch({ type: 'watchFailed', error: new DockstageError(error.message, { location: { file: error.path }, exitCode: 1 }), at: clock.now() });
@@ -116,6 +150,8 @@ export function filesSubscriber(options: FilesSubscriberOptions): Subscriber {
         coalescer?.dispose();
         return;
       }
+      // New links change no watched root: the workspace is the same project.
+      if (action.type === 'contextLinksChanged') watchedWorkspace = state.workspace;
       if (closed || state.workspace === undefined || state.workspace === watchedWorkspace) return;
       follow(state);
     },

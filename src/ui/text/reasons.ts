@@ -9,7 +9,7 @@ import type { PlanReason } from '../../core/plan.js';
 export function describeReason(reason: PlanReason): string {
   switch (reason.rule) {
     case 'input':
-      return `${reason.path} → ${reason.instruction} (${reason.stage}, line ${reason.line})`;
+      return `${reason.path} → ${reason.instruction} (${reason.stage}, line ${reason.line})${reason.detail === undefined ? '' : `, ${reason.detail}`}`;
     case 'dockerfile':
       return `${reason.path} changed (the Dockerfile)`;
     case 'dockerignore':

@@ -290,6 +290,26 @@ export function describeFileWatcher(name: string, create: () => FileWatcher, ada
       expect(batches.flat().sort()).toEqual(expected);
     });
 
+    test("sed -i through the coalescer: the batch holds the edited file, not sed's temp file that came and went", async () => {
+      const dir = await temp({ 'src/app.js': 'const v = 1;\n' });
+      const batches: string[][] = [];
+      const coalescer = createCoalescer({ clock: createSystemClock(), onBatch: (paths) => batches.push(paths) });
+      const session = create().watch([everything(dir)], (change) => coalescer.add(change.path, change.kind), () => {});
+      sessions.push(session);
+      await session.ready;
+      const app = path.join(dir, 'src', 'app.js');
+      for (let round = 2; round <= 4; round++) {
+        await run('sed', ['-i', `s/v = ${round - 1}/v = ${round}/`, app]);
+        await waitFor(() => batches.flat().filter((p) => p === app).length >= round - 1, { timeoutMs: 5000, message: `edit ${round - 1} of ${app} in a batch (got ${JSON.stringify(batches)})` });
+      }
+      // Nothing more arrives later: a watched write after the edits comes in its own batch, and no batch names sed's file.
+      const marker = path.join(dir, 'marker.txt');
+      await writeFile(marker, 'm');
+      await waitFor(() => batches.flat().includes(marker), { timeoutMs: 5000, message: 'the marker in a batch' });
+      coalescer.dispose();
+      expect(batches.flat().filter((p) => p !== app && p !== marker)).toEqual([]);
+    });
+
     test('an unreadable folder or file is an error naming it, and watching goes on', async () => {
       const dir = await temp({ 'src/a.js': 'a', 'secret/key.pem': 'k', 'locked.txt': 'l' });
       await chmod(dir, 0o755);
@@ -363,4 +383,13 @@ async function startWatchChild(adapterModule: string, exportName: string, dir: s
       waitFor(() => lines.find(matches), { timeoutMs: 15_000, message: `a line from the watcher child (stderr: ${stderr}; lines: ${JSON.stringify(lines)})` }),
     stop: () => child.kill(),
   };
+}
+
+/** Runs a command to its end (argument array, no shell); rejects on a non-zero exit. */
+function run(command: string, args: readonly string[]): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(command, args, { stdio: 'ignore' });
+    child.on('error', reject);
+    child.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`${command} ${args.join(' ')} exited ${code}`))));
+  });
 }

@@ -1,5 +1,6 @@
 import { describe, expect, test } from 'vitest';
 import { changesOutsideProject, planForChanges, planForFreshness } from '../../../src/core/plan.js';
+import { withContextLinks } from '../../../src/core/context-links.js';
 import { dockerfile, project } from '../../support/builders.js';
 
 const APP = dockerfile(
@@ -169,5 +170,49 @@ describe('changesOutsideProject', () => {
 
   test('paths in the project directory (read or not), or in a named context or bind mount outside it, are not warned about', () => {
     expect(outside('/p/README.md', '/p', '/p/web/../web/src/a.js', '/srv/lib/util.js', '/data/api/index.js', '/data/api')).toEqual([]);
+  });
+});
+
+describe('planForChanges with symlinks on COPY sources', () => {
+  const linked = (text: string, links: Record<string, string>, ignore?: string) => {
+    let builder = project('shop', '/p').service('web', { build: { context: '/p/app' } }).file('/p/app/Dockerfile', text);
+    if (ignore !== undefined) builder = builder.file('/p/app/.dockerignore', ignore);
+    const found = { links: new Map(Object.entries(links)), looked: new Set(Object.keys(links)), listed: new Set<string>() };
+    return withContextLinks(builder.workspace('dev'), new Map([['/p/app', found]]));
+  };
+  const web = (plan: ReturnType<typeof planForChanges>) => plan.services.find((s) => s.name === 'web')!;
+
+  test('editing the file a copied link points to rebuilds, and says it came through the link', () => {
+    const workspace = linked(dockerfile('FROM busybox', 'COPY link.txt /x'), { 'link.txt': 'data/real.txt' });
+    expect(web(planForChanges(workspace, ['/p/app/data/real.txt'])).reasons).toEqual([
+      { path: 'app/data/real.txt', stage: 'stage-0', instruction: 'COPY link.txt /x', line: 2, rule: 'input', detail: 'through a symlink on link.txt' },
+    ]);
+    expect(web(planForChanges(workspace, ['/p/app/data/other.txt'])).action).toBe('none');
+  });
+
+  test('a linked directory on the way to a source leads to the file below its target, and the link itself is an input', () => {
+    const workspace = linked(dockerfile('FROM busybox', 'COPY lnk/real.txt /x'), { lnk: 'data' });
+    expect(web(planForChanges(workspace, ['/p/app/data/real.txt'])).action).toBe('rebuild');
+    expect(web(planForChanges(workspace, ['/p/app/lnk'])).action).toBe('rebuild');
+    expect(web(planForChanges(workspace, ['/p/app/data/other.txt'])).action).toBe('none');
+  });
+
+  test('a link inside a copied directory is copied as a link: its target is not read through it', () => {
+    const workspace = linked(dockerfile('FROM busybox', 'COPY dir /d'), { 'dir/l': '../data/real.txt' });
+    expect(web(planForChanges(workspace, ['/p/app/data/real.txt'])).action).toBe('none');
+    expect(web(planForChanges(workspace, ['/p/app/dir/l'])).action).toBe('rebuild');
+  });
+
+  test('a target the ignore file excludes is not sent, so it is no input', () => {
+    const workspace = linked(dockerfile('FROM busybox', 'COPY link.txt /x'), { 'link.txt': 'data/real.txt' }, 'data\n');
+    expect(web(planForChanges(workspace, ['/p/app/data/real.txt'])).action).toBe('none');
+  });
+});
+
+describe('planForChanges on the way to a source', () => {
+  test('removing or replacing a directory (or link) on the way to a source rebuilds: the source goes or resolves elsewhere', () => {
+    const workspace = project('shop', '/p').service('web', { build: { context: '/p/app' } }).file('/p/app/Dockerfile', dockerfile('FROM busybox', 'COPY lnk/real.txt /x', 'COPY conf/*.json /c/')).workspace('dev');
+    const action = (file: string) => planForChanges(workspace, [file]).services[0]!.action;
+    expect([action('/p/app/lnk'), action('/p/app/conf'), action('/p/app/other'), action('/p/app/ln')]).toEqual(['rebuild', 'rebuild', 'none', 'none']);
   });
 });

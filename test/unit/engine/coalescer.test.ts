@@ -196,4 +196,50 @@ describe('createCoalescer', () => {
       expect(asked).toBe(2);
     });
   });
+
+  describe('paths that come and go within a batch', () => {
+    test('a temp file created, written and renamed away (sed -i) is not in the batch; the file it replaced is', () => {
+      const { clock, batches, coalescer } = setup();
+      coalescer.add('/p/src/sed5zFyBe', 'add');
+      coalescer.add('/p/src/sed5zFyBe', 'change');
+      coalescer.add('/p/src/sed5zFyBe', 'unlink');
+      coalescer.add('/p/src/app.js', 'change');
+      clock.advance(100);
+      expect(batches).toEqual([{ at: 100, paths: ['/p/src/app.js'] }]);
+    });
+
+    test('a file that existed before and is removed, or is created and stays, or comes back, is a change', () => {
+      const { clock, batches, coalescer } = setup();
+      coalescer.add('/p/removed', 'unlink');
+      coalescer.add('/p/created', 'add');
+      coalescer.add('/p/replaced', 'unlink');
+      coalescer.add('/p/replaced', 'add');
+      coalescer.add('/p/again', 'add');
+      coalescer.add('/p/again', 'unlink');
+      coalescer.add('/p/again', 'add');
+      clock.advance(100);
+      expect(batches).toEqual([{ at: 100, paths: ['/p/again', '/p/created', '/p/removed', '/p/replaced'] }]);
+    });
+
+    test('a directory made and removed with its files inside one batch leaves nothing; a batch of only such paths is not emitted', () => {
+      const { clock, batches, coalescer } = setup();
+      coalescer.add('/p/tmp', 'addDir');
+      coalescer.add('/p/tmp/x', 'add');
+      coalescer.add('/p/tmp/x', 'unlink');
+      coalescer.add('/p/tmp', 'unlinkDir');
+      clock.advance(100);
+      expect(batches).toEqual([]);
+      expect(coalescer.pendingCount()).toBe(0);
+      expect(clock.pending()).toBe(0);
+    });
+
+    test('a temp file that outlives its batch is reported, and its removal in the next batch too', () => {
+      const { clock, batches, coalescer } = setup();
+      coalescer.add('/p/src/.tmp123', 'add');
+      clock.advance(100);
+      coalescer.add('/p/src/.tmp123', 'unlink');
+      clock.advance(100);
+      expect(batches).toEqual([{ at: 100, paths: ['/p/src/.tmp123'] }, { at: 200, paths: ['/p/src/.tmp123'] }]);
+    });
+  });
 });

@@ -75,6 +75,18 @@ describe('files subscriber with the coalescer', () => {
     expect(changes).toEqual([{ type: 'filesChanged', paths: ['/p/web/src/a.js'], at: 1_100 }]);
   });
 
+  test("an editor's temp file that comes and goes within the quiet window is not a change (sed -i)", () => {
+    const { clock, watcher, changes } = setup();
+    watcher.emit(
+      { path: '/p/web/src/sed5zFyBe', kind: 'add' },
+      { path: '/p/web/src/sed5zFyBe', kind: 'change' },
+      { path: '/p/web/src/sed5zFyBe', kind: 'unlink' },
+      { path: '/p/web/src/a.js', kind: 'change' },
+    );
+    clock.advance(100);
+    expect(changes).toEqual([{ type: 'filesChanged', paths: ['/p/web/src/a.js'], at: 1_100 }]);
+  });
+
   test('a 5,000-file branch switch is one batch and one build per affected shared build', () => {
     const { clock, watcher, store, changes } = setup();
     // Give the check at start its builds, so only the batch's builds remain.
