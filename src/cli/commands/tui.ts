@@ -109,7 +109,7 @@ export async function runTui(ctx: CommandContext, options: ProjectOptions, comma
       unmount();
       stdout.write(`dockstage: a shell in ${service} (${containerId.slice(0, 12)}); exit it to come back\n`);
       try {
-        const result = await openContainerShell(containerId, ctx.env);
+        const result = await openContainerShell(containerId, await ctx.dockerEnv());
         ui = { ...ui, message: `back from ${result.shell} in ${service} (exit ${result.exitCode})` };
       } finally {
         inShell = false;
