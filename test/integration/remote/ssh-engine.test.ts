@@ -1,0 +1,190 @@
+/**
+ * dockstage on an engine behind `DOCKER_HOST=ssh://…`, end to end through the
+ * suite's own sshd (test/support/ssh-rig.ts; no agent): status, up, env and
+ * watch (live sync, the rebuild path, a dropped connection) work as on a local
+ * engine, each run logs in exactly once (dockerode, compose and buildx share
+ * the connection), nothing is left in TMPDIR, and a login that cannot work
+ * fails in one line naming the host and the fix.
+ */
+import { readdirSync } from 'node:fs';
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { runCli } from '../../support/cli.js';
+import { freePort, removeProject } from '../../support/compose-project.js';
+import { TEST_NODE_IMAGE } from '../../support/docker.js';
+import { describeWithSshRig, startSshRig, type SshRig } from '../../support/ssh-rig.js';
+import { writeFiles } from '../../support/temp-project.js';
+import { waitFor } from '../../support/wait.js';
+import { startWatch, type WatchProcess } from '../../support/watch-process.js';
+
+const PROJECT = `dstssh-${process.pid}-${Date.now().toString(36)}`;
+let rig: SshRig | undefined;
+let dir = '';
+let port = 0;
+let watch: WatchProcess | undefined;
+
+const SERVER = `const http = require('node:http');
+const server = http.createServer((req, res) => res.end(require('./message.js') + ' ' + require('../package.json').version));
+server.listen(3000);
+process.on('SIGTERM', () => server.close(() => process.exit(0)));
+`;
+
+const DOCKERFILE = `ARG NODE_IMAGE=node:22-alpine
+FROM \${NODE_IMAGE} AS base
+WORKDIR /app
+COPY package.json ./
+
+FROM base AS develop
+COPY src/ ./src/
+CMD ["node", "--watch", "src/server.js"]
+
+FROM base AS production
+COPY src/ ./src/
+CMD ["node", "src/server.js"]
+`;
+
+async function served(text: string): Promise<void> {
+  await waitFor(
+    async () => {
+      try {
+        return (await (await fetch(`http://127.0.0.1:${port}/`, { signal: AbortSignal.timeout(1000) })).text()) === text;
+      } catch {
+        return false;
+      }
+    },
+    { timeoutMs: 60_000, intervalMs: 50, message: `web to serve '${text}'` },
+  );
+}
+
+const env = (host?: string) => ({ ...rig!.env(host), NODE_IMAGE: TEST_NODE_IMAGE });
+const leftBehind = () => readdirSync(rig!.tmpDir);
+
+/** Runs a command over the rig and checks what every run must: exit code, one login, no warning, nothing left. */
+async function overSsh(args: string[]): Promise<{ stdout: string; stderr: string }> {
+  const before = rig!.logins();
+  const result = await runCli(['-p', PROJECT, ...args], { cwd: dir, env: env() });
+  expect(result.code, `${args.join(' ')}: ${result.stderr}`).toBe(0);
+  expect(result.stderr).not.toMatch(/DeprecationWarning|DEP0170/);
+  expect(rig!.logins() - before, `logins for ${args.join(' ')}`).toBe(1);
+  expect(leftBehind()).toEqual([]);
+  return result;
+}
+
+describeWithSshRig('an engine over ssh://', () => {
+  beforeAll(async () => {
+    rig = await startSshRig();
+    dir = await mkdtemp(path.join(os.tmpdir(), 'dockstage-ssh-project-'));
+    port = await freePort();
+    await writeFiles(dir, {
+      'compose.yaml': `x-dockstage:\n  watch:\n    reload:\n      web: none\nservices:\n  web:\n    build:\n      context: ./app\n      args:\n        NODE_IMAGE: \${NODE_IMAGE:-node:22-alpine}\n    init: true\n    ports: ["127.0.0.1:${port}:3000"]\n`,
+      'app/Dockerfile': DOCKERFILE,
+      'app/package.json': '{"name":"app","version":"1.0.0"}\n',
+      'app/src/server.js': SERVER,
+      'app/src/message.js': "module.exports = 'v1';\n",
+    });
+  });
+
+  afterAll(async () => {
+    await watch?.stop();
+    await removeProject(PROJECT, dir);
+    await rig?.stop();
+  });
+
+  test('status logs in once, shows the engine, warns nothing and leaves nothing behind', async () => {
+    const { stdout } = await overSsh(['status']);
+    expect(stdout).toMatch(/engine 20\./);
+    expect(stdout).toMatch(/web\s+dev\s+develop/);
+  });
+
+  test('up builds through buildx and starts through compose on the one connection', async () => {
+    await overSsh(['up']);
+    await served('v1 1.0.0');
+  });
+
+  test('env switches to prod and back, one login each', async () => {
+    await overSsh(['env', 'prod']);
+    await served('v1 1.0.0');
+    await overSsh(['env', 'dev']);
+    await served('v1 1.0.0');
+  });
+
+  test('watch: a live-synced edit, a rebuild, a dropped connection (disconnected, connected), then the next edit', async () => {
+    const before = rig!.logins();
+    const w = (watch = startWatch(['-p', PROJECT], { cwd: dir, env: env() }));
+    await w.next((l) => l.type === 'idle', { message: 'the first idle' });
+
+    let from = w.lines.length;
+    await writeFile(path.join(dir, 'app/src/message.js'), "module.exports = 'v2';\n");
+    await w.next((l) => l.type === 'synced' && l['service'] === 'web', { from });
+    await served('v2 1.0.0');
+    await w.next((l) => l.type === 'idle', { from });
+
+    from = w.lines.length;
+    await writeFile(path.join(dir, 'app/package.json'), '{"name":"app","version":"1.0.1"}\n');
+    await w.next((l) => l.type === 'replaced' && l['service'] === 'web', { from });
+    await served('v2 1.0.1');
+    await w.next((l) => l.type === 'idle', { from });
+
+    from = w.lines.length;
+    expect(rig!.dropConnections()).toBeGreaterThan(0);
+    await w.next((l) => l.type === 'disconnected', { from, timeoutMs: 30_000 });
+    await w.next((l) => l.type === 'connected', { from, timeoutMs: 30_000 });
+
+    from = w.lines.length;
+    await writeFile(path.join(dir, 'app/src/message.js'), "module.exports = 'v3';\n");
+    await w.next((l) => l.type === 'synced' && l['service'] === 'web', { from });
+    await served('v3 1.0.1');
+
+    expect(await w.stop()).toBe(0);
+    watch = undefined;
+    expect(w.stderr()).not.toMatch(/DeprecationWarning|DEP0170/);
+    expect(rig!.logins() - before).toBe(2);
+    expect(leftBehind()).toEqual([]);
+  });
+
+  describe('a login that cannot work: one line naming the host, one hint, exit 1', () => {
+    const fails = async (host: string) => {
+      const result = await runCli(['-p', PROJECT, 'status'], { cwd: dir, env: env(host) });
+      expect(result.code, result.stderr).toBe(1);
+      expect(result.stderr).toMatch(/^error: [^\n]+\n {2}hint: [^\n]+\n$/);
+      expect(result.stderr).toContain(`ssh://${host} (DOCKER_HOST)`);
+      expect(leftBehind()).toEqual([]);
+      return result.stderr;
+    };
+
+    test('a key sshd does not accept', async () => {
+      const stderr = await fails(rig!.badKeyHost);
+      expect(stderr).toContain('could not log in');
+      expect(stderr).toContain('Permission denied (publickey)');
+      expect(stderr).toContain(`'ssh ${rig!.badKeyHost} true' must log in without a prompt`);
+    });
+
+    test('a host key nobody accepted', async () => {
+      const stderr = await fails(rig!.unknownHostKeyHost);
+      expect(stderr).toContain(`the host key of ${rig!.unknownHostKeyHost} is not known`);
+      expect(stderr).toContain('check the key');
+    });
+
+    test('a port nothing listens on', async () => {
+      const stderr = await fails(rig!.closedPortHost);
+      expect(stderr).toContain('over ssh: ssh: connect to host 127.0.0.1 port');
+      expect(stderr).toContain('Connection refused');
+    });
+
+    test('no engine behind the socket named in the address', async () => {
+      const stderr = await fails(`${rig!.host}/run/dockstage-no-engine.sock`);
+      expect(stderr).toContain(`no Docker engine answers at /run/dockstage-no-engine.sock on ${rig!.host}`);
+    });
+
+    test('plan --changed, stages and inputs never log in', async () => {
+      const before = rig!.logins();
+      for (const args of [['plan', '--changed', 'app/src/message.js'], ['stages'], ['inputs', '--context', 'app']]) {
+        const result = await runCli(['-p', PROJECT, ...args], { cwd: dir, env: env(rig!.closedPortHost) });
+        expect(result.code, `${args.join(' ')}: ${result.stderr}`).toBe(0);
+      }
+      expect(rig!.logins()).toBe(before);
+    });
+  });
+});
