@@ -52,8 +52,8 @@ function invalid(address: string, why: string): ConfigError {
 }
 
 /** The ssh command a person would type to check the same login: `ssh -p 2222 build@buildbox`. */
-export function sshCommand(destination: SshDestination): string {
-  return `ssh ${destination.port === undefined ? '' : `-p ${destination.port} `}${destination.user === undefined ? '' : `${destination.user}@`}${destination.host}`;
+export function sshCommand(destination: SshDestination, flags = ''): string {
+  return `ssh ${flags === '' ? '' : `${flags} `}${destination.port === undefined ? '' : `-p ${destination.port} `}${destination.user === undefined ? '' : `${destination.user}@`}${destination.host}`;
 }
 
 /** What the options of every ssh we start have in common. */

@@ -48,7 +48,7 @@ export function sshFailure(destination: SshDestination, where: string, stderr: s
   }
   return new EngineUnavailableError(
     `ssh to ${where} failed${said === '' ? '' : `: ${said}`}`,
-    `run '${sshCommand(destination)} -v true' to see why`,
+    `run '${sshCommand(destination, '-v')} true' to see why`,
   );
 }
 
