@@ -62,6 +62,8 @@ export interface SshRig {
   readonly badKeyHost: string;
   readonly unknownHostKeyHost: string;
   readonly closedPortHost: string;
+  /** An alias whose logins find no `docker` command (PATH emptied by sshd); pair it with a socket path nothing serves. */
+  readonly noDockerHost: string;
   /** The rig's ssh config (`-F`). */
   readonly configFile: string;
   /** What dockstage needs to use the rig: DOCKER_HOST, DOCKSTAGE_SSH_CONFIG, no agent, and a TMPDIR of its own (to see what is left behind). */
@@ -72,6 +74,8 @@ export interface SshRig {
   logins(): number;
   /** Kills every connection sshd is serving (the per-connection sshd processes), by pid. */
   dropConnections(): number;
+  /** The ssh clients dockstage started that are still running (their command line names a socket in tmpDir). */
+  clients(): number[];
   /** Stops sshd and removes the folder. */
   stop(): Promise<void>;
 }
@@ -89,12 +93,14 @@ export async function startSshRig(): Promise<SshRig> {
   const tmpDir = file('tmp');
   execFileSync('mkdir', ['-p', tmpDir, '/run/sshd']);
   const port = await freePort();
+  const noDockerPort = await freePort();
   const closedPort = await freePort();
   await writeFile(
     file('sshd_config'),
     [
       'ListenAddress 127.0.0.1',
       `Port ${port}`,
+      `Port ${noDockerPort}`,
       `HostKey ${file('host_key')}`,
       `PidFile ${file('sshd.pid')}`,
       `AuthorizedKeysFile ${file('authorized_keys')}`,
@@ -104,11 +110,14 @@ export async function startSshRig(): Promise<SshRig> {
       'UsePAM no',
       'StrictModes no',
       'LogLevel INFO',
+      // A host without docker: logins on the second port find no `docker` on PATH.
+      `Match LocalPort ${noDockerPort}`,
+      '  SetEnv PATH=/nonexistent',
       '',
     ].join('\n'),
   );
   const hostKey = readFileSync(file('host_key.pub'), 'utf8').trim().split(' ').slice(0, 2).join(' ');
-  await writeFile(file('known_hosts'), `[127.0.0.1]:${port} ${hostKey}\n`);
+  await writeFile(file('known_hosts'), `[127.0.0.1]:${port} ${hostKey}\n[127.0.0.1]:${noDockerPort} ${hostKey}\n`);
   await writeFile(file('empty_known_hosts'), '');
   const user = os.userInfo().username;
   const alias = (name: string, lines: string[]) => [`Host ${name}`, '  HostName 127.0.0.1', `  User ${user}`, '  IdentitiesOnly yes', '  IdentityAgent none', '  StrictHostKeyChecking yes', ...lines.map((line) => `  ${line}`), ''].join('\n');
@@ -118,17 +127,19 @@ export async function startSshRig(): Promise<SshRig> {
       alias('dockstage-rig', [`Port ${port}`, `IdentityFile ${file('client_key')}`, `UserKnownHostsFile ${file('known_hosts')}`]),
       alias('dockstage-rig-badkey', [`Port ${port}`, `IdentityFile ${file('stranger_key')}`, `UserKnownHostsFile ${file('known_hosts')}`]),
       alias('dockstage-rig-newhost', [`Port ${port}`, `IdentityFile ${file('client_key')}`, `UserKnownHostsFile ${file('empty_known_hosts')}`]),
+      alias('dockstage-rig-nodocker', [`Port ${noDockerPort}`, `IdentityFile ${file('client_key')}`, `UserKnownHostsFile ${file('known_hosts')}`]),
       alias('dockstage-rig-closed', [`Port ${closedPort}`, `IdentityFile ${file('client_key')}`, `UserKnownHostsFile ${file('known_hosts')}`]),
     ].join('\n'),
   );
   const sshd: ChildProcess = spawn(SSHD, ['-D', '-f', file('sshd_config'), '-E', file('sshd.log')], { stdio: 'ignore' });
-  await waitFor(() => sshd.exitCode === null && canConnect(port), { timeoutMs: 15_000, message: `sshd on 127.0.0.1:${port}` });
+  await waitFor(async () => sshd.exitCode === null && (await canConnect(port)) && (await canConnect(noDockerPort)), { timeoutMs: 15_000, message: `sshd on 127.0.0.1:${port}` });
   const configFile = file('ssh_config');
   return {
     host: 'dockstage-rig',
     badKeyHost: 'dockstage-rig-badkey',
     unknownHostKeyHost: 'dockstage-rig-newhost',
     closedPortHost: 'dockstage-rig-closed',
+    noDockerHost: 'dockstage-rig-nodocker',
     configFile,
     tmpDir,
     env: (host = 'dockstage-rig') => ({ DOCKER_HOST: `ssh://${host}`, DOCKSTAGE_SSH_CONFIG: configFile, SSH_AUTH_SOCK: '', TMPDIR: tmpDir }),
@@ -144,6 +155,7 @@ export async function startSshRig(): Promise<SshRig> {
       }
       return sessions.length;
     },
+    clients: () => processesNaming(tmpDir),
     async stop() {
       if (sshd.exitCode === null) {
         const exited = new Promise((resolve) => sshd.once('exit', resolve));
@@ -153,6 +165,20 @@ export async function startSshRig(): Promise<SshRig> {
       await rm(dir, { recursive: true, force: true });
     },
   };
+}
+
+/** The pids whose command line contains `text`. */
+function processesNaming(text: string): number[] {
+  const found: number[] = [];
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      if (readFileSync(`/proc/${entry}/cmdline`, 'utf8').includes(text)) found.push(Number(entry));
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return found;
 }
 
 /** Every process below `pid`, children first (from /proc). */

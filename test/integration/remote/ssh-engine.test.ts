@@ -6,12 +6,13 @@
  * the connection), nothing is left in TMPDIR, and a login that cannot work
  * fails in one line naming the host and the fix.
  */
+import { spawn } from 'node:child_process';
 import { readdirSync } from 'node:fs';
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { runCli } from '../../support/cli.js';
+import { CLI, runCli } from '../../support/cli.js';
 import { freePort, removeProject } from '../../support/compose-project.js';
 import { TEST_NODE_IMAGE } from '../../support/docker.js';
 import { describeWithSshRig, startSshRig, type SshRig } from '../../support/ssh-rig.js';
@@ -69,6 +70,7 @@ async function overSsh(args: string[]): Promise<{ stdout: string; stderr: string
   expect(result.stderr).not.toMatch(/DeprecationWarning|DEP0170/);
   expect(rig!.logins() - before, `logins for ${args.join(' ')}`).toBe(1);
   expect(leftBehind()).toEqual([]);
+  expect(rig!.clients()).toEqual([]);
   return result;
 }
 
@@ -142,6 +144,18 @@ describeWithSshRig('an engine over ssh://', () => {
     expect(w.stderr()).not.toMatch(/DeprecationWarning|DEP0170/);
     expect(rig!.logins() - before).toBe(2);
     expect(leftBehind()).toEqual([]);
+    expect(rig!.clients()).toEqual([]);
+  });
+
+  test('Ctrl-C while connected ends ssh and removes its socket', async () => {
+    const child = spawn(process.execPath, [CLI, '-p', PROJECT, 'watch', '--json'], { cwd: dir, env: { ...process.env, ...env() }, stdio: 'ignore' });
+    const exited = new Promise((resolve) => child.once('exit', resolve));
+    const sshFolder = () => leftBehind().find((name) => name.startsWith('dockstage-ssh-'));
+    await waitFor(() => sshFolder() !== undefined && readdirSync(path.join(rig!.tmpDir, sshFolder()!)).includes('docker.sock'), { timeoutMs: 30_000, message: 'the ssh socket' });
+    child.kill('SIGINT');
+    await exited;
+    expect(leftBehind()).toEqual([]);
+    expect(rig!.clients()).toEqual([]);
   });
 
   describe('a login that cannot work: one line naming the host, one hint, exit 1', () => {
@@ -176,6 +190,12 @@ describeWithSshRig('an engine over ssh://', () => {
     test('no engine behind the socket named in the address', async () => {
       const stderr = await fails(`${rig!.host}/run/dockstage-no-engine.sock`);
       expect(stderr).toContain(`no Docker engine answers at /run/dockstage-no-engine.sock on ${rig!.host}`);
+    });
+
+    test('a host without docker', async () => {
+      const stderr = await fails(`${rig!.noDockerHost}/run/dockstage-no-engine.sock`);
+      expect(stderr).toContain(`Docker is not installed on ${rig!.noDockerHost}`);
+      expect(stderr).toContain(`install Docker on ${rig!.noDockerHost}`);
     });
 
     test('plan --changed, stages and inputs never log in', async () => {
