@@ -15,16 +15,12 @@ import { mkdtemp, rm, writeFile, chmod } from 'node:fs/promises';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { describe } from 'vitest';
 import { freePort } from './compose-project.js';
-import { engineAvailable } from './docker.js';
 import { waitFor } from './wait.js';
 
 const SSHD = '/usr/sbin/sshd';
-const inCi = process.env['CI'] !== undefined && process.env['CI'] !== '' && process.env['CI'] !== 'false';
-
 /** Installs openssh-server when it is missing and we may (root); true when sshd and ssh are there. */
-function ensureSshd(): boolean {
+export function ensureSshd(): boolean {
   const present = () => existsSync(SSHD) && hasCommand('ssh') && hasCommand('ssh-keygen');
   if (present()) return true;
   if (process.getuid?.() !== 0) return false;
@@ -44,16 +40,6 @@ function hasCommand(name: string): boolean {
     return false;
   }
 }
-
-/** True when an sshd can be started here (installed now if need be). */
-export const sshdAvailable = engineAvailable && ensureSshd();
-
-/** `describe` for suites over the ssh rig: in CI they run (and fail without it); locally they skip with one line. */
-export const describeWithSshRig: typeof describe = (() => {
-  if (inCi || sshdAvailable) return describe;
-  process.stderr.write(`skipping the ssh:// engine tests: ${engineAvailable ? 'no sshd (install openssh-server, or run as root to have it installed)' : 'no Docker engine'}\n`);
-  return describe.skip as typeof describe;
-})();
 
 export interface SshRig {
   /** The alias that logs in (key made for the test, known host key). */
