@@ -80,7 +80,7 @@ describeWithSshRig('an engine over ssh://', () => {
     dir = await mkdtemp(path.join(os.tmpdir(), 'dockstage-ssh-project-'));
     port = await freePort();
     await writeFiles(dir, {
-      'compose.yaml': `x-dockstage:\n  watch:\n    reload:\n      web: none\nservices:\n  web:\n    build:\n      context: ./app\n      args:\n        NODE_IMAGE: \${NODE_IMAGE:-node:22-alpine}\n    init: true\n    ports: ["127.0.0.1:${port}:3000"]\n`,
+      'compose.yaml': `x-dockstage:\n  watch:\n    reload:\n      web: none\nservices:\n  web:\n    build:\n      context: ./app\n      args:\n        NODE_IMAGE: \${NODE_IMAGE:-node:22-alpine}\n    init: true\n    ports: ["127.0.0.1:${port}:3000"]\n  tools:\n    image: busybox:latest\n    init: true\n    command: ["sleep", "86400"]\n    volumes: ["./app/src:/src:ro"]\n`,
       'app/Dockerfile': DOCKERFILE,
       'app/package.json': '{"name":"app","version":"1.0.0"}\n',
       'app/src/server.js': SERVER,
@@ -94,15 +94,20 @@ describeWithSshRig('an engine over ssh://', () => {
     await rig?.stop();
   });
 
-  test('status logs in once, shows the engine, warns nothing and leaves nothing behind', async () => {
+  test('status logs in once, shows the engine and that it is remote, warns nothing and leaves nothing behind', async () => {
     const { stdout } = await overSsh(['status']);
-    expect(stdout).toMatch(/engine 20\./);
+    expect(stdout).toMatch(/engine 20\.\S+ · remote ssh:\/\/dockstage-rig\n/);
     expect(stdout).toMatch(/web\s+dev\s+develop/);
+    const json = JSON.parse((await overSsh(['status', '--json'])).stdout) as { engine: Record<string, unknown> };
+    expect(json.engine).toMatchObject({ endpoint: 'ssh://dockstage-rig', remote: true });
   });
 
-  test('up builds through buildx and starts through compose on the one connection', async () => {
-    await overSsh(['up']);
+  test('up builds through buildx and starts through compose on the one connection, and warns once about the bind mount', async () => {
+    const { stderr } = await overSsh(['up']);
     await served('v1 1.0.0');
+    const warning = "warning: tools: the engine at ssh://dockstage-rig is remote, so the bind mount ./app/src → /src mounts that host's folder, not this machine's files";
+    expect(stderr).toContain(warning);
+    expect(stderr.split(warning).length - 1).toBe(1);
   });
 
   test('env switches to prod and back, one login each', async () => {
