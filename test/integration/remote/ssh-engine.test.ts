@@ -6,9 +6,10 @@
  * the connection), nothing is left in TMPDIR, and a login that cannot work
  * fails in one line naming the host and the fix.
  */
-import { spawn } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
+import { promisify } from 'node:util';
 import { readdirSync } from 'node:fs';
-import { mkdtemp, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
@@ -20,6 +21,7 @@ import { writeFiles } from '../../support/temp-project.js';
 import { waitFor } from '../../support/wait.js';
 import { startWatch, type WatchProcess } from '../../support/watch-process.js';
 
+const run = promisify(execFile);
 const PROJECT = `dstssh-${process.pid}-${Date.now().toString(36)}`;
 let rig: SshRig | undefined;
 let dir = '';
@@ -108,6 +110,22 @@ describeWithSshRig('an engine over ssh://', () => {
     const warning = "warning: tools: the engine at ssh://dockstage-rig is remote, so the bind mount ./app/src → /src mounts that host's folder, not this machine's files";
     expect(stderr).toContain(warning);
     expect(stderr.split(warning).length - 1).toBe(1);
+  });
+
+  test('a docker context with an ssh:// endpoint (current context of DOCKER_CONFIG) is one login too', async () => {
+    const config = await mkdtemp(path.join(os.tmpdir(), 'dockstage-ssh-context-'));
+    try {
+      await run('docker', ['context', 'create', 'rig', '--docker', `host=ssh://${rig!.host}`], { env: { ...process.env, DOCKER_CONFIG: config } });
+      await run('docker', ['context', 'use', 'rig'], { env: { ...process.env, DOCKER_CONFIG: config } });
+      const before = rig!.logins();
+      const result = await runCli(['-p', PROJECT, 'status', '--json'], { cwd: dir, env: { ...env(), DOCKER_HOST: '', DOCKER_CONFIG: config } });
+      expect(result.code, result.stderr).toBe(0);
+      expect((JSON.parse(result.stdout) as { engine: Record<string, unknown> }).engine).toMatchObject({ endpoint: `ssh://${rig!.host}`, remote: true });
+      expect(rig!.logins() - before).toBe(1);
+      expect(leftBehind()).toEqual([]);
+    } finally {
+      await rm(config, { recursive: true, force: true });
+    }
   });
 
   test('env switches to prod and back, one login each', async () => {
