@@ -141,7 +141,7 @@ export async function startSshRig(): Promise<SshRig> {
       }
       return sessions.length;
     },
-    clients: () => processesNaming(tmpDir),
+    clients: () => sshProcessesNaming(tmpDir),
     async stop() {
       if (sshd.exitCode === null) {
         const exited = new Promise((resolve) => sshd.once('exit', resolve));
@@ -153,13 +153,14 @@ export async function startSshRig(): Promise<SshRig> {
   };
 }
 
-/** The pids whose command line contains `text`. */
-function processesNaming(text: string): number[] {
+/** The pids of `ssh` processes whose command line contains `text`. */
+function sshProcessesNaming(text: string): number[] {
   const found: number[] = [];
   for (const entry of readdirSync('/proc')) {
     if (!/^\d+$/.test(entry)) continue;
     try {
-      if (readFileSync(`/proc/${entry}/cmdline`, 'utf8').includes(text)) found.push(Number(entry));
+      const args = readFileSync(`/proc/${entry}/cmdline`, 'utf8').split('\0');
+      if (path.basename(args[0] ?? '') === 'ssh' && args.some((arg) => arg.includes(text))) found.push(Number(entry));
     } catch {
       // gone meanwhile
     }

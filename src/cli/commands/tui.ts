@@ -12,6 +12,7 @@
 import { render, type Instance } from 'ink';
 import { createElement } from 'react';
 import { openContainerShell } from '../../adapters/container-shell.js';
+import { engineIsRemote } from '../../core/remote-engine.js';
 import { acquireProjectLock } from '../../adapters/project-lock.js';
 import { createSystemClock } from '../../adapters/system-clock.js';
 import { terminalScreen } from '../../adapters/terminal-screen.js';
@@ -48,6 +49,8 @@ export async function runTui(ctx: CommandContext, options: ProjectOptions, comma
     const logs = new LogBuffer({ linesPerService: command.logLines });
     const stats = new Map<string, StatsSample | undefined>();
     const runtime = await ctx.runtime();
+    const endpoint = await ctx.endpoint();
+    const remoteEndpoint = engineIsRemote(endpoint.host, loaded.workspace.config.remote) ? endpoint.host : undefined;
     const run = await startCommandEngine(ctx, options, loaded, {
       mode: 'watch',
       json: false,
@@ -86,6 +89,7 @@ export async function runTui(ctx: CommandContext, options: ProjectOptions, comma
           stats,
           now,
           builder: loaded.workspace.config.builder ?? 'default',
+          ...(remoteEndpoint === undefined ? {} : { remoteEndpoint }),
           colors: colorsEnabled((name) => ctx.env[name]),
           initialUi: ui,
           onUiChange: (next: UiState) => {
