@@ -14,7 +14,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { CLI, runCli } from '../../support/cli.js';
-import { freePort, removeProject } from '../../support/compose-project.js';
+import { containerIds, freePort, removeProject } from '../../support/compose-project.js';
 import { describeWithSshRig, TEST_NODE_IMAGE } from '../../support/docker.js';
 import { startSshRig, type SshRig } from '../../support/ssh-rig.js';
 import { writeFiles } from '../../support/temp-project.js';
@@ -179,6 +179,11 @@ describeWithSshRig('an engine over ssh://', () => {
     await exited;
     expect(leftBehind()).toEqual([]);
     expect(rig!.clients()).toEqual([]);
+  });
+
+  test('down removes the containers over the same single login', async () => {
+    await overSsh(['down']);
+    expect(await containerIds(PROJECT, { all: true })).toEqual({});
   });
 
   describe('a login that cannot work: one line naming the host, one hint, exit 1', () => {
