@@ -48,6 +48,8 @@ export interface SshRig {
   readonly badKeyHost: string;
   readonly unknownHostKeyHost: string;
   readonly closedPortHost: string;
+  /** An alias reached through the rig itself as a ProxyJump host (two logins: the jump, then the target). */
+  readonly jumpHost: string;
   /** An alias whose logins find no `docker` command (PATH emptied by sshd); pair it with a socket path nothing serves. */
   readonly noDockerHost: string;
   /** The rig's ssh config (`-F`). */
@@ -114,6 +116,7 @@ export async function startSshRig(): Promise<SshRig> {
       alias('dockstage-rig-badkey', [`Port ${port}`, `IdentityFile ${file('stranger_key')}`, `UserKnownHostsFile ${file('known_hosts')}`]),
       alias('dockstage-rig-newhost', [`Port ${port}`, `IdentityFile ${file('client_key')}`, `UserKnownHostsFile ${file('empty_known_hosts')}`]),
       alias('dockstage-rig-nodocker', [`Port ${noDockerPort}`, `IdentityFile ${file('client_key')}`, `UserKnownHostsFile ${file('known_hosts')}`]),
+      alias('dockstage-rig-jump', [`Port ${port}`, `IdentityFile ${file('client_key')}`, `UserKnownHostsFile ${file('known_hosts')}`, 'ProxyJump dockstage-rig']),
       alias('dockstage-rig-closed', [`Port ${closedPort}`, `IdentityFile ${file('client_key')}`, `UserKnownHostsFile ${file('known_hosts')}`]),
     ].join('\n'),
   );
@@ -126,6 +129,7 @@ export async function startSshRig(): Promise<SshRig> {
     unknownHostKeyHost: 'dockstage-rig-newhost',
     closedPortHost: 'dockstage-rig-closed',
     noDockerHost: 'dockstage-rig-nodocker',
+    jumpHost: 'dockstage-rig-jump',
     configFile,
     tmpDir,
     env: (host = 'dockstage-rig') => ({ DOCKER_HOST: `ssh://${host}`, DOCKSTAGE_SSH_CONFIG: configFile, SSH_AUTH_SOCK: '', TMPDIR: tmpDir }),

@@ -128,6 +128,15 @@ describeWithSshRig('an engine over ssh://', () => {
     }
   });
 
+  test('~/.ssh/config applies as for the docker CLI: a ProxyJump host is one connection (the jump, then the target)', async () => {
+    const before = rig!.logins();
+    const result = await runCli(['-p', PROJECT, 'status', '--json'], { cwd: dir, env: env(rig!.jumpHost) });
+    expect(result.code, result.stderr).toBe(0);
+    expect((JSON.parse(result.stdout) as { engine: Record<string, unknown> }).engine).toMatchObject({ endpoint: `ssh://${rig!.jumpHost}`, remote: true });
+    expect(rig!.logins() - before).toBe(2);
+    expect(leftBehind()).toEqual([]);
+  });
+
   test('env switches to prod and back, one login each', async () => {
     await overSsh(['env', 'prod']);
     await served('v1 1.0.0');
