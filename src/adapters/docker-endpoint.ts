@@ -34,6 +34,8 @@ export interface EngineRoute {
   explain(error: unknown): Promise<Error | undefined>;
   /** How many ssh logins the run made (0 for a local or tcp engine). */
   logins(): number;
+  /** While an ssh connection is down: what ssh said last; undefined otherwise (and for other endpoints). */
+  problem(): string | undefined;
   /** Ends the connection; nothing is left listening. */
   close(): Promise<void>;
 }
@@ -44,7 +46,7 @@ export interface EngineRoute {
  */
 export async function openEngineRoute(endpoint: DockerEndpoint, env: NodeJS.ProcessEnv): Promise<EngineRoute> {
   if (!endpoint.host.startsWith('ssh://')) {
-    return { endpoint, env, explain: async () => undefined, logins: () => 0, close: async () => undefined };
+    return { endpoint, env, explain: async () => undefined, logins: () => 0, problem: () => undefined, close: async () => undefined };
   }
   const [{ parseSshDestination }, { openSshTunnel }] = await Promise.all([import('./ssh/ssh-destination.js'), import('./ssh/ssh-tunnel.js')]);
   const destination = parseSshDestination(endpoint.host);
@@ -59,6 +61,7 @@ export async function openEngineRoute(endpoint: DockerEndpoint, env: NodeJS.Proc
     env: dockerEnv,
     explain: async () => await tunnel.explain(),
     logins: () => tunnel.logins(),
+    problem: () => tunnel.problem(),
     close: () => tunnel.close(),
   };
 }

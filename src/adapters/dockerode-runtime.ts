@@ -32,11 +32,12 @@ export function apiBelow(version: string, minimum: string): boolean {
 /**
  * A ContainerRuntime talking to the engine at `endpoint`. `env` supplies the
  * docker CLI's TLS variables (DOCKER_TLS_VERIFY, DOCKER_TLS, DOCKER_CERT_PATH,
- * DOCKER_CONFIG) and SSH_AUTH_SOCK. Every call that cannot reach the engine
+ * DOCKER_CONFIG); for an ssh:// endpoint (dialled through its tunnel),
+ * `tunnelProblem` words a lost connection. Every call that cannot reach the engine
  * rejects with EngineUnavailableError, so callers handle "daemon down" once.
  */
-export function createDockerodeRuntime(endpoint: DockerEndpoint, env: NodeJS.ProcessEnv = process.env): ContainerRuntime {
-  const client = createEngineClient(endpoint, env);
+export function createDockerodeRuntime(endpoint: DockerEndpoint, env: NodeJS.ProcessEnv = process.env, tunnelProblem?: () => string | undefined): ContainerRuntime {
+  const client = createEngineClient(endpoint, env, tunnelProblem);
   return {
     async info() {
       const version = (await client.guard(() => client.docker.version())) as unknown;

@@ -86,7 +86,7 @@ export function createContext(options: { io: Io; env: NodeJS.ProcessEnv; cwd: st
     // One version call first: an engine that is down, or an address that is not an engine, fails here in one line.
     runtime: () =>
       (runtime ??= Promise.all([getRoute(), import('../adapters/dockerode-runtime.js')]).then(async ([opened, adapter]) => {
-        const created = adapter.createDockerodeRuntime(opened.endpoint, options.env);
+        const created = adapter.createDockerodeRuntime(opened.endpoint, options.env, () => opened.problem());
         try {
           await created.info();
         } catch (error) {

@@ -76,7 +76,8 @@ export function remoteEngineFailure(destination: SshDestination, where: string, 
   );
 }
 
-function lastLine(text: string): string {
+/** ssh's last meaningful line, without the known-hosts notice and the final period. */
+export function lastLine(text: string): string {
   const lines = text.split(/\r?\n/).map((line) => line.trim()).filter((line) => line !== '' && !/^Warning: Permanently added/.test(line));
   return (lines[lines.length - 1] ?? '').replace(/\.$/, '');
 }

@@ -14,7 +14,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { EngineUnavailableError } from '../../core/errors.js';
 import { masterArgs, remoteCommandArgs, type SshDestination, type SshOptions } from './ssh-destination.js';
-import { remoteEngineFailure, sshFailure } from './ssh-failure.js';
+import { lastLine, remoteEngineFailure, sshFailure } from './ssh-failure.js';
 
 /** The local end of the connection. */
 export interface SshTunnel {
@@ -27,6 +27,8 @@ export interface SshTunnel {
    * forward was refused, else what the remote host says about its engine. Undefined when the tunnel is not the cause.
    */
   explain(): Promise<EngineUnavailableError | undefined>;
+  /** While the connection is down: what ssh said last (`Connection refused`), else undefined. */
+  problem(): string | undefined;
   /** How many times ssh logged in during this run: 1, plus one per reconnect. */
   logins(): number;
   /** Stops ssh and removes the socket and its folder; waits for ssh to exit. */
@@ -152,6 +154,7 @@ export function openSshTunnel(destination: SshDestination, options: SshTunnelOpt
     dockerHost: `unix://${localSocket}`,
     ready: () => first,
     logins: () => logins,
+    problem: () => (up ? undefined : lastLine(stderr)),
     async explain() {
       if (!up) return stderr === '' ? undefined : sshFailure(destination, options.where, stderr);
       if (!/open failed|administratively prohibited/.test(stderr)) return undefined;

@@ -163,7 +163,8 @@ describeWithSshRig('an engine over ssh://', () => {
 
     from = w.lines.length;
     expect(rig!.dropConnections()).toBeGreaterThan(0);
-    await w.next((l) => l.type === 'disconnected', { from, timeoutMs: 30_000 });
+    const disconnected = await w.next((l) => l.type === 'disconnected', { from, timeoutMs: 30_000 });
+    expect(String(disconnected['message'])).toMatch(/ssh:\/\/dockstage-rig \(DOCKER_HOST\)/);
     await w.next((l) => l.type === 'connected', { from, timeoutMs: 30_000 });
 
     from = w.lines.length;
