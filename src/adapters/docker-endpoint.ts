@@ -42,16 +42,20 @@ export interface EngineRoute {
 
 /**
  * Opens the route to `endpoint`. Only ssh:// needs one: the ssh connection starts here, and the promise resolves once
- * it is up (or rejects with what to check). Every other endpoint is dialled as it is.
+ * it is up (or rejects with what to check); aborting `signal` ends it, also while ssh is still logging in. Every other
+ * endpoint is dialled as it is.
  */
-export async function openEngineRoute(endpoint: DockerEndpoint, env: NodeJS.ProcessEnv): Promise<EngineRoute> {
+export async function openEngineRoute(endpoint: DockerEndpoint, env: NodeJS.ProcessEnv, signal?: AbortSignal): Promise<EngineRoute> {
   if (!endpoint.host.startsWith('ssh://')) {
     return { endpoint, env, explain: async () => undefined, logins: () => 0, problem: () => undefined, close: async () => undefined };
   }
   const [{ parseSshDestination }, { openSshTunnel }] = await Promise.all([import('./ssh/ssh-destination.js'), import('./ssh/ssh-tunnel.js')]);
   const destination = parseSshDestination(endpoint.host);
   const configFile = env['DOCKSTAGE_SSH_CONFIG'];
+  signal?.throwIfAborted();
   const tunnel = openSshTunnel(destination, { where: describeEndpoint(endpoint), env, ...(configFile === undefined || configFile === '' ? {} : { configFile }) });
+  // A run that ends while ssh is still logging in (a config error, an unreachable host's 30 s) stops it at once.
+  signal?.addEventListener('abort', () => void tunnel.close(), { once: true });
   await tunnel.ready();
   const dockerEnv: NodeJS.ProcessEnv = { ...env, DOCKER_HOST: tunnel.dockerHost };
   // DOCKER_HOST wins over a context for the docker CLI; the context is dropped anyway so nothing can dial ssh again.

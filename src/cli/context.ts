@@ -55,7 +55,8 @@ export function createContext(options: { io: Io; env: NodeJS.ProcessEnv; cwd: st
   let route: Promise<EngineRoute> | undefined;
   let runtime: Promise<ContainerRuntime> | undefined;
   let builder: ImageBuilder | undefined;
-  const getRoute = () => (route ??= resolveDockerEndpoint(options.env).then((endpoint) => openEngineRoute(endpoint, options.env)));
+  const ending = new AbortController();
+  const getRoute = () => (route ??= resolveDockerEndpoint(options.env).then((endpoint) => openEngineRoute(endpoint, options.env, ending.signal)));
   // `config` needs no engine (compose reads files only), so `plan --changed`, `stages` and `inputs` never connect.
   const configCompose = createComposeCli({ env: options.env });
   let engineCompose: Promise<ComposeCli> | undefined;
@@ -81,6 +82,7 @@ export function createContext(options: { io: Io; env: NodeJS.ProcessEnv; cwd: st
     async close() {
       const opened = route;
       route = undefined;
+      ending.abort();
       await (await opened?.catch(() => undefined))?.close();
     },
     // One version call first: an engine that is down, or an address that is not an engine, fails here in one line.
