@@ -50,7 +50,7 @@ export function createDockerodeRuntime(endpoint: DockerEndpoint, env: NodeJS.Pro
           `upgrade Docker on ${publishedHost(endpoint)}, or point DOCKER_HOST / the docker context at a newer engine`,
         );
       }
-      return { serverVersion: version['Version'], apiVersion: version['ApiVersion'], host: publishedHost(endpoint) };
+      return { serverVersion: version['Version'], apiVersion: version['ApiVersion'], host: publishedHost(endpoint), endpoint: endpoint.host };
     },
     ...imageOperations(client),
     ...containerOperations(client),

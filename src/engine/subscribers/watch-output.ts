@@ -15,6 +15,7 @@ import { isIdle } from '../../core/state/due.js';
 import { CRASH_LOOP_EXITS } from '../../core/state/reducer.js';
 import { liveContainer, type EngineState } from '../../core/state/engine-state.js';
 import { relativeLabel, type Workspace } from '../../core/workspace.js';
+import { engineIsRemote } from '../../core/remote-engine.js';
 import type { Subscriber } from '../store.js';
 import type { LineSink } from './build-output.js';
 
@@ -209,7 +210,14 @@ function eventsOf(state: EngineState, action: EngineAction, memory: OutputMemory
     case 'engineDisconnected':
       return [{ type: 'disconnected', message: action.message }];
     case 'engineConnected':
-      return [{ type: 'connected', version: action.version, host: action.host }];
+      return [
+        {
+          type: 'connected',
+          version: action.version,
+          host: action.host,
+          ...(action.endpoint === undefined ? {} : { endpoint: action.endpoint, remote: engineIsRemote(action.endpoint, state.workspace?.config.remote) }),
+        },
+      ];
     default:
       return [];
   }

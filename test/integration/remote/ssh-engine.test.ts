@@ -148,6 +148,7 @@ describeWithSshRig('an engine over ssh://', () => {
     const before = rig!.logins();
     const w = (watch = startWatch(['-p', PROJECT], { cwd: dir, env: env() }));
     await w.next((l) => l.type === 'idle', { message: 'the first idle' });
+    expect(w.lines.find((l) => l.type === 'connected')).toMatchObject({ endpoint: 'ssh://dockstage-rig', remote: true, host: 'dockstage-rig' });
 
     let from = w.lines.length;
     await writeFile(path.join(dir, 'app/src/message.js'), "module.exports = 'v2';\n");
