@@ -3,7 +3,7 @@
  * side on one project, through the test suite's own sshd on 127.0.0.1
  * (test/support/ssh-rig.ts), so the only difference is SSH itself:
  *
- *   npm run build && node --import tsx bench/remote-engine.ts
+ *   npm run bench:remote        # or, after npm run build: node --import tsx bench/remote-engine.ts
  *
  * Rows: `status` (and `docker compose ps` over the same ssh://), `up` with
  * everything up to date, `watch` edit → served for a live-synced edit
@@ -19,7 +19,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { startSshRig, type SshRig } from '../test/support/ssh-rig.js';
+import { ensureSshd, startSshRig, type SshRig } from '../test/support/ssh-rig.js';
 import { writeFiles } from '../test/support/temp-project.js';
 import { freePort, removeProject } from '../test/support/compose-project.js';
 import { startWatch } from '../test/support/watch-process.js';
@@ -69,6 +69,10 @@ async function median(times: number, action: () => Promise<unknown>): Promise<nu
 }
 
 async function main(): Promise<void> {
+  if (!ensureSshd()) {
+    process.stderr.write('remote-engine bench skipped: no sshd (install openssh-server, or run as root to have it installed)\n');
+    return;
+  }
   const rig: SshRig = await startSshRig();
   const project = `dsbssh-${process.pid}`;
   const dir = await mkdtemp(path.join(os.tmpdir(), 'dockstage-bench-ssh-'));
