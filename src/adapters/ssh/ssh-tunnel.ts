@@ -118,6 +118,8 @@ export function openSshTunnel(destination: SshDestination, options: SshTunnelOpt
       });
       // ssh binds the socket only after it has logged in, so its appearance is the signal: no polling.
       watcher = watch(dir, check);
+      // The folder goes when the run ends mid-login; ssh's exit settles the attempt then.
+      watcher.on('error', () => undefined);
       check();
     });
 
