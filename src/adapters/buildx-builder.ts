@@ -20,6 +20,8 @@ import { notAnEngine } from './docker-endpoint.js';
 export interface BuildxBuilderOptions {
   /** Environment for the docker CLI (DOCKER_HOST, DOCKER_CONTEXT, BUILDX_BUILDER, secret variables). Default: process.env. */
   readonly env?: NodeJS.ProcessEnv;
+  /** The endpoint as messages name it, when the environment's DOCKER_HOST is not what the user set (an ssh connection's local socket). */
+  readonly endpointName?: string;
 }
 
 /**
@@ -155,7 +157,7 @@ const KILL_AFTER_MS = 3000;
  */
 export function createBuildxBuilder(options: BuildxBuilderOptions = {}): ImageBuilder {
   const env = options.env ?? process.env;
-  const endpointName = env['DOCKER_HOST'] ? `${env['DOCKER_HOST']} (DOCKER_HOST)` : env['DOCKER_CONTEXT'] ? `docker context ${env['DOCKER_CONTEXT']}` : undefined;
+  const endpointName = options.endpointName ?? (env['DOCKER_HOST'] ? `${env['DOCKER_HOST']} (DOCKER_HOST)` : env['DOCKER_CONTEXT'] ? `docker context ${env['DOCKER_CONTEXT']}` : undefined);
 
   const run = (args: readonly string[]): Promise<RunResult> =>
     new Promise((resolve, reject) => {

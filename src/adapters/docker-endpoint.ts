@@ -18,6 +18,56 @@ export interface DockerEndpoint {
   readonly context: string | undefined;
   /** Where the address came from, so errors can name what to fix. */
   readonly source?: 'DOCKER_HOST' | 'context' | 'default';
+  /**
+   * Where clients connect when that is not `host`: for an ssh:// host, the local end of the run's one ssh connection
+   * (`unix:///tmp/dockstage-ssh-…/docker.sock`).
+   */
+  readonly tunnel?: string;
+}
+
+/** The engine endpoint of a run, connected: where clients dial, the environment for docker CLI processes, and its end. */
+export interface EngineRoute {
+  readonly endpoint: DockerEndpoint;
+  /** The environment for `docker`, compose and buildx: for an ssh:// endpoint, DOCKER_HOST is the local socket, so no process logs in again. */
+  readonly env: NodeJS.ProcessEnv;
+  /** Why a failed connection failed, when the route knows better than the client (ssh's reason, the remote host's engine). */
+  explain(error: unknown): Promise<Error | undefined>;
+  /** How many ssh logins the run made (0 for a local or tcp engine). */
+  logins(): number;
+  /** While an ssh connection is down: what ssh said last; undefined otherwise (and for other endpoints). */
+  problem(): string | undefined;
+  /** Ends the connection; nothing is left listening. */
+  close(): Promise<void>;
+}
+
+/**
+ * Opens the route to `endpoint`. Only ssh:// needs one: the ssh connection starts here, and the promise resolves once
+ * it is up (or rejects with what to check); aborting `signal` ends it, also while ssh is still logging in. Every other
+ * endpoint is dialled as it is.
+ */
+export async function openEngineRoute(endpoint: DockerEndpoint, env: NodeJS.ProcessEnv, signal?: AbortSignal): Promise<EngineRoute> {
+  if (!endpoint.host.startsWith('ssh://')) {
+    return { endpoint, env, explain: async () => undefined, logins: () => 0, problem: () => undefined, close: async () => undefined };
+  }
+  const [{ parseSshDestination }, { openSshTunnel }] = await Promise.all([import('./ssh/ssh-destination.js'), import('./ssh/ssh-tunnel.js')]);
+  const destination = parseSshDestination(endpoint.host);
+  const configFile = env['DOCKSTAGE_SSH_CONFIG'];
+  signal?.throwIfAborted();
+  const tunnel = openSshTunnel(destination, { where: describeEndpoint(endpoint), env, ...(configFile === undefined || configFile === '' ? {} : { configFile }) });
+  // A run that ends while ssh is still logging in (a config error, an unreachable host's 30 s) stops it at once.
+  signal?.addEventListener('abort', () => void tunnel.close(), { once: true });
+  await tunnel.ready();
+  const dockerEnv: NodeJS.ProcessEnv = { ...env, DOCKER_HOST: tunnel.dockerHost };
+  // DOCKER_HOST wins over a context for the docker CLI; the context is dropped anyway so nothing can dial ssh again.
+  delete dockerEnv['DOCKER_CONTEXT'];
+  return {
+    endpoint: { ...endpoint, tunnel: tunnel.dockerHost },
+    env: dockerEnv,
+    explain: async () => await tunnel.explain(),
+    logins: () => tunnel.logins(),
+    problem: () => tunnel.problem(),
+    close: () => tunnel.close(),
+  };
 }
 
 /** Schemes the docker CLI accepts in DOCKER_HOST. */

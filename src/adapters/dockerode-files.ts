@@ -23,7 +23,7 @@ import { SCRIPT_FAILED, scriptInvocation, stdinArguments, SYNC_SCRIPT } from './
 
 /** A ContainerFiles on the engine at `endpoint` (the same connection rules as the runtime adapter). */
 export function createDockerodeFiles(endpoint: DockerEndpoint, env: NodeJS.ProcessEnv = process.env): ContainerFiles {
-  return containerFilesOn(new Docker(dockerOptions(connectionOptions(endpoint.host, env))), endpoint.host);
+  return containerFilesOn(new Docker(dockerOptions(connectionOptions(endpoint.tunnel ?? endpoint.host, env))), endpoint.host);
 }
 
 /** A ContainerFiles on an existing dockerode client, for callers that already hold one. */

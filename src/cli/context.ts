@@ -1,12 +1,13 @@
 /**
  * What every command gets: I/O, the environment, and the adapters (created on first use). Creating a context loads
  * no engine client: dockerode is imported when a command first asks for the runtime, the docker-compose package
- * when it first runs compose.
+ * when it first runs compose. The engine route (for ssh://, the run's one ssh connection) opens on first use, or
+ * early through `connectEngine`, and `close` ends it.
  */
 import { existsSync } from 'node:fs';
 import { createComposeCli } from '../adapters/compose-cli.js';
 import { createNodeFileSystem } from '../adapters/node-fs.js';
-import { resolveDockerEndpoint, type DockerEndpoint } from '../adapters/docker-endpoint.js';
+import { describeEndpoint, openEngineRoute, resolveDockerEndpoint, type DockerEndpoint, type EngineRoute } from '../adapters/docker-endpoint.js';
 import type { ComposeCli } from '../ports/compose-cli.js';
 import { prefetchingCompose } from './prefetch.js';
 import type { ContainerRuntime } from '../ports/container-runtime.js';
@@ -30,8 +31,14 @@ export interface CommandContext {
   readonly compose: ComposeCli;
   /** Dependencies for loading the workspace. */
   readonly loadDeps: LoadDeps;
-  /** The engine endpoint (DOCKER_HOST / docker context), resolved once. */
+  /** The engine endpoint (DOCKER_HOST / docker context), resolved once, with its tunnel when it is ssh://. */
   endpoint(): Promise<DockerEndpoint>;
+  /** The environment for docker CLI processes that talk to the engine (`docker exec`): the same connection as dockerode. */
+  dockerEnv(): Promise<NodeJS.ProcessEnv>;
+  /** Starts connecting to the engine now (ssh logs in while the project loads); failures surface where the engine is used. */
+  connectEngine(): void;
+  /** Ends the engine connection (the ssh process, its socket): call once when the command is done. */
+  close(): Promise<void>;
   /** The container runtime on that endpoint, created on first use. */
   runtime(): Promise<ContainerRuntime>;
   /** The BuildKit builder (buildx CLI), with the same endpoint. */
@@ -48,12 +55,22 @@ export interface CommandContext {
  */
 export function createContext(options: { io: Io; env: NodeJS.ProcessEnv; cwd: string; version: string; interrupts?: Interrupts }): CommandContext {
   const fs = createNodeFileSystem();
-  const compose = prefetchingCompose(createComposeCli({ env: options.env }));
-  const lookup = (name: string) => options.env[name];
-  let endpoint: Promise<DockerEndpoint> | undefined;
+  let route: Promise<EngineRoute> | undefined;
   let runtime: Promise<ContainerRuntime> | undefined;
   let builder: ImageBuilder | undefined;
-  const getEndpoint = () => (endpoint ??= resolveDockerEndpoint(options.env));
+  const ending = new AbortController();
+  const getRoute = () => (route ??= resolveDockerEndpoint(options.env).then((endpoint) => openEngineRoute(endpoint, options.env, ending.signal)));
+  // `config` needs no engine (compose reads files only), so `plan --changed`, `stages` and `inputs` never connect.
+  const configCompose = createComposeCli({ env: options.env });
+  let engineCompose: Promise<ComposeCli> | undefined;
+  const onEngine = () => (engineCompose ??= getRoute().then((r) => (r.env === options.env ? configCompose : createComposeCli({ env: r.env }))));
+  const compose = prefetchingCompose({
+    config: (target) => configCompose.config(target),
+    up: async (target, services, upOptions) => await (await onEngine()).up(target, services, upOptions),
+    down: async (target, downOptions) => await (await onEngine()).down(target, downOptions),
+    lifecycle: async (target, command, services) => await (await onEngine()).lifecycle(target, command, services),
+  });
+  const lookup = (name: string) => options.env[name];
   const loadDeps: LoadDeps = { compose, fs, cwd: options.cwd, lookup, existsSync };
   return {
     ...options,
@@ -63,14 +80,34 @@ export function createContext(options: { io: Io; env: NodeJS.ProcessEnv; cwd: st
     loadDeps,
     prefetchProject: (project) =>
       compose.prefetchConfig(import('../engine/compose-target.js').then(async ({ composeTargetFor }) => (await composeTargetFor(project, loadDeps)).compose)),
-    endpoint: getEndpoint,
+    endpoint: async () => (await getRoute()).endpoint,
+    dockerEnv: async () => (await getRoute()).env,
+    connectEngine: () => void getRoute().catch(() => undefined),
+    async close() {
+      const opened = route;
+      route = undefined;
+      ending.abort();
+      await (await opened?.catch(() => undefined))?.close();
+    },
     // One version call first: an engine that is down, or an address that is not an engine, fails here in one line.
     runtime: () =>
-      (runtime ??= Promise.all([getEndpoint(), import('../adapters/dockerode-runtime.js')]).then(async ([endpoint, adapter]) => {
-        const created = adapter.createDockerodeRuntime(endpoint, options.env);
-        await created.info();
+      (runtime ??= Promise.all([getRoute(), import('../adapters/dockerode-runtime.js')]).then(async ([opened, adapter]) => {
+        const created = adapter.createDockerodeRuntime(opened.endpoint, options.env, () => opened.problem());
+        try {
+          await created.info();
+        } catch (error) {
+          throw (await opened.explain(error)) ?? error;
+        }
         return created;
       })),
-    builder: () => (builder ??= createBuildxBuilder({ env: options.env })),
+    builder: () =>
+      (builder ??= (() => {
+        const onRoute = getRoute().then((r) => createBuildxBuilder({ env: r.env, endpointName: describeEndpoint(r.endpoint) }));
+        onRoute.catch(() => undefined); // whoever calls info or build sees the rejection
+        return {
+          info: async (name) => await (await onRoute).info(name),
+          build: async (request, onEvent, signal) => await (await onRoute).build(request, onEvent, signal),
+        } satisfies ImageBuilder;
+      })()),
   };
 }

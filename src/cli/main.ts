@@ -21,6 +21,7 @@ import { debugSetting } from '../core/env-variables.js';
 import { createInterrupts } from './interrupt.js';
 import type { ProjectOptions } from '../engine/load-workspace.js';
 
+const always = () => true;
 const collect = (value: string, previous: string[] | undefined): string[] => [...(previous ?? []), value];
 
 /** One command's work, given the context and the global options; resolves to the exit code. */
@@ -45,6 +46,7 @@ export async function run(argv: readonly string[], io: Io, env: NodeJS.ProcessEn
   try {
     await program.parseAsync([...argv], { from: 'user' });
   } catch (error) {
+    await closeContext(context);
     if (error instanceof CommanderError) {
       const unknown = unknownCommandIn(program, error.code);
       if (unknown !== undefined) return (await import('./output/report.js')).reportError(io, await unknownCommand(program, unknown));
@@ -57,7 +59,13 @@ export async function run(argv: readonly string[], io: Io, env: NodeJS.ProcessEn
   } finally {
     stopListening();
   }
+  await closeContext(context);
   return exitCode;
+}
+
+/** Ends the run's engine connection (an ssh process and its socket), if a command opened one. */
+async function closeContext(context: Promise<CommandContext> | undefined): Promise<void> {
+  await (await context?.catch(() => undefined))?.close();
 }
 
 /**
@@ -102,13 +110,19 @@ function buildProgram(io: Io, version: string, commandContext: () => Promise<Com
     .helpCommand(true)
     .showHelpAfterError('(run dockstage --help for usage)');
 
-  /** A command's action; one that works on the compose project (`project`, the default) starts compose before its modules load. */
-  const wrap = (action: CommandAction, { project = true }: { project?: boolean } = {}) =>
+  /**
+   * A command's action; one that works on the compose project (`project`, the default) starts compose before its modules
+   * load, and one that needs the engine (`engine`, given the command's own options) starts connecting to it then too:
+   * an ssh login overlaps loading the project.
+   */
+  const wrap = (action: CommandAction, { project = true, engine = () => false }: { project?: boolean; engine?: (local: any, ...rest: any[]) => boolean } = {}) =>
     async (...args: any[]) => {
       const command = args[args.length - 1] as Command;
       const options = projectOptions(command.optsWithGlobals());
       const context = await commandContext();
       if (project) context.prefetchProject(options);
+      const positional = args.slice(0, -2);
+      if (engine(args[args.length - 2], ...positional)) context.connectEngine();
       setExit(await action(context, options, ...args.slice(0, -1)));
     };
 
@@ -118,7 +132,7 @@ function buildProgram(io: Io, version: string, commandContext: () => Promise<Com
     .addOption(new Option('--changed <path>', 'a changed path (repeatable); without it, compare inputs hashes with image labels').argParser(collect))
     .option('--json', 'print JSON')
     .action(wrap(async (context, options, local: { changed?: string[]; json?: boolean }) =>
-      (await import('./commands/plan.js')).runPlan(context, options, { changed: local.changed ?? [], json: local.json === true })));
+      (await import('./commands/plan.js')).runPlan(context, options, { changed: local.changed ?? [], json: local.json === true }), { engine: (local: { changed?: string[] }) => (local.changed ?? []).length === 0 }));
 
   program
     .command('stages [service]')
@@ -149,7 +163,7 @@ function buildProgram(io: Io, version: string, commandContext: () => Promise<Com
     .option('--builder <name>', 'buildx builder to use (default: x-dockstage.builder or the current one)')
     .option('--json', 'one JSON object per build event')
     .action(wrap(async (context, options, services: string[], local: { push?: boolean; stage?: string; cache?: boolean; force?: boolean; builder?: string; json?: boolean }) =>
-      (await import('./commands/build.js')).runBuild(context, options, { services, push: local.push === true, stage: local.stage, noCache: local.cache === false, force: local.force === true, builder: local.builder, json: local.json === true })));
+      (await import('./commands/build.js')).runBuild(context, options, { services, push: local.push === true, stage: local.stage, noCache: local.cache === false, force: local.force === true, builder: local.builder, json: local.json === true }), { engine: always }));
 
   program
     .command('up [services...]')
@@ -157,7 +171,7 @@ function buildProgram(io: Io, version: string, commandContext: () => Promise<Com
     .option('--wait', 'wait until services are running or healthy')
     .option('--json', 'one JSON object per event')
     .action(wrap(async (context, options, services: string[], local: { json?: boolean; wait?: boolean }) =>
-      (await import('./commands/up.js')).runUp(context, options, { services, json: local.json === true, wait: local.wait === true })));
+      (await import('./commands/up.js')).runUp(context, options, { services, json: local.json === true, wait: local.wait === true }), { engine: always }));
 
   program
     .command('down')
@@ -166,14 +180,14 @@ function buildProgram(io: Io, version: string, commandContext: () => Promise<Com
     .addOption(new Option('--rmi <type>', "remove images: local = dockstage's tags in every environment, all = also every image a service names").choices(['local', 'all']))
     .option('--json', 'print one JSON object')
     .action(wrap(async (context, options, local: { volumes?: boolean; rmi?: 'local' | 'all'; json?: boolean }) =>
-      (await import('./commands/down.js')).runDown(context, options, { volumes: local.volumes === true, rmi: local.rmi, json: local.json === true })));
+      (await import('./commands/down.js')).runDown(context, options, { volumes: local.volumes === true, rmi: local.rmi, json: local.json === true }), { engine: always }));
 
   program
     .command('status')
     .description('per service: environment, target, image, up to date, container state, health, ports')
     .option('--json', 'print JSON')
     .action(wrap(async (context, options, local: { json?: boolean }) =>
-      (await import('./commands/status.js')).runStatus(context, options, { json: local.json === true })));
+      (await import('./commands/status.js')).runStatus(context, options, { json: local.json === true }), { engine: always }));
 
   program
     .command('watch')
@@ -184,14 +198,14 @@ function buildProgram(io: Io, version: string, commandContext: () => Promise<Com
     .option('--logs', "the containers' output, service-prefixed (default without --json; with --json: log events)")
     .option('--no-logs', "hide the containers' output")
     .action(wrap(async (context, options, local: { json?: boolean; prune?: boolean; sync?: boolean; logs?: boolean }) =>
-      (await import('./commands/watch.js')).runWatch(context, options, { json: local.json === true, prune: local.prune !== false, sync: local.sync !== false, logs: local.logs })));
+      (await import('./commands/watch.js')).runWatch(context, options, { json: local.json === true, prune: local.prune !== false, sync: local.sync !== false, logs: local.logs }), { engine: always }));
 
   program
     .command('env [name]')
     .description('show the environments, or switch to one (build stale targets, recreate what changed)')
     .option('--json', 'print JSON')
     .action(wrap(async (context, options, name: string | undefined, local: { json?: boolean }) =>
-      (await import('./commands/env.js')).runEnv(context, options, { name, json: local.json === true })));
+      (await import('./commands/env.js')).runEnv(context, options, { name, json: local.json === true }), { engine: (_local: unknown, name: string | undefined) => name !== undefined }));
 
   program.argument('[command]').action(
     wrap(async (context, options, unknown: string | undefined) => {
@@ -204,6 +218,7 @@ function buildProgram(io: Io, version: string, commandContext: () => Promise<Com
         throw new DockstageError(`--log-lines must be a whole number of at least 100, not '${globals.logLines}'`);
       }
       context.prefetchProject(options);
+      context.connectEngine();
       if (globals.tui !== false && context.io.stdout.isTTY === true && process.stdin.isTTY === true) {
         return await (await importTui()).runTui(context, options, { logLines, prune: true, sync: true });
       }

@@ -42,6 +42,7 @@ export async function startCommandEngine(ctx: CommandContext, project: ProjectOp
   const builder = ctx.builder();
   await builder.info(options.builder ?? loaded.workspace.config.builder);
   const runtime = await ctx.runtime();
+  if (options.mode !== 'build') await warnRemoteBindMounts(ctx, loaded);
   const containerFiles = options.mode === 'watch' && options.sync !== false ? (await import('../adapters/dockerode-files.js')).createDockerodeFiles(await ctx.endpoint(), ctx.env) : undefined;
   const output = (_store: Store) =>
     buildOutputSubscriber(
@@ -88,6 +89,22 @@ export async function startCommandEngine(ctx: CommandContext, project: ProjectOp
       },
     },
   );
+}
+
+/** On a remote engine, one warning per service whose bind mounts take project files: the engine cannot see them. */
+async function warnRemoteBindMounts(ctx: CommandContext, loaded: LoadedProject): Promise<void> {
+  const endpoint = await ctx.endpoint();
+  const [{ engineIsRemote, projectBindMounts, remoteBindMountWarning }, { DockstageError }, { printWarnings }] = await Promise.all([
+    import('../core/remote-engine.js'),
+    import('../core/errors.js'),
+    import('./output/report.js'),
+  ]);
+  if (!engineIsRemote(endpoint.host, loaded.workspace.config.remote)) return;
+  const warnings = projectBindMounts(loaded.workspace).map((entry) => {
+    const { message, hint } = remoteBindMountWarning(entry, endpoint.host);
+    return new DockstageError(message, { hint });
+  });
+  printWarnings(ctx.io, warnings);
 }
 
 /**

@@ -43,6 +43,8 @@ export interface DockstageConfig {
   readonly builder: string | undefined;
   /** `x-dockstage.watch`: how changes are batched, whether live sync is on, how each service reloads after a sync. */
   readonly watch: WatchConfig;
+  /** `x-dockstage.remote`: whether the engine is remote, when the endpoint alone cannot tell (absent: decided from the endpoint). */
+  readonly remote?: boolean;
 }
 
 /** How a service picks up files written into its container by live sync. */
@@ -105,7 +107,7 @@ export function parseDockstageConfig(raw: unknown): ConfigResult<DockstageConfig
     errors.push({ message: 'x-dockstage must be a mapping', path: ROOT, hint: 'see the config reference in the README' });
     return { value: defaultsOnly(), errors, warnings };
   }
-  warnUnknownKeys(root, ['default', 'environments', 'builder', 'watch'], ROOT, warnings);
+  warnUnknownKeys(root, ['default', 'environments', 'builder', 'watch', 'remote'], ROOT, warnings);
 
   const environments: Record<string, EnvironmentConfig> = {};
   for (const name of BUILTIN_ENVIRONMENTS) environments[name] = emptyEnvironment(name);
@@ -141,7 +143,12 @@ export function parseDockstageConfig(raw: unknown): ConfigResult<DockstageConfig
     else errors.push({ message: 'builder must be the name of a buildx builder', path: `${ROOT}.builder` });
   }
   const watch = parseWatch(root['watch'], `${ROOT}.watch`, errors, warnings);
-  return { value: { defaultEnvironment, environments: sortKeys(environments), builder, watch }, errors, warnings };
+  let remote: boolean | undefined;
+  if (root['remote'] !== undefined) {
+    if (typeof root['remote'] === 'boolean') remote = root['remote'];
+    else errors.push({ message: 'remote must be true or false', path: `${ROOT}.remote`, hint: 'true: the engine does not see this machine\'s files (bind mounts warn); false: it does' });
+  }
+  return { value: { defaultEnvironment, environments: sortKeys(environments), builder, watch, ...(remote === undefined ? {} : { remote }) }, errors, warnings };
 }
 
 function parseWatch(value: unknown, path: string, errors: ConfigIssue[], warnings: ConfigIssue[]): WatchConfig {

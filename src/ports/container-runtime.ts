@@ -26,6 +26,8 @@ export interface EngineInfo {
   readonly apiVersion: string;
   /** Host name or address where published ports are reachable (`localhost` for a local socket). */
   readonly host: string;
+  /** The engine's address as configured (`ssh://buildbox`, `unix:///var/run/docker.sock`), for showing where it runs. */
+  readonly endpoint?: string;
 }
 
 /** The engine's container states; an unknown one reads as `dead`. `exited` and `dead` count as not running. */

@@ -90,6 +90,8 @@ export interface ViewExtras {
   readonly stats?: ReadonlyMap<string, StatsSample | undefined>;
   /** The buildx builder builds run on. */
   readonly builder?: string;
+  /** The engine's address when the engine is remote (`ssh://buildbox`): the header says so. */
+  readonly remoteEndpoint?: string;
 }
 
 /** The screen for this state. `now` (Unix ms) words ages (`4s ago`) and finds crash loops. */
@@ -116,7 +118,9 @@ function header(state: EngineState, now: number, extras: ViewExtras): HeaderView
     ? { symbol: '✗', word: 'disconnected: reconnecting', tone: 'error' }
     : state.engine.version === undefined
       ? { symbol: '…', word: 'engine: connecting', tone: 'muted' }
-      : { symbol: '', word: `engine ${state.engine.version} ${state.engine.host ?? ''}`.trim(), tone: 'plain' };
+      : extras.remoteEndpoint !== undefined
+        ? { symbol: '', word: `engine ${state.engine.version} · remote ${extras.remoteEndpoint}`, tone: 'plain' }
+        : { symbol: '', word: `engine ${state.engine.version} ${state.engine.host ?? ''}`.trim(), tone: 'plain' };
   const watch: Badge = state.watch.paused
     ? { symbol: '‖', word: 'paused', tone: 'warn' }
     : state.watch.active

@@ -6,6 +6,7 @@
 import { execFileSync } from 'node:child_process';
 import { describe } from 'vitest';
 import { inCi as ciIsSet } from './ci.js';
+import { ensureSshd } from './ssh-rig.js';
 
 function probe(args: string[]): boolean {
   try {
@@ -30,3 +31,17 @@ export const describeWithEngine: typeof describe = inCi || engineAvailable ? des
 
 /** The seeded Node image on the test engine (examples default to node:22-alpine, which cannot be pulled here). */
 export const TEST_NODE_IMAGE = process.env['DOCKSTAGE_TEST_NODE_IMAGE'] ?? 'dockstage-base/node:20';
+
+/**
+ * `describe` for suites over the ssh rig (test/support/ssh-rig.ts): in CI they run (and fail without it); locally they
+ * skip with one line. openssh-server is installed when missing and we are root, only when such a suite is declared.
+ */
+export function describeWithSshRig(name: string, suite: () => void): void {
+  const available = engineAvailable && ensureSshd();
+  if (inCi || available) {
+    describe(name, suite);
+    return;
+  }
+  process.stderr.write(`skipping the ssh:// engine tests: ${engineAvailable ? 'no sshd (install openssh-server, or run as root to have it installed)' : 'no Docker engine'}\n`);
+  describe.skip(name, suite);
+}

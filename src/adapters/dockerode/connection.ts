@@ -1,6 +1,9 @@
 /**
  * How to reach the engine: a DOCKER_HOST-style address and the docker CLI's
- * TLS/SSH variables turned into dockerode's connection options.
+ * TLS variables turned into dockerode's connection options. An ssh:// engine
+ * is never dialled here: docker-modem's own SSH client ignores ~/.ssh/config
+ * and keys without an agent, and warns (DEP0170) on every call; the run's ssh
+ * connection (adapters/ssh) gives dockerode a local socket instead.
  */
 import { readFileSync } from 'node:fs';
 import https from 'node:https';
@@ -14,14 +17,12 @@ export interface EngineConnection {
   readonly socketPath?: string;
   readonly host?: string;
   readonly port?: number;
-  readonly protocol?: 'http' | 'https' | 'ssh';
-  readonly username?: string;
+  readonly protocol?: 'http' | 'https';
   readonly ca?: Buffer;
   readonly cert?: Buffer;
   readonly key?: Buffer;
   /** False for `DOCKER_TLS` without `DOCKER_TLS_VERIFY`: encrypted, server not verified. */
   readonly verifyServer?: boolean;
-  readonly sshAgent?: string;
 }
 
 /**
@@ -48,13 +49,9 @@ export function connectionOptions(
     case 'unix:':
       return { socketPath: url.pathname };
     case 'ssh:':
-      return {
-        host: url.hostname,
-        port: Number(url.port || 22),
-        protocol: 'ssh',
-        ...(url.username === '' ? {} : { username: decodeURIComponent(url.username) }),
-        ...(nonEmpty(env['SSH_AUTH_SOCK']) ? { sshAgent: env['SSH_AUTH_SOCK'] } : {}),
-      };
+      throw new ConfigError(`${host} is an ssh:// engine: it is reached through the run's ssh connection, not dialled directly`, {
+        hint: 'open the route first (openEngineRoute in adapters/docker-endpoint.ts), then dial its tunnel',
+      });
     case 'tcp:':
     case 'http:':
     case 'https:': {
@@ -101,7 +98,7 @@ function nonEmpty(value: string | undefined): boolean {
   return value !== undefined && value !== '';
 }
 
-/** dockerode's options for a connection: TLS without server verification through an https agent, SSH through the agent socket. */
+/** dockerode's options for a connection: TLS without server verification through an https agent. */
 export function dockerOptions(connection: EngineConnection): Docker.DockerOptions {
   // docker-modem merges its own reading of process.env under these options, so
   // every connection field is set explicitly: the endpoint we resolved wins.
@@ -114,9 +111,6 @@ export function dockerOptions(connection: EngineConnection): Docker.DockerOption
     cert: connection.cert,
     key: connection.key,
   };
-  if (connection.protocol === 'ssh') {
-    return { ...options, username: connection.username, sshOptions: connection.sshAgent === undefined ? {} : { agent: connection.sshAgent } } as Docker.DockerOptions;
-  }
   if (connection.protocol === 'https' && connection.verifyServer === false) {
     // docker-modem forwards `agent` to the request; its types omit it.
     const agent = new https.Agent({ rejectUnauthorized: false, ...(connection.cert === undefined ? {} : { cert: connection.cert, key: connection.key }) });

@@ -25,15 +25,21 @@ export interface EngineClient {
 
 /**
  * The client for the engine at `endpoint`; `env` supplies the docker CLI's TLS
- * variables and SSH_AUTH_SOCK (see `connectionOptions`).
+ * variables (see `connectionOptions`); `tunnelProblem` says what ssh said while
+ * the connection to an ssh:// engine is down.
  */
-export function createEngineClient(endpoint: DockerEndpoint, env: NodeJS.ProcessEnv): EngineClient {
-  const docker = new Docker(dockerOptions(connectionOptions(endpoint.host, env)));
+export function createEngineClient(endpoint: DockerEndpoint, env: NodeJS.ProcessEnv, tunnelProblem: () => string | undefined = () => undefined): EngineClient {
+  const docker = new Docker(dockerOptions(connectionOptions(endpoint.tunnel ?? endpoint.host, env)));
   const unreachable = (error: unknown) =>
-    new EngineUnavailableError(
-      `cannot reach the Docker engine at ${describeEndpoint(endpoint)}: ${(error as Error).message}`,
-      'start the Docker engine, or set DOCKER_HOST / docker context to a running one',
-    );
+    endpoint.tunnel === undefined
+      ? new EngineUnavailableError(
+          `cannot reach the Docker engine at ${describeEndpoint(endpoint)}: ${(error as Error).message}`,
+          'start the Docker engine, or set DOCKER_HOST / docker context to a running one',
+        )
+      : new EngineUnavailableError(
+          `cannot reach the Docker engine at ${describeEndpoint(endpoint)}: the ssh connection is down (${tunnelProblem() || (error as Error).message})`,
+          'check that the host is up and that Docker runs there; dockstage connects again by itself',
+        );
   const guard = async <T>(action: () => Promise<T>): Promise<T> => {
     try {
       return await action();

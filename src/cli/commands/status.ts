@@ -13,11 +13,12 @@ export async function runStatus(ctx: CommandContext, options: ProjectOptions, co
   const loaded = await loadWorkspace(options, ctx.loadDeps);
   printWarnings(ctx.io, loaded.workspace.warnings);
   const runtime = await ctx.runtime();
-  const info = await runtime.info();
+  const [info, endpoint, { engineIsRemote }] = await Promise.all([runtime.info(), ctx.endpoint(), import('../../core/remote-engine.js')]);
+  const remote = engineIsRemote(endpoint.host, loaded.workspace.config.remote);
   const services = await projectStatus(loaded.workspace, { fs: ctx.fs, compose: ctx.compose, runtime }, info.host);
   const blocked = blockedErrors(loaded.workspace);
   if (command.json) {
-    printJson(ctx.io, { project: loaded.workspace.project.name, environment: loaded.workspace.environment.name, engine: { version: info.serverVersion, host: info.host }, services });
+    printJson(ctx.io, { project: loaded.workspace.project.name, environment: loaded.workspace.environment.name, engine: { version: info.serverVersion, host: info.host, endpoint: endpoint.host, remote }, services });
     printErrors(ctx.io, blocked);
     return blocked.length > 0 ? 2 : 0;
   }
@@ -27,7 +28,7 @@ export async function runStatus(ctx: CommandContext, options: ProjectOptions, co
     const fresh = s.upToDate === null ? 'image' : s.upToDate ? 'up to date' : s.staleReason === 'container-behind' ? 'stale (old container)' : 'stale';
     return [s.name, s.environment, s.target ?? '-', s.image ?? '-', fresh, state, s.containers.flatMap((c) => c.ports).join(' ') || '-'];
   });
-  ctx.io.stdout.write(`${loaded.workspace.project.name} · env ${loaded.workspace.environment.name} · engine ${info.serverVersion}\n`);
+  ctx.io.stdout.write(`${loaded.workspace.project.name} · env ${loaded.workspace.environment.name} · engine ${info.serverVersion}${remote ? ` · remote ${endpoint.host}` : ''}\n`);
   ctx.io.stdout.write(`${columns([['SERVICE', 'ENV', 'TARGET', 'IMAGE', 'BUILD', 'STATE', 'PORTS'], ...rows], '  ').join('\n')}\n`);
   printErrors(ctx.io, blocked);
   return blocked.length > 0 ? 2 : 0;

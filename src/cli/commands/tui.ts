@@ -12,6 +12,7 @@
 import { render, type Instance } from 'ink';
 import { createElement } from 'react';
 import { openContainerShell } from '../../adapters/container-shell.js';
+import { engineIsRemote } from '../../core/remote-engine.js';
 import { acquireProjectLock } from '../../adapters/project-lock.js';
 import { createSystemClock } from '../../adapters/system-clock.js';
 import { terminalInput } from '../../adapters/terminal-input.js';
@@ -50,6 +51,8 @@ export async function runTui(ctx: CommandContext, options: ProjectOptions, comma
     const logs = new LogBuffer({ linesPerService: command.logLines });
     const stats = new Map<string, StatsSample | undefined>();
     const runtime = await ctx.runtime();
+    const endpoint = await ctx.endpoint();
+    const remoteEndpoint = engineIsRemote(endpoint.host, loaded.workspace.config.remote) ? endpoint.host : undefined;
     const run = await startCommandEngine(ctx, options, loaded, {
       mode: 'watch',
       json: false,
@@ -90,6 +93,7 @@ export async function runTui(ctx: CommandContext, options: ProjectOptions, comma
           stats,
           now,
           builder: loaded.workspace.config.builder ?? 'default',
+          ...(remoteEndpoint === undefined ? {} : { remoteEndpoint }),
           colors: colorsEnabled((name) => ctx.env[name]),
           initialUi: ui,
           onUiChange: (next: UiState) => {
@@ -114,7 +118,7 @@ export async function runTui(ctx: CommandContext, options: ProjectOptions, comma
       unmount();
       stdout.write(`dockstage: a shell in ${service} (${containerId.slice(0, 12)}); exit it to come back\n`);
       try {
-        const result = await openContainerShell(containerId, ctx.env);
+        const result = await openContainerShell(containerId, await ctx.dockerEnv());
         ui = { ...ui, message: `back from ${result.shell} in ${service} (exit ${result.exitCode})` };
       } finally {
         inShell = false;

@@ -17,6 +17,7 @@ import { CRASH_LOOP_EXITS } from '../../core/state/reducer.js';
 import { liveContainer, type EngineState } from '../../core/state/engine-state.js';
 import { slowStopMessage, SLOW_STOP_MS } from '../../core/state/stops.js';
 import { relativeLabel, type Workspace } from '../../core/workspace.js';
+import { engineIsRemote } from '../../core/remote-engine.js';
 import type { Subscriber } from '../../engine/store.js';
 import type { LineSink } from './build-lines.js';
 
@@ -220,7 +221,14 @@ function eventsOf(state: EngineState, action: EngineAction, memory: OutputMemory
     case 'engineDisconnected':
       return [{ type: 'disconnected', message: action.message }];
     case 'engineConnected':
-      return [{ type: 'connected', version: action.version, host: action.host }];
+      return [
+        {
+          type: 'connected',
+          version: action.version,
+          host: action.host,
+          ...(action.endpoint === undefined ? {} : { endpoint: action.endpoint, remote: engineIsRemote(action.endpoint, state.workspace?.config.remote) }),
+        },
+      ];
     default:
       return [];
   }

@@ -112,7 +112,7 @@ export type EngineAction =
   | { readonly type: 'watchPaused'; readonly at: number }
   | { readonly type: 'watchResumed'; readonly at: number }
   | { readonly type: 'watchFailed'; readonly error: DockstageError; readonly at: number }
-  | { readonly type: 'engineConnected'; readonly version: string; readonly host: string; readonly at: number }
+  | { readonly type: 'engineConnected'; readonly version: string; readonly host: string; readonly endpoint?: string; readonly at: number }
   | { readonly type: 'engineDisconnected'; readonly message: string; readonly at: number }
   | { readonly type: 'stopRequested'; readonly at: number };
 

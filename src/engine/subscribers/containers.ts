@@ -92,7 +92,7 @@ export function containersSubscriber(options: ContainersSubscriberOptions): Subs
       try {
         const info = await runtime.info();
         host = info.host;
-        dispatch({ type: 'engineConnected', version: info.serverVersion, host: info.host, at: now() });
+        dispatch({ type: 'engineConnected', version: info.serverVersion, host: info.host, ...(info.endpoint === undefined ? {} : { endpoint: info.endpoint }), at: now() });
         delay = RECONNECT_MS.first;
         const events = runtime.events(
           project(),
@@ -289,7 +289,7 @@ export function containersSubscriber(options: ContainersSubscriberOptions): Subs
         if (options.follow) track(follow());
         else track(runtime.info().then((info) => {
           host = info.host;
-          dispatch({ type: 'engineConnected', version: info.serverVersion, host: info.host, at: now() });
+          dispatch({ type: 'engineConnected', version: info.serverVersion, host: info.host, ...(info.endpoint === undefined ? {} : { endpoint: info.endpoint }), at: now() });
           return relist();
         }).catch((error: unknown) => dispatch({ type: 'engineDisconnected', message: error instanceof Error ? error.message : String(error), at: now() })));
       }

@@ -42,6 +42,8 @@ export interface AppProps {
   readonly stats?: ReadonlyMap<string, StatsSample | undefined>;
   readonly now: () => number;
   readonly builder?: string;
+  /** The engine's address when it is remote, for the header. */
+  readonly remoteEndpoint?: string;
   readonly colors: boolean;
   /** A fixed size (tests); otherwise the terminal's, live. */
   readonly size?: TerminalSize;
@@ -119,7 +121,7 @@ export function App(props: AppProps) {
   const ui = reconcileSelection(rawUi, names);
   const time = now();
 
-  const view = stateToView(state, ui, time, { ...(props.stats === undefined ? {} : { stats: props.stats }), ...(props.builder === undefined ? {} : { builder: props.builder }) });
+  const view = stateToView(state, ui, time, { ...(props.stats === undefined ? {} : { stats: props.stats }), ...(props.builder === undefined ? {} : { builder: props.builder }), ...(props.remoteEndpoint === undefined ? {} : { remoteEndpoint: props.remoteEndpoint }) });
   const lay = layout(size, {
     services: view.services.length,
     selectedIndex: Math.max(0, names.indexOf(ui.selected ?? '')),

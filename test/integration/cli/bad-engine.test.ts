@@ -79,6 +79,20 @@ describeWithCompose('an engine that is down or is not an engine', () => {
     }
   });
 
+  test('an engine older than API 1.41: one line naming the endpoint, its version and the fix, exit 1', async () => {
+    const host = await listen((request, response) => {
+      response.writeHead(request.url?.includes('/version') ? 200 : 404, { 'content-type': 'application/json' });
+      response.end(JSON.stringify(request.url?.includes('/version') ? { Version: '19.03.15', ApiVersion: '1.40' } : { message: 'page not found' }));
+    });
+    for (const args of [['status'], ['plan'], ['down']]) {
+      const result = await runCli(args, { cwd: dir, env: { DOCKER_HOST: host } });
+      expect(result.code, args.join(' ')).toBe(1);
+      oneLineError(result.stderr);
+      expect(result.stderr).toContain(`error: the Docker engine at ${host} (DOCKER_HOST) is too old: Docker 19.03.15 speaks API 1.40, dockstage needs 1.41 (Docker 20.10) or newer`);
+      expect(result.stderr).toContain('hint: upgrade Docker on 127.0.0.1');
+    }
+  });
+
   test('an unexpected failure is one line and a hint; DOCKSTAGE_DEBUG=1 adds the stack trace', async () => {
     // Looks like an engine (/version), but lists containers as something that is not a list.
     const host = await listen((request, response) => {

@@ -319,13 +319,7 @@ describe('connectionOptions', () => {
     expect(() => connectionOptions('tcp://engine.example', { DOCKER_TLS_VERIFY: '1', DOCKER_CERT_PATH: '/nowhere' }, readFile)).toThrow(ConfigError);
   });
 
-  test('an ssh host keeps the user and the agent socket', () => {
-    expect(connectionOptions('ssh://deploy@engine.example', { SSH_AUTH_SOCK: '/run/agent' }, readFile)).toEqual({
-      host: 'engine.example',
-      port: 22,
-      protocol: 'ssh',
-      username: 'deploy',
-      sshAgent: '/run/agent',
-    });
+  test('an ssh host is never handed to docker-modem (its SSH client warns DEP0170 and ignores ~/.ssh/config)', () => {
+    expect(() => connectionOptions('ssh://deploy@engine.example', { SSH_AUTH_SOCK: '/run/agent' }, readFile)).toThrow(/ssh connection/);
   });
 });

@@ -201,6 +201,11 @@ describe('the header', () => {
     });
   });
 
+  test('a remote engine: the header names its address and says it is remote', () => {
+    const header = stateToView(running(), ui(), NOW, { remoteEndpoint: 'ssh://buildbox' }).header;
+    expect(header.engine).toEqual({ symbol: '', word: 'engine 20.10.24 · remote ssh://buildbox', tone: 'plain' });
+  });
+
   test('paused, disconnected, a switch under way and the last error', () => {
     const state = fold(
       running(),
