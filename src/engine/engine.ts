@@ -129,7 +129,7 @@ export function startEngine(ports: EnginePorts, workspace: Workspace, composeFil
         clock: ports.clock,
         dispatch: store.dispatch,
         fs: ports.fs,
-        ...(options.modelReadSince === undefined ? {} : { modelReadSince: { at: options.modelReadSince, changedAt: (file) => ports.fs.changedAt(file) } }),
+        ...(options.modelReadSince === undefined ? {} : { modelReadSince: options.modelReadSince }),
       }),
     );
   }

@@ -28,13 +28,14 @@ export interface FilesSubscriberOptions {
   /** Quiet time for a batch live sync may take; default the config's `sync_quiet_ms`. */
   readonly syncQuietMs?: number;
   /**
-   * When the files that define the model were first read (ms since the epoch; the command's start is a safe bound), and
-   * how to ask a file when it last changed: one edited before the watcher was armed is reported as a change then.
+   * When the files that define the model were first read (ms since the epoch; the command's start is a safe bound): one
+   * edited after it and before the watcher was armed is reported as a change then (asked of `fs`).
    */
-  readonly modelReadSince?: { readonly at: number; readonly changedAt: (path: string) => Promise<number | null> };
+  readonly modelReadSince?: number;
   /**
    * Where to look at the symlinks on the builds' source paths again when a batch touches one of those paths (a link
-   * created, retargeted or removed), before the batch is planned; without it, links stay as loaded.
+   * created, retargeted or removed), before the batch is planned, and at the model's files once the watcher is armed;
+   * without it, links stay as loaded and nothing is looked at.
    */
   readonly fs?: FileSystem;
 }
@@ -135,11 +136,11 @@ export function filesSubscriber(options: FilesSubscriberOptions): Subscriber {
    * start-up check waits for the watcher (WatchState.expected). A few stats, once.
    */
   const changedBeforeArmed = async (state: EngineState): Promise<string[]> => {
-    const since = options.modelReadSince;
-    if (since === undefined) return [];
+    const { modelReadSince: since, fs } = options;
+    if (since === undefined || fs === undefined) return [];
     const files = [...modelFiles(state.workspace!.project, state.composeFiles)].sort();
-    const times = await Promise.all(files.map((file) => since.changedAt(file).catch(() => null)));
-    return files.filter((_, i) => times[i] !== null && times[i]! >= since.at);
+    const times = await Promise.all(files.map((file) => fs.changedAt(file).catch(() => null)));
+    return files.filter((_, i) => times[i] !== null && times[i]! >= since);
   };
 
   return {
