@@ -167,9 +167,11 @@ const handlers: Handlers = {
     const services = updateServices(state, build.services, (service) => {
       const done = { ...service, building: undefined, imageId: action.imageId, freshness: 'fresh' as const, lastBuild: summary };
       const content = service.content;
-      if (content?.imageId === SYNCED) {
+      if (content?.imageId === SYNCED && build.background) {
         // The rebuild behind a live sync: the container already holds these files, so it is not replaced. A sync that
-        // landed after this build started is newer than its image: the container stays "synced".
+        // landed after this build started is newer than its image: the container stays "synced". Any other build of a
+        // synced container (a Dockerfile edit, a file live sync could not take, a key) brings what the container lacks:
+        // it is replaced like any other.
         const caughtUp = content.syncedAt === undefined || build.startedAt >= content.syncedAt;
         return { ...done, freshness: caughtUp ? ('fresh' as const) : ('synced' as const), content: caughtUp ? { ...content, imageId: action.imageId } : content };
       }

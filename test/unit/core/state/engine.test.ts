@@ -337,6 +337,22 @@ describe('live sync in the state', () => {
     expect(state.services['web']?.pending).toMatchObject({ background: false, held: false, paths: ['/p/web/src/b.js'] });
     expect(nextBuilds(state).start.map((b) => [b.services, b.background])).toEqual([[['web', 'worker'], false]]);
   });
+
+  test('a build of a synced container that brings more than the synced files (a Dockerfile edit) replaces it (issue 17: found by the trust invariant)', () => {
+    let state = run(watching(), { type: 'filesChanged', paths: ['/p/web/src/a.js'], at: 10 });
+    const build = startAll(state, 11);
+    state = run(build.state, { type: 'serviceSynced', id: build.ids['web,worker']!, services: [{ name: 'web', containerId: 'c-web', reload: 'none', files: [file('src/a.js')] }, { name: 'worker', containerId: 'c-worker', reload: 'none', files: [file('src/a.js')] }], at: 12 });
+    // The Dockerfile changes before the rebuild behind the sync ran: one foreground build takes both.
+    state = run(state, { type: 'filesChanged', paths: ['/p/web/Dockerfile'], at: 20 }, { type: 'workspaceLoaded', workspace: shop(), composeFiles: ['/p/compose.yaml'], at: 21 });
+    state = run(state, { type: 'buildRequested', services: ['web', 'worker'], at: 22 });
+    const rebuild = startAll(state, 23);
+    expect(rebuild.state.builds[rebuild.ids['web,worker']!]?.background).toBe(false);
+    state = run(rebuild.state, completed(rebuild.ids['web,worker']!, 'sha256:web3', 30));
+    expect(replacementsDue(state).map((due) => [due.service, due.imageId])).toEqual([
+      ['web', 'sha256:web3'],
+      ['worker', 'sha256:web3'],
+    ]);
+  });
 });
 
 describe('isolation', () => {
