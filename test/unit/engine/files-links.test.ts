@@ -13,24 +13,12 @@ import type { FileSystem } from '../../../src/ports/file-system.js';
 import { dockerfile, project } from '../../support/builders.js';
 import { FakeClock } from '../../support/fake-clock.js';
 import { FakeWatcher } from '../../support/fake-watcher.js';
+import { fakeFileSystem } from '../../support/fake-fs.js';
 import { waitFor } from '../../support/wait.js';
 
 /** Only what looking at links needs: symlink targets by absolute path; every other path is a plain file or missing. */
 function linksOnly(links: Map<string, string>, calls: string[]): FileSystem {
-  const unused = () => Promise.reject(new Error('not used by link lookups'));
-  return {
-    readText: unused,
-    exists: unused,
-    listFiles: unused,
-    digest: unused,
-    kind: unused,
-    readFileWithMode: unused,
-    permissions: unused,
-    changedAt: unused,
-    writeText: unused,
-    entries: unused,
-    readLink: async (file) => (calls.push(file), links.get(file) ?? null),
-  } satisfies FileSystem;
+  return fakeFileSystem({ readLink: async (file) => (calls.push(file), links.get(file) ?? null) });
 }
 
 describe('files subscriber and symlinks on COPY sources', () => {

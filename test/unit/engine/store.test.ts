@@ -9,7 +9,7 @@ import { initialState } from '../../../src/core/state/engine-state.js';
 import { nextBuilds } from '../../../src/core/state/next-builds.js';
 import { createStore } from '../../../src/engine/store.js';
 import { filesSubscriber } from '../../../src/engine/subscribers/files.js';
-import type { FileSystem } from '../../../src/ports/file-system.js';
+import { fakeFileSystem } from '../../support/fake-fs.js';
 import { dockerfile, project } from '../../support/builders.js';
 import { FakeClock } from '../../support/fake-clock.js';
 import { FakeWatcher } from '../../support/fake-watcher.js';
@@ -139,20 +139,7 @@ describe('start-up before the watcher is armed (issue 17: no edit falls in betwe
     const store = createStore(initialState({ mode: 'watch', concurrency: 4, watcher: true }));
     const changes: EngineAction[] = [];
     const changedAt: Record<string, number> = { '/p/compose.yaml': 600, '/p/web/Dockerfile': 900, '/p/api/Dockerfile': 400 };
-    const unused = () => Promise.reject(new Error('not used by the look at the model files'));
-    const fs = {
-      readText: unused,
-      exists: unused,
-      listFiles: unused,
-      digest: unused,
-      kind: unused,
-      readFileWithMode: unused,
-      permissions: unused,
-      changedAt: async (file: string) => changedAt[file] ?? null,
-      writeText: unused,
-      entries: unused,
-      readLink: unused,
-    } satisfies FileSystem;
+    const fs = fakeFileSystem({ changedAt: async (file) => changedAt[file] ?? null });
     store.subscribe(filesSubscriber({ watcher, clock, dispatch: store.dispatch, fs, modelReadSince: 500 }));
     store.subscribe({ onChange: (_s, action) => action.type === 'filesChanged' && changes.push(action) });
     store.dispatch({ type: 'workspaceLoaded', workspace: workspace(), composeFiles: ['/p/compose.yaml'], at: clock.now() });
