@@ -9,7 +9,7 @@ import { BuildFailedError, formatLocation, type DockstageError } from '../core/e
 import type { PlanReason } from '../core/plan.js';
 import { liveContainer, SYNCED, type BuildSummary, type EngineState, type ServiceState, type StageProgress } from '../core/state/engine-state.js';
 import { nextBuilds, type WaitReason } from '../core/state/next-builds.js';
-import { CRASH_WINDOW_MS } from '../core/state/reducer.js';
+import { isCrashLooping } from '../core/state/reducer.js';
 import type { ServiceModel } from '../core/workspace.js';
 import type { StatsSample } from '../ports/container-runtime.js';
 import { describeReason } from './text/reasons.js';
@@ -181,11 +181,6 @@ function runsCurrentContent(service: ServiceState): boolean | undefined {
 function holdsSyncedFiles(service: ServiceState): boolean {
   const current = liveContent(service);
   return current !== undefined && (current.content === SYNCED || current.content !== current.live);
-}
-
-/** Crash-looping: three exits (while it should run) within the reducer's window. */
-export function isCrashLooping(service: ServiceState, now: number): boolean {
-  return service.exits.filter((at) => now - at < CRASH_WINDOW_MS).length >= 3;
 }
 
 function stateBadge(state: EngineState, model: ServiceModel, service: ServiceState | undefined, now: number): Badge {

@@ -13,7 +13,7 @@
 import { BuildFailedError, withContainerKept, type DockstageError } from '../../core/errors.js';
 import type { EngineAction } from '../../core/state/actions.js';
 import { isIdle } from '../../core/state/due.js';
-import { CRASH_LOOP_EXITS } from '../../core/state/reducer.js';
+import { isCrashLooping, recentExits } from '../../core/state/reducer.js';
 import { liveContainer, type EngineState } from '../../core/state/engine-state.js';
 import { slowStopMessage, SLOW_STOP_MS } from '../../core/state/stops.js';
 import { relativeLabel, type Workspace } from '../../core/workspace.js';
@@ -200,8 +200,7 @@ function eventsOf(state: EngineState, action: EngineAction, memory: OutputMemory
       // A stop dockstage made is no crash: `--json` keeps the event, marked, with how long the stop took.
       if (action.intended === true) return [{ type: 'exited', service: action.service, exitCode: action.exitCode ?? null, intended: true, stopMs: action.stopMs ?? null }];
       if (action.exitCode === 0 || service.stoppedByUser) return [];
-      const recent = service.exits.length;
-      return [{ type: 'exited', service: action.service, exitCode: action.exitCode ?? null, crashLooping: recent >= CRASH_LOOP_EXITS, exitsInLastMinute: recent, logTail: action.logTail }];
+      return [{ type: 'exited', service: action.service, exitCode: action.exitCode ?? null, crashLooping: isCrashLooping(service, action.at), exitsInLastMinute: recentExits(service, action.at), logTail: action.logTail }];
     }
     case 'containerStopSlow': {
       // Once per service and run: the first slow stop says why and what to do; later ones would only repeat it.

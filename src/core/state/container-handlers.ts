@@ -15,6 +15,16 @@ import { expectStops, forgetStillRunning, liveIds, stopSeen } from './stops.js';
 export const CRASH_WINDOW_MS = 60_000;
 export const CRASH_LOOP_EXITS = 3;
 
+/** The service's exits (while it should run) within the crash window before `now`. */
+export function recentExits(service: ServiceState, now: number): number {
+  return service.exits.filter((at) => now - at < CRASH_WINDOW_MS).length;
+}
+
+/** Crash-looping: `CRASH_LOOP_EXITS` exits within the window: the one rule the log, `--json` and the TUI all show. */
+export function isCrashLooping(service: ServiceState, now: number): boolean {
+  return recentExits(service, now) >= CRASH_LOOP_EXITS;
+}
+
 type ContainerHandlers = Pick<
   Handlers,
   | 'containersListed'

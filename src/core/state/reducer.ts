@@ -29,7 +29,7 @@ import type { Handlers } from './handlers.js';
 
 export type { Handlers };
 
-export { CRASH_LOOP_EXITS, CRASH_WINDOW_MS } from './container-handlers.js';
+export { CRASH_LOOP_EXITS, CRASH_WINDOW_MS, isCrashLooping, recentExits } from './container-handlers.js';
 
 /** Applies one action. Unknown services and builds are ignored: an event may arrive after a reload removed its subject. */
 export function reduce(state: EngineState, action: EngineAction): EngineState {

@@ -6,7 +6,8 @@
  */
 import { describe, expect, test } from 'vitest';
 import { isIntendedStop, EXPECTED_STOP_MS } from '../../../../src/core/state/stops.js';
-import type { EngineState } from '../../../../src/core/state/engine-state.js';
+import { newServiceState, type EngineState } from '../../../../src/core/state/engine-state.js';
+import { CRASH_WINDOW_MS, isCrashLooping, recentExits } from '../../../../src/core/state/reducer.js';
 import { container, fold, running } from '../../../support/tui-states.js';
 
 const exit = (service: string, containerId: string, exitCode: number, at: number, intended?: boolean) =>
@@ -83,5 +84,13 @@ describe('intended stops', () => {
     );
     expect(state.services['web']?.slowStops).toBe(2);
     expect(state.services['worker']?.slowStops).toBe(0);
+  });
+});
+
+describe('crash loops: one rule for the log, --json and the TUI', () => {
+  test('three exits within the window are a crash loop; once one ages out of it, they are not', () => {
+    const service = { ...newServiceState('web'), exits: [1_000, 20_000, 40_000] };
+    expect([recentExits(service, 40_000), isCrashLooping(service, 40_000)]).toEqual([3, true]);
+    expect([recentExits(service, 1_000 + CRASH_WINDOW_MS), isCrashLooping(service, 1_000 + CRASH_WINDOW_MS)]).toEqual([2, false]);
   });
 });
