@@ -7,7 +7,7 @@
 import path from 'node:path/posix';
 import { compileInputs } from './dockerfile/stage-inputs.js';
 import { touchesLinks, type ContextLinks } from './dockerfile/follow-links.js';
-import type { BuildModel, Workspace } from './workspace.js';
+import { buildContexts, type Workspace } from './workspace.js';
 
 /** The sources to follow (FollowPaths), by absolute context directory, over every build of the workspace. */
 export function linkSources(workspace: Workspace): Map<string, string[]> {
@@ -15,7 +15,7 @@ export function linkSources(workspace: Workspace): Map<string, string[]> {
   for (const service of workspace.services) {
     const build = service.build;
     if (build === undefined) continue;
-    for (const [context, dir] of contextDirs(build)) {
+    for (const [context, dir] of buildContexts(build)) {
       const sources = byDir.get(dir) ?? new Set<string>();
       for (const input of build.inputs) if (input.context === context && !input.parents) sources.add(input.source);
       byDir.set(dir, sources);
@@ -34,7 +34,7 @@ export function withContextLinks(workspace: Workspace, linksByDir: ReadonlyMap<s
     const build = service.build;
     if (build === undefined) return service;
     const links: Record<string, ContextLinks> = {};
-    for (const [context, dir] of contextDirs(build)) {
+    for (const [context, dir] of buildContexts(build)) {
       const found = linksByDir.get(dir);
       if (found !== undefined) links[context] = found;
     }
@@ -51,7 +51,7 @@ export function linksTouched(workspace: Workspace, changedPaths: readonly string
   for (const service of workspace.services) {
     const build = service.build;
     if (build === undefined) continue;
-    for (const [context, dir] of contextDirs(build)) {
+    for (const [context, dir] of buildContexts(build)) {
       const known = build.links[context];
       if (known === undefined) continue;
       const base = dir.endsWith('/') ? dir : `${dir}/`;
@@ -70,11 +70,4 @@ export function sameContextLinks(a: ContextLinks | undefined, b: ContextLinks | 
   for (const looked of a.looked) if (!b.looked.has(looked)) return false;
   for (const listed of a.listed) if (!b.listed.has(listed)) return false;
   return true;
-}
-
-function contextDirs(build: BuildModel): Array<[string, string]> {
-  const dirs: Array<[string, string]> = [];
-  if (build.contextDir !== undefined) dirs.push(['.', build.contextDir]);
-  for (const [name, dir] of Object.entries(build.namedContexts)) dirs.push([name, dir]);
-  return dirs;
 }

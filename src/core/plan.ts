@@ -15,7 +15,7 @@
 import path from 'node:path/posix';
 import { inputsReading, linkRead } from './dockerfile/stage-inputs.js';
 import { DockstageError } from './errors.js';
-import { closureStageNames, relativeLabel, sharedBuilds, type ServiceModel, type Workspace } from './workspace.js';
+import { buildContexts, closureStageNames, relativeLabel, sharedBuilds, type ServiceModel, type Workspace } from './workspace.js';
 
 /**
  * The one thing a change makes a service do, from most to least: rebuild its image, recreate its container on the image
@@ -116,7 +116,7 @@ export function changesOutsideProject(workspace: Workspace, changedPaths: readon
   for (const service of workspace.services) {
     const build = service.build;
     if (build !== undefined) {
-      for (const [, dir] of contextsOf(build)) dirs.push(dir);
+      for (const [, dir] of buildContexts(build)) dirs.push(dir);
       for (const file of [build.dockerfilePath, build.ignoreFile, ...ignoreCandidates(build)]) if (file !== undefined) files.add(file);
     }
     for (const mount of service.bindMounts) dirs.push(mount.source);
@@ -161,7 +161,7 @@ export function planForFreshness(workspace: Workspace, freshness: Readonly<Recor
 function readsOf(build: NonNullable<ServiceModel['build']>, paths: readonly string[], label: (p: string) => string): PlanReason[] {
   const reasons: PlanReason[] = [];
   const candidates = ignoreCandidates(build);
-  const contexts = contextsOf(build);
+  const contexts = buildContexts(build);
   const exact = [build.dockerfilePath, build.ignoreFile, ...candidates].filter((file) => file !== undefined);
   for (const changed of pathsConcerning(paths, contexts.map(([, dir]) => dir), exact)) {
     if (changed === build.dockerfilePath) {
@@ -241,13 +241,6 @@ function finish(workspace: Workspace, own: Map<string, { action: Action; reasons
       };
     }),
   };
-}
-
-function contextsOf(build: NonNullable<ServiceModel['build']>): Array<[string, string]> {
-  const contexts: Array<[string, string]> = [];
-  if (build.contextDir !== undefined) contexts.push(['.', build.contextDir]);
-  for (const [name, dir] of Object.entries(build.namedContexts)) contexts.push([name, dir]);
-  return contexts;
 }
 
 /** Ignore files that would take effect if created: the Dockerfile-specific one, and the context's while no specific one exists. */

@@ -116,6 +116,14 @@ export interface WorkspaceInput {
   readonly missingDirectories?: ReadonlySet<string>;
 }
 
+/** A build's local context directories by name: `.` for the main context, then each named context (`--build-context`). */
+export function buildContexts(build: BuildModel): Array<[string, string]> {
+  const contexts: Array<[string, string]> = [];
+  if (build.contextDir !== undefined) contexts.push(['.', build.contextDir]);
+  for (const [name, dir] of Object.entries(build.namedContexts)) contexts.push([name, dir]);
+  return contexts;
+}
+
 /** The files that define the model: the compose files, then the Dockerfiles and ignore files (`filesToRead`). A change to one reloads it. */
 export function modelFiles(project: ComposeProject, composeFiles: readonly string[]): Set<string> {
   return new Set([...composeFiles, ...filesToRead(project)]);

@@ -8,7 +8,7 @@ import type { IgnoreMatcher } from '../core/dockerfile/dockerignore.js';
 import { comparePaths, filesRead, inputPrefixes, inputsReading, linksPassedThrough, type CompiledInput } from '../core/dockerfile/stage-inputs.js';
 import { baseImages, inputsHash, type InputFileDigest } from '../core/inputs-hash.js';
 import type { ContainerRuntime } from '../ports/container-runtime.js';
-import type { BuildModel } from '../core/workspace.js';
+import { buildContexts, type BuildModel } from '../core/workspace.js';
 import type { FileSystem } from '../ports/file-system.js';
 import { compareStrings } from '../core/order.js';
 
@@ -88,7 +88,7 @@ function topmost(prefixes: readonly string[]): string[] {
 
 /** The files each context of the build contributes to the target. */
 export async function filesReadByBuild(fs: FileSystem, build: BuildModel): Promise<ContextFiles[]> {
-  return await filesReadByInputs(fs, build.inputs, contextDirs(build), build.ignore, build.ignorePatterns);
+  return await filesReadByInputs(fs, build.inputs, new Map(buildContexts(build)), build.ignore, build.ignorePatterns);
 }
 
 /** Same as filesReadByBuild, for inputs and contexts given directly (the `inputs` command). */
@@ -143,11 +143,4 @@ export async function currentInputsHash(fs: FileSystem, build: BuildModel, runti
     for (const ref of baseImages(build)) baseIds[ref] = (await runtime.inspectImage(ref))?.id ?? null;
   }
   return { hash: inputsHash(build, files, baseIds, sourceReads), files };
-}
-
-function contextDirs(build: BuildModel): Map<string, string> {
-  const dirs = new Map<string, string>();
-  if (build.contextDir !== undefined) dirs.set('.', build.contextDir);
-  for (const [name, dir] of Object.entries(build.namedContexts)) dirs.set(name, dir);
-  return dirs;
 }

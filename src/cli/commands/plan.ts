@@ -6,7 +6,7 @@ import { servicesFreshness } from '../../engine/freshness.js';
 import type { CommandContext } from '../context.js';
 import { columns, printErrors, printJson, printWarnings } from '../output/report.js';
 import { describeReason } from '../../ui/text/reasons.js';
-import { blockedErrors, relativeLabel, type Workspace } from '../../core/workspace.js';
+import { blockedErrors, buildContexts, relativeLabel, type Workspace } from '../../core/workspace.js';
 import { directoriesChangedWith } from '../../engine/changed-directories.js';
 
 /** `changed` paths as typed, relative to the working directory; empty means plan from staleness instead, which needs the engine. */
@@ -70,9 +70,6 @@ function summary(service: ServicePlan): string {
 /** Where `directoriesChangedWith` stops walking up: the project directory and every build context. */
 function contextStops(workspace: Workspace): Set<string> {
   const stops = new Set([workspace.projectDir]);
-  for (const service of workspace.services) {
-    if (service.build?.contextDir !== undefined) stops.add(service.build.contextDir);
-    for (const dir of Object.values(service.build?.namedContexts ?? {})) stops.add(dir);
-  }
+  for (const service of workspace.services) if (service.build !== undefined) for (const [, dir] of buildContexts(service.build)) stops.add(dir);
   return stops;
 }
