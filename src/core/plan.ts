@@ -80,9 +80,17 @@ export type ImageFreshness =
   | { readonly state: 'stale'; readonly imageHash: string | undefined; readonly currentHash: string }
   | { readonly state: 'fresh'; readonly imageId?: string; readonly runningImageId?: string | undefined };
 
-/** The image is up to date but the running container was created from an older build of it. */
-export function containerBehind(freshness: ImageFreshness | undefined): boolean {
-  return freshness?.state === 'fresh' && freshness.imageId !== undefined && freshness.runningImageId !== undefined && freshness.runningImageId !== freshness.imageId;
+/**
+ * Why a built service is stale, as the planner's rule (`plan` words it, `status --json` shows it as `staleReason`):
+ * no image, inputs changed since the image was built, or the running container was created from an older build than
+ * the image its tag names now. Undefined when it is up to date (or nothing is known).
+ */
+export function staleness(freshness: ImageFreshness | undefined): 'image-missing' | 'inputs-changed' | 'container-behind' | undefined {
+  if (freshness === undefined) return undefined;
+  if (freshness.state === 'missing') return 'image-missing';
+  if (freshness.state === 'stale') return 'inputs-changed';
+  const behind = freshness.imageId !== undefined && freshness.runningImageId !== undefined && freshness.runningImageId !== freshness.imageId;
+  return behind ? 'container-behind' : undefined;
 }
 
 /** The plan for a set of changed absolute paths. */
@@ -132,13 +140,14 @@ export function planForFreshness(workspace: Workspace, freshness: Readonly<Recor
   const own = new Map<string, { action: Action; reasons: PlanReason[] }>();
   for (const service of workspace.services) {
     const state = freshness[service.name];
-    if (service.build !== undefined && state?.state === 'fresh' && containerBehind(state)) {
-      const detail = `the container runs an older build (${shortId(state.runningImageId!)}) than ${service.image} (${shortId(state.imageId!)})`;
-      own.set(service.name, { action: 'recreate', reasons: [{ path: null, stage: null, instruction: null, line: null, rule: 'container-behind', detail }] });
+    const stale = service.build === undefined ? undefined : staleness(state);
+    if (stale === undefined || state === undefined) {
+      own.set(service.name, { action: 'none', reasons: [] });
       continue;
     }
-    if (service.build === undefined || state === undefined || state.state === 'fresh') {
-      own.set(service.name, { action: 'none', reasons: [] });
+    if (state.state === 'fresh') {
+      const detail = `the container runs an older build (${shortId(state.runningImageId!)}) than ${service.image} (${shortId(state.imageId!)})`;
+      own.set(service.name, { action: 'recreate', reasons: [{ path: null, stage: null, instruction: null, line: null, rule: 'container-behind', detail }] });
       continue;
     }
     const reason: PlanReason =

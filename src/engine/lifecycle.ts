@@ -15,7 +15,7 @@ import type { ContainerInfo, ContainerRuntime } from '../ports/container-runtime
 import type { FileSystem } from '../ports/file-system.js';
 import { stateFile, type LoadedProject } from './load-workspace.js';
 import { servicesFreshness } from './freshness.js';
-import { containerBehind, shortId } from '../core/plan.js';
+import { shortId, staleness } from '../core/plan.js';
 import type { BuildOutcome } from './builds.js';
 
 /** The ports the lifecycle uses: compose makes every container change, the runtime is only read. */
@@ -147,22 +147,15 @@ export async function projectStatus(workspace: Workspace, deps: LifecycleDeps, h
       const freshness = freshnessByService[service.name];
       const labelled = own.find((c) => c.labels[ENVIRONMENT_LABEL] !== undefined);
       const shown = own.find((c) => c.state === 'running') ?? own[0];
-      const behind = containerBehind(freshness);
+      const stale = staleness(freshness);
       return {
         name: service.name,
         environment: labelled?.labels[ENVIRONMENT_LABEL] ?? workspace.environment.name,
         target: labelled?.labels[TARGET_LABEL] ?? service.build?.target ?? null,
         // Exactly what runs: a container kept across a switch (same image ID) still runs its own environment's tag.
         image: shown === undefined ? (service.image ?? null) : imageName(shown, service.image),
-        upToDate: freshness === undefined ? null : freshness.state === 'fresh' && !behind,
-        staleReason:
-          freshness === undefined || (freshness.state === 'fresh' && !behind)
-            ? null
-            : behind
-              ? 'container-behind'
-              : freshness.state === 'missing'
-                ? 'image-missing'
-                : 'inputs-changed',
+        upToDate: freshness === undefined ? null : stale === undefined,
+        staleReason: stale ?? null,
         containers: own.map((c) => ({ name: c.name, state: c.state, health: c.health, status: c.status, ports: formatPorts(c, host), image: c.image })),
       };
     }),

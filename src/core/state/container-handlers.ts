@@ -6,9 +6,8 @@
 import type { PlanReason } from '../plan.js';
 import type { ListedContainer } from './actions.js';
 import { liveContainer, type ServiceState } from './engine-state.js';
-import { dedupeReasons } from './reasons.js';
 import type { Handlers } from './handlers.js';
-import { imageBehind, updateServices } from './service-updates.js';
+import { imageBehind, updateServices, withRestart } from './service-updates.js';
 import { expectStops, forgetStillRunning, liveIds, stopSeen } from './stops.js';
 
 /** A service that exits `CRASH_LOOP_EXITS` times within this window is crash-looping: shown as such, never a reason to rebuild. */
@@ -174,8 +173,7 @@ export const containerHandlers: ContainerHandlers = {
     // Only a running container restarts; a restart left pending on a stopped one would keep the service unsettled.
     if (service === undefined || liveContainer(service) === undefined || service.stoppedByUser) return state;
     const reason: PlanReason = { path: null, stage: null, instruction: null, line: null, rule: 'requested', detail: 'asked for' };
-    const reasons = dedupeReasons([...(service.restart?.reasons ?? []), reason]);
-    return { ...state, services: { ...state.services, [name]: { ...service, restart: { reasons, after: [] } } } };
+    return { ...state, services: { ...state.services, [name]: withRestart(service, [reason], []) } };
   },
 
   containerStopFailed(state, { service, error, at }) {
