@@ -17,8 +17,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { createChokidarWatcher } from '../src/adapters/chokidar-watcher.js';
-import { createNodeFsWatcher } from '../src/adapters/node-fs-watcher.js';
+import { createChokidarWatcher } from '../src/adapters/file-watching/chokidar-watcher.js';
+import { createNodeFsWatcher } from '../src/adapters/file-watching/node-fs-watcher.js';
 import type { FileWatcher } from '../src/ports/file-watcher.js';
 
 const ADAPTERS: Readonly<Record<string, () => FileWatcher>> = { 'node-fs': createNodeFsWatcher, chokidar: createChokidarWatcher };

@@ -20,10 +20,10 @@ import { createHash } from 'node:crypto';
 import { chmod, lstat, mkdir, mkdtemp, readdir, readFile, readlink, rm, stat, symlink, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { createNodeFileSystem } from '../../src/adapters/node-fs.js';
+import { createNodeFileSystem } from '../../src/adapters/local/node-fs.js';
 import { planForChanges } from '../../src/core/plan.js';
-import { currentInputsHash } from '../../src/engine/context-files.js';
-import { withLinksFromDisk } from '../../src/engine/context-links.js';
+import { currentInputsHash } from '../../src/operations/context-files.js';
+import { withLinksFromDisk } from '../../src/operations/context-links.js';
 import { dockerfile, project } from '../../test/support/builders.js';
 
 /**

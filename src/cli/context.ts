@@ -5,16 +5,16 @@
  * early through `connectEngine`, and `close` ends it.
  */
 import { existsSync } from 'node:fs';
-import { createComposeCli } from '../adapters/compose-cli.js';
-import { createNodeFileSystem } from '../adapters/node-fs.js';
-import { describeEndpoint, openEngineRoute, resolveDockerEndpoint, type DockerEndpoint, type EngineRoute } from '../adapters/docker-endpoint.js';
+import { createComposeCli } from '../adapters/compose/compose-cli.js';
+import { createNodeFileSystem } from '../adapters/local/node-fs.js';
+import { describeEndpoint, openEngineRoute, resolveDockerEndpoint, type DockerEndpoint, type EngineRoute } from '../adapters/docker/docker-endpoint.js';
 import type { ComposeCli } from '../ports/compose-cli.js';
 import { prefetchingCompose } from './prefetch.js';
 import type { ContainerRuntime } from '../ports/container-runtime.js';
 import type { ImageBuilder } from '../ports/image-builder.js';
-import { createBuildxBuilder } from '../adapters/buildx-builder.js';
+import { createBuildxBuilder } from '../adapters/buildx/buildx-builder.js';
 import type { FileSystem } from '../ports/file-system.js';
-import type { LoadDeps, ProjectOptions } from '../engine/load-workspace.js';
+import type { LoadDeps, ProjectOptions } from '../operations/load-workspace.js';
 import type { Io } from './output/report.js';
 import { createInterrupts, type Interrupts } from './interrupt.js';
 
@@ -79,7 +79,7 @@ export function createContext(options: { io: Io; env: NodeJS.ProcessEnv; cwd: st
     compose,
     loadDeps,
     prefetchProject: (project) =>
-      compose.prefetchConfig(import('../engine/compose-target.js').then(async ({ composeTargetFor }) => (await composeTargetFor(project, loadDeps)).compose)),
+      compose.prefetchConfig(import('../operations/compose-target.js').then(async ({ composeTargetFor }) => (await composeTargetFor(project, loadDeps)).compose)),
     endpoint: async () => (await getRoute()).endpoint,
     dockerEnv: async () => (await getRoute()).env,
     connectEngine: () => void getRoute().catch(() => undefined),
@@ -91,7 +91,7 @@ export function createContext(options: { io: Io; env: NodeJS.ProcessEnv; cwd: st
     },
     // One version call first: an engine that is down, or an address that is not an engine, fails here in one line.
     runtime: () =>
-      (runtime ??= Promise.all([getRoute(), import('../adapters/dockerode-runtime.js')]).then(async ([opened, adapter]) => {
+      (runtime ??= Promise.all([getRoute(), import('../adapters/docker/dockerode-runtime.js')]).then(async ([opened, adapter]) => {
         const created = adapter.createDockerodeRuntime(opened.endpoint, options.env, () => opened.problem());
         try {
           await created.info();

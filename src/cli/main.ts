@@ -19,7 +19,7 @@ import type { Io } from './output/report.js';
 import type { CommandContext } from './context.js';
 import { debugSetting } from '../core/env-variables.js';
 import { createInterrupts } from './interrupt.js';
-import type { ProjectOptions } from '../engine/load-workspace.js';
+import type { ProjectOptions } from '../operations/load-workspace.js';
 
 const always = () => true;
 const collect = (value: string, previous: string[] | undefined): string[] => [...(previous ?? []), value];

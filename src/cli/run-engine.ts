@@ -5,10 +5,10 @@
  * `env`) or hand it to the caller (`watch`, the TUI).
  */
 import path from 'node:path';
-import { createSystemClock } from '../adapters/system-clock.js';
+import { createSystemClock } from '../adapters/local/system-clock.js';
 import type { EngineMode, EngineState } from '../core/state/engine-state.js';
 import { startEngine, type EngineRun } from '../engine/engine.js';
-import { defaultPlatform, loadWorkspace, type LoadedProject, type ProjectOptions } from '../engine/load-workspace.js';
+import { defaultPlatform, loadWorkspace, type LoadedProject, type ProjectOptions } from '../operations/load-workspace.js';
 import type { Store, Subscriber } from '../engine/store.js';
 import { buildOutputSubscriber } from './output/build-lines.js';
 import type { ComposeTarget } from '../ports/compose-cli.js';
@@ -43,7 +43,7 @@ export async function startCommandEngine(ctx: CommandContext, project: ProjectOp
   await builder.info(options.builder ?? loaded.workspace.config.builder);
   const runtime = await ctx.runtime();
   if (options.mode !== 'build') await warnRemoteBindMounts(ctx, loaded);
-  const containerFiles = options.mode === 'watch' && options.sync !== false ? (await import('../adapters/dockerode-files.js')).createDockerodeFiles(await ctx.endpoint(), ctx.env) : undefined;
+  const containerFiles = options.mode === 'watch' && options.sync !== false ? (await import('../adapters/docker/dockerode-files.js')).createDockerodeFiles(await ctx.endpoint(), ctx.env) : undefined;
   const output = (_store: Store) =>
     buildOutputSubscriber(
       {

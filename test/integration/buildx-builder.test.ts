@@ -10,7 +10,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, expect, test } from 'vitest';
-import { createBuildxBuilder } from '../../src/adapters/buildx-builder.js';
+import { createBuildxBuilder } from '../../src/adapters/buildx/buildx-builder.js';
 import { locateStep } from '../../src/core/dockerfile/build-steps.js';
 import { parseDockerfile } from '../../src/core/dockerfile/parse.js';
 import { buildStageGraph } from '../../src/core/dockerfile/stage-graph.js';

@@ -10,7 +10,7 @@ import { access, chmod, mkdtemp, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { expect, test } from 'vitest';
-import { createBuildxBuilder } from '../../src/adapters/buildx-builder.js';
+import { createBuildxBuilder } from '../../src/adapters/buildx/buildx-builder.js';
 import { buildRequest } from '../support/build-request.js';
 import { waitFor } from '../support/wait.js';
 

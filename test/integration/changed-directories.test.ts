@@ -5,8 +5,8 @@
 import { mkdir, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, test } from 'vitest';
-import { createNodeFileSystem } from '../../src/adapters/node-fs.js';
-import { directoriesChangedWith } from '../../src/engine/changed-directories.js';
+import { createNodeFileSystem } from '../../src/adapters/local/node-fs.js';
+import { directoriesChangedWith } from '../../src/operations/changed-directories.js';
 import { tempProjects } from '../support/temp-project.js';
 
 const fs = createNodeFileSystem();

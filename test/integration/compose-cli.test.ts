@@ -8,8 +8,8 @@
 import path from 'node:path';
 import * as composePackage from 'docker-compose';
 import { afterAll, describe, expect, test } from 'vitest';
-import { createComposeCli } from '../../src/adapters/compose-cli.js';
-import { ComposeCommandError } from '../../src/adapters/compose-process.js';
+import { createComposeCli } from '../../src/adapters/compose/compose-cli.js';
+import { ComposeCommandError } from '../../src/adapters/compose/compose-process.js';
 import type { ComposeTarget } from '../../src/ports/compose-cli.js';
 import { EXAMPLE } from '../support/cli.js';
 import { describeWithCompose } from '../support/docker.js';

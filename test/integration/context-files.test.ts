@@ -6,9 +6,9 @@
 import { chmod, mkdir, rm, symlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, test } from 'vitest';
-import { createNodeFileSystem } from '../../src/adapters/node-fs.js';
-import { currentInputsHash, filesReadByBuild, listContext } from '../../src/engine/context-files.js';
-import { withLinksFromDisk } from '../../src/engine/context-links.js';
+import { createNodeFileSystem } from '../../src/adapters/local/node-fs.js';
+import { currentInputsHash, filesReadByBuild, listContext } from '../../src/operations/context-files.js';
+import { withLinksFromDisk } from '../../src/operations/context-links.js';
 import { dockerfile, project } from '../support/builders.js';
 import { tempProjects, writeFiles } from '../support/temp-project.js';
 

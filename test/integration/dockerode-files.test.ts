@@ -8,8 +8,8 @@
 import { execFile } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { resolveDockerEndpoint } from '../../src/adapters/docker-endpoint.js';
-import { createDockerodeFiles } from '../../src/adapters/dockerode-files.js';
+import { resolveDockerEndpoint } from '../../src/adapters/docker/docker-endpoint.js';
+import { createDockerodeFiles } from '../../src/adapters/docker/dockerode-files.js';
 import { DockstageError } from '../../src/core/errors.js';
 import type { ContainerFiles } from '../../src/ports/container-files.js';
 import { describeWithEngine } from '../support/docker.js';

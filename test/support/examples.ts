@@ -11,7 +11,7 @@ import { promisify } from 'node:util';
 import { expect } from 'vitest';
 import { createContext } from '../../src/cli/context.js';
 import { planForChanges, type Plan } from '../../src/core/plan.js';
-import { loadWorkspace } from '../../src/engine/load-workspace.js';
+import { loadWorkspace } from '../../src/operations/load-workspace.js';
 import { REPO_ROOT, runCli } from './cli.js';
 import { engineAvailable } from './docker.js';
 

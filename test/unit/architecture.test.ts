@@ -17,9 +17,10 @@ const ALLOWED: Readonly<Record<string, readonly string[]>> = {
   core: [],
   ports: ['core'],
   adapters: ['core', 'ports'],
-  engine: ['core', 'ports'],
-  ui: ['core', 'ports', 'engine'],
-  cli: ['core', 'ports', 'adapters', 'engine', 'ui'],
+  operations: ['core', 'ports'],
+  engine: ['core', 'ports', 'operations'],
+  ui: ['core', 'ports', 'operations', 'engine'],
+  cli: ['core', 'ports', 'adapters', 'operations', 'engine', 'ui'],
 };
 
 /**

@@ -1,7 +1,7 @@
 /** `dockstage build [SERVICE...]`: build the environment's targets that are stale, once per shared build. */
 import { BuildFailedError } from '../../core/errors.js';
-import { buildServices, type BuildOptions, type BuildOutcome, type BuildRunEvent } from '../../engine/builds.js';
-import { defaultPlatform, loadWorkspace, type LoadedProject, type ProjectOptions } from '../../engine/load-workspace.js';
+import { buildServices, type BuildOptions, type BuildOutcome, type BuildRunEvent } from '../../operations/builds.js';
+import { defaultPlatform, loadWorkspace, type LoadedProject, type ProjectOptions } from '../../operations/load-workspace.js';
 import { BuildProgress } from '../../ui/text/build-progress.js';
 import { formatBuildFailure } from '../../ui/text/build-failure.js';
 import { buildEventToJson } from '../output/build-lines.js';

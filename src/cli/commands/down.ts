@@ -4,8 +4,8 @@
  * did), then, with `--rmi`, the project's images in every environment.
  */
 import { imagesToRemove, type RemoveImages } from '../../core/project-images.js';
-import { chosenEnvironment, existingOverride, loadProject, type ProjectOptions } from '../../engine/load-workspace.js';
-import { removeSelectedImages, type ImageRemoval } from '../../engine/remove-images.js';
+import { chosenEnvironment, existingOverride, loadProject, type ProjectOptions } from '../../operations/load-workspace.js';
+import { removeSelectedImages, type ImageRemoval } from '../../operations/remove-images.js';
 import type { CommandContext } from '../context.js';
 import { printJson } from '../output/report.js';
 

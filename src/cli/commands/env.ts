@@ -3,7 +3,7 @@
  * environment's stale targets, recreate only the services whose image
  * changed, remember the choice. A failed build changes nothing.
  */
-import { chosenEnvironment, loadProject, loadWorkspace, type ProjectOptions } from '../../engine/load-workspace.js';
+import { chosenEnvironment, loadProject, loadWorkspace, type ProjectOptions } from '../../operations/load-workspace.js';
 import { DockstageErrors } from '../../core/errors.js';
 import { blockedErrors } from '../../core/workspace.js';
 import type { Store, Subscriber } from '../../engine/store.js';

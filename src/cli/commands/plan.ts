@@ -1,13 +1,13 @@
 /** `dockstage plan`: per service, the target, closure stages, action and reasons. */
 import path from 'node:path';
 import { changesOutsideProject, planForChanges, planForFreshness, type Plan, type ServicePlan } from '../../core/plan.js';
-import { loadWorkspace, type ProjectOptions } from '../../engine/load-workspace.js';
-import { servicesFreshness } from '../../engine/freshness.js';
+import { loadWorkspace, type ProjectOptions } from '../../operations/load-workspace.js';
+import { servicesFreshness } from '../../operations/freshness.js';
 import type { CommandContext } from '../context.js';
 import { columns, printErrors, printJson, printWarnings } from '../output/report.js';
 import { describeReason } from '../../ui/text/reasons.js';
 import { blockedErrors, buildContexts, relativeLabel, type Workspace } from '../../core/workspace.js';
-import { directoriesChangedWith } from '../../engine/changed-directories.js';
+import { directoriesChangedWith } from '../../operations/changed-directories.js';
 
 /** `changed` paths as typed, relative to the working directory; empty means plan from staleness instead, which needs the engine. */
 export interface PlanCommand {

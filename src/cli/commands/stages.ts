@@ -2,8 +2,8 @@
 import { cacheHints } from '../../core/dockerfile/cache-hints.js';
 import { blockedErrors, relativeLabel, requireBuiltService, type ServiceModel, type Workspace } from '../../core/workspace.js';
 import { DockstageErrors } from '../../core/errors.js';
-import { filesReadByBuild } from '../../engine/context-files.js';
-import { loadWorkspace, type ProjectOptions } from '../../engine/load-workspace.js';
+import { filesReadByBuild } from '../../operations/context-files.js';
+import { loadWorkspace, type ProjectOptions } from '../../operations/load-workspace.js';
 import type { FileSystem } from '../../ports/file-system.js';
 import { stageTree } from '../../ui/text/stage-tree.js';
 import type { CommandContext } from '../context.js';

@@ -1,6 +1,6 @@
 /** `dockstage status [--json]`: per service, environment, target, image, up to date?, container state, health, ports. */
-import { loadWorkspace, type ProjectOptions } from '../../engine/load-workspace.js';
-import { projectStatus } from '../../engine/lifecycle.js';
+import { loadWorkspace, type ProjectOptions } from '../../operations/load-workspace.js';
+import { projectStatus } from '../../operations/lifecycle.js';
 import type { CommandContext } from '../context.js';
 import { columns, printErrors, printJson, printWarnings } from '../output/report.js';
 import { blockedErrors } from '../../core/workspace.js';

@@ -11,14 +11,14 @@
  */
 import { render, type Instance } from 'ink';
 import { createElement } from 'react';
-import { openContainerShell } from '../../adapters/container-shell.js';
+import { openContainerShell } from '../../adapters/docker/container-shell.js';
 import { engineIsRemote } from '../../core/remote-engine.js';
-import { acquireProjectLock } from '../../adapters/project-lock.js';
-import { createSystemClock } from '../../adapters/system-clock.js';
-import { terminalInput } from '../../adapters/terminal-input.js';
-import { terminalScreen } from '../../adapters/terminal-screen.js';
+import { acquireProjectLock } from '../../adapters/local/project-lock.js';
+import { createSystemClock } from '../../adapters/local/system-clock.js';
+import { terminalInput } from '../../adapters/terminal/terminal-input.js';
+import { terminalScreen } from '../../adapters/terminal/terminal-screen.js';
 import { formatLocation } from '../../core/errors.js';
-import { loadWorkspace, type ProjectOptions } from '../../engine/load-workspace.js';
+import { loadWorkspace, type ProjectOptions } from '../../operations/load-workspace.js';
 import { LogBuffer } from '../../engine/log-buffer.js';
 import { logsSubscriber } from '../../engine/subscribers/logs.js';
 import { statsSubscriber } from '../../engine/subscribers/stats.js';

@@ -1,9 +1,9 @@
 /** `dockstage up [SERVICE...]`: build what is stale, then let compose create or recreate. */
-import { rememberEnvironment, withDependencies } from '../../engine/lifecycle.js';
+import { rememberEnvironment, withDependencies } from '../../operations/lifecycle.js';
 import { DockstageErrors } from '../../core/errors.js';
 import { blockedErrors } from '../../core/workspace.js';
 import { failedServices, runUntilIdle } from '../run-engine.js';
-import { loadWorkspace, type ProjectOptions } from '../../engine/load-workspace.js';
+import { loadWorkspace, type ProjectOptions } from '../../operations/load-workspace.js';
 import type { CommandContext } from '../context.js';
 import { printWarnings } from '../output/report.js';
 

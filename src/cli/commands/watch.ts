@@ -4,15 +4,15 @@
  * until SIGINT or SIGTERM. Stopping cancels running builds and leaves the
  * containers running, like `docker compose up -d`.
  */
-import { createSystemClock } from '../../adapters/system-clock.js';
-import { loadWorkspace, type ProjectOptions } from '../../engine/load-workspace.js';
+import { createSystemClock } from '../../adapters/local/system-clock.js';
+import { loadWorkspace, type ProjectOptions } from '../../operations/load-workspace.js';
 import { watchOutputSubscriber } from '../output/watch-lines.js';
 import { logsSubscriber } from '../../engine/subscribers/logs.js';
 import type { Clock } from '../../ports/clock.js';
 import type { CommandContext } from '../context.js';
 import { printWarnings } from '../output/report.js';
 import { startCommandEngine } from '../run-engine.js';
-import { acquireProjectLock } from '../../adapters/project-lock.js';
+import { acquireProjectLock } from '../../adapters/local/project-lock.js';
 import { interruptedLine, servicesBuilding, servicesRunning } from '../left-running.js';
 
 /** `watch` options as parsed. */
@@ -93,6 +93,6 @@ async function appLogPrinter(ctx: CommandContext, json: boolean, clock: Clock, s
  * 1.1 s); elsewhere chokidar, whose fs.watch is recursive and cheap (macOS, Windows). Both pass one contract suite.
  */
 export async function fileWatcher() {
-  if (process.platform === 'linux') return (await import('../../adapters/node-fs-watcher.js')).createNodeFsWatcher();
-  return (await import('../../adapters/chokidar-watcher.js')).createChokidarWatcher();
+  if (process.platform === 'linux') return (await import('../../adapters/file-watching/node-fs-watcher.js')).createNodeFsWatcher();
+  return (await import('../../adapters/file-watching/chokidar-watcher.js')).createChokidarWatcher();
 }

@@ -11,7 +11,7 @@ import type { EngineState } from '../../core/state/engine-state.js';
 import { slowStopMessage, SLOW_STOP_MS } from '../../core/state/stops.js';
 import { BuildProgress } from '../../ui/text/build-progress.js';
 import { formatBuildFailure } from '../../ui/text/build-failure.js';
-import type { BuildRunEvent } from '../../engine/builds.js';
+import type { BuildRunEvent } from '../../operations/builds.js';
 import type { Subscriber } from '../../engine/store.js';
 
 /** Where lines go: results on `out`, failures on `err`. */

@@ -7,11 +7,11 @@ import { BuildFailedError, DockstageError } from '../../core/errors.js';
 import { nextBuilds } from '../../core/state/next-builds.js';
 import type { EngineAction } from '../../core/state/actions.js';
 import type { EngineState } from '../../core/state/engine-state.js';
-import { planBuildJobs, runBuildJob, type BuildDeps, type BuildRunEvent } from '../builds.js';
+import { planBuildJobs, runBuildJob, type BuildDeps, type BuildRunEvent } from '../../operations/builds.js';
 import type { Subscriber } from '../store.js';
 import type { Clock } from '../../ports/clock.js';
 import { syncTargets } from '../../core/state/sync-candidates.js';
-import { trySync, type LiveSyncPorts } from '../live-sync.js';
+import { trySync, type LiveSyncPorts } from '../../operations/live-sync.js';
 
 /** What the builds subscriber needs besides the ports: the clock's time, the builder and platform to use. */
 export interface BuildSubscriberOptions {

@@ -19,9 +19,9 @@ import type { ContainerEvent, ContainerInfo, ContainerRuntime } from '../../port
 import type { FileSystem } from '../../ports/file-system.js';
 import type { Clock, TimerId } from '../../ports/clock.js';
 import { isIntendedStop, SLOW_STOP_MS } from '../../core/state/stops.js';
-import { formatPorts, recreateChanged, rememberEnvironment, writeOverride } from '../lifecycle.js';
+import { formatPorts, recreateChanged, rememberEnvironment, writeOverride } from '../../operations/lifecycle.js';
 import type { Subscriber } from '../store.js';
-import { removeIfDangling } from '../builds.js';
+import { removeIfDangling } from '../../operations/builds.js';
 
 /** What the containers subscriber needs. */
 export interface ContainersSubscriberOptions {

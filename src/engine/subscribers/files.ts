@@ -13,7 +13,7 @@ import { modelFiles, type Workspace } from '../../core/workspace.js';
 import type { Clock } from '../../ports/clock.js';
 import type { FileWatcher, WatchSession } from '../../ports/file-watcher.js';
 import { createCoalescer } from '../coalescer.js';
-import { linksFromDisk } from '../context-links.js';
+import { linksFromDisk } from '../../operations/context-links.js';
 import { linksTouched, withContextLinks } from '../../core/context-links.js';
 import type { FileSystem } from '../../ports/file-system.js';
 import type { Subscriber } from '../store.js';

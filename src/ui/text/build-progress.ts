@@ -4,7 +4,7 @@
  * events: `apply` returns the lines that became final (for logs and pipes),
  * `rows` the live state of every stage (for a terminal that redraws).
  */
-import type { BuildRunEvent } from '../../engine/builds.js';
+import type { BuildRunEvent } from '../../operations/builds.js';
 
 /** Live state of one stage of one build, for a terminal that redraws; `job` is the services joined, times are Unix ms. */
 export interface StageRow {

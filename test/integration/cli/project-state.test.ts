@@ -5,8 +5,8 @@
  */
 import path from 'node:path';
 import { describe, expect, test } from 'vitest';
-import { createNodeFileSystem } from '../../../src/adapters/node-fs.js';
-import { existingOverride } from '../../../src/engine/load-workspace.js';
+import { createNodeFileSystem } from '../../../src/adapters/local/node-fs.js';
+import { existingOverride } from '../../../src/operations/load-workspace.js';
 import { runCli } from '../../support/cli.js';
 import { describeWithCompose } from '../../support/docker.js';
 import { tempProjects } from '../../support/temp-project.js';

@@ -9,7 +9,7 @@ import { writeFileSync } from 'node:fs';
 import { chmod, mkdir, rm, symlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterEach, describe, expect, test } from 'vitest';
-import { createSystemClock } from '../../../src/adapters/system-clock.js';
+import { createSystemClock } from '../../../src/adapters/local/system-clock.js';
 import { createIgnoreMatcher, parseDockerignore } from '../../../src/core/dockerfile/dockerignore.js';
 import { createCoalescer } from '../../../src/engine/coalescer.js';
 import type { FileChange, FileWatcher, WatchError, WatchRoot, WatchSession } from '../../../src/ports/file-watcher.js';

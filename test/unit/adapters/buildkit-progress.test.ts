@@ -9,7 +9,7 @@ import {
   parseErrorLine,
   parseVertexName,
   type StepState,
-} from '../../../src/adapters/buildkit-progress.js';
+} from '../../../src/adapters/buildx/buildkit-progress.js';
 import type { BuildEvent } from '../../../src/ports/image-builder.js';
 
 const FIXTURES = path.join(import.meta.dirname, '../../fixtures/buildkit');

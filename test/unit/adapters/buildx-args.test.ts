@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import { buildxArgs, buildxEnv, engineProblem, parseBuildxInspect, parseBuildxVersion } from '../../../src/adapters/buildx-builder.js';
+import { buildxArgs, buildxEnv, engineProblem, parseBuildxInspect, parseBuildxVersion } from '../../../src/adapters/buildx/buildx-builder.js';
 import { EngineUnavailableError } from '../../../src/core/errors.js';
 import type { BuildRequest } from '../../../src/ports/image-builder.js';
 import { buildRequest } from '../../support/build-request.js';

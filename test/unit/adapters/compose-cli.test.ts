@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
-import { ComposeCommandError, composeArgs, composeFailure, createJsonObjectReader } from '../../../src/adapters/compose-process.js';
+import { ComposeCommandError, composeArgs, composeFailure, createJsonObjectReader } from '../../../src/adapters/compose/compose-process.js';
 import { EngineUnavailableError } from '../../../src/core/errors.js';
 
 describe('composeFailure', () => {

@@ -1,11 +1,11 @@
 import path from 'node:path';
 import { describe, expect, test } from 'vitest';
-import { connectionOptions } from '../../../src/adapters/dockerode/connection.js';
-import { containerFromInspect, containerFromSummary, healthFromStatus, sortContainers } from '../../../src/adapters/dockerode/container-mapping.js';
-import { containerEventFrom, createJsonObjectSplitter } from '../../../src/adapters/dockerode/events.js';
-import { splitImageReference } from '../../../src/adapters/dockerode/images.js';
-import { createFrameDemuxer, createLogDecoder, sinceParameter, splitTimestamp } from '../../../src/adapters/dockerode/logs.js';
-import { cpuPercent, memoryUsage, statsSample } from '../../../src/adapters/dockerode/stats.js';
+import { connectionOptions } from '../../../src/adapters/docker/connection.js';
+import { containerFromInspect, containerFromSummary, healthFromStatus, sortContainers } from '../../../src/adapters/docker/container-mapping.js';
+import { containerEventFrom, createJsonObjectSplitter } from '../../../src/adapters/docker/events.js';
+import { splitImageReference } from '../../../src/adapters/docker/images.js';
+import { createFrameDemuxer, createLogDecoder, sinceParameter, splitTimestamp } from '../../../src/adapters/docker/logs.js';
+import { cpuPercent, memoryUsage, statsSample } from '../../../src/adapters/docker/stats.js';
 import { ConfigError } from '../../../src/core/errors.js';
 
 /** One stdcopy frame: type byte, three zero bytes, big-endian length, payload. */

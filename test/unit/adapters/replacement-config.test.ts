@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import { configSetByService, replacementSpec, type EngineContainerDetails, type EngineImageConfig } from '../../../src/adapters/dockerode/replacement-config.js';
+import { configSetByService, replacementSpec, type EngineContainerDetails, type EngineImageConfig } from '../../../src/adapters/docker/replacement-config.js';
 
 const SECOND = 1_000_000_000;
 const PATH = 'PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';

@@ -1,8 +1,8 @@
 import { describe, expect, test } from 'vitest';
 import { ConfigError } from '../../../src/core/errors.js';
-import { apiBelow } from '../../../src/adapters/dockerode-runtime.js';
-import { DEFAULT_REMOTE_SOCKET, masterArgs, parseSshDestination, remoteCommandArgs, sshCommand } from '../../../src/adapters/ssh/ssh-destination.js';
-import { remoteEngineFailure, sshFailure } from '../../../src/adapters/ssh/ssh-failure.js';
+import { apiBelow } from '../../../src/adapters/docker/dockerode-runtime.js';
+import { DEFAULT_REMOTE_SOCKET, masterArgs, parseSshDestination, remoteCommandArgs, sshCommand } from '../../../src/adapters/docker/ssh/ssh-destination.js';
+import { remoteEngineFailure, sshFailure } from '../../../src/adapters/docker/ssh/ssh-failure.js';
 
 describe('parseSshDestination', () => {
   test('an alias alone: the default engine socket, no user, no port (ssh config decides)', () => {

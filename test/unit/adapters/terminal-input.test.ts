@@ -1,6 +1,6 @@
 import { PassThrough } from 'node:stream';
 import { describe, expect, test } from 'vitest';
-import { terminalInput } from '../../../src/adapters/terminal-input.js';
+import { terminalInput } from '../../../src/adapters/terminal/terminal-input.js';
 
 /** A stand-in for process.stdin on a terminal: records raw mode, counts its listeners. */
 function fakeStdin() {

@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import { watchError } from '../../../src/adapters/watch-error.js';
+import { watchError } from '../../../src/adapters/file-watching/watch-error.js';
 
 describe('watchError', () => {
   test('permission errors name the path and say how to fix or skip it', () => {

@@ -7,7 +7,7 @@ import type { EngineAction } from '../../../src/core/state/actions.js';
 import { initialState } from '../../../src/core/state/engine-state.js';
 import { planForChanges } from '../../../src/core/plan.js';
 import { createStore } from '../../../src/engine/store.js';
-import { withLinksFromDisk } from '../../../src/engine/context-links.js';
+import { withLinksFromDisk } from '../../../src/operations/context-links.js';
 import { filesSubscriber } from '../../../src/engine/subscribers/files.js';
 import type { FileSystem } from '../../../src/ports/file-system.js';
 import { dockerfile, project } from '../../support/builders.js';

@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import { formatPorts, withDependencies } from '../../../src/engine/lifecycle.js';
+import { formatPorts, withDependencies } from '../../../src/operations/lifecycle.js';
 import type { ContainerInfo } from '../../../src/ports/container-runtime.js';
 import { project } from '../../support/builders.js';
 

@@ -1,6 +1,6 @@
 import { describe, expect, test } from 'vitest';
 import { BuildFailedError } from '../../../src/core/errors.js';
-import type { BuildRunEvent } from '../../../src/engine/builds.js';
+import type { BuildRunEvent } from '../../../src/operations/builds.js';
 import type { BuildEvent } from '../../../src/ports/image-builder.js';
 import { formatBuildFailure } from '../../../src/ui/text/build-failure.js';
 import { BuildProgress } from '../../../src/ui/text/build-progress.js';

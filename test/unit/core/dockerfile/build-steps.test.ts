@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, test } from 'vitest';
-import { createRawjsonDecoder, parseVertexName } from '../../../../src/adapters/buildkit-progress.js';
+import { createRawjsonDecoder, parseVertexName } from '../../../../src/adapters/buildx/buildkit-progress.js';
 import { locateStep, numberedSteps } from '../../../../src/core/dockerfile/build-steps.js';
 import { parseDockerfile } from '../../../../src/core/dockerfile/parse.js';
 import { buildStageGraph, type StageGraph } from '../../../../src/core/dockerfile/stage-graph.js';

@@ -1,5 +1,5 @@
 /** The Clock port on the process's own clock and timers. */
-import type { Clock, TimerId } from '../ports/clock.js';
+import type { Clock, TimerId } from '../../ports/clock.js';
 
 /** The real clock: `Date.now()` and Node's timers (which keep the process alive while pending, like any timer). */
 export function createSystemClock(): Clock {

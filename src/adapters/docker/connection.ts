@@ -3,7 +3,7 @@
  * TLS variables turned into dockerode's connection options. An ssh:// engine
  * is never dialled here: docker-modem's own SSH client ignores ~/.ssh/config
  * and keys without an agent, and warns (DEP0170) on every call; the run's ssh
- * connection (adapters/ssh) gives dockerode a local socket instead.
+ * connection (adapters/docker/ssh) gives dockerode a local socket instead.
  */
 import { readFileSync } from 'node:fs';
 import https from 'node:https';
@@ -50,7 +50,7 @@ export function connectionOptions(
       return { socketPath: url.pathname };
     case 'ssh:':
       throw new ConfigError(`${host} is an ssh:// engine: it is reached through the run's ssh connection, not dialled directly`, {
-        hint: 'open the route first (openEngineRoute in adapters/docker-endpoint.ts), then dial its tunnel',
+        hint: 'open the route first (openEngineRoute in adapters/docker/docker-endpoint.ts), then dial its tunnel',
       });
     case 'tcp:':
     case 'http:':

@@ -8,7 +8,7 @@ import { execFile } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { ConfigError, EngineUnavailableError } from '../core/errors.js';
+import { ConfigError, EngineUnavailableError } from '../../core/errors.js';
 
 /** The engine endpoint, resolved once per run and shared by dockerode and every docker CLI call so they never talk to different engines. */
 export interface DockerEndpoint {

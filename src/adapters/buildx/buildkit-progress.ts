@@ -25,7 +25,7 @@
  *   character, may be split across two log entries.
  */
 import { TextDecoder } from 'node:util';
-import type { BuildEvent, BuildFailure, StepRef } from '../ports/image-builder.js';
+import type { BuildEvent, BuildFailure, StepRef } from '../../ports/image-builder.js';
 
 /** A vertex name taken apart: where the step sits and what BuildKit printed for it. */
 export interface ParsedVertexName {

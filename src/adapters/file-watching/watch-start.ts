@@ -5,7 +5,7 @@
  */
 import { access, constants, lstat } from 'node:fs/promises';
 import path from 'node:path';
-import { isWithin } from '../core/watch-roots.js';
+import { isWithin } from '../../core/watch-roots.js';
 
 /**
  * The nearest existing folder above each base, outermost ones only (the

@@ -10,11 +10,11 @@ import { spawn } from 'node:child_process';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { BuildFailedError, EngineUnavailableError } from '../core/errors.js';
-import type { BuildEvent, BuildRequest, BuildResult, BuilderInfo, ImageBuilder } from '../ports/image-builder.js';
+import { BuildFailedError, EngineUnavailableError } from '../../core/errors.js';
+import type { BuildEvent, BuildRequest, BuildResult, BuilderInfo, ImageBuilder } from '../../ports/image-builder.js';
 import { countSteps, createRawjsonDecoder, describeFailure, failureHint, parseErrorLine } from './buildkit-progress.js';
-import { sortedEntries } from '../core/order.js';
-import { notAnEngine } from './docker-endpoint.js';
+import { sortedEntries } from '../../core/order.js';
+import { notAnEngine } from '../docker/docker-endpoint.js';
 
 /** How to reach the engine: the docker CLI reads everything else from its environment and config. */
 export interface BuildxBuilderOptions {

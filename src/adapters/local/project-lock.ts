@@ -6,8 +6,8 @@
  */
 import { mkdir, open, readFile, rm } from 'node:fs/promises';
 import path from 'node:path';
-import { DockstageError } from '../core/errors.js';
-import { projectStateDir } from '../core/compose/state-paths.js';
+import { DockstageError } from '../../core/errors.js';
+import { projectStateDir } from '../../core/compose/state-paths.js';
 
 /** A held lock; `release` removes it (only if it is still ours). */
 export interface ProjectLock {

@@ -4,7 +4,7 @@
  * the engine's socket on the remote host. Pure: the arguments for the system
  * `ssh` are built here as arrays, so what runs is testable.
  */
-import { ConfigError } from '../../core/errors.js';
+import { ConfigError } from '../../../core/errors.js';
 
 /** Where an ssh:// endpoint points. */
 export interface SshDestination {

@@ -7,8 +7,8 @@
 import type { Stats } from 'node:fs';
 import path from 'node:path';
 import { FSWatcher } from 'chokidar';
-import { createWatchTree, type WatchTree } from '../core/watch-roots.js';
-import type { FileChange, FileChangeKind, FileWatcher, WatchError, WatchRoot, WatchSession } from '../ports/file-watcher.js';
+import { createWatchTree, type WatchTree } from '../../core/watch-roots.js';
+import type { FileChange, FileChangeKind, FileWatcher, WatchError, WatchRoot, WatchSession } from '../../ports/file-watcher.js';
 import { watchError } from './watch-error.js';
 import { startingFolders, toSlashes } from './watch-start.js';
 

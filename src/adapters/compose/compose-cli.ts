@@ -10,7 +10,7 @@
  * anyone's edit → served clock.
  */
 import type * as ComposePackage from 'docker-compose';
-import type { ComposeCli, ComposeTarget } from '../ports/compose-cli.js';
+import type { ComposeCli, ComposeTarget } from '../../ports/compose-cli.js';
 import { composeConfig, globalArgs, runCompose, toError } from './compose-process.js';
 
 

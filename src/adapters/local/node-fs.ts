@@ -2,10 +2,10 @@
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { lstat, mkdir, readFile, readdir, readlink, stat, writeFile } from 'node:fs/promises';
-import { DockstageError } from '../core/errors.js';
-import { compareStrings } from '../core/order.js';
+import { DockstageError } from '../../core/errors.js';
+import { compareStrings } from '../../core/order.js';
 import path from 'node:path';
-import type { FileSystem } from '../ports/file-system.js';
+import type { FileSystem } from '../../ports/file-system.js';
 
 /** The FileSystem port on node:fs (promises API; symlinks are reported, never followed). */
 export function createNodeFileSystem(): FileSystem {

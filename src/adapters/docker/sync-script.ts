@@ -11,7 +11,7 @@
  *   its arguments on stdin (a count, then one argument per line) and then the
  *   contents. EOF before the count means "no batch": it exits 0.
  */
-import type { ContainerFileBatch, ContainerOwner } from '../ports/container-files.js';
+import type { ContainerFileBatch, ContainerOwner } from '../../ports/container-files.js';
 
 /**
  * The applier. Arguments: `stage` first when several files come on stdin,

@@ -15,10 +15,10 @@
  */
 import { PassThrough } from 'node:stream';
 import Docker from 'dockerode';
-import { DockstageError, EngineUnavailableError } from '../core/errors.js';
-import type { AppliedFiles, ContainerFileBatch, ContainerFiles } from '../ports/container-files.js';
+import { DockstageError, EngineUnavailableError } from '../../core/errors.js';
+import type { AppliedFiles, ContainerFileBatch, ContainerFiles } from '../../ports/container-files.js';
 import type { DockerEndpoint } from './docker-endpoint.js';
-import { connectionOptions, dockerOptions } from './dockerode/connection.js';
+import { connectionOptions, dockerOptions } from './connection.js';
 import { SCRIPT_FAILED, scriptInvocation, stdinArguments, SYNC_SCRIPT } from './sync-script.js';
 
 /** A ContainerFiles on the engine at `endpoint` (the same connection rules as the runtime adapter). */

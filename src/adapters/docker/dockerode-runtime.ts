@@ -5,17 +5,17 @@
  * Only our own types cross this boundary: each file reads the engine's JSON
  * through small `Engine*` shapes (API 1.41) and keeps its mapping pure.
  */
-import type { ContainerRuntime } from '../ports/container-runtime.js';
+import type { ContainerRuntime } from '../../ports/container-runtime.js';
 import { describeEndpoint, notAnEngine, publishedHost, type DockerEndpoint } from './docker-endpoint.js';
-import { isRecord } from '../core/order.js';
-import { EngineUnavailableError } from '../core/errors.js';
-import { containerOperations } from './dockerode/containers.js';
-import { createEngineClient } from './dockerode/engine-client.js';
-import { eventOperations } from './dockerode/events.js';
-import { imageOperations } from './dockerode/images.js';
-import { logOperations } from './dockerode/logs.js';
-import { replaceOperations } from './dockerode/replace-container.js';
-import { statsOperations } from './dockerode/stats.js';
+import { isRecord } from '../../core/order.js';
+import { EngineUnavailableError } from '../../core/errors.js';
+import { containerOperations } from './containers.js';
+import { createEngineClient } from './engine-client.js';
+import { eventOperations } from './events.js';
+import { imageOperations } from './images.js';
+import { logOperations } from './logs.js';
+import { replaceOperations } from './replace-container.js';
+import { statsOperations } from './stats.js';
 
 /** The oldest engine API dockstage's requests are written for (Docker 20.10). */
 export const MIN_API_VERSION = '1.41';

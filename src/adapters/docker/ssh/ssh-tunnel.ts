@@ -12,7 +12,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, watch, type FSWatcher } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { EngineUnavailableError } from '../../core/errors.js';
+import { EngineUnavailableError } from '../../../core/errors.js';
 import { masterArgs, remoteCommandArgs, type SshDestination, type SshOptions } from './ssh-destination.js';
 import { lastLine, remoteEngineFailure, sshFailure } from './ssh-failure.js';
 

@@ -2,7 +2,7 @@
  * The words for a watch failure, from the system error code: what could not be
  * watched and what the user can do about it. Shared by both watcher adapters.
  */
-import type { WatchError } from '../ports/file-watcher.js';
+import type { WatchError } from '../../ports/file-watcher.js';
 
 /** A WatchError for `path` from a system error code (`EACCES`, `ENOSPC`, …); `detail` is the system's own message. */
 export function watchError(path: string, code: string | undefined, detail?: string): WatchError {

@@ -3,7 +3,7 @@
  * and one hint naming the fix, for each way a login or the engine behind it
  * can fail. Pure: ssh's stderr and exit code in, an error value out.
  */
-import { EngineUnavailableError } from '../../core/errors.js';
+import { EngineUnavailableError } from '../../../core/errors.js';
 import { sshCommand, type SshDestination } from './ssh-destination.js';
 
 /** Why the ssh master could not start (or stopped): from its stderr, the last meaningful line kept as ssh said it. */

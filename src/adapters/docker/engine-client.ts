@@ -7,7 +7,7 @@
 import type { IncomingMessage } from 'node:http';
 import Docker from 'dockerode';
 import { EngineUnavailableError } from '../../core/errors.js';
-import { describeEndpoint, notAnEngine, type DockerEndpoint } from '../docker-endpoint.js';
+import { describeEndpoint, notAnEngine, type DockerEndpoint } from './docker-endpoint.js';
 import { isRecord } from '../../core/order.js';
 import { connectionOptions, dockerOptions } from './connection.js';
 

@@ -10,8 +10,8 @@
  * its options, then the services.
  */
 import { spawn } from 'node:child_process';
-import { ConfigError, DockstageError, EngineUnavailableError } from '../core/errors.js';
-import type { ComposeTarget } from '../ports/compose-cli.js';
+import { ConfigError, DockstageError, EngineUnavailableError } from '../../core/errors.js';
+import type { ComposeTarget } from '../../ports/compose-cli.js';
 
 /** compose refused a command; `message` is compose's own words. */
 export class ComposeCommandError extends DockstageError {

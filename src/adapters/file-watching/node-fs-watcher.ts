@@ -9,9 +9,9 @@
 import { lstatSync, watch, type Dirent, type FSWatcher, type Stats } from 'node:fs';
 import { access, constants, lstat, readdir } from 'node:fs/promises';
 import path from 'node:path';
-import { compareStrings } from '../core/order.js';
-import { createWatchTree, type WatchTree } from '../core/watch-roots.js';
-import type { FileChange, FileChangeKind, FileWatcher, WatchError, WatchRoot, WatchSession } from '../ports/file-watcher.js';
+import { compareStrings } from '../../core/order.js';
+import { createWatchTree, type WatchTree } from '../../core/watch-roots.js';
+import type { FileChange, FileChangeKind, FileWatcher, WatchError, WatchRoot, WatchSession } from '../../ports/file-watcher.js';
 import { watchError } from './watch-error.js';
 import { startingFolders, toSlashes } from './watch-start.js';
 
