@@ -18,7 +18,7 @@ import { startTmux, type TmuxSession } from '../support/tmux.js';
 import { waitFor } from '../support/wait.js';
 
 const PROJECT = `dst-tuissh-${process.pid}-${Date.now().toString(36)}`;
-const WRAPPER = path.resolve(path.dirname(CLI), '../support/tty-wrapper.mjs');
+const WRAPPER = path.resolve(path.dirname(CLI), '../../test/support/tty-wrapper.mjs');
 let dir = '';
 let port = 0;
 let rig: SshRig | undefined;
