@@ -1,5 +1,6 @@
 /**
- * What every command gets: I/O, the environment, and the adapters (created on first use). Creating a context loads
+ * The composition root: every adapter of a CLI run is created here and nowhere else (commands, the engine and the UI
+ * get ports). What every command gets: I/O, the environment, and the adapters (created on first use). Creating a context loads
  * no engine client: dockerode is imported when a command first asks for the runtime, the docker-compose package
  * when it first runs compose. The engine route (for ssh://, the run's one ssh connection) opens on first use, or
  * early through `connectEngine`, and `close` ends it.
@@ -17,6 +18,18 @@ import type { FileSystem } from '../ports/file-system.js';
 import type { LoadDeps, ProjectOptions } from '../operations/load-workspace.js';
 import type { Io } from './output/report.js';
 import { createInterrupts, type Interrupts } from './interrupt.js';
+import { createSystemClock } from '../adapters/local/system-clock.js';
+import type { Clock } from '../ports/clock.js';
+import type { FileWatcher } from '../ports/file-watcher.js';
+import type { ContainerFiles } from '../ports/container-files.js';
+
+/** A held project lock (one watch or TUI per project); see adapters/local/project-lock.ts. */
+export interface ProjectLock {
+  release(): Promise<void>;
+}
+
+/** The terminal the TUI draws on: its own keyboard stream and the alternate screen (adapters/terminal). */
+export type Terminal = typeof import('../adapters/terminal/terminal-input.js') & typeof import('../adapters/terminal/terminal-screen.js');
 
 /**
  * What commands get instead of globals. The engine-backed adapters are functions so a command that never needs the
@@ -47,6 +60,18 @@ export interface CommandContext {
   prefetchProject(options: ProjectOptions): void;
   /** SIGINT and SIGTERM for this run (see interrupt.ts); without the CLI listening, none ever comes. */
   readonly interrupts: Interrupts;
+  /** The run's one clock. */
+  readonly clock: Clock;
+  /** A new file watcher for this platform (loaded on first use: only watch and the TUI watch). */
+  fileWatcher(): Promise<FileWatcher>;
+  /** Writes into running containers (live sync) on the run's engine route, created on first use. */
+  containerFiles(): Promise<ContainerFiles>;
+  /** Takes the project's lock, or fails in one line naming who holds it. */
+  lockProject(projectDir: string, project: string): Promise<ProjectLock>;
+  /** Hands the terminal to a shell in a container until it exits (the TUI's `x`). */
+  openShell(containerId: string): Promise<{ readonly shell: 'bash' | 'sh'; readonly exitCode: number }>;
+  /** The terminal adapters, for the TUI only (loaded on first use). */
+  terminal(): Promise<Terminal>;
 }
 
 /**
@@ -55,9 +80,11 @@ export interface CommandContext {
  */
 export function createContext(options: { io: Io; env: NodeJS.ProcessEnv; cwd: string; version: string; interrupts?: Interrupts }): CommandContext {
   const fs = createNodeFileSystem();
+  const clock = createSystemClock();
   let route: Promise<EngineRoute> | undefined;
   let runtime: Promise<ContainerRuntime> | undefined;
   let builder: ImageBuilder | undefined;
+  let containerFiles: Promise<ContainerFiles> | undefined;
   const ending = new AbortController();
   const getRoute = () => (route ??= resolveDockerEndpoint(options.env).then((endpoint) => openEngineRoute(endpoint, options.env, ending.signal)));
   // `config` needs no engine (compose reads files only), so `plan --changed`, `stages` and `inputs` never connect.
@@ -76,8 +103,17 @@ export function createContext(options: { io: Io; env: NodeJS.ProcessEnv; cwd: st
     ...options,
     interrupts: options.interrupts ?? createInterrupts(options.io, () => undefined),
     fs,
+    clock,
     compose,
     loadDeps,
+    fileWatcher,
+    containerFiles: () =>
+      (containerFiles ??= Promise.all([getRoute(), import('../adapters/docker/dockerode-files.js')]).then(([opened, adapter]) =>
+        adapter.createDockerodeFiles(opened.endpoint, options.env),
+      )),
+    lockProject: async (projectDir, project) => (await import('../adapters/local/project-lock.js')).acquireProjectLock(projectDir, project),
+    openShell: async (containerId) => (await import('../adapters/docker/container-shell.js')).openContainerShell(containerId, (await getRoute()).env),
+    terminal: async () => ({ ...(await import('../adapters/terminal/terminal-input.js')), ...(await import('../adapters/terminal/terminal-screen.js')) }),
     prefetchProject: (project) =>
       compose.prefetchConfig(import('../operations/compose-target.js').then(async ({ composeTargetFor }) => (await composeTargetFor(project, loadDeps)).compose)),
     endpoint: async () => (await getRoute()).endpoint,
@@ -110,4 +146,14 @@ export function createContext(options: { io: Io; env: NodeJS.ProcessEnv; cwd: st
         } satisfies ImageBuilder;
       })()),
   };
+}
+
+/**
+ * The file watcher for this platform. On Linux chokidar 4 opens one inotify watch per file, so dockstage watches one
+ * folder per watch there (README, "Benchmarks", has the measured cost of each); elsewhere chokidar, whose fs.watch is
+ * recursive and cheap (macOS, Windows). Both pass one contract suite.
+ */
+async function fileWatcher(): Promise<FileWatcher> {
+  if (process.platform === 'linux') return (await import('../adapters/file-watching/node-fs-watcher.js')).createNodeFsWatcher();
+  return (await import('../adapters/file-watching/chokidar-watcher.js')).createChokidarWatcher();
 }

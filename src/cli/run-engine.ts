@@ -5,45 +5,38 @@
  * `env`) or hand it to the caller (`watch`, the TUI).
  */
 import path from 'node:path';
-import { createSystemClock } from '../adapters/local/system-clock.js';
 import type { EngineMode, EngineState } from '../core/state/engine-state.js';
+import { runSettings, type RunSettingsInput } from '../engine/settings.js';
 import { startEngine, type EngineRun } from '../engine/engine.js';
 import { defaultPlatform, loadWorkspace, type LoadedProject, type ProjectOptions } from '../operations/load-workspace.js';
 import type { Store, Subscriber } from '../engine/store.js';
 import { buildOutputSubscriber } from './output/build-lines.js';
 import type { ComposeTarget } from '../ports/compose-cli.js';
-import type { FileWatcher } from '../ports/file-watcher.js';
 import type { CommandContext } from './context.js';
 import { CommandInterrupted } from './interrupt.js';
 import { interruptedLine, servicesBuilding } from './left-running.js';
 
-/** What a command asks of the engine. */
+/** What a command asks of the engine: the run's settings, and how its output is printed. */
 export interface CommandEngineOptions {
-  readonly mode: EngineMode;
-  readonly services?: readonly string[];
+  /** Mode, services, flags; what is not said takes its default (`runSettings`). */
+  readonly settings: RunSettingsInput;
   readonly json: boolean;
-  readonly force?: boolean;
-  readonly noCache?: boolean;
-  readonly builder?: string | undefined;
-  readonly wait?: boolean;
-  readonly prune?: boolean;
-  /** Live sync (watch only). */
-  readonly sync?: boolean;
-  readonly switchFrom?: string;
-  readonly watcher?: FileWatcher;
   /** The build lines (or `--json` build events) of the one-shot commands; off for `watch` and the TUI, which print their own. */
   readonly buildLines?: boolean;
   /** More subscribers, told after the engine's own. */
   readonly subscribers?: readonly ((store: Store) => Subscriber)[];
 }
 
-/** Starts the engine for a command. */
+/** Starts the engine for a command: the adapters come from the context (the composition root), the settings from the command. */
 export async function startCommandEngine(ctx: CommandContext, project: ProjectOptions, loaded: LoadedProject, options: CommandEngineOptions): Promise<EngineRun> {
+  const settings = runSettings(options.settings, { platform: defaultPlatform((name) => ctx.env[name]), builder: loaded.workspace.config.builder });
+  const { mode } = settings;
   const builder = ctx.builder();
-  await builder.info(options.builder ?? loaded.workspace.config.builder);
+  await builder.info(settings.build.builder);
   const runtime = await ctx.runtime();
-  if (options.mode !== 'build') await warnRemoteBindMounts(ctx, loaded);
-  const containerFiles = options.mode === 'watch' && options.sync !== false ? (await import('../adapters/docker/dockerode-files.js')).createDockerodeFiles(await ctx.endpoint(), ctx.env) : undefined;
+  if (mode !== 'build') await warnRemoteBindMounts(ctx, loaded);
+  const watcher = mode === 'watch' ? await ctx.fileWatcher() : undefined;
+  const containerFiles = mode === 'watch' && settings.sync ? await ctx.containerFiles() : undefined;
   const output = (_store: Store) =>
     buildOutputSubscriber(
       {
@@ -58,30 +51,21 @@ export async function startCommandEngine(ctx: CommandContext, project: ProjectOp
       runtime,
       builder,
       compose: ctx.compose,
-      clock: createSystemClock(),
-      ...(options.watcher === undefined ? {} : { watcher: options.watcher }),
+      clock: ctx.clock,
+      ...(watcher === undefined ? {} : { watcher }),
       ...(containerFiles === undefined ? {} : { containerFiles }),
     },
     loaded.workspace,
-    await definingFiles(loaded.compose, loaded.projectDir, ctx, options.mode),
+    await definingFiles(loaded.compose, loaded.projectDir, ctx, mode),
     {
-      mode: options.mode,
-      ...(options.services === undefined ? {} : { services: options.services }),
-      ...(options.switchFrom === undefined ? {} : { switchFrom: options.switchFrom }),
-      platform: defaultPlatform((name) => ctx.env[name]),
-      builder: options.builder,
-      ...(options.force === true ? { force: true } : {}),
-      ...(options.noCache === true ? { noCache: true } : {}),
-      ...(options.wait === true ? { wait: true } : {}),
-      ...(options.prune === false ? { prune: false } : {}),
-      ...(options.sync === false ? { sync: false } : {}),
+      settings,
       composeTarget: loaded.compose,
       projectDir: loaded.projectDir,
       // compose read the model's files once this process started (the start-up prefetch), not before.
-      ...(options.mode === 'watch' ? { modelReadSince: Math.floor(performance.timeOrigin) } : {}),
+      ...(mode === 'watch' ? { modelReadSince: Math.floor(performance.timeOrigin) } : {}),
       load: async (environment) => {
         const again = await loadWorkspace({ ...project, environment }, ctx.loadDeps);
-        return { workspace: again.workspace, composeFiles: await definingFiles(again.compose, again.projectDir, ctx, options.mode) };
+        return { workspace: again.workspace, composeFiles: await definingFiles(again.compose, again.projectDir, ctx, mode) };
       },
       subscribers: [...(options.buildLines === false ? [] : [output]), ...(options.subscribers ?? [])],
       onSubscriberError: (error) => {

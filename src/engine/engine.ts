@@ -4,10 +4,9 @@
  * TUI). Every command is a client of this one engine; a TUI key dispatches the
  * same actions a command does.
  */
-import os from 'node:os';
 import type { EngineAction } from '../core/state/actions.js';
 import { isIdle } from '../core/state/due.js';
-import { initialState, type EngineMode, type EngineState } from '../core/state/engine-state.js';
+import { initialState, type EngineState } from '../core/state/engine-state.js';
 import type { Workspace } from '../core/workspace.js';
 import type { Clock } from '../ports/clock.js';
 import type { ComposeCli, ComposeTarget } from '../ports/compose-cli.js';
@@ -17,6 +16,7 @@ import type { FileSystem } from '../ports/file-system.js';
 import type { FileWatcher } from '../ports/file-watcher.js';
 import type { ImageBuilder } from '../ports/image-builder.js';
 import { createStore, type Store, type Subscriber } from './store.js';
+import type { RunSettings } from './settings.js';
 import { buildsSubscriber } from './subscribers/builds.js';
 import { containersSubscriber } from './subscribers/containers.js';
 import { syncWritersSubscriber } from './subscribers/sync-writers.js';
@@ -35,22 +35,9 @@ export interface EnginePorts {
   readonly containerFiles?: ContainerFiles;
 }
 
-/** What an engine run is asked to do. */
+/** What an engine run is asked to do, and what it needs from its command. */
 export interface EngineRunOptions {
-  readonly mode: EngineMode;
-  /** The services to work on (with their dependencies already added for `up`); empty for all. */
-  readonly services?: readonly string[];
-  /** For `switch`: the environment being left (the new one is the loaded workspace's). */
-  readonly switchFrom?: string;
-  readonly platform: string;
-  readonly builder?: string | undefined;
-  readonly force?: boolean;
-  readonly noCache?: boolean;
-  readonly wait?: boolean;
-  readonly prune?: boolean;
-  /** Live sync (`watch` only; also off when `x-dockstage.watch.sync` is false). */
-  readonly sync?: boolean;
-  readonly concurrency?: number;
+  readonly settings: RunSettings;
   /** How compose is called for this project (without the override), and where `.dockstage/` lives. */
   readonly composeTarget: ComposeTarget;
   readonly projectDir: string;
@@ -76,17 +63,18 @@ export interface EngineRun {
 
 /** Starts an engine on a loaded workspace. */
 export function startEngine(ports: EnginePorts, workspace: Workspace, composeFiles: readonly string[], options: EngineRunOptions): EngineRun {
+  const { settings } = options;
   const base = initialState({
-    mode: options.mode,
-    selected: options.services,
-    concurrency: options.concurrency ?? os.availableParallelism(),
-    prune: options.prune ?? true,
-    sync: options.sync !== false && workspace.config.watch.sync && ports.containerFiles !== undefined,
+    mode: settings.mode,
+    selected: settings.services,
+    concurrency: settings.concurrency,
+    prune: settings.prune,
+    sync: settings.sync && workspace.config.watch.sync && ports.containerFiles !== undefined,
     watcher: ports.watcher !== undefined,
   });
   const initial: EngineState =
-    options.mode === 'switch'
-      ? { ...base, switching: { environment: workspace.environment.name, from: options.switchFrom ?? workspace.environment.name, phase: 'loading', error: undefined } }
+    settings.mode === 'switch'
+      ? { ...base, switching: { environment: workspace.environment.name, from: settings.switchFrom ?? workspace.environment.name, phase: 'loading', error: undefined } }
       : base;
   const store = createStore(initial, options.onSubscriberError);
   const now = () => ports.clock.now();
@@ -99,13 +87,10 @@ export function startEngine(ports: EnginePorts, workspace: Workspace, composeFil
       getState: store.getState,
       now,
       clock: ports.clock,
-      platform: options.platform,
-      builder: options.builder ?? workspace.config.builder,
-      ...(options.force === true ? { force: true } : {}),
-      ...(options.noCache === true ? { noCache: true } : {}),
+      settings: settings.build,
     }),
   ];
-  if (options.mode !== 'build') {
+  if (settings.mode !== 'build') {
     subscribers.push(
       containersSubscriber({
         runtime: ports.runtime,
@@ -117,12 +102,12 @@ export function startEngine(ports: EnginePorts, workspace: Workspace, composeFil
         composeTarget: options.composeTarget,
         projectDir: options.projectDir,
         // A switch follows too: compose's recreate is timed, so a container that ignores SIGTERM is said.
-        follow: options.mode === 'watch' || options.mode === 'switch',
-        ...(options.wait === true ? { wait: true } : {}),
+        follow: settings.mode === 'watch' || settings.mode === 'switch',
+        ...(settings.wait ? { wait: true } : {}),
       }),
     );
   }
-  if (options.mode === 'watch' && ports.watcher !== undefined) {
+  if (settings.mode === 'watch' && ports.watcher !== undefined) {
     subscribers.push(
       filesSubscriber({
         watcher: ports.watcher,
@@ -133,7 +118,7 @@ export function startEngine(ports: EnginePorts, workspace: Workspace, composeFil
       }),
     );
   }
-  if (options.mode === 'watch' && ports.containerFiles !== undefined) subscribers.push(syncWritersSubscriber(ports.containerFiles));
+  if (settings.mode === 'watch' && ports.containerFiles !== undefined) subscribers.push(syncWritersSubscriber(ports.containerFiles));
   for (const make of options.subscribers ?? []) subscribers.push(make(store));
   for (const subscriber of subscribers) store.subscribe(subscriber);
   store.dispatch({ type: 'workspaceLoaded', workspace, composeFiles, at: now() });

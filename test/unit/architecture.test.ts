@@ -72,6 +72,13 @@ describe('architecture', () => {
     expect(KNOWN.filter((entry) => !breaks.includes(entry))).toEqual([]);
   });
 
+  test('adapters are created in one composition root: in cli/, only context.ts imports them', () => {
+    const outside = [...graph]
+      .filter(([file]) => layerOf(file) === 'cli' && file !== 'cli/context.ts')
+      .flatMap(([file, imports]) => imports.filter((imported) => layerOf(imported) === 'adapters').map((imported) => `${file} -> ${imported}`));
+    expect(outside).toEqual([]);
+  });
+
   test('no import circle between modules', () => {
     // Tarjan's strongly connected components: every component of more than one module is a circle.
     const index = new Map<string, number>();

@@ -39,7 +39,7 @@ export async function runEnv(ctx: CommandContext, options: ProjectOptions, comma
       if (action.type === 'environmentSwitched') result = { recreated: action.recreated, restarted: action.restarted };
     },
   });
-  const state = await runUntilIdle(ctx, options, loaded, { mode: 'switch', switchFrom: from, json: command.json, subscribers: [track] });
+  const state = await runUntilIdle(ctx, options, loaded, { settings: { mode: 'switch', switchFrom: from }, json: command.json, subscribers: [track] });
   if (failedServices(state).length > 0) return 1;
   if (state.switching?.error !== undefined) throw state.switching.error;
   if (result === undefined) return 1;

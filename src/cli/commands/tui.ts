@@ -11,12 +11,7 @@
  */
 import { render, type Instance } from 'ink';
 import { createElement } from 'react';
-import { openContainerShell } from '../../adapters/docker/container-shell.js';
 import { engineIsRemote } from '../../core/remote-engine.js';
-import { acquireProjectLock } from '../../adapters/local/project-lock.js';
-import { createSystemClock } from '../../adapters/local/system-clock.js';
-import { terminalInput } from '../../adapters/terminal/terminal-input.js';
-import { terminalScreen } from '../../adapters/terminal/terminal-screen.js';
 import { formatLocation } from '../../core/errors.js';
 import { loadWorkspace, type ProjectOptions } from '../../operations/load-workspace.js';
 import { LogBuffer } from '../../engine/log-buffer.js';
@@ -29,7 +24,6 @@ import { initialUiState, type UiState } from '../../ui/ui-state.js';
 import type { CommandContext } from '../context.js';
 import { startCommandEngine } from '../run-engine.js';
 import { runDown } from './down.js';
-import { fileWatcher } from './watch.js';
 import { interruptedLine } from '../left-running.js';
 
 /** TUI options as parsed. */
@@ -44,9 +38,9 @@ export interface TuiCommand {
 /** Runs the UI until the user quits; 0 after a clean quit. */
 export async function runTui(ctx: CommandContext, options: ProjectOptions, command: TuiCommand): Promise<number> {
   const loaded = await loadWorkspace(options, ctx.loadDeps);
-  const lock = await acquireProjectLock(loaded.projectDir, loaded.workspace.project.name);
+  const lock = await ctx.lockProject(loaded.projectDir, loaded.workspace.project.name);
   try {
-    const clock = createSystemClock();
+    const { clock } = ctx;
     const now = () => clock.now();
     const logs = new LogBuffer({ linesPerService: command.logLines });
     const stats = new Map<string, StatsSample | undefined>();
@@ -54,11 +48,8 @@ export async function runTui(ctx: CommandContext, options: ProjectOptions, comma
     const endpoint = await ctx.endpoint();
     const remoteEndpoint = engineIsRemote(endpoint.host, loaded.workspace.config.remote) ? endpoint.host : undefined;
     const run = await startCommandEngine(ctx, options, loaded, {
-      mode: 'watch',
+      settings: { mode: 'watch', prune: command.prune, sync: command.sync },
       json: false,
-      prune: command.prune,
-      sync: command.sync,
-      watcher: await fileWatcher(),
       buildLines: false,
       subscribers: [
         () => logsSubscriber({ runtime, buffer: logs, now }),
@@ -68,6 +59,7 @@ export async function runTui(ctx: CommandContext, options: ProjectOptions, comma
 
     const stdout = process.stdout;
     // The keyboard is a stream of its own, closed while a shell owns the terminal (see terminal-input.ts).
+    const { terminalInput, terminalScreen } = await ctx.terminal();
     const keyboard = terminalInput(process.stdin);
     const screen = terminalScreen({ stdout, input: keyboard }, (listener) => {
       process.on('exit', listener);
@@ -118,7 +110,7 @@ export async function runTui(ctx: CommandContext, options: ProjectOptions, comma
       unmount();
       stdout.write(`dockstage: a shell in ${service} (${containerId.slice(0, 12)}); exit it to come back\n`);
       try {
-        const result = await openContainerShell(containerId, await ctx.dockerEnv());
+        const result = await ctx.openShell(containerId);
         ui = { ...ui, message: `back from ${result.shell} in ${service} (exit ${result.exitCode})` };
       } finally {
         inShell = false;

@@ -18,7 +18,10 @@ export async function runUp(ctx: CommandContext, options: ProjectOptions, comman
   const involved = withDependencies(loaded.workspace, command.services);
   const blocked = blockedErrors(loaded.workspace, involved);
   if (blocked.length > 0) throw new DockstageErrors(blocked);
-  const state = await runUntilIdle(ctx, options, loaded, { mode: 'up', services: command.services.length === 0 ? [] : involved, json: command.json, wait: command.wait });
+  const state = await runUntilIdle(ctx, options, loaded, {
+    settings: { mode: 'up', services: command.services.length === 0 ? [] : involved, wait: command.wait },
+    json: command.json,
+  });
   if (failedServices(state).length > 0) return 1;
   if (state.up !== 'done') {
     const failure = Object.values(state.services).find((service) => service.operationError !== undefined)?.operationError;

@@ -4,7 +4,6 @@
  * until SIGINT or SIGTERM. Stopping cancels running builds and leaves the
  * containers running, like `docker compose up -d`.
  */
-import { createSystemClock } from '../../adapters/local/system-clock.js';
 import { loadWorkspace, type ProjectOptions } from '../../operations/load-workspace.js';
 import { watchOutputSubscriber } from '../output/watch-lines.js';
 import { logsSubscriber } from '../../engine/subscribers/logs.js';
@@ -12,7 +11,6 @@ import type { Clock } from '../../ports/clock.js';
 import type { CommandContext } from '../context.js';
 import { printWarnings } from '../output/report.js';
 import { startCommandEngine } from '../run-engine.js';
-import { acquireProjectLock } from '../../adapters/local/project-lock.js';
 import { interruptedLine, servicesBuilding, servicesRunning } from '../left-running.js';
 
 /** `watch` options as parsed. */
@@ -33,20 +31,17 @@ export async function runWatch(ctx: CommandContext, options: ProjectOptions, com
   printWarnings(ctx.io, loaded.workspace.warnings);
   // Stopping is this command's normal end: it stops itself, says what it left running and exits 0.
   ctx.interrupts.stopsItself();
-  const lock = await acquireProjectLock(loaded.projectDir, loaded.workspace.project.name);
+  const lock = await ctx.lockProject(loaded.projectDir, loaded.workspace.project.name);
   try {
-    const clock = createSystemClock();
+    const { clock } = ctx;
     const sink = { out: (line: string) => ctx.io.stdout.write(`${line}\n`), err: (line: string) => ctx.io.stderr.write(`${line}\n`) };
     const logs = command.logs ?? !command.json;
     const printer = logs ? await appLogPrinter(ctx, command.json, clock, () => loaded.workspace.services.map((s) => s.name)) : undefined;
     const runtime = logs ? await ctx.runtime() : undefined;
     const started = clock.now();
     const run = await startCommandEngine(ctx, options, loaded, {
-      mode: 'watch',
+      settings: { mode: 'watch', prune: command.prune, sync: command.sync },
       json: command.json,
-      prune: command.prune,
-      sync: command.sync,
-      watcher: await fileWatcher(),
       buildLines: false,
       subscribers: [
         () => watchOutputSubscriber(sink, command.json, () => clock.now()),
@@ -85,14 +80,4 @@ async function appLogPrinter(ctx: CommandContext, json: boolean, clock: Clock, s
   const forced = (ctx.env['FORCE_COLOR'] ?? '') !== '';
   const colors = !json && (forced || ctx.io.stdout.isTTY === true) && colorsEnabled((name) => ctx.env[name]);
   return logOutput({ write: (text) => ctx.io.stdout.write(text), json, colors, services, clock });
-}
-
-/**
- * The file watcher for this platform. On Linux chokidar 4 opens one inotify watch per file (610 MB RSS and 22 s to
- * ready at 100,000 files, measured by bench/watcher-rss.ts), so dockstage watches one folder per watch there (53 MB,
- * 1.1 s); elsewhere chokidar, whose fs.watch is recursive and cheap (macOS, Windows). Both pass one contract suite.
- */
-export async function fileWatcher() {
-  if (process.platform === 'linux') return (await import('../../adapters/file-watching/node-fs-watcher.js')).createNodeFsWatcher();
-  return (await import('../../adapters/file-watching/chokidar-watcher.js')).createChokidarWatcher();
 }

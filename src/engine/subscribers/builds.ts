@@ -9,6 +9,7 @@ import type { EngineAction } from '../../core/state/actions.js';
 import type { EngineState } from '../../core/state/engine-state.js';
 import { planBuildJobs, runBuildJob, type BuildDeps, type BuildRunEvent } from '../../operations/builds.js';
 import type { Subscriber } from '../store.js';
+import type { BuildSettings } from '../settings.js';
 import type { Clock } from '../../ports/clock.js';
 import { syncTargets } from '../../core/state/sync-candidates.js';
 import { trySync, type LiveSyncPorts } from '../../operations/live-sync.js';
@@ -21,13 +22,8 @@ export interface BuildSubscriberOptions {
   readonly dispatch: (action: EngineAction) => void;
   readonly getState: () => EngineState;
   readonly now: () => number;
-  /** The engine's platform, for services that list several. */
-  readonly platform: string;
-  /** `--builder`, else the config's. */
-  readonly builder: string | undefined;
-  /** Build even when an image with the same inputs exists (`build --force`). */
-  readonly force?: boolean;
-  readonly noCache?: boolean;
+  /** Platform, builder, `--force`, `--no-cache`: the run's. */
+  readonly settings: BuildSettings;
   /** Times the pause before a rebuild behind a live sync (without it, the rebuild starts at once). */
   readonly clock?: Clock;
   /** Hears failures that are not build failures (the engine went away mid-build). */
@@ -48,7 +44,7 @@ export function buildsSubscriber(options: BuildSubscriberOptions): Subscriber {
     const id = `b${state.nextBuildId}`;
     const targets = options.sync === undefined ? undefined : syncTargets(state, services);
     // A forced rebuild (`F`) skips the reuse of an image with the same inputs; BuildKit's cache still serves.
-    const force = options.force === true || services.some((name) => state.services[name]?.pending?.force === true);
+    const force = options.settings.force || services.some((name) => state.services[name]?.pending?.force === true);
     dispatch({ type: 'buildStarted', id, services, at: now() });
     const paths = options.getState().builds[id]?.paths ?? [];
     if (targets !== undefined) dispatch({ type: 'syncStarted', id, at: now() });
@@ -95,10 +91,10 @@ export function buildsSubscriber(options: BuildSubscriberOptions): Subscriber {
         const [job] = await planBuildJobs(workspace, options.deps, { services });
         if (job === undefined) throw new DockstageError(`nothing to build for ${services.join(', ')}`);
         await runBuildJob(workspace, job, options.deps, {
-          platform: options.platform,
-          ...(options.builder === undefined ? {} : { builder: options.builder }),
+          platform: options.settings.platform,
+          ...(options.settings.builder === undefined ? {} : { builder: options.settings.builder }),
           ...(force ? { force: true } : {}),
-          ...(options.noCache === true ? { noCache: true } : {}),
+          ...(options.settings.noCache ? { noCache: true } : {}),
           signal: abort.signal,
         }, onEvent);
       } catch (error) {

@@ -19,6 +19,7 @@ import { createNodeFileSystem } from '../../../src/adapters/local/node-fs.js';
 import { createSystemClock } from '../../../src/adapters/local/system-clock.js';
 import { liveContainer, type EngineState } from '../../../src/core/state/engine-state.js';
 import { startEngine, type EngineRun } from '../../../src/engine/engine.js';
+import { runSettings } from '../../../src/engine/settings.js';
 import { loadWorkspace, type ProjectOptions } from '../../../src/operations/load-workspace.js';
 import { LogBuffer } from '../../../src/engine/log-buffer.js';
 import { logsSubscriber } from '../../../src/engine/subscribers/logs.js';
@@ -75,8 +76,7 @@ describeWithEngine('the TUI keys and logs on the real engine', () => {
     const runtime = createDockerodeRuntime(await resolveDockerEndpoint(env), env);
     const clock = createSystemClock();
     engine = startEngine({ fs, runtime, builder: createBuildxBuilder({ env }), compose, clock }, loaded.workspace, loaded.compose.files, {
-      mode: 'watch',
-      platform: `linux/${os.arch() === 'arm64' ? 'arm64' : 'amd64'}`,
+      settings: runSettings({ mode: 'watch' }, { platform: `linux/${os.arch() === 'arm64' ? 'arm64' : 'amd64'}`, builder: undefined }),
       composeTarget: loaded.compose,
       projectDir: loaded.projectDir,
       load: async (environment) => {
