@@ -6,6 +6,7 @@
  * Every state has a word and a symbol; `tone` adds colour, never meaning.
  */
 import { BuildFailedError, formatLocation, type DockstageError } from '../core/errors.js';
+import { errorLines } from '../core/error-description.js';
 import type { PlanReason } from '../core/plan.js';
 import { liveContainer, SYNCED, type BuildSummary, type EngineState, type ServiceState, type StageProgress } from '../core/state/engine-state.js';
 import { nextBuilds, type WaitReason } from '../core/state/next-builds.js';
@@ -392,12 +393,7 @@ function doneBadge(stage: StageProgress): Badge {
 }
 
 function problemLines(error: DockstageError, detail: boolean): string[] {
-  const lines = [`✗ ${firstLine(error.message)}`];
-  const where = formatLocation(error.location);
-  if (where !== '') lines.push(`  --> ${where}`);
-  if (error.hint !== undefined) lines.push(`  hint: ${error.hint}`);
-  if (detail && error instanceof BuildFailedError) for (const line of error.logTail) lines.push(`  │ ${line}`);
-  return lines;
+  return errorLines(error, { label: '✗ ', firstLineOnly: true, tail: detail });
 }
 
 function operationProblem(service: ServiceState | undefined): string[] {

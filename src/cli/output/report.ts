@@ -4,7 +4,8 @@
  * `hint:` line with the next step. Secrets never pass through here: nothing
  * prints environment values.
  */
-import { DockstageError, DockstageErrors, formatLocation } from '../../core/errors.js';
+import { DockstageError, DockstageErrors } from '../../core/errors.js';
+import { errorLines } from '../../core/error-description.js';
 import { MIN_WIDTH } from '../../ui/text/fit-width.js';
 import { CommandInterrupted } from '../interrupt.js';
 
@@ -41,11 +42,7 @@ export function reportError(io: Io, error: unknown, debug = false): number {
 
 /** `error: …`, `  --> file:line (path)`, `  hint: …`. */
 export function formatError(error: DockstageError, severity: 'error' | 'warning' = 'error'): string {
-  const lines = [`${severity}: ${error.message}`];
-  const where = formatLocation(error.location);
-  if (where !== '') lines.push(`  --> ${where}`);
-  if (error.hint !== undefined) lines.push(`  hint: ${error.hint}`);
-  return `${lines.join('\n')}\n`;
+  return `${errorLines(error, { label: `${severity}: ` }).join('\n')}\n`;
 }
 
 /** Pretty JSON for one-shot commands (stable key order comes from the data). */

@@ -7,7 +7,7 @@
  * started again (a restart keeps the id) is followed again from the last line
  * seen. Everything stops on `stopRequested`.
  */
-import { BuildFailedError } from '../../core/errors.js';
+import { errorLines } from '../../core/error-description.js';
 import type { EngineAction } from '../../core/state/actions.js';
 import type { EngineState } from '../../core/state/engine-state.js';
 import { slowStopMessage } from '../../core/state/stops.js';
@@ -135,12 +135,7 @@ export function logsSubscriber(options: LogsSubscriberOptions): Subscriber {
       case 'buildFailed': {
         const services = servicesOf(state, action.id);
         if (action.cancelled) return [{ services, stream: 'stderr', text: '── cancelled' }];
-        const error = action.error;
-        const where = error.location.file === undefined ? '' : ` (${error.location.file}${error.location.line === undefined ? '' : `:${error.location.line}`})`;
-        const lines = [{ services, stream: 'stderr' as const, text: `── FAILED: ${error.message}${where}` }];
-        if (error instanceof BuildFailedError) for (const line of error.logTail) lines.push({ services, stream: 'stderr', text: `│ ${line}` });
-        if (error.hint !== undefined) lines.push({ services, stream: 'stderr', text: `hint: ${error.hint}` });
-        return lines;
+        return errorLines(action.error, { label: '── FAILED: ', location: 'inline', indent: '' }).map((text) => ({ services, stream: 'stderr' as const, text }));
       }
       case 'environmentSwitched': {
         const lines = action.recreated.map((service) => ({ services: [service], stream: 'stdout' as const, text: `── switched to ${action.environment}: container recreated` }));

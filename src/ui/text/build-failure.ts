@@ -1,5 +1,6 @@
 /** One failed build, worded once: where it failed, the Dockerfile line, the step's last lines, and what to do. */
 import { BuildFailedError, type DockstageError } from '../../core/errors.js';
+import { errorLines } from '../../core/error-description.js';
 
 /**
  * `error: build of web failed at develop: RUN make` / `--> web/Dockerfile:12` / `│ <log tail>` / `hint: …`, without a
@@ -9,9 +10,5 @@ export function formatBuildFailure(services: readonly string[], target: string, 
   const failed = error instanceof BuildFailedError ? error : undefined;
   const located = failed !== undefined && (failed.stage !== undefined || failed.location.line !== undefined);
   const headline = located ? `build of ${services.join(', ')} failed at ${failed.stage ?? target}: ${failed.instruction ?? failed.message}` : error.message;
-  const lines = [`error: ${headline}`];
-  if (error.location.file !== undefined) lines.push(`  --> ${error.location.file}${error.location.line === undefined ? '' : `:${error.location.line}`}`);
-  for (const line of failed?.logTail ?? []) lines.push(`  │ ${line}`);
-  lines.push(`  hint: ${error.hint ?? 'fix the failing step'}`);
-  return lines.join('\n');
+  return errorLines(error, { headline, defaultHint: 'fix the failing step' }).join('\n');
 }
