@@ -2,7 +2,7 @@
 import { BuildFailedError } from '../../core/errors.js';
 import { buildServices, type BuildOptions, type BuildOutcome, type BuildRunEvent } from '../../operations/builds.js';
 import { defaultPlatform, loadWorkspace, type LoadedProject, type ProjectOptions } from '../../operations/load-workspace.js';
-import { BuildProgress } from '../../ui/text/build-progress.js';
+import { BuildProgress } from '../output/stage-lines.js';
 import { formatBuildFailure } from '../../ui/text/build-failure.js';
 import { buildEventToJson } from '../output/build-lines.js';
 import type { CommandContext } from '../context.js';
@@ -43,12 +43,8 @@ export async function runBuild(ctx: CommandContext, options: ProjectOptions, com
   const selected = command.services.map((name) => requireBuiltService(loaded.workspace, name).name);
   const blocked = blockedErrors(loaded.workspace, selected.length === 0 ? undefined : selected);
   const state = await runUntilIdle(ctx, options, loaded, {
-    mode: 'build',
-    services: selected,
+    settings: { mode: 'build', services: selected, build: { force: command.force, noCache: command.noCache, ...(command.builder === undefined ? {} : { builder: command.builder }) } },
     json: command.json,
-    force: command.force,
-    noCache: command.noCache,
-    builder: command.builder,
   });
   printErrors(ctx.io, blocked);
   if (failedServices(state).length > 0) return 1;

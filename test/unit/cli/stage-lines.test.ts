@@ -3,7 +3,7 @@ import { BuildFailedError } from '../../../src/core/errors.js';
 import type { BuildRunEvent } from '../../../src/operations/builds.js';
 import type { BuildEvent } from '../../../src/ports/image-builder.js';
 import { formatBuildFailure } from '../../../src/ui/text/build-failure.js';
-import { BuildProgress } from '../../../src/ui/text/build-progress.js';
+import { BuildProgress } from '../../../src/cli/output/stage-lines.js';
 
 const services = ['web', 'worker'];
 const step = (event: BuildEvent, line?: number): BuildRunEvent => ({ type: 'build-step', services, event, line });
