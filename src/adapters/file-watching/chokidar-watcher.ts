@@ -1,8 +1,8 @@
 /**
  * The FileWatcher port on chokidar 4. Portable, but chokidar opens one
- * `fs.watch` per file: at 100,000 files 596 MB of RSS and 34 s to ready on a
- * busy 2-core machine (bench/watcher-rss.ts), against 55 MB and 2.7 s for
- * `node-fs-watcher.ts`, which watches folders only.
+ * `fs.watch` per file, which costs far more memory and time to ready on a large
+ * tree than `node-fs-watcher.ts`, which watches folders only (bench/watcher-rss.ts;
+ * the figures are in README.md, "Benchmarks").
  */
 import type { Stats } from 'node:fs';
 import path from 'node:path';

@@ -1,10 +1,9 @@
 /**
  * The FileWatcher port on `node:fs` `watch`, one watch per folder. A folder's
  * watch reports changes to the files in it (inotify, FSEvents and
- * ReadDirectoryChangesW all do), so files need no watch of their own. At
- * 100,000 files in 1,000 folders (bench/watcher-rss.ts, on a busy 2-core
- * machine): 55 MB of RSS and 2.7 s to ready, where chokidar's watch per file
- * took 596 MB and 34 s.
+ * ReadDirectoryChangesW all do), so files need no watch of their own: far
+ * less memory and time to ready than chokidar's watch per file on a large
+ * tree (bench/watcher-rss.ts; the figures are in README.md, "Benchmarks").
  */
 import { lstatSync, watch, type Dirent, type FSWatcher, type Stats } from 'node:fs';
 import { access, constants, lstat, readdir } from 'node:fs/promises';
