@@ -25,6 +25,7 @@ const always = () => true;
 const collect = (value: string, previous: string[] | undefined): string[] => [...(previous ?? []), value];
 
 /** One command's work, given the context and the global options; resolves to the exit code. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- commander hands each command its own argument types
 type CommandAction = (context: CommandContext, options: ProjectOptions, ...rest: any[]) => Promise<number>;
 
 /** Runs the CLI with the given arguments (without `node` and the script) and returns the exit code. */
@@ -115,8 +116,10 @@ function buildProgram(io: Io, version: string, commandContext: () => Promise<Com
    * load, and one that needs the engine (`engine`, given the command's own options) starts connecting to it then too:
    * an ssh login overlaps loading the project.
    */
+  /* eslint-disable @typescript-eslint/no-explicit-any -- commander's action arguments, typed per command below */
   const wrap = (action: CommandAction, { project = true, engine = () => false }: { project?: boolean; engine?: (local: any, ...rest: any[]) => boolean } = {}) =>
     async (...args: any[]) => {
+      /* eslint-enable @typescript-eslint/no-explicit-any */
       const command = args[args.length - 1] as Command;
       const options = projectOptions(command.optsWithGlobals());
       const context = await commandContext();

@@ -5,7 +5,6 @@
  * the figures are in README.md, "Benchmarks").
  */
 import type { Stats } from 'node:fs';
-import path from 'node:path';
 import { FSWatcher } from 'chokidar';
 import { createWatchTree, type WatchTree } from '../../core/watch-roots.js';
 import type { FileChange, FileChangeKind, FileWatcher, WatchError, WatchRoot, WatchSession } from '../../ports/file-watcher.js';

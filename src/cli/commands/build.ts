@@ -1,5 +1,4 @@
 /** `dockstage build [SERVICE...]`: build the environment's targets that are stale, once per shared build. */
-import { BuildFailedError } from '../../core/errors.js';
 import { buildServices, type BuildOptions, type BuildOutcome, type BuildRunEvent } from '../../operations/builds.js';
 import { defaultPlatform, loadWorkspace, type LoadedProject, type ProjectOptions } from '../../operations/load-workspace.js';
 import { BuildProgress } from '../output/stage-lines.js';

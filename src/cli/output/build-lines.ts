@@ -4,7 +4,7 @@
  * reducer folded), or one JSON object per build event with `--json`, the same
  * events `build --push` streams.
  */
-import { BuildFailedError, DockstageError, withContainerKept } from '../../core/errors.js';
+import { BuildFailedError, type DockstageError, withContainerKept } from '../../core/errors.js';
 import type { EngineAction } from '../../core/state/actions.js';
 import type { EngineState } from '../../core/state/engine-state.js';
 import { slowStopMessage, SLOW_STOP_MS } from '../../core/state/stops.js';

@@ -1,4 +1,3 @@
-import path from 'node:path';
 import { expect, test } from 'vitest';
 import { EXAMPLE, runCli } from '../../support/cli.js';
 import { describeWithCompose } from '../../support/docker.js';

@@ -258,7 +258,7 @@ describe('a change in watch mode', () => {
 
 describe('live sync in the state', () => {
   function watching(): EngineState {
-    let { state, ids } = startAll(loaded('watch'));
+    const { state, ids } = startAll(loaded('watch'));
     return run(
       state,
       completed(ids['api']!, 'sha256:api1'),
