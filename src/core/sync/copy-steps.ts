@@ -7,7 +7,7 @@
  * last assignment wins). The root of the chain starts from the base image's
  * WORKDIR and ENV when the caller knows them.
  */
-import { cleanSlashPath } from '../dockerfile/dockerignore.js';
+import { cleanSlashPath } from '../dockerfile/go-path.js';
 import { lexShellWord } from '../dockerfile/expand.js';
 import { parseDirectives } from '../dockerfile/parse.js';
 import type { StageBase } from '../dockerfile/stage-graph.js';
