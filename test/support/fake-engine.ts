@@ -30,7 +30,8 @@ export interface FakePorts {
   readonly actions: EngineAction[];
 }
 
-export function fakePorts(): FakePorts {
+/** Fake ports; `fs` answers more of the FileSystem than an empty build context (live sync reads files). */
+export function fakePorts(fs: Partial<FileSystem> = {}): FakePorts {
   const runtime = new FakeContainerRuntime();
   return {
     clock: new FakeClock(1_000),
@@ -44,6 +45,7 @@ export function fakePorts(): FakePorts {
       readText: async () => null,
       exists: async () => false,
       writeText: async () => undefined,
+      ...fs,
     }),
     thrown: [],
     actions: [],
