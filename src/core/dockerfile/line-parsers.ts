@@ -11,15 +11,28 @@ import { goQuote, trimLeadingSpace } from './go-strings.js';
 export const BLANKS = /[\t\v\f\r ]+/;
 const NOT_STRING_ARRAY = 'when using JSON array syntax, arrays must be comprised of strings only';
 
-/** An instruction line before lines and heredocs are attached (BuildKit's node before its position is set). */
-/** An instruction line before lines and heredocs are attached. */
+/** An instruction line as BuildKit's parser shapes it (its AST node: keyword, flags, arguments), before its lines and heredocs are known. */
 export interface LineParse {
+  /** Upper-case keyword, e.g. `COPY`. */
   readonly keyword: string;
+  /** Flags as written before the arguments, e.g. `--from=builder` (BuildKit's node.Flags). */
   readonly flags: readonly string[];
+  /**
+   * The arguments after the flags, as BuildKit's parser splits them (node.Next):
+   * JSON form gives the array items; shell-form RUN/CMD/ENTRYPOINT one string;
+   * FROM/COPY/ADD whitespace-separated words; ENV/LABEL key, value pairs; ARG one word per name.
+   * HEALTHCHECK gives the type (`CMD`, `NONE`) then the command like CMD does;
+   * ONBUILD the trigger text as one string (parsed in `trigger`); unknown keywords nothing.
+   * Quotes and escapes are kept where BuildKit keeps them (ENV/LABEL/ARG values, shell form).
+   */
   readonly args: readonly string[];
+  /** True when the arguments were written in JSON (exec) form. */
   readonly json: boolean;
+  /** The instruction's text as written, continuation lines joined. */
   readonly original: string;
+  /** ENV/LABEL only: true for the deprecated `ENV key value` form (BuildKit's empty separator). */
   readonly legacyKeyValue?: boolean;
+  /** ONBUILD only: the instruction it registers. */
   readonly trigger?: LineParse;
 }
 

@@ -31,31 +31,12 @@ import {
 } from './line-parsers.js';
 import { splitCommand } from './split-command.js';
 
-/** One instruction, shaped like BuildKit's AST node: keyword, flags, arguments, lines. */
-export interface DockerfileInstruction {
-  /** Upper-case keyword, e.g. `COPY`. */
-  readonly keyword: string;
-  /** Flags as written before the arguments, e.g. `--from=builder` (BuildKit's node.Flags). */
-  readonly flags: readonly string[];
-  /**
-   * The arguments after the flags, as BuildKit's parser splits them (node.Next):
-   * JSON form gives the array items; shell-form RUN/CMD/ENTRYPOINT one string;
-   * FROM/COPY/ADD whitespace-separated words; ENV/LABEL key, value pairs; ARG one word per name.
-   * HEALTHCHECK gives the type (`CMD`, `NONE`) then the command like CMD does;
-   * ONBUILD the trigger text as one string (parsed in `trigger`); unknown keywords nothing.
-   * Quotes and escapes are kept where BuildKit keeps them (ENV/LABEL/ARG values, shell form).
-   */
-  readonly args: readonly string[];
-  /** True when the arguments were written in JSON (exec) form. */
-  readonly json: boolean;
-  /** The instruction's text as written, continuation lines joined. */
-  readonly original: string;
+/** One instruction, shaped like BuildKit's AST node: keyword, flags, arguments (see LineParse), and where it stands. */
+export interface DockerfileInstruction extends Omit<LineParse, 'trigger'> {
   /** 1-based line numbers of the first and last line of the instruction (heredoc bodies included). */
   readonly startLine: number;
   readonly endLine: number;
   readonly heredocs: readonly DockerfileHeredoc[];
-  /** ENV/LABEL only: true for the deprecated `ENV key value` form (BuildKit's empty separator). */
-  readonly legacyKeyValue?: boolean;
   /** ONBUILD only: the instruction it registers, with the ONBUILD's lines and heredocs. */
   readonly trigger?: DockerfileInstruction;
 }
