@@ -16,14 +16,11 @@ import { waitFor } from '../../../support/wait.js';
 
 const WEB = dockerfile('FROM busybox AS develop', 'COPY src/ ./src/');
 
+/** web and worker share one build (same context, Dockerfile and target); api has its own. */
 function shop() {
-  return project('shop', '/p')
-    .service('web', { build: { context: '/p/web' } })
-    .service('worker', { build: { context: '/p/web' } })
-    .service('api', { build: { context: '/p/api' } })
-    .file('/p/web/Dockerfile', WEB)
-    .file('/p/api/Dockerfile', WEB)
-    .workspace('dev');
+  const builder = project('shop', '/p').file('/p/web/Dockerfile', WEB).file('/p/api/Dockerfile', WEB);
+  for (const [name, context] of [['web', '/p/web'], ['worker', '/p/web'], ['api', '/p/api']] as const) builder.service(name, { build: { context } });
+  return builder.workspace('dev');
 }
 
 describe('builds subscriber', () => {

@@ -30,14 +30,23 @@ function heldLoads() {
   return { calls, load };
 }
 
+/**
+ * An engine in watch mode on `workspace` whose compose file was just edited: the reload it asked for is waiting in
+ * `loads.calls[0]` for the test's answer.
+ */
+async function reloading(workspace: Workspace) {
+  const ports = fakePorts();
+  const loads = heldLoads();
+  const run = startFakeEngine(ports, workspace, 'watch', { load: loads.load });
+  await run.idle();
+  run.dispatch({ type: 'filesChanged', paths: ['/p/compose.yaml'], at: ports.clock.now() });
+  await waitFor(() => loads.calls.length === 1, { message: 'the reload' });
+  return { ports, loads, run };
+}
+
 describe('loader subscriber', () => {
   test('a compose file edit loads the project again, and a new service is checked', async () => {
-    const ports = fakePorts();
-    const loads = heldLoads();
-    const run = startFakeEngine(ports, shop('web'), 'watch', { load: loads.load });
-    await run.idle();
-    run.dispatch({ type: 'filesChanged', paths: ['/p/compose.yaml'], at: ports.clock.now() });
-    await waitFor(() => loads.calls.length === 1, { message: 'the reload' });
+    const { loads, run } = await reloading(shop('web'));
     expect(loads.calls[0]!.environment).toBe('dev');
     loads.calls[0]!.answer({ workspace: shop('web', 'worker'), composeFiles: ['/p/compose.yaml'] });
     const state = await run.store.until((s) => s.workspace?.services.length === 2 && s.reload === undefined && s.services['worker']?.lastBuild !== undefined);
@@ -46,13 +55,8 @@ describe('loader subscriber', () => {
   });
 
   test('a load that fails keeps the last good workspace and says why', async () => {
-    const ports = fakePorts();
-    const loads = heldLoads();
     const workspace = shop('web');
-    const run = startFakeEngine(ports, workspace, 'watch', { load: loads.load });
-    await run.idle();
-    run.dispatch({ type: 'filesChanged', paths: ['/p/compose.yaml'], at: ports.clock.now() });
-    await waitFor(() => loads.calls.length === 1, { message: 'the reload' });
+    const { loads, run } = await reloading(workspace);
     loads.calls[0]!.answer(new DockstageErrors([new DockstageError('services.web.ports: invalid port "80:80:80"')]));
     const state = await run.store.until((s) => s.projectError !== undefined);
     await run.stop();
@@ -65,12 +69,7 @@ describe('loader subscriber', () => {
   // (it plans their paths against the new workspace instead), so the loader's "serve it" branch never runs and an edit
   // the running load may have missed is not loaded. When that is fixed, this test passes and `.fails` must go.
   test.fails('edits during a load are served by exactly one more load after it', async () => {
-    const ports = fakePorts();
-    const loads = heldLoads();
-    const run = startFakeEngine(ports, shop('web'), 'watch', { load: loads.load });
-    await run.idle();
-    run.dispatch({ type: 'filesChanged', paths: ['/p/compose.yaml'], at: ports.clock.now() });
-    await waitFor(() => loads.calls.length === 1, { message: 'the reload' });
+    const { ports, loads, run } = await reloading(shop('web'));
     run.dispatch({ type: 'filesChanged', paths: ['/p/compose.yaml'], at: ports.clock.now() });
     run.dispatch({ type: 'filesChanged', paths: ['/p/web/Dockerfile'], at: ports.clock.now() });
     expect(loads.calls).toHaveLength(1);
@@ -83,13 +82,8 @@ describe('loader subscriber', () => {
   });
 
   test('a load still running when the engine stops is waited for, and its result dropped', async () => {
-    const ports = fakePorts();
-    const loads = heldLoads();
     const workspace = shop('web');
-    const run = startFakeEngine(ports, workspace, 'watch', { load: loads.load });
-    await run.idle();
-    run.dispatch({ type: 'filesChanged', paths: ['/p/compose.yaml'], at: ports.clock.now() });
-    await waitFor(() => loads.calls.length === 1, { message: 'the reload' });
+    const { ports, loads, run } = await reloading(workspace);
     let stopped = false;
     const stopping = run.stop().then(() => (stopped = true));
     await new Promise((resolve) => setImmediate(resolve));
