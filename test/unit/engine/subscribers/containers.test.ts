@@ -7,7 +7,7 @@
 import { describe, expect, test } from 'vitest';
 import { BuildFailedError } from '../../../../src/core/errors.js';
 import { SLOW_STOP_MS } from '../../../../src/core/state/stops.js';
-import type { ContainerEvent } from '../../../../src/ports/container-runtime.js';
+import type { ContainerEvent, ContainerInfo, ReplaceOptions } from '../../../../src/ports/container-runtime.js';
 import { dockerfile, project } from '../../../support/builders.js';
 import { fakePorts, startFakeEngine, type FakePorts } from '../../../support/fake-engine.js';
 import { fakeContainer } from '../../../support/fake-runtime.js';
@@ -71,6 +71,19 @@ describe('containers subscriber', () => {
     await run.stop();
     expect(state.services['web']?.operationError?.message).toBe('replacing the container of web failed: port is already allocated');
     expect(state.services['web']?.containers).toMatchObject([{ id: 'web-1', imageId: 'sha256:web-old' }]);
+  });
+
+  test('a stop during a replacement aborts it and waits for it: the old container is left as it was', async () => {
+    const ports = webRunning();
+    const stalled = ports.runtime.stall<ContainerInfo>('replaceContainer');
+    const run = startFakeEngine(ports, shop(), 'watch');
+    await waitFor(() => stalled.called, { message: 'the replacement to reach the engine' });
+    const [, , options] = ports.runtime.callsTo('replaceContainer')[0]! as [string, string, ReplaceOptions];
+    expect(options.signal?.aborted).toBe(false);
+    await run.stop();
+    expect(options.signal?.aborted).toBe(true);
+    expect(ports.runtime.containers).toMatchObject([{ id: 'web-1', imageId: 'sha256:web-old', state: 'running' }]);
+    expect(ports.actions.filter((action) => action.type === 'containerReplaced')).toEqual([]);
   });
 
   test('when the engine goes away the state says so; it is asked again on the clock, with backoff, and listed again', async () => {
