@@ -273,7 +273,7 @@ function placeChange(scope: SyncScope, change: ContextChange, shown: string, rea
   const { build } = scope;
   const step = scope.target.copies.find((s) => s.line === reader.line)!;
   const where = { stage: step.stage, instruction: step.instruction, line: step.line };
-  const blocked = (rule: SyncRule, at: Where, message: string): Placed => ({ kind: 'blocked', reason: reason(scope, change, rule, at, message) });
+  const blocked = (rule: SyncRule, site: Where, message: string): Placed => ({ kind: 'blocked', reason: reason(scope, change, rule, site, message) });
   const line = at(scope, step.line);
   if (step.destination === undefined) return blocked('unknown-destination', where, `${step.instruction} at ${line}: ${step.problem ?? 'the destination is unknown'}`);
   const placement = placeInImage({ ...step, destination: step.destination }, reader.source, shown);
