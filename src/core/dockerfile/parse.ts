@@ -109,11 +109,10 @@ class DockerfileReader {
   readonly #lines: readonly string[];
   readonly #file: string;
   #next = 0;
+  #line = 0;
   #directivesDone = false;
-  readonly directives: Record<string, string> = {};
-  escapeToken: EscapeToken = '\\';
-  /** 1-based number of the last line read (0 before the first). */
-  line = 0;
+  readonly #directives: Record<string, string> = {};
+  #escapeToken: EscapeToken = '\\';
 
   constructor(text: string, file: string) {
     this.#lines = physicalLines(text);
@@ -129,11 +128,11 @@ class DockerfileReader {
       throw new DockerfileParseError(
         `dockerfile line greater than max allowed size of ${MAX_LINE_BYTES}`,
         this.#file,
-        this.line + 1,
-        `Split the line with a trailing ${this.escapeToken} continuation, or move the long content into a file that you COPY.`,
+        this.#line + 1,
+        `Split the line with a trailing ${this.#escapeToken} continuation, or move the long content into a file that you COPY.`,
       );
     }
-    this.line++;
+    this.#line++;
     return raw;
   }
 
@@ -146,21 +145,21 @@ class DockerfileReader {
       return;
     }
     const { name, value } = directive;
-    if (Object.hasOwn(this.directives, name)) {
+    if (Object.hasOwn(this.#directives, name)) {
       throw new DockerfileParseError(
         `only one ${name} parser directive can be used`,
         this.#file,
-        this.line,
+        this.#line,
         `Remove the repeated "# ${name}=" line; each parser directive may appear once, at the very top of the file.`,
       );
     }
     if (name === 'escape') {
       if (value !== '\\' && value !== '`') {
-        throw new DockerfileParseError(`invalid escape token '${value}' does not match \` or \\`, this.#file, this.line, 'Use "# escape=\\" (the default) or "# escape=`".');
+        throw new DockerfileParseError(`invalid escape token '${value}' does not match \` or \\`, this.#file, this.#line, 'Use "# escape=\\" (the default) or "# escape=`".');
       }
-      this.escapeToken = value;
+      this.#escapeToken = value;
     }
-    this.directives[name] = value;
+    this.#directives[name] = value;
   }
 
   /** Throws BuildKit's error for a heredoc whose closing line never came. */
@@ -171,6 +170,21 @@ class DockerfileReader {
       startLine,
       `Add a line that is exactly "${marker.name}"${marker.chomp ? ' (leading tabs allowed with <<-)' : ''} to end the heredoc opened here.`,
     );
+  }
+
+  /** 1-based number of the last line read (0 before the first). */
+  get line(): number {
+    return this.#line;
+  }
+
+  /** The escape token in force (`# escape=` in the directive block, else `\\`). */
+  get escapeToken(): EscapeToken {
+    return this.#escapeToken;
+  }
+
+  /** The parser directives of the file's top block, by lower-cased name. */
+  get directives(): Readonly<Record<string, string>> {
+    return this.#directives;
   }
 
   get file(): string {
