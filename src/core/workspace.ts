@@ -7,7 +7,7 @@
  */
 import path from 'node:path/posix';
 import { createHash } from 'node:crypto';
-import type { ComposeBuild, ComposeDependency, ComposeProject } from './compose/project.js';
+import type { ComposeBuild, ComposeDependency, ComposeProject, ComposeService } from './compose/project.js';
 import { DockstageError, ConfigError, uniqueErrors, type ErrorLocation } from './errors.js';
 import { didYouMean } from './suggest.js';
 import { parseDockerfile } from './dockerfile/parse.js';
@@ -164,135 +164,163 @@ export function directoriesToCheck(project: ComposeProject): string[] {
  * (`ServiceModel.blocked`), so one broken Dockerfile never stops the services that do not use it.
  */
 export function buildWorkspace(input: WorkspaceInput): { workspace: Workspace | undefined; errors: DockstageError[] } {
-  const { project, projectDir, config, files } = input;
-  const errors: DockstageError[] = [];
-  const blocked = new Map<string, DockstageError[]>();
-  const block = (service: string, error: DockstageError) => blocked.set(service, [...(blocked.get(service) ?? []), error]);
-  const warnings: DockstageError[] = [];
-  const environment = config.environments[input.environment];
+  const { project, config } = input;
+  const read = project.services.map((service) => readServiceBuild(service, input));
+  const parts: Record<string, BuildPart> = {};
   const graphs: Record<string, StageGraph> = {};
-  const parts: Record<string, Omit<BuildModel, 'target' | 'buildTarget' | 'targetStage' | 'targetSource' | 'closure' | 'inputs' | 'links' | 'buildKey'>> = {};
-  const label = (file: string) => relativeLabel(projectDir, file);
-
-  for (const service of project.services) {
-    const build = service.build;
-    if (build === undefined) continue;
-    if (isRemote(build.context)) {
-      warnings.push(new ConfigError(`service '${service.name}' builds from a remote context (${build.context}); dockstage cannot see its files`, {
-        location: { path: `services.${service.name}.build.context` },
-      }));
-      continue;
-    }
-    const missing = input.missingDirectories ?? new Set<string>();
-    if (missing.has(build.context)) {
-      errors.push(new ConfigError(`service '${service.name}': build context ${label(build.context)} does not exist`, {
-        location: { path: `services.${service.name}.build.context` },
-        hint: 'create it, or fix build.context (relative to the compose file\'s folder)',
-      }));
-      continue;
-    }
-    const missingNamed = Object.entries(build.additionalContexts).filter(([, value]) => isLocalContext(value) && missing.has(path.resolve(build.context, value)));
-    for (const [name, value] of missingNamed) {
-      errors.push(new ConfigError(`service '${service.name}': additional context '${name}' is ${value}, which does not exist`, {
-        location: { path: `services.${service.name}.build.additional_contexts.${name}` },
-        hint: `create ${label(path.resolve(build.context, value))}, or fix the path (relative to the build context ${label(build.context)})`,
-      }));
-    }
-    if (missingNamed.length > 0) continue;
-    const dockerfilePath = build.dockerfileInline === undefined ? path.resolve(build.context, build.dockerfile) : undefined;
-    const dockerfileLabel = dockerfilePath === undefined ? `services.${service.name}.build.dockerfile_inline` : label(dockerfilePath);
-    const text = dockerfilePath === undefined ? build.dockerfileInline! : files.get(dockerfilePath);
-    if (text === null || text === undefined) {
-      block(service.name, new ConfigError(`service '${service.name}': Dockerfile not found: ${dockerfileLabel}`, {
-        location: { path: `services.${service.name}.build.dockerfile` },
-        hint: `create it, or point build.dockerfile (relative to the context ${label(build.context)}) at the right file`,
-      }));
-      continue;
-    }
-    const ignoreFile = chooseIgnoreFile(dockerfilePath, build.context, files);
-    const platform = build.platforms[0] ?? input.platform;
-    try {
-      const parsed = parseDockerfile(text, { file: dockerfileLabel });
-      const graph = buildStageGraph(parsed, {
-        file: dockerfileLabel,
-        buildArgs: build.args,
-        namedContexts: Object.keys(build.additionalContexts),
-        ...(platform === undefined ? {} : { platform }),
-      });
-      for (const warning of graph.warnings) {
-        warnings.push(new DockstageError(warning.message, { location: { file: dockerfileLabel, line: warning.line } }));
-      }
-      const { patterns: ignorePatterns, matcher: ignore } =
-        ignoreFile === undefined ? { patterns: [], matcher: undefined } : compileIgnoreFile(files.get(ignoreFile)!, label(ignoreFile));
-      graphs[service.name] = graph;
-      const namedContexts: Record<string, string> = {};
-      for (const [name, value] of Object.entries(build.additionalContexts)) {
-        if (isLocalContext(value)) namedContexts[name] = path.resolve(build.context, value);
-      }
-      parts[service.name] = {
-        compose: build,
-        contextDir: build.context,
-        dockerfilePath,
-        dockerfileLabel,
-        dockerfileText: text,
-        ignoreFile,
-        ignorePatterns,
-        ignore,
-        graph,
-        namedContexts,
-      };
-    } catch (error) {
-      if (error instanceof DockstageError) block(service.name, withService(error, service.name));
-      else throw error;
-    }
+  for (const [index, outcome] of read.entries()) {
+    if (outcome.part === undefined) continue;
+    const name = project.services[index]!.name;
+    parts[name] = outcome.part;
+    graphs[name] = outcome.part.graph;
   }
-
+  const errors = read.flatMap((outcome) => outcome.errors);
+  const blocks = read.flatMap((outcome) => outcome.blocks);
   const targets = chooseTargets(project, graphs, config, input.environment);
   for (const issue of targets.errors) {
     if (issue.service === undefined) errors.push(issueToError(issue));
-    else block(issue.service, issueToError(issue));
+    else blocks.push({ service: issue.service, error: issueToError(issue) });
   }
-  warnings.push(...targets.warnings.map(issueToError), ...(input.configWarnings ?? []).map(issueToError));
+  const warnings = [...read.flatMap((outcome) => outcome.warnings), ...targets.warnings.map(issueToError), ...(input.configWarnings ?? []).map(issueToError)];
+  const environment = config.environments[input.environment];
   if (errors.length > 0 || environment === undefined) return { workspace: undefined, errors };
-
-  for (const choice of targets.value) {
-    const part = parts[choice.service];
-    if (part === undefined || choice.stage === null) continue;
-    const problem = unnamedTargetProblem(part.graph, choice.stage, choice.service);
-    if (problem !== undefined) block(choice.service, problem);
-  }
-
-  const services: ServiceModel[] = project.services.map((service) => {
+  blocks.push(...unnamedTargets(targets.value, parts));
+  const blocked = new Map<string, DockstageError[]>();
+  for (const { service, error } of blocks) blocked.set(service, [...(blocked.get(service) ?? []), error]);
+  const services = project.services.map((service) => {
     const choice = targets.value.find((c) => c.service === service.name);
     const part = blocked.has(service.name) ? undefined : parts[service.name];
-    let build: BuildModel | undefined;
-    if (part !== undefined && choice !== undefined && choice.stage !== null && choice.target !== null && choice.source !== null) {
-      const closure = stageClosure(part.graph, choice.stage);
-      build = {
-        ...part,
-        target: choice.target,
-        buildTarget: part.graph.stages[choice.stage]!.name,
-        targetStage: choice.stage,
-        targetSource: choice.source,
-        closure,
-        inputs: compileInputs(part.graph, closure),
-        links: {},
-        buildKey: buildKey(part.compose, part.dockerfilePath, part.dockerfileText, choice.target, part.namedContexts),
-      };
-    }
-    return {
-      name: service.name,
-      image: build !== undefined || blocked.has(service.name) ? imageTag(project.name, service.name, environment) : service.image,
-      build,
-      bindMounts: service.volumes
-        .filter((volume) => volume.type === 'bind' && volume.source !== undefined)
-        .map((volume) => ({ source: path.resolve(projectDir, volume.source!), target: volume.target })),
-      dependsOn: service.dependsOn,
-      onChange: onChangeFor(service.name, environment),
-      blocked: uniqueErrors(blocked.get(service.name) ?? []),
-    };
+    return serviceModel(service, part === undefined || choice === undefined ? undefined : resolveBuild(part, choice), blocked.get(service.name) ?? [], input, environment);
   });
-  return { workspace: { project, projectDir, config, environment, services, warnings: uniqueErrors(warnings) }, errors: [] };
+  return { workspace: { project, projectDir: input.projectDir, config, environment, services, warnings: uniqueErrors(warnings) }, errors: [] };
+}
+
+/** A service's build as its Dockerfile and ignore file give it, before a target is chosen. */
+type BuildPart = Omit<BuildModel, 'target' | 'buildTarget' | 'targetStage' | 'targetSource' | 'closure' | 'inputs' | 'links' | 'buildKey'>;
+
+/** A problem that blocks one service only. */
+interface ServiceBlock {
+  readonly service: string;
+  readonly error: DockstageError;
+}
+
+/** What reading one service's build gave: its part (when it could be read), and the problems found on the way. */
+interface ReadBuild {
+  readonly part: BuildPart | undefined;
+  /** Problems that stop the whole project (a context that does not exist). */
+  readonly errors: readonly DockstageError[];
+  readonly blocks: readonly ServiceBlock[];
+  readonly warnings: readonly DockstageError[];
+}
+
+/** The service's Dockerfile parsed into its stage graph, with the ignore file in force; nothing for an image-only service. */
+function readServiceBuild(service: ComposeService, input: WorkspaceInput): ReadBuild {
+  const nothing: ReadBuild = { part: undefined, errors: [], blocks: [], warnings: [] };
+  const build = service.build;
+  if (build === undefined) return nothing;
+  const label = (file: string) => relativeLabel(input.projectDir, file);
+  if (isRemote(build.context)) {
+    const warning = new ConfigError(`service '${service.name}' builds from a remote context (${build.context}); dockstage cannot see its files`, {
+      location: { path: `services.${service.name}.build.context` },
+    });
+    return { ...nothing, warnings: [warning] };
+  }
+  const missingContexts = missingContextErrors(service.name, build, input.missingDirectories ?? new Set(), label);
+  if (missingContexts.length > 0) return { ...nothing, errors: missingContexts };
+  const dockerfilePath = build.dockerfileInline === undefined ? path.resolve(build.context, build.dockerfile) : undefined;
+  const dockerfileLabel = dockerfilePath === undefined ? `services.${service.name}.build.dockerfile_inline` : label(dockerfilePath);
+  const text = dockerfilePath === undefined ? build.dockerfileInline! : input.files.get(dockerfilePath);
+  if (text === null || text === undefined) {
+    const error = new ConfigError(`service '${service.name}': Dockerfile not found: ${dockerfileLabel}`, {
+      location: { path: `services.${service.name}.build.dockerfile` },
+      hint: `create it, or point build.dockerfile (relative to the context ${label(build.context)}) at the right file`,
+    });
+    return { ...nothing, blocks: [{ service: service.name, error }] };
+  }
+  const ignoreFile = chooseIgnoreFile(dockerfilePath, build.context, input.files);
+  const platform = build.platforms[0] ?? input.platform;
+  // The graph's warnings stand even when the ignore file then blocks the service.
+  let warnings: DockstageError[] = [];
+  try {
+    const graph = buildStageGraph(parseDockerfile(text, { file: dockerfileLabel }), {
+      file: dockerfileLabel,
+      buildArgs: build.args,
+      namedContexts: Object.keys(build.additionalContexts),
+      ...(platform === undefined ? {} : { platform }),
+    });
+    warnings = graph.warnings.map((warning) => new DockstageError(warning.message, { location: { file: dockerfileLabel, line: warning.line } }));
+    const { patterns: ignorePatterns, matcher: ignore } =
+      ignoreFile === undefined ? { patterns: [], matcher: undefined } : compileIgnoreFile(input.files.get(ignoreFile)!, label(ignoreFile));
+    const namedContexts: Record<string, string> = {};
+    for (const [name, value] of Object.entries(build.additionalContexts)) {
+      if (isLocalContext(value)) namedContexts[name] = path.resolve(build.context, value);
+    }
+    const part: BuildPart = { compose: build, contextDir: build.context, dockerfilePath, dockerfileLabel, dockerfileText: text, ignoreFile, ignorePatterns, ignore, graph, namedContexts };
+    return { ...nothing, part, warnings };
+  } catch (error) {
+    if (error instanceof DockstageError) return { ...nothing, blocks: [{ service: service.name, error: withService(error, service.name) }], warnings };
+    throw error;
+  }
+}
+
+/** The build context, or a local additional context, that does not exist: a project error naming the compose key. */
+function missingContextErrors(service: string, build: ComposeBuild, missing: ReadonlySet<string>, label: (file: string) => string): DockstageError[] {
+  if (missing.has(build.context)) {
+    return [
+      new ConfigError(`service '${service}': build context ${label(build.context)} does not exist`, {
+        location: { path: `services.${service}.build.context` },
+        hint: 'create it, or fix build.context (relative to the compose file\'s folder)',
+      }),
+    ];
+  }
+  return Object.entries(build.additionalContexts)
+    .filter(([, value]) => isLocalContext(value) && missing.has(path.resolve(build.context, value)))
+    .map(([name, value]) => new ConfigError(`service '${service}': additional context '${name}' is ${value}, which does not exist`, {
+      location: { path: `services.${service}.build.additional_contexts.${name}` },
+      hint: `create ${label(path.resolve(build.context, value))}, or fix the path (relative to the build context ${label(build.context)})`,
+    }));
+}
+
+/** Targets that are unnamed stages other than the last: BuildKit cannot be asked for them. */
+function unnamedTargets(choices: ReturnType<typeof chooseTargets>['value'], parts: Readonly<Record<string, BuildPart>>): ServiceBlock[] {
+  return choices.flatMap((choice) => {
+    const part = parts[choice.service];
+    if (part === undefined || choice.stage === null) return [];
+    const problem = unnamedTargetProblem(part.graph, choice.stage, choice.service);
+    return problem === undefined ? [] : [{ service: choice.service, error: problem }];
+  });
+}
+
+/** The build aimed at its chosen target: the stage closure, its compiled inputs and the key shared builds go by. */
+function resolveBuild(part: BuildPart, choice: ReturnType<typeof chooseTargets>['value'][number]): BuildModel | undefined {
+  if (choice.stage === null || choice.target === null || choice.source === null) return undefined;
+  const closure = stageClosure(part.graph, choice.stage);
+  return {
+    ...part,
+    target: choice.target,
+    buildTarget: part.graph.stages[choice.stage]!.name,
+    targetStage: choice.stage,
+    targetSource: choice.source,
+    closure,
+    inputs: compileInputs(part.graph, closure),
+    links: {},
+    buildKey: buildKey(part.compose, part.dockerfilePath, part.dockerfileText, choice.target, part.namedContexts),
+  };
+}
+
+/** One service of the workspace: its image for the environment, its build, bind mounts, dependencies and what blocks it. */
+function serviceModel(service: ComposeService, build: BuildModel | undefined, blocked: readonly DockstageError[], input: WorkspaceInput, environment: EnvironmentConfig): ServiceModel {
+  return {
+    name: service.name,
+    image: build !== undefined || blocked.length > 0 ? imageTag(input.project.name, service.name, environment) : service.image,
+    build,
+    bindMounts: service.volumes
+      .filter((volume) => volume.type === 'bind' && volume.source !== undefined)
+      .map((volume) => ({ source: path.resolve(input.projectDir, volume.source!), target: volume.target })),
+    dependsOn: service.dependsOn,
+    onChange: onChangeFor(service.name, environment),
+    blocked: uniqueErrors(blocked),
+  };
 }
 
 /**

@@ -7,18 +7,10 @@ import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, expect, test } from 'vitest';
 import { DockerfileParseError } from '../../src/core/errors.js';
-import {
-  chompHeredocContent,
-  detectSyntax,
-  dumpAst,
-  findDirective,
-  heredocsFromLine,
-  parseDirectives,
-  parseDockerfile,
-  parseHeredoc,
-  splitQuotedWords,
-  type DockerfileHeredoc,
-} from '../../src/core/dockerfile/parse.js';
+import { detectSyntax, findDirective, parseDirectives } from '../../src/core/dockerfile/directives.js';
+import { chompHeredocContent, heredocsFromLine, parseHeredoc, type DockerfileHeredoc } from '../../src/core/dockerfile/heredoc.js';
+import { splitQuotedWords } from '../../src/core/dockerfile/line-parsers.js';
+import { dumpAst, parseDockerfile } from '../../src/core/dockerfile/parse.js';
 import { CONFORMANCE_DIR as conformanceDir, conformancePresent as available, conformanceSuites } from '../support/conformance.js';
 
 const describeWithConformance = conformanceSuites();

@@ -13,9 +13,9 @@
  * client sends at all: include patterns, `.dockerignore` exclude patterns and
  * followed symlinks, over a file list given as data.
  */
-import { cleanSlashPath, createIgnoreMatcher, type IgnoreMatcher, type ParentMatchResults } from './dockerignore.js';
+import { createIgnoreMatcher, type IgnoreMatcher, type ParentMatchResults } from './dockerignore.js';
 import { dedupePaths, followLinks, type LinkLookup } from './follow-links.js';
-import { compareBytes, containsWildcards, goJoin, joinPath, safeMatch } from './go-path.js';
+import { cleanSlashPath, compareBytes, containsWildcards, goJoin, joinPath, safeMatch } from './go-path.js';
 
 /** The COPY/ADD flags that change which files a source reads. */
 export interface CopySourceOptions {

@@ -13,8 +13,7 @@
  * Pure: the links are data the engine gathered by looking at the paths this
  * module asks for (`linksToLook`).
  */
-import { cleanSlashPath } from './dockerignore.js';
-import { compareBytes, containsWildcards, goJoin, joinPath, safeMatch } from './go-path.js';
+import { cleanSlashPath, compareBytes, containsWildcards, goJoin, joinPath, safeMatch } from './go-path.js';
 
 /** How followLinks sees a context's symlinks. Paths are clean and relative (`.` is the root). */
 export interface LinkLookup {

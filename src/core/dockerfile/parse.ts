@@ -5,48 +5,38 @@
  *
  * Like BuildKit's parser this only shapes the text: it splits arguments the way
  * BuildKit's dispatch table does and leaves meaning (stage names, flag values,
- * unknown instructions, variable expansion) to later layers.
+ * unknown instructions, variable expansion) to later layers. Its parts follow
+ * BuildKit's files: this one is parser.go (the line loop, the dispatch table,
+ * the AST dump); directives.ts, heredoc.ts, split-command.ts and
+ * line-parsers.ts are their namesakes; go-strings.ts holds the Go string
+ * functions they are all written with.
  */
 import { DockerfileParseError } from '../errors.js';
-import { ExpansionError, isGoSpace, lexShellWord, type EscapeToken } from './expand.js';
+import { directiveOnLine } from './directives.js';
+import { ExpansionError, type EscapeToken } from './expand.js';
+import { goQuote, physicalLines, trimLeadingSpace, trimNewline } from './go-strings.js';
+import { heredocsFromLine, type DockerfileHeredoc, type HeredocMarker } from './heredoc.js';
+import {
+  BLANKS,
+  LineError,
+  parseHealthcheck,
+  parseKeyValues,
+  parseMaybeJson,
+  parseMaybeJsonToList,
+  parseWholeString,
+  splitBlanks,
+  splitQuotedWords,
+  type ArgumentParse,
+  type LineParse,
+} from './line-parsers.js';
+import { splitCommand } from './split-command.js';
 
-/** A heredoc attached to RUN/COPY/ADD (`RUN <<EOF … EOF`), as BuildKit's parser records it. */
-export interface DockerfileHeredoc {
-  readonly name: string;
-  /** The body exactly as written, line endings included; `<<-` tabs are not stripped here (see `chompHeredocContent`). */
-  readonly content: string;
-  /** false when the delimiter was quoted (`<<"EOF"`): no variable expansion in the body. */
-  readonly expand: boolean;
-  /** true for `<<-EOF`: leading tabs are stripped from the body. */
-  readonly chomp: boolean;
-  readonly fileDescriptor: number;
-}
-
-/** One instruction, shaped like BuildKit's AST node: keyword, flags, arguments, lines. */
-export interface DockerfileInstruction {
-  /** Upper-case keyword, e.g. `COPY`. */
-  readonly keyword: string;
-  /** Flags as written before the arguments, e.g. `--from=builder` (BuildKit's node.Flags). */
-  readonly flags: readonly string[];
-  /**
-   * The arguments after the flags, as BuildKit's parser splits them (node.Next):
-   * JSON form gives the array items; shell-form RUN/CMD/ENTRYPOINT one string;
-   * FROM/COPY/ADD whitespace-separated words; ENV/LABEL key, value pairs; ARG one word per name.
-   * HEALTHCHECK gives the type (`CMD`, `NONE`) then the command like CMD does;
-   * ONBUILD the trigger text as one string (parsed in `trigger`); unknown keywords nothing.
-   * Quotes and escapes are kept where BuildKit keeps them (ENV/LABEL/ARG values, shell form).
-   */
-  readonly args: readonly string[];
-  /** True when the arguments were written in JSON (exec) form. */
-  readonly json: boolean;
-  /** The instruction's text as written, continuation lines joined. */
-  readonly original: string;
+/** One instruction, shaped like BuildKit's AST node: keyword, flags, arguments (see LineParse), and where it stands. */
+export interface DockerfileInstruction extends Omit<LineParse, 'trigger'> {
   /** 1-based line numbers of the first and last line of the instruction (heredoc bodies included). */
   readonly startLine: number;
   readonly endLine: number;
   readonly heredocs: readonly DockerfileHeredoc[];
-  /** ENV/LABEL only: true for the deprecated `ENV key value` form (BuildKit's empty separator). */
-  readonly legacyKeyValue?: boolean;
   /** ONBUILD only: the instruction it registers, with the ONBUILD's lines and heredocs. */
   readonly trigger?: DockerfileInstruction;
 }
@@ -76,188 +66,185 @@ export interface ParseOptions {
   readonly file: string;
 }
 
-/** A heredoc named on an instruction line, before its body is read. */
-export type HeredocMarker = Omit<DockerfileHeredoc, 'content'>;
-
-/** A parser directive at the top of a file. */
-export interface DockerfileDirective {
-  /** Lower-cased: `syntax`, `escape` or `check`. */
-  readonly name: string;
-  readonly value: string;
-  /** 1-based. */
-  readonly line: number;
-}
-
-/** What `detectSyntax` / `findDirective` found. */
-export interface DirectiveMatch {
-  /** The value up to the first space, e.g. `docker/dockerfile:1` for the syntax directive. */
-  readonly value: string;
-  /** The whole value, e.g. `docker/dockerfile:1 // comment`. */
-  readonly cmdline: string;
-  /** 1-based line of the directive; 0 for the JSON form. */
-  readonly line: number;
-}
+/** The heredoc types live with their reader; an instruction carries them. */
+export type { DockerfileHeredoc } from './heredoc.js';
 
 /** BuildKit's scanner refuses lines longer than this many bytes (bufio.MaxScanTokenSize - 1). */
 const MAX_LINE_BYTES = 65535;
-const DIRECTIVE_NAMES = new Set(['syntax', 'escape', 'check']);
 const HEREDOC_INSTRUCTIONS = new Set(['ADD', 'COPY', 'RUN']);
-/** BuildKit's reWhitespace / tokenWhitespace: ASCII blanks only, not newlines or Unicode spaces. */
-const BLANKS = /[\t\v\f\r ]+/;
-const GO_REGEX_SPACE = '[\\t\\n\\f\\r ]';
-const HEREDOC_WORD = new RegExp(`^(\\d*)<<(-?)${GO_REGEX_SPACE}*([^<]*)$`);
 const EMPTY_CONTINUATION_DETAIL = 'Empty continuation lines will become errors in a future release';
 const EMPTY_CONTINUATION_URL = 'https://docs.docker.com/go/dockerfile/rule/no-empty-continuation/';
-const NOT_STRING_ARRAY = 'when using JSON array syntax, arrays must be comprised of strings only';
 
 /**
  * Parses Dockerfile text. Throws `DockerfileParseError` (file, line, hint) when BuildKit would.
  * Never reads files or the environment; `options.file` only names the file in errors.
  */
 export function parseDockerfile(text: string, options: ParseOptions): ParsedDockerfile {
-  const file = options.file;
-  const lines = physicalLines(text);
-  const directives: Record<string, string> = {};
-  let escapeToken: EscapeToken = '\\';
-  let directivesDone = false;
+  const reader = new DockerfileReader(text, options.file);
   const instructions: DockerfileInstruction[] = [];
   const warnings: DockerfileWarning[] = [];
-  let next = 0;
-  let currentLine = 0;
+  for (let logical = readLogicalLine(reader); logical !== undefined; logical = readLogicalLine(reader)) {
+    if (logical.emptyContinuation) warnings.push(emptyContinuationWarning(logical.text, reader.line));
+    const parsed = atLine(options.file, logical.startLine, () => parseLine(logical.text, reader.escapeToken));
+    const heredocs = canContainHeredoc(parsed) && logical.text.includes('<<') ? readHeredocs(reader, logical.text, logical.startLine) : [];
+    instructions.push(toInstruction(parsed, logical.startLine, reader.line, heredocs));
+  }
+  if (instructions.length === 0) {
+    throw new DockerfileParseError(
+      'file with no instructions',
+      options.file,
+      Math.max(reader.line, 1),
+      'Add at least a FROM instruction; comments, blank lines and parser directives do not count.',
+    );
+  }
+  return { instructions, escapeToken: reader.escapeToken, directives: reader.directives, warnings };
+}
 
-  const readLine = (): string | undefined => {
-    const raw = lines[next];
+/**
+ * The file's physical lines, read one at a time as BuildKit's scanner does: it counts lines, refuses one over the
+ * line limit, and takes in the parser directives of the file's top block (the escape token changes how every later
+ * line continues).
+ */
+class DockerfileReader {
+  readonly #lines: readonly string[];
+  readonly #file: string;
+  #next = 0;
+  #line = 0;
+  #directivesDone = false;
+  readonly #directives: Record<string, string> = {};
+  #escapeToken: EscapeToken = '\\';
+
+  constructor(text: string, file: string) {
+    this.#lines = physicalLines(text);
+    this.#file = file;
+  }
+
+  /** The next line with its `\n`, or undefined at the end of the file. */
+  read(): string | undefined {
+    const raw = this.#lines[this.#next];
     if (raw === undefined) return undefined;
-    next++;
+    this.#next++;
     if (exceedsLineLimit(raw.endsWith('\n') ? raw.slice(0, -1) : raw)) {
       throw new DockerfileParseError(
         `dockerfile line greater than max allowed size of ${MAX_LINE_BYTES}`,
-        file,
-        currentLine + 1,
-        `Split the line with a trailing ${escapeToken} continuation, or move the long content into a file that you COPY.`,
+        this.#file,
+        this.#line + 1,
+        `Split the line with a trailing ${this.#escapeToken} continuation, or move the long content into a file that you COPY.`,
       );
     }
+    this.#line++;
     return raw;
-  };
+  }
 
   /** BuildKit's possibleParserDirective: the first line that is not a known directive ends the block. */
-  const checkDirective = (token: string, line: number): void => {
-    if (directivesDone) return;
-    const match = directiveRegex('#').exec(token);
-    const name = match?.[1]?.toLowerCase();
-    const value = match?.[2];
-    if (name === undefined || value === undefined || !DIRECTIVE_NAMES.has(name)) {
-      directivesDone = true;
+  takeDirective(token: string): void {
+    if (this.#directivesDone) return;
+    const directive = directiveOnLine(token);
+    if (directive === undefined) {
+      this.#directivesDone = true;
       return;
     }
-    if (Object.hasOwn(directives, name)) {
+    const { name, value } = directive;
+    if (Object.hasOwn(this.#directives, name)) {
       throw new DockerfileParseError(
         `only one ${name} parser directive can be used`,
-        file,
-        line,
+        this.#file,
+        this.#line,
         `Remove the repeated "# ${name}=" line; each parser directive may appear once, at the very top of the file.`,
       );
     }
     if (name === 'escape') {
       if (value !== '\\' && value !== '`') {
-        throw new DockerfileParseError(
-          `invalid escape token '${value}' does not match \` or \\`,
-          file,
-          line,
-          'Use "# escape=\\" (the default) or "# escape=`".',
-        );
+        throw new DockerfileParseError(`invalid escape token '${value}' does not match \` or \\`, this.#file, this.#line, 'Use "# escape=\\" (the default) or "# escape=`".');
       }
-      escapeToken = value;
+      this.#escapeToken = value;
     }
-    directives[name] = value;
-  };
-
-  for (let raw = readLine(); raw !== undefined; raw = readLine()) {
-    const firstRaw = currentLine === 0 && raw.startsWith('\uFEFF') ? raw.slice(1) : raw;
-    const token = trimLeadingSpace(trimNewline(firstRaw));
-    checkDirective(token, currentLine + 1);
-    currentLine++;
-    const startLine = currentLine;
-
-    let [line, endOfInstruction] = trimContinuation(isComment(token) ? '' : token, escapeToken);
-    if (endOfInstruction && line === '') continue;
-
-    let hasEmptyContinuationLine = false;
-    while (!endOfInstruction) {
-      const continuation = readLine();
-      if (continuation === undefined) break;
-      const body = trimNewline(continuation);
-      checkDirective(body, currentLine + 1);
-      currentLine++;
-      if (isComment(continuation)) continue;
-      if (trimLeadingSpace(body) === '') {
-        hasEmptyContinuationLine = true;
-        continue;
-      }
-      const [joined, end] = trimContinuation(body, escapeToken);
-      line += joined;
-      endOfInstruction = end;
-    }
-
-    if (hasEmptyContinuationLine) {
-      warnings.push({
-        message: `Empty continuation line found in: ${line}`,
-        line: currentLine,
-        detail: EMPTY_CONTINUATION_DETAIL,
-        url: EMPTY_CONTINUATION_URL,
-      });
-    }
-
-    let parsed: LineParse;
-    try {
-      parsed = parseLine(line, escapeToken);
-    } catch (error) {
-      throw asParseError(error, file, startLine);
-    }
-
-    const heredocs: DockerfileHeredoc[] = [];
-    if (canContainHeredoc(parsed) && line.includes('<<')) {
-      let markers: HeredocMarker[];
-      try {
-        markers = heredocsFromLine(line);
-      } catch (error) {
-        throw asParseError(error, file, startLine);
-      }
-      for (const marker of markers) {
-        let content = '';
-        let terminated = false;
-        for (let bodyLine = readLine(); bodyLine !== undefined; bodyLine = readLine()) {
-          currentLine++;
-          const candidate = trimNewline(bodyLine);
-          if ((marker.chomp ? candidate.replace(/^\t+/, '') : candidate) === marker.name) {
-            terminated = true;
-            break;
-          }
-          content += bodyLine;
-        }
-        if (!terminated) {
-          throw new DockerfileParseError(
-            'unterminated heredoc',
-            file,
-            startLine,
-            `Add a line that is exactly "${marker.name}"${marker.chomp ? ' (leading tabs allowed with <<-)' : ''} to end the heredoc opened here.`,
-          );
-        }
-        heredocs.push({ ...marker, content });
-      }
-    }
-    instructions.push(toInstruction(parsed, startLine, currentLine, heredocs));
+    this.#directives[name] = value;
   }
 
-  if (instructions.length === 0) {
+  /** Throws BuildKit's error for a heredoc whose closing line never came. */
+  unterminatedHeredoc(marker: HeredocMarker, startLine: number): never {
     throw new DockerfileParseError(
-      'file with no instructions',
-      file,
-      Math.max(currentLine, 1),
-      'Add at least a FROM instruction; comments, blank lines and parser directives do not count.',
+      'unterminated heredoc',
+      this.#file,
+      startLine,
+      `Add a line that is exactly "${marker.name}"${marker.chomp ? ' (leading tabs allowed with <<-)' : ''} to end the heredoc opened here.`,
     );
   }
-  return { instructions, escapeToken, directives, warnings };
+
+  /** 1-based number of the last line read (0 before the first). */
+  get line(): number {
+    return this.#line;
+  }
+
+  /** The escape token in force (`# escape=` in the directive block, else `\\`). */
+  get escapeToken(): EscapeToken {
+    return this.#escapeToken;
+  }
+
+  /** The parser directives of the file's top block, by lower-cased name. */
+  get directives(): Readonly<Record<string, string>> {
+    return this.#directives;
+  }
+
+  get file(): string {
+    return this.#file;
+  }
+}
+
+/** One instruction's text: its first line and every continuation line joined, comments and blank lines left out. */
+interface LogicalLine {
+  readonly text: string;
+  readonly startLine: number;
+  /** A blank line inside the continuation (BuildKit warns about it). */
+  readonly emptyContinuation: boolean;
+}
+
+/** The next instruction's text, skipping comment and blank lines; undefined at the end of the file. */
+function readLogicalLine(reader: DockerfileReader): LogicalLine | undefined {
+  for (let raw = reader.read(); raw !== undefined; raw = reader.read()) {
+    const first = reader.line === 1 && raw.startsWith('\uFEFF') ? raw.slice(1) : raw;
+    const token = trimLeadingSpace(trimNewline(first));
+    reader.takeDirective(token);
+    const startLine = reader.line;
+    let [text, complete] = trimContinuation(isComment(token) ? '' : token, reader.escapeToken);
+    if (complete && text === '') continue;
+    let emptyContinuation = false;
+    while (!complete) {
+      const continuation = reader.read();
+      if (continuation === undefined) break;
+      const body = trimNewline(continuation);
+      reader.takeDirective(body);
+      if (isComment(continuation)) continue;
+      if (trimLeadingSpace(body) === '') {
+        emptyContinuation = true;
+        continue;
+      }
+      const [joined, end] = trimContinuation(body, reader.escapeToken);
+      text += joined;
+      complete = end;
+    }
+    return { text, startLine, emptyContinuation };
+  }
+  return undefined;
+}
+
+/** The bodies of the heredocs the instruction line names, read from the lines after it, in order. */
+function readHeredocs(reader: DockerfileReader, line: string, startLine: number): DockerfileHeredoc[] {
+  const markers = atLine(reader.file, startLine, () => heredocsFromLine(line));
+  return markers.map((marker) => {
+    let content = '';
+    for (let bodyLine = reader.read(); bodyLine !== undefined; bodyLine = reader.read()) {
+      const candidate = trimNewline(bodyLine);
+      if ((marker.chomp ? candidate.replace(/^\t+/, '') : candidate) === marker.name) return { ...marker, content };
+      content += bodyLine;
+    }
+    return reader.unterminatedHeredoc(marker, startLine);
+  });
+}
+
+function emptyContinuationWarning(text: string, line: number): DockerfileWarning {
+  return { message: `Empty continuation line found in: ${text}`, line, detail: EMPTY_CONTINUATION_DETAIL, url: EMPTY_CONTINUATION_URL };
 }
 
 /**
@@ -268,196 +255,6 @@ export function parseDockerfile(text: string, options: ParseOptions): ParsedDock
  */
 export function dumpAst(parsed: Pick<ParsedDockerfile, 'instructions'>): string {
   return parsed.instructions.map((instruction) => `(${dumpInstruction(instruction)})`).join('\n');
-}
-
-/**
- * Splits `text` on unquoted whitespace but keeps quotes and escapes in the
- * words (BuildKit's parseWords, used for ENV, LABEL and ARG): `a "b c"` → `a`, `"b c"`.
- */
-export function splitQuotedWords(text: string, escapeToken: EscapeToken = '\\'): string[] {
-  const words: string[] = [];
-  let phase: 'spaces' | 'word' | 'quote' = 'spaces';
-  let word = '';
-  let quote = '';
-  let blankOk = false;
-  const chars = Array.from(text);
-  for (let pos = 0; pos <= chars.length; pos++) {
-    const atEnd = pos === chars.length;
-    let ch = chars[pos] ?? '';
-    if (phase === 'spaces') {
-      if (atEnd) break;
-      if (isGoSpace(ch)) continue;
-      phase = 'word';
-    }
-    if (atEnd) {
-      if (blankOk || word !== '') words.push(word);
-      break;
-    }
-    if (phase === 'word') {
-      if (isGoSpace(ch)) {
-        phase = 'spaces';
-        if (blankOk || word !== '') words.push(word);
-        word = '';
-        blankOk = false;
-        continue;
-      }
-      if (ch === "'" || ch === '"') {
-        quote = ch;
-        blankOk = true;
-        phase = 'quote';
-      }
-      if (ch === escapeToken) {
-        if (pos + 1 === chars.length) continue; // an escape token at the very end is dropped
-        // Outside quotes the escape token and the character after it are both kept, even a quote.
-        word += ch;
-        pos++;
-        ch = chars[pos] ?? '';
-      }
-      word += ch;
-      continue;
-    }
-    if (ch === quote) phase = 'word';
-    // Inside single quotes the escape token is an ordinary character.
-    if (ch === escapeToken && quote !== "'") {
-      if (pos + 1 === chars.length) {
-        phase = 'word';
-        continue;
-      }
-      word += ch;
-      pos++;
-      ch = chars[pos] ?? '';
-    }
-    word += ch;
-  }
-  return words;
-}
-
-/**
- * Reads a heredoc word such as `<<EOF`, `<<-'EOF'` or `3<<"EOF"` (BuildKit's
- * ParseHeredoc). Returns undefined for words that are not heredocs; throws
- * `ExpansionError` for mismatched quotes (`<<'EOF`).
- */
-export function parseHeredoc(word: string): HeredocMarker | undefined {
-  const match = HEREDOC_WORD.exec(word);
-  const rest = match?.[3];
-  if (match === null || rest === undefined || rest === '') return undefined;
-  const plain = lexShellWord(rest, noVariables, { skipUnsetEnv: true });
-  const name = plain.words[0];
-  if (name === undefined || plain.words.length !== 1) return undefined;
-  const raw = lexShellWord(rest, noVariables, { skipUnsetEnv: true, rawQuotes: true }).words;
-  if (raw.length !== 1) throw new ExpansionError(rest, 'internal lexing of heredoc produced inconsistent results');
-  const fileDescriptor = match[1] === '' ? 0 : Number.parseInt(match[1] ?? '0', 10);
-  return {
-    name,
-    // Quotes that did their job vanish from the plain lexing only; escaped quotes stay in both.
-    expand: countQuotes(name) === countQuotes(raw[0] ?? ''),
-    chomp: match[2] === '-',
-    fileDescriptor: Number.isSafeInteger(fileDescriptor) ? fileDescriptor : 0,
-  };
-}
-
-/**
- * The heredocs named on an instruction line, in order (BuildKit's
- * heredocsFromLine). Quoted `"<<EOF"` is not a heredoc; a line the shell lexer
- * cannot read has none. Always lexes with `\` as escape token, as BuildKit does.
- */
-export function heredocsFromLine(line: string): HeredocMarker[] {
-  let words: readonly string[];
-  try {
-    words = lexShellWord(line, noVariables, { rawQuotes: true, rawEscapes: true, skipUnsetEnv: true }).words;
-  } catch {
-    return [];
-  }
-  const markers: HeredocMarker[] = [];
-  for (const word of words) {
-    const marker = parseHeredoc(word);
-    if (marker !== undefined) markers.push(marker);
-  }
-  return markers;
-}
-
-/** Strips leading tabs from every line of a `<<-` heredoc body (BuildKit's ChompHeredocContent). */
-export function chompHeredocContent(content: string): string {
-  return content.replace(/(^|\n)\t+/g, '$1');
-}
-
-/**
- * The parser directives at the top of `text` (BuildKit's DirectiveParser.ParseAll):
- * `# name=value` lines for syntax, escape and check, until the first other line.
- * A repeated directive ends the list (`parseDockerfile` reports it as an error).
- */
-export function parseDirectives(text: string): DockerfileDirective[] {
-  return scanDirectives(text, '#', 0);
-}
-
-/**
- * Finds the `syntax` directive the way BuildKit picks a frontend (DetectSyntax):
- * `# syntax=…` after an optional BOM and `#!` line, else `// syntax=…`, else a
- * JSON document `{"syntax": "…"}`.
- */
-export function detectSyntax(text: string): DirectiveMatch | undefined {
-  return matchDirective('syntax', text, true);
-}
-
-/** Finds one `# key=value` directive, e.g. `check` (BuildKit's ParseDirective; `#` form only). */
-export function findDirective(key: string, text: string): DirectiveMatch | undefined {
-  return matchDirective(key, text, false);
-}
-
-/** Go's strconv.Quote, which BuildKit's dump uses: printable runes as-is, the rest escaped. */
-export function goQuote(value: string): string {
-  let out = '"';
-  for (const ch of value) {
-    const escaped = GO_ESCAPES[ch];
-    if (escaped !== undefined) {
-      out += escaped;
-    } else if (ch === ' ' || PRINTABLE.test(ch)) {
-      out += ch;
-    } else {
-      const code = ch.codePointAt(0) ?? 0;
-      if (code < 0x20 || code === 0x7f) out += `\\x${code.toString(16).padStart(2, '0')}`;
-      else if (code < 0x10000) out += `\\u${code.toString(16).padStart(4, '0')}`;
-      else out += `\\U${code.toString(16).padStart(8, '0')}`;
-    }
-  }
-  return `${out}"`;
-}
-
-const GO_ESCAPES: Readonly<Record<string, string>> = {
-  '"': '\\"',
-  '\\': '\\\\',
-  '\u0007': '\\a',
-  '\b': '\\b',
-  '\f': '\\f',
-  '\n': '\\n',
-  '\r': '\\r',
-  '\t': '\\t',
-  '\v': '\\v',
-};
-/** Go's unicode.IsPrint minus the ASCII space: letters, marks, numbers, punctuation, symbols. */
-const PRINTABLE = /^[\p{L}\p{M}\p{N}\p{P}\p{S}]$/u;
-
-/** An instruction line before lines and heredocs are attached. */
-interface LineParse {
-  readonly keyword: string;
-  readonly flags: readonly string[];
-  readonly args: readonly string[];
-  readonly json: boolean;
-  readonly original: string;
-  readonly legacyKeyValue?: boolean;
-  readonly trigger?: LineParse;
-}
-
-type ArgumentParse = Pick<LineParse, 'args' | 'json' | 'legacyKeyValue' | 'trigger'>;
-
-/** A problem with one instruction line; the caller adds file and line. */
-class LineError extends Error {
-  constructor(
-    message: string,
-    readonly hint: string,
-  ) {
-    super(message);
-  }
 }
 
 /** BuildKit's dispatch table: how each keyword's arguments are split. */
@@ -490,7 +287,7 @@ const ARGUMENT_PARSERS: Readonly<Record<string, (rest: string, escapeToken: Esca
  */
 function parseOnbuild(rest: string, escapeToken: EscapeToken): ArgumentParse {
   if (rest === '') return { args: [], json: false };
-  if (/^onbuild$/i.test(trimSpace(rest).split(BLANKS)[0] ?? '')) {
+  if (/^onbuild$/i.test(rest.split(BLANKS)[0] ?? '')) {
     throw new LineError('Chaining ONBUILD via `ONBUILD ONBUILD` isn\'t allowed', 'Write the trigger once: ONBUILD <instruction>.');
   }
   return { args: [rest], json: false, trigger: parseLine(rest, escapeToken) };
@@ -498,188 +295,11 @@ function parseOnbuild(rest: string, escapeToken: EscapeToken): ArgumentParse {
 
 /** BuildKit's newNodeFromLine: keyword, flags, then the keyword's own argument rules. */
 function parseLine(line: string, escapeToken: EscapeToken): LineParse {
-  const trimmed = trimSpace(line);
-  const separator = BLANKS.exec(trimmed);
-  const keyword = (separator === null ? trimmed : trimmed.slice(0, separator.index)).toUpperCase();
-  const { flags, rest } =
-    separator === null ? { flags: [], rest: '' } : extractFlags(trimmed.slice(separator.index + separator[0].length));
+  const { keyword, flags, rest } = splitCommand(line);
   const parser = ARGUMENT_PARSERS[keyword];
   // Unknown keywords parse (BuildKit rejects them later, in its instructions layer).
-  const parsed = parser === undefined ? { args: [], json: false } : parser(trimSpace(rest), escapeToken);
+  const parsed = parser === undefined ? { args: [], json: false } : parser(rest, escapeToken);
   return { keyword, flags, original: line, ...parsed };
-}
-
-/**
- * BuildKit's extractBuilderFlags: leading `--words` (quotes removed, `\`
- * escapes applied) until the first word that does not start with `--`; a bare
- * `--` ends the flags and is dropped.
- */
-function extractFlags(line: string): { flags: string[]; rest: string } {
-  const flags: string[] = [];
-  let phase: 'spaces' | 'word' | 'quote' = 'spaces';
-  let word = '';
-  let quote = '';
-  let blankOk = false;
-  for (let pos = 0; pos <= line.length; pos++) {
-    const atEnd = pos === line.length;
-    const ch = line[pos] ?? '';
-    if (phase === 'spaces') {
-      if (atEnd) break;
-      if (isAsciiSpace(ch)) continue;
-      if (ch !== '-' || line[pos + 1] !== '-') return { flags, rest: line.slice(pos) };
-      phase = 'word';
-    }
-    if (atEnd) {
-      if (word !== '--' && (blankOk || word !== '')) flags.push(word);
-      break;
-    }
-    if (phase === 'word') {
-      if (isAsciiSpace(ch)) {
-        phase = 'spaces';
-        if (word === '--') return { flags, rest: line.slice(pos) };
-        if (blankOk || word !== '') flags.push(word);
-        word = '';
-        blankOk = false;
-      } else if (ch === "'" || ch === '"') {
-        quote = ch;
-        blankOk = true;
-        phase = 'quote';
-      } else if (ch === '\\') {
-        if (pos + 1 < line.length) word += line[++pos] ?? '';
-      } else {
-        word += ch;
-      }
-      continue;
-    }
-    if (ch === quote) {
-      phase = 'word';
-    } else if (ch === '\\') {
-      if (pos + 1 === line.length) phase = 'word';
-      else word += line[++pos] ?? '';
-    } else {
-      word += ch;
-    }
-  }
-  return { flags, rest: '' };
-}
-
-function parseWholeString(rest: string): ArgumentParse {
-  return { args: rest === '' ? [] : [rest], json: false };
-}
-
-/** RUN, CMD, ENTRYPOINT, SHELL: a JSON array, else the whole text as one shell command. */
-function parseMaybeJson(rest: string): ArgumentParse {
-  if (rest === '') return { args: [], json: false };
-  const items = parseJsonArray(rest);
-  return items === undefined ? { args: [rest], json: false } : { args: items, json: true };
-}
-
-/** COPY, ADD, VOLUME: a JSON array, else whitespace-separated words. */
-function parseMaybeJsonToList(rest: string): ArgumentParse {
-  const items = parseJsonArray(rest);
-  return items === undefined ? { args: splitBlanks(rest), json: false } : { args: items, json: true };
-}
-
-/** HEALTHCHECK: the first word is the type (CMD, NONE, …), the rest parses like CMD. */
-function parseHealthcheck(rest: string): ArgumentParse {
-  let end = 0;
-  while (end < rest.length && !isGoSpace(rest[end] ?? '')) end++;
-  if (end === 0) return { args: [], json: false };
-  let start = end;
-  while (start < rest.length && isGoSpace(rest[start] ?? '')) start++;
-  const command = parseMaybeJson(rest.slice(start));
-  return { args: [rest.slice(0, end), ...command.args], json: command.json };
-}
-
-/**
- * ENV and LABEL: `key=value …`, or the legacy `key value` form when the first
- * word has no `=` (then the value is the rest of the line, quotes and all).
- */
-function parseKeyValues(rest: string, keyword: 'ENV' | 'LABEL', escapeToken: EscapeToken): ArgumentParse {
-  const words = splitQuotedWords(rest, escapeToken);
-  const first = words[0];
-  if (first === undefined) return { args: [], json: false };
-  if (!first.includes('=')) {
-    const separator = BLANKS.exec(rest);
-    if (separator === null) {
-      throw new LineError(
-        `${keyword} must have two arguments`,
-        `Give ${first} a value: "${keyword} ${first}=value" (use ${first}="" for an empty value).`,
-      );
-    }
-    return {
-      args: [rest.slice(0, separator.index), rest.slice(separator.index + separator[0].length)],
-      json: false,
-      legacyKeyValue: true,
-    };
-  }
-  const args: string[] = [];
-  for (const word of words) {
-    const equals = word.indexOf('=');
-    if (equals < 0) {
-      throw new LineError(
-        `Syntax error - can't find = in ${goQuote(word)}. Must be of the form: name=value`,
-        `Write every ${keyword} entry as name=value and quote values that contain spaces, e.g. ${keyword} A=1 B="two words".`,
-      );
-    }
-    args.push(word.slice(0, equals), word.slice(equals + 1));
-  }
-  return { args, json: false, legacyKeyValue: false };
-}
-
-/**
- * The JSON array at the start of `rest`, or undefined when it is not valid
- * JSON (BuildKit then falls back to shell form). Like Go's json.Decoder, text
- * after the array is ignored. Non-string items are an error, not a fallback.
- */
-function parseJsonArray(rest: string): string[] | undefined {
-  const text = trimLeadingSpace(rest);
-  if (!text.startsWith('[')) return undefined;
-  const end = jsonValueEnd(text);
-  if (end === undefined) return undefined;
-  let value: unknown;
-  try {
-    value = JSON.parse(text.slice(0, end));
-  } catch {
-    return undefined;
-  }
-  if (!Array.isArray(value)) return undefined;
-  const items: string[] = [];
-  for (const item of value) {
-    if (typeof item !== 'string') {
-      throw new LineError(
-        NOT_STRING_ARRAY,
-        'Quote every item, e.g. CMD ["echo", "hi"], or write the command in shell form: CMD echo hi.',
-      );
-    }
-    items.push(item);
-  }
-  return items;
-}
-
-/** Index just past the bracket that closes the value opening at 0, or undefined if it never closes. */
-function jsonValueEnd(text: string): number | undefined {
-  let depth = 0;
-  let inString = false;
-  for (let i = 0; i < text.length; i++) {
-    const ch = text[i];
-    if (inString) {
-      if (ch === '\\') i++;
-      else if (ch === '"') inString = false;
-    } else if (ch === '"') {
-      inString = true;
-    } else if (ch === '[' || ch === '{') {
-      depth++;
-    } else if (ch === ']' || ch === '}') {
-      depth--;
-      if (depth === 0) return i + 1;
-    }
-  }
-  return undefined;
-}
-
-function splitBlanks(rest: string): string[] {
-  return rest === '' ? [] : rest.split(BLANKS);
 }
 
 function canContainHeredoc(parsed: LineParse): boolean {
@@ -726,10 +346,14 @@ function dumpInstruction(instruction: DockerfileInstruction): string {
   return out.trim();
 }
 
-function asParseError(error: unknown, file: string, line: number): unknown {
-  if (error instanceof LineError) return new DockerfileParseError(error.message, file, line, error.hint);
-  if (error instanceof ExpansionError) return new DockerfileParseError(error.message, file, line, error.hint);
-  return error;
+/** Runs one step of reading the line that starts at `line`, turning its problems into errors naming file and line. */
+function atLine<T>(file: string, line: number, step: () => T): T {
+  try {
+    return step();
+  } catch (error) {
+    if (error instanceof LineError || error instanceof ExpansionError) throw new DockerfileParseError(error.message, file, line, error.hint);
+    throw error;
+  }
 }
 
 /**
@@ -743,108 +367,8 @@ function trimContinuation(line: string, escapeToken: EscapeToken): [string, bool
   return [line.slice(0, match.index) + (match[1] ?? ''), false];
 }
 
-/** The file's lines, each with its `\n` (heredoc bodies keep their line endings). */
-function physicalLines(text: string): string[] {
-  const lines: string[] = [];
-  let start = 0;
-  while (start < text.length) {
-    const newline = text.indexOf('\n', start);
-    const end = newline < 0 ? text.length : newline + 1;
-    lines.push(text.slice(start, end));
-    start = end;
-  }
-  return lines;
-}
-
-function scanDirectives(text: string, comment: '#' | '//', firstLine: number): DockerfileDirective[] {
-  const pattern = directiveRegex(comment);
-  const found: DockerfileDirective[] = [];
-  const seen = new Set<string>();
-  let line = firstLine;
-  for (const raw of physicalLines(text)) {
-    line++;
-    const match = pattern.exec(trimNewline(raw));
-    const name = match?.[1]?.toLowerCase();
-    const value = match?.[2];
-    if (name === undefined || value === undefined || !DIRECTIVE_NAMES.has(name) || seen.has(name)) break;
-    seen.add(name);
-    found.push({ name, value, line });
-  }
-  return found;
-}
-
-function matchDirective(key: string, text: string, anyFormat: boolean): DirectiveMatch | undefined {
-  let data = text.startsWith('\uFEFF') ? text.slice(1) : text;
-  let line = 0;
-  const newline = data.indexOf('\n');
-  if ((newline < 0 ? data : data.slice(0, newline)).startsWith('#!')) {
-    data = newline < 0 ? '' : data.slice(newline + 1);
-    line = 1;
-  }
-  const comments: ReadonlyArray<'#' | '//'> = anyFormat ? ['#', '//'] : ['#'];
-  for (const comment of comments) {
-    const directive = scanDirectives(data, comment, line).find((d) => d.name === key);
-    if (directive !== undefined) {
-      const space = directive.value.indexOf(' ');
-      return {
-        value: space < 0 ? directive.value : directive.value.slice(0, space),
-        cmdline: directive.value,
-        line: directive.line,
-      };
-    }
-  }
-  if (!anyFormat) return undefined;
-  try {
-    const document: unknown = JSON.parse(data);
-    if (typeof document === 'object' && document !== null && !Array.isArray(document)) {
-      const value: unknown = (document as Record<string, unknown>)[key];
-      if (typeof value === 'string') return { value, cmdline: value, line };
-    }
-  } catch {
-    // not JSON either
-  }
-  return undefined;
-}
-
-function directiveRegex(comment: '#' | '//'): RegExp {
-  const s = GO_REGEX_SPACE;
-  return new RegExp(`^${comment}${s}*([a-zA-Z][a-zA-Z0-9]*)${s}*=${s}*([^\\n]+?)${s}*$`);
-}
-
-function noVariables(): undefined {
-  return undefined;
-}
-
-function countQuotes(word: string): number {
-  let count = 0;
-  for (const ch of word) if (ch === "'" || ch === '"') count++;
-  return count;
-}
-
 function isComment(line: string): boolean {
   return trimLeadingSpace(line).startsWith('#');
-}
-
-function isAsciiSpace(ch: string): boolean {
-  return ch === ' ' || ch === '\t' || ch === '\n' || ch === '\v' || ch === '\f' || ch === '\r';
-}
-
-function trimNewline(line: string): string {
-  let end = line.length;
-  while (end > 0 && (line[end - 1] === '\n' || line[end - 1] === '\r')) end--;
-  return line.slice(0, end);
-}
-
-function trimLeadingSpace(text: string): string {
-  let start = 0;
-  while (start < text.length && isGoSpace(text[start] ?? '')) start++;
-  return text.slice(start);
-}
-
-function trimSpace(text: string): string {
-  let end = text.length;
-  while (end > 0 && isGoSpace(text[end - 1] ?? '')) end--;
-  return trimLeadingSpace(text.slice(0, end));
 }
 
 /** True when `text` is longer than BuildKit's line limit, which counts UTF-8 bytes. */

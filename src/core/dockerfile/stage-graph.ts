@@ -7,9 +7,25 @@
  * it, `--from` may refer to any stage by name or index, and cycles or an
  * out-of-range index are errors for the whole file.
  */
-import { DockstageError, StageGraphError } from '../errors.js';
+import { StageGraphError } from '../errors.js';
 import { closestName } from '../suggest.js';
-import { expandWord, shortened, type Lookup } from './expand.js';
+import type { Lookup } from './expand.js';
+import {
+  argDeclarations,
+  automaticPlatformArgs,
+  fromWords,
+  splitIntoStages,
+  type ArgScope,
+  expandOrThrow,
+  flagValue,
+  flagValues,
+  hasFlag,
+  isHeredocSource,
+  isRemoteSource,
+  parseMount,
+  validateInstruction,
+  type MountSpec,
+} from './instructions.js';
 import type { DockerfileInstruction, ParsedDockerfile } from './parse.js';
 
 /** What a stage starts FROM: an earlier stage (by index), an external image, or nothing. */
@@ -81,12 +97,6 @@ export interface RunStep {
   readonly instruction: string;
 }
 
-/** A parsed `RUN --mount`: `type` defaults to `bind` as in BuildKit, option keys are lower-case with `src`/`dst` normalised. */
-export interface MountSpec {
-  readonly type: string;
-  readonly options: Readonly<Record<string, string>>;
-}
-
 /**
  * Something BuildKit accepts but that is probably a mistake (a duplicate stage name, an image named like a stage); the
  * workspace reports it and the build goes on.
@@ -126,77 +136,66 @@ export interface StageGraphOptions {
   readonly platform?: string;
 }
 
-const STAGE_NAME = /^[a-z][a-z0-9._-]*$/;
-
-/** Builds the graph. Throws `StageGraphError` naming the line for bad stage names, indexes and cycles. */
+/**
+ * Builds the graph. Throws `StageGraphError` naming the line for bad stage names, indexes and cycles. The phases run in
+ * BuildKit's order: instructions checked, the file split into global ARGs and stages, each stage's FROM resolved,
+ * each stage's steps read (ARG/ENV scope, COPY/ADD sources, RUN mounts), then the edges checked for a cycle.
+ */
 export function buildStageGraph(parsed: ParsedDockerfile, options: StageGraphOptions): StageGraph {
   const { file } = options;
-  const buildArgs = options.buildArgs ?? {};
-  const namedContexts = new Set(options.namedContexts ?? []);
-  const escape = parsed.escapeToken;
-  const platformArgs = automaticPlatformArgs(options.platform ?? 'linux/amd64');
-  const warnings: GraphWarning[] = [];
-
   for (const instruction of parsed.instructions) validateInstruction(instruction, file);
+  const scope: ArgScope = {
+    file,
+    escape: parsed.escapeToken,
+    buildArgs: options.buildArgs ?? {},
+    platformArgs: automaticPlatformArgs(options.platform ?? 'linux/amd64'),
+    metaArgs: {},
+  };
+  const { metaArgs, groups } = splitIntoStages(parsed, scope);
+  const declared = declareStages(groups, { ...scope, metaArgs });
+  const baseWarnings = warnAboutBases(declared.stages, declared.byName);
+  const steps = readSteps(declared, { ...scope, metaArgs }, new Set(options.namedContexts ?? []));
+  const edges = [...declared.edges, ...steps.edges];
+  refuseCycles(declared.stages, edges, file);
+  return {
+    file,
+    stages: declared.stages,
+    edges: dedupeEdges(edges),
+    external: [...declared.external, ...steps.external],
+    inputs: steps.inputs,
+    runs: steps.runs,
+    warnings: [...declared.warnings, ...baseWarnings, ...steps.warnings],
+    metaArgs,
+  };
+}
 
-  // Global ARGs, then split the instructions into stages.
-  const metaArgs: Record<string, string | undefined> = {};
-  const metaLookup: Lookup = (name) => metaArgs[name] ?? platformArgs[name];
-  const groups: DockerfileInstruction[][] = [];
-  for (const instruction of parsed.instructions) {
-    if (instruction.keyword === 'FROM') {
-      groups.push([instruction]);
-    } else if (groups.length === 0) {
-      if (instruction.keyword === 'ARG') {
-        for (const [name, value] of argDeclarations(instruction, metaLookup, escape, file)) {
-          metaArgs[name] = buildArgs[name] ?? value;
-        }
-      }
-      // BuildKit rejects anything else before FROM; the parser reports it, we keep going.
-    } else {
-      groups[groups.length - 1]!.push(instruction);
-    }
-  }
-  if (groups.length === 0) {
-    throw new StageGraphError('the Dockerfile has no FROM instruction', {
-      location: { file, line: parsed.instructions[0]?.startLine ?? 1 },
-      hint: 'start each stage with FROM <image> [AS <name>]',
-    });
-  }
+/** The stages with their names and bases, and what their FROM lines reach. */
+interface DeclaredStages {
+  readonly stages: readonly Stage[];
+  /** Lower-cased stage name → the index of the first stage with it. */
+  readonly byName: ReadonlyMap<string, number>;
+  readonly edges: readonly StageEdge[];
+  readonly external: readonly ExternalReference[];
+  readonly warnings: readonly GraphWarning[];
+}
 
-  // First pass: stage names and bases (FROM may only refer to an earlier stage).
+/** Each stage's name and base, in file order: a FROM may only refer to a stage defined before it. */
+function declareStages(groups: readonly DockerfileInstruction[][], scope: ArgScope): DeclaredStages {
+  const metaLookup: Lookup = (name) => scope.metaArgs[name] ?? scope.platformArgs[name];
   const stages: Stage[] = [];
   const byName = new Map<string, number>();
   const edges: StageEdge[] = [];
   const external: ExternalReference[] = [];
+  const warnings: GraphWarning[] = [];
   for (const [index, group] of groups.entries()) {
     const from = group[0]!;
-    const words = from.args;
-    const imageWord = words[0];
-    if (imageWord === undefined) {
-      throw new StageGraphError('FROM needs an image or stage name', { location: { file, line: from.startLine }, hint: 'write FROM <image> [AS <name>]' });
+    const { imageWord, name } = fromWords(from, scope.file);
+    if (name !== undefined && byName.has(name)) {
+      warnings.push({ message: `stage name '${name}' is used twice; --from=${name} refers to the first one`, line: from.startLine });
     }
-    let name: string | undefined;
-    if (words.length >= 3 && words[1]!.toLowerCase() === 'as') {
-      name = words[2]!.toLowerCase();
-      if (!STAGE_NAME.test(name)) {
-        throw new StageGraphError(`invalid stage name '${words[2]}'`, {
-          location: { file, line: from.startLine },
-          hint: 'stage names start with a letter and use only letters, digits, ".", "-" and "_"',
-        });
-      }
-      if (byName.has(name)) {
-        warnings.push({ message: `stage name '${name}' is used twice; --from=${name} refers to the first one`, line: from.startLine });
-      }
-    } else if (words.length !== 1) {
-      throw new StageGraphError(`FROM takes an image and an optional "AS <name>", got: ${from.original}`, {
-        location: { file, line: from.startLine },
-        hint: 'write FROM <image> [AS <name>]',
-      });
-    }
-    const ref = expandOrThrow(imageWord, metaLookup, escape, file, from.startLine);
+    const ref = expandOrThrow(imageWord, metaLookup, scope.escape, scope.file, from.startLine);
     const platformFlag = flagValue(from.flags, 'platform');
-    const platform = platformFlag === undefined ? undefined : expandOrThrow(platformFlag, metaLookup, escape, file, from.startLine);
+    const platform = platformFlag === undefined ? undefined : expandOrThrow(platformFlag, metaLookup, scope.escape, scope.file, from.startLine);
     let base: StageBase;
     const earlier = byName.get(ref.toLowerCase());
     if (earlier !== undefined) {
@@ -209,20 +208,15 @@ export function buildStageGraph(parsed: ParsedDockerfile, options: StageGraphOpt
       external.push({ stage: index, kind: 'image', ref, via: 'from', line: from.startLine });
     }
     const last = group[group.length - 1]!;
-    stages.push({
-      index,
-      name,
-      displayName: name ?? `stage-${index}`,
-      base,
-      platform,
-      line: from.startLine,
-      endLine: last.endLine,
-      instructions: group,
-    });
+    stages.push({ index, name, displayName: name ?? `stage-${index}`, base, platform, line: from.startLine, endLine: last.endLine, instructions: group });
     if (name !== undefined && !byName.has(name)) byName.set(name, index);
   }
+  return { stages, byName, edges, external, warnings };
+}
 
-  // A FROM that names a later stage is an image to BuildKit: say so, it is almost always a mistake.
+/** A FROM that names a later stage, or nearly names an earlier one, is an image to BuildKit: say so, it is almost always a mistake. */
+function warnAboutBases(stages: readonly Stage[], byName: ReadonlyMap<string, number>): GraphWarning[] {
+  const warnings: GraphWarning[] = [];
   for (const stage of stages) {
     if (stage.base.kind !== 'image') continue;
     const later = byName.get(stage.base.ref.toLowerCase());
@@ -238,107 +232,57 @@ export function buildStageGraph(parsed: ParsedDockerfile, options: StageGraphOpt
       }
     }
   }
+  return warnings;
+}
 
-  // Second pass: steps, with ARG/ENV scope per stage, ENV inherited through FROM <stage>.
-  const inputs: StageInput[] = [];
-  const runs: RunStep[] = [];
+/** What the stages' steps read and reach, in file order. */
+interface StepFindings {
+  readonly edges: StageEdge[];
+  readonly external: ExternalReference[];
+  readonly inputs: StageInput[];
+  readonly runs: RunStep[];
+  readonly warnings: GraphWarning[];
+}
+
+/** Every stage's steps, with ARG/ENV scope per stage and ENV inherited through FROM <stage>. */
+function readSteps(declared: DeclaredStages, scope: ArgScope, namedContexts: ReadonlySet<string>): StepFindings {
+  const findings: StepFindings = { edges: [], external: [], inputs: [], runs: [], warnings: [] };
   const stageEnv: Record<string, string>[] = [];
-  const resolveFrom = (
-    value: string,
-    stage: number,
-    via: StageEdgeKind,
-    instruction: DockerfileInstruction,
-  ): { kind: 'stage'; stage: number } | { kind: 'context'; name: string } | { kind: 'image'; ref: string } => {
-    if (/^\d+$/.test(value)) {
-      const target = Number(value);
-      if (target >= stages.length) {
-        throw new StageGraphError(`--from=${value} refers to stage index ${value}, but the Dockerfile has ${stages.length} stage(s)`, {
-          location: { file, line: instruction.startLine },
-          hint: `use a stage name or an index from 0 to ${stages.length - 1}: ${describeStages(stages)}`,
-        });
-      }
-      edges.push({ stage, dependsOn: target, kind: via, line: instruction.startLine, instruction: instruction.original });
-      return { kind: 'stage', stage: target };
-    }
-    // A named context wins over a stage of the same name, as in buildx.
-    if (namedContexts.has(value)) {
-      external.push({ stage, kind: 'context', ref: value, via, line: instruction.startLine });
-      return { kind: 'context', name: value };
-    }
-    const target = byName.get(value.toLowerCase());
-    if (target !== undefined) {
-      edges.push({ stage, dependsOn: target, kind: via, line: instruction.startLine, instruction: instruction.original });
-      return { kind: 'stage', stage: target };
-    }
-    const suggestion = nearStageName(value, [...byName.keys()]);
-    if (suggestion !== undefined) {
-      warnings.push({ message: `--from=${value} is not a stage, so BuildKit pulls it as an image; did you mean '${suggestion}'?`, line: instruction.startLine, misspelt: { ref: value, suggestion } });
-    }
-    external.push({ stage, kind: 'image', ref: value, via, line: instruction.startLine });
-    return { kind: 'image', ref: value };
-  };
-
-  for (const stage of stages) {
+  for (const stage of declared.stages) {
     const env: Record<string, string> = stage.base.kind === 'stage' ? { ...stageEnv[stage.base.stage] } : {};
     const args: Record<string, string | undefined> = {};
     const lookup: Lookup = (name) => env[name] ?? args[name];
+    const expand = (word: string, line: number) => expandOrThrow(word, lookup, scope.escape, scope.file, line);
+    const from = (value: string, via: StageEdgeKind, instruction: DockerfileInstruction) => {
+      const resolved = resolveFrom(value, { stage: stage.index, via, instruction }, declared, namedContexts, scope.file);
+      if (resolved.edge !== undefined) findings.edges.push(resolved.edge);
+      if (resolved.external !== undefined) findings.external.push(resolved.external);
+      if (resolved.warning !== undefined) findings.warnings.push(resolved.warning);
+      return resolved.source;
+    };
     for (const instruction of stage.instructions.slice(1)) {
-      const line = instruction.startLine;
       switch (instruction.keyword) {
         case 'ARG':
-          for (const [name, value] of argDeclarations(instruction, lookup, escape, file)) {
-            args[name] = buildArgs[name] ?? value ?? (name in metaArgs ? metaArgs[name] : platformArgs[name]);
+          for (const [name, value] of argDeclarations(instruction, lookup, scope.escape, scope.file)) {
+            args[name] = scope.buildArgs[name] ?? value ?? (name in scope.metaArgs ? scope.metaArgs[name] : scope.platformArgs[name]);
           }
           break;
-        case 'ENV': {
+        case 'ENV':
           // Every value expands against the environment before this instruction (`ENV a=1 b=$a` sees the old a).
-          const values: Array<[string, string]> = [];
-          for (let i = 0; i + 1 < instruction.args.length; i += 2) {
-            values.push([instruction.args[i]!, expandOrThrow(instruction.args[i + 1]!, lookup, escape, file, line)]);
-          }
-          for (const [name, value] of values) env[name] = value;
+          Object.assign(env, Object.fromEntries(envValues(instruction, expand)));
           break;
-        }
         case 'COPY':
-        case 'ADD': {
-          const keyword = instruction.keyword;
-          const fromFlag = flagValue(instruction.flags, 'from');
-          const parents = hasFlag(instruction.flags, 'parents');
-          const excludes = flagValues(instruction.flags, 'exclude').map((value) => expandOrThrow(value, lookup, escape, file, line));
-          const heredocNames = new Set(instruction.heredocs.map((h) => h.name));
-          const sources = instruction.args.slice(0, -1).filter((source) => !isHeredocSource(source, heredocNames));
-          let context = '.';
-          if (fromFlag !== undefined) {
-            const resolved = resolveFrom(expandOrThrow(fromFlag, lookup, escape, file, line), stage.index, 'copy', instruction);
-            if (resolved.kind !== 'context') break; // stage or image: nothing from a context
-            context = resolved.name;
-          }
-          for (const raw of sources) {
-            const source = expandOrThrow(raw, lookup, escape, file, line);
-            if (keyword === 'ADD' && isRemoteSource(source)) continue;
-            inputs.push({ stage: stage.index, context, source, parents, excludes, keyword, instruction: instruction.original, line });
-          }
+        case 'ADD':
+          findings.inputs.push(...copySources(instruction, stage.index, expand, from));
           break;
-        }
         case 'RUN': {
-          const mounts = flagValues(instruction.flags, 'mount').map((value) => parseMount(expandOrThrow(value, lookup, escape, file, line), file, line));
-          for (const mount of mounts) {
-            const from = mount.options['from'];
-            let context: string | undefined = '.';
-            if (from !== undefined && from !== '') {
-              const resolved = resolveFrom(from, stage.index, 'mount', instruction);
-              context = resolved.kind === 'context' ? resolved.name : undefined;
-            }
-            if (mount.type === 'bind' && context !== undefined) {
-              const source = mount.options['source'] ?? '.';
-              inputs.push({ stage: stage.index, context, source, parents: false, excludes: [], keyword: 'RUN', instruction: instruction.original, line });
-            }
-          }
-          runs.push({
+          const mounts = flagValues(instruction.flags, 'mount').map((value) => parseMount(expand(value, instruction.startLine), scope.file, instruction.startLine));
+          findings.inputs.push(...bindMountSources(instruction, stage.index, mounts, from));
+          findings.runs.push({
             stage: stage.index,
             command: instruction.json ? instruction.args.join(' ') : (instruction.args[0] ?? ''),
             mounts,
-            line,
+            line: instruction.startLine,
             instruction: instruction.original,
           });
           break;
@@ -349,48 +293,108 @@ export function buildStageGraph(parsed: ParsedDockerfile, options: StageGraphOpt
     }
     stageEnv.push(env);
   }
-
-  const cycle = findCycle(stages.length, edges);
-  if (cycle !== undefined) {
-    const names = cycle.map((i) => stages[i]!.displayName);
-    const edge = edges.find((e) => e.stage === cycle[0] && e.dependsOn === cycle[1]);
-    throw new StageGraphError(`circular dependency between stages: ${names.join(' → ')}`, {
-      location: { file, line: edge?.line ?? stages[cycle[0]!]!.line },
-      hint: 'a stage cannot, directly or through others, COPY --from or FROM itself; break the cycle',
-    });
-  }
-
-  return { file, stages, edges: dedupeEdges(edges), external, inputs, runs, warnings, metaArgs };
+  return findings;
 }
 
-const KEYWORDS = [
-  'ADD', 'ARG', 'CMD', 'COPY', 'ENTRYPOINT', 'ENV', 'EXPOSE', 'FROM', 'HEALTHCHECK', 'LABEL',
-  'MAINTAINER', 'ONBUILD', 'RUN', 'SHELL', 'STOPSIGNAL', 'USER', 'VOLUME', 'WORKDIR',
-];
+/** Expands `word` in the stage's scope at `line`. */
+type Expand = (word: string, line: number) => string;
+/** Resolves a `--from` value of the instruction, recording what it reaches. */
+type From = (value: string, via: StageEdgeKind, instruction: DockerfileInstruction) => FromSource;
+
+/** ENV's name, value pairs, each value expanded. */
+function envValues(instruction: DockerfileInstruction, expand: Expand): Array<[string, string]> {
+  const values: Array<[string, string]> = [];
+  for (let i = 0; i + 1 < instruction.args.length; i += 2) values.push([instruction.args[i]!, expand(instruction.args[i + 1]!, instruction.startLine)]);
+  return values;
+}
+
+/** What a COPY or ADD reads from a build context: nothing when `--from` names a stage or an image. */
+function copySources(instruction: DockerfileInstruction, stage: number, expand: Expand, from: From): StageInput[] {
+  const line = instruction.startLine;
+  const keyword = instruction.keyword as 'COPY' | 'ADD';
+  const fromFlag = flagValue(instruction.flags, 'from');
+  const parents = hasFlag(instruction.flags, 'parents');
+  const excludes = flagValues(instruction.flags, 'exclude').map((value) => expand(value, line));
+  const heredocNames = new Set(instruction.heredocs.map((h) => h.name));
+  const sources = instruction.args.slice(0, -1).filter((source) => !isHeredocSource(source, heredocNames));
+  let context = '.';
+  if (fromFlag !== undefined) {
+    const resolved = from(expand(fromFlag, line), 'copy', instruction);
+    if (resolved.kind !== 'context') return [];
+    context = resolved.name;
+  }
+  return sources
+    .map((raw) => expand(raw, line))
+    .filter((source) => !(keyword === 'ADD' && isRemoteSource(source)))
+    .map((source) => ({ stage, context, source, parents, excludes, keyword, instruction: instruction.original, line }));
+}
+
+/** What a RUN's bind mounts read from a build context (a mount from a stage or an image reads none). */
+function bindMountSources(instruction: DockerfileInstruction, stage: number, mounts: readonly MountSpec[], from: From): StageInput[] {
+  const inputs: StageInput[] = [];
+  for (const mount of mounts) {
+    const fromValue = mount.options['from'];
+    let context: string | undefined = '.';
+    if (fromValue !== undefined && fromValue !== '') {
+      const resolved = from(fromValue, 'mount', instruction);
+      context = resolved.kind === 'context' ? resolved.name : undefined;
+    }
+    if (mount.type === 'bind' && context !== undefined) {
+      const source = mount.options['source'] ?? '.';
+      inputs.push({ stage, context, source, parents: false, excludes: [], keyword: 'RUN', instruction: instruction.original, line: instruction.startLine });
+    }
+  }
+  return inputs;
+}
+
+/** What a `--from` names: a stage, a named build context or an image. */
+type FromSource = { kind: 'stage'; stage: number } | { kind: 'context'; name: string } | { kind: 'image'; ref: string };
 
 /**
- * The argument checks BuildKit makes when it turns parsed instructions into
- * commands (frontend/dockerfile/instructions): an unknown keyword, COPY/ADD
- * without a destination, ENV/LABEL/ARG without anything to set.
+ * A `--from` value as BuildKit resolves it: a stage index, a named context (which wins over a stage of the same name,
+ * as in buildx), a stage name (any stage, earlier or later), else an image. Returns what it reaches for the graph.
  */
-function validateInstruction(instruction: DockerfileInstruction, file: string): void {
-  const { keyword, args, startLine: line } = instruction;
-  const fail = (message: string, hint: string) => {
-    throw new StageGraphError(message, { location: { file, line }, hint });
-  };
-  if (!KEYWORDS.includes(keyword)) {
-    const close = closestName(keyword, KEYWORDS);
-    fail(`unknown instruction: ${keyword}`, close === undefined ? `instructions: ${KEYWORDS.join(', ')}` : `did you mean ${close}?`);
+function resolveFrom(
+  value: string,
+  at: { readonly stage: number; readonly via: StageEdgeKind; readonly instruction: DockerfileInstruction },
+  declared: DeclaredStages,
+  namedContexts: ReadonlySet<string>,
+  file: string,
+): { source: FromSource; edge?: StageEdge; external?: ExternalReference; warning?: GraphWarning } {
+  const { stage, via, instruction } = at;
+  const line = instruction.startLine;
+  const { stages, byName } = declared;
+  const edgeTo = (target: number) => ({ source: { kind: 'stage', stage: target } as const, edge: { stage, dependsOn: target, kind: via, line, instruction: instruction.original } });
+  if (/^\d+$/.test(value)) {
+    const target = Number(value);
+    if (target >= stages.length) {
+      throw new StageGraphError(`--from=${value} refers to stage index ${value}, but the Dockerfile has ${stages.length} stage(s)`, {
+        location: { file, line },
+        hint: `use a stage name or an index from 0 to ${stages.length - 1}: ${describeStages(stages)}`,
+      });
+    }
+    return edgeTo(target);
   }
-  if ((keyword === 'COPY' || keyword === 'ADD') && args.length < 2) {
-    fail(`${keyword} requires at least two arguments (sources and a destination)`, `write ${keyword} <src>... <dest>`);
-  }
-  if ((keyword === 'ENV' || keyword === 'LABEL' || keyword === 'ARG') && args.length === 0) {
-    fail(`${keyword} requires at least one argument`, keyword === 'ARG' ? 'write ARG <name>[=<default>]' : `write ${keyword} <key>=<value>`);
-  }
-  if ((keyword === 'WORKDIR' || keyword === 'USER' || keyword === 'STOPSIGNAL') && args.length !== 1) {
-    fail(`${keyword} requires exactly one argument`, `write ${keyword} <value>`);
-  }
+  if (namedContexts.has(value)) return { source: { kind: 'context', name: value }, external: { stage, kind: 'context', ref: value, via, line } };
+  const target = byName.get(value.toLowerCase());
+  if (target !== undefined) return edgeTo(target);
+  const suggestion = nearStageName(value, [...byName.keys()]);
+  const warning = suggestion === undefined
+    ? undefined
+    : { message: `--from=${value} is not a stage, so BuildKit pulls it as an image; did you mean '${suggestion}'?`, line, misspelt: { ref: value, suggestion } };
+  return { source: { kind: 'image', ref: value }, external: { stage, kind: 'image', ref: value, via, line }, ...(warning === undefined ? {} : { warning }) };
+}
+
+/** A stage that needs itself, directly or through others, is an error for the whole file, naming the cycle in a fixed order. */
+function refuseCycles(stages: readonly Stage[], edges: readonly StageEdge[], file: string): void {
+  const cycle = findCycle(stages.length, edges);
+  if (cycle === undefined) return;
+  const names = cycle.map((i) => stages[i]!.displayName);
+  const edge = edges.find((e) => e.stage === cycle[0] && e.dependsOn === cycle[1]);
+  throw new StageGraphError(`circular dependency between stages: ${names.join(' → ')}`, {
+    location: { file, line: edge?.line ?? stages[cycle[0]!]!.line },
+    hint: 'a stage cannot, directly or through others, COPY --from or FROM itself; break the cycle',
+  });
 }
 
 /** The stage named `target` (case-insensitive) or with that index. */
@@ -423,106 +427,6 @@ export function stageClosure(graph: StageGraph, target: number): number[] {
     }
   }
   return [...seen].sort((a, b) => a - b);
-}
-
-function argDeclarations(instruction: DockerfileInstruction, lookup: Lookup, escape: '\\' | '`', file: string): Array<[string, string | undefined]> {
-  return instruction.args.map((word) => {
-    const eq = word.indexOf('=');
-    if (eq === -1) return [word, undefined];
-    return [word.slice(0, eq), expandOrThrow(word.slice(eq + 1), lookup, escape, file, instruction.startLine)];
-  });
-}
-
-function expandOrThrow(word: string, lookup: Lookup, escape: '\\' | '`', file: string, line: number): string {
-  try {
-    return expandWord(word, lookup, escape);
-  } catch (error) {
-    if (!(error instanceof DockstageError)) throw error;
-    throw new StageGraphError(`cannot expand '${shortened(word)}': ${error.message}`, {
-      location: { file, line },
-      hint: 'pass the variable with --build-arg (or compose build.args) or give the ARG a default',
-      cause: error,
-    });
-  }
-}
-
-function flagValues(flags: readonly string[], name: string): string[] {
-  const prefix = `--${name}=`;
-  return flags.filter((flag) => flag.toLowerCase().startsWith(prefix)).map((flag) => flag.slice(prefix.length));
-}
-
-function flagValue(flags: readonly string[], name: string): string | undefined {
-  return flagValues(flags, name).at(-1);
-}
-
-function hasFlag(flags: readonly string[], name: string): boolean {
-  return flags.some((flag) => {
-    const lower = flag.toLowerCase();
-    return lower === `--${name}` || lower === `--${name}=true`;
-  });
-}
-
-function isHeredocSource(source: string, heredocNames: ReadonlySet<string>): boolean {
-  const match = /^<<-?(["']?)([^"']+)\1$/.exec(source);
-  return match !== null && (heredocNames.size === 0 || heredocNames.has(match[2]!));
-}
-
-function isRemoteSource(source: string): boolean {
-  return /^(https?:\/\/|git@|git:\/\/)/i.test(source) || /\.git(#.*)?$/.test(source) && source.includes('://');
-}
-
-/** Parses a `--mount` value (CSV of key=value, as BuildKit reads it). `src`/`dst` aliases are normalised. */
-export function parseMount(value: string, file: string, line: number): MountSpec {
-  const options: Record<string, string> = {};
-  for (const field of splitCsv(value)) {
-    const eq = field.indexOf('=');
-    const key = (eq === -1 ? field : field.slice(0, eq)).trim().toLowerCase();
-    const raw = eq === -1 ? 'true' : field.slice(eq + 1);
-    const canonical = key === 'src' ? 'source' : key === 'dst' || key === 'destination' ? 'target' : key;
-    if (canonical === '') {
-      throw new StageGraphError(`empty field in --mount=${value}`, { location: { file, line }, hint: 'write --mount=type=<type>,key=value,…' });
-    }
-    options[canonical] = raw;
-  }
-  return { type: options['type'] ?? 'bind', options };
-}
-
-function splitCsv(value: string): string[] {
-  const fields: string[] = [];
-  let current = '';
-  let quoted = false;
-  for (let i = 0; i < value.length; i++) {
-    const char = value[i]!;
-    if (char === '"') {
-      if (quoted && value[i + 1] === '"') {
-        current += '"';
-        i++;
-      } else {
-        quoted = !quoted;
-      }
-    } else if (char === ',' && !quoted) {
-      fields.push(current);
-      current = '';
-    } else {
-      current += char;
-    }
-  }
-  fields.push(current);
-  return fields.filter((field) => field !== '');
-}
-
-function automaticPlatformArgs(platform: string): Record<string, string> {
-  const [os = 'linux', arch = 'amd64', variant = ''] = platform.split('/');
-  return {
-    TARGETPLATFORM: platform,
-    TARGETOS: os,
-    TARGETARCH: arch,
-    TARGETVARIANT: variant,
-    BUILDPLATFORM: platform,
-    BUILDOS: os,
-    BUILDARCH: arch,
-    BUILDVARIANT: variant,
-  };
 }
 
 /** A stage name close to `name`, for "did you mean" warnings; image references never qualify. */

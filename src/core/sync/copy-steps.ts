@@ -7,9 +7,9 @@
  * last assignment wins). The root of the chain starts from the base image's
  * WORKDIR and ENV when the caller knows them.
  */
-import { cleanSlashPath } from '../dockerfile/dockerignore.js';
+import { cleanSlashPath } from '../dockerfile/go-path.js';
 import { lexShellWord } from '../dockerfile/expand.js';
-import { parseDirectives } from '../dockerfile/parse.js';
+import { parseDirectives } from '../dockerfile/directives.js';
 import type { StageBase } from '../dockerfile/stage-graph.js';
 import type { BuildModel } from '../workspace.js';
 import { parseChmod, parseChown, ROOT_OWNER, type SyncOwner } from './ownership.js';

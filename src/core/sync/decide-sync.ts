@@ -127,153 +127,193 @@ export type SyncDecision =
  * under a bind mount).
  */
 export function decideSync(request: SyncRequest): SyncDecision {
+  const scope = syncScope(request);
+  if (scope === undefined) return { kind: 'none' };
+  const blockers: SyncReason[] = [];
+  const reasons: SyncReason[] = [];
+  const files: SyncFile[] = [];
+  let relevant = false;
+  for (const change of scope.changes) {
+    const verdict = judgeChange(scope, change);
+    relevant ||= verdict.relevant;
+    blockers.push(...verdict.blockers);
+    reasons.push(...verdict.reasons);
+    files.push(...verdict.files);
+  }
+  if (blockers.length > 0) return { kind: 'rebuild', reason: blockers[0]!, reasons: blockers };
+  if (!relevant) return { kind: 'none' };
+  files.sort((a, b) => compare(a.destination, b.destination) || compare(a.source, b.source));
+  return { kind: 'sync', files: dedupe(files), reasons };
+}
+
+/** What every change of one batch is judged against: the build, its COPY steps from the base image on, the context's files. */
+interface SyncScope {
+  readonly build: BuildModel;
+  readonly contextDir: string;
+  readonly chain: readonly StageSteps[];
+  /** The target stage's steps (the chain's last). */
+  readonly target: StageSteps;
+  readonly bindMounts: SyncRequest['bindMounts'];
+  /** The context's files, with the batch's new files added (context-relative). */
+  readonly contextFiles: readonly string[];
+  /** The batch, paths normalised, in path order. */
+  readonly changes: readonly ContextChange[];
+}
+
+/** The scope of a request; undefined for a build whose context is not a local directory (nothing to sync from). */
+function syncScope(request: SyncRequest): SyncScope | undefined {
   const { build } = request;
-  if (build.contextDir === undefined) return { kind: 'none' };
+  if (build.contextDir === undefined) return undefined;
   const contextDir = build.contextDir;
   const chain = copyStepsOf(build, request.baseImage);
-  const target = chain[chain.length - 1]!;
-  const label = build.dockerfileLabel;
-  const stageName = (index: number) => build.graph.stages[index]!.displayName;
-  const targetName = stageName(build.targetStage);
   const knownFiles = new Set(request.contextFiles);
   for (const change of request.changes) {
     const relative = path.relative(contextDir, change.path);
     if (change.kind === 'file' && relative !== '' && !isOutside(relative)) knownFiles.add(relative);
   }
-  const contextFiles = [...knownFiles];
+  const changes = request.changes.map((c) => ({ ...c, path: path.normalize(c.path) })).sort((a, b) => compare(a.path, b.path));
+  return { build, contextDir, chain, target: chain[chain.length - 1]!, bindMounts: request.bindMounts, contextFiles: [...knownFiles], changes };
+}
 
+/** What one change of the batch asks for: whether the build reads it, what refuses a sync, and what to write. */
+interface ChangeVerdict {
+  readonly relevant: boolean;
+  readonly blockers: readonly SyncReason[];
+  readonly reasons: readonly SyncReason[];
+  readonly files: readonly SyncFile[];
+}
+
+/** An instruction of the Dockerfile: the stage it is in (by index), its text and line. */
+type Where = { readonly stage: number; readonly instruction: string; readonly line: number };
+
+/** A reason about `change`, naming the instruction at fault (if any) by stage name. */
+function reason(scope: SyncScope, change: ContextChange, rule: SyncRule, where: Where | undefined, message: string): SyncReason {
+  return { path: change.path, rule, ...named(scope, where), message };
+}
+
+function named(scope: SyncScope, where: Where | undefined): { stage: string | null; instruction: string | null; line: number | null } {
+  if (where === undefined) return { stage: null, instruction: null, line: null };
+  return { stage: scope.build.graph.stages[where.stage]!.displayName, instruction: where.instruction, line: where.line };
+}
+
+/** `web/Dockerfile:12`, for messages. */
+function at(scope: SyncScope, line: number): string {
+  return `${scope.build.dockerfileLabel}:${line}`;
+}
+
+/** One change: first the rules of the Dockerfile's shape, then, reader by reader, where the path lands. */
+function judgeChange(scope: SyncScope, change: ContextChange): ChangeVerdict {
+  const { build } = scope;
+  if (isBuildDefinition(build, change.path)) {
+    const refusal = reason(scope, change, 'dockerfile', undefined, `${path.basename(change.path)} changed: the build itself is different`);
+    return { relevant: true, blockers: [refusal], reasons: [], files: [] };
+  }
+  const readers = readersOf(build, change.path);
+  if (readers.length === 0) return { relevant: false, blockers: [], reasons: [], files: [] };
+  const shown = path.relative(scope.contextDir, change.path);
+  const own = readers.filter((r) => r.stage === build.targetStage && r.context === '.' && r.keyword !== 'RUN');
+  const refusal = shapeBlocker(scope, change, shown, readers, own);
+  if (refusal !== undefined) return { relevant: true, blockers: [refusal], reasons: [], files: [] };
   const blockers: SyncReason[] = [];
   const reasons: SyncReason[] = [];
   const files: SyncFile[] = [];
-  let relevant = false;
-  const changes = [...request.changes].map((c) => ({ ...c, path: path.normalize(c.path) })).sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
-
-  for (const change of changes) {
-    const at = (line: number) => `${label}:${line}`;
-    const block = (rule: SyncRule, where: { stage: number; instruction: string; line: number } | undefined, message: string) =>
-      blockers.push({
-        path: change.path,
-        rule,
-        stage: where === undefined ? null : stageName(where.stage),
-        instruction: where?.instruction ?? null,
-        line: where?.line ?? null,
-        message,
-      });
-
-    if (isBuildDefinition(build, change.path)) {
-      relevant = true;
-      block('dockerfile', undefined, `${path.basename(change.path)} changed: the build itself is different`);
-      continue;
-    }
-    const readers = readersOf(build, change.path);
-    if (readers.length === 0) continue;
-    relevant = true;
-    const shown = path.relative(contextDir, change.path);
-    const own = readers.filter((r) => r.stage === build.targetStage && r.context === '.' && r.keyword !== 'RUN');
-    const other = readers.find((r) => !own.includes(r));
-    if (other !== undefined) {
-      const where = { stage: other.stage, instruction: other.instruction, line: other.line };
-      if (other.context !== '.') block('copy-from', where, `${other.instruction} at ${at(other.line)} reads ${change.path} from the named context '${other.context}'`);
-      else if (other.keyword === 'RUN') block('run-mount', where, `${other.instruction} at ${at(other.line)} reads ${shown} through a bind mount`);
-      else block('other-stage', where, `${shown} is read by ${other.instruction} at ${at(other.line)} in stage ${stageName(other.stage)}, not only by ${targetName}`);
-      continue;
-    }
-    const linked = own.find((r) => r.followed.length > 0 && linkRead(r, shown) !== undefined);
-    if (linked !== undefined) {
-      block('symlink', { stage: linked.stage, instruction: linked.instruction, line: linked.line }, `${linked.instruction} at ${at(linked.line)} reads ${shown} through a symlink on ${linked.source}; a rebuild follows it`);
-      continue;
-    }
-    if (change.kind === 'symlink') {
-      block('symlink', undefined, `${shown} is a symlink; live sync writes files and directories only`);
-      continue;
-    }
-    const onbuild = chain.slice(0, -1).flatMap((s) => s.onbuildCopies.map((ref) => ({ ...ref, stage: s.stage })))[0];
-    if (onbuild !== undefined) {
-      block('onbuild', onbuild, `${onbuild.instruction} at ${at(onbuild.line)} copies from the context in stages built from ${stageName(onbuild.stage)}`);
-      continue;
-    }
-    const first = own[0]!;
-    const run = target.runs.find((r) => r.line > first.line);
-    if (run !== undefined) {
-      block('run-after-copy', { stage: build.targetStage, ...run }, `${run.instruction} at ${at(run.line)} runs after ${first.instruction} (line ${first.line})`);
-      continue;
-    }
-
-    for (const reader of own) {
-      const step = target.copies.find((s) => s.line === reader.line)!;
-      const where = { stage: step.stage, instruction: step.instruction, line: step.line };
-      if (step.destination === undefined) {
-        block('unknown-destination', where, `${step.instruction} at ${at(step.line)}: ${step.problem ?? 'the destination is unknown'}`);
-        continue;
-      }
-      const placement = placeInImage({ ...step, destination: step.destination }, reader.source, shown);
-      if (placement === undefined) {
-        block('unknown-destination', where, `${step.instruction} at ${at(step.line)}: dockstage cannot tell where ${shown} lands`);
-        continue;
-      }
-      if (placement.sourceRoot) {
-        if (change.kind === null) {
-          block('deleted-source', where, `${shown} was deleted but ${step.instruction} at ${at(step.line)} copies it by name; the build will say what is missing`);
-          continue;
-        }
-        if (step.keyword === 'ADD') {
-          block('add-archive', where, `${step.instruction} at ${at(step.line)} unpacks ${shown} if it is an archive; only a build knows`);
-          continue;
-        }
-        if (change.kind === 'directory') continue; // the copied directory itself: nothing of its own changes
-      }
-      const candidates = destinationsOf(placement, shown);
-      const mount = request.bindMounts.find((m) => candidates.every((c) => isWithin(c, m.target)));
-      if (mount !== undefined) {
-        reasons.push({ path: change.path, rule: 'bind-mount', ...named(where), message: `${placement.destination} is under the bind mount ${mount.target}: the container already sees ${shown}` });
-        continue;
-      }
-      const stepInputs = inputsOf(build, step);
-      const index = stepInputs.indexOf(reader);
-      const later = [{ step, inputs: stepInputs.slice(index + 1) }, ...target.copies.filter((s) => s.line > step.line).map((s) => ({ step: s, inputs: inputsOf(build, s) }))]
-        .find((other) => writes(other.step, other.inputs, build, contextFiles, candidates, change.kind === null))?.step;
-      if (later !== undefined) {
-        block('written-again', { stage: later.stage, instruction: later.instruction, line: later.line }, `${later.instruction} at ${at(later.line)} writes ${placement.destination} again after ${step.instruction} (line ${step.line})`);
-        continue;
-      }
-      if (change.kind === null) {
-        const earlier = [...earlierCopies(chain, step).map((s) => ({ step: s, inputs: inputsOf(build, s) })), { step, inputs: stepInputs.slice(0, index) }]
-          .find((other) => writes(other.step, other.inputs, build, contextFiles, candidates, true))?.step;
-        if (earlier !== undefined) {
-          block('written-before', { stage: earlier.stage, instruction: earlier.instruction, line: earlier.line }, `${earlier.instruction} at ${at(earlier.line)} also writes ${placement.destination}, which a rebuild keeps`);
-          continue;
-        }
-      }
-      files.push({
-        source: change.path,
-        destination: placement.destination,
-        type: change.kind === 'directory' ? 'directory' : 'file',
-        delete: change.kind === null,
-        intoDirectoryIfExists: placement.intoDirectoryIfExists,
-        chown: step.owner,
-        chmod: step.chmod,
-        directories: placement.directories.map((d) => ({ destination: d.containerPath, source: d.hostPath === undefined ? undefined : path.join(contextDir, d.hostPath) })),
-        stage: targetName,
-        instruction: step.instruction,
-        line: step.line,
-      });
-      reasons.push({
-        path: change.path,
-        rule: 'sync',
-        ...named(where),
-        message: `${shown} → ${placement.destination}${change.kind === null ? ' (removed)' : ''} by ${step.instruction} at ${at(step.line)}`,
-      });
+  for (const reader of own) {
+    const outcome = placeChange(scope, change, shown, reader);
+    if (outcome.kind === 'blocked') blockers.push(outcome.reason);
+    else if (outcome.kind === 'seen') reasons.push(outcome.reason);
+    else if (outcome.kind === 'sync') {
+      files.push(outcome.file);
+      reasons.push(outcome.reason);
     }
   }
+  return { relevant: true, blockers, reasons, files };
+}
 
-  if (blockers.length > 0) return { kind: 'rebuild', reason: blockers[0]!, reasons: blockers };
-  if (!relevant) return { kind: 'none' };
-  files.sort((a, b) => compare(a.destination, b.destination) || compare(a.source, b.source));
-  return { kind: 'sync', files: dedupe(files), reasons };
-
-  function named(where: { stage: number; instruction: string; line: number }) {
-    return { stage: stageName(where.stage), instruction: where.instruction, line: where.line };
+/**
+ * The rules decided by the Dockerfile's shape alone (SHAPE_RULES): a reader other than the target's own COPY/ADD, a
+ * read through a symlink, a symlink changed, an ONBUILD copy in a stage below, a RUN after the first COPY.
+ */
+function shapeBlocker(scope: SyncScope, change: ContextChange, shown: string, readers: readonly CompiledInput[], own: readonly CompiledInput[]): SyncReason | undefined {
+  const { build } = scope;
+  const other = readers.find((r) => !own.includes(r));
+  if (other !== undefined) {
+    const where = { stage: other.stage, instruction: other.instruction, line: other.line };
+    const line = at(scope, other.line);
+    if (other.context !== '.') return reason(scope, change, 'copy-from', where, `${other.instruction} at ${line} reads ${change.path} from the named context '${other.context}'`);
+    if (other.keyword === 'RUN') return reason(scope, change, 'run-mount', where, `${other.instruction} at ${line} reads ${shown} through a bind mount`);
+    const stages = build.graph.stages;
+    return reason(scope, change, 'other-stage', where, `${shown} is read by ${other.instruction} at ${line} in stage ${stages[other.stage]!.displayName}, not only by ${stages[build.targetStage]!.displayName}`);
   }
+  const linked = own.find((r) => r.followed.length > 0 && linkRead(r, shown) !== undefined);
+  if (linked !== undefined) {
+    return reason(scope, change, 'symlink', linked, `${linked.instruction} at ${at(scope, linked.line)} reads ${shown} through a symlink on ${linked.source}; a rebuild follows it`);
+  }
+  if (change.kind === 'symlink') return reason(scope, change, 'symlink', undefined, `${shown} is a symlink; live sync writes files and directories only`);
+  const onbuild = scope.chain.slice(0, -1).flatMap((s) => s.onbuildCopies.map((ref) => ({ ...ref, stage: s.stage })))[0];
+  if (onbuild !== undefined) {
+    return reason(scope, change, 'onbuild', onbuild, `${onbuild.instruction} at ${at(scope, onbuild.line)} copies from the context in stages built from ${build.graph.stages[onbuild.stage]!.displayName}`);
+  }
+  const first = own[0]!;
+  const run = scope.target.runs.find((r) => r.line > first.line);
+  if (run !== undefined) return reason(scope, change, 'run-after-copy', { stage: build.targetStage, ...run }, `${run.instruction} at ${at(scope, run.line)} runs after ${first.instruction} (line ${first.line})`);
+  return undefined;
+}
+
+/** What one of the target's own COPY/ADD steps makes of the change. */
+type Placed =
+  | { readonly kind: 'blocked'; readonly reason: SyncReason }
+  /** Nothing to write: the copied directory itself. */
+  | { readonly kind: 'nothing' }
+  /** Nothing to write: the container sees the path through a bind mount. */
+  | { readonly kind: 'seen'; readonly reason: SyncReason }
+  | { readonly kind: 'sync'; readonly file: SyncFile; readonly reason: SyncReason };
+
+/** Where the step that `reader` belongs to puts the change, and whether another step writes there too. */
+function placeChange(scope: SyncScope, change: ContextChange, shown: string, reader: CompiledInput): Placed {
+  const { build } = scope;
+  const step = scope.target.copies.find((s) => s.line === reader.line)!;
+  const where = { stage: step.stage, instruction: step.instruction, line: step.line };
+  const blocked = (rule: SyncRule, site: Where, message: string): Placed => ({ kind: 'blocked', reason: reason(scope, change, rule, site, message) });
+  const line = at(scope, step.line);
+  if (step.destination === undefined) return blocked('unknown-destination', where, `${step.instruction} at ${line}: ${step.problem ?? 'the destination is unknown'}`);
+  const placement = placeInImage({ ...step, destination: step.destination }, reader.source, shown);
+  if (placement === undefined) return blocked('unknown-destination', where, `${step.instruction} at ${line}: dockstage cannot tell where ${shown} lands`);
+  if (placement.sourceRoot) {
+    if (change.kind === null) return blocked('deleted-source', where, `${shown} was deleted but ${step.instruction} at ${line} copies it by name; the build will say what is missing`);
+    if (step.keyword === 'ADD') return blocked('add-archive', where, `${step.instruction} at ${line} unpacks ${shown} if it is an archive; only a build knows`);
+    if (change.kind === 'directory') return { kind: 'nothing' };
+  }
+  const candidates = destinationsOf(placement, shown);
+  const mount = scope.bindMounts.find((m) => candidates.every((c) => isWithin(c, m.target)));
+  if (mount !== undefined) {
+    return { kind: 'seen', reason: reason(scope, change, 'bind-mount', where, `${placement.destination} is under the bind mount ${mount.target}: the container already sees ${shown}`) };
+  }
+  const stepInputs = inputsOf(build, step);
+  const index = stepInputs.indexOf(reader);
+  const later = [{ step, inputs: stepInputs.slice(index + 1) }, ...scope.target.copies.filter((s) => s.line > step.line).map((s) => ({ step: s, inputs: inputsOf(build, s) }))]
+    .find((other) => writes(other.step, other.inputs, build, scope.contextFiles, candidates, change.kind === null))?.step;
+  if (later !== undefined) {
+    return blocked('written-again', later, `${later.instruction} at ${at(scope, later.line)} writes ${placement.destination} again after ${step.instruction} (line ${step.line})`);
+  }
+  if (change.kind === null) {
+    const earlier = [...earlierCopies(scope.chain, step).map((s) => ({ step: s, inputs: inputsOf(build, s) })), { step, inputs: stepInputs.slice(0, index) }]
+      .find((other) => writes(other.step, other.inputs, build, scope.contextFiles, candidates, true))?.step;
+    if (earlier !== undefined) return blocked('written-before', earlier, `${earlier.instruction} at ${at(scope, earlier.line)} also writes ${placement.destination}, which a rebuild keeps`);
+  }
+  const file: SyncFile = {
+    source: change.path,
+    destination: placement.destination,
+    type: change.kind === 'directory' ? 'directory' : 'file',
+    delete: change.kind === null,
+    intoDirectoryIfExists: placement.intoDirectoryIfExists,
+    chown: step.owner,
+    chmod: step.chmod,
+    directories: placement.directories.map((d) => ({ destination: d.containerPath, source: d.hostPath === undefined ? undefined : path.join(scope.contextDir, d.hostPath) })),
+    stage: build.graph.stages[build.targetStage]!.displayName,
+    instruction: step.instruction,
+    line: step.line,
+  };
+  return { kind: 'sync', file, reason: reason(scope, change, 'sync', where, `${shown} → ${placement.destination}${change.kind === null ? ' (removed)' : ''} by ${step.instruction} at ${line}`) };
 }
 
 /**

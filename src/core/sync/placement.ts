@@ -11,7 +11,7 @@
  * copied directory are copies of the host's.
  */
 import { splitWildcards } from '../dockerfile/copy-sources.js';
-import { cleanSlashPath, matchGlob } from '../dockerfile/dockerignore.js';
+import { cleanSlashPath, matchGlob } from '../dockerfile/go-path.js';
 import { ancestorsAndSelf, parentOf, type CopyDestination } from './copy-steps.js';
 
 /** A directory the copy creates on the way to a file when the image lacks it. */

@@ -1,11 +1,6 @@
 import { describe, expect, test } from 'vitest';
-import {
-  cleanSlashPath,
-  createIgnoreMatcher,
-  IgnorePatternError,
-  matchGlob,
-  parseDockerignore,
-} from '../../../../src/core/dockerfile/dockerignore.js';
+import { createIgnoreMatcher, IgnorePatternError, parseDockerignore } from '../../../../src/core/dockerfile/dockerignore.js';
+import { cleanSlashPath, matchGlob } from '../../../../src/core/dockerfile/go-path.js';
 import { chooseIgnoreFile } from '../../../../src/core/workspace.js';
 
 const excluded = (patterns: string[], paths: string[]): string[] => {

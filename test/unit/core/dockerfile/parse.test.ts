@@ -1,12 +1,8 @@
 import { describe, expect, test } from 'vitest';
 import { DockerfileParseError } from '../../../../src/core/errors.js';
-import {
-  chompHeredocContent,
-  dumpAst,
-  goQuote,
-  parseDockerfile,
-  type DockerfileInstruction,
-} from '../../../../src/core/dockerfile/parse.js';
+import { goQuote } from '../../../../src/core/dockerfile/go-strings.js';
+import { chompHeredocContent } from '../../../../src/core/dockerfile/heredoc.js';
+import { dumpAst, parseDockerfile, type DockerfileInstruction } from '../../../../src/core/dockerfile/parse.js';
 
 const file = 'web/Dockerfile';
 
