@@ -7,6 +7,7 @@ import type { EngineAction } from '../../src/core/state/actions.js';
 import type { EngineMode } from '../../src/core/state/engine-state.js';
 import type { Workspace } from '../../src/core/workspace.js';
 import { startEngine, type EngineRun, type EngineRunOptions } from '../../src/engine/engine.js';
+import { runSettings, type RunSettings } from '../../src/engine/settings.js';
 import type { FileSystem } from '../../src/ports/file-system.js';
 import { FakeClock } from './fake-clock.js';
 import { FakeImageBuilder } from './fake-builder.js';
@@ -57,20 +58,24 @@ export function startFakeEngine(
   ports: FakePorts,
   workspace: Workspace,
   mode: EngineMode,
-  options: Partial<Pick<EngineRunOptions, 'load' | 'sync' | 'services' | 'switchFrom'>> = {},
+  options: Partial<Pick<EngineRunOptions, 'load'> & Pick<RunSettings, 'sync' | 'services' | 'switchFrom'>> = {},
 ): EngineRun {
   const { clock, runtime, builder, compose, fs } = ports;
   return startEngine({ fs, runtime, builder, compose, clock, ...(options.sync === true ? { containerFiles: ports.containerFiles } : {}) }, workspace, ['/p/compose.yaml'], {
-    mode,
-    platform: 'linux/amd64',
-    concurrency: 2,
+    settings: runSettings(
+      {
+        mode,
+        concurrency: 2,
+        ...(options.services === undefined ? {} : { services: options.services }),
+        ...(options.switchFrom === undefined ? {} : { switchFrom: options.switchFrom }),
+        ...(options.sync === undefined ? {} : { sync: options.sync }),
+      },
+      { platform: 'linux/amd64', builder: undefined },
+    ),
     composeTarget: { files: ['/p/compose.yaml'], projectName: workspace.project.name, profiles: [], envFiles: [] },
     projectDir: '/p',
     load: options.load ?? (async () => ({ workspace, composeFiles: ['/p/compose.yaml'] })),
     onSubscriberError: (error) => ports.thrown.push(error),
     subscribers: [() => ({ onChange: (_state, action) => action.type !== 'buildProgressed' && ports.actions.push(action) })],
-    ...(options.services === undefined ? {} : { services: options.services }),
-    ...(options.switchFrom === undefined ? {} : { switchFrom: options.switchFrom }),
-    ...(options.sync === undefined ? {} : { sync: options.sync }),
   });
 }
