@@ -43,6 +43,8 @@ type ContainerHandlers = Pick<
   | 'restartRequested'
   | 'containerStopFailed'
   | 'imagePruned'
+  | 'serviceFocused'
+  | 'readyWaitEnded'
 >;
 
 export const containerHandlers: ContainerHandlers = {
@@ -173,7 +175,8 @@ export const containerHandlers: ContainerHandlers = {
     // Only a running container restarts; a restart left pending on a stopped one would keep the service unsettled.
     if (service === undefined || liveContainer(service) === undefined || service.stoppedByUser) return state;
     const reason: PlanReason = { path: null, stage: null, instruction: null, line: null, rule: 'requested', detail: 'asked for' };
-    return { ...state, services: { ...state.services, [name]: withRestart(service, [reason], []) } };
+    const restarting = withRestart(service, [reason], []);
+    return { ...state, services: { ...state.services, [name]: { ...restarting, restart: { ...restarting.restart!, asked: true } } } };
   },
 
   containerStopFailed(state, { service, error, at }) {
@@ -182,5 +185,16 @@ export const containerHandlers: ContainerHandlers = {
 
   imagePruned(state) {
     return state;
+  },
+
+  serviceFocused(state, { service }) {
+    return state.focus === service ? state : { ...state, focus: service };
+  },
+
+  readyWaitEnded(state, { containerId }) {
+    if (state.readyWaitsEnded.includes(containerId)) return state;
+    // Only containers that still exist are remembered: ids of replaced ones would pile up over a long run.
+    const listed = new Set(Object.values(state.services).flatMap((service) => service.containers.map((c) => c.id)));
+    return { ...state, readyWaitsEnded: [...state.readyWaitsEnded.filter((id) => listed.has(id)), containerId] };
   },
 };

@@ -7,10 +7,13 @@
  *   when the engine comes back (one-shot commands connect once);
  * - `stop-timing.ts`: tell dockstage's own stops from crashes, time them;
  * - `container-work.ts`: the first `up`, replacements on the engine API,
- *   restarts, a user's stop, the switch's recreate, pruning.
+ *   restarts, a user's stop, the switch's recreate, pruning;
+ * - `ready-waits.ts`: ends, on the Clock, the wait of the services ranked
+ *   after one whose new container is still starting (`core/state/priority.ts`).
  *
- * What is due comes from the core's selectors (`core/state/due.ts`); this file
- * only asks them after each action and hands the answers to the work.
+ * What is due, and in which order, comes from the core's selectors
+ * (`core/state/due.ts`); this file only asks them after each action and hands
+ * the answers to the work.
  */
 import type { EngineAction } from '../../core/state/actions.js';
 import { replacementsDue, restartsDue, servicesToStart, switchDue } from '../../core/state/due.js';
@@ -23,6 +26,7 @@ import type { Subscriber } from '../store.js';
 import { createListing } from './containers/listing.js';
 import { createStopTiming } from './containers/stop-timing.js';
 import { createContainerWork } from './containers/container-work.js';
+import { createReadyWaits } from './containers/ready-waits.js';
 
 export { snapshot } from './containers/listing.js';
 
@@ -53,6 +57,7 @@ export function containersSubscriber(options: ContainersSubscriberOptions): Subs
     inFlight.add(tracked);
   };
   const stops = createStopTiming({ runtime, clock, dispatch, getState });
+  const readyWaits = createReadyWaits(clock, dispatch);
   const listing = createListing({
     runtime,
     clock,
@@ -84,6 +89,7 @@ export function containersSubscriber(options: ContainersSubscriberOptions): Subs
       if (action.type === 'stopRequested') {
         stop.abort();
         stops.forget();
+        readyWaits.forget();
         return;
       }
       if (action.type === 'buildProgressed') return;
@@ -98,10 +104,12 @@ export function containersSubscriber(options: ContainersSubscriberOptions): Subs
       for (const due of replacementsDue(getState())) work.replace(due.service, due.containerId, due.imageId);
       for (const service of restartsDue(getState())) work.restart(service);
       if (switchDue(getState())) work.switchEnvironment();
+      if (state.mode === 'watch') readyWaits.observe(getState());
     },
     async dispose() {
       stop.abort();
       stops.forget();
+      readyWaits.forget();
       await Promise.allSettled([...inFlight]);
     },
   };
