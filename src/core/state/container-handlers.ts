@@ -56,9 +56,11 @@ export const containerHandlers: ContainerHandlers = {
       const own = (byService.get(name) ?? []).map(({ service: _service, ...snapshot }) => snapshot);
       // A container found running at the start counts as started by this run (`up` then only recreates what changed).
       const started = service.started || (state.up !== 'waiting' && own.some((c) => c.state === 'running'));
-      // A container we have not seen holds its image's files; one we synced into keeps what we know of it.
+      // A container we have not seen holds its image's files; one we synced into keeps what we know of it, also while
+      // it is down for a restart (a container's files outlive its stops).
       const live = own.find((c) => c.state === 'running' || c.state === 'restarting' || c.state === 'paused');
-      const content = live === undefined ? undefined : service.content?.containerId === live.id ? service.content : { containerId: live.id, imageId: live.imageId, syncedAt: undefined };
+      const known = service.content !== undefined && own.some((c) => c.id === service.content!.containerId) ? service.content : undefined;
+      const content = live === undefined ? known : known?.containerId === live.id ? known : { containerId: live.id, imageId: live.imageId, syncedAt: undefined };
       services[name] = { ...service, containers: own, started, content };
     }
     return { ...state, services };
