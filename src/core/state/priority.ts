@@ -84,7 +84,7 @@ export function containerWorkUnderWay(state: EngineState): boolean {
   return Object.values(state.services).some(
     (service) =>
       service.operation !== undefined ||
-      (service.replaceWith !== undefined && !service.recreate && service.building === undefined) ||
+      (service.replaceWith !== undefined && !service.recreate && service.building === undefined && service.containers.length > 0) ||
       (service.restart !== undefined && service.restart.after.length === 0 && liveContainer(service) !== undefined) ||
       startingContainer(state, service.name) !== undefined,
   );

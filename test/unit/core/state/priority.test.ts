@@ -163,3 +163,13 @@ describe('container work served first', () => {
     expect(nextBuilds(state).start.map((b) => b.services)).toEqual([['api']]);
   });
 });
+
+describe('waits that always end', () => {
+  test('a replacement whose container is gone holds no rebuild behind a live sync', async () => {
+    const { containerWorkUnderWay } = await import('../../../../src/core/state/priority.js');
+    const state = rebuilt(up());
+    expect(containerWorkUnderWay(state)).toBe(true);
+    const gone = run(state, { type: 'containersListed', containers: RUNNING.filter((c) => c.service !== 'web' && c.service !== 'worker'), at: 13 });
+    expect(containerWorkUnderWay(gone)).toBe(false);
+  });
+});
