@@ -28,8 +28,6 @@ import { createStopTiming } from './containers/stop-timing.js';
 import { createContainerWork } from './containers/container-work.js';
 import { createReadyWaits } from './containers/ready-waits.js';
 
-export { snapshot } from './containers/listing.js';
-
 /** What the containers subscriber needs. */
 export interface ContainersSubscriberOptions {
   readonly runtime: ContainerRuntime;
