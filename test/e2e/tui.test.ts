@@ -20,7 +20,7 @@ import { waitFor } from '../support/wait.js';
 
 const run = promisify(execFile);
 const PROJECT = `dst-tui-${process.pid}-${Date.now().toString(36)}`;
-const WRAPPER = path.resolve(path.dirname(CLI), '../support/tty-wrapper.mjs');
+const WRAPPER = path.resolve(path.dirname(CLI), '../../test/support/tty-wrapper.mjs');
 let dir = '';
 let tmux: TmuxSession | undefined;
 
