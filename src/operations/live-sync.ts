@@ -9,7 +9,7 @@ import { DockstageError } from '../core/errors.js';
 import type { ReloadMode } from '../core/environments.js';
 import { decideSync, shapeRefusal, type BaseImageConfig, type ContextChange, type SyncFile } from '../core/sync/decide-sync.js';
 import type { SyncTarget } from '../core/state/sync-candidates.js';
-import type { SyncedFile } from '../core/state/actions.js';
+import type { SyncedService } from '../core/state/actions.js';
 import { relativeLabel, type BuildModel, type Workspace } from '../core/workspace.js';
 import type { ContainerFiles } from '../ports/container-files.js';
 import type { ContainerRuntime } from '../ports/container-runtime.js';
@@ -26,15 +26,16 @@ export interface LiveSyncPorts {
 
 /** What happened: synced (per service: files, reload) or a rebuild with its reason. */
 export type LiveSyncOutcome =
-  | { readonly kind: 'synced'; readonly services: readonly { readonly name: string; readonly containerId: string; readonly reload: string; readonly files: readonly SyncedFile[] }[] }
+  | { readonly kind: 'synced'; readonly services: readonly SyncedService[] }
   | { readonly kind: 'rebuild'; readonly reason: { readonly message: string; readonly instruction: string | null; readonly line: number | null; readonly path: string | null } };
 
 /**
  * Tries to sync `paths` (absolute) into the targets' containers. Never throws: a failure to decide or to write is a
  * rebuild with the reason, and the containers are left as a rebuild would find them (a failed write changes at most
- * files the rebuild replaces anyway).
+ * files the rebuild replaces anyway). The services in `deferred` get their files but not their restart: it is left to
+ * the state (`deferredReloads`), so that the services served first restart alone.
  */
-export async function trySync(workspace: Workspace, targets: readonly SyncTarget[], paths: readonly string[], ports: LiveSyncPorts): Promise<LiveSyncOutcome> {
+export async function trySync(workspace: Workspace, targets: readonly SyncTarget[], paths: readonly string[], ports: LiveSyncPorts, deferred: readonly string[] = []): Promise<LiveSyncOutcome> {
   const label = (p: string) => relativeLabel(workspace.projectDir, p);
   try {
     const models = targets.map((target) => workspace.services.find((s) => s.name === target.service)!);
@@ -63,8 +64,10 @@ export async function trySync(workspace: Workspace, targets: readonly SyncTarget
       plans.map(async ({ target, files }) => {
         await applySync(files, target.containerId, ports);
         const reload = reloads[target.service] ?? 'restart';
-        await applyReload(reload, target.containerId, ports.runtime);
+        const later = reload === 'restart' && deferred.includes(target.service);
+        if (!later) await applyReload(reload, target.containerId, ports.runtime);
         return {
+          ...(later ? { deferred: true } : {}),
           name: target.service,
           containerId: target.containerId,
           reload: typeof reload === 'string' ? reload : `signal:${reload.signal}`,

@@ -87,7 +87,17 @@ type WithoutTime<T> = T extends unknown ? Omit<T, 'at'> : never;
 export type EngineRequest = WithoutTime<
   Extract<
     EngineAction,
-    { type: 'buildRequested' | 'watchPaused' | 'watchResumed' | 'environmentSwitchRequested' | 'serviceStopped' | 'serviceStartRequested' | 'restartRequested' }
+    {
+      type:
+        | 'buildRequested'
+        | 'watchPaused'
+        | 'watchResumed'
+        | 'environmentSwitchRequested'
+        | 'serviceStopped'
+        | 'serviceStartRequested'
+        | 'restartRequested'
+        | 'serviceFocused';
+    }
   >
 >;
 
@@ -213,9 +223,9 @@ function onPaneKey(ui: UiState, key: KeyPress, ctx: KeyContext): KeyResult {
       return none({ ...ui, focus: PANES[(PANES.indexOf(ui.focus) + step) % PANES.length]! });
     }
     case 'up':
-      return none(moveInPane(ui, -1, ctx));
+      return moved(ui, moveInPane(ui, -1, ctx));
     case 'down':
-      return none(moveInPane(ui, 1, ctx));
+      return moved(ui, moveInPane(ui, 1, ctx));
     case 'pageUp':
       return none(scrollLogs(ui, -Math.max(1, ctx.log.height - 1), ctx));
     case 'pageDown':
@@ -236,9 +246,9 @@ function onPaneKey(ui: UiState, key: KeyPress, ctx: KeyContext): KeyResult {
 
   switch (key.text) {
     case 'j':
-      return none(moveInPane(ui, 1, ctx));
+      return moved(ui, moveInPane(ui, 1, ctx));
     case 'k':
-      return none(moveInPane(ui, -1, ctx));
+      return moved(ui, moveInPane(ui, -1, ctx));
     case '?':
       return none({ ...ui, overlay: { kind: 'help' } });
     case 'p':
@@ -294,6 +304,12 @@ function onPaneKey(ui: UiState, key: KeyPress, ctx: KeyContext): KeyResult {
     default:
       return none(ui);
   }
+}
+
+/** A move's result: a new selection tells the engine which service the user looks at (its container work goes first). */
+function moved(before: UiState, after: UiState): KeyResult {
+  if (after.selected === before.selected) return { ui: after, effects: [] };
+  return { ui: after, effects: [{ type: 'dispatch', action: { type: 'serviceFocused', service: after.selected } }] };
 }
 
 /** ↑/↓ in the focused pane: the selection, the build pane's scroll, or the logs. */

@@ -10,6 +10,7 @@ import { errorLines } from '../core/error-description.js';
 import type { PlanReason } from '../core/plan.js';
 import { liveContainer, SYNCED, type BuildSummary, type EngineState, type ServiceState, type StageProgress } from '../core/state/engine-state.js';
 import { nextBuilds, type WaitReason } from '../core/state/next-builds.js';
+import { containerWaits } from '../core/state/due.js';
 import { isCrashLooping } from '../core/state/reducer.js';
 import type { ServiceModel } from '../core/workspace.js';
 import type { StatsSample } from '../ports/container-runtime.js';
@@ -332,6 +333,8 @@ function buildPane(state: EngineState, model: ServiceModel, waiting: WaitReason 
     why.push(...reasonLines('why', reasons, detail));
     if (live === undefined && last !== undefined) why.push(lastBuildSentence(last, now));
   }
+  const servedFirst = containerWaits(state)[model.name];
+  if (servedFirst !== undefined) why.unshift(`waits: waiting-for-priority (${servedFirst.join(', ')} served first; ${service?.replaceWith === undefined ? 'restarted' : 'replaced'} once ready)`);
   const sync = service?.lastSync;
   if (sync !== undefined && service !== undefined && holdsSyncedFiles(service)) why.push(...syncLines(sync, now, detail));
   const problem = [...(last?.error === undefined || live !== undefined ? [] : problemLines(last.error, detail)), ...operationProblem(service)];
@@ -347,6 +350,7 @@ const WAIT_WORDS: Record<WaitReason, string> = {
   'waiting-for-reload': 'the project is being loaded again',
   'behind-sync': 'the files were synced; the image is rebuilt once the service has reloaded',
   'waiting-for-watcher': 'the file watcher is starting; the check follows so no edit is missed',
+  'waiting-for-priority': 'containers are being replaced or restarted; the image is rebuilt once they are ready',
 };
 
 function reasonLines(label: string, reasons: readonly PlanReason[], detail: boolean): string[] {

@@ -12,6 +12,7 @@ export interface ServiceSpec {
   readonly image?: string;
   readonly depends_on?: Record<string, { condition?: string; restart?: boolean }>;
   readonly volumes?: { type: string; source: string; target: string }[];
+  readonly ports?: { target: number; published?: string }[];
   /** Container settings, kept in the service's resolved definition as compose prints them. */
   readonly environment?: Record<string, string>;
 }

@@ -38,6 +38,7 @@ export type WatchEvent =
   | { readonly type: 'up'; readonly services: readonly string[] }
   | { readonly type: 'replaced'; readonly service: string; readonly oldId: string; readonly newId: string; readonly imageId: string }
   | { readonly type: 'restarted'; readonly service: string }
+  | { readonly type: 'waiting'; readonly service: string; readonly reason: 'waiting-for-priority'; readonly for: readonly string[] }
   | { readonly type: 'ready'; readonly service: string; readonly containerId: string; readonly health: 'healthy' | 'unhealthy' | 'starting' | null }
   | { readonly type: 'exited'; readonly service: string; readonly exitCode: number | null; readonly intended: true; readonly stopMs: number | null }
   | { readonly type: 'exited'; readonly service: string; readonly exitCode: number | null; readonly intended?: undefined; readonly crashLooping: boolean; readonly exitsInLastMinute: number; readonly logTail: readonly string[] }

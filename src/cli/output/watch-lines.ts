@@ -4,14 +4,14 @@
  * derived from the actions and the state after them:
  *
  *   watching · change · plan · build-start · stage · build-done · build-failed ·
- *   replaced · restarted · ready · exited (a crash; `intended` for dockstage's own stops, which the human log
+ *   waiting (waiting-for-priority) · replaced · restarted · ready · exited (a crash; `intended` for dockstage's own stops, which the human log
  *   leaves out) · slow-stop (once per service) · blocked · unblocked · pruned · error · idle
  *
  * Paths are shown relative to the project directory; no environment value is
  * ever printed.
  */
 import { errorLines, type ErrorDescription } from '../../core/error-description.js';
-import { isIdle } from '../../core/state/due.js';
+import { containerWaits, isIdle } from '../../core/state/due.js';
 import { liveContainer } from '../../core/state/engine-state.js';
 import type { Subscriber } from '../../engine/store.js';
 import type { LineSink } from './build-lines.js';
@@ -24,6 +24,8 @@ export function watchOutputSubscriber(sink: LineSink, json: boolean, now: () => 
   let blocked = new Map<string, string>();
   const awaitingReady = new Set<string>();
   const unannounced = new Map<string, WatchEventOf<'build-start'>>();
+  /** Services whose container work waits for services served first, with those services (said once per wait). */
+  let waits = new Map<string, string>();
   let wasIdle = false;
   const emit = (event: WatchEvent) => {
     const time = new Date(now()).toISOString();
@@ -43,10 +45,16 @@ export function watchOutputSubscriber(sink: LineSink, json: boolean, now: () => 
       if (action.type === 'filesChanged' || action.type === 'buildRequested' || action.type === 'environmentSwitchRequested') wasIdle = false;
       for (const event of eventsFor(state, action, { blocked, awaitingReady, unannounced })) emit(event);
       if (action.type === 'workspaceLoaded') blocked = blockedMap(state.workspace!);
+      const waitingNow = new Map(Object.entries(containerWaits(state)).map(([name, before]) => [name, before.join(', ')]));
+      for (const [name, before] of waitingNow) {
+        if (waits.get(name) !== before) emit({ type: 'waiting', service: name, reason: 'waiting-for-priority', for: before.split(', ') });
+      }
+      waits = waitingNow;
       for (const name of [...awaitingReady]) {
         const service = state.services[name];
         const container = service === undefined ? undefined : liveContainer(service);
-        if (service?.operation !== undefined || container === undefined || container.state !== 'running') continue;
+        // A restart still due (one left for after the services served first) is not ready yet.
+        if (service?.operation !== undefined || service?.restart !== undefined || container === undefined || container.state !== 'running') continue;
         if (container.health === 'starting') continue;
         awaitingReady.delete(name);
         emit({ type: 'ready', service: name, containerId: container.id, health: container.health });
@@ -96,6 +104,8 @@ export function humanLine(event: WatchEvent): string | undefined {
       return `${event.service}: restarted`;
     case 'ready':
       return `${event.service}: ready${event.health === 'healthy' ? ' (healthy)' : ''}`;
+    case 'waiting':
+      return `${event.service}: waits for ${list(event.for)} (served first)`;
     case 'synced':
       return `${event.service}: synced ${list(event.paths)} (${event.reload === 'none' ? 'the app reloads itself' : `reload: ${event.reload}`}); rebuilding the image behind`;
     case 'up':

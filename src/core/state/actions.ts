@@ -26,6 +26,18 @@ export interface SyncedFile {
   readonly stage: string;
 }
 
+/**
+ * One service's part in a live sync. `deferred`: its restart was left for later, so that a service served first
+ * (`priority.ts`) restarts alone; it is due as a restart once those are ready.
+ */
+export interface SyncedService {
+  readonly name: string;
+  readonly containerId: string;
+  readonly reload: string;
+  readonly files: readonly SyncedFile[];
+  readonly deferred?: boolean;
+}
+
 /** Every action, discriminated by `type`. */
 export type EngineAction =
   | { readonly type: 'workspaceLoaded'; readonly workspace: Workspace; readonly composeFiles: readonly string[]; readonly at: number }
@@ -61,7 +73,7 @@ export type EngineAction =
   | {
       readonly type: 'serviceSynced';
       readonly id: string;
-      readonly services: readonly { readonly name: string; readonly containerId: string; readonly reload: string; readonly files: readonly SyncedFile[] }[];
+      readonly services: readonly SyncedService[];
       readonly at: number;
     }
   /** The rebuilds behind these services' live syncs may start now. */
@@ -114,7 +126,11 @@ export type EngineAction =
   | { readonly type: 'watchFailed'; readonly error: DockstageError; readonly at: number }
   | { readonly type: 'engineConnected'; readonly version: string; readonly host: string; readonly endpoint?: string; readonly at: number }
   | { readonly type: 'engineDisconnected'; readonly message: string; readonly at: number }
-  | { readonly type: 'stopRequested'; readonly at: number };
+  | { readonly type: 'stopRequested'; readonly at: number }
+  /** The user looks at this service now (the TUI's selection), or at none. */
+  | { readonly type: 'serviceFocused'; readonly service: string | undefined; readonly at: number }
+  /** The container's healthcheck still said `starting` READY_WAIT_MS after it was first seen so: it holds no service back any more. */
+  | { readonly type: 'readyWaitEnded'; readonly service: string; readonly containerId: string; readonly at: number };
 
 /** The action of one type. */
 export type ActionOf<T extends EngineAction['type']> = Extract<EngineAction, { type: T }>;

@@ -43,6 +43,8 @@ type ContainerHandlers = Pick<
   | 'restartRequested'
   | 'containerStopFailed'
   | 'imagePruned'
+  | 'serviceFocused'
+  | 'readyWaitEnded'
 >;
 
 export const containerHandlers: ContainerHandlers = {
@@ -54,9 +56,11 @@ export const containerHandlers: ContainerHandlers = {
       const own = (byService.get(name) ?? []).map(({ service: _service, ...snapshot }) => snapshot);
       // A container found running at the start counts as started by this run (`up` then only recreates what changed).
       const started = service.started || (state.up !== 'waiting' && own.some((c) => c.state === 'running'));
-      // A container we have not seen holds its image's files; one we synced into keeps what we know of it.
+      // A container we have not seen holds its image's files; one we synced into keeps what we know of it, also while
+      // it is down for a restart (a container's files outlive its stops).
       const live = own.find((c) => c.state === 'running' || c.state === 'restarting' || c.state === 'paused');
-      const content = live === undefined ? undefined : service.content?.containerId === live.id ? service.content : { containerId: live.id, imageId: live.imageId, syncedAt: undefined };
+      const known = service.content !== undefined && own.some((c) => c.id === service.content!.containerId) ? service.content : undefined;
+      const content = live === undefined ? known : known?.containerId === live.id ? known : { containerId: live.id, imageId: live.imageId, syncedAt: undefined };
       services[name] = { ...service, containers: own, started, content };
     }
     return { ...state, services };
@@ -173,7 +177,8 @@ export const containerHandlers: ContainerHandlers = {
     // Only a running container restarts; a restart left pending on a stopped one would keep the service unsettled.
     if (service === undefined || liveContainer(service) === undefined || service.stoppedByUser) return state;
     const reason: PlanReason = { path: null, stage: null, instruction: null, line: null, rule: 'requested', detail: 'asked for' };
-    return { ...state, services: { ...state.services, [name]: withRestart(service, [reason], []) } };
+    const restarting = withRestart(service, [reason], []);
+    return { ...state, services: { ...state.services, [name]: { ...restarting, restart: { ...restarting.restart!, asked: true } } } };
   },
 
   containerStopFailed(state, { service, error, at }) {
@@ -182,5 +187,16 @@ export const containerHandlers: ContainerHandlers = {
 
   imagePruned(state) {
     return state;
+  },
+
+  serviceFocused(state, { service }) {
+    return state.focus === service ? state : { ...state, focus: service };
+  },
+
+  readyWaitEnded(state, { containerId }) {
+    if (state.readyWaitsEnded.includes(containerId)) return state;
+    // Only containers that still exist are remembered: ids of replaced ones would pile up over a long run.
+    const listed = new Set(Object.values(state.services).flatMap((service) => service.containers.map((c) => c.id)));
+    return { ...state, readyWaitsEnded: [...state.readyWaitsEnded.filter((id) => listed.has(id)), containerId] };
   },
 };

@@ -7,6 +7,7 @@
 import { liveContainer, isSelected, type EngineState, type ServiceState } from './engine-state.js';
 import { nextBuilds } from './next-builds.js';
 import { dependencyClosure } from '../compose/up-scope.js';
+import { servedFirst } from './priority.js';
 
 /** A service is settled when nothing is pending, building or being done to its container. */
 export function isSettled(service: ServiceState): boolean {
@@ -62,10 +63,42 @@ export function upBlockedBy(state: EngineState): readonly string[] {
     .map((model) => model.name);
 }
 
-/** Containers to replace now: their image was rebuilt, and nothing else is being done to them. */
-export function replacementsDue(state: EngineState): readonly { readonly service: string; readonly containerId: string; readonly imageId: string }[] {
+/** A container to replace: the service, the container and the image it moves to. */
+export interface Replacement {
+  readonly service: string;
+  readonly containerId: string;
+  readonly imageId: string;
+}
+
+/** Containers to replace now: their image was rebuilt, nothing else is being done to them, and nothing served first holds them back. */
+export function replacementsDue(state: EngineState): readonly Replacement[] {
+  const { now } = containerWork(state);
+  return replacementCandidates(state).filter((due) => now.includes(due.service));
+}
+
+/** Restarts due now: every service they wait for (a rebuilt dependency) has settled, and nothing served first holds them back. */
+export function restartsDue(state: EngineState): readonly string[] {
+  const { now } = containerWork(state);
+  return restartCandidates(state).filter((name) => now.includes(name));
+}
+
+/**
+ * Services whose replacement or restart is due but waits for better-ranked services being served first
+ * (`waiting-for-priority`, see `priority.ts`), each with the services it waits for.
+ */
+export function containerWaits(state: EngineState): Readonly<Record<string, readonly string[]>> {
+  return containerWork(state).waiting;
+}
+
+function containerWork(state: EngineState) {
+  const due = [...new Set([...replacementCandidates(state).map((due) => due.service), ...restartCandidates(state)])].sort();
+  return servedFirst(state, due);
+}
+
+/** Replacements that could start but for the order of service: the image was rebuilt and nothing else is being done to the container. */
+function replacementCandidates(state: EngineState): Replacement[] {
   if (state.stopping || state.switching !== undefined) return [];
-  const due: { service: string; containerId: string; imageId: string }[] = [];
+  const due: Replacement[] = [];
   for (const service of Object.values(state.services)) {
     // A service compose recreates gets the new image then too (its tag points at it).
     if (service.replaceWith === undefined || service.recreate || service.operation !== undefined || service.building !== undefined) continue;
@@ -76,8 +109,8 @@ export function replacementsDue(state: EngineState): readonly { readonly service
   return due.sort((a, b) => (a.service < b.service ? -1 : 1));
 }
 
-/** Restarts due now: every service they wait for (a rebuilt dependency) has settled. */
-export function restartsDue(state: EngineState): readonly string[] {
+/** Restarts that could start but for the order of service: every service they wait for has settled. */
+function restartCandidates(state: EngineState): string[] {
   if (state.stopping || state.switching !== undefined) return [];
   return Object.values(state.services)
     .filter((service) => service.restart !== undefined && service.operation === undefined && service.building === undefined && liveContainer(service) !== undefined)
@@ -120,9 +153,11 @@ export function isIdle(state: EngineState): boolean {
   if (Object.keys(state.builds).length > 0) return false;
   if (nextBuilds(state).start.length > 0) return false;
   if (Object.values(state.services).some((service) => service.operation !== undefined || service.pending?.held === true)) return false;
+  if (Object.values(nextBuilds(state).waiting).includes('waiting-for-priority')) return false;
   if (state.up === 'running') return false;
   if (servicesToStart(state) !== undefined) return false;
-  if (replacementsDue(state).length > 0 || restartsDue(state).length > 0) return false;
+  // Work held back for a service served first is still to do.
+  if (replacementCandidates(state).length > 0 || restartCandidates(state).length > 0) return false;
   if (state.switching !== undefined && (state.switching.phase === 'loading' || state.switching.phase === 'recreating' || switchDue(state))) return false;
   return true;
 }

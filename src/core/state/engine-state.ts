@@ -128,7 +128,12 @@ export interface ServiceState {
    */
   readonly recreate: boolean;
   /** A restart is due (depends_on … restart: true, or a change under a bind mount), once these services are settled. */
-  readonly restart: { readonly reasons: readonly PlanReason[]; readonly after: readonly string[] } | undefined;
+  readonly restart: {
+    readonly reasons: readonly PlanReason[];
+    readonly after: readonly string[];
+    /** The user asked for it (a key): it waits for no other service, not even one served first (`priority.ts`). */
+    readonly asked?: boolean;
+  } | undefined;
   /** A container operation (create, replace, restart) is running. */
   readonly operation: 'replacing' | 'restarting' | 'starting' | undefined;
   /** Brought up by this run (or found running at start); a service the user stopped stays stopped. */
@@ -219,6 +224,10 @@ export interface EngineState {
   readonly lastError: { readonly message: string; readonly at: number; readonly services?: readonly string[] } | undefined;
   /** The plan of the last batch of changes, as the reducer applied it (outputs show it instead of planning again). */
   readonly lastPlan: Plan | undefined;
+  /** The service the user looks at (the TUI's selection): its container work goes first (`priority.ts`). */
+  readonly focus: string | undefined;
+  /** Containers whose healthcheck still says `starting` after READY_WAIT_MS: they hold the others back no longer. */
+  readonly readyWaitsEnded: readonly string[];
 }
 
 /** What a run starts from. */
@@ -255,6 +264,8 @@ export function initialState(options: EngineOptions): EngineState {
     stopping: false,
     lastError: undefined,
     lastPlan: undefined,
+    focus: undefined,
+    readyWaitsEnded: [],
   };
 }
 

@@ -6,6 +6,7 @@
 import type { PlanReason } from '../plan.js';
 import { isSelected, type EngineState } from './engine-state.js';
 import { dedupeReasons } from './reasons.js';
+import { containerWorkUnderWay, priorityOf } from './priority.js';
 
 /** Why a service that needs a build is not building now. */
 export type WaitReason =
@@ -24,7 +25,13 @@ export type WaitReason =
   /** A rebuild behind a live sync waits for the synced services to reload first. */
   | 'behind-sync'
   /** The file watcher is not armed yet: a check now could miss an edit made before it is. */
-  | 'waiting-for-watcher';
+  | 'waiting-for-watcher'
+  /**
+   * The service waits for services served first (`priority.ts`): a rebuild behind a live sync waits while containers
+   * are replaced, restarted or starting; a replacement or restart (`containerWaits` in due.ts) waits for better-ranked
+   * services to be ready.
+   */
+  | 'waiting-for-priority';
 
 /** A build to start: the services that share it (tagged together), the target, and why. */
 export interface BuildToStart {
@@ -57,7 +64,8 @@ export function nextBuilds(state: EngineState): NextBuilds {
       const pa = state.services[a.name]!.pending!;
       const pb = state.services[b.name]!.pending!;
       if (pa.background !== pb.background) return pa.background ? 1 : -1;
-      return pa.since - pb.since || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0);
+      // What the user looks at first (only while watching; see priority.ts), then the oldest.
+      return priorityOf(state, a.name) - priorityOf(state, b.name) || pa.since - pb.since || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0);
     });
   let slots = state.concurrency - Object.keys(state.builds).length;
   const startedKeys = new Set<string>();
@@ -85,6 +93,10 @@ export function nextBuilds(state: EngineState): NextBuilds {
     }
     if (pendingBuild.held) {
       waiting[model.name] = 'behind-sync';
+      continue;
+    }
+    if (pendingBuild.background && containerWorkUnderWay(state)) {
+      waiting[model.name] = 'waiting-for-priority';
       continue;
     }
     if (state.watch.paused && !pendingBuild.requested) {

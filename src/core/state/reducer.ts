@@ -214,15 +214,19 @@ const handlers: Handlers = {
     if (build === undefined) return state;
     const { [id]: _done, ...builds } = state.builds;
     const behind: PlanReason = { path: null, stage: null, instruction: null, line: null, rule: 'requested', detail: 'rebuild the image behind the live sync' };
+    const reloadReason: PlanReason = { path: null, stage: null, instruction: null, line: null, rule: 'requested', detail: 'reload after the live sync' };
     const services = { ...state.services };
     for (const entry of synced) {
       const service = services[entry.name];
       if (service === undefined) continue;
       // Changes that arrived during the sync keep their own pending build; the image is rebuilt behind at low priority.
       const pending = service.pending ?? { reasons: [behind], since: at, background: true, held: true, requested: false, paths: [], onlyFiles: false };
+      const restarted = entry.reload === 'restart' && entry.deferred !== true;
       services[entry.name] = {
-        // Only a restart stopped the container; after another reload its exit would not be intended.
-        ...(entry.reload === 'restart' ? service : forgetStillRunning(service)),
+        // Only a restart stopped the container; after another reload its exit would not be intended. A deferred restart
+        // (a service served first restarted alone) is due now, waiting for those services to be ready (priority.ts).
+        ...(restarted ? service : forgetStillRunning(service)),
+        ...(entry.deferred === true ? { restart: withRestart(service, [reloadReason], service.restart?.after ?? []).restart } : {}),
         building: undefined,
         freshness: 'synced',
         content: { containerId: entry.containerId, imageId: SYNCED, syncedAt: at },

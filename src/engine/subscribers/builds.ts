@@ -12,6 +12,7 @@ import type { Subscriber } from '../store.js';
 import type { BuildSettings } from '../settings.js';
 import type { Clock } from '../../ports/clock.js';
 import { syncTargets } from '../../core/state/sync-candidates.js';
+import { deferredReloads } from '../../core/state/priority.js';
 import { trySync, type LiveSyncPorts } from '../../operations/live-sync.js';
 
 /** What the builds subscriber needs besides the ports: the clock's time, the builder and platform to use. */
@@ -75,7 +76,9 @@ export function buildsSubscriber(options: BuildSubscriberOptions): Subscriber {
     const done = (async () => {
       try {
         if (targets !== undefined && options.sync !== undefined) {
-          const outcome = await trySync(workspace, targets, paths, { fs: options.deps.fs, runtime: options.deps.runtime, containerFiles: options.sync.containerFiles });
+          // The services served first restart alone; the others' restarts wait for them (core/state/priority.ts).
+          const deferred = deferredReloads(options.getState(), targets.map((target) => target.service));
+          const outcome = await trySync(workspace, targets, paths, { fs: options.deps.fs, runtime: options.deps.runtime, containerFiles: options.sync.containerFiles }, deferred);
           if (abort.signal.aborted) throw new Error('stopped');
           if (outcome.kind === 'synced') {
             dispatch({ type: 'serviceSynced', id, services: outcome.services, at: now() });

@@ -149,6 +149,11 @@ export function App(props: AppProps) {
   const latest = useRef({ ui, state, logs_, lay, columns: size.columns });
   latest.current = { ui, state, logs_, lay, columns: size.columns };
   useEffect(() => props.onUiChange?.(ui), [ui]);
+  // The selection the UI starts with (or falls back to when a service vanished) is the one the user looks at: the
+  // engine serves its container work first. Keys that move it say so themselves (ui-state.ts).
+  useEffect(() => {
+    if (store.getState().focus !== ui.selected) store.dispatch({ type: 'serviceFocused', service: ui.selected, at: now() });
+  }, [ui.selected]);
   // A key's answer stays a few seconds (or until the next key), not for good.
   useEffect(() => {
     if (ui.message === undefined) return;

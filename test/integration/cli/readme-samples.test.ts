@@ -120,6 +120,7 @@ const SAMPLE_EVENTS = [
   { type: 'build-failed', services: ['⟨services⟩'], error: PLAIN_ERROR },
   { type: 'replaced', service: '⟨name⟩', oldId: ID, newId: ID },
   { type: 'restarted', service: '⟨name⟩' },
+  { type: 'waiting', service: '⟨name⟩', reason: 'waiting-for-priority', for: ['⟨services⟩'] },
   { type: 'ready', service: '⟨name⟩', health: 'healthy' },
   { type: 'ready', service: '⟨name⟩', health: null },
   { type: 'synced', service: '⟨name⟩', paths: ['⟨paths⟩'], reload: 'none' },

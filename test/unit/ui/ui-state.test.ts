@@ -33,6 +33,9 @@ function press(ui: UiState, keys: (string | Omit<KeyPress, 'text'> & { text?: st
 
 const start = initialUiState('api');
 
+/** The effect of a move: the engine learns which service the user looks at. */
+const focused = (service: string): UiEffect => ({ type: 'dispatch', action: { type: 'serviceFocused', service } });
+
 describe('moving', () => {
   test('j/k and ↑/↓ move the selection and stop at the ends', () => {
     expect(press(start, ['j']).ui.selected).toBe('cache');
@@ -43,6 +46,12 @@ describe('moving', () => {
   test('a new selection follows its logs again and scrolls its build pane to the top', () => {
     const scrolled = { ...start, logs: { ...start.logs, anchor: 12 }, buildScroll: 2 };
     expect(press(scrolled, ['j']).ui).toMatchObject({ selected: 'cache', buildScroll: 0, logs: { anchor: undefined } });
+  });
+
+  test('a move tells the engine which service the user looks at (served first); staying put tells nothing', () => {
+    expect(press(start, ['j', 'j']).effects).toEqual([focused('cache'), focused('web')]);
+    expect(press(start, ['k']).effects).toEqual([]);
+    expect(press({ ...start, focus: 'logs' }, ['j']).effects).toEqual([]);
   });
 
   test('tab and shift-tab cycle the focus through services, build and logs', () => {
@@ -67,7 +76,7 @@ describe('keys that ask the engine', () => {
   test('b rebuilds the selected service; an image-only service says there is nothing to build', () => {
     expect(press(start, ['b']).effects).toEqual([{ type: 'dispatch', action: { type: 'buildRequested', services: ['api'] } }]);
     const image = press(start, ['j', 'b']);
-    expect(image.effects).toEqual([]);
+    expect(image.effects).toEqual([focused('cache')]);
     expect(image.ui.message).toBe('cache runs an image: nothing to build');
   });
 
@@ -78,13 +87,13 @@ describe('keys that ask the engine', () => {
   test('r restarts a running service; a stopped one is not restarted', () => {
     expect(press(start, ['r']).effects).toEqual([{ type: 'dispatch', action: { type: 'restartRequested', service: 'api' } }]);
     const stopped = press(start, ['j', 'j', 'r']);
-    expect(stopped.effects).toEqual([]);
+    expect(stopped.effects).toEqual([focused('cache'), focused('web')]);
     expect(stopped.ui.message).toBe('web is not running (s starts it)');
   });
 
   test('s stops a running service and starts a stopped one', () => {
     expect(press(start, ['s']).effects).toEqual([{ type: 'dispatch', action: { type: 'serviceStopped', service: 'api' } }]);
-    expect(press(start, ['j', 'j', 's']).effects).toEqual([{ type: 'dispatch', action: { type: 'serviceStartRequested', service: 'web' } }]);
+    expect(press(start, ['j', 'j', 's']).effects.at(-1)).toEqual({ type: 'dispatch', action: { type: 'serviceStartRequested', service: 'web' } });
   });
 
   test('F forces a rebuild of the selected service; an image-only service has nothing to build', () => {
@@ -92,13 +101,13 @@ describe('keys that ask the engine', () => {
     expect(forced.effects).toEqual([{ type: 'dispatch', action: { type: 'buildRequested', services: ['api'], force: true } }]);
     expect(forced.ui.message).toBe('rebuilding api even if up to date (BuildKit cache kept)');
     const image = press(start, ['j', 'F']);
-    expect(image.effects).toEqual([]);
+    expect(image.effects).toEqual([focused('cache')]);
     expect(image.ui.message).toBe('cache runs an image: nothing to build');
   });
 
   test('x opens a shell in the running container; none for a stopped service', () => {
     expect(press(start, ['x']).effects).toEqual([{ type: 'shell', service: 'api', containerId: 'c-api' }]);
-    expect(press(start, ['j', 'j', 'x']).effects).toEqual([]);
+    expect(press(start, ['j', 'j', 'x']).effects).toEqual([focused('cache'), focused('web')]);
   });
 
   test('w pauses watching, and resumes it when paused', () => {

@@ -320,3 +320,17 @@ describe('the last error banner', () => {
     expect(stateToView(stopFailed, ui(), NOW).header.lastError).toBe('stopping web failed: timeout (2s ago)');
   });
 });
+
+describe('a replacement waiting for the service served first', () => {
+  test('the build pane of the one that waits says for whom, and that it is replaced once that one is ready', () => {
+    const state = fold(
+      running(),
+      { type: 'serviceFocused', service: 'web', at: 10_000 },
+      { type: 'filesChanged', paths: ['/p/app/src/message.js'], at: 10_100 },
+      { type: 'buildStarted', id: 'b3', services: ['web', 'worker'], at: 10_200 },
+      { type: 'buildCompleted', id: 'b3', imageId: 'sha256:web2', upToDate: false, cachedSteps: 3, totalSteps: 4, durationMs: 300, tags: [], at: 10_500 },
+    );
+    expect(stateToView(state, initialUiState('worker'), NOW).build!.why[0]).toBe('waits: waiting-for-priority (web served first; replaced once ready)');
+    expect(stateToView(state, initialUiState('web'), NOW).build!.why[0]).not.toMatch(/^waits/);
+  });
+});

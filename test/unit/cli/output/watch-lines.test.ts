@@ -95,3 +95,57 @@ describe('the human watch log', () => {
     expect(lines).toEqual(['09:30:00 change README.md', '09:30:00 nothing to do']);
   });
 });
+
+describe('services served first, in the watch log', () => {
+  function upWithPorts(json: boolean) {
+    const workspace = project('shop', '/p')
+      .service('web', { build: { context: '/p/web' }, ports: [{ target: 3000, published: '8080' }] })
+      .service('worker', { build: { context: '/p/web' } })
+      .file('/p/web/Dockerfile', WEB)
+      .workspace('dev');
+    const store = createStore(initialState({ mode: 'watch', concurrency: 2 }));
+    const lines: string[] = [];
+    store.subscribe(watchOutputSubscriber({ out: (line) => lines.push(line), err: (line) => lines.push(`ERR ${line}`) }, json, () => Date.UTC(2026, 11, 1, 9, 30, 0)));
+    const running = (id: string, image: string) => ({ id, name: id, state: 'running' as const, health: null, imageId: image, exitCode: undefined, ports: [], environment: 'dev' });
+    store.dispatch({ type: 'workspaceLoaded', workspace, composeFiles: ['/p/compose.yaml'], at: 0 });
+    store.dispatch({ type: 'buildStarted', id: 'b1', services: ['web', 'worker'], at: 0 });
+    store.dispatch({ type: 'buildCompleted', id: 'b1', imageId: 'sha256:one', upToDate: true, cachedSteps: 0, totalSteps: 0, durationMs: 5, tags: [], at: 1 });
+    store.dispatch({ type: 'projectUpStarted', services: ['web', 'worker'], at: 2 });
+    store.dispatch({ type: 'containersListed', containers: [{ ...running('c-web', 'sha256:one'), service: 'web' }, { ...running('c-worker', 'sha256:one'), service: 'worker' }], at: 3 });
+    store.dispatch({ type: 'projectUp', services: ['web', 'worker'], at: 3 });
+    return { store, lines };
+  }
+
+  test('a replacement held back for web says so once, in words and as a waiting event', () => {
+    for (const json of [false, true]) {
+      const { store, lines } = upWithPorts(json);
+      lines.length = 0;
+      store.dispatch({ type: 'filesChanged', paths: ['/p/web/src/server.js'], at: 10 });
+      store.dispatch({ type: 'buildStarted', id: 'b2', services: ['web', 'worker'], at: 11 });
+      store.dispatch({ type: 'buildCompleted', id: 'b2', imageId: 'sha256:two', upToDate: false, cachedSteps: 1, totalSteps: 2, durationMs: 300, tags: [], at: 12 });
+      store.dispatch({ type: 'containerReplaceStarted', service: 'web', containerId: 'c-web', at: 13 });
+      if (json) {
+        const waiting = lines.map((line) => JSON.parse(line) as Record<string, unknown>).filter((event) => event['type'] === 'waiting');
+        expect(waiting).toEqual([expect.objectContaining({ service: 'worker', reason: 'waiting-for-priority', for: ['web'] })]);
+      } else {
+        expect(lines.filter((line) => line.includes('waits'))).toEqual(['09:30:00 worker: waits for web (served first)']);
+      }
+    }
+  });
+
+  test('a restart left for after the services served first is not ready before it has run', () => {
+    const { store, lines } = upWithPorts(false);
+    store.dispatch({ type: 'filesChanged', paths: ['/p/web/src/server.js'], at: 10 });
+    store.dispatch({ type: 'buildStarted', id: 'b2', services: ['web', 'worker'], at: 11 });
+    store.dispatch({ type: 'syncStarted', id: 'b2', at: 11 });
+    const file = { path: 'web/src/server.js', destination: '/app/src/server.js', deleted: false, instruction: 'COPY src/ ./src/', line: 2, stage: 'develop' };
+    // The containers are held back from restarting: web is being replaced for another reason.
+    store.dispatch({ type: 'containerReplaceStarted', service: 'web', containerId: 'c-web', at: 12 });
+    lines.length = 0;
+    store.dispatch({ type: 'serviceSynced', id: 'b2', services: [{ name: 'worker', containerId: 'c-worker', reload: 'restart', files: [file], deferred: true }], at: 13 });
+    expect(lines.some((line) => line.includes('worker: ready'))).toBe(false);
+    store.dispatch({ type: 'containerRestartStarted', service: 'worker', at: 14 });
+    store.dispatch({ type: 'containerRestarted', service: 'worker', at: 15 });
+    expect(lines.filter((line) => line.includes('worker: ready'))).toEqual(['09:30:00 worker: ready']);
+  });
+});

@@ -41,7 +41,7 @@ function running(): EngineState {
 describe('restart asked for by the user', () => {
   test('is due at once, waiting for no other service', () => {
     const state = run(running(), { type: 'restartRequested', service: 'cache', at: 10 });
-    expect(state.services['cache']?.restart).toEqual({ reasons: [{ path: null, stage: null, instruction: null, line: null, rule: 'requested', detail: 'asked for' }], after: [] });
+    expect(state.services['cache']?.restart).toEqual({ reasons: [{ path: null, stage: null, instruction: null, line: null, rule: 'requested', detail: 'asked for' }], after: [], asked: true });
     expect(restartsDue(state)).toEqual(['cache']);
   });
 

@@ -45,7 +45,8 @@ function app(state: EngineState = running(), options: { size?: { columns: number
   const store = createStore(state);
   const logs = options.logs ?? new LogBuffer();
   const actions: EngineAction[] = [];
-  store.subscribe({ onChange: (_state, action) => actions.push(action) });
+  // What keys ask of the engine; the selection the engine is told (serviceFocused) is read from the state instead.
+  store.subscribe({ onChange: (_state, action) => action.type !== 'serviceFocused' && actions.push(action) });
   const quits: boolean[] = [];
   const shells: string[] = [];
   const size = options.size === null ? undefined : (options.size ?? { columns: 80, rows: 24 });
@@ -177,6 +178,14 @@ describe('keys', () => {
     expect(frame).toMatch(/─ web · app\/Dockerfile · target develop · one build with worker ─/);
     ui.press(UP);
     await ui.see((f) => selectedLine(f).startsWith('▸ cache'));
+  });
+
+  test('the selected service is the one the engine serves first: told at start and on every move', async () => {
+    const ui = app();
+    await ui.see('▸ api');
+    await waitFor(() => ui.store.getState().focus === 'api', { message: 'the first selection told' });
+    ui.press('j');
+    await waitFor(() => ui.store.getState().focus === 'cache', { message: 'the move told' });
   });
 
   test('b, B, r, s and w dispatch engine actions for the selected service', async () => {
