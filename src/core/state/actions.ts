@@ -40,6 +40,8 @@ export interface SyncedService {
 
 /** Every action, discriminated by `type`. */
 export type EngineAction =
+  /** The loader began reading the project: model files that change from now on need another load. */
+  | { readonly type: 'workspaceLoadStarted'; readonly at: number }
   | { readonly type: 'workspaceLoaded'; readonly workspace: Workspace; readonly composeFiles: readonly string[]; readonly at: number }
   | { readonly type: 'workspaceLoadFailed'; readonly error: DockstageError; readonly at: number }
   | { readonly type: 'filesChanged'; readonly paths: readonly string[]; readonly at: number }

@@ -187,6 +187,17 @@ export interface SwitchState {
   readonly error: DockstageError | undefined;
 }
 
+/** A reload that is due or running. */
+export interface Reload {
+  /** The changed paths, planned against the new workspace once it is loaded. */
+  readonly paths: readonly string[];
+  readonly environment: string | undefined;
+  /** The loader is reading the project now (`workspaceLoadStarted`). */
+  readonly loading?: boolean;
+  /** A model file changed while it read: the load may have missed it, so another one follows. */
+  readonly again?: boolean;
+}
+
 /** The whole state of one run. */
 export interface EngineState {
   readonly mode: EngineMode;
@@ -198,7 +209,7 @@ export interface EngineState {
   /** A reload failed as a whole (compose refuses the file): the last good workspace stays in force. */
   readonly projectError: DockstageError | undefined;
   /** A reload is due (a compose file, Dockerfile or ignore file changed), with the changed paths to plan after it. */
-  readonly reload: { readonly paths: readonly string[]; readonly environment: string | undefined } | undefined;
+  readonly reload: Reload | undefined;
   readonly services: Readonly<Record<string, ServiceState>>;
   /** Builds in flight, by id. */
   readonly builds: Readonly<Record<string, BuildState>>;

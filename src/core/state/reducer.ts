@@ -86,13 +86,21 @@ const handlers: Handlers = {
       }
     }
     const paths = state.reload?.paths ?? [];
+    // A model file changed while the loader read the project: load again, and plan every path after that load.
+    if (state.reload?.again === true) return { ...next, reload: { paths, environment: undefined } };
     next = { ...next, reload: undefined };
     return paths.length === 0 ? next : applyPlan(next, planForChanges(workspace, paths), at, paths);
   },
 
+  workspaceLoadStarted(state) {
+    return state.reload === undefined ? state : { ...state, reload: { ...state.reload, loading: true, again: false } };
+  },
+
   workspaceLoadFailed(state, { error, at }) {
     const switching = state.switching?.phase === 'loading' ? { ...state.switching, phase: 'failed' as const, error } : state.switching;
-    return { ...state, reload: undefined, projectError: error, switching, lastError: { message: error.message, at } };
+    // A fix saved while the failed load ran is loaded again.
+    const reload = state.reload?.again === true ? { paths: state.reload.paths, environment: undefined } : undefined;
+    return { ...state, reload, projectError: error, switching, lastError: { message: error.message, at } };
   },
 
   filesChanged(state, { paths, at }) {
@@ -100,9 +108,11 @@ const handlers: Handlers = {
     if (workspace === undefined || state.stopping) return state;
     if (state.watch.paused) return notedWhilePaused(state, planForChanges(workspace, paths), at);
     const definingFiles = modelFiles(workspace.project, state.composeFiles);
-    if (state.reload !== undefined || paths.some((p) => definingFiles.has(p))) {
+    const definesModel = paths.some((p) => definingFiles.has(p));
+    if (state.reload !== undefined || definesModel) {
       const merged = [...new Set([...(state.reload?.paths ?? []), ...paths])].sort();
-      return { ...state, reload: { paths: merged, environment: state.reload?.environment } };
+      const again = state.reload?.loading === true && (definesModel || state.reload.again === true);
+      return { ...state, reload: { ...state.reload, paths: merged, environment: state.reload?.environment, ...(again ? { again } : {}) } };
     }
     return applyPlan(state, planForChanges(workspace, paths), at, paths);
   },

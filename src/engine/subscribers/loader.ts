@@ -28,7 +28,9 @@ export function loaderSubscriber(options: LoaderSubscriberOptions): Subscriber {
     const reload = state.reload;
     if (reload === undefined || state.workspace === undefined) return;
     const environment = reload.environment ?? state.workspace.environment.name;
-    loading = (async () => {
+    // Started a microtask later, once `loading` is set: the store tells this subscriber of its own action too.
+    loading = Promise.resolve().then(async () => {
+      options.dispatch({ type: 'workspaceLoadStarted', at: options.now() });
       try {
         const loaded = await options.load(environment);
         if (!stopped) options.dispatch({ type: 'workspaceLoaded', workspace: loaded.workspace, composeFiles: loaded.composeFiles, at: options.now() });
@@ -40,7 +42,7 @@ export function loaderSubscriber(options: LoaderSubscriberOptions): Subscriber {
       }
       // Files that changed while loading asked for another reload: serve it.
       if (!stopped && options.getState().reload !== undefined) load();
-    })();
+    });
   };
 
   return {
