@@ -44,6 +44,8 @@ export async function startCommandEngine(ctx: CommandContext, project: ProjectOp
   const runtime = await ctx.runtime();
   if (options.mode !== 'build') await warnRemoteBindMounts(ctx, loaded);
   const containerFiles = options.mode === 'watch' && options.sync !== false ? (await import('../adapters/docker/dockerode-files.js')).createDockerodeFiles(await ctx.endpoint(), ctx.env) : undefined;
+  const bindMountFiles =
+    options.mode !== 'build' && loaded.workspace.syncBindMounts === true ? (containerFiles ?? (await import('../adapters/docker/dockerode-files.js')).createDockerodeFiles(await ctx.endpoint(), ctx.env)) : undefined;
   const output = (_store: Store) =>
     buildOutputSubscriber(
       {
@@ -61,6 +63,7 @@ export async function startCommandEngine(ctx: CommandContext, project: ProjectOp
       clock: createSystemClock(),
       ...(options.watcher === undefined ? {} : { watcher: options.watcher }),
       ...(containerFiles === undefined ? {} : { containerFiles }),
+      ...(bindMountFiles === undefined ? {} : { bindMountFiles }),
     },
     loaded.workspace,
     await definingFiles(loaded.compose, loaded.projectDir, ctx, options.mode),
@@ -99,7 +102,8 @@ async function warnRemoteBindMounts(ctx: CommandContext, loaded: LoadedProject):
     import('../core/errors.js'),
     import('./output/report.js'),
   ]);
-  if (!engineIsRemote(endpoint.host, loaded.workspace.config.remote)) return;
+  // Synced mounts need no warning: dockstage keeps them (engine/subscribers/bind-mounts.ts).
+  if (!engineIsRemote(endpoint.host, loaded.workspace.config.remote) || loaded.workspace.syncBindMounts === true) return;
   const warnings = projectBindMounts(loaded.workspace).map((entry) => {
     const { message, hint } = remoteBindMountWarning(entry, endpoint.host);
     return new DockstageError(message, { hint });

@@ -228,6 +228,20 @@ function eventsOf(state: EngineState, action: EngineAction, memory: OutputMemory
           ...(action.endpoint === undefined ? {} : { endpoint: action.endpoint, remote: engineIsRemote(action.endpoint, state.workspace?.config.remote) }),
         },
       ];
+    case 'bindMountCopied':
+      return [
+        {
+          type: 'bind-synced',
+          service: action.service,
+          source: action.source,
+          target: action.target,
+          full: action.full,
+          paths: action.paths,
+          written: action.written,
+          removed: action.removed,
+          ...(action.error === undefined ? {} : { error: { message: action.error, file: null, line: null, hint: 'the next time the container runs, it gets the whole folder again' } }),
+        },
+      ];
     default:
       return [];
   }
@@ -293,6 +307,12 @@ export function humanLine(event: WatchEvent): string | undefined {
       return `${event['service']}: restarted`;
     case 'ready':
       return `${event['service']}: ready${event['health'] === 'healthy' ? ' (healthy)' : ''}`;
+    case 'bind-synced': {
+      const mount = `${event['source']} → ${event['target']}`;
+      if (error !== undefined) return `${event['service']}: could not copy the bind mount ${mount}: ${error.message}`;
+      const counts = `${event['written']} written, ${event['removed']} removed`;
+      return event['full'] === true ? `${event['service']}: bind mount ${mount} copied in full (${counts})` : `${event['service']}: bind mount ${mount}: ${list(event['paths'])} (${counts})`;
+    }
     case 'synced':
       return `${event['service']}: synced ${list(event['paths'])} (${event['reload'] === 'none' ? 'the app reloads itself' : `reload: ${event['reload']}`}); rebuilding the image behind`;
     case 'up':

@@ -114,7 +114,24 @@ export type EngineAction =
   | { readonly type: 'watchFailed'; readonly error: DockstageError; readonly at: number }
   | { readonly type: 'engineConnected'; readonly version: string; readonly host: string; readonly endpoint?: string; readonly at: number }
   | { readonly type: 'engineDisconnected'; readonly message: string; readonly at: number }
-  | { readonly type: 'stopRequested'; readonly at: number };
+  | { readonly type: 'stopRequested'; readonly at: number }
+  /**
+   * A bind mount kept as a copy on a remote engine (`remote.bind_mounts: sync`) was brought up to date: in `full` (a new
+   * container) or for changed `paths` (relative to the project). `error`: the container could not take it.
+   */
+  | {
+      readonly type: 'bindMountCopied';
+      readonly service: string;
+      readonly containerId: string;
+      readonly source: string;
+      readonly target: string;
+      readonly full: boolean;
+      readonly written: number;
+      readonly removed: number;
+      readonly paths: readonly string[];
+      readonly error?: string;
+      readonly at: number;
+    };
 
 /** The action of one type. */
 export type ActionOf<T extends EngineAction['type']> = Extract<EngineAction, { type: T }>;

@@ -322,4 +322,9 @@ const handlers: Handlers = {
   stopRequested(state) {
     return { ...state, stopping: true };
   },
+
+  // Said to the user only: the copy lives in the container, not in the state.
+  bindMountCopied(state) {
+    return state;
+  },
 };
