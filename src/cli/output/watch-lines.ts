@@ -17,7 +17,7 @@ import { isCrashLooping, recentExits } from '../../core/state/reducer.js';
 import { liveContainer, type EngineState } from '../../core/state/engine-state.js';
 import { slowStopMessage, SLOW_STOP_MS } from '../../core/state/stops.js';
 import { relativeLabel, type Workspace } from '../../core/workspace.js';
-import { engineIsRemote } from '../../core/remote-engine.js';
+import { bindMountModes, engineIsRemote } from '../../core/remote-engine.js';
 import type { Subscriber } from '../../engine/store.js';
 import type { LineSink } from './build-lines.js';
 
@@ -225,7 +225,7 @@ function eventsOf(state: EngineState, action: EngineAction, memory: OutputMemory
           type: 'connected',
           version: action.version,
           host: action.host,
-          ...(action.endpoint === undefined ? {} : { endpoint: action.endpoint, remote: engineIsRemote(action.endpoint, state.workspace?.config.remote) }),
+          ...(action.endpoint === undefined ? {} : remoteFields(action.endpoint, state)),
         },
       ];
     case 'bindMountCopied':
@@ -245,6 +245,13 @@ function eventsOf(state: EngineState, action: EngineAction, memory: OutputMemory
     default:
       return [];
   }
+}
+
+/** `connected`'s endpoint, whether it is remote, and there, per service with project bind mounts, `synced` or `unreachable`. */
+function remoteFields(endpoint: string, state: EngineState): Record<string, unknown> {
+  const remote = engineIsRemote(endpoint, state.workspace?.config.remote);
+  const modes = remote && state.workspace !== undefined ? bindMountModes(state.workspace, true) : {};
+  return { endpoint, remote, ...(Object.keys(modes).length === 0 ? {} : { bindMounts: modes }) };
 }
 
 function servicesOfBuild(state: EngineState, id: string): string[] {

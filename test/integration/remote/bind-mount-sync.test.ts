@@ -99,9 +99,11 @@ describeWithSshRig('bind mounts on an engine that cannot see the project', () =>
     expect(up.stderr).toMatch(/bind_mounts: sync/);
     const id = await container(name);
     expect((await listing(id)).trim()).toBe('.');
+    const status = await runCli(['-p', name, 'status', '--json'], { cwd: dir, env: env() });
+    expect((JSON.parse(status.stdout) as { services: { name: string; bindMounts?: string }[] }).services.find((s) => s.name === 'app')?.bindMounts).toBe('unreachable');
   }, 180_000);
 
-  test('with sync: the files arrive, follow edits, new folders and deletes, and survive a container restart', async (context) => {
+  test('with sync: the files arrive, follow edits, new folders and deletes, survive a container restart, and come again after a recreate', async (context) => {
     if (engine === undefined) return context.skip();
     const dir = path.join(hidden, 'synced');
     const name = `dstbind-sync-${ID}`;
@@ -125,6 +127,7 @@ describeWithSshRig('bind mounts on an engine that cannot see the project', () =>
 
     watch = startWatch(['-p', name], { cwd: dir, env: env() });
     await watch.next((l) => l.type === 'idle', { timeoutMs: 60_000 });
+    expect(watch.lines.find((l) => l.type === 'connected')).toMatchObject({ remote: true, bindMounts: { app: 'synced' } });
 
     await writeFile(path.join(dir, 'src/a.txt'), 'two\n');
     await waitFor(async () => (await inContainer(id, 'cat /app/src/a.txt')) === 'two\n', { timeoutMs: 30_000, message: 'the edit in the container' });
@@ -146,6 +149,19 @@ describeWithSshRig('bind mounts on an engine that cannot see the project', () =>
     await waitFor(async () => (await engine!.docker(['inspect', '-f', '{{.State.Running}}', id])).trim() === 'true', { timeoutMs: 30_000, message: 'the restarted container' });
     expect((await listing(id)).trim().split('\n')).toEqual(expected);
     expect(await inContainer(id, 'cat /app/src/a.txt')).toBe('two\n');
+
+    // A recreate starts from the image again: the new container gets the whole folder.
+    const before = watch.lines.length;
+    await writeFile(path.join(dir, 'Dockerfile'), 'FROM busybox:latest\nWORKDIR /app\nCOPY Dockerfile ./\nENV AGAIN=1\n');
+    const replaced = await watch.next((l) => l.type === 'replaced', { from: before, timeoutMs: 90_000 });
+    const newId = replaced['newId'] as string;
+    expect(newId).not.toBe(id);
+    await watch.next((l) => l.type === 'bind-synced' && l['full'] === true, { from: before, timeoutMs: 30_000 });
+    // It restarts after the copy (watch.reload's default), so the app starts on the files: asked until it answers.
+    await waitFor(async () => (await listing(newId)).trim().split('\n').join(' ') === expected.join(' ') && (await inContainer(newId, 'cat /app/src/a.txt')) === 'two\n', {
+      timeoutMs: 30_000,
+      message: 'the full copy in the new container',
+    });
     expect(watch.stderr()).not.toMatch(/could not copy/);
     expect(watch.lines.filter((l) => l.type === 'bind-synced' && l['error'] !== undefined)).toEqual([]);
   }, 240_000);
