@@ -83,7 +83,7 @@ export async function copyBindMount(workspace: Workspace, mount: SyncedBindMount
   const marker = markerPath(mount.target);
   const tree = await containerFiles.listTree(containerId, mount.target, marker);
   const owner: ContainerOwner = tree.owner ?? { user: 0, group: 0 };
-  if (tree.marker === local.digest && tree.owner !== undefined) return { written: 0, removed: 0, skipped: true, owner };
+  if (tree.marker === local.digest) return { written: 0, removed: 0, skipped: true, owner };
   const isFile = local.directories.length === 0 && local.files.length === 1;
 
   const wantedDirs = new Set(local.directories.map((dir) => inContainer(mount, dir)));

@@ -37,6 +37,7 @@ const project = (sync: boolean) => ({
     `    command: ["sh", "-c", "trap 'exit 0' TERM; while :; do sleep 0.2; done"]`,
     '    volumes:',
     '      - ./src:/app/src',
+    '      - ./app.conf:/etc/app.conf',
     '      - cache:/cache',
     'volumes:',
     '  cache: {}',
@@ -47,6 +48,7 @@ const project = (sync: boolean) => ({
   ].join('\n'),
   Dockerfile: 'FROM busybox:latest\nWORKDIR /app\nCOPY Dockerfile ./\n',
   '.dockerignore': '**/*.log\n',
+  'app.conf': 'port=1\n',
   'src/a.txt': 'one\n',
   'src/nested/b.txt': 'bee\n',
   'src/debug.log': 'ignored by .dockerignore\n',
@@ -95,7 +97,7 @@ describeWithSshRig('bind mounts on an engine that cannot see the project', () =>
     await writeFiles(dir, project(false));
     const up = await runCli(['-p', name, 'up'], { cwd: dir, env: env(), timeoutMs: 120_000 });
     expect(up.code, up.stderr).toBe(0);
-    expect(up.stderr).toMatch(/app: the engine at ssh:\/\/dockstage-rig\S* is remote, so the bind mount \.\/src → \/app\/src mounts that host's folder/);
+    expect(up.stderr).toMatch(/app: the engine at ssh:\/\/dockstage-rig\S* is remote, so the bind mount \.\/src → \/app\/src, \.\/app\.conf → \/etc\/app\.conf mounts that host's folder/);
     expect(up.stderr).toMatch(/bind_mounts: sync/);
     const id = await container(name);
     expect((await listing(id)).trim()).toBe('.');
@@ -115,7 +117,7 @@ describeWithSshRig('bind mounts on an engine that cannot see the project', () =>
     const id = await container(name);
     // Ignored by the build context's .dockerignore, and .git: not copied.
     expect((await listing(id)).trim().split('\n')).toEqual(['.', './a.txt', './nested', './nested/b.txt']);
-    expect(await inContainer(id, 'cat /app/src/a.txt /app/src/nested/b.txt')).toBe('one\nbee\n');
+    expect(await inContainer(id, 'cat /app/src/a.txt /app/src/nested/b.txt /etc/app.conf')).toBe('one\nbee\nport=1\n');
     // The image's own files beside the mount and the named volume are untouched.
     expect(await inContainer(id, 'ls /app; mount | grep -c " /cache "')).toBe('Dockerfile\nsrc\n1\n');
 
@@ -133,6 +135,10 @@ describeWithSshRig('bind mounts on an engine that cannot see the project', () =>
     await waitFor(async () => (await inContainer(id, 'cat /app/src/a.txt')) === 'two\n', { timeoutMs: 30_000, message: 'the edit in the container' });
     // Said as a copy of the changed path (or, when the edit beat the start-up check, in the full copy that took it).
     await watch.next((l) => l.type === 'bind-synced' && ((l['paths'] as string[]).includes('src/a.txt') || l['full'] === true), { timeoutMs: 10_000 });
+
+    // A bind-mounted file follows too.
+    await writeFile(path.join(dir, 'app.conf'), 'port=2\n');
+    await waitFor(async () => (await inContainer(id, 'cat /etc/app.conf')) === 'port=2\n', { timeoutMs: 30_000, message: 'the edited file mount in the container' });
 
     await mkdir(path.join(dir, 'src/new/deeper'), { recursive: true });
     await writeFile(path.join(dir, 'src/new/deeper/c.txt'), 'sea\n');
