@@ -9,7 +9,7 @@ import { mkdtemp, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, expect, test } from 'vitest';
-import { CLI } from '../support/cli.js';
+import { CLI, REPO_ROOT } from '../support/cli.js';
 import { freePort, removeProject } from '../support/compose-project.js';
 import { describeWithSshRig, TEST_NODE_IMAGE } from '../support/docker.js';
 import { startSshRig, type SshRig } from '../support/ssh-rig.js';
@@ -18,7 +18,7 @@ import { startTmux, type TmuxSession } from '../support/tmux.js';
 import { waitFor } from '../support/wait.js';
 
 const PROJECT = `dst-tuissh-${process.pid}-${Date.now().toString(36)}`;
-const WRAPPER = path.resolve(path.dirname(CLI), '../support/tty-wrapper.mjs');
+const WRAPPER = path.join(REPO_ROOT, 'test', 'support', 'tty-wrapper.mjs');
 let dir = '';
 let port = 0;
 let rig: SshRig | undefined;
