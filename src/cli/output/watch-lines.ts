@@ -239,6 +239,7 @@ function eventsOf(state: EngineState, action: EngineAction, memory: OutputMemory
           paths: action.paths,
           written: action.written,
           removed: action.removed,
+          durationMs: action.durationMs,
           ...(action.error === undefined ? {} : { error: { message: action.error, file: null, line: null, hint: 'the next time the container runs, it gets the whole folder again' } }),
         },
       ];

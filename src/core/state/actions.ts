@@ -130,6 +130,8 @@ export type EngineAction =
       readonly removed: number;
       readonly paths: readonly string[];
       readonly error?: string;
+      /** How long the copy took (listing, removals, writes). */
+      readonly durationMs: number;
       readonly at: number;
     };
 

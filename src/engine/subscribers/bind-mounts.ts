@@ -47,7 +47,7 @@ export function bindMountsSubscriber(options: BindMountsOptions): Subscriber {
     queues.set(containerId, next);
   };
 
-  const report = (mount: SyncedBindMount, containerId: string, full: boolean, paths: readonly string[], outcome: BindCopy | Error) => {
+  const report = (mount: SyncedBindMount, containerId: string, full: boolean, paths: readonly string[], outcome: BindCopy | Error, startedAt: number) => {
     const projectDir = options.getState().workspace?.projectDir ?? '';
     dispatch({
       type: 'bindMountCopied',
@@ -60,6 +60,7 @@ export function bindMountsSubscriber(options: BindMountsOptions): Subscriber {
       removed: outcome instanceof Error ? 0 : outcome.removed,
       paths: paths.map((p) => relativeLabel(projectDir, p)),
       ...(outcome instanceof Error ? { error: outcome.message } : {}),
+      durationMs: Math.round(now() - startedAt),
       at: now(),
     });
   };
@@ -74,16 +75,17 @@ export function bindMountsSubscriber(options: BindMountsOptions): Subscriber {
       if (workspace === undefined || stopped) return;
       let changed = false;
       for (const mount of syncedBindMounts(workspace).filter((m) => m.service === service)) {
+        const startedAt = now();
         try {
           const outcome = await copyBindMount(workspace, mount, containerId, { fs, containerFiles });
           owners.set(mount.target, outcome.owner);
           if (!outcome.skipped) {
             changed = true;
-            report(mount, containerId, true, [], outcome);
+            report(mount, containerId, true, [], outcome, startedAt);
           }
         } catch (error) {
           copied.delete(containerId);
-          report(mount, containerId, true, [], error instanceof Error ? error : new Error(String(error)));
+          report(mount, containerId, true, [], error instanceof Error ? error : new Error(String(error)), startedAt);
           return;
         }
       }
@@ -96,12 +98,13 @@ export function bindMountsSubscriber(options: BindMountsOptions): Subscriber {
       const workspace = options.getState().workspace;
       const owner = copied.get(containerId)?.get(mount.target);
       if (workspace === undefined || owner === undefined || stopped) return;
+      const startedAt = now();
       try {
         const outcome = await copyBindChanges(workspace, mount, containerId, paths, { fs, containerFiles }, owner);
-        if (!outcome.skipped) report(mount, containerId, false, paths, outcome);
+        if (!outcome.skipped) report(mount, containerId, false, paths, outcome, startedAt);
       } catch (error) {
         copied.delete(containerId);
-        report(mount, containerId, false, paths, error instanceof Error ? error : new Error(String(error)));
+        report(mount, containerId, false, paths, error instanceof Error ? error : new Error(String(error)), startedAt);
       }
     });
   };
