@@ -240,6 +240,7 @@ function eventsOf(state: EngineState, action: EngineAction, memory: OutputMemory
           written: action.written,
           removed: action.removed,
           durationMs: action.durationMs,
+          ...(action.reload === undefined ? {} : { reload: action.reload }),
           ...(action.error === undefined ? {} : { error: { message: action.error, file: null, line: null, hint: 'the next time the container runs, it gets the whole folder again' } }),
         },
       ];
@@ -319,7 +320,8 @@ export function humanLine(event: WatchEvent): string | undefined {
       const mount = `${event['source']} → ${event['target']}`;
       if (error !== undefined) return `${event['service']}: could not copy the bind mount ${mount}: ${error.message}`;
       const counts = `${event['written']} written, ${event['removed']} removed`;
-      return event['full'] === true ? `${event['service']}: bind mount ${mount} copied in full (${counts})` : `${event['service']}: bind mount ${mount}: ${list(event['paths'])} (${counts})`;
+      const reload = event['reload'] === undefined || event['reload'] === 'none' ? '' : `; reload: ${event['reload']}`;
+      return event['full'] === true ? `${event['service']}: bind mount ${mount} copied in full (${counts}${reload})` : `${event['service']}: bind mount ${mount}: ${list(event['paths'])} (${counts})`;
     }
     case 'synced':
       return `${event['service']}: synced ${list(event['paths'])} (${event['reload'] === 'none' ? 'the app reloads itself' : `reload: ${event['reload']}`}); rebuilding the image behind`;

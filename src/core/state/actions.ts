@@ -132,6 +132,8 @@ export type EngineAction =
       readonly error?: string;
       /** How long the copy took (listing, removals, writes). */
       readonly durationMs: number;
+      /** After a full copy that changed the folder: how the service reloads next (`restart` stops the container: no crash). */
+      readonly reload?: string;
       readonly at: number;
     };
 

@@ -323,8 +323,10 @@ const handlers: Handlers = {
     return { ...state, stopping: true };
   },
 
-  // Said to the user only: the copy lives in the container, not in the state.
-  bindMountCopied(state) {
-    return state;
+  // The copy lives in the container, not in the state; a restart after it is a stop dockstage makes, not a crash.
+  bindMountCopied(state, { service, containerId, reload, at }) {
+    const current = state.services[service];
+    if (reload !== 'restart' || current === undefined) return state;
+    return { ...state, services: { ...state.services, [service]: expectStops(current, [containerId], at) } };
   },
 };

@@ -47,7 +47,7 @@ export function bindMountsSubscriber(options: BindMountsOptions): Subscriber {
     queues.set(containerId, next);
   };
 
-  const report = (mount: SyncedBindMount, containerId: string, full: boolean, paths: readonly string[], outcome: BindCopy | Error, startedAt: number) => {
+  const report = (mount: SyncedBindMount, containerId: string, full: boolean, paths: readonly string[], outcome: BindCopy | Error, startedAt: number, reload?: string) => {
     const projectDir = options.getState().workspace?.projectDir ?? '';
     dispatch({
       type: 'bindMountCopied',
@@ -61,6 +61,7 @@ export function bindMountsSubscriber(options: BindMountsOptions): Subscriber {
       paths: paths.map((p) => relativeLabel(projectDir, p)),
       ...(outcome instanceof Error ? { error: outcome.message } : {}),
       durationMs: Math.round(now() - startedAt),
+      ...(reload === undefined ? {} : { reload }),
       at: now(),
     });
   };
@@ -74,6 +75,8 @@ export function bindMountsSubscriber(options: BindMountsOptions): Subscriber {
       const workspace = state.workspace;
       if (workspace === undefined || stopped) return;
       let changed = false;
+      const reload = workspace.config.watch.reload[service] ?? 'restart';
+      const reloadWord = typeof reload === 'string' ? reload : `signal:${reload.signal}`;
       for (const mount of syncedBindMounts(workspace).filter((m) => m.service === service)) {
         const startedAt = now();
         try {
@@ -81,7 +84,7 @@ export function bindMountsSubscriber(options: BindMountsOptions): Subscriber {
           owners.set(mount.target, outcome.owner);
           if (!outcome.skipped) {
             changed = true;
-            report(mount, containerId, true, [], outcome, startedAt);
+            report(mount, containerId, true, [], outcome, startedAt, reloadWord);
           }
         } catch (error) {
           copied.delete(containerId);
@@ -89,7 +92,7 @@ export function bindMountsSubscriber(options: BindMountsOptions): Subscriber {
           return;
         }
       }
-      if (changed) await applyReload(workspace.config.watch.reload[service] ?? 'restart', containerId, runtime).catch(() => undefined);
+      if (changed) await applyReload(reload, containerId, runtime).catch(() => undefined);
     });
   };
 

@@ -123,6 +123,7 @@ const SAMPLE_EVENTS: WatchEvent[] = [
   { type: 'synced', service: '⟨name⟩', paths: ['⟨paths⟩'], reload: '⟨text⟩' },
   { type: 'up', services: ['⟨services⟩'] },
   { type: 'bind-synced', service: '⟨name⟩', source: '⟨paths⟩', target: '⟨paths⟩', full: true, paths: [], written: '⟨n⟩', removed: '⟨n⟩' },
+  { type: 'bind-synced', service: '⟨name⟩', source: '⟨paths⟩', target: '⟨paths⟩', full: true, paths: [], written: '⟨n⟩', removed: '⟨n⟩', reload: '⟨text⟩' },
   { type: 'bind-synced', service: '⟨name⟩', source: '⟨paths⟩', target: '⟨paths⟩', full: false, paths: ['⟨paths⟩'], written: '⟨n⟩', removed: '⟨n⟩' },
   { type: 'bind-synced', service: '⟨name⟩', source: '⟨paths⟩', target: '⟨paths⟩', full: true, paths: [], written: 0, removed: 0, error: PLAIN_ERROR },
   { type: 'blocked', service: '⟨name⟩', error: ERROR },

@@ -162,12 +162,16 @@ describeWithSshRig('bind mounts on an engine that cannot see the project', () =>
     const replaced = await watch.next((l) => l.type === 'replaced', { from: before, timeoutMs: 90_000 });
     const newId = replaced['newId'] as string;
     expect(newId).not.toBe(id);
-    await watch.next((l) => l.type === 'bind-synced' && l['full'] === true, { from: before, timeoutMs: 30_000 });
+    const fullCopy = await watch.next((l) => l.type === 'bind-synced' && l['full'] === true, { from: before, timeoutMs: 30_000 });
+    expect(fullCopy['reload']).toBe('restart');
+    // The restart after that copy is a stop dockstage made (an exit marked intended), not a crash.
+    await watch.next((l) => l.type === 'exited' && l['intended'] === true, { from: watch.lines.indexOf(fullCopy), timeoutMs: 30_000, message: 'the restart after the copy' });
     // It restarts after the copy (watch.reload's default), so the app starts on the files: asked until it answers.
     await waitFor(async () => (await listing(newId)).trim().split('\n').join(' ') === expected.join(' ') && (await inContainer(newId, 'cat /app/src/a.txt')) === 'two\n', {
       timeoutMs: 30_000,
       message: 'the full copy in the new container',
     });
+    expect(watch.lines.slice(before).filter((l) => l.type === 'exited' && l['intended'] !== true)).toEqual([]);
     expect(watch.stderr()).not.toMatch(/could not copy/);
     expect(watch.lines.filter((l) => l.type === 'bind-synced' && l['error'] !== undefined)).toEqual([]);
   }, 240_000);
