@@ -10,7 +10,9 @@
  * (`reload: none`, `node --watch`; the first edit and the p50 of the later
  * ones) and for a rebuild (package.json), the docker CLI's own in-place write
  * over ssh:// (`docker exec -i … sh -c 'cat > F'`), and the ssh logins per run
- * (from sshd's log). Environment: NODE_IMAGE (default dockstage-base/node:20),
+ * (from sshd's log); then, for `x-dockstage.remote.bind_mounts: sync`, the full copy a new container gets
+ * against `docker cp` of the same tree over ssh://, and an edit → copied against the in-place write.
+ * Environment: NODE_IMAGE (default dockstage-base/node:20),
  * BENCH_EDITS (default 5), BENCH_RUNS (one-shot commands, default 5).
  */
 import { execFile, spawn } from 'node:child_process';
@@ -175,6 +177,8 @@ async function main(): Promise<void> {
     sync.baselineMs = percentile(writes, 50);
     rows.push(first, sync, rebuild);
 
+    rows.push(...(await bindMountRows(rig, dockerOverSsh)));
+
     const ms = (value: number | undefined) => (value === undefined ? '—' : value.toFixed(0));
     const ratio = (a: number | undefined, b: number | undefined) => (a === undefined || b === undefined ? '—' : `${(a / b).toFixed(2)}×`);
     process.stdout.write(
@@ -187,6 +191,72 @@ async function main(): Promise<void> {
     await removeProject(project, dir);
     await rm(bin, { recursive: true, force: true });
     await rig.stop();
+  }
+}
+
+/**
+ * `x-dockstage.remote.bind_mounts: sync` over the same ssh:// (issue 16 §4): the full copy a new container gets (from
+ * the `bind-synced` event's durationMs; the marker and the folder are removed in the container before each run) against
+ * `docker cp` of the same tree over ssh://, and an edit → copied into the target against the docker CLI's in-place
+ * write. A local engine sees the files, so these rows have no local column.
+ */
+async function bindMountRows(rig: SshRig, dockerOverSsh: NodeJS.ProcessEnv): Promise<Row[]> {
+  const project = `dsbbind-${process.pid}`;
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'dockstage-bench-bind-'));
+  const remote = rig.env();
+  const files: Record<string, string> = {
+    'compose.yaml': `x-dockstage:\n  remote:\n    bind_mounts: sync\n  watch:\n    reload:\n      app: none\nservices:\n  app:\n    image: busybox:latest\n    command: ["sh", "-c", "trap 'exit 0' TERM; while :; do sleep 0.2; done"]\n    volumes: ["./tree:/app/tree"]\n`,
+  };
+  const TREE_FILES = 200;
+  for (let i = 0; i < TREE_FILES; i++) files[`tree/d${i % 10}/f${i}.txt`] = `${'x'.repeat(4000)} ${i}\n`;
+  await writeFiles(dir, files);
+  const cli = (args: string[]) => run(process.execPath, [CLI, '-p', project, ...args], { cwd: dir, env: { ...process.env, ...remote } });
+  try {
+    process.stderr.write('bind mounts: up…\n');
+    await cli(['up']);
+    const { stdout } = await run('docker', ['compose', '-p', project, 'ps', '-q', 'app'], { cwd: dir });
+    const container = stdout.trim();
+    const reset = () => run('docker', ['exec', container, 'sh', '-c', 'rm -rf /app/tree /.dockstage-bind-*']);
+    const full: Row = { name: `bind mounts (sync): full copy of ${TREE_FILES} files, 0.8 MB`, baseline: 'docker cp of the same tree over ssh://' };
+    const edit: Row = { name: 'bind mounts (sync): edit → in the container, p50', baseline: "docker CLI's in-place write over ssh://" };
+    const copies: number[] = [];
+    const edits: number[] = [];
+    for (let i = 0; i < Math.max(2, Math.floor(RUNS / 2)); i++) {
+      await reset();
+      const watch = startWatch(['-p', project], { cwd: dir, env: remote });
+      try {
+        const copied = await watch.next((l) => l.type === 'bind-synced' && l['full'] === true, { timeoutMs: 120_000, message: 'the full copy' });
+        copies.push(copied['durationMs'] as number);
+        await watch.next((l) => l.type === 'idle', { timeoutMs: 60_000 });
+        for (let e = 0; e < EDITS; e++) {
+          const from = watch.lines.length;
+          const started = performance.now();
+          await writeFile(path.join(dir, 'tree/d0/f0.txt'), `edit ${i}.${e}\n`);
+          await watch.next((l) => l.type === 'bind-synced' && l['full'] === false, { from, timeoutMs: 30_000 });
+          edits.push(performance.now() - started);
+        }
+      } finally {
+        await watch.stop();
+      }
+    }
+    full.remote = percentile(copies, 50);
+    edit.remote = percentile(edits, 50);
+    process.stderr.write('bind mounts: docker cp / docker exec over ssh://…\n');
+    full.baselineMs = await median(Math.max(2, Math.floor(RUNS / 2)), async () => {
+      await reset();
+      await run('docker', ['cp', path.join(dir, 'tree'), `${container}:/app/tree`], { env: dockerOverSsh });
+    });
+    edit.baselineMs = await median(EDITS, async () => {
+      await new Promise<void>((resolve, reject) => {
+        const child = spawn('docker', ['exec', '-i', container, 'sh', '-c', 'cat > /app/tree/d0/f0.txt'], { env: dockerOverSsh, stdio: ['pipe', 'ignore', 'inherit'] });
+        child.once('error', reject);
+        child.once('close', (code) => (code === 0 ? resolve() : reject(new Error(`docker exec exited ${code}`))));
+        child.stdin.end('edit\n');
+      });
+    });
+    return [full, edit];
+  } finally {
+    await removeProject(project, dir);
   }
 }
 

@@ -86,7 +86,9 @@ export function createContext(options: { io: Io; env: NodeJS.ProcessEnv; cwd: st
   let builder: ImageBuilder | undefined;
   let containerFiles: Promise<ContainerFiles> | undefined;
   const ending = new AbortController();
-  const getRoute = () => (route ??= resolveDockerEndpoint(options.env).then((endpoint) => openEngineRoute(endpoint, options.env, ending.signal)));
+  let resolved: Promise<DockerEndpoint> | undefined;
+  const resolveEndpoint = () => (resolved ??= resolveDockerEndpoint(options.env));
+  const getRoute = () => (route ??= resolveEndpoint().then((endpoint) => openEngineRoute(endpoint, options.env, ending.signal)));
   // `config` needs no engine (compose reads files only), so `plan --changed`, `stages` and `inputs` never connect.
   const configCompose = createComposeCli({ env: options.env });
   let engineCompose: Promise<ComposeCli> | undefined;
@@ -98,7 +100,7 @@ export function createContext(options: { io: Io; env: NodeJS.ProcessEnv; cwd: st
     lifecycle: async (target, command, services) => await (await onEngine()).lifecycle(target, command, services),
   });
   const lookup = (name: string) => options.env[name];
-  const loadDeps: LoadDeps = { compose, fs, cwd: options.cwd, lookup, existsSync };
+  const loadDeps: LoadDeps = { compose, fs, cwd: options.cwd, lookup, existsSync, engineHost: async () => (await resolveEndpoint()).host };
   return {
     ...options,
     interrupts: options.interrupts ?? createInterrupts(options.io, () => undefined),

@@ -37,6 +37,8 @@ export async function startCommandEngine(ctx: CommandContext, project: ProjectOp
   if (mode !== 'build') await warnRemoteBindMounts(ctx, loaded);
   const watcher = mode === 'watch' ? await ctx.fileWatcher() : undefined;
   const containerFiles = mode === 'watch' && settings.sync ? await ctx.containerFiles() : undefined;
+  // A remote engine with `remote.bind_mounts: sync`: the copies of bind mounts go through the same writer.
+  const bindMountFiles = mode !== 'build' && loaded.workspace.syncBindMounts === true ? (containerFiles ?? (await ctx.containerFiles())) : undefined;
   const output = (_store: Store) =>
     buildOutputSubscriber(
       {
@@ -54,6 +56,7 @@ export async function startCommandEngine(ctx: CommandContext, project: ProjectOp
       clock: ctx.clock,
       ...(watcher === undefined ? {} : { watcher }),
       ...(containerFiles === undefined ? {} : { containerFiles }),
+      ...(bindMountFiles === undefined ? {} : { bindMountFiles }),
     },
     loaded.workspace,
     await definingFiles(loaded.compose, loaded.projectDir, ctx, mode),
@@ -83,7 +86,8 @@ async function warnRemoteBindMounts(ctx: CommandContext, loaded: LoadedProject):
     import('../core/errors.js'),
     import('./output/report.js'),
   ]);
-  if (!engineIsRemote(endpoint.host, loaded.workspace.config.remote)) return;
+  // Synced mounts need no warning: dockstage keeps them (engine/subscribers/bind-mounts.ts).
+  if (!engineIsRemote(endpoint.host, loaded.workspace.config.remote) || loaded.workspace.syncBindMounts === true) return;
   const warnings = projectBindMounts(loaded.workspace).map((entry) => {
     const { message, hint } = remoteBindMountWarning(entry, endpoint.host);
     return new DockstageError(message, { hint });

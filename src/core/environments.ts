@@ -43,8 +43,16 @@ export interface DockstageConfig {
   readonly builder: string | undefined;
   /** `x-dockstage.watch`: how changes are batched, whether live sync is on, how each service reloads after a sync. */
   readonly watch: WatchConfig;
-  /** `x-dockstage.remote`: whether the engine is remote, when the endpoint alone cannot tell (absent: decided from the endpoint). */
+  /**
+   * `x-dockstage.remote` (or `remote.engine`): whether the engine is remote, when the endpoint alone cannot tell (absent:
+   * decided from the endpoint).
+   */
   readonly remote?: boolean;
+  /**
+   * `x-dockstage.remote.bind_mounts`: what a remote engine does with bind mounts of project files: `warn` (the default:
+   * one warning per service) or `sync` (dropped from the override, the target kept equal to the local source).
+   */
+  readonly remoteBindMounts?: 'warn' | 'sync';
 }
 
 /** How a service picks up files written into its container by live sync. */
@@ -143,12 +151,36 @@ export function parseDockstageConfig(raw: unknown): ConfigResult<DockstageConfig
     else errors.push({ message: 'builder must be the name of a buildx builder', path: `${ROOT}.builder` });
   }
   const watch = parseWatch(root['watch'], `${ROOT}.watch`, errors, warnings);
-  let remote: boolean | undefined;
-  if (root['remote'] !== undefined) {
-    if (typeof root['remote'] === 'boolean') remote = root['remote'];
-    else errors.push({ message: 'remote must be true or false', path: `${ROOT}.remote`, hint: 'true: the engine does not see this machine\'s files (bind mounts warn); false: it does' });
+  const { remote, bindMounts } = parseRemote(root['remote'], `${ROOT}.remote`, errors, warnings);
+  return { value: { defaultEnvironment, environments: sortKeys(environments), builder, watch, ...(remote === undefined ? {} : { remote }), ...(bindMounts === undefined ? {} : { remoteBindMounts: bindMounts }) },
+    errors,
+    warnings,
+  };
+}
+
+/** `remote: true|false`, or `remote: { engine: remote|local, bind_mounts: warn|sync }`. */
+function parseRemote(
+  value: unknown,
+  path: string,
+  errors: ConfigIssue[],
+  warnings: ConfigIssue[],
+): { remote: boolean | undefined; bindMounts: 'warn' | 'sync' | undefined } {
+  if (value === undefined || value === null) return { remote: undefined, bindMounts: undefined };
+  if (typeof value === 'boolean') return { remote: value, bindMounts: undefined };
+  if (!isRecord(value)) {
+    errors.push({ message: 'remote must be true, false or a mapping', path, hint: 'e.g. remote: { bind_mounts: sync } (true: the engine does not see this machine\'s files; false: it does)' });
+    return { remote: undefined, bindMounts: undefined };
   }
-  return { value: { defaultEnvironment, environments: sortKeys(environments), builder, watch, ...(remote === undefined ? {} : { remote }) }, errors, warnings };
+  warnUnknownKeys(value, ['engine', 'bind_mounts'], path, warnings);
+  let remote: boolean | undefined;
+  const engine = value['engine'];
+  if (engine === 'remote' || engine === 'local') remote = engine === 'remote';
+  else if (engine !== undefined && engine !== null) errors.push({ message: `engine must be remote or local, got ${JSON.stringify(engine)}`, path: `${path}.engine`, hint: 'leave it out to decide from the endpoint (ssh://, tcp:// to another host)' });
+  let bindMounts: 'warn' | 'sync' | undefined;
+  const mounts = value['bind_mounts'];
+  if (mounts === 'warn' || mounts === 'sync') bindMounts = mounts;
+  else if (mounts !== undefined && mounts !== null) errors.push({ message: `bind_mounts must be warn or sync, got ${JSON.stringify(mounts)}`, path: `${path}.bind_mounts`, hint: 'sync: dockstage copies the bind-mounted project folders into the containers and keeps them equal' });
+  return { remote, bindMounts };
 }
 
 function parseWatch(value: unknown, path: string, errors: ConfigIssue[], warnings: ConfigIssue[]): WatchConfig {

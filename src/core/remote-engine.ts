@@ -25,7 +25,7 @@ export function engineIsRemote(endpointHost: string, declared: boolean | undefin
   return !(host === 'localhost' || host === '::1' || /^127\./.test(host));
 }
 
-/** One service's bind mounts of project files, which a remote engine does not see. */
+/** One service's bind mounts of project files, which a remote engine does not see (or dockstage syncs there). */
 export interface UnreachableBindMounts {
   readonly service: string;
   /** Sources relative to the project (`./src`), with their container targets. */
@@ -54,6 +54,51 @@ export function remoteBindMountWarning(entry: UnreachableBindMounts, endpoint: s
   const mounts = entry.mounts.map((mount) => `${mount.source} → ${mount.target}`).join(', ');
   return {
     message: `${entry.service}: the engine at ${endpoint} is remote, so the bind mount ${mounts} mounts that host's folder, not this machine's files (usually an empty folder)`,
-    hint: 'copy the files in the image instead (COPY; dockstage live-syncs edits into the running container), or set x-dockstage.remote: false if the engine does see this folder',
+    hint: 'set x-dockstage.remote.bind_mounts: sync (dockstage copies the folder in and keeps it equal), copy the files in the image instead (COPY), or set x-dockstage.remote: false if the engine does see this folder',
   };
+}
+
+/** What a service's bind mounts of project files are on this engine: `native` (the engine sees them), `synced` (dockstage copies them), `unreachable` (remote, warned). */
+export type BindMountMode = 'native' | 'synced' | 'unreachable';
+
+/**
+ * Per service with bind mounts of project files, what they are on an engine that is `remote` or not: with
+ * `x-dockstage.remote.bind_mounts: sync` on a remote engine they are synced, without it they are unreachable.
+ */
+export function bindMountModes(workspace: Workspace, remote: boolean): Record<string, BindMountMode> {
+  const modes: Record<string, BindMountMode> = {};
+  for (const entry of projectBindMounts(workspace)) modes[entry.service] = !remote ? 'native' : workspace.config.remoteBindMounts === 'sync' ? 'synced' : 'unreachable';
+  return modes;
+}
+
+/** One bind mount dockstage keeps in sync: the absolute local source and the container target. */
+export interface SyncedBindMount {
+  readonly service: string;
+  readonly source: string;
+  readonly target: string;
+}
+
+/**
+ * The bind mounts dockstage replaces with copies: those of project files, when the workspace was loaded for a remote
+ * engine with `bind_mounts: sync` (`workspace.syncBindMounts`). Empty otherwise.
+ */
+export function syncedBindMounts(workspace: Workspace): SyncedBindMount[] {
+  if (workspace.syncBindMounts !== true) return [];
+  const inside = (source: string) => source === workspace.projectDir || source.startsWith(`${workspace.projectDir}${path.sep}`);
+  return workspace.services.flatMap((service) =>
+    service.bindMounts.filter((mount) => inside(mount.source)).map((mount) => ({ service: service.name, source: mount.source, target: mount.target })),
+  );
+}
+
+/**
+ * Whether a file below a synced bind mount stays out of the copy: `.git` anywhere, and what the service's build context
+ * ignore file excludes when the file lies in that context (a service without a build has only the `.git` rule).
+ */
+export function excludedFromBindSync(workspace: Workspace, service: string, file: string): boolean {
+  if (file.split(path.sep).includes('.git')) return true;
+  const build = workspace.services.find((s) => s.name === service)?.build;
+  if (build?.ignore === undefined || build.contextDir === undefined) return false;
+  const relative = path.relative(build.contextDir, file);
+  if (relative === '' || relative.startsWith('..') || path.isAbsolute(relative)) return false;
+  return build.ignore.excludes(relative.split(path.sep).join('/'));
 }

@@ -93,6 +93,11 @@ export interface Workspace {
   /** Sorted by name. */
   readonly services: readonly ServiceModel[];
   readonly warnings: readonly DockstageError[];
+  /**
+   * Loaded for a remote engine with `x-dockstage.remote.bind_mounts: sync`: bind mounts of project files are dropped
+   * from the override and synced instead (core/remote-engine.ts, `syncedBindMounts`).
+   */
+  readonly syncBindMounts?: boolean;
 }
 
 /** The problems of every blocked service, in service order (empty when none is blocked). */

@@ -20,6 +20,7 @@ import type { RunSettings } from './settings.js';
 import { buildsSubscriber } from './subscribers/builds.js';
 import { containersSubscriber } from './subscribers/containers.js';
 import { syncWritersSubscriber } from './subscribers/sync-writers.js';
+import { bindMountsSubscriber } from './subscribers/bind-mounts.js';
 import { filesSubscriber } from './subscribers/files.js';
 import { loaderSubscriber } from './subscribers/loader.js';
 
@@ -33,6 +34,8 @@ export interface EnginePorts {
   readonly watcher?: FileWatcher;
   /** Writes files into running containers (live sync); without it, every change rebuilds. */
   readonly containerFiles?: ContainerFiles;
+  /** Writes the copies of bind mounts on a remote engine (`remote.bind_mounts: sync`); without it, they are not kept. */
+  readonly bindMountFiles?: ContainerFiles;
 }
 
 /** What an engine run is asked to do, and what it needs from its command. */
@@ -119,6 +122,11 @@ export function startEngine(ports: EnginePorts, workspace: Workspace, composeFil
     );
   }
   if (settings.mode === 'watch' && ports.containerFiles !== undefined) subscribers.push(syncWritersSubscriber(ports.containerFiles));
+  if (settings.mode !== 'build' && ports.bindMountFiles !== undefined) {
+    subscribers.push(
+      bindMountsSubscriber({ fs: ports.fs, runtime: ports.runtime, containerFiles: ports.bindMountFiles, dispatch: store.dispatch, getState: store.getState, now, watching: settings.mode === 'watch' }),
+    );
+  }
   for (const make of options.subscribers ?? []) subscribers.push(make(store));
   for (const subscriber of subscribers) store.subscribe(subscriber);
   store.dispatch({ type: 'workspaceLoaded', workspace, composeFiles, at: now() });

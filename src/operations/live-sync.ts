@@ -82,7 +82,8 @@ export async function trySync(workspace: Workspace, targets: readonly SyncTarget
   }
 }
 
-async function applyReload(reload: ReloadMode, containerId: string, runtime: ContainerRuntime): Promise<void> {
+/** Reloads a service's container its way after files were written into it. */
+export async function applyReload(reload: ReloadMode, containerId: string, runtime: ContainerRuntime): Promise<void> {
   if (reload === 'none') return;
   if (reload === 'restart') await runtime.restartContainer(containerId);
   else await runtime.signalContainer(containerId, reload.signal);

@@ -10,6 +10,7 @@ import { overrideFileName, overrideFilePath, projectStateDir, STATE_DIR } from '
 import { parseDockstageConfig, type ConfigIssue, type DockstageConfig } from '../core/environments.js';
 import { ConfigError, DockstageError, DockstageErrors, relocate, uniqueErrors } from '../core/errors.js';
 import { checkPlatform } from '../core/env-variables.js';
+import { engineIsRemote } from '../core/remote-engine.js';
 import { buildWorkspace, directoriesToCheck, filesToRead, type Workspace } from '../core/workspace.js';
 import { withLinksFromDisk } from './context-links.js';
 import type { ComposeCli, ComposeTarget } from '../ports/compose-cli.js';
@@ -25,6 +26,11 @@ export interface ProjectOptions extends ComposeTarget {
 export interface LoadDeps extends ComposeTargetDeps {
   readonly compose: ComposeCli;
   readonly fs: FileSystem;
+  /**
+   * The engine's endpoint address (`ssh://host`, `unix:///…`), asked only when `x-dockstage.remote.bind_mounts` is
+   * `sync`: whether the engine is remote decides whether bind mounts are synced. Without it, they never are.
+   */
+  readonly engineHost?: () => Promise<string>;
 }
 
 /** A project loaded for one environment; builds and lifecycle take it so compose is resolved once per command. */
@@ -90,7 +96,8 @@ export async function loadWorkspace(options: ProjectOptions, deps: LoadDeps): Pr
   const warnings = await locateAll(workspace.warnings, compose.files, deps.fs);
   // BuildKit follows the symlinks on a COPY source's path: what they lead to is an input too.
   const linked = await withLinksFromDisk(deps.fs, { ...workspace, services, warnings });
-  return { compose, projectDir, project, config, workspace: linked };
+  const syncBindMounts = config.remoteBindMounts === 'sync' && deps.engineHost !== undefined && engineIsRemote(await deps.engineHost(), config.remote);
+  return { compose, projectDir, project, config, workspace: syncBindMounts ? { ...linked, syncBindMounts } : linked };
 }
 
 /**

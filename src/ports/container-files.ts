@@ -53,6 +53,20 @@ export interface AppliedFiles {
   readonly written: readonly string[];
 }
 
+/** What is below a directory in a container, as `listTree` finds it. */
+export interface ContainerTree {
+  /** Owner of the directory itself (numeric ids); undefined when it does not exist. */
+  readonly owner: { readonly user: number; readonly group: number } | undefined;
+  /** Absolute paths of the directories below it (not itself), without crossing into other mounts. */
+  readonly directories: readonly string[];
+  /** Absolute paths of everything else below it (files, symlinks). */
+  readonly files: readonly string[];
+  /** Mount points in the container (a volume under the directory is left alone). */
+  readonly mounts: readonly string[];
+  /** The text of the marker file asked for, or undefined when it is absent. */
+  readonly marker: string | undefined;
+}
+
 /**
  * A running container's files. Every call rejects with a DockstageError when
  * the container cannot take the batch (not running, read-only, no `sh`, an
@@ -65,6 +79,8 @@ export interface ContainerFiles {
   writeFiles(containerId: string, files: readonly ContainerFileWrite[]): Promise<AppliedFiles>;
   /** `apply` with removals only. */
   removePaths(containerId: string, paths: readonly string[]): Promise<void>;
+  /** What is below `directory` (for a full copy that makes it equal to a local folder), and the text of the file `marker`. */
+  listTree?(containerId: string, directory: string, marker: string): Promise<ContainerTree>;
   /**
    * Keeps a writer waiting in each of these containers, so the next `apply` there does not wait for a process to
    * start (the engine takes ~50 ms for that); writers in other containers are closed. Only a speed-up: `apply` works

@@ -8,6 +8,7 @@
 import { BuildFailedError, formatLocation, type DockstageError } from '../core/errors.js';
 import { errorLines } from '../core/error-description.js';
 import type { PlanReason } from '../core/plan.js';
+import { bindMountModes, type BindMountMode } from '../core/remote-engine.js';
 import { liveContainer, SYNCED, type BuildSummary, type EngineState, type ServiceState, type StageProgress } from '../core/state/engine-state.js';
 import { nextBuilds, type WaitReason } from '../core/state/next-builds.js';
 import { containerWaits } from '../core/state/due.js';
@@ -109,6 +110,12 @@ export function stateToView(state: EngineState, ui: UiState, now: number, extras
   };
 }
 
+/** On a remote engine: ` · bind mounts: web synced, tools not synced` (services sorted), or nothing. */
+function bindMountWords(modes: Readonly<Record<string, BindMountMode>>): string {
+  const entries = Object.entries(modes).filter(([, mode]) => mode !== 'native').sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  return entries.length === 0 ? '' : ` · bind mounts: ${entries.map(([service, mode]) => `${service} ${mode === 'synced' ? 'synced' : 'not synced'}`).join(', ')}`;
+}
+
 function header(state: EngineState, now: number, extras: ViewExtras): HeaderView {
   const workspace = state.workspace;
   const active = workspace?.environment.name;
@@ -121,7 +128,7 @@ function header(state: EngineState, now: number, extras: ViewExtras): HeaderView
     : state.engine.version === undefined
       ? { symbol: '…', word: 'engine: connecting', tone: 'muted' }
       : extras.remoteEndpoint !== undefined
-        ? { symbol: '', word: `engine ${state.engine.version} · remote ${extras.remoteEndpoint}`, tone: 'plain' }
+        ? { symbol: '', word: `engine ${state.engine.version} · remote ${extras.remoteEndpoint}${workspace === undefined ? '' : bindMountWords(bindMountModes(workspace, true))}`, tone: 'plain' }
         : { symbol: '', word: `engine ${state.engine.version} ${state.engine.host ?? ''}`.trim(), tone: 'plain' };
   const watch: Badge = state.watch.paused
     ? { symbol: '‖', word: 'paused', tone: 'warn' }

@@ -16,10 +16,10 @@
 import { PassThrough } from 'node:stream';
 import Docker from 'dockerode';
 import { DockstageError, EngineUnavailableError } from '../../core/errors.js';
-import type { AppliedFiles, ContainerFileBatch, ContainerFiles } from '../../ports/container-files.js';
+import type { AppliedFiles, ContainerFileBatch, ContainerFiles, ContainerTree } from '../../ports/container-files.js';
 import type { DockerEndpoint } from './docker-endpoint.js';
 import { connectionOptions, dockerOptions } from './connection.js';
-import { SCRIPT_FAILED, scriptInvocation, stdinArguments, SYNC_SCRIPT } from './sync-script.js';
+import { LIST_SCRIPT, SCRIPT_FAILED, scriptInvocation, stdinArguments, SYNC_SCRIPT } from './sync-script.js';
 
 /** A ContainerFiles on the engine at `endpoint` (the same connection rules as the runtime adapter). */
 export function createDockerodeFiles(endpoint: DockerEndpoint, env: NodeJS.ProcessEnv = process.env): ContainerFiles {
@@ -65,6 +65,17 @@ export function containerFilesOn(docker: Docker, host = 'the Docker engine'): Co
     },
     async removePaths(containerId, paths) {
       await apply(containerId, { removals: paths });
+    },
+    async listTree(containerId, directory, marker) {
+      let result: ScriptResult;
+      try {
+        const exec = await docker.getContainer(containerId).exec({ Cmd: ['sh', '-c', LIST_SCRIPT, 'sh', directory, marker], AttachStdin: true, AttachStdout: true, AttachStderr: true, User: '0:0', WorkingDir: '/' });
+        result = await attach(exec, await exec.start({ hijack: true, stdin: true })).send([]);
+      } catch (error) {
+        throw asEngineError(error, containerId, host);
+      }
+      if (result.exitCode !== 0) throw new DockstageError(`cannot list ${directory} in container ${containerId.slice(0, 12)}: ${lastLine(result.stderr) || `exit code ${result.exitCode}`}`, { exitCode: 1, hint: 'syncing bind mounts needs sh, find and stat in the container' });
+      return parseTree(result.stdout);
     },
     keepReady: (containerIds) => writers.keep(containerIds),
     close: () => writers.close(),
@@ -246,6 +257,25 @@ function attach(exec: Docker.Exec, stream: NodeJS.ReadWriteStream & { destroy():
       const inspected = (await exec.inspect()) as { ExitCode: number | null };
       return { exitCode: inspected.ExitCode ?? -1, stdout: Buffer.concat(out).toString('utf8'), stderr: Buffer.concat(err).toString('utf8') };
     },
+  };
+}
+
+/** LIST_SCRIPT's output as a ContainerTree. */
+export function parseTree(output: string): ContainerTree {
+  const [owner = '-', marker = '-', ...rest] = output.split('\0');
+  const ids = /^(\d+):(\d+)$/.exec(owner);
+  const sections: Record<string, string[]> = { d: [], f: [], m: [] };
+  let current: string[] | undefined;
+  for (const item of rest) {
+    if (item === 'd' || item === 'f' || item === 'm') current = sections[item];
+    else if (item !== '' && current !== undefined) current.push(item);
+  }
+  return {
+    owner: ids === null ? undefined : { user: Number(ids[1]), group: Number(ids[2]) },
+    directories: sections['d']!,
+    files: sections['f']!,
+    mounts: sections['m']!,
+    marker: marker.startsWith('+') ? marker.slice(1) : undefined,
   };
 }
 

@@ -133,3 +133,20 @@ function owner(value: ContainerOwner): [string, string] {
 function mode(bits: number): string {
   return (bits & 0o7777).toString(8);
 }
+
+/**
+ * Lists a directory for a full copy. Arguments: the directory, the marker file. Prints, NUL-separated: the owner
+ * (`uid:gid`, or `-` when the directory is missing), the marker's text (or `-` when absent, else `+` and the text),
+ * then `d` and each directory, `f` and each other entry (not crossing into other mounts), `m` and each mount point.
+ */
+export const LIST_SCRIPT = `
+if [ -d "$1" ]; then printf '%s\\0' "$(stat -c %u:%g "$1")"; else printf '%s\\0' -; fi
+if [ -f "$2" ]; then printf '+'; cat "$2"; printf '\\0'; else printf '%s\\0' -; fi
+printf 'd\\0'
+[ -d "$1" ] && find "$1" -xdev -mindepth 1 -type d -print0
+printf 'f\\0'
+[ -d "$1" ] && find "$1" -xdev -mindepth 1 ! -type d -print0
+printf 'm\\0'
+while read -r _ point _; do printf '%s\\0' "$point"; done < /proc/mounts
+exit 0
+`;

@@ -3,14 +3,14 @@
  * line (with `type` and an ISO `time`; `stopped` is the command's own last word); the human log words them
  * (watch-lines.ts). Errors are `ErrorDescription`s, the one JSON form of an error.
  */
-import { BuildFailedError, withContainerKept } from '../../core/errors.js';
+import { BuildFailedError, DockstageError, withContainerKept } from '../../core/errors.js';
 import { describeError, type ErrorDescription } from '../../core/error-description.js';
 import type { EngineAction, SyncedFile } from '../../core/state/actions.js';
 import { isCrashLooping, recentExits } from '../../core/state/reducer.js';
 import type { EngineState } from '../../core/state/engine-state.js';
 import { slowStopMessage, SLOW_STOP_MS } from '../../core/state/stops.js';
 import { relativeLabel, type Workspace } from '../../core/workspace.js';
-import { engineIsRemote } from '../../core/remote-engine.js';
+import { bindMountModes, engineIsRemote } from '../../core/remote-engine.js';
 import type { Action, PlanReason } from '../../core/plan.js';
 
 /** A reason in a `plan` event: the planner's, a file live sync takes, or why it could not. */
@@ -49,7 +49,28 @@ export type WatchEvent =
   | { readonly type: 'environment'; readonly environment: string; readonly recreated: readonly string[]; readonly restarted: readonly string[] }
   | { readonly type: 'error'; readonly error: ErrorDescription; readonly detail?: string; readonly service?: string; readonly services?: readonly string[] }
   | { readonly type: 'disconnected'; readonly message: string }
-  | { readonly type: 'connected'; readonly version: string; readonly host: string; readonly endpoint?: string; readonly remote?: boolean }
+  | {
+      readonly type: 'connected';
+      readonly version: string;
+      readonly host: string;
+      readonly endpoint?: string;
+      readonly remote?: boolean;
+      /** On a remote engine, per service with project bind mounts: `synced` (kept as a copy) or `unreachable`. */
+      readonly bindMounts?: Readonly<Record<string, string>>;
+    }
+  | {
+      readonly type: 'bind-synced';
+      readonly service: string;
+      readonly source: string;
+      readonly target: string;
+      readonly full: boolean;
+      readonly paths: readonly string[];
+      readonly written: number;
+      readonly removed: number;
+      readonly durationMs: number;
+      readonly reload?: string;
+      readonly error?: ErrorDescription;
+    }
   | { readonly type: 'idle' };
 
 export type WatchEventOf<T extends WatchEvent['type']> = Extract<WatchEvent, { type: T }>;
@@ -218,12 +239,37 @@ function eventsOf(state: EngineState, action: EngineAction, memory: OutputMemory
           type: 'connected',
           version: action.version,
           host: action.host,
-          ...(action.endpoint === undefined ? {} : { endpoint: action.endpoint, remote: engineIsRemote(action.endpoint, state.workspace?.config.remote) }),
+          ...(action.endpoint === undefined ? {} : remoteFields(action.endpoint, state)),
+        },
+      ];
+    case 'bindMountCopied':
+      return [
+        {
+          type: 'bind-synced',
+          service: action.service,
+          source: action.source,
+          target: action.target,
+          full: action.full,
+          paths: action.paths,
+          written: action.written,
+          removed: action.removed,
+          durationMs: action.durationMs,
+          ...(action.reload === undefined ? {} : { reload: action.reload }),
+          ...(action.error === undefined
+            ? {}
+            : { error: describeError(new DockstageError(action.error, { hint: 'the next time the container runs, it gets the whole folder again', exitCode: 1 })) }),
         },
       ];
     default:
       return [];
   }
+}
+
+/** `connected`'s endpoint, whether it is remote, and there, per service with project bind mounts, `synced` or `unreachable`. */
+function remoteFields(endpoint: string, state: EngineState): Pick<WatchEventOf<'connected'>, 'endpoint' | 'remote' | 'bindMounts'> {
+  const remote = engineIsRemote(endpoint, state.workspace?.config.remote);
+  const modes = remote && state.workspace !== undefined ? bindMountModes(state.workspace, true) : {};
+  return { endpoint, remote, ...(Object.keys(modes).length === 0 ? {} : { bindMounts: modes }) };
 }
 
 function servicesOfBuild(state: EngineState, id: string): string[] {

@@ -104,6 +104,13 @@ export function humanLine(event: WatchEvent): string | undefined {
       return `${event.service}: restarted`;
     case 'ready':
       return `${event.service}: ready${event.health === 'healthy' ? ' (healthy)' : ''}`;
+    case 'bind-synced': {
+      const mount = `${event.source} → ${event.target}`;
+      if (event.error !== undefined) return `${event.service}: could not copy the bind mount ${mount}: ${event.error.message}`;
+      const counts = `${event.written} written, ${event.removed} removed`;
+      const reload = event.reload === undefined || event.reload === 'none' ? '' : `; reload: ${event.reload}`;
+      return event.full ? `${event.service}: bind mount ${mount} copied in full (${counts}${reload})` : `${event.service}: bind mount ${mount}: ${list(event.paths)} (${counts})`;
+    }
     case 'waiting':
       return `${event.service}: waits for ${list(event.for)} (served first)`;
     case 'synced':

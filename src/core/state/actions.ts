@@ -132,7 +132,28 @@ export type EngineAction =
   /** The user looks at this service now (the TUI's selection), or at none. */
   | { readonly type: 'serviceFocused'; readonly service: string | undefined; readonly at: number }
   /** The container's healthcheck still said `starting` READY_WAIT_MS after it was first seen so: it holds no service back any more. */
-  | { readonly type: 'readyWaitEnded'; readonly service: string; readonly containerId: string; readonly at: number };
+  | { readonly type: 'readyWaitEnded'; readonly service: string; readonly containerId: string; readonly at: number }
+  /**
+   * A bind mount kept as a copy on a remote engine (`remote.bind_mounts: sync`) was brought up to date: in `full` (a new
+   * container) or for changed `paths` (relative to the project). `error`: the container could not take it.
+   */
+  | {
+      readonly type: 'bindMountCopied';
+      readonly service: string;
+      readonly containerId: string;
+      readonly source: string;
+      readonly target: string;
+      readonly full: boolean;
+      readonly written: number;
+      readonly removed: number;
+      readonly paths: readonly string[];
+      readonly error?: string;
+      /** How long the copy took (listing, removals, writes). */
+      readonly durationMs: number;
+      /** After a full copy that changed the folder: how the service reloads next (`restart` stops the container: no crash). */
+      readonly reload?: string;
+      readonly at: number;
+    };
 
 /** The action of one type. */
 export type ActionOf<T extends EngineAction['type']> = Extract<EngineAction, { type: T }>;

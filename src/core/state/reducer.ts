@@ -336,4 +336,11 @@ const handlers: Handlers = {
   stopRequested(state) {
     return { ...state, stopping: true };
   },
+
+  // The copy lives in the container, not in the state; a restart after it is a stop dockstage makes, not a crash.
+  bindMountCopied(state, { service, containerId, reload, at }) {
+    const current = state.services[service];
+    if (reload !== 'restart' || current === undefined) return state;
+    return { ...state, services: { ...state.services, [service]: expectStops(current, [containerId], at) } };
+  },
 };

@@ -207,6 +207,21 @@ describe('the header', () => {
     expect(header.engine).toEqual({ symbol: '', word: 'engine 20.10.24 · remote ssh://buildbox', tone: 'plain' });
   });
 
+  test('a remote engine: services with bind mounts of project files say whether dockstage syncs them', () => {
+    const mounts = (config: unknown) => {
+      const base = shop();
+      const web = base.services.find((s) => s.name === 'web')!;
+      const withMount = { ...web, bindMounts: [{ source: '/p/src', target: '/app/src' }] };
+      return { ...base, config: { ...base.config, ...(config as object) }, services: base.services.map((s) => (s.name === 'web' ? withMount : s)) };
+    };
+    expect(stateToView(running(mounts({ remoteBindMounts: 'sync' })), ui(), NOW, { remoteEndpoint: 'ssh://buildbox' }).header.engine.word).toBe(
+      'engine 20.10.24 · remote ssh://buildbox · bind mounts: web synced',
+    );
+    expect(stateToView(running(mounts({})), ui(), NOW, { remoteEndpoint: 'ssh://buildbox' }).header.engine.word).toBe('engine 20.10.24 · remote ssh://buildbox · bind mounts: web not synced');
+    // A local engine sees the files: nothing to say.
+    expect(stateToView(running(mounts({ remoteBindMounts: 'sync' })), ui(), NOW).header.engine.word).toBe('engine 20.10.24 localhost');
+  });
+
   test('paused, disconnected, a switch under way and the last error', () => {
     const state = fold(
       running(),

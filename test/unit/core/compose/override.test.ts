@@ -29,6 +29,43 @@ describe('environmentOverride', () => {
   });
 });
 
+describe('environmentOverride on a remote engine with bind_mounts: sync', () => {
+  test('lists the volumes again without the project bind mounts, under !override (compose merges lists by target)', () => {
+    const workspace = project('shop', '/p')
+      .service('web', {
+        build: { context: '/p' },
+        volumes: [
+          { type: 'bind', source: '/p/src', target: '/app/src' },
+          { type: 'volume', source: 'data', target: '/data' },
+          { type: 'bind', source: '/etc/localtime', target: '/etc/localtime' },
+        ],
+      })
+      .service('tools', { image: 'busybox', volumes: [{ type: 'bind', source: '/p', target: '/work' }] })
+      .service('db', { image: 'postgres:16', volumes: [{ type: 'volume', source: 'pg', target: '/var/lib/postgresql/data' }] })
+      .file('/p/Dockerfile', dockerfile('FROM busybox'))
+      .workspace();
+    const text = environmentOverride({ ...workspace, syncBindMounts: true });
+    expect(text).toContain(
+      ['  tools:', '    volumes: !override []'].join('\n'),
+    );
+    expect(text).toContain(
+      [
+        '    volumes: !override',
+        '      - source: data',
+        '        target: /data',
+        '        type: volume',
+        '      - source: /etc/localtime',
+        '        target: /etc/localtime',
+        '        type: bind',
+      ].join('\n'),
+    );
+    expect(text).not.toContain('/app/src');
+    expect(text).not.toContain('db:');
+    // Without sync (or on a local engine) nothing about volumes is written.
+    expect(environmentOverride(workspace)).not.toContain('volumes');
+  });
+});
+
 describe('state paths per compose project name', () => {
   test('each project name has its own folder under .dockstage/', () => {
     expect(projectStateDir('shop')).toBe('.dockstage/shop');

@@ -25,6 +25,25 @@ describe('intended stops', () => {
     expect(state.services['web']?.expectedStops).toEqual([]);
   });
 
+  test('a full bind-mount copy followed by reload: restart expects the container to stop; other copies do not', () => {
+    const copied = (extra: { full: boolean; reload?: string; paths?: string[] }) => ({
+      type: 'bindMountCopied' as const,
+      service: 'web',
+      containerId: 'c-web',
+      source: './src',
+      target: '/app/src',
+      written: 2,
+      removed: 0,
+      paths: [] as string[],
+      durationMs: 40,
+      at: 10_000,
+      ...extra,
+    });
+    expect(isIntendedStop(fold(running(), copied({ full: true, reload: 'restart' })), 'web', 'c-web', 10_500)).toBe(true);
+    expect(isIntendedStop(fold(running(), copied({ full: true, reload: 'none' })), 'web', 'c-web', 10_500)).toBe(false);
+    expect(isIntendedStop(fold(running(), copied({ full: false, paths: ['src/a.txt'] })), 'web', 'c-web', 10_500)).toBe(false);
+  });
+
   test('three intended stops in a minute are no crash loop; three crashes are', () => {
     let state: EngineState = running();
     for (const at of [10_000, 20_000, 30_000]) state = fold(state, { type: 'containerRestartStarted', service: 'api', at }, exit('api', 'c-api', 143, at + 100, true), { type: 'containerRestarted', service: 'api', at: at + 200 });
