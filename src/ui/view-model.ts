@@ -9,7 +9,7 @@ import { BuildFailedError, formatLocation, type DockstageError } from '../core/e
 import { errorLines } from '../core/error-description.js';
 import type { PlanReason } from '../core/plan.js';
 import { bindMountModes, type BindMountMode } from '../core/remote-engine.js';
-import { liveContainer, SYNCED, type BuildSummary, type EngineState, type ServiceState, type StageProgress } from '../core/state/engine-state.js';
+import { liveContainer, type BuildSummary, type EngineState, type ServiceState, type StageProgress } from '../core/state/engine-state.js';
 import { nextBuilds, type WaitReason } from '../core/state/next-builds.js';
 import { containerWaits } from '../core/state/due.js';
 import { isCrashLooping } from '../core/state/reducer.js';
@@ -172,11 +172,12 @@ function serviceRow(state: EngineState, model: ServiceModel, ui: UiState, now: n
  * What the live container's files are: its image's, or (after a live sync, and once the image behind it is built) the
  * content the engine state tracks for it. Undefined when nothing runs or nothing is built.
  */
-function liveContent(service: ServiceState): { readonly live: string; readonly content: string } | undefined {
+function liveContent(service: ServiceState): { readonly live: string; readonly content: string | undefined; readonly synced: boolean } | undefined {
   const live = liveContainer(service);
   if (live === undefined) return undefined;
-  const content = service.content?.containerId === live.id ? service.content.imageId : live.imageId;
-  return { live: live.imageId, content };
+  const known = service.content?.containerId === live.id ? service.content : undefined;
+  if (known?.kind === 'synced') return { live: live.imageId, content: undefined, synced: true };
+  return { live: live.imageId, content: known?.imageId ?? live.imageId, synced: false };
 }
 
 /** Does the container hold the current image's files? A synced container whose image was rebuilt behind it does. */
@@ -189,7 +190,7 @@ function runsCurrentContent(service: ServiceState): boolean | undefined {
 /** The container holds files live sync wrote (not yet in the image it was created from). */
 function holdsSyncedFiles(service: ServiceState): boolean {
   const current = liveContent(service);
-  return current !== undefined && (current.content === SYNCED || current.content !== current.live);
+  return current !== undefined && (current.synced || current.content !== current.live);
 }
 
 function stateBadge(state: EngineState, model: ServiceModel, service: ServiceState | undefined, now: number): Badge {

@@ -60,7 +60,7 @@ export const containerHandlers: ContainerHandlers = {
       // it is down for a restart (a container's files outlive its stops).
       const live = own.find((c) => c.state === 'running' || c.state === 'restarting' || c.state === 'paused');
       const known = service.content !== undefined && own.some((c) => c.id === service.content!.containerId) ? service.content : undefined;
-      const content = live === undefined ? known : known?.containerId === live.id ? known : { containerId: live.id, imageId: live.imageId, syncedAt: undefined };
+      const content = live === undefined ? known : known?.containerId === live.id ? known : { kind: 'image' as const, containerId: live.id, imageId: live.imageId, syncedAt: undefined };
       services[name] = { ...service, containers: own, started, content };
     }
     return { ...state, services };
@@ -130,7 +130,7 @@ export const containerHandlers: ContainerHandlers = {
         operationError: undefined,
         exits: [],
         replaceWith: s.replaceWith === imageId ? undefined : s.replaceWith,
-        content: { containerId: newId, imageId, syncedAt: undefined },
+        content: { kind: 'image', containerId: newId, imageId, syncedAt: undefined },
         containers: s.containers.map((c) => (c.id === oldId ? { ...c, id: newId, imageId, state: 'running' as const, exitCode: undefined } : c)),
       })),
     };

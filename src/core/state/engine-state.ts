@@ -98,16 +98,24 @@ export interface PendingBuild {
   readonly force?: boolean;
 }
 
-/** `ContainerContent.imageId` while the container holds synced files that no built image has yet. */
-export const SYNCED = 'synced';
-
-/** What the live container's files are: an image's (`imageId`), or that image plus live-synced files (`SYNCED`). */
-export interface ContainerContent {
-  readonly containerId: string;
-  readonly imageId: string;
-  /** When the last sync into it finished (a build started before then does not match it). */
-  readonly syncedAt: number | undefined;
-}
+/**
+ * What the live container's files are: an image's (it was created from it, or the rebuild behind a live sync caught up
+ * with what was synced into it), or its image plus files live sync wrote that no built image has yet.
+ */
+export type ContainerContent =
+  | {
+      readonly kind: 'image';
+      readonly containerId: string;
+      readonly imageId: string;
+      /** When files were last synced into it, if ever (the build that caught up started after). */
+      readonly syncedAt: number | undefined;
+    }
+  | {
+      readonly kind: 'synced';
+      readonly containerId: string;
+      /** When the last sync into it finished (a build started before then does not match it). */
+      readonly syncedAt: number;
+    };
 
 /** One service of the project in this run. Blocking problems live on the workspace's service model. */
 export interface ServiceState {

@@ -21,7 +21,6 @@ import {
   type BuildSummary,
   type EngineState,
   type ServiceState,
-  SYNCED,
 } from './engine-state.js';
 
 /** One handler per action. */
@@ -177,13 +176,13 @@ const handlers: Handlers = {
     const services = updateServices(state, build.services, (service) => {
       const done = { ...service, building: undefined, imageId: action.imageId, freshness: 'fresh' as const, lastBuild: summary };
       const content = service.content;
-      if (content?.imageId === SYNCED && build.background) {
+      if (content?.kind === 'synced' && build.background) {
         // The rebuild behind a live sync: the container already holds these files, so it is not replaced. A sync that
         // landed after this build started is newer than its image: the container stays "synced". Any other build of a
         // synced container (a Dockerfile edit, a file live sync could not take, a key) brings what the container lacks:
         // it is replaced like any other.
         const caughtUp = content.syncedAt === undefined || build.startedAt >= content.syncedAt;
-        return { ...done, freshness: caughtUp ? ('fresh' as const) : ('synced' as const), content: caughtUp ? { ...content, imageId: action.imageId } : content };
+        return { ...done, freshness: caughtUp ? ('fresh' as const) : ('synced' as const), content: caughtUp ? { kind: 'image' as const, containerId: content.containerId, imageId: action.imageId, syncedAt: content.syncedAt } : content };
       }
       const container = service.containers[0];
       const stale = container !== undefined && container.imageId !== action.imageId;
@@ -239,7 +238,7 @@ const handlers: Handlers = {
         ...(entry.deferred === true ? { restart: withRestart(service, [reloadReason], service.restart?.after ?? []).restart } : {}),
         building: undefined,
         freshness: 'synced',
-        content: { containerId: entry.containerId, imageId: SYNCED, syncedAt: at },
+        content: { kind: 'synced', containerId: entry.containerId, syncedAt: at },
         lastSync: { at, files: entry.files, reload: entry.reload },
         pending,
       };

@@ -1,6 +1,6 @@
 /** Small pure updates of the state's services, shared by the reducer's handlers. */
 import type { PlanReason } from '../plan.js';
-import { liveContainer, SYNCED, type EngineState, type ServiceState } from './engine-state.js';
+import { liveContainer, type EngineState, type ServiceState } from './engine-state.js';
 import { dedupeReasons } from './reasons.js';
 
 /** The services with `update` applied to the named ones (unknown names are skipped). */
@@ -25,6 +25,6 @@ export function withRestart(service: ServiceState, reasons: readonly PlanReason[
  */
 export function imageBehind(service: ServiceState): string | undefined {
   const live = liveContainer(service);
-  if (live === undefined || service.imageId === undefined || service.freshness !== 'fresh' || service.content?.imageId === SYNCED) return undefined;
+  if (live === undefined || service.imageId === undefined || service.freshness !== 'fresh' || service.content?.kind === 'synced') return undefined;
   return live.imageId === service.imageId ? undefined : service.imageId;
 }

@@ -6,7 +6,7 @@
  * the files of the current image (or of earlier syncs on top of it).
  */
 import { modelFiles } from '../workspace.js';
-import { liveContainer, SYNCED, type EngineState } from './engine-state.js';
+import { liveContainer, type EngineState } from './engine-state.js';
 
 /** One service's part in a sync: the container to write into. */
 export interface SyncTarget {
@@ -78,6 +78,6 @@ function syncableContainer(state: EngineState, name: string): string | undefined
   if (live === undefined || live.state !== 'running') return undefined;
   const content = service.content;
   if (content === undefined || content.containerId !== live.id) return undefined;
-  if (content.imageId !== service.imageId && content.imageId !== SYNCED) return undefined;
+  if (content.kind === 'image' && content.imageId !== service.imageId) return undefined;
   return live.id;
 }

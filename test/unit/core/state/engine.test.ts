@@ -326,7 +326,7 @@ describe('live sync in the state', () => {
     state = run(behind.state, completed(behind.ids['web,worker']!, 'sha256:web2', 1600));
     expect(replacementsDue(state)).toEqual([]);
     expect(state.services['web']?.freshness).toBe('fresh');
-    expect(state.services['web']?.content).toEqual({ containerId: 'c-web', imageId: 'sha256:web2', syncedAt: 12 });
+    expect(state.services['web']?.content).toEqual({ kind: 'image', containerId: 'c-web', imageId: 'sha256:web2', syncedAt: 12 });
   });
 
   test('a change during the rebuild behind a sync is a foreground build again; the container stays synced', () => {
