@@ -1,11 +1,12 @@
 /**
  * A second dockerd that cannot see a folder of this machine, to stand in for a
- * remote engine's host: it runs in its own mount namespace
- * (`unshare -m --propagation private`) where a tmpfs covers `hidden`, with its
- * own data root, exec root and socket (`--bridge=none` and no iptables, so it
- * leaves the main engine's network alone; user-defined networks such as
- * compose's default one come from `--default-address-pool`, away from the main
- * engine's range). The images it needs are copied from the main engine with
+ * remote engine's host: it runs in its own mount and network namespaces
+ * (`unshare -m -n --propagation private`) where a tmpfs covers `hidden`, with its
+ * own data root, exec root and socket. Its own network namespace matters: a
+ * dockerd started with `--bridge=none` deletes the `docker0` interface it finds,
+ * which in the shared namespace was the main engine's (every later build step
+ * then failed with "could not find bridge docker0"). No iptables; user-defined
+ * networks such as compose's default one come from `--default-address-pool`. The images it needs are copied from the main engine with
  * `docker save | docker load`. Stopped by its own pid; its folders removed.
  */
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
@@ -36,11 +37,11 @@ export async function startSecondEngine(hidden: string, images: readonly string[
   const dir = await mkdtemp(path.join(os.tmpdir(), 'dockstage-engine2-'));
   const socket = path.join(dir, 'docker.sock');
   const pidFile = path.join(dir, 'docker.pid');
-  const script = 'mount -t tmpfs tmpfs "$1" && shift && exec dockerd "$@"';
+  const script = 'ip link set lo up && mount -t tmpfs tmpfs "$1" && shift && exec dockerd "$@"';
   const child: ChildProcess = spawn(
     'unshare',
     [
-      '-m', '--propagation', 'private', 'sh', '-c', script, 'sh', hidden,
+      '-m', '-n', '--propagation', 'private', 'sh', '-c', script, 'sh', hidden,
       '--data-root', path.join(dir, 'data'), '--exec-root', path.join(dir, 'exec'), '--pidfile', pidFile, '-H', `unix://${socket}`,
       '--bridge=none', '--iptables=false', '--ip-masq=false', '--default-address-pool', 'base=172.30.0.0/16,size=24',
     ],
