@@ -16,6 +16,7 @@ import { buildStageGraph, stageClosure, type StageGraph } from './dockerfile/sta
 import { compileInputs, type CompiledInput } from './dockerfile/stage-inputs.js';
 import type { ContextLinks } from './dockerfile/follow-links.js';
 import { sortedEntries } from './order.js';
+import { chooseChecks, unknownEnvironmentChecks, type CheckModel } from './checks.js';
 import {
   chooseTargets,
   imageTag,
@@ -62,6 +63,8 @@ export interface BuildModel {
   readonly namedContexts: Readonly<Record<string, string>>;
   /** Identical for services whose builds are the same in every option (context, Dockerfile, target, args, labels, …). */
   readonly buildKey: string;
+  /** The check stages of this Dockerfile in the environment (core/checks.ts), in file order; empty in a check's own build. */
+  readonly checks: readonly CheckModel[];
 }
 
 /** One compose service as the planner and the engine see it; `build` is undefined for image-only services and remote contexts. */
@@ -171,7 +174,7 @@ export function buildWorkspace(input: WorkspaceInput): { workspace: Workspace | 
   const warnings: DockstageError[] = [];
   const environment = config.environments[input.environment];
   const graphs: Record<string, StageGraph> = {};
-  const parts: Record<string, Omit<BuildModel, 'target' | 'buildTarget' | 'targetStage' | 'targetSource' | 'closure' | 'inputs' | 'links' | 'buildKey'>> = {};
+  const parts: Record<string, Omit<BuildModel, 'target' | 'buildTarget' | 'targetStage' | 'targetSource' | 'closure' | 'inputs' | 'links' | 'buildKey' | 'checks'>> = {};
   const label = (file: string) => relativeLabel(projectDir, file);
 
   for (const service of project.services) {
@@ -253,13 +256,18 @@ export function buildWorkspace(input: WorkspaceInput): { workspace: Workspace | 
     else block(issue.service, issueToError(issue));
   }
   warnings.push(...targets.warnings.map(issueToError), ...(input.configWarnings ?? []).map(issueToError));
+  if (environment !== undefined) errors.push(...unknownEnvironmentChecks(environment, Object.values(graphs)).map(issueToError));
   if (errors.length > 0 || environment === undefined) return { workspace: undefined, errors };
 
+  const checkStages = new Map<string, ReturnType<typeof chooseChecks>['stages']>();
   for (const choice of targets.value) {
     const part = parts[choice.service];
     if (part === undefined || choice.stage === null) continue;
     const problem = unnamedTargetProblem(part.graph, choice.stage, choice.service);
     if (problem !== undefined) block(choice.service, problem);
+    const checks = chooseChecks(part.graph, choice.stage, environment, choice.service);
+    for (const issue of checks.errors) block(choice.service, issueToError(issue));
+    checkStages.set(choice.service, checks.stages);
   }
 
   const services: ServiceModel[] = project.services.map((service) => {
@@ -278,6 +286,11 @@ export function buildWorkspace(input: WorkspaceInput): { workspace: Workspace | 
         inputs: compileInputs(part.graph, closure),
         links: {},
         buildKey: buildKey(part.compose, part.dockerfilePath, part.dockerfileText, choice.target, part.namedContexts),
+        checks: (checkStages.get(service.name) ?? []).map(({ index, source }) => {
+          const stage = part.graph.stages[index]!.displayName;
+          // Keyed like a build of that stage: services that share the Dockerfile and its options run it once.
+          return { stage, stageIndex: index, source, key: buildKey(part.compose, part.dockerfilePath, part.dockerfileText, `check:${stage}`, part.namedContexts) };
+        }),
       };
     }
     return {
@@ -348,6 +361,21 @@ export function sharedBuilds(workspace: Workspace, service: string): string[] {
   const key = workspace.services.find((s) => s.name === service)?.build?.buildKey;
   if (key === undefined) return [];
   return workspace.services.filter((s) => s.name !== service && s.build?.buildKey === key).map((s) => s.name);
+}
+
+/** The build of a check: the service's build aimed at the check stage (its closure and inputs), under the check's key. */
+export function checkBuild(build: BuildModel, check: CheckModel): BuildModel {
+  const closure = stageClosure(build.graph, check.stageIndex);
+  return {
+    ...build,
+    target: check.stage,
+    buildTarget: check.stage,
+    targetStage: check.stageIndex,
+    closure,
+    inputs: compileInputs(build.graph, closure, build.links),
+    buildKey: check.key,
+    checks: [],
+  };
 }
 
 /** Closure stage names of a service's target, in file order. */
