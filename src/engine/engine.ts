@@ -22,6 +22,8 @@ import { containersSubscriber } from './subscribers/containers.js';
 import { syncWritersSubscriber } from './subscribers/sync-writers.js';
 import { filesSubscriber } from './subscribers/files.js';
 import { loaderSubscriber } from './subscribers/loader.js';
+import { checksSubscriber } from './subscribers/checks.js';
+import { checkMemoryFile, fileCheckMemory } from '../operations/check-memory.js';
 
 /** The ports an engine run uses. `watcher` is needed only when watching. */
 export interface EnginePorts {
@@ -50,6 +52,8 @@ export interface EngineRunOptions {
   readonly prune?: boolean;
   /** Live sync (`watch` only; also off when `x-dockstage.watch.sync` is false). */
   readonly sync?: boolean;
+  /** Build the environment's checks in the background (`watch` only; `--no-checks` turns it off). */
+  readonly checks?: boolean;
   readonly concurrency?: number;
   /** How compose is called for this project (without the override), and where `.dockstage/` lives. */
   readonly composeTarget: ComposeTarget;
@@ -83,6 +87,7 @@ export function startEngine(ports: EnginePorts, workspace: Workspace, composeFil
     prune: options.prune ?? true,
     sync: options.sync !== false && workspace.config.watch.sync && ports.containerFiles !== undefined,
     watcher: ports.watcher !== undefined,
+    checks: options.checks !== false,
   });
   const initial: EngineState =
     options.mode === 'switch'
@@ -134,6 +139,19 @@ export function startEngine(ports: EnginePorts, workspace: Workspace, composeFil
     );
   }
   if (options.mode === 'watch' && ports.containerFiles !== undefined) subscribers.push(syncWritersSubscriber(ports.containerFiles));
+  if (base.checksEnabled) {
+    subscribers.push(
+      checksSubscriber({
+        deps: { fs: ports.fs, runtime: ports.runtime, builder: ports.builder },
+        memory: fileCheckMemory(ports.fs, checkMemoryFile(options.projectDir, workspace.project.name)),
+        dispatch: store.dispatch,
+        getState: store.getState,
+        now,
+        platform: options.platform,
+        builder: options.builder ?? workspace.config.builder,
+      }),
+    );
+  }
   for (const make of options.subscribers ?? []) subscribers.push(make(store));
   for (const subscriber of subscribers) store.subscribe(subscriber);
   store.dispatch({ type: 'workspaceLoaded', workspace, composeFiles, at: now() });

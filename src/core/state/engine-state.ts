@@ -7,6 +7,7 @@
 import type { DockstageError } from '../errors.js';
 import type { Plan, PlanReason } from '../plan.js';
 import type { Workspace } from '../workspace.js';
+import type { CheckState } from './check-state.js';
 
 /**
  * What a run is for. `build` builds and stops; `up` builds, then starts the project; `switch` builds the new
@@ -219,6 +220,10 @@ export interface EngineState {
   readonly lastError: { readonly message: string; readonly at: number; readonly services?: readonly string[] } | undefined;
   /** The plan of the last batch of changes, as the reducer applied it (outputs show it instead of planning again). */
   readonly lastPlan: Plan | undefined;
+  /** Checks run in this run (`watch` and the TUI, unless `--no-checks`). */
+  readonly checksEnabled: boolean;
+  /** The check builds by key (core/state/check-handlers.ts); empty when checks are off. */
+  readonly checks: Readonly<Record<string, CheckState>>;
 }
 
 /** What a run starts from. */
@@ -230,6 +235,8 @@ export interface EngineOptions {
   readonly sync?: boolean;
   /** A watcher will report `watchStarted` (see WatchState.expected). */
   readonly watcher?: boolean;
+  /** Build the checks in the background (`watch` only). */
+  readonly checks?: boolean;
 }
 
 /** The state before anything is loaded. */
@@ -255,6 +262,8 @@ export function initialState(options: EngineOptions): EngineState {
     stopping: false,
     lastError: undefined,
     lastPlan: undefined,
+    checksEnabled: options.mode === 'watch' && options.checks === true,
+    checks: {},
   };
 }
 
