@@ -29,6 +29,8 @@ export interface CommandEngineOptions {
   readonly prune?: boolean;
   /** Live sync (watch only). */
   readonly sync?: boolean;
+  /** Checks in the background (watch only; on unless false). */
+  readonly checks?: boolean;
   readonly switchFrom?: string;
   readonly watcher?: FileWatcher;
   /** The build lines (or `--json` build events) of the one-shot commands; off for `watch` and the TUI, which print their own. */
@@ -75,6 +77,7 @@ export async function startCommandEngine(ctx: CommandContext, project: ProjectOp
       ...(options.wait === true ? { wait: true } : {}),
       ...(options.prune === false ? { prune: false } : {}),
       ...(options.sync === false ? { sync: false } : {}),
+      ...(options.checks === false ? { checks: false } : {}),
       composeTarget: loaded.compose,
       projectDir: loaded.projectDir,
       // compose read the model's files once this process started (the start-up prefetch), not before.

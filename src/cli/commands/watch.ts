@@ -1,5 +1,5 @@
 /**
- * `dockstage watch [--json] [--no-prune] [--no-sync] [--logs | --no-logs]`: bring the project up (building what
+ * `dockstage watch [--json] [--no-prune] [--no-sync] [--no-checks] [--logs | --no-logs]`: bring the project up (building what
  * is stale), then rebuild and replace only the services a change affects,
  * until SIGINT or SIGTERM. Stopping cancels running builds and leaves the
  * containers running, like `docker compose up -d`.
@@ -7,6 +7,7 @@
 import { createSystemClock } from '../../adapters/local/system-clock.js';
 import { loadWorkspace, type ProjectOptions } from '../../operations/load-workspace.js';
 import { watchOutputSubscriber } from '../output/watch-lines.js';
+import { checkOutputSubscriber } from '../output/check-lines.js';
 import { logsSubscriber } from '../../engine/subscribers/logs.js';
 import type { Clock } from '../../ports/clock.js';
 import type { CommandContext } from '../context.js';
@@ -23,6 +24,8 @@ export interface WatchCommand {
   readonly sync: boolean;
   /** The containers' output, service-prefixed (`--json`: `log` events). Default: on for people, off with `--json`. */
   readonly logs?: boolean | undefined;
+  /** Build the environment's checks in the background (`--no-checks` turns it off). */
+  readonly checks?: boolean;
   /** Stop after this signal (tests and the TUI pass their own; the CLI listens to SIGINT and SIGTERM). */
   readonly signal?: AbortSignal;
 }
@@ -46,10 +49,12 @@ export async function runWatch(ctx: CommandContext, options: ProjectOptions, com
       json: command.json,
       prune: command.prune,
       sync: command.sync,
+      ...(command.checks === false ? { checks: false } : {}),
       watcher: await fileWatcher(),
       buildLines: false,
       subscribers: [
         () => watchOutputSubscriber(sink, command.json, () => clock.now()),
+        () => checkOutputSubscriber(sink, command.json, () => clock.now()),
         ...(printer === undefined || runtime === undefined ? [] : [() => logsSubscriber({ runtime, buffer: printer, now: () => clock.now(), since: started, buildLines: false })]),
       ],
     });
