@@ -73,8 +73,8 @@ function checksOf(state: EngineState, workspace: Workspace, at: number): Record<
       const known = checks[check.key] ?? state.checks[check.key];
       const services = checks[check.key] === undefined ? [service.name] : [...checks[check.key]!.services, service.name].sort();
       checks[check.key] = known === undefined
-        ? { key: check.key, stage: check.stage, services, pending: { since: at, requested: false }, running: undefined, last: undefined }
-        : { ...known, stage: check.stage, services };
+        ? { key: check.key, stage: check.stage, stageIndex: check.stageIndex, services, pending: { since: at, requested: false }, running: undefined, last: undefined }
+        : { ...known, stage: check.stage, stageIndex: check.stageIndex, services };
     }
   }
   return checks;

@@ -22,6 +22,8 @@ export interface CheckResult {
 export interface CheckState {
   readonly key: string;
   readonly stage: string;
+  /** Its place in the Dockerfile: checks due at once start in file order. */
+  readonly stageIndex: number;
   /** The services whose Dockerfile it is (sorted): one build for all of them. */
   readonly services: readonly string[];
   /** Its inputs may have changed since the last result (an edit it reads, the start, a reload, a key): it runs when the loop is free. */

@@ -5,6 +5,7 @@
  * (cancelled, due again) as soon as such work appears or an edit touches their inputs again.
  */
 import { isSelected, type EngineState } from './engine-state.js';
+import type { CheckState } from './check-state.js';
 import { nextBuilds } from './next-builds.js';
 import { replacementsDue, restartsDue, servicesToStart } from './due.js';
 
@@ -38,7 +39,8 @@ export function nextChecks(state: EngineState): NextChecks {
   const cancel: string[] = [];
   const waiting: Record<string, CheckWaitReason> = {};
   if (!state.checksEnabled || state.workspace === undefined) return { start, cancel, waiting };
-  const checks = Object.values(state.checks).sort((a, b) => (a.pending?.since ?? 0) - (b.pending?.since ?? 0) || (a.key < b.key ? -1 : 1));
+  const order = (check: CheckState) => `${check.services[0] ?? ''}\0${String(check.stageIndex).padStart(6, '0')}`;
+  const checks = Object.values(state.checks).sort((a, b) => (a.pending?.since ?? 0) - (b.pending?.since ?? 0) || (order(a) < order(b) ? -1 : order(a) > order(b) ? 1 : 0));
   const busy = state.stopping || !isServed(state);
   for (const check of checks) {
     if (check.running !== undefined && (busy || check.pending !== undefined)) cancel.push(check.key);
