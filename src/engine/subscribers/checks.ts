@@ -37,6 +37,10 @@ export function checksSubscriber(options: ChecksSubscriberOptions): Subscriber {
     const id = `c${++sequence}`;
     const abort = new AbortController();
     dispatch({ type: 'checkStarted', key, id, at: now() });
+    // Forgotten before the outcome is dispatched: that dispatch may start the same check again at once.
+    const forget = () => {
+      if (running.get(key)?.id === id) running.delete(key);
+    };
     const done = (async () => {
       try {
         const result = await runCheck(workspace, { key, services }, options.deps, options.memory, {
@@ -46,9 +50,11 @@ export function checksSubscriber(options: ChecksSubscriberOptions): Subscriber {
           known: state.checks[key]?.last,
           now,
         });
+        forget();
         if (abort.signal.aborted) dispatch({ type: 'checkCancelled', key, id, at: now() });
         else dispatch({ type: 'checkFinished', key, id, result, at: now() });
       } catch (error) {
+        forget();
         if (abort.signal.aborted) {
           dispatch({ type: 'checkCancelled', key, id, at: now() });
         } else {
@@ -57,8 +63,6 @@ export function checksSubscriber(options: ChecksSubscriberOptions): Subscriber {
           const failure = error instanceof DockstageError ? error : new DockstageError(`${services.join(', ')}: the check could not run: ${error instanceof Error ? error.message : String(error)}`);
           dispatch({ type: 'checkFinished', key, id, result: { passed: false, cached: false, durationMs: 0, endedAt: now(), hash: undefined, error: failure }, at: now() });
         }
-      } finally {
-        if (running.get(key)?.id === id) running.delete(key);
       }
     })();
     running.set(key, { id, abort, done });
