@@ -198,10 +198,18 @@ function buildProgram(io: Io, version: string, commandContext: () => Promise<Com
     .option('--json', 'one JSON object per line per event')
     .option('--no-prune', 'keep images a replacement superseded')
     .option('--no-sync', 'always rebuild: never copy a changed file into the running container')
+    .option('--no-checks', "do not build the environment's check stages (test, lint…) in the background")
     .option('--logs', "the containers' output, service-prefixed (default without --json; with --json: log events)")
     .option('--no-logs', "hide the containers' output")
-    .action(wrap(async (context, options, local: { json?: boolean; prune?: boolean; sync?: boolean; logs?: boolean }) =>
-      (await import('./commands/watch.js')).runWatch(context, options, { json: local.json === true, prune: local.prune !== false, sync: local.sync !== false, logs: local.logs }), { engine: always }));
+    .action(wrap(async (context, options, local: { json?: boolean; prune?: boolean; sync?: boolean; checks?: boolean; logs?: boolean }) =>
+      (await import('./commands/watch.js')).runWatch(context, options, { json: local.json === true, prune: local.prune !== false, sync: local.sync !== false, checks: local.checks !== false, logs: local.logs }), { engine: always }));
+
+  program
+    .command('check [services...]')
+    .description("build the environment's check stages (test, lint…) that have no remembered pass; exit 1 if one fails")
+    .option('--json', 'one JSON object per check event')
+    .action(wrap(async (context, options, services: string[], local: { json?: boolean }) =>
+      (await import('./commands/check.js')).runCheckCommand(context, options, { services, json: local.json === true }), { engine: always }));
 
   program
     .command('env [name]')

@@ -22,6 +22,8 @@ export interface ServiceEnvironmentConfig {
   readonly target: string | undefined;
   readonly image: string | undefined;
   readonly onChange: OnChange | undefined;
+  /** Check stages of this service in this environment (`checks: [test, lint]`); undefined inherits, `[]` means none. */
+  readonly checks?: readonly string[] | undefined;
 }
 
 /** One environment, configured or built in; `name` is what `-e` and `dockstage env` take. */
@@ -32,6 +34,8 @@ export interface EnvironmentConfig {
   /** What a change under a bind mount does (the app usually reloads itself: `none`). */
   readonly onChange: OnChange;
   readonly services: Readonly<Record<string, ServiceEnvironmentConfig>>;
+  /** Check stages (`checks: [test, lint]`) for every service whose Dockerfile has them; undefined: the convention. */
+  readonly checks?: readonly string[] | undefined;
 }
 
 /** The parsed `x-dockstage` block with defaults filled in, so callers never check for absent keys. */
@@ -228,7 +232,7 @@ function parseEnvironment(name: string, value: unknown, path: string, errors: Co
     errors.push({ message: `environment '${name}' must be a mapping`, path });
     return emptyEnvironment(name);
   }
-  warnUnknownKeys(value, ['target', 'services', 'on_change'], path, warnings);
+  warnUnknownKeys(value, ['target', 'services', 'on_change', 'checks'], path, warnings);
   const services: Record<string, ServiceEnvironmentConfig> = {};
   const servicesValue = value['services'];
   if (servicesValue !== undefined && !isRecord(servicesValue)) {
@@ -240,19 +244,23 @@ function parseEnvironment(name: string, value: unknown, path: string, errors: Co
         errors.push({ message: `settings for service '${service}' must be a mapping`, path: servicePath });
         continue;
       }
-      warnUnknownKeys(settings, ['target', 'image', 'on_change'], servicePath, warnings);
+      warnUnknownKeys(settings, ['target', 'image', 'on_change', 'checks'], servicePath, warnings);
+      const serviceChecks = optionalStageList(settings['checks'], `${servicePath}.checks`, errors);
       services[service] = {
         target: optionalString(settings['target'], `${servicePath}.target`, errors),
         image: optionalString(settings['image'], `${servicePath}.image`, errors),
         onChange: optionalOnChange(settings['on_change'], `${servicePath}.on_change`, errors),
+        ...(serviceChecks === undefined ? {} : { checks: serviceChecks }),
       };
     }
   }
+  const checks = optionalStageList(value['checks'], `${path}.checks`, errors);
   return {
     name,
     target: optionalString(value['target'], `${path}.target`, errors),
     onChange: optionalOnChange(value['on_change'], `${path}.on_change`, errors) ?? 'none',
     services,
+    ...(checks === undefined ? {} : { checks }),
   };
 }
 
@@ -411,6 +419,15 @@ function optionalString(value: unknown, path: string, errors: ConfigIssue[]): st
   if (value === undefined || value === null) return undefined;
   if (typeof value === 'string' && value !== '') return value;
   errors.push({ message: `expected a non-empty string, got ${JSON.stringify(value)}`, path });
+  return undefined;
+}
+
+/** A list of stage names (`checks: [test, lint]`); a single name is taken as a list of one. */
+function optionalStageList(value: unknown, path: string, errors: ConfigIssue[]): string[] | undefined {
+  if (value === undefined || value === null) return undefined;
+  const list = typeof value === 'string' ? [value] : value;
+  if (Array.isArray(list) && list.every((item) => typeof item === 'string' && item !== '')) return [...new Set(list as string[])];
+  errors.push({ message: `checks must be a list of stage names, got ${JSON.stringify(value)}`, path, hint: 'e.g. checks: [test, lint]' });
   return undefined;
 }
 

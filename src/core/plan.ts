@@ -62,6 +62,8 @@ export interface ServicePlan {
   readonly reasons: readonly PlanReason[];
   /** Other services that build the very same image: it is built once for all of them. */
   readonly sharedWith: readonly string[];
+  /** The check stages of the service's Dockerfile in this environment (core/checks.ts), built in the background by `watch`. */
+  readonly checks: readonly string[];
 }
 
 /** The planner's whole answer, services sorted by name. `plan --json` prints it as it is, so its shape is public. */
@@ -167,6 +169,11 @@ export function planForFreshness(workspace: Workspace, freshness: Readonly<Recor
 }
 
 /** Why a build must run again for the changed paths: its Dockerfile, its ignore file, or an input an instruction reads. */
+/** The reasons a build reads the changed paths (input, Dockerfile or ignore file), for a target or a check stage. */
+export function buildReads(build: NonNullable<ServiceModel['build']>, paths: readonly string[], label: (p: string) => string): PlanReason[] {
+  return readsOf(build, sortedUnique(paths.map(normalized)), label);
+}
+
 function readsOf(build: NonNullable<ServiceModel['build']>, paths: readonly string[], label: (p: string) => string): PlanReason[] {
   const reasons: PlanReason[] = [];
   const candidates = ignoreCandidates(build);
@@ -247,6 +254,7 @@ function finish(workspace: Workspace, own: Map<string, { action: Action; reasons
         action: decision.action,
         reasons: sortReasons(decision.reasons),
         sharedWith: sharedBuilds(workspace, service.name),
+        checks: service.build?.checks.map((check) => check.stage) ?? [],
       };
     }),
   };

@@ -11,11 +11,13 @@ import type { ComposeBuild, ComposeDependency, ComposeProject, ComposeService } 
 import { DockstageError, ConfigError, uniqueErrors, type ErrorLocation } from './errors.js';
 import { didYouMean } from './suggest.js';
 import { parseDockerfile } from './dockerfile/parse.js';
-import { createIgnoreMatcher, IgnorePatternError, parseDockerignore, type IgnoreMatcher } from './dockerfile/dockerignore.js';
+import type { IgnoreMatcher } from './dockerfile/dockerignore.js';
+import { chooseIgnoreFile, compileIgnoreFile } from './ignore-file.js';
 import { buildStageGraph, stageClosure, type StageGraph } from './dockerfile/stage-graph.js';
 import { compileInputs, type CompiledInput } from './dockerfile/stage-inputs.js';
 import type { ContextLinks } from './dockerfile/follow-links.js';
 import { sortedEntries } from './order.js';
+import { chooseChecks, unknownEnvironmentChecks, type CheckModel } from './checks.js';
 import {
   chooseTargets,
   imageTag,
@@ -62,6 +64,8 @@ export interface BuildModel {
   readonly namedContexts: Readonly<Record<string, string>>;
   /** Identical for services whose builds are the same in every option (context, Dockerfile, target, args, labels, …). */
   readonly buildKey: string;
+  /** The check stages of this Dockerfile in the environment (core/checks.ts), in file order; empty in a check's own build. */
+  readonly checks: readonly CheckModel[];
 }
 
 /** One compose service as the planner and the engine see it; `build` is undefined for image-only services and remote contexts. */
@@ -188,20 +192,24 @@ export function buildWorkspace(input: WorkspaceInput): { workspace: Workspace | 
   }
   const warnings = [...read.flatMap((outcome) => outcome.warnings), ...targets.warnings.map(issueToError), ...(input.configWarnings ?? []).map(issueToError)];
   const environment = config.environments[input.environment];
+  if (environment !== undefined) errors.push(...unknownEnvironmentChecks(environment, Object.values(graphs)).map(issueToError));
   if (errors.length > 0 || environment === undefined) return { workspace: undefined, errors };
   blocks.push(...unnamedTargets(targets.value, parts));
+  const checks = checkStagesOf(targets.value, parts, environment);
+  blocks.push(...checks.blocks);
   const blocked = new Map<string, DockstageError[]>();
   for (const { service, error } of blocks) blocked.set(service, [...(blocked.get(service) ?? []), error]);
   const services = project.services.map((service) => {
     const choice = targets.value.find((c) => c.service === service.name);
     const part = blocked.has(service.name) ? undefined : parts[service.name];
-    return serviceModel(service, part === undefined || choice === undefined ? undefined : resolveBuild(part, choice), blocked.get(service.name) ?? [], input, environment);
+    const build = part === undefined || choice === undefined ? undefined : resolveBuild(part, choice, checks.stages.get(service.name) ?? []);
+    return serviceModel(service, build, blocked.get(service.name) ?? [], input, environment);
   });
   return { workspace: { project, projectDir: input.projectDir, config, environment, services, warnings: uniqueErrors(warnings) }, errors: [] };
 }
 
 /** A service's build as its Dockerfile and ignore file give it, before a target is chosen. */
-type BuildPart = Omit<BuildModel, 'target' | 'buildTarget' | 'targetStage' | 'targetSource' | 'closure' | 'inputs' | 'links' | 'buildKey'>;
+type BuildPart = Omit<BuildModel, 'target' | 'buildTarget' | 'targetStage' | 'targetSource' | 'closure' | 'inputs' | 'links' | 'buildKey' | 'checks'>;
 
 /** A problem that blocks one service only. */
 interface ServiceBlock {
@@ -296,8 +304,28 @@ function unnamedTargets(choices: ReturnType<typeof chooseTargets>['value'], part
   });
 }
 
-/** The build aimed at its chosen target: the stage closure, its compiled inputs and the key shared builds go by. */
-function resolveBuild(part: BuildPart, choice: ReturnType<typeof chooseTargets>['value'][number]): BuildModel | undefined {
+/** Each service's check stages in the environment (core/checks.ts), and the services a misnamed check blocks. */
+function checkStagesOf(
+  choices: ReturnType<typeof chooseTargets>['value'],
+  parts: Readonly<Record<string, BuildPart>>,
+  environment: EnvironmentConfig,
+): { readonly stages: ReadonlyMap<string, CheckStages>; readonly blocks: ServiceBlock[] } {
+  const stages = new Map<string, CheckStages>();
+  const blocks: ServiceBlock[] = [];
+  for (const choice of choices) {
+    const part = parts[choice.service];
+    if (part === undefined || choice.stage === null) continue;
+    const checks = chooseChecks(part.graph, choice.stage, environment, choice.service);
+    blocks.push(...checks.errors.map((issue) => ({ service: choice.service, error: issueToError(issue) })));
+    stages.set(choice.service, checks.stages);
+  }
+  return { stages, blocks };
+}
+
+type CheckStages = ReturnType<typeof chooseChecks>['stages'];
+
+/** The build aimed at its chosen target: the stage closure, its compiled inputs, the key shared builds go by, its checks. */
+function resolveBuild(part: BuildPart, choice: ReturnType<typeof chooseTargets>['value'][number], checks: CheckStages): BuildModel | undefined {
   if (choice.stage === null || choice.target === null || choice.source === null) return undefined;
   const closure = stageClosure(part.graph, choice.stage);
   return {
@@ -310,6 +338,11 @@ function resolveBuild(part: BuildPart, choice: ReturnType<typeof chooseTargets>[
     inputs: compileInputs(part.graph, closure),
     links: {},
     buildKey: buildKey(part.compose, part.dockerfilePath, part.dockerfileText, choice.target, part.namedContexts),
+    checks: checks.map(({ index, source }) => {
+      const stage = part.graph.stages[index]!.displayName;
+      // Keyed like a build of that stage: services that share the Dockerfile and its options run it once.
+      return { stage, stageIndex: index, source, key: buildKey(part.compose, part.dockerfilePath, part.dockerfileText, `check:${stage}`, part.namedContexts) };
+    }),
   };
 }
 
@@ -326,36 +359,6 @@ function serviceModel(service: ComposeService, build: BuildModel | undefined, bl
     onChange: onChangeFor(service.name, environment),
     blocked: uniqueErrors(blocked),
   };
-}
-
-/**
- * The ignore file BuildKit uses for a build: `<Dockerfile>.dockerignore` next to
- * the Dockerfile when it exists, else `<context>/.dockerignore`, else none.
- */
-export function chooseIgnoreFile(dockerfilePath: string | undefined, contextDir: string, files: ReadonlyMap<string, string | null>): string | undefined {
-  const candidates = [...(dockerfilePath === undefined ? [] : [`${dockerfilePath}.dockerignore`]), path.join(contextDir, '.dockerignore')];
-  return candidates.find((candidate) => typeof files.get(candidate) === 'string');
-}
-
-/**
- * Parses and compiles an ignore file; a bad pattern is a ConfigError naming the file and line. Patterns that compile
- * but fail when BuildKit first evaluates them (a reversed range such as `[z-a]`) are found here too, since the build
- * would fail on them.
- */
-export function compileIgnoreFile(text: string, label: string): { patterns: string[]; matcher: IgnoreMatcher | undefined } {
-  const patterns = parseDockerignore(text);
-  try {
-    const matcher = patterns.length === 0 ? undefined : createIgnoreMatcher(patterns);
-    for (const pattern of patterns) createIgnoreMatcher([pattern.replace(/^!/, '')]).excludes('probe');
-    return { patterns, matcher };
-  } catch (error) {
-    if (!(error instanceof IgnorePatternError)) throw error;
-    const line = text.split('\n').findIndex((raw) => parseDockerignore(raw).some((parsed) => parsed === error.pattern || parsed === `!${error.pattern}`));
-    throw new ConfigError(`invalid pattern in ${label}: ${error.message}`, {
-      location: { file: label, ...(line < 0 ? {} : { line: line + 1 }) },
-      hint: 'fix the pattern; .dockerignore uses Go filepath.Match syntax plus ** and ! exceptions',
-    });
-  }
 }
 
 /** The service named `name`; an unknown name is a usage error with a did-you-mean. */
@@ -381,6 +384,21 @@ export function sharedBuilds(workspace: Workspace, service: string): string[] {
   const key = workspace.services.find((s) => s.name === service)?.build?.buildKey;
   if (key === undefined) return [];
   return workspace.services.filter((s) => s.name !== service && s.build?.buildKey === key).map((s) => s.name);
+}
+
+/** The build of a check: the service's build aimed at the check stage (its closure and inputs), under the check's key. */
+export function checkBuild(build: BuildModel, check: CheckModel): BuildModel {
+  const closure = stageClosure(build.graph, check.stageIndex);
+  return {
+    ...build,
+    target: check.stage,
+    buildTarget: check.stage,
+    targetStage: check.stageIndex,
+    closure,
+    inputs: compileInputs(build.graph, closure, build.links),
+    buildKey: check.key,
+    checks: [],
+  };
 }
 
 /** Closure stage names of a service's target, in file order. */

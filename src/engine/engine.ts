@@ -23,6 +23,8 @@ import { syncWritersSubscriber } from './subscribers/sync-writers.js';
 import { bindMountsSubscriber } from './subscribers/bind-mounts.js';
 import { filesSubscriber } from './subscribers/files.js';
 import { loaderSubscriber } from './subscribers/loader.js';
+import { checksSubscriber } from './subscribers/checks.js';
+import { checkMemoryFile, fileCheckMemory } from '../operations/check-memory.js';
 
 /** The ports an engine run uses. `watcher` is needed only when watching. */
 export interface EnginePorts {
@@ -74,6 +76,7 @@ export function startEngine(ports: EnginePorts, workspace: Workspace, composeFil
     prune: settings.prune,
     sync: settings.sync && workspace.config.watch.sync && ports.containerFiles !== undefined,
     watcher: ports.watcher !== undefined,
+    checks: settings.checks,
   });
   const initial: EngineState =
     settings.mode === 'switch'
@@ -125,6 +128,19 @@ export function startEngine(ports: EnginePorts, workspace: Workspace, composeFil
   if (settings.mode !== 'build' && ports.bindMountFiles !== undefined) {
     subscribers.push(
       bindMountsSubscriber({ fs: ports.fs, runtime: ports.runtime, containerFiles: ports.bindMountFiles, dispatch: store.dispatch, getState: store.getState, now, watching: settings.mode === 'watch' }),
+    );
+  }
+  if (base.checksEnabled) {
+    subscribers.push(
+      checksSubscriber({
+        deps: { fs: ports.fs, runtime: ports.runtime, builder: ports.builder },
+        memory: fileCheckMemory(ports.fs, checkMemoryFile(options.projectDir, workspace.project.name)),
+        dispatch: store.dispatch,
+        getState: store.getState,
+        now,
+        platform: settings.build.platform,
+        builder: settings.build.builder,
+      }),
     );
   }
   for (const make of options.subscribers ?? []) subscribers.push(make(store));

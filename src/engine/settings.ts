@@ -30,6 +30,8 @@ export interface RunSettings {
   readonly prune: boolean;
   /** Live sync (`watch` only; `--no-sync` or `x-dockstage.watch.sync: false` turn it off). */
   readonly sync: boolean;
+  /** Build the environment's checks in the background (`watch` only; `--no-checks` turns it off). */
+  readonly checks: boolean;
   /** How many builds run at once. */
   readonly concurrency: number;
 }
@@ -52,6 +54,7 @@ export function runSettings(input: RunSettingsInput, defaults: { readonly platfo
     wait: input.wait ?? false,
     prune: input.prune ?? true,
     sync: input.sync ?? true,
+    checks: input.checks ?? true,
     concurrency: input.concurrency ?? os.availableParallelism(),
   };
 }

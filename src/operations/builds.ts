@@ -44,6 +44,8 @@ export interface BuildOptions {
   readonly platform?: string;
   /** How many builds run at once. */
   readonly concurrency?: number;
+  /** Build for the verdict only (a check): no image is loaded or tagged. */
+  readonly cacheOnly?: boolean;
   readonly signal?: AbortSignal;
 }
 
@@ -266,6 +268,7 @@ export async function runBuildJob(workspace: Workspace, job: BuildJob, deps: Bui
     pull: build.compose.pull,
     push: options.push === true,
     builder: options.builder ?? workspace.config.builder,
+    ...(options.cacheOnly === true ? { cacheOnly: true } : {}),
   };
   let failedStep: StepRef | undefined;
   try {

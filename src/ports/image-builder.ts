@@ -47,6 +47,8 @@ export interface BuildRequest {
   readonly push: boolean;
   /** A buildx builder other than the current one. */
   readonly builder?: string | undefined;
+  /** Build for the result only (a check): nothing is loaded, tagged or pushed (`--output type=cacheonly`). */
+  readonly cacheOnly?: boolean;
 }
 
 /** What a successful build resolves with; a failed one rejects instead, so this is never a partial result. */

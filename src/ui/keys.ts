@@ -29,6 +29,7 @@ export const KEY_TABLE: readonly { readonly group: string; readonly keys: readon
       { keys: 'b', label: 'rebuild selected' },
       { keys: 'F', label: 'force rebuild selected' },
       { keys: 'B', label: 'rebuild all stale' },
+      { keys: 'c', label: 'run checks of selected' },
       { keys: 'r', label: 'restart selected' },
       { keys: 's', label: 'stop / start selected' },
       { keys: 'x', label: 'shell in its container' },

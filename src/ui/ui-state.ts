@@ -96,7 +96,8 @@ export type EngineRequest = WithoutTime<
         | 'serviceStopped'
         | 'serviceStartRequested'
         | 'restartRequested'
-        | 'serviceFocused';
+        | 'serviceFocused'
+        | 'checksRequested';
     }
   >
 >;
@@ -283,7 +284,7 @@ function onPaneKey(ui: UiState, key: KeyPress, ctx: KeyContext): KeyResult {
       break;
   }
 
-  if (selected === undefined) return ['b', 'F', 'r', 's', 'x'].includes(key.text) ? say('no service selected') : none(ui);
+  if (selected === undefined) return ['b', 'F', 'r', 's', 'x', 'c'].includes(key.text) ? say('no service selected') : none(ui);
   switch (key.text) {
     case 'b':
       if (!selected.built) return say(`${selected.name} runs an image: nothing to build`);
@@ -291,6 +292,9 @@ function onPaneKey(ui: UiState, key: KeyPress, ctx: KeyContext): KeyResult {
     case 'F':
       if (!selected.built) return say(`${selected.name} runs an image: nothing to build`);
       return dispatch({ ...ui, message: `rebuilding ${selected.name} even if up to date (BuildKit cache kept)` }, { type: 'buildRequested', services: [selected.name], force: true });
+    case 'c':
+      if (!selected.built) return say(`${selected.name} runs an image: no checks`);
+      return dispatch({ ...ui, message: `running the checks of ${selected.name} (a pass for the same inputs is remembered)` }, { type: 'checksRequested', services: [selected.name] });
     case 'r':
       if (!selected.running) return say(`${selected.name} is not running (s starts it)`);
       return dispatch({ ...ui, message: `restarting ${selected.name}` }, { type: 'restartRequested', service: selected.name });

@@ -7,6 +7,7 @@
  */
 import { BuildFailedError, formatLocation, type DockstageError } from '../core/errors.js';
 import { errorLines } from '../core/error-description.js';
+import { checkProblemLines, checksBadge, checkStageBadge } from './check-view.js';
 import type { PlanReason } from '../core/plan.js';
 import { bindMountModes, type BindMountMode } from '../core/remote-engine.js';
 import { liveContainer, type BuildSummary, type EngineState, type ServiceState, type StageProgress } from '../core/state/engine-state.js';
@@ -51,6 +52,8 @@ export interface ServiceRow {
   readonly ports: string;
   readonly image: Badge;
   readonly lastBuild: string;
+  /** The service's checks (`✓ test 2.1s`, `✗ lint`, `… test`); undefined when it has none. */
+  readonly checks?: Badge | undefined;
   readonly cpu: string;
   readonly memory: string;
 }
@@ -163,6 +166,7 @@ function serviceRow(state: EngineState, model: ServiceModel, ui: UiState, now: n
     ports: portsText(container?.ports ?? [], state.engine.host),
     image: imageBadge(state, model, service),
     lastBuild: service === undefined ? '' : lastBuildText(state, service, now),
+    checks: checksBadge(state, model),
     cpu: sample === undefined ? '' : `${Math.round(sample.cpuPercent)}%`,
     memory: sample === undefined ? '' : bytes(sample.memoryBytes),
   };
@@ -314,8 +318,10 @@ function buildPane(state: EngineState, model: ServiceModel, waiting: WaitReason 
   const stages = stageTree(build.graph, build.closure, build.targetStage).map((row): StageLine => {
     const name = build.graph.stages[row.stage]!.displayName;
     const stage = progress.find((p) => p.stage === name);
+    const check = build.checks.find((c) => c.stageIndex === row.stage);
+    const checkState = check === undefined ? undefined : state.checks[check.key];
     const status = !row.inTarget
-      ? { symbol: '·', word: 'not in target', tone: 'muted' as const }
+      ? checkState === undefined ? { symbol: '·', word: check === undefined ? 'not in target' : 'check', tone: 'muted' as const } : checkStageBadge(checkState)
       : live !== undefined
         ? liveStageBadge(stage)
         : finishedStageBadge(stage, last, failure, name);
@@ -345,7 +351,7 @@ function buildPane(state: EngineState, model: ServiceModel, waiting: WaitReason 
   if (servedFirst !== undefined) why.unshift(`waits: waiting-for-priority (${servedFirst.join(', ')} served first; ${service?.replaceWith === undefined ? 'restarted' : 'replaced'} once ready)`);
   const sync = service?.lastSync;
   if (sync !== undefined && service !== undefined && holdsSyncedFiles(service)) why.push(...syncLines(sync, now, detail));
-  const problem = [...(last?.error === undefined || live !== undefined ? [] : problemLines(last.error, detail)), ...operationProblem(service)];
+  const problem = [...(last?.error === undefined || live !== undefined ? [] : problemLines(last.error, detail)), ...operationProblem(service), ...checkProblemLines(state, model, detail)];
   return { service: model.name, title, kind: 'build', stages, why, problem };
 }
 

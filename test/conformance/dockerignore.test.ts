@@ -10,7 +10,7 @@ import path from 'node:path';
 import { afterAll, describe, expect, test } from 'vitest';
 import { compileCopySource, filterContextFiles, walkContext, type ContextEntry } from '../../src/core/dockerfile/copy-sources.js';
 import { createIgnoreMatcher, parseDockerignore } from '../../src/core/dockerfile/dockerignore.js';
-import { chooseIgnoreFile } from '../../src/core/workspace.js';
+import { chooseIgnoreFile } from '../../src/core/ignore-file.js';
 import { CONFORMANCE_DIR, conformanceSuites } from '../support/conformance.js';
 
 const dataDir = path.join(CONFORMANCE_DIR, 'dockerignore');

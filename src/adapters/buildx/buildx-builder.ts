@@ -34,7 +34,7 @@ export interface BuildxBuilderOptions {
  * in the engine), and with docker-container/remote builders it is what brings
  * the image into the engine that compose runs. A multi-platform build cannot be
  * loaded into an engine without the containerd image store, so it gets neither
- * and its result stays in the builder's cache.
+ * and its result stays in the builder's cache. A check (`cacheOnly`) gets `--output type=cacheonly`: built, not loaded.
  */
 export function buildxArgs(request: BuildRequest, options: { readonly metadataFile: string }): string[] {
   const args = ['buildx', 'build', '--progress=rawjson', '--metadata-file', options.metadataFile];
@@ -60,7 +60,9 @@ export function buildxArgs(request: BuildRequest, options: { readonly metadataFi
   if (request.shmSize !== undefined && request.shmSize !== '') args.push('--shm-size', request.shmSize);
   if (request.noCache) args.push('--no-cache');
   if (request.pull) args.push('--pull');
-  if (request.push) args.push('--push');
+  // A check wants the verdict, not an image: buildx 0.13 with BuildKit v0.8's docker driver accepts cacheonly (verified).
+  if (request.cacheOnly === true) args.push('--output', 'type=cacheonly');
+  else if (request.push) args.push('--push');
   else if (request.platforms.length <= 1) args.push('--load');
   args.push(request.context);
   return args;

@@ -5,7 +5,7 @@ import { parseDockerfile } from '../../core/dockerfile/parse.js';
 import { buildStageGraph, describeStages, findStage, stageClosure } from '../../core/dockerfile/stage-graph.js';
 import { compileInputs } from '../../core/dockerfile/stage-inputs.js';
 import { findContextLinks } from '../../operations/context-links.js';
-import { chooseIgnoreFile, compileIgnoreFile } from '../../core/workspace.js';
+import { chooseIgnoreFile, compileIgnoreFile } from '../../core/ignore-file.js';
 import { filesReadByInputs } from '../../operations/context-files.js';
 import type { CommandContext } from '../context.js';
 import { printJson } from '../output/report.js';

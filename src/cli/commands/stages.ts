@@ -44,6 +44,8 @@ export interface StageReport {
     readonly base: { readonly stage: string } | { readonly image: string } | { readonly scratch: true };
     readonly line: number;
     readonly inTarget: boolean;
+    /** A check stage in this environment (built in the background by `watch`, and by `dockstage check`). */
+    readonly check: boolean;
     readonly dependsOn: readonly { readonly stage: string; readonly kind: string; readonly line: number }[];
     /** One entry per instruction that reads a context, with its sources and the files they match. */
     readonly inputs: readonly { readonly context: string; readonly sources: readonly string[]; readonly instruction: string; readonly line: number; readonly files: readonly string[] }[];
@@ -77,6 +79,7 @@ async function stageReport(fs: FileSystem, workspace: Workspace, service: Servic
       base: stage.base.kind === 'stage' ? { stage: name(stage.base.stage) } : stage.base.kind === 'image' ? { image: stage.base.ref } : { scratch: true as const },
       line: stage.line,
       inTarget: build.closure.includes(stage.index),
+      check: build.checks.some((check) => check.stageIndex === stage.index),
       dependsOn: graph.edges.filter((e) => e.stage === stage.index).map((e) => ({ stage: name(e.dependsOn), kind: e.kind, line: e.line })),
       inputs: groupByInstruction(allInputs.filter((input) => input.stage === stage.index)).map((group) => ({
         context: group[0]!.context,
@@ -112,7 +115,7 @@ export function formatReport(report: StageReport & { readonly shown: string }, w
   const lines = [fit(report.shown)];
   const treeRows = report.tree.map((row) => {
     const stage = report.stages[row.stage]!;
-    const status = row.isTarget ? '◀ target' : row.inTarget ? '' : '· not in target';
+    const status = row.isTarget ? '◀ target' : row.inTarget ? '' : stage.check ? '· check' : '· not in target';
     const base = 'image' in stage.base ? `FROM ${stage.base.image}` : 'scratch' in stage.base ? 'FROM scratch' : '';
     return { cells: [row.label, `line ${stage.line}`], detail: [base, row.extra].filter((part) => part !== '').join('  '), status };
   });

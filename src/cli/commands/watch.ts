@@ -1,11 +1,12 @@
 /**
- * `dockstage watch [--json] [--no-prune] [--no-sync] [--logs | --no-logs]`: bring the project up (building what
+ * `dockstage watch [--json] [--no-prune] [--no-sync] [--no-checks] [--logs | --no-logs]`: bring the project up (building what
  * is stale), then rebuild and replace only the services a change affects,
  * until SIGINT or SIGTERM. Stopping cancels running builds and leaves the
  * containers running, like `docker compose up -d`.
  */
 import { loadWorkspace, type ProjectOptions } from '../../operations/load-workspace.js';
 import { watchOutputSubscriber } from '../output/watch-lines.js';
+import { checkOutputSubscriber } from '../output/check-lines.js';
 import { logsSubscriber } from '../../engine/subscribers/logs.js';
 import type { Clock } from '../../ports/clock.js';
 import type { CommandContext } from '../context.js';
@@ -21,6 +22,8 @@ export interface WatchCommand {
   readonly sync: boolean;
   /** The containers' output, service-prefixed (`--json`: `log` events). Default: on for people, off with `--json`. */
   readonly logs?: boolean | undefined;
+  /** Build the environment's checks in the background (`--no-checks` turns it off). */
+  readonly checks?: boolean;
   /** Stop after this signal (tests and the TUI pass their own; the CLI listens to SIGINT and SIGTERM). */
   readonly signal?: AbortSignal;
 }
@@ -40,11 +43,12 @@ export async function runWatch(ctx: CommandContext, options: ProjectOptions, com
     const runtime = logs ? await ctx.runtime() : undefined;
     const started = clock.now();
     const run = await startCommandEngine(ctx, options, loaded, {
-      settings: { mode: 'watch', prune: command.prune, sync: command.sync },
+      settings: { mode: 'watch', prune: command.prune, sync: command.sync, checks: command.checks !== false },
       json: command.json,
       buildLines: false,
       subscribers: [
         () => watchOutputSubscriber(sink, command.json, () => clock.now()),
+        () => checkOutputSubscriber(sink, command.json, () => clock.now()),
         ...(printer === undefined || runtime === undefined ? [] : [() => logsSubscriber({ runtime, buffer: printer, now: () => clock.now(), since: started, buildLines: false })]),
       ],
     });

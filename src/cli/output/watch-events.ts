@@ -71,7 +71,20 @@ export type WatchEvent =
       readonly reload?: string;
       readonly error?: ErrorDescription;
     }
-  | { readonly type: 'idle' };
+  | { readonly type: 'idle' }
+  /** Checks (check-lines.ts): one event per service of the check, all with the run's `id` and every service sharing it. */
+  | { readonly type: 'check-start'; readonly service: string; readonly id: string; readonly stage: string; readonly services: readonly string[] }
+  | {
+      readonly type: 'check-done';
+      readonly service: string;
+      readonly id: string;
+      readonly stage: string;
+      readonly services: readonly string[];
+      readonly passed: boolean;
+      readonly durationMs: number;
+      readonly cached: boolean;
+      readonly error?: ErrorDescription;
+    };
 
 export type WatchEventOf<T extends WatchEvent['type']> = Extract<WatchEvent, { type: T }>;
 

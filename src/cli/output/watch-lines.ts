@@ -141,6 +141,9 @@ export function humanLine(event: WatchEvent): string | undefined {
       return `engine disconnected: ${event.message}; reconnecting`;
     case 'connected':
     case 'idle':
+    // Checks have their own lines (check-lines.ts).
+    case 'check-start':
+    case 'check-done':
       return undefined;
   }
 }

@@ -8,6 +8,7 @@ import type { DockstageError } from '../errors.js';
 import type { Workspace } from '../workspace.js';
 import type { ContextLinks } from '../dockerfile/follow-links.js';
 import type { ContainerSnapshot } from './engine-state.js';
+import type { CheckResult } from './check-state.js';
 
 /** A container of the project as listed by the engine, with the service it belongs to. */
 export interface ListedContainer extends ContainerSnapshot {
@@ -153,7 +154,14 @@ export type EngineAction =
       /** After a full copy that changed the folder: how the service reloads next (`restart` stops the container: no crash). */
       readonly reload?: string;
       readonly at: number;
-    };
+    }
+  /** Run these services' checks now (a key): due even when their inputs did not change (a remembered pass still counts). */
+  | { readonly type: 'checksRequested'; readonly services: readonly string[]; readonly at: number }
+  /** A check build started (its inputs are hashed first: a remembered pass ends it at once). */
+  | { readonly type: 'checkStarted'; readonly key: string; readonly id: string; readonly at: number }
+  | { readonly type: 'checkFinished'; readonly key: string; readonly id: string; readonly result: CheckResult; readonly at: number }
+  /** Cancelled: a new edit touched its inputs, or work a user waits on came first. It is due again. */
+  | { readonly type: 'checkCancelled'; readonly key: string; readonly id: string; readonly at: number };
 
 /** The action of one type. */
 export type ActionOf<T extends EngineAction['type']> = Extract<EngineAction, { type: T }>;

@@ -7,6 +7,7 @@
 import type { DockstageError } from '../errors.js';
 import type { Plan, PlanReason } from '../plan.js';
 import type { Workspace } from '../workspace.js';
+import type { CheckState } from './check-state.js';
 
 /**
  * What a run is for. `build` builds and stops; `up` builds, then starts the project; `switch` builds the new
@@ -247,6 +248,10 @@ export interface EngineState {
   readonly focus: string | undefined;
   /** Containers whose healthcheck still says `starting` after READY_WAIT_MS: they hold the others back no longer. */
   readonly readyWaitsEnded: readonly string[];
+  /** Checks run in this run (`watch` and the TUI, unless `--no-checks`). */
+  readonly checksEnabled: boolean;
+  /** The check builds by key (core/state/check-handlers.ts); empty when checks are off. */
+  readonly checks: Readonly<Record<string, CheckState>>;
 }
 
 /** What a run starts from. */
@@ -258,6 +263,8 @@ export interface EngineOptions {
   readonly sync?: boolean;
   /** A watcher will report `watchStarted` (see WatchState.expected). */
   readonly watcher?: boolean;
+  /** Build the checks in the background (`watch` only). */
+  readonly checks?: boolean;
 }
 
 /** The state before anything is loaded. */
@@ -285,6 +292,8 @@ export function initialState(options: EngineOptions): EngineState {
     lastPlan: undefined,
     focus: undefined,
     readyWaitsEnded: [],
+    checksEnabled: options.mode === 'watch' && options.checks === true,
+    checks: {},
   };
 }
 

@@ -12,6 +12,7 @@ import { applyPlan, builtNames, isBuilt, notedWhilePaused, requestBuilds } from 
 import { foldStage } from './stage-progress.js';
 import { containerDefinition } from '../compose/container-definition.js';
 import { containerHandlers } from './container-handlers.js';
+import { checkHandlers, followChecks } from './check-handlers.js';
 import { imageBehind, updateServices, withRestart } from './service-updates.js';
 import { expectStops, forgetStillRunning, liveIds } from './stops.js';
 import { withContextLinks } from '../context-links.js';
@@ -33,7 +34,7 @@ export { CRASH_LOOP_EXITS, CRASH_WINDOW_MS, isCrashLooping, recentExits } from '
 /** Applies one action. Unknown services and builds are ignored: an event may arrive after a reload removed its subject. */
 export function reduce(state: EngineState, action: EngineAction): EngineState {
   const handler = handlers[action.type] as (state: EngineState, action: EngineAction) => EngineState;
-  return handler(state, action);
+  return followChecks(state, handler(state, action), action);
 }
 
 const handlers: Handlers = {
@@ -276,6 +277,7 @@ const handlers: Handlers = {
   },
 
   ...containerHandlers,
+  ...checkHandlers,
 
   environmentSwitchRequested(state, { environment }) {
     const from = state.workspace?.environment.name ?? environment;

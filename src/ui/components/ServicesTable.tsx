@@ -1,6 +1,6 @@
 /**
  * The services table: one row per service (name, target, state, health,
- * ports, image, last build, CPU, memory), the selection marked `▸`. Columns
+ * ports, image, last build, checks, CPU, memory), the selection marked `▸`. Columns
  * fit the width; the least needed drop first on a narrow terminal.
  */
 import { Box, Text } from 'ink';
@@ -26,6 +26,7 @@ const SPECS: readonly ColumnSpec[] = [
   { min: 6, max: 18, drop: 4 },
   { min: 8, max: 17, drop: 0 },
   { min: 12, max: 44, drop: 0 },
+  { min: 6, max: 24, drop: 2 },
   { min: 3, max: 5, drop: 6 },
   { min: 4, max: 6, drop: 5 },
 ];
@@ -41,6 +42,7 @@ function cells(row: ServiceRow): { text: string; tone: Tone }[] {
     { text: row.ports, tone: 'plain' },
     { text: badge(row.image), tone: row.image.tone },
     { text: row.lastBuild, tone: 'muted' },
+    { text: badge(row.checks), tone: row.checks?.tone ?? 'plain' },
     { text: row.cpu, tone: 'plain' },
     { text: row.memory, tone: 'plain' },
   ];

@@ -54,7 +54,7 @@ const TARGETS = {
 interface PlanJson {
   project: string;
   environment: string;
-  services: { name: string; target: string | null; image: string | null; stages: string[]; action: string; reasons: { path: string | null; stage: string | null; instruction: string | null; line: number | null }[]; sharedWith: string[] }[];
+  services: { name: string; target: string | null; image: string | null; stages: string[]; action: string; reasons: { path: string | null; stage: string | null; instruction: string | null; line: number | null }[]; sharedWith: string[]; checks: string[] }[];
 }
 
 async function plan(environment: string, changed: string[]): Promise<PlanJson> {
@@ -93,9 +93,10 @@ describeWithCompose('dockstage plan --changed (bundled example, real compose con
       action: 'rebuild',
       reasons: [{ path: 'web/src/shared/format.js', stage: 'develop', instruction: 'COPY src/ ./src/', line: 13, rule: 'input' }],
       sharedWith: ['worker'],
+      checks: ['test'],
     });
     expect(result.services.find((s) => s.name === 'cache')).toEqual({
-      name: 'cache', target: null, image: 'busybox:latest', stages: [], action: 'none', reasons: [], sharedWith: [],
+      name: 'cache', target: null, image: 'busybox:latest', stages: [], action: 'none', reasons: [], sharedWith: [], checks: [],
     });
   });
 

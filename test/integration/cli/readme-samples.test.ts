@@ -178,7 +178,7 @@ describe('the README sample of watch', () => {
 
   test('the watch --json table lists exactly the event types watch emits', () => {
     // watch's events, its containers' log events (--logs) and the last event at a signal.
-    const source = ['cli/output/watch-events.ts', 'cli/output/watch-lines.ts', 'cli/output/app-logs.ts', 'cli/commands/watch.ts'].map((file) => readFileSync(path.join(REPO_ROOT, 'src', file), 'utf8')).join('\n');
+    const source = ['cli/output/watch-events.ts', 'cli/output/watch-lines.ts', 'cli/output/check-lines.ts', 'cli/output/app-logs.ts', 'cli/commands/watch.ts'].map((file) => readFileSync(path.join(REPO_ROOT, 'src', file), 'utf8')).join('\n');
     const emitted = [...new Set([...source.matchAll(/\btype: '([a-z-]+)'/g)].map((match) => match[1]!))].sort();
     const table = README.slice(README.indexOf('`watch --json` prints one object per line'));
     const rows = table.slice(0, table.indexOf('\n\n', table.indexOf('| type |'))).split('\n').filter((line) => line.startsWith('| `'));

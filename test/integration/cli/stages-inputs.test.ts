@@ -15,7 +15,7 @@ describeWithCompose('dockstage stages', () => {
         'web · web/Dockerfile · target develop (dev, convention)',
         '  base        line 6   FROM node:22-alpine',
         '  ├─ develop  line 10  ◀ target',
-        '  │  └─ test  line 16  · not in target',
+        '  │  └─ test  line 16  · check',
         '  └─ builder  line 20  · not in target',
         '  production  line 26  FROM node:22-alpine  copies from builder  · not in target',
         '  base reads:',

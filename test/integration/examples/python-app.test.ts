@@ -61,7 +61,7 @@ describeWithCompose.concurrent('examples/python-app: plan and stages', () => {
         'app · Dockerfile · target develop (dev, convention)',
         '  base           line 8   FROM python:3.12-slim',
         '  ├─ develop     line 16  ◀ target',
-        '  │  └─ test     line 24  · not in target',
+        '  │  └─ test     line 24  · check',
         '  └─ production  line 27  · not in target',
         '  base reads:',
         '    line 13  COPY requirements.txt ./  1 file',

@@ -13,7 +13,7 @@ async function dockstage(...args: string[]): Promise<{ code: number; stdout: str
   return { code, stdout, stderr };
 }
 
-const COMMANDS = 'commands: plan, stages, inputs, build, up, down, status, watch, env';
+const COMMANDS = 'commands: plan, stages, inputs, build, up, down, status, watch, check, env';
 
 describe('run: an unknown command', () => {
   test('followed by an argument is an unknown command, not "too many arguments"', async () => {

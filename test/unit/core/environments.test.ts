@@ -53,6 +53,12 @@ describe('parseDockstageConfig', () => {
       'x-dockstage.default',
     ]);
   });
+
+  test('checks must be a list of stage names', () => {
+    const { value, errors } = parseDockstageConfig({ environments: { dev: { checks: 3 }, ci: { checks: 'lint', services: { web: { checks: ['test', 'test'] } } } } });
+    expect(errors.map((e) => [e.path, e.message, e.hint])).toEqual([['x-dockstage.environments.dev.checks', 'checks must be a list of stage names, got 3', 'e.g. checks: [test, lint]']]);
+    expect([value.environments['ci']?.checks, value.environments['ci']?.services['web']?.checks]).toEqual([['lint'], ['test']]);
+  });
 });
 
 describe('chooseTargets (through the workspace)', () => {

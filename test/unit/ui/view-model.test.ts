@@ -125,13 +125,13 @@ describe('the services table', () => {
 });
 
 describe('the build pane', () => {
-  test('every stage of the Dockerfile, the target marked, stages outside its closure not in target', () => {
+  test('every stage of the Dockerfile, the target marked, stages outside its closure not in target, a check stage marked', () => {
     const build = stateToView(running(), ui('web'), NOW).build!;
     expect(build.title).toBe('web · app/Dockerfile · target develop · one build with worker');
     expect(build.stages.map((s) => [s.label, s.inTarget, s.isTarget, `${s.status.symbol} ${s.status.word}`])).toEqual([
       ['base', true, false, '✓ cached (3 steps)'],
       ['├─ develop', true, true, '✓ done 0.2s'],
-      ['├─ test', false, false, '· not in target'],
+      ['├─ test', false, false, '· check'],
       ['└─ production', false, false, '· not in target'],
     ]);
     expect(build.why).toEqual(['why: start: is the image up to date?', 'last build 12s ago: 0.8s, 3 of 4 steps cached']);

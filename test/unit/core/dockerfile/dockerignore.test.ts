@@ -1,7 +1,7 @@
 import { describe, expect, test } from 'vitest';
 import { createIgnoreMatcher, IgnorePatternError, parseDockerignore } from '../../../../src/core/dockerfile/dockerignore.js';
 import { cleanSlashPath, matchGlob } from '../../../../src/core/dockerfile/go-path.js';
-import { chooseIgnoreFile } from '../../../../src/core/workspace.js';
+import { chooseIgnoreFile } from '../../../../src/core/ignore-file.js';
 
 const excluded = (patterns: string[], paths: string[]): string[] => {
   const matcher = createIgnoreMatcher(patterns);

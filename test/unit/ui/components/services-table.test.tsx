@@ -100,7 +100,7 @@ describe('BuildPane', () => {
       expect.stringMatching(/^─ web · app\/Dockerfile · target develop · one build with worker ─+$/),
       '  base            ✓ cached (3 steps)',
       '  ├─ develop    ◀ ✓ done 0.2s',
-      '  ├─ test         · not in target',
+      '  ├─ test         · check',
       '  └─ production   · not in target',
     ]);
     expect(frame).toContain('  why: start: is the image up to date?');
