@@ -8,7 +8,7 @@
  * Two batches: every one of the 20,000 files at once (a branch switch) and a
  * single source file (an editor save).
  */
-import { planForChanges } from '../src/core/plan.js';
+import { planForChanges } from '../src/core/state/plan.js';
 import type { Workspace } from '../src/core/workspace.js';
 import { dockerfile, project } from '../test/support/builders.js';
 

@@ -21,7 +21,7 @@ import { chmod, lstat, mkdir, mkdtemp, readdir, readFile, readlink, rm, stat, sy
 import os from 'node:os';
 import path from 'node:path';
 import { createNodeFileSystem } from '../../src/adapters/local/node-fs.js';
-import { planForChanges } from '../../src/core/plan.js';
+import { planForChanges } from '../../src/core/state/plan.js';
 import { currentInputsHash } from '../../src/operations/context-files.js';
 import { withLinksFromDisk } from '../../src/operations/context-links.js';
 import { dockerfile, project } from '../../test/support/builders.js';

@@ -1,6 +1,6 @@
 /** Are the services' images up to date? Each image's inputs-hash label against the inputs as they are now. */
 import { INPUTS_HASH_LABEL } from '../core/inputs-hash.js';
-import type { ImageFreshness } from '../core/plan.js';
+import type { ImageFreshness } from '../core/state/plan.js';
 import type { Workspace } from '../core/workspace.js';
 import type { ContainerInfo, ContainerRuntime } from '../ports/container-runtime.js';
 import type { FileSystem } from '../ports/file-system.js';

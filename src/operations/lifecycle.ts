@@ -15,7 +15,7 @@ import type { ContainerInfo, ContainerRuntime } from '../ports/container-runtime
 import type { FileSystem } from '../ports/file-system.js';
 import { stateFile, type LoadedProject } from './load-workspace.js';
 import { servicesFreshness } from './freshness.js';
-import { shortId, staleness } from '../core/plan.js';
+import { shortId, staleness } from '../core/state/plan.js';
 import type { BuildOutcome } from './builds.js';
 
 /** The ports the lifecycle uses: compose makes every container change, the runtime is only read. */

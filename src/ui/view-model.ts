@@ -8,7 +8,7 @@
 import { BuildFailedError, formatLocation, type DockstageError } from '../core/errors.js';
 import { errorLines } from '../core/error-description.js';
 import { checkProblemLines, checksBadge, checkStageBadge } from './check-view.js';
-import type { PlanReason } from '../core/plan.js';
+import type { PlanReason } from '../core/state/plan.js';
 import { bindMountModes, type BindMountMode } from '../core/remote-engine.js';
 import { liveContainer, type BuildSummary, type EngineState, type ServiceState, type StageProgress } from '../core/state/engine-state.js';
 import { nextBuilds, type WaitReason } from '../core/state/next-builds.js';

@@ -10,7 +10,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { expect } from 'vitest';
 import { createContext } from '../../src/cli/context.js';
-import { planForChanges, type Plan } from '../../src/core/plan.js';
+import { planForChanges, type Plan } from '../../src/core/state/plan.js';
 import { loadWorkspace } from '../../src/operations/load-workspace.js';
 import { REPO_ROOT, runCli } from './cli.js';
 import { engineAvailable } from './docker.js';

@@ -1,6 +1,6 @@
 /** `dockstage plan`: per service, the target, closure stages, action and reasons. */
 import path from 'node:path';
-import { changesOutsideProject, planForChanges, planForFreshness, type Plan, type ServicePlan } from '../../core/plan.js';
+import { changesOutsideProject, planForChanges, planForFreshness, type Plan, type ServicePlan } from '../../core/state/plan.js';
 import { loadWorkspace, type ProjectOptions } from '../../operations/load-workspace.js';
 import { servicesFreshness } from '../../operations/freshness.js';
 import type { CommandContext } from '../context.js';

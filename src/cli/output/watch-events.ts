@@ -11,7 +11,7 @@ import type { EngineState } from '../../core/state/engine-state.js';
 import { slowStopMessage, SLOW_STOP_MS } from '../../core/state/stops.js';
 import { relativeLabel, type Workspace } from '../../core/workspace.js';
 import { bindMountModes, engineIsRemote } from '../../core/remote-engine.js';
-import type { Action, PlanReason } from '../../core/plan.js';
+import type { Action, PlanReason } from '../../core/state/plan.js';
 
 /** A reason in a `plan` event: the planner's, a file live sync takes, or why it could not. */
 export type PlanEventReason =

@@ -5,7 +5,7 @@
  * planner (plan.ts) says what a change means; this applies it to the state.
  */
 import { relativeLabel } from '../workspace.js';
-import type { Plan, PlanReason } from '../plan.js';
+import type { Plan, PlanReason } from './plan.js';
 import { dedupeReasons } from './reasons.js';
 import { isSelected, type EngineState, type PendingBuild, type ServiceState } from './engine-state.js';
 import { withRestart } from './service-updates.js';

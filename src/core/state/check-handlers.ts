@@ -2,7 +2,7 @@
  * The checks in the reducer: the handlers of the check actions, and `followChecks`, which keeps the checks in step
  * with what the other actions did (a workspace loaded, files changed). Pure.
  */
-import { buildReads } from '../plan.js';
+import { buildReads } from './plan.js';
 import { checkBuild, relativeLabel, type Workspace } from '../workspace.js';
 import type { ActionOf, EngineAction } from './actions.js';
 import type { CheckState } from './check-state.js';

@@ -3,7 +3,7 @@
  * dockstage intended), the first `up`, replacements, restarts, a user's stop
  * and start. Each is pure; `reducer.ts` joins them with the others.
  */
-import type { PlanReason } from '../plan.js';
+import type { PlanReason } from './plan.js';
 import type { ListedContainer } from './actions.js';
 import { liveContainer, type ServiceState } from './engine-state.js';
 import type { Handlers } from './handlers.js';

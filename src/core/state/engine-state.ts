@@ -5,7 +5,7 @@
  * the `--json` output are views of it.
  */
 import type { DockstageError } from '../errors.js';
-import type { Plan, PlanReason } from '../plan.js';
+import type { Plan, PlanReason } from './plan.js';
 import type { Workspace } from '../workspace.js';
 import type { CheckState } from './check-state.js';
 

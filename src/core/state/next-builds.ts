@@ -3,7 +3,7 @@
  * state (Tilt's "next build" rule): the build subscriber starts what it
  * returns, the UI shows the reasons of the rest.
  */
-import type { PlanReason } from '../plan.js';
+import type { PlanReason } from './plan.js';
 import { isSelected, type EngineState } from './engine-state.js';
 import { dedupeReasons } from './reasons.js';
 import { containerWorkUnderWay, priorityOf } from './priority.js';

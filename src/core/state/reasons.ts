@@ -1,5 +1,5 @@
 /** Merging the reasons of several changes or services into one list without repeats. */
-import type { PlanReason } from '../plan.js';
+import type { PlanReason } from './plan.js';
 
 /** The reasons in order, each (rule, path, stage, line, detail) once: shared builds and repeated saves say it once. */
 export function dedupeReasons(reasons: readonly PlanReason[]): PlanReason[] {

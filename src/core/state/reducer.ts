@@ -5,7 +5,7 @@
  * and `due.ts`, do the work and dispatch what happened.
  */
 import { modelFiles } from '../workspace.js';
-import { planForChanges, type PlanReason } from '../plan.js';
+import { planForChanges, type PlanReason } from './plan.js';
 import type { EngineAction } from './actions.js';
 import { dedupeReasons } from './reasons.js';
 import { applyPlan, builtNames, isBuilt, notedWhilePaused, requestBuilds } from './apply-plan.js';

@@ -1,5 +1,5 @@
 /** Small pure updates of the state's services, shared by the reducer's handlers. */
-import type { PlanReason } from '../plan.js';
+import type { PlanReason } from './plan.js';
 import { liveContainer, type EngineState, type ServiceState } from './engine-state.js';
 import { dedupeReasons } from './reasons.js';
 

@@ -3,7 +3,7 @@
  * (develop, line 10)`. Shared by `dockstage plan` and the TUI's build pane so
  * both say why the same way. Pure.
  */
-import type { PlanReason } from '../../core/plan.js';
+import type { PlanReason } from '../../core/state/plan.js';
 
 /** One reason as one line; rules without a path say their detail. */
 export function describeReason(reason: PlanReason): string {

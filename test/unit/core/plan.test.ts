@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import { changesOutsideProject, planForChanges, planForFreshness } from '../../../src/core/plan.js';
+import { changesOutsideProject, planForChanges, planForFreshness } from '../../../src/core/state/plan.js';
 import { withContextLinks } from '../../../src/core/context-links.js';
 import { dockerfile, project } from '../../support/builders.js';
 

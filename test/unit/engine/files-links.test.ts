@@ -5,7 +5,7 @@
 import { describe, expect, test } from 'vitest';
 import type { EngineAction } from '../../../src/core/state/actions.js';
 import { initialState } from '../../../src/core/state/engine-state.js';
-import { planForChanges } from '../../../src/core/plan.js';
+import { planForChanges } from '../../../src/core/state/plan.js';
 import { createStore } from '../../../src/engine/store.js';
 import { withLinksFromDisk } from '../../../src/operations/context-links.js';
 import { filesSubscriber } from '../../../src/engine/subscribers/files.js';

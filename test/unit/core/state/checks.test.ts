@@ -8,7 +8,7 @@ import { initialState, type EngineState } from '../../../../src/core/state/engin
 import { nextBuilds } from '../../../../src/core/state/next-builds.js';
 import { nextChecks } from '../../../../src/core/state/next-checks.js';
 import { reduce } from '../../../../src/core/state/reducer.js';
-import { planForChanges } from '../../../../src/core/plan.js';
+import { planForChanges } from '../../../../src/core/state/plan.js';
 import type { Workspace } from '../../../../src/core/workspace.js';
 import { dockerfile, project } from '../../../support/builders.js';
 

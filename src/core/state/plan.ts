@@ -13,9 +13,9 @@
  * `restart: true` are restarted (transitively).
  */
 import path from 'node:path/posix';
-import { inputsReading, linkRead } from './dockerfile/stage-inputs.js';
-import { DockstageError } from './errors.js';
-import { buildContexts, closureStageNames, relativeLabel, sharedBuilds, type ServiceModel, type Workspace } from './workspace.js';
+import { inputsReading, linkRead } from '../dockerfile/stage-inputs.js';
+import { DockstageError } from '../errors.js';
+import { buildContexts, closureStageNames, relativeLabel, sharedBuilds, type ServiceModel, type Workspace } from '../workspace.js';
 
 /**
  * The one thing a change makes a service do, from most to least: rebuild its image, recreate its container on the image
