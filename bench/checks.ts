@@ -30,7 +30,11 @@ type Line = { type: string } & Record<string, unknown>;
 
 /** `watch --json` as a process, its lines collected with the time each arrived. */
 function watch(dir: string, args: string[]) {
-  const child = spawn(process.execPath, [CLI, '-p', PROJECT, 'watch', '--json', ...args], { cwd: dir, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [CLI, '-p', PROJECT, 'watch', '--json', ...args], {
+    cwd: dir,
+    env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   const lines: { at: number; line: Line }[] = [];
   let buffer = '';
   child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
@@ -47,14 +51,16 @@ function watch(dir: string, args: string[]) {
     for (;;) {
       const found = lines.slice(from).find((entry) => predicate(entry.line));
       if (found !== undefined) return found;
-      if (performance.now() > deadline || child.exitCode !== null) throw new Error(`no such event; got ${lines.map((l) => l.line.type).join(' ')}`);
+      if (performance.now() > deadline || child.exitCode !== null)
+        throw new Error(`no such event; got ${lines.map((l) => l.line.type).join(' ')}`);
       await new Promise((resolve) => setTimeout(resolve, 10));
     }
   };
-  const stop = () => new Promise<void>((resolve) => {
-    child.once('exit', () => resolve());
-    child.kill('SIGTERM');
-  });
+  const stop = () =>
+    new Promise<void>((resolve) => {
+      child.once('exit', () => resolve());
+      child.kill('SIGTERM');
+    });
   return { lines, next, stop };
 }
 
@@ -67,7 +73,10 @@ async function main(): Promise<void> {
   const dir = await mkdtemp(path.join(os.tmpdir(), 'dockstage-bench-checks-'));
   await cp(path.join(ROOT, 'examples', 'node-web'), dir, { recursive: true, filter: (source) => !source.includes('.dockstage') });
   const composeFile = path.join(dir, 'compose.yaml');
-  await writeFile(composeFile, (await readFile(composeFile, 'utf8')).replaceAll('      context: ./web\n', '      context: ./web\n      network: host\n'));
+  await writeFile(
+    composeFile,
+    (await readFile(composeFile, 'utf8')).replaceAll('      context: ./web\n', '      context: ./web\n      network: host\n'),
+  );
   const testFile = path.join(dir, 'web/test/format.test.js');
   const srcFile = path.join(dir, 'web/src/shared/format.js');
   const testText = await readFile(testFile, 'utf8');
@@ -111,7 +120,22 @@ async function main(): Promise<void> {
       from = w.lines.length;
       const edited = performance.now();
       await writeFile(testFile, `${testText}// by hand round ${round} ${Date.now()}\n`);
-      await run('docker', ['buildx', 'build', '-q', '--network', 'host', '--target', 'test', '--build-arg', `NODE_IMAGE=${NODE_IMAGE}`, path.join(dir, 'web')], { env });
+      await run(
+        'docker',
+        [
+          'buildx',
+          'build',
+          '-q',
+          '--network',
+          'host',
+          '--target',
+          'test',
+          '--build-arg',
+          `NODE_IMAGE=${NODE_IMAGE}`,
+          path.join(dir, 'web'),
+        ],
+        { env },
+      );
       byHand.push(performance.now() - edited);
       await w.next(from, (l) => l.type === 'idle').catch(() => undefined);
     }
@@ -127,8 +151,11 @@ async function main(): Promise<void> {
   console.log(`checks bench, p50 of ${ROUNDS} (${os.availableParallelism()} cores, load ${os.loadavg()[0]!.toFixed(1)})`);
   console.log('| row | baseline | dockstage ms | baseline ms | ratio | target |');
   console.log('|---|---|---|---|---|---|');
-  for (const [row, baseline, ours, theirs, target] of rows) console.log(`| ${row} | ${baseline} | ${Math.round(ours)} | ${Math.round(theirs)} | ${(ours / theirs).toFixed(2)}× | ${target} |`);
-  console.log(`raw: check ${checkResult.map(Math.round).join(' ')} · by hand ${byHand.map(Math.round).join(' ')} · served on ${servedOn.map(Math.round).join(' ')} · off ${servedOff.map(Math.round).join(' ')}`);
+  for (const [row, baseline, ours, theirs, target] of rows)
+    console.log(`| ${row} | ${baseline} | ${Math.round(ours)} | ${Math.round(theirs)} | ${(ours / theirs).toFixed(2)}× | ${target} |`);
+  console.log(
+    `raw: check ${checkResult.map(Math.round).join(' ')} · by hand ${byHand.map(Math.round).join(' ')} · served on ${servedOn.map(Math.round).join(' ')} · off ${servedOff.map(Math.round).join(' ')}`,
+  );
 }
 
 main().catch((error: unknown) => {

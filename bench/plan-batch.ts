@@ -62,7 +62,15 @@ export function planBatchProject(size: PlanBatchSize): { workspace: Workspace; f
     const context = s < 2 * (size.services - contexts) ? Math.floor(s / 2) : s - (size.services - contexts);
     builder.service(`svc-${String(s).padStart(2, '0')}`, { build: { context: `/bench/ctx-${context}`, target: 'develop' } });
   }
-  const kinds = ['src/lib/module-%.js', 'src/routes/route-%.js', 'test/case-%.test.js', 'assets/data-%.json', 'assets/raw/blob-%.bin', 'docs/page-%.md', 'config/part-%.yaml'];
+  const kinds = [
+    'src/lib/module-%.js',
+    'src/routes/route-%.js',
+    'test/case-%.test.js',
+    'assets/data-%.json',
+    'assets/raw/blob-%.bin',
+    'docs/page-%.md',
+    'config/part-%.yaml',
+  ];
   const files: string[] = [];
   for (let i = 0; i < size.files; i++) {
     files.push(`/bench/ctx-${i % contexts}/${kinds[i % kinds.length]!.replace('%', String(i))}`);

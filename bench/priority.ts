@@ -74,9 +74,10 @@ async function writeProject(dir: string, name: string, port: number, nodeImage: 
   await writeFile(path.join(dir, 'app', 'package.json'), `${JSON.stringify({ name, version: '1.0.0', private: true, type: 'module' })}\n`);
   await writeFile(path.join(dir, 'app', 'src', 'server.js'), SERVER);
   await writeFile(path.join(dir, 'app', 'src', 'message.js'), message(`initial ${name}`));
-  const source = image === undefined
-    ? `    build:\n      context: ./app\n      target: develop\n      args: { NODE_IMAGE: "${nodeImage}" }\n`
-    : `    image: ${image}\n    pull_policy: never\n`;
+  const source =
+    image === undefined
+      ? `    build:\n      context: ./app\n      target: develop\n      args: { NODE_IMAGE: "${nodeImage}" }\n`
+      : `    image: ${image}\n    pull_policy: never\n`;
   const compose = `services:
   web:
 ${source}    init: true
@@ -93,7 +94,7 @@ const composeArgs = (project: Project) => ['compose', '-p', project.name, '-f', 
 /** Resolves to `performance.now()` when a line matching `predicate` (from index `from`) has arrived. */
 async function lineArrived(watch: LineProcess, from: number, predicate: (event: Record<string, unknown>) => boolean): Promise<number> {
   const deadline = performance.now() + SERVED_TIMEOUT_MS;
-  for (let seen = from; ; ) {
+  for (let seen = from; ;) {
     for (; seen < watch.lines.length; seen++) {
       const line = watch.lines[seen]!;
       if (line.stream !== 'stdout' || !line.text.startsWith('{')) continue;
@@ -138,7 +139,20 @@ async function main(): Promise<number> {
     ledger.addProject({ name: floor.name, files: [floor.composeFile], dir: floor.dir });
     ledger.addProject({ name: ds.name, files: [ds.composeFile], dir: ds.dir });
 
-    const build = () => docker(['buildx', 'build', '--target', 'develop', '--build-arg', `NODE_IMAGE=${nodeImage}`, '-t', tag, '--progress', 'quiet', path.join(floor.dir, 'app')]);
+    const build = () =>
+      docker([
+        'buildx',
+        'build',
+        '--target',
+        'develop',
+        '--build-arg',
+        `NODE_IMAGE=${nodeImage}`,
+        '-t',
+        tag,
+        '--progress',
+        'quiet',
+        path.join(floor.dir, 'app'),
+      ]);
     process.stderr.write('starting both projects…\n');
     await build();
     await docker([...composeArgs(floor), 'up', '-d', '--no-build', 'web', 'worker']);
@@ -183,23 +197,71 @@ async function main(): Promise<number> {
     await cleanUp();
   }
 
-  const p50 = (values: readonly Sample[], key: keyof Sample) => percentile(values.map((s) => s[key]), 50)!;
-  const p95 = (values: readonly Sample[], key: keyof Sample) => percentile(values.map((s) => s[key]), 95)!;
+  const p50 = (values: readonly Sample[], key: keyof Sample) =>
+    percentile(
+      values.map((s) => s[key]),
+      50,
+    )!;
+  const p95 = (values: readonly Sample[], key: keyof Sample) =>
+    percentile(
+      values.map((s) => s[key]),
+      95,
+    )!;
   const floor1 = p50(samples.floor1, 'webServed');
   const floor2 = p50(samples.floor2, 'allReady');
   const ratio = (value: number, floor: number, name: string) => `${(value / floor).toFixed(2)}× ${name}`;
-  const row = (label: string, measured: string, values: readonly Sample[], key: keyof Sample, compared: string): string[] =>
-    [label, measured, p50(values, key).toFixed(0), p95(values, key).toFixed(0), compared];
-  const table = markdownTable(['row', 'measured', 'p50 ms', 'p95 ms', 'p50 ratio'], [
-    row('floor 1: buildx build + compose up -d --no-deps web', 'web served', samples.floor1, 'webServed', ratio(floor1, floor1, 'floor 1')),
-    row('floor 2: buildx build + compose up -d --no-deps web worker', 'web served', samples.floor2, 'webServed', ratio(p50(samples.floor2, 'webServed'), floor1, 'floor 1')),
-    row('floor 2: buildx build + compose up -d --no-deps web worker', 'every service ready', samples.floor2, 'allReady', ratio(floor2, floor2, 'floor 2')),
-    row('dockstage watch (web served first)', 'web served', samples.dockstage, 'webServed', ratio(p50(samples.dockstage, 'webServed'), floor1, 'floor 1')),
-    row('dockstage watch (web served first)', 'every service ready', samples.dockstage, 'allReady', ratio(p50(samples.dockstage, 'allReady'), floor2, 'floor 2')),
-  ]);
+  const row = (label: string, measured: string, values: readonly Sample[], key: keyof Sample, compared: string): string[] => [
+    label,
+    measured,
+    p50(values, key).toFixed(0),
+    p95(values, key).toFixed(0),
+    compared,
+  ];
+  const table = markdownTable(
+    ['row', 'measured', 'p50 ms', 'p95 ms', 'p50 ratio'],
+    [
+      row(
+        'floor 1: buildx build + compose up -d --no-deps web',
+        'web served',
+        samples.floor1,
+        'webServed',
+        ratio(floor1, floor1, 'floor 1'),
+      ),
+      row(
+        'floor 2: buildx build + compose up -d --no-deps web worker',
+        'web served',
+        samples.floor2,
+        'webServed',
+        ratio(p50(samples.floor2, 'webServed'), floor1, 'floor 1'),
+      ),
+      row(
+        'floor 2: buildx build + compose up -d --no-deps web worker',
+        'every service ready',
+        samples.floor2,
+        'allReady',
+        ratio(floor2, floor2, 'floor 2'),
+      ),
+      row(
+        'dockstage watch (web served first)',
+        'web served',
+        samples.dockstage,
+        'webServed',
+        ratio(p50(samples.dockstage, 'webServed'), floor1, 'floor 1'),
+      ),
+      row(
+        'dockstage watch (web served first)',
+        'every service ready',
+        samples.dockstage,
+        'allReady',
+        ratio(p50(samples.dockstage, 'allReady'), floor2, 'floor 2'),
+      ),
+    ],
+  );
   const engine = (await docker(['version', '--format', '{{.Server.Version}}']).catch(() => '?')).trim();
   const load = `load average ${loadAtStart.toFixed(1)} at start, ${os.loadavg()[0]!.toFixed(1)} at end`;
-  console.log(`${table}\n\n${rounds} edits per row; ratios on p50; engine ${engine}, ${os.cpus().length} CPUs, ${load}; run took ${((performance.now() - started) / 1000).toFixed(0)} s`);
+  console.log(
+    `${table}\n\n${rounds} edits per row; ratios on p50; engine ${engine}, ${os.cpus().length} CPUs, ${load}; run took ${((performance.now() - started) / 1000).toFixed(0)} s`,
+  );
   return 0;
 }
 

@@ -19,7 +19,12 @@ let bothFailed = 0;
 let planOnly = 0;
 let failures = 0;
 for (let done = 0, seed = firstSeed; done < edits; done += 25, seed++) {
-  const run = await randomInputsCheck({ seed, steps: Math.min(25, edits - done), tag: `bench-${process.pid}`, log: (line) => console.log(line) });
+  const run = await randomInputsCheck({
+    seed,
+    steps: Math.min(25, edits - done),
+    tag: `bench-${process.pid}`,
+    log: (line) => console.log(line),
+  });
   compared += run.steps.length - run.bothFailed;
   changed += run.imagesChanged;
   bothFailed += run.bothFailed;

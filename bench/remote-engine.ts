@@ -94,7 +94,8 @@ async function main(): Promise<void> {
     const local = { NODE_IMAGE, DOCKER_HOST: '' };
     const remote = { ...rig.env(), NODE_IMAGE };
     const dockerOverSsh = { ...process.env, PATH: `${bin}:${process.env['PATH']}`, DOCKER_HOST: `ssh://${rig.host}`, SSH_AUTH_SOCK: '' };
-    const cli = (args: string[], env: NodeJS.ProcessEnv) => run(process.execPath, [CLI, '-p', project, ...args], { cwd: dir, env: { ...process.env, ...env } });
+    const cli = (args: string[], env: NodeJS.ProcessEnv) =>
+      run(process.execPath, [CLI, '-p', project, ...args], { cwd: dir, env: { ...process.env, ...env } });
     const rows: Row[] = [];
     let version = 0;
     let message = 0;
@@ -123,7 +124,10 @@ async function main(): Promise<void> {
     logins.up = (rig.logins() - before) / RUNS;
     rows.push(up);
 
-    const sync: Row = { name: `watch: live sync edit → served (reload: none), p50 of ${EDITS - 1}`, baseline: "docker CLI's in-place write over ssh://, edit → served" };
+    const sync: Row = {
+      name: `watch: live sync edit → served (reload: none), p50 of ${EDITS - 1}`,
+      baseline: "docker CLI's in-place write over ssh://, edit → served",
+    };
     const first: Row = { name: 'watch: first live-sync edit → served' };
     const rebuild: Row = { name: `watch: rebuild edit → served, p50 of ${Math.max(2, Math.floor(EDITS / 2))}` };
     for (const side of ['local', 'remote'] as const) {
@@ -167,7 +171,10 @@ async function main(): Promise<void> {
       message += 1;
       const started = performance.now();
       await new Promise<void>((resolve, reject) => {
-        const child = spawn('docker', ['exec', '-i', container, 'sh', '-c', 'cat > /app/src/message.js'], { env: dockerOverSsh, stdio: ['pipe', 'ignore', 'inherit'] });
+        const child = spawn('docker', ['exec', '-i', container, 'sh', '-c', 'cat > /app/src/message.js'], {
+          env: dockerOverSsh,
+          stdio: ['pipe', 'ignore', 'inherit'],
+        });
         child.once('error', reject);
         child.once('close', (code) => (code === 0 ? resolve() : reject(new Error(`docker exec exited ${code}`))));
         child.stdin.end(`module.exports = 'v${message}';\n`);
@@ -184,8 +191,19 @@ async function main(): Promise<void> {
     process.stdout.write(
       `${markdownTable(
         ['row', 'local ms', 'ssh:// ms', 'ssh / local', 'baseline', 'baseline ms', 'ssh / baseline'],
-        rows.map((row) => [row.name, ms(row.local), ms(row.remote), ratio(row.remote, row.local), row.baseline ?? '', ms(row.baselineMs), ratio(row.remote, row.baselineMs)]),
-      )}\n\nssh logins per run: status ${logins.status}, up ${logins.up}, watch ${logins.watch} · load average ${os.loadavg().map((l) => l.toFixed(1)).join(' ')}\n`,
+        rows.map((row) => [
+          row.name,
+          ms(row.local),
+          ms(row.remote),
+          ratio(row.remote, row.local),
+          row.baseline ?? '',
+          ms(row.baselineMs),
+          ratio(row.remote, row.baselineMs),
+        ]),
+      )}\n\nssh logins per run: status ${logins.status}, up ${logins.up}, watch ${logins.watch} · load average ${os
+        .loadavg()
+        .map((l) => l.toFixed(1))
+        .join(' ')}\n`,
     );
   } finally {
     await removeProject(project, dir);
@@ -217,7 +235,10 @@ async function bindMountRows(rig: SshRig, dockerOverSsh: NodeJS.ProcessEnv): Pro
     const { stdout } = await run('docker', ['compose', '-p', project, 'ps', '-q', 'app'], { cwd: dir });
     const container = stdout.trim();
     const reset = () => run('docker', ['exec', container, 'sh', '-c', 'rm -rf /app/tree /.dockstage-bind-*']);
-    const full: Row = { name: `bind mounts (sync): full copy of ${TREE_FILES} files, 0.8 MB`, baseline: 'docker cp of the same tree over ssh://' };
+    const full: Row = {
+      name: `bind mounts (sync): full copy of ${TREE_FILES} files, 0.8 MB`,
+      baseline: 'docker cp of the same tree over ssh://',
+    };
     const edit: Row = { name: 'bind mounts (sync): edit → in the container, p50', baseline: "docker CLI's in-place write over ssh://" };
     const copies: number[] = [];
     const edits: number[] = [];
@@ -225,7 +246,10 @@ async function bindMountRows(rig: SshRig, dockerOverSsh: NodeJS.ProcessEnv): Pro
       await reset();
       const watch = startWatch(['-p', project], { cwd: dir, env: remote });
       try {
-        const copied = await watch.next((l) => l.type === 'bind-synced' && l['full'] === true, { timeoutMs: 120_000, message: 'the full copy' });
+        const copied = await watch.next((l) => l.type === 'bind-synced' && l['full'] === true, {
+          timeoutMs: 120_000,
+          message: 'the full copy',
+        });
         copies.push(copied['durationMs'] as number);
         await watch.next((l) => l.type === 'idle', { timeoutMs: 60_000 });
         for (let e = 0; e < EDITS; e++) {
@@ -248,7 +272,10 @@ async function bindMountRows(rig: SshRig, dockerOverSsh: NodeJS.ProcessEnv): Pro
     });
     edit.baselineMs = await median(EDITS, async () => {
       await new Promise<void>((resolve, reject) => {
-        const child = spawn('docker', ['exec', '-i', container, 'sh', '-c', 'cat > /app/tree/d0/f0.txt'], { env: dockerOverSsh, stdio: ['pipe', 'ignore', 'inherit'] });
+        const child = spawn('docker', ['exec', '-i', container, 'sh', '-c', 'cat > /app/tree/d0/f0.txt'], {
+          env: dockerOverSsh,
+          stdio: ['pipe', 'ignore', 'inherit'],
+        });
         child.once('error', reject);
         child.once('close', (code) => (code === 0 ? resolve() : reject(new Error(`docker exec exited ${code}`))));
         child.stdin.end('edit\n');

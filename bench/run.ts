@@ -67,15 +67,40 @@ async function main(): Promise<void> {
     const cachedBuild: number[] = [];
     for (let round = 0; round < ROUNDS; round++) {
       check.push(await time(() => buildServices(loaded.workspace, deps, { services: ['web'] }, () => undefined)));
-      cachedBuild.push(await time(() => run('docker', ['buildx', 'build', '-q', '--target', 'production', '--build-arg', `NODE_IMAGE=${env['NODE_IMAGE']}`, '-t', `${PROJECT}-bench:cached`, path.join(dir, 'web')], { env })));
+      cachedBuild.push(
+        await time(() =>
+          run(
+            'docker',
+            [
+              'buildx',
+              'build',
+              '-q',
+              '--target',
+              'production',
+              '--build-arg',
+              `NODE_IMAGE=${env['NODE_IMAGE']}`,
+              '-t',
+              `${PROJECT}-bench:cached`,
+              path.join(dir, 'web'),
+            ],
+            { env },
+          ),
+        ),
+      );
     }
     rows.push(['web up to date?', 'dockstage check vs cached buildx build', median(check), median(cachedBuild)]);
 
     // 2. environment switch dev → prod, both built.
     const prodOverride = path.join(dir, 'prod-targets.yaml');
-    await writeFile(prodOverride, 'services:\n  web: { build: { target: production } }\n  worker: { build: { target: production } }\n  api: { build: { target: production } }\n');
+    await writeFile(
+      prodOverride,
+      'services:\n  web: { build: { target: production } }\n  worker: { build: { target: production } }\n  api: { build: { target: production } }\n',
+    );
     const devOverride = path.join(dir, 'dev-targets.yaml');
-    await writeFile(devOverride, 'services:\n  web: { build: { target: develop } }\n  worker: { build: { target: develop } }\n  api: { build: { target: develop } }\n');
+    await writeFile(
+      devOverride,
+      'services:\n  web: { build: { target: develop } }\n  worker: { build: { target: develop } }\n  api: { build: { target: develop } }\n',
+    );
     const switchDockstage: number[] = [];
     const switchCompose: number[] = [];
     for (let round = 0; round < Math.max(3, Math.floor(ROUNDS / 2)); round++) {
@@ -98,13 +123,21 @@ async function main(): Promise<void> {
     await rm(dir, { recursive: true, force: true });
   }
   const header = ['benchmark', 'compared', 'dockstage ms', 'baseline ms', 'ratio'];
-  const body = rows.map(([name, compared, ours, baseline]) => [name, compared, ours.toFixed(1), baseline.toFixed(1), `${(ours / baseline).toFixed(2)}×`]);
+  const body = rows.map(([name, compared, ours, baseline]) => [
+    name,
+    compared,
+    ours.toFixed(1),
+    baseline.toFixed(1),
+    `${(ours / baseline).toFixed(2)}×`,
+  ]);
   const widths = header.map((_, i) => Math.max(header[i]!.length, ...body.map((row) => row[i]!.length)));
   const line = (cells: string[]) => `| ${cells.map((cell, i) => cell.padEnd(widths[i]!)).join(' | ')} |`;
   console.log(line(header));
   console.log(`|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`);
   for (const row of body) console.log(line(row));
-  console.log(`\nmedians of ${ROUNDS} rounds (switch: ${Math.max(3, Math.floor(ROUNDS / 2))}); engine ${(await run('docker', ['version', '--format', '{{.Server.Version}}'])).stdout.trim()}, ${os.cpus().length} CPUs`);
+  console.log(
+    `\nmedians of ${ROUNDS} rounds (switch: ${Math.max(3, Math.floor(ROUNDS / 2))}); engine ${(await run('docker', ['version', '--format', '{{.Server.Version}}'])).stdout.trim()}, ${os.cpus().length} CPUs`,
+  );
 }
 
 await main();

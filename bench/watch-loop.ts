@@ -77,10 +77,14 @@ async function main(): Promise<number> {
         rows.push({ key, label: name, service: '—', samples: [], missing: `failed: ${message}` });
       }
     };
-    const apiFloor = (part: 'before' | 'after') => () => rebuildFloorRow(bench, api, 'rebuild-floor', 'floor: buildx build + docker run', { part });
-    const liveFloor = (part: 'before' | 'after') => () => rebuildFloorRow(bench, live, 'live-rebuild-floor', 'floor: buildx build + docker run', { part });
-    const pageFloor = (part: 'before' | 'after') => () => rebuildFloorRow(bench, page, 'page-rebuild-floor', 'floor: buildx build + docker run', { part });
-    const slowFloor = (part: 'before' | 'after') => () => rebuildFloorRow(bench, slow, 'slow-rebuild-floor', 'floor: buildx build --no-cache + docker run', { part });
+    const apiFloor = (part: 'before' | 'after') => () =>
+      rebuildFloorRow(bench, api, 'rebuild-floor', 'floor: buildx build + docker run', { part });
+    const liveFloor = (part: 'before' | 'after') => () =>
+      rebuildFloorRow(bench, live, 'live-rebuild-floor', 'floor: buildx build + docker run', { part });
+    const pageFloor = (part: 'before' | 'after') => () =>
+      rebuildFloorRow(bench, page, 'page-rebuild-floor', 'floor: buildx build + docker run', { part });
+    const slowFloor = (part: 'before' | 'after') => () =>
+      rebuildFloorRow(bench, slow, 'slow-rebuild-floor', 'floor: buildx build --no-cache + docker run', { part });
     // Each floor runs half its edits before the rows compared with it and half after.
     await step('rebuild floor, first half', 'rebuild-floor', apiFloor('before'));
     await step('docker compose watch', 'compose-watch', () => composeWatchRow(bench, api));
@@ -99,10 +103,20 @@ async function main(): Promise<number> {
     await cleanUp();
   }
   const order = [
-    'rebuild-floor', 'compose-watch', 'compose-up', 'dockstage-rebuild',
-    'live-rebuild-floor', 'sync-floor', 'dockstage-sync-none', 'dockstage-sync-restart',
-    'page-rebuild-floor', 'page-sync-floor', 'dockstage-page-none',
-    'slow-rebuild-floor', 'slow-restart-floor', 'dockstage-slow-restart',
+    'rebuild-floor',
+    'compose-watch',
+    'compose-up',
+    'dockstage-rebuild',
+    'live-rebuild-floor',
+    'sync-floor',
+    'dockstage-sync-none',
+    'dockstage-sync-restart',
+    'page-rebuild-floor',
+    'page-sync-floor',
+    'dockstage-page-none',
+    'slow-rebuild-floor',
+    'slow-restart-floor',
+    'dockstage-slow-restart',
   ];
   const sorted = joinRows(rows).sort((a, b) => rank(order, a.key) - rank(order, b.key));
   const engine = (await docker(['version', '--format', '{{.Server.Version}}']).catch(() => '?')).trim();

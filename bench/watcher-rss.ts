@@ -118,9 +118,13 @@ async function main(): Promise<void> {
     const script = fileURLToPath(import.meta.url);
     const rows: Measurement[] = [];
     for (const adapter of (process.env['BENCH_ADAPTERS'] ?? Object.keys(ADAPTERS).join(',')).split(',')) {
-      const { stdout } = await promisify(execFile)(process.execPath, ['--expose-gc', '--import', 'tsx', script, '--measure', adapter, dir], {
-        maxBuffer: 16 * MB,
-      });
+      const { stdout } = await promisify(execFile)(
+        process.execPath,
+        ['--expose-gc', '--import', 'tsx', script, '--measure', adapter, dir],
+        {
+          maxBuffer: 16 * MB,
+        },
+      );
       rows.push(JSON.parse(stdout) as Measurement);
     }
     const lines = [
@@ -128,20 +132,22 @@ async function main(): Promise<void> {
       '',
       '| adapter | watched entries | ready | RSS after ready | peak RSS | JS heap | write → event p50 | p90 | lost edits | errors |',
       '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
-      ...rows.map((r) =>
-        [
-          r.adapter,
-          r.watched.toLocaleString('en'),
-          `${(r.readyMs / 1000).toFixed(2)} s`,
-          `${r.rssMb.toFixed(0)} MB${r.rssMb <= TARGET_MB ? '' : ' ✗'}`,
-          `${r.peakRssMb.toFixed(0)} MB`,
-          `${r.heapMb.toFixed(0)} MB`,
-          `${percentile(r.latencyMs, 50).toFixed(1)} ms`,
-          `${percentile(r.latencyMs, 90).toFixed(1)} ms`,
-          `${r.lost}/${EDITS}`,
-          String(r.errors),
-        ].join(' | '),
-      ).map((row) => `| ${row} |`),
+      ...rows
+        .map((r) =>
+          [
+            r.adapter,
+            r.watched.toLocaleString('en'),
+            `${(r.readyMs / 1000).toFixed(2)} s`,
+            `${r.rssMb.toFixed(0)} MB${r.rssMb <= TARGET_MB ? '' : ' ✗'}`,
+            `${r.peakRssMb.toFixed(0)} MB`,
+            `${r.heapMb.toFixed(0)} MB`,
+            `${percentile(r.latencyMs, 50).toFixed(1)} ms`,
+            `${percentile(r.latencyMs, 90).toFixed(1)} ms`,
+            `${r.lost}/${EDITS}`,
+            String(r.errors),
+          ].join(' | '),
+        )
+        .map((row) => `| ${row} |`),
     ];
     process.stdout.write(`${lines.join('\n')}\n`);
   } finally {

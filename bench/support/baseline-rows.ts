@@ -27,7 +27,13 @@ export interface FloorPart {
  * port. `before` runs the first ⌈edits/2⌉ edits, `after` the rest; the caller joins both (`joinRows`), so that
  * load from other users of the machine weighs on the floor as on the rows between.
  */
-export async function rebuildFloorRow(bench: BenchContext, service: FixtureService, key: string, label: string, { part }: FloorPart): Promise<RowResult> {
+export async function rebuildFloorRow(
+  bench: BenchContext,
+  service: FixtureService,
+  key: string,
+  label: string,
+  { part }: FloorPart,
+): Promise<RowResult> {
   const { fixture, ledger } = bench;
   const imagePrefix = `${ledger.prefix}-floor-${service.name}`;
   const half = Math.ceil(bench.edits / 2);
@@ -38,9 +44,34 @@ export async function rebuildFloorRow(bench: BenchContext, service: FixtureServi
     const tag = `${imagePrefix}:e${edit}`;
     const name = `${imagePrefix}-${edit}`;
     const noCache = service.noCache ? ['--no-cache'] : [];
-    await docker(['buildx', 'build', '-q', ...noCache, '--target', service.target, '--build-arg', `NODE_IMAGE=${fixture.nodeImage}`, '-t', tag, service.context]);
+    await docker([
+      'buildx',
+      'build',
+      '-q',
+      ...noCache,
+      '--target',
+      service.target,
+      '--build-arg',
+      `NODE_IMAGE=${fixture.nodeImage}`,
+      '-t',
+      tag,
+      service.context,
+    ]);
     containers.push(name);
-    await docker(['run', '-d', '--init', '--name', name, '-p', `127.0.0.1:${ports[edit - firstEdit + 1]!}:3000`, '-e', 'PORT=3000', '-e', `ROLE=${service.name}`, tag]);
+    await docker([
+      'run',
+      '-d',
+      '--init',
+      '--name',
+      name,
+      '-p',
+      `127.0.0.1:${ports[edit - firstEdit + 1]!}:3000`,
+      '-e',
+      'PORT=3000',
+      '-e',
+      `ROLE=${service.name}`,
+      tag,
+    ]);
     return ports[edit - firstEdit + 1]!;
   };
   try {
@@ -87,7 +118,10 @@ export async function composeWatchRow(bench: BenchContext, service: FixtureServi
   ledger.addChild(watch.child);
   const label = 'docker compose watch';
   try {
-    await watch.waitForLine((line) => line.text.includes('Watch enabled'), { timeoutMs: 300_000, what: 'compose watch to print "Watch enabled"' });
+    await watch.waitForLine((line) => line.text.includes('Watch enabled'), {
+      timeoutMs: 300_000,
+      what: 'compose watch to print "Watch enabled"',
+    });
     await waitUntilServed(service.port, await currentMessage(service), { timeoutMs: bench.servedTimeoutMs });
     const rebuilds = (from: number) => watch.lines.slice(from).flatMap((line) => /Rebuilding service "([^"]+)"/.exec(line.text)?.[1] ?? []);
     const samples = await measureEdits(
@@ -140,7 +174,12 @@ export async function composeUpRow(bench: BenchContext, service: FixtureService)
  * The sync floors (live: in-place write, `node --watch` reloads; page: in-place write, read on the next request) and
  * the restart floor (slow: in-place write, then `docker restart`), on one compose project of `compose.sync.yaml`.
  */
-export async function syncFloorRows(bench: BenchContext, live: FixtureService, page: FixtureService, slow: FixtureService): Promise<RowResult[]> {
+export async function syncFloorRows(
+  bench: BenchContext,
+  live: FixtureService,
+  page: FixtureService,
+  slow: FixtureService,
+): Promise<RowResult[]> {
   const { fixture, ledger } = bench;
   const project: ComposeTarget = { name: `${ledger.prefix}-syncfloor`, file: fixture.syncComposeFile, dir: fixture.dir };
   const options = (service: FixtureService, label: string) => ({
@@ -157,7 +196,8 @@ export async function syncFloorRows(bench: BenchContext, live: FixtureService, p
   };
   try {
     await composeUpBuild(ledger, project);
-    for (const service of [live, page, slow]) await waitUntilServed(service.port, await currentMessage(service), { timeoutMs: bench.servedTimeoutMs });
+    for (const service of [live, page, slow])
+      await waitUntilServed(service.port, await currentMessage(service), { timeoutMs: bench.servedTimeoutMs });
     const liveContainer = await containerOf(project, live.name);
     const pageContainer = await containerOf(project, page.name);
     const slowContainer = await containerOf(project, slow.name);

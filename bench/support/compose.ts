@@ -54,7 +54,9 @@ export function writeInContainer(container: string, file: string, content: strin
     let stderr = '';
     child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
     child.on('error', reject);
-    child.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`docker exec write of ${file} failed (${code}): ${stderr.trim()}`))));
+    child.on('exit', (code) =>
+      code === 0 ? resolve() : reject(new Error(`docker exec write of ${file} failed (${code}): ${stderr.trim()}`)),
+    );
     child.stdin.end(content);
   });
 }

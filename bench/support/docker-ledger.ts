@@ -14,7 +14,11 @@ const run = promisify(execFile);
 
 /** Runs the docker CLI with an argument array; rejects on a non-zero exit with its stderr. */
 export async function docker(args: readonly string[], options: { cwd?: string; timeoutMs?: number } = {}): Promise<string> {
-  const { stdout } = await run('docker', [...args], { cwd: options.cwd, timeout: options.timeoutMs ?? 120_000, maxBuffer: 64 * 1024 * 1024 });
+  const { stdout } = await run('docker', [...args], {
+    cwd: options.cwd,
+    timeout: options.timeoutMs ?? 120_000,
+    maxBuffer: 64 * 1024 * 1024,
+  });
   return stdout;
 }
 
@@ -94,7 +98,9 @@ export class DockerLedger {
     for (const id of this.imageIdsSeen) {
       if (dangling.has(id)) await attempt(`remove image ${id.slice(7, 19)}`, () => docker(['rmi', id]));
     }
-    const networks = (await docker(['network', 'ls', '-q', '--filter', `name=${this.prefix}`]).catch(() => '')).split('\n').filter((id) => id !== '');
+    const networks = (await docker(['network', 'ls', '-q', '--filter', `name=${this.prefix}`]).catch(() => ''))
+      .split('\n')
+      .filter((id) => id !== '');
     if (networks.length > 0) await attempt('remove networks', () => docker(['network', 'rm', ...networks]));
     return problems;
   }

@@ -37,18 +37,48 @@ export async function dockstageRebuildRows(bench: BenchContext, service: Fixture
   const spec: DockstageRowSpec = { key: 'dockstage-rebuild', label: 'dockstage watch', service, expectSync: false };
   if (bench.support.watch !== undefined) return [unavailable(spec, bench.support.watch)];
   const project: ComposeTarget = { name: `${bench.ledger.prefix}-ds`, file: bench.fixture.composeFile, dir: bench.fixture.dir };
-  return withWatch(bench, project, bench.fixture.services.filter((s) => s.composeFile === project.file), [spec]);
+  return withWatch(
+    bench,
+    project,
+    bench.fixture.services.filter((s) => s.composeFile === project.file),
+    [spec],
+  );
 }
 
 /**
  * dockstage watch on `compose.sync.yaml`, twice: with live on `reload: none` (rows: live none, page none, slow
  * restart), then live on `restart` (row: live restart).
  */
-export async function dockstageSyncRows(bench: BenchContext, live: FixtureService, page: FixtureService, slow: FixtureService): Promise<RowResult[]> {
-  const none: DockstageRowSpec = { key: 'dockstage-sync-none', label: 'dockstage watch, sync, reload: none', service: live, expectSync: true };
-  const pageNone: DockstageRowSpec = { key: 'dockstage-page-none', label: 'dockstage watch, sync, reload: none', service: page, expectSync: true };
-  const slowRestart: DockstageRowSpec = { key: 'dockstage-slow-restart', label: 'dockstage watch, sync, reload: restart', service: slow, expectSync: true };
-  const liveRestart: DockstageRowSpec = { key: 'dockstage-sync-restart', label: 'dockstage watch, sync, reload: restart', service: live, expectSync: true };
+export async function dockstageSyncRows(
+  bench: BenchContext,
+  live: FixtureService,
+  page: FixtureService,
+  slow: FixtureService,
+): Promise<RowResult[]> {
+  const none: DockstageRowSpec = {
+    key: 'dockstage-sync-none',
+    label: 'dockstage watch, sync, reload: none',
+    service: live,
+    expectSync: true,
+  };
+  const pageNone: DockstageRowSpec = {
+    key: 'dockstage-page-none',
+    label: 'dockstage watch, sync, reload: none',
+    service: page,
+    expectSync: true,
+  };
+  const slowRestart: DockstageRowSpec = {
+    key: 'dockstage-slow-restart',
+    label: 'dockstage watch, sync, reload: restart',
+    service: slow,
+    expectSync: true,
+  };
+  const liveRestart: DockstageRowSpec = {
+    key: 'dockstage-sync-restart',
+    label: 'dockstage watch, sync, reload: restart',
+    service: live,
+    expectSync: true,
+  };
   const reason = bench.support.watch ?? bench.support.sync;
   if (reason !== undefined) return [none, pageNone, liveRestart, slowRestart].map((spec) => unavailable(spec, reason));
   const project: ComposeTarget = { name: `${bench.ledger.prefix}-dssync`, file: bench.fixture.syncComposeFile, dir: bench.fixture.dir };
@@ -77,7 +107,11 @@ async function withWatch(
   ledger.addProject({ name: project.name, files: [project.file], dir: project.dir });
   let watch: LineProcess | undefined;
   try {
-    await run(process.execPath, [bench.cli, 'up', ...projectArgs(project)], { cwd: project.dir, timeout: 300_000, maxBuffer: 64 * 1024 * 1024 });
+    await run(process.execPath, [bench.cli, 'up', ...projectArgs(project)], {
+      cwd: project.dir,
+      timeout: 300_000,
+      maxBuffer: 64 * 1024 * 1024,
+    });
     watch = LineProcess.start(process.execPath, [bench.cli, 'watch', '--json', ...projectArgs(project)], { cwd: project.dir });
     ledger.addChild(watch.child);
     const startNote = await waitUntilWatching(watch, services);
@@ -85,11 +119,20 @@ async function withWatch(
     for (const spec of specs) {
       try {
         const samples = await measureEdits(
-          { service: spec.service, ledger, imagePrefix: project.name, count: bench.edits, label: spec.label, servedTimeoutMs: bench.servedTimeoutMs },
+          {
+            service: spec.service,
+            ledger,
+            imagePrefix: project.name,
+            count: bench.edits,
+            label: spec.label,
+            servedTimeoutMs: bench.servedTimeoutMs,
+          },
           watchLoop(watch, spec.service),
         );
         const synced = samples.filter((s) => s.synced).length;
-        const note = [startNote, spec.expectSync ? `synced ${synced}/${samples.length}` : undefined].filter((n) => n !== undefined).join('; ');
+        const note = [startNote, spec.expectSync ? `synced ${synced}/${samples.length}` : undefined]
+          .filter((n) => n !== undefined)
+          .join('; ');
         results.push({ key: spec.key, label: spec.label, service: spec.service.name, samples, ...(note === '' ? {} : { note }) });
       } catch (error) {
         results.push({ key: spec.key, label: spec.label, service: spec.service.name, samples: [], missing: `failed: ${message(error)}` });
@@ -97,7 +140,13 @@ async function withWatch(
     }
     return results;
   } catch (error) {
-    return specs.map((spec) => ({ key: spec.key, label: spec.label, service: spec.service.name, samples: [], missing: `failed: ${message(error)}` }));
+    return specs.map((spec) => ({
+      key: spec.key,
+      label: spec.label,
+      service: spec.service.name,
+      samples: [],
+      missing: `failed: ${message(error)}`,
+    }));
   } finally {
     await watch?.stop();
     if (options.keepProject !== true) await composeDown(project).catch(() => undefined);
@@ -134,7 +183,9 @@ async function waitUntilWatching(watch: LineProcess, services: readonly FixtureS
       quietSince = performance.now();
     }
     const events = watchEvents(watch);
-    const serving = (await Promise.all(services.map(async (s) => (await fetchBody(s.port))?.trim() === (await currentMessage(s))))).every(Boolean);
+    const serving = (await Promise.all(services.map(async (s) => (await fetchBody(s.port))?.trim() === (await currentMessage(s))))).every(
+      Boolean,
+    );
     if (serving && buildsInFlight(events) === 0) {
       if (events.some((e) => e.type === 'ready')) return undefined;
       if (performance.now() - quietSince > 3_000) return 'started without a ready event';

@@ -33,7 +33,10 @@ export async function watchSupport(cli: string): Promise<WatchSupport> {
   try {
     const { stdout } = await run(process.execPath, [cli, 'watch', '--help'], { timeout: 30_000 });
     if (!/^Usage: \S+ watch\b/m.test(stdout)) return noWatch;
-    return { watch: undefined, sync: stdout.includes('--no-sync') ? undefined : '`watch --help` has no --no-sync (live sync not built yet)' };
+    return {
+      watch: undefined,
+      sync: stdout.includes('--no-sync') ? undefined : '`watch --help` has no --no-sync (live sync not built yet)',
+    };
   } catch {
     return noWatch;
   }
@@ -46,7 +49,8 @@ export function watchEvents(process: LineProcess, from = 0): WatchEvent[] {
     if (line.stream !== 'stdout' || !line.text.startsWith('{')) continue;
     try {
       const value: unknown = JSON.parse(line.text);
-      if (typeof value === 'object' && value !== null && typeof (value as { type?: unknown }).type === 'string') events.push(value as WatchEvent);
+      if (typeof value === 'object' && value !== null && typeof (value as { type?: unknown }).type === 'string')
+        events.push(value as WatchEvent);
     } catch {
       // a human line that happens to start with a brace
     }

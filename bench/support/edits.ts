@@ -44,7 +44,15 @@ export interface EditLoop {
 
 /** Runs `count` edits of `service` through `loop`, numbered from `firstEdit`; `imagePrefix` names the row's image tags (its project). */
 export async function measureEdits(
-  options: { service: FixtureService; ledger: DockerLedger; imagePrefix: string; count: number; label: string; servedTimeoutMs: number; firstEdit?: number },
+  options: {
+    service: FixtureService;
+    ledger: DockerLedger;
+    imagePrefix: string;
+    count: number;
+    label: string;
+    servedTimeoutMs: number;
+    firstEdit?: number;
+  },
   loop: EditLoop,
 ): Promise<EditSample[]> {
   const samples: EditSample[] = [];

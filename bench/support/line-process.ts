@@ -40,12 +40,16 @@ export class LineProcess {
   }
 
   /** Waits for a line (from index `from` on) that satisfies `test`; fails early if the process exits first. */
-  async waitForLine(test: (line: PrintedLine) => boolean, options: { from?: number; timeoutMs: number; what: string }): Promise<PrintedLine> {
+  async waitForLine(
+    test: (line: PrintedLine) => boolean,
+    options: { from?: number; timeoutMs: number; what: string },
+  ): Promise<PrintedLine> {
     const deadline = performance.now() + options.timeoutMs;
     for (;;) {
       const found = this.lines.slice(options.from ?? 0).find(test);
       if (found !== undefined) return found;
-      if (this.exitStatus !== undefined) throw new Error(`exited (${this.exitStatus}) before ${options.what}; last lines:\n${this.tail(8)}`);
+      if (this.exitStatus !== undefined)
+        throw new Error(`exited (${this.exitStatus}) before ${options.what}; last lines:\n${this.tail(8)}`);
       if (performance.now() > deadline) throw new Error(`no ${options.what} within ${options.timeoutMs} ms; last lines:\n${this.tail(8)}`);
       await new Promise((resolve) => setTimeout(resolve, 20));
     }
@@ -53,7 +57,10 @@ export class LineProcess {
 
   /** The last `count` lines, for error messages. */
   tail(count: number): string {
-    return this.lines.slice(-count).map((line) => `  ${line.text}`).join('\n');
+    return this.lines
+      .slice(-count)
+      .map((line) => `  ${line.text}`)
+      .join('\n');
   }
 
   /** SIGINT, then SIGKILL after 5 s. */
@@ -63,6 +70,5 @@ export class LineProcess {
 }
 
 function stripAnsi(text: string): string {
-   
   return text.replace(/\u001b\[[0-9;?]*[A-Za-z]/g, '').replace(/\r/g, '');
 }

@@ -65,7 +65,12 @@ export interface RandomRun {
 }
 
 /** Runs `steps` random edits from `seed`; `tag` names the images it builds (removed at the end). */
-export async function randomInputsCheck(options: { seed: number; steps: number; tag: string; log?: (line: string) => void }): Promise<RandomRun> {
+export async function randomInputsCheck(options: {
+  seed: number;
+  steps: number;
+  tag: string;
+  log?: (line: string) => void;
+}): Promise<RandomRun> {
   const random = mulberry32(options.seed);
   const pick = <T>(items: readonly T[]): T => items[Math.floor(random() * items.length)]!;
   const dir = await mkdtemp(path.join(os.tmpdir(), 'dockstage-random-'));
@@ -96,8 +101,14 @@ export async function randomInputsCheck(options: { seed: number; steps: number; 
     await symlink('../data/other.txt', path.join(dir, 'src', 'inner'));
 
     const verdicts = async () => {
-      const workspace = await withLinksFromDisk(fs, project('random', dir).service('app', { build: { context: dir } })
-        .file(path.join(dir, 'Dockerfile'), text).file(path.join(dir, '.dockerignore'), RANDOM_DOCKERIGNORE).workspace('dev'));
+      const workspace = await withLinksFromDisk(
+        fs,
+        project('random', dir)
+          .service('app', { build: { context: dir } })
+          .file(path.join(dir, 'Dockerfile'), text)
+          .file(path.join(dir, '.dockerignore'), RANDOM_DOCKERIGNORE)
+          .workspace('dev'),
+      );
       return { workspace, hash: (await currentInputsHash(fs, workspace.services[0]!.build!)).hash };
     };
     const build = async (step: number) => {
@@ -115,9 +126,20 @@ export async function randomInputsCheck(options: { seed: number; steps: number; 
       const after = await snapshot(dir);
       const changed = diff(before, after);
       const now = await verdicts();
-      const plan = planForChanges(now.workspace, changed.map((p) => path.join(dir, p)));
+      const plan = planForChanges(
+        now.workspace,
+        changed.map((p) => path.join(dir, p)),
+      );
       const nextImage = await build(step);
-      const record: RandomStep = { step, edit, changed, before: image, after: nextImage, planRebuild: plan.services[0]!.action === 'rebuild', hashChanged: now.hash !== hash };
+      const record: RandomStep = {
+        step,
+        edit,
+        changed,
+        before: image,
+        after: nextImage,
+        planRebuild: plan.services[0]!.action === 'rebuild',
+        hashChanged: now.hash !== hash,
+      };
       steps.push(record);
       const failed = (id: string) => id.startsWith('failed');
       if (failed(image) && failed(nextImage)) {
@@ -125,12 +147,19 @@ export async function randomInputsCheck(options: { seed: number; steps: number; 
       } else {
         const imageChanged = image !== nextImage;
         if (imageChanged) imagesChanged++;
-        if (imageChanged && !record.planRebuild) mismatches.push({ step: record, problem: 'BuildKit changed the image, the plan says none' });
+        if (imageChanged && !record.planRebuild)
+          mismatches.push({ step: record, problem: 'BuildKit changed the image, the plan says none' });
         if (!imageChanged && record.planRebuild && !record.hashChanged) planOnly++;
-        if (record.hashChanged !== imageChanged) mismatches.push({ step: record, problem: `BuildKit ${imageChanged ? 'changed' : 'kept'} the image, the inputs hash ${record.hashChanged ? 'changed' : 'did not'}` });
+        if (record.hashChanged !== imageChanged)
+          mismatches.push({
+            step: record,
+            problem: `BuildKit ${imageChanged ? 'changed' : 'kept'} the image, the inputs hash ${record.hashChanged ? 'changed' : 'did not'}`,
+          });
       }
       const short = (id: string) => (id.startsWith('sha256:') ? id.slice(7, 19) : id);
-      options.log?.(`seed ${options.seed} step ${step}: ${edit} → [${changed.join(', ')}] image ${short(image)} → ${short(nextImage)}, plan ${record.planRebuild ? 'rebuild' : 'none'}, hash ${record.hashChanged ? 'changed' : 'same'}`);
+      options.log?.(
+        `seed ${options.seed} step ${step}: ${edit} → [${changed.join(', ')}] image ${short(image)} → ${short(nextImage)}, plan ${record.planRebuild ? 'rebuild' : 'none'}, hash ${record.hashChanged ? 'changed' : 'same'}`,
+      );
       image = nextImage;
       before = after;
       hash = now.hash;
@@ -156,7 +185,13 @@ async function snapshot(dir: string): Promise<Snapshot> {
       else if (info.isDirectory()) {
         entries.set(child, 'dir');
         await walk(child);
-      } else entries.set(child, `file:${(info.mode & 0o777).toString(8)}:${createHash('sha256').update(await readFile(path.join(dir, child))).digest('hex')}`);
+      } else
+        entries.set(
+          child,
+          `file:${(info.mode & 0o777).toString(8)}:${createHash('sha256')
+            .update(await readFile(path.join(dir, child)))
+            .digest('hex')}`,
+        );
     }
   };
   await walk('');
@@ -172,10 +207,26 @@ function diff(before: Snapshot, after: Snapshot): string[] {
 const DIRS = ['', 'data', 'data/sub', 'src', 'src/lib', 'docs', 'docs/new', 'ign', 'other'];
 const NAMES = ['a.txt', 'b', 'c.js', 'x.log', 'n.md', 'real.txt'];
 const LINK_NAMES = ['link.txt', 'lnk', 'src/inner', 'l2.txt', 'docs/ln', 'src/lib/ln'];
-const LINK_TARGETS = ['data/real.txt', 'data/other.txt', 'data', 'data/sub', 'src/app.js', 'docs', 'missing.txt', '/data/sub/deep.txt', '../../top.txt'];
+const LINK_TARGETS = [
+  'data/real.txt',
+  'data/other.txt',
+  'data',
+  'data/sub',
+  'src/app.js',
+  'docs',
+  'missing.txt',
+  '/data/sub/deep.txt',
+  '../../top.txt',
+];
 
 /** One random edit of the context; returns it in words. */
-async function randomEdit(dir: string, now: Snapshot, pick: <T>(items: readonly T[]) => T, random: () => number, content: () => string): Promise<string> {
+async function randomEdit(
+  dir: string,
+  now: Snapshot,
+  pick: <T>(items: readonly T[]) => T,
+  random: () => number,
+  content: () => string,
+): Promise<string> {
   const files = [...now].filter(([, kind]) => kind.startsWith('file:')).map(([p]) => p);
   const dirs = [...now].filter(([, kind]) => kind === 'dir').map(([p]) => p);
   const links = [...now].filter(([, kind]) => kind.startsWith('link:')).map(([p]) => p);
@@ -207,7 +258,11 @@ async function randomEdit(dir: string, now: Snapshot, pick: <T>(items: readonly 
     case 'link': {
       const name = pick(LINK_NAMES);
       if (now.has(name) && !now.get(name)!.startsWith('link:')) break;
-      if ([...now.keys()].some((p) => name.startsWith(`${p}/`) && now.get(p) !== 'dir') || !now.has(path.dirname(name)) && path.dirname(name) !== '.') break;
+      if (
+        [...now.keys()].some((p) => name.startsWith(`${p}/`) && now.get(p) !== 'dir') ||
+        (!now.has(path.dirname(name)) && path.dirname(name) !== '.')
+      )
+        break;
       const target = relativeTarget(name, pick(LINK_TARGETS));
       await rm(at(name), { force: true });
       await symlink(target, at(name));
@@ -234,7 +289,11 @@ async function randomEdit(dir: string, now: Snapshot, pick: <T>(items: readonly 
 async function repair(dir: string, content: () => string): Promise<string> {
   const done: string[] = [];
   const at = (relative: string) => path.join(dir, relative);
-  const kind = async (relative: string) => lstat(at(relative)).then((info) => (info.isSymbolicLink() ? 'link' : info.isDirectory() ? 'dir' : 'file'), () => undefined);
+  const kind = async (relative: string) =>
+    lstat(at(relative)).then(
+      (info) => (info.isSymbolicLink() ? 'link' : info.isDirectory() ? 'dir' : 'file'),
+      () => undefined,
+    );
   for (const copied of ['data', 'src', 'src/lib', 'docs']) {
     if ((await kind(copied)) === 'dir') continue;
     await rm(at(copied), { recursive: true, force: true });
@@ -246,7 +305,10 @@ async function repair(dir: string, content: () => string): Promise<string> {
     await writeFile(at('data/real.txt'), content());
     done.push('write data/real.txt');
   }
-  for (const [link, target] of [['link.txt', 'data/real.txt'], ['lnk', 'data']] as const) {
+  for (const [link, target] of [
+    ['link.txt', 'data/real.txt'],
+    ['lnk', 'data'],
+  ] as const) {
     if ((await kind(link)) === 'link' && (await readlink(at(link))) === target) continue;
     await rm(at(link), { recursive: true, force: true });
     await symlink(target, at(link));
@@ -256,7 +318,15 @@ async function repair(dir: string, content: () => string): Promise<string> {
   for (const name of await readdir(dir)) {
     if (!name.endsWith('.txt') || name === 'link.txt' || (await kind(name)) !== 'link') continue;
     const target = await readlink(at(name));
-    if (!target.startsWith('/') && !target.startsWith('..') && (await stat(at(name)).then(() => true, () => false))) continue;
+    if (
+      !target.startsWith('/') &&
+      !target.startsWith('..') &&
+      (await stat(at(name)).then(
+        () => true,
+        () => false,
+      ))
+    )
+      continue;
     await rm(at(name));
     done.push(`remove link ${name}`);
   }
@@ -283,7 +353,10 @@ async function buildImage(dir: string, tag: string): Promise<string> {
     await run('docker', ['buildx', 'build', '--load', '--quiet', '--iidfile', iid, '-t', tag, dir]);
     return (await readFile(iid, 'utf8')).trim();
   } catch (error) {
-    const lines = (error as Error).message.trim().split('\n').filter((line) => line.includes('ERROR'));
+    const lines = (error as Error).message
+      .trim()
+      .split('\n')
+      .filter((line) => line.includes('ERROR'));
     return `failed: ${lines[lines.length - 1] ?? 'the build failed'}`;
   } finally {
     await rm(iid, { force: true });
@@ -292,7 +365,9 @@ async function buildImage(dir: string, tag: string): Promise<string> {
 
 function run(command: string, args: readonly string[]): Promise<string> {
   return new Promise((resolve, reject) => {
-    execFile(command, args, { maxBuffer: 16 * 1024 * 1024 }, (error, stdout, stderr) => (error === null ? resolve(stdout) : reject(new Error(`${stderr}`))));
+    execFile(command, args, { maxBuffer: 16 * 1024 * 1024 }, (error, stdout, stderr) =>
+      error === null ? resolve(stdout) : reject(new Error(`${stderr}`)),
+    );
   });
 }
 

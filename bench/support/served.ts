@@ -32,7 +32,9 @@ export async function waitUntilServed(port: number, message: string, options: { 
     last = await fetchBody(port);
     if (last !== undefined && last.trim() === message) return performance.now();
     if (performance.now() > deadline) {
-      throw new Error(`port ${port} did not serve '${message}' within ${options.timeoutMs} ms (last answer: ${last === undefined ? 'none' : JSON.stringify(last.trim())})`);
+      throw new Error(
+        `port ${port} did not serve '${message}' within ${options.timeoutMs} ms (last answer: ${last === undefined ? 'none' : JSON.stringify(last.trim())})`,
+      );
     }
     const wait = interval - (performance.now() - started);
     if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));

@@ -40,7 +40,12 @@ export function watchReport(rows: readonly RowResult[], plan: PlanBatchTimings |
   const byKey = new Map(rows.map((row) => [row.key, row]));
   const p50 = (key: string) => {
     const row = byKey.get(key);
-    return row === undefined ? undefined : percentile(row.samples.map((s) => s.ms), 50);
+    return row === undefined
+      ? undefined
+      : percentile(
+          row.samples.map((s) => s.ms),
+          50,
+        );
   };
   const ratio = (key: string, floor: string) => {
     const ours = p50(key);
@@ -68,19 +73,44 @@ export function watchReport(rows: readonly RowResult[], plan: PlanBatchTimings |
     ];
   });
   if (plan !== undefined) {
-    body.push(['planForChanges, 20,000 changed files', '30 services', fixed(percentile(plan.allFiles, 50), 1), fixed(percentile(plan.allFiles, 95), 1), '—', '—', '—', `${plan.rebuilt} services to rebuild; ${plan.allFiles.length} rounds`]);
-    body.push(['planForChanges, 1 changed file', '30 services', fixed(percentile(plan.oneFile, 50), 2), fixed(percentile(plan.oneFile, 95), 2), '—', '—', '—', '20,000-file project']);
+    body.push([
+      'planForChanges, 20,000 changed files',
+      '30 services',
+      fixed(percentile(plan.allFiles, 50), 1),
+      fixed(percentile(plan.allFiles, 95), 1),
+      '—',
+      '—',
+      '—',
+      `${plan.rebuilt} services to rebuild; ${plan.allFiles.length} rounds`,
+    ]);
+    body.push([
+      'planForChanges, 1 changed file',
+      '30 services',
+      fixed(percentile(plan.oneFile, 50), 2),
+      fixed(percentile(plan.oneFile, 95), 2),
+      '—',
+      '—',
+      '—',
+      '20,000-file project',
+    ]);
   }
   const table = markdownTable(['loop', 'edited', 'p50 ms', 'p95 ms', 'p50 ratio', 'images/edit', 'builds/edit', 'notes'], body);
 
   const verdict = (value: number | undefined, limit: number, missing: string | undefined) =>
-    missing !== undefined ? missing.split(':')[0]! : value === undefined ? 'not measured' : `${value.toFixed(2)}× → ${value <= limit ? 'met' : 'MISSED'}`;
+    missing !== undefined
+      ? missing.split(':')[0]!
+      : value === undefined
+        ? 'not measured'
+        : `${value.toFixed(2)}× → ${value <= limit ? 'met' : 'MISSED'}`;
   const ds = byKey.get('dockstage-rebuild');
   const none = byKey.get('dockstage-sync-none');
   const page = byKey.get('dockstage-page-none');
   const slow = byKey.get('dockstage-slow-restart');
   const liveRestart = byKey.get('dockstage-sync-restart');
-  const needlessBuilds = ds === undefined || ds.missing !== undefined ? undefined : ds.samples.some((s) => (s.builds ?? 0) > 1 || s.newImages > 1 || s.builtServices.some((n) => n !== ds.service));
+  const needlessBuilds =
+    ds === undefined || ds.missing !== undefined
+      ? undefined
+      : ds.samples.some((s) => (s.builds ?? 0) > 1 || s.newImages > 1 || s.builtServices.some((n) => n !== ds.service));
   const targets = [
     `- dockstage watch ≤ 1.2× rebuild floor: ${verdict(ratio('dockstage-rebuild', 'rebuild-floor'), 1.2, ds?.missing)}`,
     `- dockstage watch ≤ 0.5× compose watch: ${verdict(ratio('dockstage-rebuild', 'compose-watch'), 0.5, ds?.missing)}`,

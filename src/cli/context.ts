@@ -8,7 +8,13 @@
 import { existsSync } from 'node:fs';
 import { createComposeCli } from '../adapters/compose/compose-cli.js';
 import { createNodeFileSystem } from '../adapters/local/node-fs.js';
-import { describeEndpoint, openEngineRoute, resolveDockerEndpoint, type DockerEndpoint, type EngineRoute } from '../adapters/docker/docker-endpoint.js';
+import {
+  describeEndpoint,
+  openEngineRoute,
+  resolveDockerEndpoint,
+  type DockerEndpoint,
+  type EngineRoute,
+} from '../adapters/docker/docker-endpoint.js';
 import type { ComposeCli } from '../ports/compose-cli.js';
 import { prefetchingCompose } from './prefetch.js';
 import type { ContainerRuntime } from '../ports/container-runtime.js';
@@ -78,7 +84,13 @@ export interface CommandContext {
  * The real adapters for one CLI run. Nothing connects here: the endpoint, runtime and builder are created on first use
  * and reused after.
  */
-export function createContext(options: { io: Io; env: NodeJS.ProcessEnv; cwd: string; version: string; interrupts?: Interrupts }): CommandContext {
+export function createContext(options: {
+  io: Io;
+  env: NodeJS.ProcessEnv;
+  cwd: string;
+  version: string;
+  interrupts?: Interrupts;
+}): CommandContext {
   const fs = createNodeFileSystem();
   const clock = createSystemClock();
   let route: Promise<EngineRoute> | undefined;
@@ -92,7 +104,8 @@ export function createContext(options: { io: Io; env: NodeJS.ProcessEnv; cwd: st
   // `config` needs no engine (compose reads files only), so `plan --changed`, `stages` and `inputs` never connect.
   const configCompose = createComposeCli({ env: options.env });
   let engineCompose: Promise<ComposeCli> | undefined;
-  const onEngine = () => (engineCompose ??= getRoute().then((r) => (r.env === options.env ? configCompose : createComposeCli({ env: r.env }))));
+  const onEngine = () =>
+    (engineCompose ??= getRoute().then((r) => (r.env === options.env ? configCompose : createComposeCli({ env: r.env }))));
   const compose = prefetchingCompose({
     config: (target) => configCompose.config(target),
     up: async (target, services, upOptions) => await (await onEngine()).up(target, services, upOptions),
@@ -114,10 +127,16 @@ export function createContext(options: { io: Io; env: NodeJS.ProcessEnv; cwd: st
         adapter.createDockerodeFiles(opened.endpoint, options.env),
       )),
     lockProject: async (projectDir, project) => (await import('../adapters/local/project-lock.js')).acquireProjectLock(projectDir, project),
-    openShell: async (containerId) => (await import('../adapters/docker/container-shell.js')).openContainerShell(containerId, (await getRoute()).env),
-    terminal: async () => ({ ...(await import('../adapters/terminal/terminal-input.js')), ...(await import('../adapters/terminal/terminal-screen.js')) }),
+    openShell: async (containerId) =>
+      (await import('../adapters/docker/container-shell.js')).openContainerShell(containerId, (await getRoute()).env),
+    terminal: async () => ({
+      ...(await import('../adapters/terminal/terminal-input.js')),
+      ...(await import('../adapters/terminal/terminal-screen.js')),
+    }),
     prefetchProject: (project) =>
-      compose.prefetchConfig(import('../operations/compose-target.js').then(async ({ composeTargetFor }) => (await composeTargetFor(project, loadDeps)).compose)),
+      compose.prefetchConfig(
+        import('../operations/compose-target.js').then(async ({ composeTargetFor }) => (await composeTargetFor(project, loadDeps)).compose),
+      ),
     endpoint: async () => (await getRoute()).endpoint,
     dockerEnv: async () => (await getRoute()).env,
     connectEngine: () => void getRoute().catch(() => undefined),

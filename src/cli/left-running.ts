@@ -18,12 +18,22 @@ export function interruptedLine(state: EngineState, cancelled: readonly string[]
   const parts = [
     ...(cancelled.length === 0 ? [] : [`the build of ${cancelled.join(', ')} was cancelled`]),
     // `build` follows no container: it touched none, whatever runs.
-    state.mode === 'build' ? 'no container was touched' : running.length === 0 ? 'nothing left running' : `${running.join(', ')} left running; 'dockstage down' stops them`,
+    state.mode === 'build'
+      ? 'no container was touched'
+      : running.length === 0
+        ? 'nothing left running'
+        : `${running.join(', ')} left running; 'dockstage down' stops them`,
   ];
   return `${word}: ${parts.join('; ')}`;
 }
 
 /** The services with a build in flight (cancelled by a stop), sorted. */
 export function servicesBuilding(state: EngineState): string[] {
-  return [...new Set(Object.values(state.builds).filter((build) => !build.background).flatMap((build) => build.services))].sort();
+  return [
+    ...new Set(
+      Object.values(state.builds)
+        .filter((build) => !build.background)
+        .flatMap((build) => build.services),
+    ),
+  ].sort();
 }

@@ -29,7 +29,12 @@ const collect = (value: string, previous: string[] | undefined): string[] => [..
 type CommandAction = (context: CommandContext, options: ProjectOptions, ...rest: any[]) => Promise<number>;
 
 /** Runs the CLI with the given arguments (without `node` and the script) and returns the exit code. */
-export async function run(argv: readonly string[], io: Io, env: NodeJS.ProcessEnv = process.env, cwd: string = process.cwd()): Promise<number> {
+export async function run(
+  argv: readonly string[],
+  io: Io,
+  env: NodeJS.ProcessEnv = process.env,
+  cwd: string = process.cwd(),
+): Promise<number> {
   let exitCode = 0;
   const debug = debugSetting((name) => env[name]);
   if (debug.warning !== undefined) (await import('./output/report.js')).printWarnings(io, [debug.warning]);
@@ -39,11 +44,18 @@ export async function run(argv: readonly string[], io: Io, env: NodeJS.ProcessEn
   const interrupts = createInterrupts(io, (code) => void exitNow(io, code));
   const stopListening = interrupts.listen();
   let context: Promise<CommandContext> | undefined;
-  const commandContext = () => (context ??= import('./context.js').then(({ createContext }) => createContext({ io, env, cwd, version, interrupts })));
+  const commandContext = () =>
+    (context ??= import('./context.js').then(({ createContext }) => createContext({ io, env, cwd, version, interrupts })));
   // commander's error text is held until the parse has failed, so that an unknown command followed by arguments
   // (`logs api`) or options (`plna --changed x`) is reported as the unknown command it is (see unknownCommandIn).
   const commanderOutput: string[] = [];
-  const program = buildProgram(io, version, commandContext, (code) => (exitCode = code), (text) => commanderOutput.push(text));
+  const program = buildProgram(
+    io,
+    version,
+    commandContext,
+    (code) => (exitCode = code),
+    (text) => commanderOutput.push(text),
+  );
   try {
     await program.parseAsync([...argv], { from: 'user' });
   } catch (error) {
@@ -77,7 +89,8 @@ async function closeContext(context: Promise<CommandContext> | undefined): Promi
 function unknownCommandIn(program: Command, code: string): string | undefined {
   if (code !== 'commander.excessArguments' && code !== 'commander.unknownOption') return undefined;
   const [first] = program.args;
-  if (first === undefined || first.startsWith('-') || first === 'help' || program.commands.some((c) => c.name() === first)) return undefined;
+  if (first === undefined || first.startsWith('-') || first === 'help' || program.commands.some((c) => c.name() === first))
+    return undefined;
   return first;
 }
 
@@ -88,7 +101,13 @@ async function unknownCommand(program: Command, name: string): Promise<Error> {
   return new DockstageError(`unknown command '${name}'`, { hint: `${didYouMean(name, names)}commands: ${names.join(', ')}` });
 }
 
-function buildProgram(io: Io, version: string, commandContext: () => Promise<CommandContext>, setExit: (code: number) => void, writeErr: (text: string) => void): Command {
+function buildProgram(
+  io: Io,
+  version: string,
+  commandContext: () => Promise<CommandContext>,
+  setExit: (code: number) => void,
+  writeErr: (text: string) => void,
+): Command {
   // exitOverride and output settings are inherited by subcommands only when set before they are added.
   const program = new Command('dockstage')
     .exitOverride()
@@ -117,7 +136,11 @@ function buildProgram(io: Io, version: string, commandContext: () => Promise<Com
    * an ssh login overlaps loading the project.
    */
   /* eslint-disable @typescript-eslint/no-explicit-any -- commander's action arguments, typed per command below */
-  const wrap = (action: CommandAction, { project = true, engine = () => false }: { project?: boolean; engine?: (local: any, ...rest: any[]) => boolean } = {}) =>
+  const wrap =
+    (
+      action: CommandAction,
+      { project = true, engine = () => false }: { project?: boolean; engine?: (local: any, ...rest: any[]) => boolean } = {},
+    ) =>
     async (...args: any[]) => {
       /* eslint-enable @typescript-eslint/no-explicit-any */
       const command = args[args.length - 1] as Command;
@@ -132,18 +155,32 @@ function buildProgram(io: Io, version: string, commandContext: () => Promise<Com
   program
     .command('plan')
     .description('what a change (or staleness) means for each service: rebuild, restart or none, with reasons')
-    .addOption(new Option('--changed <path>', 'a changed path (repeatable); without it, compare inputs hashes with image labels').argParser(collect))
+    .addOption(
+      new Option('--changed <path>', 'a changed path (repeatable); without it, compare inputs hashes with image labels').argParser(collect),
+    )
     .option('--json', 'print JSON')
-    .action(wrap(async (context, options, local: { changed?: string[]; json?: boolean }) =>
-      (await import('./commands/plan.js')).runPlan(context, options, { changed: local.changed ?? [], json: local.json === true }), { engine: (local: { changed?: string[] }) => (local.changed ?? []).length === 0 }));
+    .action(
+      wrap(
+        async (context, options, local: { changed?: string[]; json?: boolean }) =>
+          (await import('./commands/plan.js')).runPlan(context, options, { changed: local.changed ?? [], json: local.json === true }),
+        { engine: (local: { changed?: string[] }) => (local.changed ?? []).length === 0 },
+      ),
+    );
 
   program
     .command('stages [service]')
     .description("each service's stage graph, its target, the inputs of every stage and cache-mount hints")
     .option('--json', 'print JSON (instructions never cut)')
     .option('--no-trunc', 'do not cut long instructions to the terminal width')
-    .action(wrap(async (context, options, service: string | undefined, local: { json?: boolean; trunc?: boolean }) =>
-      (await import('./commands/stages.js')).runStages(context, options, { service, json: local.json === true, noTrunc: local.trunc === false })));
+    .action(
+      wrap(async (context, options, service: string | undefined, local: { json?: boolean; trunc?: boolean }) =>
+        (await import('./commands/stages.js')).runStages(context, options, {
+          service,
+          json: local.json === true,
+          noTrunc: local.trunc === false,
+        }),
+      ),
+    );
 
   program
     .command('inputs')
@@ -153,8 +190,19 @@ function buildProgram(io: Io, version: string, commandContext: () => Promise<Com
     .option('--target <stage>', 'stage to build (default: the last stage)')
     .addOption(new Option('--build-arg <key=value>', 'build argument (repeatable)').argParser(collect))
     .option('--json', 'print JSON')
-    .action(wrap(async (context, _options, local: { context: string; dockerfile?: string; target?: string; buildArg?: string[]; json?: boolean }) =>
-      (await import('./commands/inputs.js')).runInputs(context, { context: local.context, dockerfile: local.dockerfile, target: local.target, buildArgs: local.buildArg ?? [], json: local.json === true }), { project: false }));
+    .action(
+      wrap(
+        async (context, _options, local: { context: string; dockerfile?: string; target?: string; buildArg?: string[]; json?: boolean }) =>
+          (await import('./commands/inputs.js')).runInputs(context, {
+            context: local.context,
+            dockerfile: local.dockerfile,
+            target: local.target,
+            buildArgs: local.buildArg ?? [],
+            json: local.json === true,
+          }),
+        { project: false },
+      ),
+    );
 
   program
     .command('build [services...]')
@@ -165,32 +213,74 @@ function buildProgram(io: Io, version: string, commandContext: () => Promise<Com
     .option('--force', 'build even when the image is up to date')
     .option('--builder <name>', 'buildx builder to use (default: x-dockstage.builder or the current one)')
     .option('--json', 'one JSON object per build event')
-    .action(wrap(async (context, options, services: string[], local: { push?: boolean; stage?: string; cache?: boolean; force?: boolean; builder?: string; json?: boolean }) =>
-      (await import('./commands/build.js')).runBuild(context, options, { services, push: local.push === true, stage: local.stage, noCache: local.cache === false, force: local.force === true, builder: local.builder, json: local.json === true }), { engine: always }));
+    .action(
+      wrap(
+        async (
+          context,
+          options,
+          services: string[],
+          local: { push?: boolean; stage?: string; cache?: boolean; force?: boolean; builder?: string; json?: boolean },
+        ) =>
+          (await import('./commands/build.js')).runBuild(context, options, {
+            services,
+            push: local.push === true,
+            stage: local.stage,
+            noCache: local.cache === false,
+            force: local.force === true,
+            builder: local.builder,
+            json: local.json === true,
+          }),
+        { engine: always },
+      ),
+    );
 
   program
     .command('up [services...]')
     .description('build what is stale, then create or recreate the containers with compose')
     .option('--wait', 'wait until services are running or healthy')
     .option('--json', 'one JSON object per event')
-    .action(wrap(async (context, options, services: string[], local: { json?: boolean; wait?: boolean }) =>
-      (await import('./commands/up.js')).runUp(context, options, { services, json: local.json === true, wait: local.wait === true }), { engine: always }));
+    .action(
+      wrap(
+        async (context, options, services: string[], local: { json?: boolean; wait?: boolean }) =>
+          (await import('./commands/up.js')).runUp(context, options, { services, json: local.json === true, wait: local.wait === true }),
+        { engine: always },
+      ),
+    );
 
   program
     .command('down')
     .description("stop and remove the project's containers and networks (compose down)")
     .option('-v, --volumes', 'remove named volumes too')
-    .addOption(new Option('--rmi <type>', "remove images: local = dockstage's tags in every environment, all = also every image a service names").choices(['local', 'all']))
+    .addOption(
+      new Option(
+        '--rmi <type>',
+        "remove images: local = dockstage's tags in every environment, all = also every image a service names",
+      ).choices(['local', 'all']),
+    )
     .option('--json', 'print one JSON object')
-    .action(wrap(async (context, options, local: { volumes?: boolean; rmi?: 'local' | 'all'; json?: boolean }) =>
-      (await import('./commands/down.js')).runDown(context, options, { volumes: local.volumes === true, rmi: local.rmi, json: local.json === true }), { engine: always }));
+    .action(
+      wrap(
+        async (context, options, local: { volumes?: boolean; rmi?: 'local' | 'all'; json?: boolean }) =>
+          (await import('./commands/down.js')).runDown(context, options, {
+            volumes: local.volumes === true,
+            rmi: local.rmi,
+            json: local.json === true,
+          }),
+        { engine: always },
+      ),
+    );
 
   program
     .command('status')
     .description('per service: environment, target, image, up to date, container state, health, ports')
     .option('--json', 'print JSON')
-    .action(wrap(async (context, options, local: { json?: boolean }) =>
-      (await import('./commands/status.js')).runStatus(context, options, { json: local.json === true }), { engine: always }));
+    .action(
+      wrap(
+        async (context, options, local: { json?: boolean }) =>
+          (await import('./commands/status.js')).runStatus(context, options, { json: local.json === true }),
+        { engine: always },
+      ),
+    );
 
   program
     .command('watch')
@@ -201,40 +291,64 @@ function buildProgram(io: Io, version: string, commandContext: () => Promise<Com
     .option('--no-checks', "do not build the environment's check stages (test, lint…) in the background")
     .option('--logs', "the containers' output, service-prefixed (default without --json; with --json: log events)")
     .option('--no-logs', "hide the containers' output")
-    .action(wrap(async (context, options, local: { json?: boolean; prune?: boolean; sync?: boolean; checks?: boolean; logs?: boolean }) =>
-      (await import('./commands/watch.js')).runWatch(context, options, { json: local.json === true, prune: local.prune !== false, sync: local.sync !== false, checks: local.checks !== false, logs: local.logs }), { engine: always }));
+    .action(
+      wrap(
+        async (context, options, local: { json?: boolean; prune?: boolean; sync?: boolean; checks?: boolean; logs?: boolean }) =>
+          (await import('./commands/watch.js')).runWatch(context, options, {
+            json: local.json === true,
+            prune: local.prune !== false,
+            sync: local.sync !== false,
+            checks: local.checks !== false,
+            logs: local.logs,
+          }),
+        { engine: always },
+      ),
+    );
 
   program
     .command('check [services...]')
     .description("build the environment's check stages (test, lint…) that have no remembered pass; exit 1 if one fails")
     .option('--json', 'one JSON object per check event')
-    .action(wrap(async (context, options, services: string[], local: { json?: boolean }) =>
-      (await import('./commands/check.js')).runCheckCommand(context, options, { services, json: local.json === true }), { engine: always }));
+    .action(
+      wrap(
+        async (context, options, services: string[], local: { json?: boolean }) =>
+          (await import('./commands/check.js')).runCheckCommand(context, options, { services, json: local.json === true }),
+        { engine: always },
+      ),
+    );
 
   program
     .command('env [name]')
     .description('show the environments, or switch to one (build stale targets, recreate what changed)')
     .option('--json', 'print JSON')
-    .action(wrap(async (context, options, name: string | undefined, local: { json?: boolean }) =>
-      (await import('./commands/env.js')).runEnv(context, options, { name, json: local.json === true }), { engine: (_local: unknown, name: string | undefined) => name !== undefined }));
+    .action(
+      wrap(
+        async (context, options, name: string | undefined, local: { json?: boolean }) =>
+          (await import('./commands/env.js')).runEnv(context, options, { name, json: local.json === true }),
+        { engine: (_local: unknown, name: string | undefined) => name !== undefined },
+      ),
+    );
 
   program.argument('[command]').action(
-    wrap(async (context, options, unknown: string | undefined) => {
-      if (unknown !== undefined) throw await unknownCommand(program, unknown);
-      // On a terminal, the interactive UI; otherwise (a pipe, CI, --no-tui) the headless watch output.
-      const globals = program.opts<{ tui?: boolean; logLines?: string }>();
-      const logLines = globals.logLines === undefined ? 5_000 : Number(globals.logLines);
-      if (!Number.isInteger(logLines) || logLines < 100) {
-        const { DockstageError } = await import('../core/errors.js');
-        throw new DockstageError(`--log-lines must be a whole number of at least 100, not '${globals.logLines}'`);
-      }
-      context.prefetchProject(options);
-      context.connectEngine();
-      if (globals.tui !== false && context.io.stdout.isTTY === true && process.stdin.isTTY === true) {
-        return await (await importTui()).runTui(context, options, { logLines, prune: true, sync: true });
-      }
-      return await (await import('./commands/watch.js')).runWatch(context, options, { json: false, prune: true, sync: true });
-    }, { project: false }),
+    wrap(
+      async (context, options, unknown: string | undefined) => {
+        if (unknown !== undefined) throw await unknownCommand(program, unknown);
+        // On a terminal, the interactive UI; otherwise (a pipe, CI, --no-tui) the headless watch output.
+        const globals = program.opts<{ tui?: boolean; logLines?: string }>();
+        const logLines = globals.logLines === undefined ? 5_000 : Number(globals.logLines);
+        if (!Number.isInteger(logLines) || logLines < 100) {
+          const { DockstageError } = await import('../core/errors.js');
+          throw new DockstageError(`--log-lines must be a whole number of at least 100, not '${globals.logLines}'`);
+        }
+        context.prefetchProject(options);
+        context.connectEngine();
+        if (globals.tui !== false && context.io.stdout.isTTY === true && process.stdin.isTTY === true) {
+          return await (await importTui()).runTui(context, options, { logLines, prune: true, sync: true });
+        }
+        return await (await import('./commands/watch.js')).runWatch(context, options, { json: false, prune: true, sync: true });
+      },
+      { project: false },
+    ),
   );
   return program;
 }
@@ -294,7 +408,9 @@ function isMain(): boolean {
 
 /** Ends the process with `code` once what was written so far is out (a forced exit after a second Ctrl-C). */
 async function exitNow(io: Io, code: number): Promise<void> {
-  const streams = [io.stdout, io.stderr].filter((stream): stream is NodeJS.WriteStream => stream === process.stdout || stream === process.stderr);
+  const streams = [io.stdout, io.stderr].filter(
+    (stream): stream is NodeJS.WriteStream => stream === process.stdout || stream === process.stderr,
+  );
   await Promise.race([Promise.all(streams.map(flushed)), new Promise((resolve) => setTimeout(resolve, 200).unref())]);
   process.exit(code);
 }

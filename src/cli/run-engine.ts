@@ -28,8 +28,16 @@ export interface CommandEngineOptions {
 }
 
 /** Starts the engine for a command: the adapters come from the context (the composition root), the settings from the command. */
-export async function startCommandEngine(ctx: CommandContext, project: ProjectOptions, loaded: LoadedProject, options: CommandEngineOptions): Promise<EngineRun> {
-  const settings = runSettings(options.settings, { platform: defaultPlatform((name) => ctx.env[name]), builder: loaded.workspace.config.builder });
+export async function startCommandEngine(
+  ctx: CommandContext,
+  project: ProjectOptions,
+  loaded: LoadedProject,
+  options: CommandEngineOptions,
+): Promise<EngineRun> {
+  const settings = runSettings(options.settings, {
+    platform: defaultPlatform((name) => ctx.env[name]),
+    builder: loaded.workspace.config.builder,
+  });
   const { mode } = settings;
   const builder = ctx.builder();
   await builder.info(settings.build.builder);
@@ -38,7 +46,8 @@ export async function startCommandEngine(ctx: CommandContext, project: ProjectOp
   const watcher = mode === 'watch' ? await ctx.fileWatcher() : undefined;
   const containerFiles = mode === 'watch' && settings.sync ? await ctx.containerFiles() : undefined;
   // A remote engine with `remote.bind_mounts: sync`: the copies of bind mounts go through the same writer.
-  const bindMountFiles = mode !== 'build' && loaded.workspace.syncBindMounts === true ? (containerFiles ?? (await ctx.containerFiles())) : undefined;
+  const bindMountFiles =
+    mode !== 'build' && loaded.workspace.syncBindMounts === true ? (containerFiles ?? (await ctx.containerFiles())) : undefined;
   const output = (_store: Store) =>
     buildOutputSubscriber(
       {
@@ -72,7 +81,8 @@ export async function startCommandEngine(ctx: CommandContext, project: ProjectOp
       },
       subscribers: [...(options.buildLines === false ? [] : [output]), ...(options.subscribers ?? [])],
       onSubscriberError: (error) => {
-        if (ctx.env['DOCKSTAGE_DEBUG'] === '1') ctx.io.stderr.write(`debug: a subscriber failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+        if (ctx.env['DOCKSTAGE_DEBUG'] === '1')
+          ctx.io.stderr.write(`debug: a subscriber failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
       },
     },
   );
@@ -99,7 +109,12 @@ async function warnRemoteBindMounts(ctx: CommandContext, loaded: LoadedProject):
  * Runs the engine until idle and stops it; returns the final state. A signal stops it early (builds cancelled, what
  * compose is doing finished) and rejects with CommandInterrupted, whose line says what was left running.
  */
-export async function runUntilIdle(ctx: CommandContext, project: ProjectOptions, loaded: LoadedProject, options: CommandEngineOptions): Promise<EngineState> {
+export async function runUntilIdle(
+  ctx: CommandContext,
+  project: ProjectOptions,
+  loaded: LoadedProject,
+  options: CommandEngineOptions,
+): Promise<EngineState> {
   const { interrupts } = ctx;
   interrupts.stopsItself();
   interrupts.leaves("builds may still be running; 'dockstage status' shows what runs");

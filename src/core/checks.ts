@@ -51,7 +51,10 @@ export function chooseChecks(
           message: `service '${service}' has no stage '${name}' in ${graph.file} to check`,
           path: `x-dockstage.environments.${environment.name}.services.${service}.checks`,
           service,
-          hint: `${didYouMean(name, graph.stages.flatMap((s) => (s.name === undefined ? [] : [s.name])))}stages: ${graph.stages.map((s) => s.displayName).join(', ')}`,
+          hint: `${didYouMean(
+            name,
+            graph.stages.flatMap((s) => (s.name === undefined ? [] : [s.name])),
+          )}stages: ${graph.stages.map((s) => s.displayName).join(', ')}`,
         });
       } else if (usable(stage.index)) {
         stages.push({ index: stage.index, source: 'service-config' });

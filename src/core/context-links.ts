@@ -38,7 +38,9 @@ export function withContextLinks(workspace: Workspace, linksByDir: ReadonlyMap<s
       const found = linksByDir.get(dir);
       if (found !== undefined) links[context] = found;
     }
-    const same = Object.keys(links).length === Object.keys(build.links).length && Object.entries(links).every(([context, found]) => sameContextLinks(build.links[context], found));
+    const same =
+      Object.keys(links).length === Object.keys(build.links).length &&
+      Object.entries(links).every(([context, found]) => sameContextLinks(build.links[context], found));
     if (same) return service;
     changed = true;
     return { ...service, build: { ...build, links, inputs: compileInputs(build.graph, build.closure, links) } };
@@ -55,7 +57,8 @@ export function linksTouched(workspace: Workspace, changedPaths: readonly string
       const known = build.links[context];
       if (known === undefined) continue;
       const base = dir.endsWith('/') ? dir : `${dir}/`;
-      for (const changed of changedPaths) if (changed.startsWith(base) && touchesLinks(known, path.normalize(changed.slice(base.length)))) return true;
+      for (const changed of changedPaths)
+        if (changed.startsWith(base) && touchesLinks(known, path.normalize(changed.slice(base.length)))) return true;
     }
   }
   return false;

@@ -156,7 +156,15 @@ export function parseDockstageConfig(raw: unknown): ConfigResult<DockstageConfig
   }
   const watch = parseWatch(root['watch'], `${ROOT}.watch`, errors, warnings);
   const { remote, bindMounts } = parseRemote(root['remote'], `${ROOT}.remote`, errors, warnings);
-  return { value: { defaultEnvironment, environments: sortKeys(environments), builder, watch, ...(remote === undefined ? {} : { remote }), ...(bindMounts === undefined ? {} : { remoteBindMounts: bindMounts }) },
+  return {
+    value: {
+      defaultEnvironment,
+      environments: sortKeys(environments),
+      builder,
+      watch,
+      ...(remote === undefined ? {} : { remote }),
+      ...(bindMounts === undefined ? {} : { remoteBindMounts: bindMounts }),
+    },
     errors,
     warnings,
   };
@@ -172,25 +180,43 @@ function parseRemote(
   if (value === undefined || value === null) return { remote: undefined, bindMounts: undefined };
   if (typeof value === 'boolean') return { remote: value, bindMounts: undefined };
   if (!isRecord(value)) {
-    errors.push({ message: 'remote must be true, false or a mapping', path, hint: 'e.g. remote: { bind_mounts: sync } (true: the engine does not see this machine\'s files; false: it does)' });
+    errors.push({
+      message: 'remote must be true, false or a mapping',
+      path,
+      hint: "e.g. remote: { bind_mounts: sync } (true: the engine does not see this machine's files; false: it does)",
+    });
     return { remote: undefined, bindMounts: undefined };
   }
   warnUnknownKeys(value, ['engine', 'bind_mounts'], path, warnings);
   let remote: boolean | undefined;
   const engine = value['engine'];
   if (engine === 'remote' || engine === 'local') remote = engine === 'remote';
-  else if (engine !== undefined && engine !== null) errors.push({ message: `engine must be remote or local, got ${JSON.stringify(engine)}`, path: `${path}.engine`, hint: 'leave it out to decide from the endpoint (ssh://, tcp:// to another host)' });
+  else if (engine !== undefined && engine !== null)
+    errors.push({
+      message: `engine must be remote or local, got ${JSON.stringify(engine)}`,
+      path: `${path}.engine`,
+      hint: 'leave it out to decide from the endpoint (ssh://, tcp:// to another host)',
+    });
   let bindMounts: 'warn' | 'sync' | undefined;
   const mounts = value['bind_mounts'];
   if (mounts === 'warn' || mounts === 'sync') bindMounts = mounts;
-  else if (mounts !== undefined && mounts !== null) errors.push({ message: `bind_mounts must be warn or sync, got ${JSON.stringify(mounts)}`, path: `${path}.bind_mounts`, hint: 'sync: dockstage copies the bind-mounted project folders into the containers and keeps them equal' });
+  else if (mounts !== undefined && mounts !== null)
+    errors.push({
+      message: `bind_mounts must be warn or sync, got ${JSON.stringify(mounts)}`,
+      path: `${path}.bind_mounts`,
+      hint: 'sync: dockstage copies the bind-mounted project folders into the containers and keeps them equal',
+    });
   return { remote, bindMounts };
 }
 
 function parseWatch(value: unknown, path: string, errors: ConfigIssue[], warnings: ConfigIssue[]): WatchConfig {
   if (value === undefined || value === null) return DEFAULT_WATCH;
   if (!isRecord(value)) {
-    errors.push({ message: 'watch must be a mapping', path, hint: 'e.g. watch: { quiet_ms: 100, max_ms: 2000, sync_quiet_ms: 20, sync: true, reload: { web: none } }' });
+    errors.push({
+      message: 'watch must be a mapping',
+      path,
+      hint: 'e.g. watch: { quiet_ms: 100, max_ms: 2000, sync_quiet_ms: 20, sync: true, reload: { web: none } }',
+    });
     return DEFAULT_WATCH;
   }
   warnUnknownKeys(value, ['quiet_ms', 'max_ms', 'sync_quiet_ms', 'sync', 'reload'], path, warnings);
@@ -198,7 +224,10 @@ function parseWatch(value: unknown, path: string, errors: ConfigIssue[], warning
     const raw = value[key];
     if (raw === undefined || raw === null) return fallback;
     if (typeof raw === 'number' && Number.isInteger(raw) && raw >= 0 && raw <= max) return raw;
-    errors.push({ message: `${key} must be a whole number of milliseconds from 0 to ${max}, got ${JSON.stringify(raw)}`, path: `${path}.${key}` });
+    errors.push({
+      message: `${key} must be a whole number of milliseconds from 0 to ${max}, got ${JSON.stringify(raw)}`,
+      path: `${path}.${key}`,
+    });
     return fallback;
   };
   const quietMs = millis('quiet_ms', DEFAULT_WATCH.quietMs, 60_000);
@@ -206,7 +235,8 @@ function parseWatch(value: unknown, path: string, errors: ConfigIssue[], warning
   if (maxMs < quietMs) errors.push({ message: `max_ms (${maxMs}) must not be less than quiet_ms (${quietMs})`, path: `${path}.max_ms` });
   // Unset, it never exceeds quiet_ms: whoever shortened the quiet time wants syncs at least as fast.
   const syncQuietMs = millis('sync_quiet_ms', Math.min(DEFAULT_WATCH.syncQuietMs, quietMs), 60_000);
-  if (maxMs < syncQuietMs) errors.push({ message: `max_ms (${maxMs}) must not be less than sync_quiet_ms (${syncQuietMs})`, path: `${path}.max_ms` });
+  if (maxMs < syncQuietMs)
+    errors.push({ message: `max_ms (${maxMs}) must not be less than sync_quiet_ms (${syncQuietMs})`, path: `${path}.max_ms` });
   let sync = DEFAULT_WATCH.sync;
   if (value['sync'] !== undefined && value['sync'] !== null) {
     if (typeof value['sync'] === 'boolean') sync = value['sync'];
@@ -221,7 +251,11 @@ function parseWatch(value: unknown, path: string, errors: ConfigIssue[], warning
       const signal = typeof mode === 'string' ? /^signal:(SIG)?([A-Z0-9]+)$/.exec(mode) : null;
       if (mode === 'restart' || mode === 'none') reload[service] = mode;
       else if (signal !== null) reload[service] = { signal: `SIG${signal[2]}` };
-      else errors.push({ message: `reload for '${service}' must be restart, none or signal:NAME (e.g. signal:SIGHUP), got ${JSON.stringify(mode)}`, path: `${path}.reload.${service}` });
+      else
+        errors.push({
+          message: `reload for '${service}' must be restart, none or signal:NAME (e.g. signal:SIGHUP), got ${JSON.stringify(mode)}`,
+          path: `${path}.reload.${service}`,
+        });
     }
   }
   return { quietMs, maxMs, syncQuietMs, sync, reload };
@@ -339,7 +373,10 @@ export function chooseTargets(
           message: `service '${service.name}' has no stage '${configured}' in ${graph.file}`,
           path: `${ROOT}.environments.${environmentName}.services.${service.name}.target`,
           service: service.name,
-          hint: `${didYouMean(configured, graph.stages.map((s) => s.displayName))}stages: ${describeStages(graph.stages)}`,
+          hint: `${didYouMean(
+            configured,
+            graph.stages.map((s) => s.displayName),
+          )}stages: ${describeStages(graph.stages)}`,
         });
         continue;
       }
@@ -371,7 +408,10 @@ export function chooseTargets(
           message: `service '${service.name}' sets build.target '${composeTarget}', which ${graph.file} does not have`,
           path: `services.${service.name}.build.target`,
           service: service.name,
-          hint: `${didYouMean(composeTarget, graph.stages.map((s) => s.displayName))}stages: ${describeStages(graph.stages)}`,
+          hint: `${didYouMean(
+            composeTarget,
+            graph.stages.map((s) => s.displayName),
+          )}stages: ${describeStages(graph.stages)}`,
         });
         continue;
       }
@@ -382,7 +422,9 @@ export function chooseTargets(
     choices.push({ service: service.name, target: last.displayName, stage: last.index, source: 'last-stage' });
   }
 
-  const anyHasDefault = Object.values(graphs).some((graph) => graph !== undefined && environment.target !== undefined && findStage(graph, environment.target) !== undefined);
+  const anyHasDefault = Object.values(graphs).some(
+    (graph) => graph !== undefined && environment.target !== undefined && findStage(graph, environment.target) !== undefined,
+  );
   if (environment.target !== undefined && builtServices > 0 && !anyHasDefault) {
     const known = new Set<string>();
     for (const graph of Object.values(graphs)) for (const stage of graph?.stages ?? []) if (stage.name) known.add(stage.name);
@@ -449,4 +491,3 @@ function warnUnknownKeys(value: Record<string, unknown>, known: readonly string[
 function sortKeys<T>(record: Record<string, T>): Record<string, T> {
   return Object.fromEntries(sortedEntries(record));
 }
-

@@ -113,7 +113,10 @@ export class BuildFailedError extends DockstageError {
   constructor(message: string, details: BuildFailureDetails) {
     const baseHint = details.hint ?? 'fix the failing step';
     super(message, {
-      location: { ...(details.file === undefined ? {} : { file: details.file }), ...(details.line === undefined ? {} : { line: details.line }) },
+      location: {
+        ...(details.file === undefined ? {} : { file: details.file }),
+        ...(details.line === undefined ? {} : { line: details.line }),
+      },
       hint: details.containerKept === true ? `${baseHint}; the running container was left as it was` : baseHint,
       exitCode: 1,
     });

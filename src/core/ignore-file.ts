@@ -7,7 +7,11 @@ import { ConfigError } from './errors.js';
  * The ignore file BuildKit uses for a build: `<Dockerfile>.dockerignore` next to
  * the Dockerfile when it exists, else `<context>/.dockerignore`, else none.
  */
-export function chooseIgnoreFile(dockerfilePath: string | undefined, contextDir: string, files: ReadonlyMap<string, string | null>): string | undefined {
+export function chooseIgnoreFile(
+  dockerfilePath: string | undefined,
+  contextDir: string,
+  files: ReadonlyMap<string, string | null>,
+): string | undefined {
   const candidates = [...(dockerfilePath === undefined ? [] : [`${dockerfilePath}.dockerignore`]), path.join(contextDir, '.dockerignore')];
   return candidates.find((candidate) => typeof files.get(candidate) === 'string');
 }
@@ -25,7 +29,9 @@ export function compileIgnoreFile(text: string, label: string): { patterns: stri
     return { patterns, matcher };
   } catch (error) {
     if (!(error instanceof IgnorePatternError)) throw error;
-    const line = text.split('\n').findIndex((raw) => parseDockerignore(raw).some((parsed) => parsed === error.pattern || parsed === `!${error.pattern}`));
+    const line = text
+      .split('\n')
+      .findIndex((raw) => parseDockerignore(raw).some((parsed) => parsed === error.pattern || parsed === `!${error.pattern}`));
     throw new ConfigError(`invalid pattern in ${label}: ${error.message}`, {
       location: { file: label, ...(line < 0 ? {} : { line: line + 1 }) },
       hint: 'fix the pattern; .dockerignore uses Go filepath.Match syntax plus ** and ! exceptions',

@@ -39,8 +39,7 @@ export function closureText(build: BuildModel): string {
       for (const heredoc of instruction.heredocs) lines.push(`<<${heredoc.name}\n${heredoc.content}`);
     }
   }
-  const metaArgs = sortedEntries(build.graph.metaArgs)
-    .map(([name, value]) => `ARG ${name}=${value ?? ''}`);
+  const metaArgs = sortedEntries(build.graph.metaArgs).map(([name, value]) => `ARG ${name}=${value ?? ''}`);
   return [...metaArgs, ...lines].join('\n');
 }
 
@@ -73,10 +72,10 @@ export function inputsHash(
   for (const [key, value] of sortedEntries(build.compose.args)) field(`arg:${key}`, value);
   for (const [key, value] of sortedEntries(build.compose.labels)) field(`label:${key}`, value);
   for (const platform of [...build.compose.platforms].sort()) field('platform', platform);
-  for (const [name, value] of sortedEntries({ ...build.compose.additionalContexts, ...build.namedContexts })) field(`context:${name}`, value);
+  for (const [name, value] of sortedEntries({ ...build.compose.additionalContexts, ...build.namedContexts }))
+    field(`context:${name}`, value);
   for (const ref of baseImages(build)) field(`base:${ref}`, baseImageIds[ref] ?? 'absent');
   for (const file of [...files].sort((a, b) => compareStrings(a.path, b.path))) field(`file:${file.path}`, file.digest);
   for (const [source, paths] of sortedEntries(sourceReads)) field(`reads:${source}`, [...paths].sort(compareStrings).join('\0'));
   return hash.digest('hex');
 }
-

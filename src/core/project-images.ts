@@ -27,7 +27,9 @@ export interface ImageSelection {
 
 /** The images `down --rmi MODE` removes for the project (before checking which are still used by containers). */
 export function imagesToRemove(project: ComposeProject, config: DockstageConfig, mode: RemoveImages): ImageSelection {
-  const prefixes = project.services.filter((service) => service.build !== undefined).map((service) => `${project.name}-${service.name}:dockstage-`);
+  const prefixes = project.services
+    .filter((service) => service.build !== undefined)
+    .map((service) => `${project.name}-${service.name}:dockstage-`);
   const references = new Set<string>();
   if (mode === 'all') {
     for (const service of project.services) {
@@ -38,5 +40,9 @@ export function imagesToRemove(project: ComposeProject, config: DockstageConfig,
       }
     }
   }
-  return { prefixes: [...new Set(prefixes)].sort(compareStrings), references: [...references].sort(compareStrings), label: { key: PROJECT_LABEL, value: project.name } };
+  return {
+    prefixes: [...new Set(prefixes)].sort(compareStrings),
+    references: [...references].sort(compareStrings),
+    label: { key: PROJECT_LABEL, value: project.name },
+  };
 }

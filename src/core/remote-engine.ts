@@ -43,14 +43,20 @@ export function projectBindMounts(workspace: Workspace): UnreachableBindMounts[]
       service: service.name,
       mounts: service.bindMounts
         .filter((mount) => inside(mount.source))
-        .map((mount) => ({ source: `./${path.relative(workspace.projectDir, mount.source).split(path.sep).join('/')}`.replace(/\/$/, ''), target: mount.target })),
+        .map((mount) => ({
+          source: `./${path.relative(workspace.projectDir, mount.source).split(path.sep).join('/')}`.replace(/\/$/, ''),
+          target: mount.target,
+        })),
     }))
     .filter((entry) => entry.mounts.length > 0)
     .sort((a, b) => (a.service < b.service ? -1 : a.service > b.service ? 1 : 0));
 }
 
 /** The warning for one service, once per run: what is mounted, what the container sees, and what to do. */
-export function remoteBindMountWarning(entry: UnreachableBindMounts, endpoint: string): { readonly message: string; readonly hint: string } {
+export function remoteBindMountWarning(
+  entry: UnreachableBindMounts,
+  endpoint: string,
+): { readonly message: string; readonly hint: string } {
   const mounts = entry.mounts.map((mount) => `${mount.source} → ${mount.target}`).join(', ');
   return {
     message: `${entry.service}: the engine at ${endpoint} is remote, so the bind mount ${mounts} mounts that host's folder, not this machine's files (usually an empty folder)`,
@@ -67,7 +73,8 @@ export type BindMountMode = 'native' | 'synced' | 'unreachable';
  */
 export function bindMountModes(workspace: Workspace, remote: boolean): Record<string, BindMountMode> {
   const modes: Record<string, BindMountMode> = {};
-  for (const entry of projectBindMounts(workspace)) modes[entry.service] = !remote ? 'native' : workspace.config.remoteBindMounts === 'sync' ? 'synced' : 'unreachable';
+  for (const entry of projectBindMounts(workspace))
+    modes[entry.service] = !remote ? 'native' : workspace.config.remoteBindMounts === 'sync' ? 'synced' : 'unreachable';
   return modes;
 }
 
@@ -86,7 +93,9 @@ export function syncedBindMounts(workspace: Workspace): SyncedBindMount[] {
   if (workspace.syncBindMounts !== true) return [];
   const inside = (source: string) => source === workspace.projectDir || source.startsWith(`${workspace.projectDir}${path.sep}`);
   return workspace.services.flatMap((service) =>
-    service.bindMounts.filter((mount) => inside(mount.source)).map((mount) => ({ service: service.name, source: mount.source, target: mount.target })),
+    service.bindMounts
+      .filter((mount) => inside(mount.source))
+      .map((mount) => ({ service: service.name, source: mount.source, target: mount.target })),
   );
 }
 

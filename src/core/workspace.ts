@@ -190,7 +190,11 @@ export function buildWorkspace(input: WorkspaceInput): { workspace: Workspace | 
     if (issue.service === undefined) errors.push(issueToError(issue));
     else blocks.push({ service: issue.service, error: issueToError(issue) });
   }
-  const warnings = [...read.flatMap((outcome) => outcome.warnings), ...targets.warnings.map(issueToError), ...(input.configWarnings ?? []).map(issueToError)];
+  const warnings = [
+    ...read.flatMap((outcome) => outcome.warnings),
+    ...targets.warnings.map(issueToError),
+    ...(input.configWarnings ?? []).map(issueToError),
+  ];
   const environment = config.environments[input.environment];
   if (environment !== undefined) errors.push(...unknownEnvironmentChecks(environment, Object.values(graphs)).map(issueToError));
   if (errors.length > 0 || environment === undefined) return { workspace: undefined, errors };
@@ -202,14 +206,21 @@ export function buildWorkspace(input: WorkspaceInput): { workspace: Workspace | 
   const services = project.services.map((service) => {
     const choice = targets.value.find((c) => c.service === service.name);
     const part = blocked.has(service.name) ? undefined : parts[service.name];
-    const build = part === undefined || choice === undefined ? undefined : resolveBuild(part, choice, checks.stages.get(service.name) ?? []);
+    const build =
+      part === undefined || choice === undefined ? undefined : resolveBuild(part, choice, checks.stages.get(service.name) ?? []);
     return serviceModel(service, build, blocked.get(service.name) ?? [], input, environment);
   });
-  return { workspace: { project, projectDir: input.projectDir, config, environment, services, warnings: uniqueErrors(warnings) }, errors: [] };
+  return {
+    workspace: { project, projectDir: input.projectDir, config, environment, services, warnings: uniqueErrors(warnings) },
+    errors: [],
+  };
 }
 
 /** A service's build as its Dockerfile and ignore file give it, before a target is chosen. */
-type BuildPart = Omit<BuildModel, 'target' | 'buildTarget' | 'targetStage' | 'targetSource' | 'closure' | 'inputs' | 'links' | 'buildKey' | 'checks'>;
+type BuildPart = Omit<
+  BuildModel,
+  'target' | 'buildTarget' | 'targetStage' | 'targetSource' | 'closure' | 'inputs' | 'links' | 'buildKey' | 'checks'
+>;
 
 /** A problem that blocks one service only. */
 interface ServiceBlock {
@@ -233,9 +244,12 @@ function readServiceBuild(service: ComposeService, input: WorkspaceInput): ReadB
   if (build === undefined) return nothing;
   const label = (file: string) => relativeLabel(input.projectDir, file);
   if (isRemote(build.context)) {
-    const warning = new ConfigError(`service '${service.name}' builds from a remote context (${build.context}); dockstage cannot see its files`, {
-      location: { path: `services.${service.name}.build.context` },
-    });
+    const warning = new ConfigError(
+      `service '${service.name}' builds from a remote context (${build.context}); dockstage cannot see its files`,
+      {
+        location: { path: `services.${service.name}.build.context` },
+      },
+    );
     return { ...nothing, warnings: [warning] };
   }
   const missingContexts = missingContextErrors(service.name, build, input.missingDirectories ?? new Set(), label);
@@ -261,37 +275,59 @@ function readServiceBuild(service: ComposeService, input: WorkspaceInput): ReadB
       namedContexts: Object.keys(build.additionalContexts),
       ...(platform === undefined ? {} : { platform }),
     });
-    warnings = graph.warnings.map((warning) => new DockstageError(warning.message, { location: { file: dockerfileLabel, line: warning.line } }));
+    warnings = graph.warnings.map(
+      (warning) => new DockstageError(warning.message, { location: { file: dockerfileLabel, line: warning.line } }),
+    );
     const { patterns: ignorePatterns, matcher: ignore } =
       ignoreFile === undefined ? { patterns: [], matcher: undefined } : compileIgnoreFile(input.files.get(ignoreFile)!, label(ignoreFile));
     const namedContexts: Record<string, string> = {};
     for (const [name, value] of Object.entries(build.additionalContexts)) {
       if (isLocalContext(value)) namedContexts[name] = path.resolve(build.context, value);
     }
-    const part: BuildPart = { compose: build, contextDir: build.context, dockerfilePath, dockerfileLabel, dockerfileText: text, ignoreFile, ignorePatterns, ignore, graph, namedContexts };
+    const part: BuildPart = {
+      compose: build,
+      contextDir: build.context,
+      dockerfilePath,
+      dockerfileLabel,
+      dockerfileText: text,
+      ignoreFile,
+      ignorePatterns,
+      ignore,
+      graph,
+      namedContexts,
+    };
     return { ...nothing, part, warnings };
   } catch (error) {
-    if (error instanceof DockstageError) return { ...nothing, blocks: [{ service: service.name, error: withService(error, service.name) }], warnings };
+    if (error instanceof DockstageError)
+      return { ...nothing, blocks: [{ service: service.name, error: withService(error, service.name) }], warnings };
     throw error;
   }
 }
 
 /** The build context, or a local additional context, that does not exist: a project error naming the compose key. */
-function missingContextErrors(service: string, build: ComposeBuild, missing: ReadonlySet<string>, label: (file: string) => string): DockstageError[] {
+function missingContextErrors(
+  service: string,
+  build: ComposeBuild,
+  missing: ReadonlySet<string>,
+  label: (file: string) => string,
+): DockstageError[] {
   if (missing.has(build.context)) {
     return [
       new ConfigError(`service '${service}': build context ${label(build.context)} does not exist`, {
         location: { path: `services.${service}.build.context` },
-        hint: 'create it, or fix build.context (relative to the compose file\'s folder)',
+        hint: "create it, or fix build.context (relative to the compose file's folder)",
       }),
     ];
   }
   return Object.entries(build.additionalContexts)
     .filter(([, value]) => isLocalContext(value) && missing.has(path.resolve(build.context, value)))
-    .map(([name, value]) => new ConfigError(`service '${service}': additional context '${name}' is ${value}, which does not exist`, {
-      location: { path: `services.${service}.build.additional_contexts.${name}` },
-      hint: `create ${label(path.resolve(build.context, value))}, or fix the path (relative to the build context ${label(build.context)})`,
-    }));
+    .map(
+      ([name, value]) =>
+        new ConfigError(`service '${service}': additional context '${name}' is ${value}, which does not exist`, {
+          location: { path: `services.${service}.build.additional_contexts.${name}` },
+          hint: `create ${label(path.resolve(build.context, value))}, or fix the path (relative to the build context ${label(build.context)})`,
+        }),
+    );
 }
 
 /** Targets that are unnamed stages other than the last: BuildKit cannot be asked for them. */
@@ -325,7 +361,11 @@ function checkStagesOf(
 type CheckStages = ReturnType<typeof chooseChecks>['stages'];
 
 /** The build aimed at its chosen target: the stage closure, its compiled inputs, the key shared builds go by, its checks. */
-function resolveBuild(part: BuildPart, choice: ReturnType<typeof chooseTargets>['value'][number], checks: CheckStages): BuildModel | undefined {
+function resolveBuild(
+  part: BuildPart,
+  choice: ReturnType<typeof chooseTargets>['value'][number],
+  checks: CheckStages,
+): BuildModel | undefined {
   if (choice.stage === null || choice.target === null || choice.source === null) return undefined;
   const closure = stageClosure(part.graph, choice.stage);
   return {
@@ -341,13 +381,24 @@ function resolveBuild(part: BuildPart, choice: ReturnType<typeof chooseTargets>[
     checks: checks.map(({ index, source }) => {
       const stage = part.graph.stages[index]!.displayName;
       // Keyed like a build of that stage: services that share the Dockerfile and its options run it once.
-      return { stage, stageIndex: index, source, key: buildKey(part.compose, part.dockerfilePath, part.dockerfileText, `check:${stage}`, part.namedContexts) };
+      return {
+        stage,
+        stageIndex: index,
+        source,
+        key: buildKey(part.compose, part.dockerfilePath, part.dockerfileText, `check:${stage}`, part.namedContexts),
+      };
     }),
   };
 }
 
 /** One service of the workspace: its image for the environment, its build, bind mounts, dependencies and what blocks it. */
-function serviceModel(service: ComposeService, build: BuildModel | undefined, blocked: readonly DockstageError[], input: WorkspaceInput, environment: EnvironmentConfig): ServiceModel {
+function serviceModel(
+  service: ComposeService,
+  build: BuildModel | undefined,
+  blocked: readonly DockstageError[],
+  input: WorkspaceInput,
+  environment: EnvironmentConfig,
+): ServiceModel {
   return {
     name: service.name,
     image: build !== undefined || blocked.length > 0 ? imageTag(input.project.name, service.name, environment) : service.image,
@@ -366,7 +417,9 @@ export function requireService(workspace: Workspace, name: string): ServiceModel
   const service = workspace.services.find((s) => s.name === name);
   if (service !== undefined) return service;
   const names = workspace.services.map((s) => s.name);
-  throw new DockstageError(`no service '${name}' in project ${workspace.project.name}`, { hint: `${didYouMean(name, names)}services: ${names.join(', ')}` });
+  throw new DockstageError(`no service '${name}' in project ${workspace.project.name}`, {
+    hint: `${didYouMean(name, names)}services: ${names.join(', ')}`,
+  });
 }
 
 /** The service named `name`, which must have a `build:` section (it may be blocked: callers report that). */
@@ -429,7 +482,13 @@ export function isOutside(relative: string): boolean {
  * cache settings, network and hosts. Anything less would give one service the
  * other's labels or options.
  */
-function buildKey(build: ComposeBuild, dockerfilePath: string | undefined, text: string, target: string, namedContexts: Readonly<Record<string, string>>): string {
+function buildKey(
+  build: ComposeBuild,
+  dockerfilePath: string | undefined,
+  text: string,
+  target: string,
+  namedContexts: Readonly<Record<string, string>>,
+): string {
   const key = {
     context: build.context,
     dockerfile: dockerfilePath ?? createHash('sha256').update(text).digest('hex'),
@@ -459,14 +518,20 @@ function buildKey(build: ComposeBuild, dockerfilePath: string | undefined, text:
 function unnamedTargetProblem(graph: StageGraph, stage: number, service: string): DockstageError | undefined {
   const chosen = graph.stages[stage]!;
   if (chosen.name !== undefined || stage === graph.stages.length - 1) return undefined;
-  return new ConfigError(`service '${service}' targets stage ${stage} of ${graph.file}, which has no name, so BuildKit cannot build it as a target`, {
-    location: { file: graph.file, line: chosen.line },
-    hint: `name it: ${chosen.instructions[0]!.original} AS <name>`,
-  });
+  return new ConfigError(
+    `service '${service}' targets stage ${stage} of ${graph.file}, which has no name, so BuildKit cannot build it as a target`,
+    {
+      location: { file: graph.file, line: chosen.line },
+      hint: `name it: ${chosen.instructions[0]!.original} AS <name>`,
+    },
+  );
 }
 
 function issueToError(issue: ConfigIssue): ConfigError {
-  return new ConfigError(issue.message, { location: issue.path === '' ? {} : { path: issue.path }, ...(issue.hint === undefined ? {} : { hint: issue.hint }) });
+  return new ConfigError(issue.message, {
+    location: issue.path === '' ? {} : { path: issue.path },
+    ...(issue.hint === undefined ? {} : { hint: issue.hint }),
+  });
 }
 
 function withService(error: DockstageError, service: string): DockstageError {
@@ -481,7 +546,13 @@ function withService(error: DockstageError, service: string): DockstageError {
 
 /** A named context that is a local directory (not an image, another service or target, or a URL). */
 function isLocalContext(value: string): boolean {
-  return !isRemote(value) && !value.startsWith('docker-image://') && !value.startsWith('service:') && !value.startsWith('target:') && !value.startsWith('oci-layout://');
+  return (
+    !isRemote(value) &&
+    !value.startsWith('docker-image://') &&
+    !value.startsWith('service:') &&
+    !value.startsWith('target:') &&
+    !value.startsWith('oci-layout://')
+  );
 }
 
 function isRemote(context: string): boolean {

@@ -66,7 +66,8 @@ export function createCoalescer(options: CoalescerOptions): Coalescer {
   const quietMs = options.quietMs ?? 100;
   const maxMs = options.maxMs ?? 2000;
   const quickQuietMs = options.quickQuietMs ?? quietMs;
-  if (!(quietMs >= 0) || !(maxMs >= 0) || !(quickQuietMs >= 0)) throw new RangeError('quietMs, maxMs and quickQuietMs must be non-negative numbers');
+  if (!(quietMs >= 0) || !(maxMs >= 0) || !(quickQuietMs >= 0))
+    throw new RangeError('quietMs, maxMs and quickQuietMs must be non-negative numbers');
 
   /** Per pending path: did it exist before the batch (its first event was no creation), and does it now. */
   let pending = new Map<string, { readonly existedBefore: boolean; exists: boolean }>();
@@ -94,7 +95,10 @@ export function createCoalescer(options: CoalescerOptions): Coalescer {
     if (timer !== undefined) clock.clearTimeout(timer);
     timer = undefined;
     if (pending.size === 0) return;
-    const paths = [...pending].filter(([, seen]) => seen.existedBefore || seen.exists).map(([path]) => path).sort(compareStrings);
+    const paths = [...pending]
+      .filter(([, seen]) => seen.existedBefore || seen.exists)
+      .map(([path]) => path)
+      .sort(compareStrings);
     pending = new Map();
     if (paths.length > 0) onBatch(paths);
   };

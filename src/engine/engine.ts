@@ -67,7 +67,12 @@ export interface EngineRun {
 }
 
 /** Starts an engine on a loaded workspace. */
-export function startEngine(ports: EnginePorts, workspace: Workspace, composeFiles: readonly string[], options: EngineRunOptions): EngineRun {
+export function startEngine(
+  ports: EnginePorts,
+  workspace: Workspace,
+  composeFiles: readonly string[],
+  options: EngineRunOptions,
+): EngineRun {
   const { settings } = options;
   const base = initialState({
     mode: settings.mode,
@@ -80,7 +85,15 @@ export function startEngine(ports: EnginePorts, workspace: Workspace, composeFil
   });
   const initial: EngineState =
     settings.mode === 'switch'
-      ? { ...base, switching: { environment: workspace.environment.name, from: settings.switchFrom ?? workspace.environment.name, phase: 'loading', error: undefined } }
+      ? {
+          ...base,
+          switching: {
+            environment: workspace.environment.name,
+            from: settings.switchFrom ?? workspace.environment.name,
+            phase: 'loading',
+            error: undefined,
+          },
+        }
       : base;
   const store = createStore(initial, options.onSubscriberError);
   const now = () => ports.clock.now();
@@ -127,7 +140,15 @@ export function startEngine(ports: EnginePorts, workspace: Workspace, composeFil
   if (settings.mode === 'watch' && ports.containerFiles !== undefined) subscribers.push(syncWritersSubscriber(ports.containerFiles));
   if (settings.mode !== 'build' && ports.bindMountFiles !== undefined) {
     subscribers.push(
-      bindMountsSubscriber({ fs: ports.fs, runtime: ports.runtime, containerFiles: ports.bindMountFiles, dispatch: store.dispatch, getState: store.getState, now, watching: settings.mode === 'watch' }),
+      bindMountsSubscriber({
+        fs: ports.fs,
+        runtime: ports.runtime,
+        containerFiles: ports.bindMountFiles,
+        dispatch: store.dispatch,
+        getState: store.getState,
+        now,
+        watching: settings.mode === 'watch',
+      }),
     );
   }
   if (base.checksEnabled) {

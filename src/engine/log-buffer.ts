@@ -91,7 +91,14 @@ export class LogBuffer {
 
   /** Appends one line (a trailing line ending is dropped). */
   append(service: string, source: LogSource, stream: 'stdout' | 'stderr', text: string, time: number): void {
-    const entry: LogEntry = { seq: ++this.seq, service, source, stream, text: cleanLogText(text.replace(/\r?\n$/, ''), this.maxLineLength), time };
+    const entry: LogEntry = {
+      seq: ++this.seq,
+      service,
+      source,
+      stream,
+      text: cleanLogText(text.replace(/\r?\n$/, ''), this.maxLineLength),
+      time,
+    };
     const key = `${source}\u0000${service}`;
     let ring = this.rings.get(key);
     if (ring === undefined) {

@@ -37,10 +37,14 @@ export interface RunSettings {
 }
 
 /** What a command says; everything else takes its default. */
-export type RunSettingsInput = Pick<RunSettings, 'mode'> & Partial<Omit<RunSettings, 'mode' | 'build'>> & { readonly build?: Partial<BuildSettings> };
+export type RunSettingsInput = Pick<RunSettings, 'mode'> &
+  Partial<Omit<RunSettings, 'mode' | 'build'>> & { readonly build?: Partial<BuildSettings> };
 
 /** The settings with defaults filled in: all services, reuse fresh images, prune, sync, one build per core. */
-export function runSettings(input: RunSettingsInput, defaults: { readonly platform: string; readonly builder: string | undefined }): RunSettings {
+export function runSettings(
+  input: RunSettingsInput,
+  defaults: { readonly platform: string; readonly builder: string | undefined },
+): RunSettings {
   return {
     mode: input.mode,
     services: input.services,

@@ -46,7 +46,8 @@ export async function applySync(
       directories.set(dir.destination, { path: dir.destination, mode, owner: file.chown });
     }
     if (file.type === 'directory') {
-      if (!directories.has(file.destination)) directories.set(file.destination, { path: file.destination, mode: file.chmod ?? (await hostMode(file.source)), owner: file.chown });
+      if (!directories.has(file.destination))
+        directories.set(file.destination, { path: file.destination, mode: file.chmod ?? (await hostMode(file.source)), owner: file.chown });
       continue;
     }
     const read = await ports.fs.readFileWithMode(file.source);
@@ -64,5 +65,8 @@ export async function applySync(
 }
 
 function vanished(source: string): DockstageError {
-  return new DockstageError(`${source} changed again while it was being synced`, { exitCode: 1, hint: 'the next batch of changes carries it' });
+  return new DockstageError(`${source} changed again while it was being synced`, {
+    exitCode: 1,
+    hint: 'the next batch of changes carries it',
+  });
 }

@@ -57,7 +57,8 @@ function onHost(mount: SyncedBindMount, container: string): string {
 async function localTree(workspace: Workspace, mount: SyncedBindMount, fs: FileSystem, root = mount.source) {
   const excluded = (file: string) => excludedFromBindSync(workspace, mount.service, file);
   const kind = await fs.kind(root);
-  const entries = kind === 'directory' ? await fs.listFiles(root, { prune: (dir) => excluded(path.join(root, dir)), directories: true }) : [];
+  const entries =
+    kind === 'directory' ? await fs.listFiles(root, { prune: (dir) => excluded(path.join(root, dir)), directories: true }) : [];
   const directories = kind === 'directory' ? [root] : [];
   const files: string[] = kind === 'file' || kind === 'symlink' ? [root] : [];
   for (const entry of entries) {
@@ -76,7 +77,12 @@ async function localTree(workspace: Workspace, mount: SyncedBindMount, fs: FileS
  * digest of this very tree (a `docker restart`, a second `watch` on the same container). Rejects with a DockstageError
  * when the container cannot take it (not running, no `sh`/`find`).
  */
-export async function copyBindMount(workspace: Workspace, mount: SyncedBindMount, containerId: string, ports: BindSyncPorts): Promise<BindCopy> {
+export async function copyBindMount(
+  workspace: Workspace,
+  mount: SyncedBindMount,
+  containerId: string,
+  ports: BindSyncPorts,
+): Promise<BindCopy> {
   const { containerFiles, fs } = ports;
   if (containerFiles.listTree === undefined) throw new DockstageError('this engine adapter cannot list container folders', { exitCode: 1 });
   const local = await localTree(workspace, mount, fs);
@@ -91,14 +97,17 @@ export async function copyBindMount(workspace: Workspace, mount: SyncedBindMount
   const below = (parent: string, child: string) => child === parent || child.startsWith(`${parent}/`);
   const mounted = tree.mounts.filter((point) => below(mount.target, point) && point !== mount.target);
   const keep = (p: string) => mounted.some((point) => below(p, point)) || excludedFromBindSync(workspace, mount.service, onHost(mount, p));
-  const stale = [...tree.directories.filter((d) => !wantedDirs.has(d)), ...tree.files.filter((f) => !wantedFiles.has(f))].filter((p) => !keep(p)).sort();
+  const stale = [...tree.directories.filter((d) => !wantedDirs.has(d)), ...tree.files.filter((f) => !wantedFiles.has(f))]
+    .filter((p) => !keep(p))
+    .sort();
   const removals: string[] = [];
   for (const p of stale) if (!removals.some((removed) => below(removed, p))) removals.push(p);
   if (isFile && tree.owner !== undefined) removals.unshift(mount.target); // a file mount where the image has a folder
 
   // The folders the image lacks on the way to the target; a source that is gone copies as an empty folder.
   const directories: ContainerDirectory[] = parents(mount.target, owner);
-  for (const dir of local.directories) directories.push({ path: inContainer(mount, dir), mode: (await fs.permissions(dir)) ?? 0o755, owner });
+  for (const dir of local.directories)
+    directories.push({ path: inContainer(mount, dir), mode: (await fs.permissions(dir)) ?? 0o755, owner });
   if (!isFile && local.directories.length === 0) directories.push({ path: mount.target, mode: 0o755, owner });
 
   let written = 0;
@@ -120,7 +129,9 @@ export async function copyBindMount(workspace: Workspace, mount: SyncedBindMount
     if (batch.length >= BATCH_FILES || bytes >= BATCH_BYTES) await send();
   }
   if (first || batch.length > 0) await send();
-  await containerFiles.apply(containerId, { files: [{ path: marker, content: Buffer.from(local.digest), mode: 0o600, owner: { user: 0, group: 0 } }] });
+  await containerFiles.apply(containerId, {
+    files: [{ path: marker, content: Buffer.from(local.digest), mode: 0o600, owner: { user: 0, group: 0 } }],
+  });
   return { written, removed: removals.length, skipped: false, owner };
 }
 
@@ -156,7 +167,8 @@ export async function copyBindChanges(
     }
     const tree = kind === 'directory' ? await localTree(workspace, mount, fs, changedPath) : { directories: [], files: [changedPath] };
     await addParents(changedPath);
-    for (const dir of tree.directories) directories.set(inContainer(mount, dir), { path: inContainer(mount, dir), mode: (await fs.permissions(dir)) ?? 0o755, owner });
+    for (const dir of tree.directories)
+      directories.set(inContainer(mount, dir), { path: inContainer(mount, dir), mode: (await fs.permissions(dir)) ?? 0o755, owner });
     for (const file of tree.files) {
       const read = await fs.readFileWithMode(file);
       if (read === null) removals.push(inContainer(mount, file));

@@ -109,7 +109,12 @@ export interface BuildOutcome {
  * build. Never throws for a failed build: it is reported as an outcome and an
  * event, so callers decide (the CLI exits 1; nothing is recreated).
  */
-export async function buildServices(workspace: Workspace, deps: BuildDeps, options: BuildOptions, onEvent: (event: BuildRunEvent) => void): Promise<BuildOutcome[]> {
+export async function buildServices(
+  workspace: Workspace,
+  deps: BuildDeps,
+  options: BuildOptions,
+  onEvent: (event: BuildRunEvent) => void,
+): Promise<BuildOutcome[]> {
   const jobs = await planBuildJobs(workspace, deps, options);
   const outcomes: BuildOutcome[] = new Array(jobs.length);
   // One unexpected failure (the engine going away) stops the other builds instead of leaving them running.
@@ -117,7 +122,10 @@ export async function buildServices(workspace: Workspace, deps: BuildDeps, optio
   const onOuterAbort = () => abort.abort(options.signal?.reason);
   options.signal?.addEventListener('abort', onOuterAbort, { once: true });
   // Builds that read another service's image (`service:` contexts) wait for the first phase.
-  const phases = [jobs.map((job, index) => [job, index] as const).filter(([job]) => job.needs.length === 0), jobs.map((job, index) => [job, index] as const).filter(([job]) => job.needs.length > 0)];
+  const phases = [
+    jobs.map((job, index) => [job, index] as const).filter(([job]) => job.needs.length === 0),
+    jobs.map((job, index) => [job, index] as const).filter(([job]) => job.needs.length > 0),
+  ];
   try {
     for (const phase of phases) {
       let next = 0;
@@ -127,10 +135,14 @@ export async function buildServices(workspace: Workspace, deps: BuildDeps, optio
           outcomes[index] = await runBuildJob(workspace, job, deps, { ...options, signal: abort.signal }, onEvent);
         }
       };
-      const results = await Promise.allSettled(Array.from({ length: Math.min(options.concurrency ?? 3, Math.max(phase.length, 1)) }, () => worker().catch((error: unknown) => {
-        abort.abort(error);
-        throw error;
-      })));
+      const results = await Promise.allSettled(
+        Array.from({ length: Math.min(options.concurrency ?? 3, Math.max(phase.length, 1)) }, () =>
+          worker().catch((error: unknown) => {
+            abort.abort(error);
+            throw error;
+          }),
+        ),
+      );
       const failure = results.find((result): result is PromiseRejectedResult => result.status === 'rejected');
       if (failure !== undefined) throw failure.reason;
     }
@@ -141,7 +153,11 @@ export async function buildServices(workspace: Workspace, deps: BuildDeps, optio
 }
 
 /** The builds needed for the chosen services: grouped by build key, with their inputs hash. */
-export async function planBuildJobs(workspace: Workspace, deps: Pick<BuildDeps, 'fs' | 'runtime'>, options: BuildOptions): Promise<BuildJob[]> {
+export async function planBuildJobs(
+  workspace: Workspace,
+  deps: Pick<BuildDeps, 'fs' | 'runtime'>,
+  options: BuildOptions,
+): Promise<BuildJob[]> {
   const chosen = selectServices(workspace, options.services);
   if (options.stage !== undefined && chosen.length !== 1) {
     throw new DockstageError('--stage builds one service at a time', { hint: 'name the service: dockstage build SERVICE --stage STAGE' });
@@ -152,7 +168,9 @@ export async function planBuildJobs(workspace: Workspace, deps: Pick<BuildDeps, 
     groups.set(key, [...(groups.get(key) ?? []), service]);
   }
   if (options.stage !== undefined && options.push === true) {
-    throw new DockstageError('--stage builds a debugging image; it cannot be pushed', { hint: 'drop --push, or push the environment target: dockstage build -e ci --push' });
+    throw new DockstageError('--stage builds a debugging image; it cannot be pushed', {
+      hint: 'drop --push, or push the environment target: dockstage build -e ci --push',
+    });
   }
   const jobs: BuildJob[] = [];
   for (const members of groups.values()) {
@@ -168,7 +186,16 @@ export async function planBuildJobs(workspace: Workspace, deps: Pick<BuildDeps, 
       .map((value) => value.slice('service:'.length));
     const started = performance.now();
     const { hash } = await currentInputsHash(deps.fs, build, deps.runtime);
-    jobs.push({ services: members.map((m) => m.name), target: build.target, tags, pushTags: [...new Set(pushTags)], needs, hash, hashMs: performance.now() - started, build });
+    jobs.push({
+      services: members.map((m) => m.name),
+      target: build.target,
+      tags,
+      pushTags: [...new Set(pushTags)],
+      needs,
+      hash,
+      hashMs: performance.now() - started,
+      build,
+    });
   }
   return jobs;
 }
@@ -183,9 +210,12 @@ function pushName(workspace: Workspace, service: ServiceModel): string {
   const configured = workspace.environment.services[service.name]?.image;
   const candidate = configured ?? workspace.project.services.find((s) => s.name === service.name)?.image;
   if (candidate !== undefined && candidate.includes('/')) return candidate;
-  throw new DockstageError(`service '${service.name}' has no registry name to push${candidate === undefined ? '' : ` ('${candidate}' names no repository)`}`, {
-    hint: `set image: registry.example.com/${workspace.project.name}/${service.name}:TAG in the compose file, or x-dockstage.environments.${workspace.environment.name}.services.${service.name}.image`,
-  });
+  throw new DockstageError(
+    `service '${service.name}' has no registry name to push${candidate === undefined ? '' : ` ('${candidate}' names no repository)`}`,
+    {
+      hint: `set image: registry.example.com/${workspace.project.name}/${service.name}:TAG in the compose file, or x-dockstage.environments.${workspace.environment.name}.services.${service.name}.image`,
+    },
+  );
 }
 
 /** Named contexts as buildx takes them: local directories absolute, `service:NAME` as that service's image. */
@@ -216,7 +246,13 @@ function platformsFor(build: BuildModel, push: boolean, lookupPlatform: string):
  * Runs one shared build: reuses an image whose inputs-hash label matches (any tag), else builds with BuildKit. Never
  * throws for a failed build (it is an outcome and an event); an unexpected failure (the engine went away) throws.
  */
-export async function runBuildJob(workspace: Workspace, job: BuildJob, deps: BuildDeps, options: BuildOptions, onEvent: (event: BuildRunEvent) => void): Promise<BuildOutcome> {
+export async function runBuildJob(
+  workspace: Workspace,
+  job: BuildJob,
+  deps: BuildDeps,
+  options: BuildOptions,
+  onEvent: (event: BuildRunEvent) => void,
+): Promise<BuildOutcome> {
   const { services, target } = job;
   const reuse = options.force !== true && options.noCache !== true && options.push !== true;
   const started = performance.now();
@@ -250,12 +286,21 @@ export async function runBuildJob(workspace: Workspace, job: BuildJob, deps: Bui
     args: build.compose.args,
     // No environment label on the image: the same target with the same inputs is the same image in every
     // environment, so switching between them recreates nothing. Containers carry the environment instead.
-    labels: { ...build.compose.labels, [INPUTS_HASH_LABEL]: job.hash, [TARGET_LABEL]: build.target, [PROJECT_LABEL]: workspace.project.name },
+    labels: {
+      ...build.compose.labels,
+      [INPUTS_HASH_LABEL]: job.hash,
+      [TARGET_LABEL]: build.target,
+      [PROJECT_LABEL]: workspace.project.name,
+    },
     namedContexts: namedContexts(workspace, build),
     secrets: build.compose.secrets.map((secret) => {
       const source = workspace.project.secrets[secret.source];
       // In compose's long syntax `target` is the id the Dockerfile mounts (`--mount=type=secret,id=…`).
-      return { id: secret.target ?? secret.source, ...(source?.file === undefined ? {} : { file: source.file }), ...(source?.environment === undefined ? {} : { env: source.environment }) };
+      return {
+        id: secret.target ?? secret.source,
+        ...(source?.file === undefined ? {} : { file: source.file }),
+        ...(source?.environment === undefined ? {} : { env: source.environment }),
+      };
     }),
     ssh: build.compose.ssh,
     cacheFrom: build.compose.cacheFrom,
@@ -288,7 +333,15 @@ export async function runBuildJob(workspace: Workspace, job: BuildJob, deps: Bui
       // builder only pushes, so there may be nothing to tag.
       for (const tag of job.tags) await deps.runtime.tagImage(result.imageId, tag).catch(() => undefined);
     }
-    onEvent({ type: 'build-completed', services, target, imageId: result.imageId, durationMs: result.durationMs, cachedSteps: result.cachedSteps, totalSteps: result.totalSteps });
+    onEvent({
+      type: 'build-completed',
+      services,
+      target,
+      imageId: result.imageId,
+      durationMs: result.durationMs,
+      cachedSteps: result.cachedSteps,
+      totalSteps: result.totalSteps,
+    });
     // Only an image left with no tag goes, and the engine refuses (without force) one a container uses: `watch` removes
     // that one once the container is replaced. Another environment's tag keeps an image.
     for (const old of new Set(superseded)) if (old !== result.imageId) await removeIfDangling(deps.runtime, old);
@@ -297,11 +350,14 @@ export async function runBuildJob(workspace: Workspace, job: BuildJob, deps: Bui
     if (!(error instanceof BuildFailedError)) throw error;
     if (options.push === true && (error.instruction ?? failedStep?.instruction ?? '').startsWith('pushing ')) {
       // The image was built; the registry refused it. Nothing in the Dockerfile is at fault.
-      const failed = new BuildFailedError(`${services.join(', ')}: ${error.instruction ?? failedStep?.instruction} failed: ${error.logTail.at(-1) ?? error.message}`, {
-        service: services[0]!,
-        logTail: error.logTail,
-        hint: `check that ${job.pushTags.join(', ')} names your registry and that 'docker login <registry>' was done`,
-      });
+      const failed = new BuildFailedError(
+        `${services.join(', ')}: ${error.instruction ?? failedStep?.instruction} failed: ${error.logTail.at(-1) ?? error.message}`,
+        {
+          service: services[0]!,
+          logTail: error.logTail,
+          hint: `check that ${job.pushTags.join(', ')} names your registry and that 'docker login <registry>' was done`,
+        },
+      );
       onEvent({ type: 'build-failed', services, target, error: failed });
       return { services, target, status: 'failed', imageId: undefined, error: failed };
     }
@@ -313,7 +369,11 @@ export async function runBuildJob(workspace: Workspace, job: BuildJob, deps: Bui
       new BuildFailedError(`${services.join(', ')}: ${error.message}`, {
         service: services[0]!,
         ...(error.stage === undefined ? (failedStep?.stage == null ? {} : { stage: failedStep.stage }) : { stage: error.stage }),
-        ...(located?.instruction === undefined ? (error.instruction === undefined ? {} : { instruction: error.instruction }) : { instruction: located.instruction }),
+        ...(located?.instruction === undefined
+          ? error.instruction === undefined
+            ? {}
+            : { instruction: error.instruction }
+          : { instruction: located.instruction }),
         file: build.dockerfileLabel,
         ...(located === undefined ? {} : { line: located.line }),
         logTail: error.logTail,
@@ -337,7 +397,9 @@ function selectServices(workspace: Workspace, names: readonly string[] | undefin
 function retarget(build: BuildModel, stageName: string): BuildModel {
   const stage = findStage(build.graph, stageName);
   if (stage === undefined) {
-    throw new DockstageError(`no stage '${stageName}' in ${build.dockerfileLabel}`, { hint: `stages: ${build.graph.stages.map((s) => s.displayName).join(', ')}` });
+    throw new DockstageError(`no stage '${stageName}' in ${build.dockerfileLabel}`, {
+      hint: `stages: ${build.graph.stages.map((s) => s.displayName).join(', ')}`,
+    });
   }
   if (stage.name === undefined && stage.index !== build.graph.stages.length - 1) {
     throw new DockstageError(`stage ${stage.index} of ${build.dockerfileLabel} has no name, so BuildKit cannot build it as a target`, {
@@ -345,7 +407,14 @@ function retarget(build: BuildModel, stageName: string): BuildModel {
     });
   }
   const closure = stageClosure(build.graph, stage.index);
-  return { ...build, target: stage.displayName, buildTarget: stage.name, targetStage: stage.index, closure, inputs: compileInputs(build.graph, closure, build.links) };
+  return {
+    ...build,
+    target: stage.displayName,
+    buildTarget: stage.name,
+    targetStage: stage.index,
+    closure,
+    inputs: compileInputs(build.graph, closure, build.links),
+  };
 }
 
 /**

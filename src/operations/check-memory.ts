@@ -58,7 +58,9 @@ function parseEntries(text: string | null): Entry[] {
   try {
     const parsed = JSON.parse(text) as { passed?: unknown };
     if (!Array.isArray(parsed.passed)) return [];
-    return parsed.passed.filter((entry): entry is Entry => typeof entry?.hash === 'string' && typeof entry?.stage === 'string' && typeof entry?.at === 'number');
+    return parsed.passed.filter(
+      (entry): entry is Entry => typeof entry?.hash === 'string' && typeof entry?.stage === 'string' && typeof entry?.at === 'number',
+    );
   } catch {
     return [];
   }

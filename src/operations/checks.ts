@@ -31,7 +31,14 @@ export interface CheckRunOptions {
  * Runs the check and returns its result. Rejects only when cancelled (the signal) or on an unexpected failure (the
  * engine went away); a failing check is a result.
  */
-export async function runCheck(workspace: Workspace, check: CheckRef, deps: BuildDeps, memory: CheckMemory, options: CheckRunOptions, onEvent: (event: BuildRunEvent) => void = () => undefined): Promise<CheckResult> {
+export async function runCheck(
+  workspace: Workspace,
+  check: CheckRef,
+  deps: BuildDeps,
+  memory: CheckMemory,
+  options: CheckRunOptions,
+  onEvent: (event: BuildRunEvent) => void = () => undefined,
+): Promise<CheckResult> {
   const started = performance.now();
   const service = workspace.services.find((s) => check.services.includes(s.name) && s.build?.checks.some((c) => c.key === check.key));
   const model = service?.build?.checks.find((c) => c.key === check.key);
@@ -40,13 +47,28 @@ export async function runCheck(workspace: Workspace, check: CheckRef, deps: Buil
   const { hash } = await currentInputsHash(deps.fs, build, deps.runtime);
   options.signal?.throwIfAborted();
   const elapsed = () => Math.round(performance.now() - started);
-  if (await memory.passed(hash)) return { passed: true, cached: true, durationMs: elapsed(), endedAt: options.now(), hash, error: undefined };
-  if (options.known !== undefined && options.known.hash === hash && !options.known.passed) return { ...options.known, cached: true, durationMs: elapsed(), endedAt: options.now() };
+  if (await memory.passed(hash))
+    return { passed: true, cached: true, durationMs: elapsed(), endedAt: options.now(), hash, error: undefined };
+  if (options.known !== undefined && options.known.hash === hash && !options.known.passed)
+    return { ...options.known, cached: true, durationMs: elapsed(), endedAt: options.now() };
   const job = { services: check.services, target: build.target, tags: [], pushTags: [], needs: [], hash, hashMs: 0, build };
-  const outcome = await runBuildJob(workspace, job, deps, { platform: options.platform, ...(options.builder === undefined ? {} : { builder: options.builder }), force: true, cacheOnly: true, ...(options.signal === undefined ? {} : { signal: options.signal }) }, onEvent);
+  const outcome = await runBuildJob(
+    workspace,
+    job,
+    deps,
+    {
+      platform: options.platform,
+      ...(options.builder === undefined ? {} : { builder: options.builder }),
+      force: true,
+      cacheOnly: true,
+      ...(options.signal === undefined ? {} : { signal: options.signal }),
+    },
+    onEvent,
+  );
   options.signal?.throwIfAborted();
   if (outcome.status === 'failed') {
-    const error = outcome.error ?? new BuildFailedError(`${check.services.join(', ')}: ${model.stage} failed`, { service: check.services[0]! });
+    const error =
+      outcome.error ?? new BuildFailedError(`${check.services.join(', ')}: ${model.stage} failed`, { service: check.services[0]! });
     return { passed: false, cached: false, durationMs: elapsed(), endedAt: options.now(), hash, error };
   }
   await memory.remember(hash, model.stage, options.now());

@@ -23,7 +23,10 @@ export interface ComposeTargetDeps {
  * How compose is called for the options: the files (`-f`, else COMPOSE_FILE from the environment or the env files, else
  * compose's discovery) and the project directory.
  */
-export async function composeTargetFor(options: ComposeTarget, deps: ComposeTargetDeps): Promise<{ compose: ComposeTarget; projectDir: string }> {
+export async function composeTargetFor(
+  options: ComposeTarget,
+  deps: ComposeTargetDeps,
+): Promise<{ compose: ComposeTarget; projectDir: string }> {
   const projectDirectory = options.projectDirectory === undefined ? undefined : path.resolve(deps.cwd, options.projectDirectory);
   const envFiles = options.envFiles.map((file) => path.resolve(deps.cwd, file));
   const lookup = await composeLookup(deps, envFiles.length > 0 ? envFiles : [path.join(projectDirectory ?? deps.cwd, '.env')]);

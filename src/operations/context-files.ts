@@ -5,7 +5,14 @@
  */
 import path from 'node:path';
 import type { IgnoreMatcher } from '../core/dockerfile/dockerignore.js';
-import { comparePaths, filesRead, inputPrefixes, inputsReading, linksPassedThrough, type CompiledInput } from '../core/dockerfile/stage-inputs.js';
+import {
+  comparePaths,
+  filesRead,
+  inputPrefixes,
+  inputsReading,
+  linksPassedThrough,
+  type CompiledInput,
+} from '../core/dockerfile/stage-inputs.js';
 import { baseImages, inputsHash, type InputFileDigest } from '../core/inputs-hash.js';
 import type { ContainerRuntime } from '../ports/container-runtime.js';
 import { buildContexts, type BuildModel } from '../core/workspace.js';
@@ -66,7 +73,8 @@ export async function listContextEntries(
     const kind = await fs.kind(path.join(dir, root));
     if (kind === 'directory') {
       if (prune(root)) continue;
-      for (const entry of await fs.listFiles(path.join(dir, root), { prune: (sub) => prune(`${root}/${sub}`), directories: true })) add(`${root}/${entry}`, entry.endsWith('/'));
+      for (const entry of await fs.listFiles(path.join(dir, root), { prune: (sub) => prune(`${root}/${sub}`), directories: true }))
+        add(`${root}/${entry}`, entry.endsWith('/'));
     } else if (kind !== null) {
       found.add(root);
     }
@@ -105,7 +113,12 @@ export async function filesReadByInputs(
     if (own.length === 0) continue;
     const contextIgnore = context === '.' ? ignore : undefined;
     const all = await listContextEntries(fs, dir, contextIgnore, context === '.' ? ignorePatterns : [], inputPrefixes(own));
-    result.push({ context, dir, files: filesRead(all.files, context, own, contextIgnore), directories: filesRead(all.directories, context, own, contextIgnore) });
+    result.push({
+      context,
+      dir,
+      files: filesRead(all.files, context, own, contextIgnore),
+      directories: filesRead(all.directories, context, own, contextIgnore),
+    });
   }
   return result;
 }
@@ -114,7 +127,11 @@ export async function filesReadByInputs(
  * The inputs hash of the build as the files are now, with the per-file digests
  * that went into it. With a runtime, the local IDs of the base images count too.
  */
-export async function currentInputsHash(fs: FileSystem, build: BuildModel, runtime?: Pick<ContainerRuntime, 'inspectImage'>): Promise<{ hash: string; files: InputFileDigest[] }> {
+export async function currentInputsHash(
+  fs: FileSystem,
+  build: BuildModel,
+  runtime?: Pick<ContainerRuntime, 'inspectImage'>,
+): Promise<{ hash: string; files: InputFileDigest[] }> {
   const contexts = await filesReadByBuild(fs, build);
   const files: InputFileDigest[] = [];
   const sourceReads: Record<string, string[]> = {};
@@ -135,7 +152,9 @@ export async function currentInputsHash(fs: FileSystem, build: BuildModel, runti
     // Bounded parallelism: a large context must not exhaust file descriptors.
     for (let start = 0; start < names.length; start += 64) {
       const batch = names.slice(start, start + 64);
-      files.push(...(await Promise.all(batch.map(async (name) => ({ path: `${context}:${name}`, digest: await fs.digest(path.join(dir, name)) })))));
+      files.push(
+        ...(await Promise.all(batch.map(async (name) => ({ path: `${context}:${name}`, digest: await fs.digest(path.join(dir, name)) })))),
+      );
     }
   }
   const baseIds: Record<string, string | null> = {};

@@ -21,11 +21,21 @@ export async function findContextLinks(fs: FileSystem, dir: string, sources: rea
     const links = new Map(known.links);
     const [targets, listings] = await Promise.all([
       Promise.all(paths.map((relative) => fs.readLink(path.join(dir, relative)))),
-      Promise.all(dirs.map(async (relative) => {
-        const entries = (await fs.entries(path.join(dir, relative))) ?? [];
-        const found = entries.filter((entry) => entry.kind === 'symlink');
-        return Promise.all(found.map(async (entry) => [relative === '.' ? entry.name : `${relative}/${entry.name}`, await fs.readLink(path.join(dir, relative, entry.name))] as const));
-      })),
+      Promise.all(
+        dirs.map(async (relative) => {
+          const entries = (await fs.entries(path.join(dir, relative))) ?? [];
+          const found = entries.filter((entry) => entry.kind === 'symlink');
+          return Promise.all(
+            found.map(
+              async (entry) =>
+                [
+                  relative === '.' ? entry.name : `${relative}/${entry.name}`,
+                  await fs.readLink(path.join(dir, relative, entry.name)),
+                ] as const,
+            ),
+          );
+        }),
+      ),
     ]);
     paths.forEach((relative, i) => {
       const target = targets[i];
@@ -33,7 +43,11 @@ export async function findContextLinks(fs: FileSystem, dir: string, sources: rea
     });
     const listed = listings.flat();
     for (const [relative, target] of listed) if (target !== null) links.set(relative, target);
-    known = { links, looked: new Set([...known.looked, ...paths, ...listed.map(([relative]) => relative)]), listed: new Set([...known.listed, ...dirs]) };
+    known = {
+      links,
+      looked: new Set([...known.looked, ...paths, ...listed.map(([relative]) => relative)]),
+      listed: new Set([...known.listed, ...dirs]),
+    };
   }
   return known;
 }

@@ -35,7 +35,11 @@ export async function servicesFreshness(
       const imageHash = info?.labels[INPUTS_HASH_LABEL];
       const runningImageId = containers?.find((c) => c.service === service.name && c.state === 'running')?.imageId;
       result[service.name] =
-        info === undefined ? { state: 'missing' } : imageHash === current ? { state: 'fresh', imageId: info.id, runningImageId } : { state: 'stale', imageHash, currentHash: current };
+        info === undefined
+          ? { state: 'missing' }
+          : imageHash === current
+            ? { state: 'fresh', imageId: info.id, runningImageId }
+            : { state: 'stale', imageHash, currentHash: current };
     }),
   );
   return result;

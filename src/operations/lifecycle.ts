@@ -84,7 +84,8 @@ export async function recreateChanged(loaded: LoadedProject, deps: LifecycleDeps
       notRunning.push(service.name);
       continue;
     }
-    const wanted = service.build === undefined || service.image === undefined ? undefined : (await deps.runtime.inspectImage(service.image))?.id;
+    const wanted =
+      service.build === undefined || service.image === undefined ? undefined : (await deps.runtime.inspectImage(service.image))?.id;
     if (wanted !== undefined && running.some((c) => c.imageId !== wanted)) recreated.push(service.name);
     else unchanged.push(service.name);
   }
@@ -156,7 +157,14 @@ export async function projectStatus(workspace: Workspace, deps: LifecycleDeps, h
         image: shown === undefined ? (service.image ?? null) : imageName(shown, service.image),
         upToDate: freshness === undefined ? null : stale === undefined,
         staleReason: stale ?? null,
-        containers: own.map((c) => ({ name: c.name, state: c.state, health: c.health, status: c.status, ports: formatPorts(c, host), image: c.image })),
+        containers: own.map((c) => ({
+          name: c.name,
+          state: c.state,
+          health: c.health,
+          status: c.status,
+          ports: formatPorts(c, host),
+          image: c.image,
+        })),
       };
     }),
   );
@@ -177,7 +185,9 @@ export function formatPorts(container: ContainerInfo, host: string): string[] {
   const seen = new Set<string>();
   const ports: string[] = [];
   // A port published on IPv4 and IPv6 is one port to the user; the engine may even give the two different host ports.
-  const onIpv4 = new Set(container.ports.filter((p) => p.hostPort !== null && !isIpv6(p.hostIp)).map((p) => `${p.containerPort}/${p.protocol}`));
+  const onIpv4 = new Set(
+    container.ports.filter((p) => p.hostPort !== null && !isIpv6(p.hostIp)).map((p) => `${p.containerPort}/${p.protocol}`),
+  );
   for (const port of container.ports) {
     if (port.hostPort === null) continue;
     if (isIpv6(port.hostIp) && onIpv4.has(`${port.containerPort}/${port.protocol}`)) continue;
@@ -189,7 +199,6 @@ export function formatPorts(container: ContainerInfo, host: string): string[] {
   }
   return ports;
 }
-
 
 function isIpv6(hostIp: string | null): boolean {
   return hostIp !== null && hostIp.includes(':');

@@ -27,7 +27,15 @@ export interface LiveSyncPorts {
 /** What happened: synced (per service: files, reload) or a rebuild with its reason. */
 export type LiveSyncOutcome =
   | { readonly kind: 'synced'; readonly services: readonly SyncedService[] }
-  | { readonly kind: 'rebuild'; readonly reason: { readonly message: string; readonly instruction: string | null; readonly line: number | null; readonly path: string | null } };
+  | {
+      readonly kind: 'rebuild';
+      readonly reason: {
+        readonly message: string;
+        readonly instruction: string | null;
+        readonly line: number | null;
+        readonly path: string | null;
+      };
+    };
 
 /**
  * Tries to sync `paths` (absolute) into the targets' containers. Never throws: a failure to decide or to write is a
@@ -35,7 +43,13 @@ export type LiveSyncOutcome =
  * files the rebuild replaces anyway). The services in `deferred` get their files but not their restart: it is left to
  * the state (`deferredReloads`), so that the services served first restart alone.
  */
-export async function trySync(workspace: Workspace, targets: readonly SyncTarget[], paths: readonly string[], ports: LiveSyncPorts, deferred: readonly string[] = []): Promise<LiveSyncOutcome> {
+export async function trySync(
+  workspace: Workspace,
+  targets: readonly SyncTarget[],
+  paths: readonly string[],
+  ports: LiveSyncPorts,
+  deferred: readonly string[] = [],
+): Promise<LiveSyncOutcome> {
   const label = (p: string) => relativeLabel(workspace.projectDir, p);
   try {
     const models = targets.map((target) => workspace.services.find((s) => s.name === target.service)!);
@@ -44,7 +58,11 @@ export async function trySync(workspace: Workspace, targets: readonly SyncTarget
     // Most refusals come from the Dockerfile's shape (a RUN after the COPY): said before walking the context. The
     // services share the build, and no shape rule looks at bind mounts, so one look answers for all.
     const refusal = shapeRefusal({ build, bindMounts: models[0]!.bindMounts, changes });
-    if (refusal !== undefined) return { kind: 'rebuild', reason: { message: refusal.message, instruction: refusal.instruction, line: refusal.line, path: label(refusal.path) } };
+    if (refusal !== undefined)
+      return {
+        kind: 'rebuild',
+        reason: { message: refusal.message, instruction: refusal.instruction, line: refusal.line, path: label(refusal.path) },
+      };
     const [contextFiles, baseImage] = await Promise.all([
       filesReadByBuild(ports.fs, build).then((contexts) => contexts.find((c) => c.context === '.')?.files ?? []),
       rootImageConfig(build, ports.runtime),
@@ -54,9 +72,16 @@ export async function trySync(workspace: Workspace, targets: readonly SyncTarget
       const decision = decideSync({ build, bindMounts: model.bindMounts, changes, contextFiles, baseImage });
       if (decision.kind === 'rebuild') {
         const reason = decision.reason;
-        return { kind: 'rebuild', reason: { message: reason.message, instruction: reason.instruction, line: reason.line, path: label(reason.path) } };
+        return {
+          kind: 'rebuild',
+          reason: { message: reason.message, instruction: reason.instruction, line: reason.line, path: label(reason.path) },
+        };
       }
-      if (decision.kind === 'none') return { kind: 'rebuild', reason: { message: 'no COPY of the target reads these files', instruction: null, line: null, path: null } };
+      if (decision.kind === 'none')
+        return {
+          kind: 'rebuild',
+          reason: { message: 'no COPY of the target reads these files', instruction: null, line: null, path: null },
+        };
       plans.push({ target: targets[index]!, files: decision.files });
     }
     const reloads = workspace.config.watch.reload;
@@ -71,14 +96,24 @@ export async function trySync(workspace: Workspace, targets: readonly SyncTarget
           name: target.service,
           containerId: target.containerId,
           reload: typeof reload === 'string' ? reload : `signal:${reload.signal}`,
-          files: files.map((file) => ({ path: label(file.source), destination: file.destination, deleted: file.delete, instruction: file.instruction, line: file.line, stage: file.stage })),
+          files: files.map((file) => ({
+            path: label(file.source),
+            destination: file.destination,
+            deleted: file.delete,
+            instruction: file.instruction,
+            line: file.line,
+            stage: file.stage,
+          })),
         };
       }),
     );
     return { kind: 'synced', services };
   } catch (error) {
     const message = error instanceof DockstageError ? error.message : error instanceof Error ? error.message : String(error);
-    return { kind: 'rebuild', reason: { message: `live sync failed (${message}); rebuilding instead`, instruction: null, line: null, path: null } };
+    return {
+      kind: 'rebuild',
+      reason: { message: `live sync failed (${message}); rebuilding instead`, instruction: null, line: null, path: null },
+    };
   }
 }
 
@@ -95,7 +130,8 @@ export async function applyReload(reload: ReloadMode, containerId: string, runti
  */
 async function rootImageConfig(build: BuildModel, runtime: ContainerRuntime): Promise<BaseImageConfig | undefined> {
   let stage = build.graph.stages[build.targetStage]!;
-  for (let guard = 0; stage.base.kind === 'stage' && guard < build.graph.stages.length; guard++) stage = build.graph.stages[stage.base.stage]!;
+  for (let guard = 0; stage.base.kind === 'stage' && guard < build.graph.stages.length; guard++)
+    stage = build.graph.stages[stage.base.stage]!;
   if (stage.base.kind !== 'image') return undefined;
   const info = await runtime.inspectImage(stage.base.ref);
   if (info === undefined) return undefined;

@@ -51,14 +51,22 @@ export { STATE_DIR };
  * directory (`.dockstage/state.json`), which is only ever read as a fallback; writers pass the name.
  */
 export function stateFile(projectDir: string, projectName?: string): string {
-  return projectName === undefined ? path.join(projectDir, STATE_DIR, 'state.json') : path.join(projectDir, projectStateDir(projectName), 'state.json');
+  return projectName === undefined
+    ? path.join(projectDir, STATE_DIR, 'state.json')
+    : path.join(projectDir, projectStateDir(projectName), 'state.json');
 }
 
 /** Resolves the compose project only (no Dockerfiles): enough for `env` and for config errors. */
 export async function loadProject(
   options: ProjectOptions,
   deps: LoadDeps,
-): Promise<{ compose: ComposeTarget; projectDir: string; project: ComposeProject; config: DockstageConfig; configWarnings: readonly ConfigIssue[] }> {
+): Promise<{
+  compose: ComposeTarget;
+  projectDir: string;
+  project: ComposeProject;
+  config: DockstageConfig;
+  configWarnings: readonly ConfigIssue[];
+}> {
   const { compose, projectDir } = await composeTargetFor(options, deps);
   let resolved: unknown;
   try {
@@ -69,7 +77,10 @@ export async function loadProject(
   const project = projectFromConfig(resolved);
   const parsedConfig = parseDockstageConfig(project.extensions['x-dockstage']);
   if (parsedConfig.errors.length > 0) {
-    const errors = parsedConfig.errors.map((issue) => new ConfigError(issue.message, { location: { path: issue.path }, ...(issue.hint === undefined ? {} : { hint: issue.hint }) }));
+    const errors = parsedConfig.errors.map(
+      (issue) =>
+        new ConfigError(issue.message, { location: { path: issue.path }, ...(issue.hint === undefined ? {} : { hint: issue.hint }) }),
+    );
     throw new DockstageErrors(await locateAll(errors, compose.files, deps.fs));
   }
   return { compose, projectDir, project, config: parsedConfig.value, configWarnings: parsedConfig.warnings };
@@ -87,16 +98,28 @@ export async function loadWorkspace(options: ProjectOptions, deps: LoadDeps): Pr
   );
   const missingDirectories = new Set<string>();
   for (const dir of directoriesToCheck(project)) if ((await deps.fs.kind(dir)) === null) missingDirectories.add(dir);
-  const { workspace, errors } = buildWorkspace({ project, projectDir, config, environment, files, configWarnings, missingDirectories, platform: defaultPlatform(deps.lookup) });
+  const { workspace, errors } = buildWorkspace({
+    project,
+    projectDir,
+    config,
+    environment,
+    files,
+    configWarnings,
+    missingDirectories,
+    platform: defaultPlatform(deps.lookup),
+  });
   if (workspace === undefined) throw new DockstageErrors(await locateAll(uniqueErrors(errors), compose.files, deps.fs));
   // A blocked service's problems, and warnings about config paths, point at their file and line, as errors do.
   const services = await Promise.all(
-    workspace.services.map(async (service) => (service.blocked.length === 0 ? service : { ...service, blocked: await locateAll(service.blocked, compose.files, deps.fs) })),
+    workspace.services.map(async (service) =>
+      service.blocked.length === 0 ? service : { ...service, blocked: await locateAll(service.blocked, compose.files, deps.fs) },
+    ),
   );
   const warnings = await locateAll(workspace.warnings, compose.files, deps.fs);
   // BuildKit follows the symlinks on a COPY source's path: what they lead to is an input too.
   const linked = await withLinksFromDisk(deps.fs, { ...workspace, services, warnings });
-  const syncBindMounts = config.remoteBindMounts === 'sync' && deps.engineHost !== undefined && engineIsRemote(await deps.engineHost(), config.remote);
+  const syncBindMounts =
+    config.remoteBindMounts === 'sync' && deps.engineHost !== undefined && engineIsRemote(await deps.engineHost(), config.remote);
   return { compose, projectDir, project, config, workspace: syncBindMounts ? { ...linked, syncBindMounts } : linked };
 }
 
@@ -112,7 +135,13 @@ export function defaultPlatform(lookup: (name: string) => string | undefined, ar
     if (problem !== undefined) throw problem;
     return configured;
   }
-  const cpu = ({ x64: 'amd64', arm64: 'arm64', arm: 'arm/v7', ia32: '386', ppc64: 'ppc64le', s390x: 's390x', riscv64: 'riscv64' } as Record<string, string>)[arch] ?? arch;
+  const cpu =
+    (
+      { x64: 'amd64', arm64: 'arm64', arm: 'arm/v7', ia32: '386', ppc64: 'ppc64le', s390x: 's390x', riscv64: 'riscv64' } as Record<
+        string,
+        string
+      >
+    )[arch] ?? arch;
   return `linux/${cpu}`;
 }
 
@@ -120,7 +149,13 @@ export function defaultPlatform(lookup: (name: string) => string | undefined, ar
  * The environment a command works in: `-e`, else the one `env` remembered for this project name, else the configured
  * default. `projectName` (compose's resolved name) keeps two `-p` names in one directory apart.
  */
-export async function chosenEnvironment(options: ProjectOptions, projectDir: string, config: DockstageConfig, fs: FileSystem, projectName?: string): Promise<string> {
+export async function chosenEnvironment(
+  options: ProjectOptions,
+  projectDir: string,
+  config: DockstageConfig,
+  fs: FileSystem,
+  projectName?: string,
+): Promise<string> {
   return options.environment ?? (await rememberedEnvironment(projectDir, fs, projectName)) ?? config.defaultEnvironment;
 }
 
@@ -135,7 +170,12 @@ export async function rememberedEnvironment(projectDir: string, fs: FileSystem, 
 }
 
 /** The override file compose should add for the project's environment: its own, else the one dockstage 0.1 shared; undefined when neither exists. */
-export async function existingOverride(projectDir: string, projectName: string, environment: string, fs: FileSystem): Promise<string | undefined> {
+export async function existingOverride(
+  projectDir: string,
+  projectName: string,
+  environment: string,
+  fs: FileSystem,
+): Promise<string | undefined> {
   for (const candidate of [overrideFilePath(projectName, environment), overrideFileName(environment)]) {
     const file = path.join(projectDir, candidate);
     if (await fs.exists(file)) return file;

@@ -19,7 +19,8 @@ export interface ImageRemoval {
 /** Removes the selected tags; never forces, so an image a container uses keeps its last tag. */
 export async function removeSelectedImages(runtime: ContainerRuntime, selection: ImageSelection): Promise<ImageRemoval> {
   const candidates = new Map<string, TaggedImage>();
-  for (const prefix of selection.prefixes) for (const tagged of await runtime.imagesByReference(prefix)) candidates.set(tagged.reference, tagged);
+  for (const prefix of selection.prefixes)
+    for (const tagged of await runtime.imagesByReference(prefix)) candidates.set(tagged.reference, tagged);
   for (const reference of selection.references) {
     const image = await runtime.inspectImage(reference);
     if (image !== undefined) candidates.set(reference, { reference, id: image.id });
@@ -33,10 +34,15 @@ export async function removeSelectedImages(runtime: ContainerRuntime, selection:
     } catch (error) {
       if (error instanceof EngineUnavailableError) throw error;
       const users = await runtime.containersUsingImage(id);
-      kept.push({ image: reference, reason: users.length > 0 ? `used by container ${users.join(', ')}` : ((error as Error).message.split('\n')[0] ?? 'the engine refused') });
+      kept.push({
+        image: reference,
+        reason:
+          users.length > 0 ? `used by container ${users.join(', ')}` : ((error as Error).message.split('\n')[0] ?? 'the engine refused'),
+      });
     }
   };
-  for (const { reference, id } of [...candidates.values()].sort((a, b) => compareStrings(a.reference, b.reference))) await remove(reference, id);
+  for (const { reference, id } of [...candidates.values()].sort((a, b) => compareStrings(a.reference, b.reference)))
+    await remove(reference, id);
   // What the project's builds left untagged (a container kept it alive past a newer build): by label, once the tags are gone.
   const removedIds = new Set([...candidates.values()].filter((c) => removed.includes(c.reference)).map((c) => c.id));
   for (const image of await runtime.imagesWithLabel(selection.label.key, selection.label.value)) {

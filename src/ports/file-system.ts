@@ -10,7 +10,10 @@ export interface FileSystem {
    * With `directories`, the directories walked are listed too, with a
    * trailing `/` (an empty one is copied into the image like a file).
    */
-  listFiles(root: string, options?: { readonly prune?: (relativeDir: string) => boolean; readonly directories?: boolean }): Promise<string[]>;
+  listFiles(
+    root: string,
+    options?: { readonly prune?: (relativeDir: string) => boolean; readonly directories?: boolean },
+  ): Promise<string[]>;
   /** The entries directly in `dir` (symlinks not followed), sorted by name; null when `dir` is not a directory. */
   entries(dir: string): Promise<Array<{ readonly name: string; readonly kind: 'file' | 'directory' | 'symlink' }> | null>;
   /** The target of the symlink at `path` as stored; null when `path` is not a symlink or does not exist. */

@@ -32,10 +32,18 @@ export function checksBadge(state: EngineState, model: ServiceModel): CheckBadge
   if (checks.length === 0) return undefined;
   const words = checks.map((check) => {
     const status = checkStatus(check);
-    return status === 'passed' ? `✓ ${check.stage} ${seconds(check.last!.durationMs)}` : status === 'failed' ? `✗ ${check.stage}` : `… ${check.stage}`;
+    return status === 'passed'
+      ? `✓ ${check.stage} ${seconds(check.last!.durationMs)}`
+      : status === 'failed'
+        ? `✗ ${check.stage}`
+        : `… ${check.stage}`;
   });
   const statuses = checks.map(checkStatus);
-  const tone: CheckBadge['tone'] = statuses.includes('failed') ? 'error' : statuses.includes('running') || statuses.includes('due') ? 'busy' : 'ok';
+  const tone: CheckBadge['tone'] = statuses.includes('failed')
+    ? 'error'
+    : statuses.includes('running') || statuses.includes('due')
+      ? 'busy'
+      : 'ok';
   return { symbol: '', word: words.join(' '), tone };
 }
 
@@ -43,7 +51,11 @@ export function checksBadge(state: EngineState, model: ServiceModel): CheckBadge
 export function checkStageBadge(check: CheckState): CheckBadge {
   switch (checkStatus(check)) {
     case 'passed':
-      return { symbol: '✓', word: `check passed ${seconds(check.last!.durationMs)}${check.last!.cached ? ' (remembered)' : ''}`, tone: 'ok' };
+      return {
+        symbol: '✓',
+        word: `check passed ${seconds(check.last!.durationMs)}${check.last!.cached ? ' (remembered)' : ''}`,
+        tone: 'ok',
+      };
     case 'failed':
       return { symbol: '✗', word: 'check failed', tone: 'error' };
     case 'running':
@@ -59,7 +71,8 @@ export function checkProblemLines(state: EngineState, model: ServiceModel, detai
   for (const check of serviceChecks(state, model)) {
     const error = check.last?.passed === false ? check.last.error : undefined;
     if (error === undefined || checkStatus(check) !== 'failed') continue;
-    const instruction = error instanceof BuildFailedError && error.instruction !== undefined ? error.instruction : error.message.split('\n')[0]!;
+    const instruction =
+      error instanceof BuildFailedError && error.instruction !== undefined ? error.instruction : error.message.split('\n')[0]!;
     lines.push(`✗ check ${check.stage} failed: ${instruction}`);
     const where = formatLocation(error.location);
     if (where !== '') lines.push(`  --> ${where}`);

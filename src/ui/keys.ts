@@ -103,17 +103,34 @@ const ALWAYS: readonly KeyHelp[] = [
 
 /** The footer's keys for the moment: an overlay's, the search prompt's, or the focused pane's, always ending in help and quit. */
 export function footerKeys(focus: Pane, overlay: Overlay | undefined, editingSearch: boolean): readonly KeyHelp[] {
-  if (editingSearch) return [{ keys: 'type', label: 'search' }, { keys: '⏎', label: 'keep' }, { keys: 'esc', label: 'cancel' }];
+  if (editingSearch)
+    return [
+      { keys: 'type', label: 'search' },
+      { keys: '⏎', label: 'keep' },
+      { keys: 'esc', label: 'cancel' },
+    ];
   switch (overlay?.kind) {
     case 'help':
     case 'plan':
       return [{ keys: 'esc', label: 'close' }];
     case 'environments':
       return overlay.confirming === undefined
-        ? [{ keys: '↑↓', label: 'pick' }, { keys: '⏎', label: 'choose' }, { keys: 'esc', label: 'cancel' }]
-        : [{ keys: 'y/⏎', label: `switch to ${overlay.confirming}` }, { keys: 'n/esc', label: 'back' }];
+        ? [
+            { keys: '↑↓', label: 'pick' },
+            { keys: '⏎', label: 'choose' },
+            { keys: 'esc', label: 'cancel' },
+          ]
+        : [
+            { keys: 'y/⏎', label: `switch to ${overlay.confirming}` },
+            { keys: 'n/esc', label: 'back' },
+          ];
     case 'quit':
-      return [{ keys: '⏎', label: 'confirm' }, { keys: 'l', label: 'leave running' }, { keys: 'd', label: 'take down' }, { keys: 'esc', label: 'cancel' }];
+      return [
+        { keys: '⏎', label: 'confirm' },
+        { keys: 'l', label: 'leave running' },
+        { keys: 'd', label: 'take down' },
+        { keys: 'esc', label: 'cancel' },
+      ];
     case undefined:
       return [...PANE_KEYS[focus], ...ALWAYS];
   }
@@ -123,7 +140,8 @@ export function footerKeys(focus: Pane, overlay: Overlay | undefined, editingSea
 export function fitKeys(keys: readonly KeyHelp[], width: number): KeyHelp[] {
   const tail = keys.filter((k) => ALWAYS.includes(k));
   const head = keys.filter((k) => !ALWAYS.includes(k));
-  const size = (list: readonly KeyHelp[]) => list.reduce((sum, k) => sum + k.keys.length + 1 + k.label.length, 0) + 2 * Math.max(0, list.length - 1);
+  const size = (list: readonly KeyHelp[]) =>
+    list.reduce((sum, k) => sum + k.keys.length + 1 + k.label.length, 0) + 2 * Math.max(0, list.length - 1);
   const shown: KeyHelp[] = [];
   for (const key of head) {
     if (size([...shown, key, ...tail]) > width) break;

@@ -33,7 +33,10 @@ export function serviceColor(name: string): number {
 }
 
 /** The line's plain text, its width in columns, and the same text styled. */
-export function styleLogLine(line: LogViewLine, style: LogLineStyle): { readonly plain: string; readonly width: number; readonly styled: string } {
+export function styleLogLine(
+  line: LogViewLine,
+  style: LogLineStyle,
+): { readonly plain: string; readonly width: number; readonly styled: string } {
   const { colors } = style;
   const mark = line.isCurrent ? '▶' : line.hasMatch ? '›' : ' ';
   const time = `${clockTime(line.time)} `;

@@ -43,7 +43,8 @@ export function planView(state: EngineState): PlanEntry[] {
       const shared = sharedBuilds(workspace, model.name);
       if (shared.length > 0) lines.push(`one build with ${shared.join(', ')}`);
     }
-    if (model.onChange === 'restart') for (const mount of model.bindMounts) lines.push(`restart on ${label(mount.source)} (bind mount at ${mount.target})`);
+    if (model.onChange === 'restart')
+      for (const mount of model.bindMounts) lines.push(`restart on ${label(mount.source)} (bind mount at ${mount.target})`);
     const restartsOn = model.dependsOn.filter((d) => d.restart).map((d) => d.service);
     if (restartsOn.length > 0) lines.push(`restart when ${restartsOn.join(', ')} is rebuilt (depends_on restart: true)`);
     const summary = build === undefined ? `image ${model.image ?? '-'}` : `${build.target} (${closureStageNames(build).join(' → ')})`;
@@ -61,4 +62,3 @@ function syncLine(build: BuildModel): string {
   if (run !== undefined) return `live sync: never (RUN at line ${run.startLine} runs after ${first.instruction}, line ${first.line})`;
   return `live sync: edits copied by ${stage.displayName} (${copies.map((c) => `line ${c.line}`).join(', ')}) go into the running container; the image is rebuilt behind`;
 }
-

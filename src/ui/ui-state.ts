@@ -54,7 +54,8 @@ export interface UiState {
 /** A key as the UI reads it: printable `text`, or a named key. */
 export interface KeyPress {
   readonly text: string;
-  readonly name?: 'up' | 'down' | 'left' | 'right' | 'pageUp' | 'pageDown' | 'home' | 'end' | 'return' | 'escape' | 'tab' | 'backspace' | 'delete';
+  readonly name?:
+    'up' | 'down' | 'left' | 'right' | 'pageUp' | 'pageDown' | 'home' | 'end' | 'return' | 'escape' | 'tab' | 'backspace' | 'delete';
   readonly shift?: boolean;
   readonly ctrl?: boolean;
   readonly meta?: boolean;
@@ -184,7 +185,15 @@ function onOverlayKey(ui: UiState, overlay: Overlay, key: KeyPress, ctx: KeyCont
       if (key.text === 'q' || key.text === 'l') return { ui, effects: [{ type: 'quit', takeDown: false }] };
       if (key.text === 'd') return { ui, effects: [{ type: 'quit', takeDown: true }] };
       if (key.name === 'escape' || key.text === 'n') return { ui: close, effects: [] };
-      if (key.name === 'up' || key.name === 'down' || key.name === 'left' || key.name === 'right' || key.name === 'tab' || key.text === 'j' || key.text === 'k') {
+      if (
+        key.name === 'up' ||
+        key.name === 'down' ||
+        key.name === 'left' ||
+        key.name === 'right' ||
+        key.name === 'tab' ||
+        key.text === 'j' ||
+        key.text === 'k'
+      ) {
         return { ui: { ...ui, overlay: { kind: 'quit', takeDown: !overlay.takeDown } }, effects: [] };
       }
       return { ui, effects: [] };
@@ -192,15 +201,21 @@ function onOverlayKey(ui: UiState, overlay: Overlay, key: KeyPress, ctx: KeyCont
     case 'environments': {
       if (overlay.confirming !== undefined) {
         if (key.text === 'y' || key.name === 'return') {
-          return { ui: { ...close, message: `switching to ${overlay.confirming}…` }, effects: [{ type: 'dispatch', action: { type: 'environmentSwitchRequested', environment: overlay.confirming } }] };
+          return {
+            ui: { ...close, message: `switching to ${overlay.confirming}…` },
+            effects: [{ type: 'dispatch', action: { type: 'environmentSwitchRequested', environment: overlay.confirming } }],
+          };
         }
-        if (key.text === 'n' || key.name === 'escape' || key.text === 'q') return { ui: { ...ui, overlay: { ...overlay, confirming: undefined } }, effects: [] };
+        if (key.text === 'n' || key.name === 'escape' || key.text === 'q')
+          return { ui: { ...ui, overlay: { ...overlay, confirming: undefined } }, effects: [] };
         return { ui, effects: [] };
       }
       const count = ctx.environments.length;
       if (key.name === 'escape' || key.text === 'e' || key.text === 'q') return { ui: close, effects: [] };
-      if ((key.name === 'up' || key.text === 'k') && count > 0) return { ui: { ...ui, overlay: { ...overlay, cursor: (overlay.cursor - 1 + count) % count } }, effects: [] };
-      if ((key.name === 'down' || key.text === 'j') && count > 0) return { ui: { ...ui, overlay: { ...overlay, cursor: (overlay.cursor + 1) % count } }, effects: [] };
+      if ((key.name === 'up' || key.text === 'k') && count > 0)
+        return { ui: { ...ui, overlay: { ...overlay, cursor: (overlay.cursor - 1 + count) % count } }, effects: [] };
+      if ((key.name === 'down' || key.text === 'j') && count > 0)
+        return { ui: { ...ui, overlay: { ...overlay, cursor: (overlay.cursor + 1) % count } }, effects: [] };
       if (key.name === 'return') {
         const picked = ctx.environments[overlay.cursor];
         if (picked === undefined) return { ui: close, effects: [] };
@@ -238,7 +253,8 @@ function onPaneKey(ui: UiState, key: KeyPress, ctx: KeyContext): KeyResult {
     case 'return':
       return none(ui.focus === 'services' ? { ...ui, detail: !ui.detail, buildScroll: 0 } : ui);
     case 'escape':
-      if (ui.search.query !== '') return none({ ...ui, search: { ...ui.search, query: '', draft: '', filterOnly: false, current: undefined } });
+      if (ui.search.query !== '')
+        return none({ ...ui, search: { ...ui.search, query: '', draft: '', filterOnly: false, current: undefined } });
       return none({ ...ui, detail: false });
     default:
       break;
@@ -269,15 +285,26 @@ function onPaneKey(ui: UiState, key: KeyPress, ctx: KeyContext): KeyResult {
       if (ui.search.query === '') return say('no search: press / first');
       return none({ ...ui, search: { ...ui.search, filterOnly: !ui.search.filterOnly }, logs: { ...ui.logs, anchor: undefined } });
     case 'l':
-      return none({ ...ui, logs: { ...ui.logs, scope: ui.logs.scope === 'selected' ? 'all' : 'selected', anchor: undefined }, search: { ...ui.search, current: undefined } });
+      return none({
+        ...ui,
+        logs: { ...ui.logs, scope: ui.logs.scope === 'selected' ? 'all' : 'selected', anchor: undefined },
+        search: { ...ui.search, current: undefined },
+      });
     case 'o':
-      return none({ ...ui, logs: { ...ui.logs, source: ui.logs.source === 'app' ? 'build' : 'app', anchor: undefined }, search: { ...ui.search, current: undefined } });
+      return none({
+        ...ui,
+        logs: { ...ui.logs, source: ui.logs.source === 'app' ? 'build' : 'app', anchor: undefined },
+        search: { ...ui.search, current: undefined },
+      });
     case 'G':
       return none({ ...ui, logs: { ...ui.logs, anchor: undefined } });
     case 'g':
       return none(logsToTop(ui, ctx));
     case 'w':
-      return dispatch({ ...ui, message: ctx.watchPaused ? 'watching resumed' : 'watching paused' }, { type: ctx.watchPaused ? 'watchResumed' : 'watchPaused' });
+      return dispatch(
+        { ...ui, message: ctx.watchPaused ? 'watching resumed' : 'watching paused' },
+        { type: ctx.watchPaused ? 'watchResumed' : 'watchPaused' },
+      );
     case 'B':
       return dispatch({ ...ui, message: 'rebuilding what is stale' }, { type: 'buildRequested', services: 'stale' });
     default:
@@ -291,10 +318,16 @@ function onPaneKey(ui: UiState, key: KeyPress, ctx: KeyContext): KeyResult {
       return dispatch({ ...ui, message: `rebuilding ${selected.name}` }, { type: 'buildRequested', services: [selected.name] });
     case 'F':
       if (!selected.built) return say(`${selected.name} runs an image: nothing to build`);
-      return dispatch({ ...ui, message: `rebuilding ${selected.name} even if up to date (BuildKit cache kept)` }, { type: 'buildRequested', services: [selected.name], force: true });
+      return dispatch(
+        { ...ui, message: `rebuilding ${selected.name} even if up to date (BuildKit cache kept)` },
+        { type: 'buildRequested', services: [selected.name], force: true },
+      );
     case 'c':
       if (!selected.built) return say(`${selected.name} runs an image: no checks`);
-      return dispatch({ ...ui, message: `running the checks of ${selected.name} (a pass for the same inputs is remembered)` }, { type: 'checksRequested', services: [selected.name] });
+      return dispatch(
+        { ...ui, message: `running the checks of ${selected.name} (a pass for the same inputs is remembered)` },
+        { type: 'checksRequested', services: [selected.name] },
+      );
     case 'r':
       if (!selected.running) return say(`${selected.name} is not running (s starts it)`);
       return dispatch({ ...ui, message: `restarting ${selected.name}` }, { type: 'restartRequested', service: selected.name });

@@ -115,8 +115,12 @@ export function stateToView(state: EngineState, ui: UiState, now: number, extras
 
 /** On a remote engine: ` · bind mounts: web synced, tools not synced` (services sorted), or nothing. */
 function bindMountWords(modes: Readonly<Record<string, BindMountMode>>): string {
-  const entries = Object.entries(modes).filter(([, mode]) => mode !== 'native').sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-  return entries.length === 0 ? '' : ` · bind mounts: ${entries.map(([service, mode]) => `${service} ${mode === 'synced' ? 'synced' : 'not synced'}`).join(', ')}`;
+  const entries = Object.entries(modes)
+    .filter(([, mode]) => mode !== 'native')
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  return entries.length === 0
+    ? ''
+    : ` · bind mounts: ${entries.map(([service, mode]) => `${service} ${mode === 'synced' ? 'synced' : 'not synced'}`).join(', ')}`;
 }
 
 function header(state: EngineState, now: number, extras: ViewExtras): HeaderView {
@@ -131,7 +135,11 @@ function header(state: EngineState, now: number, extras: ViewExtras): HeaderView
     : state.engine.version === undefined
       ? { symbol: '…', word: 'engine: connecting', tone: 'muted' }
       : extras.remoteEndpoint !== undefined
-        ? { symbol: '', word: `engine ${state.engine.version} · remote ${extras.remoteEndpoint}${workspace === undefined ? '' : bindMountWords(bindMountModes(workspace, true))}`, tone: 'plain' }
+        ? {
+            symbol: '',
+            word: `engine ${state.engine.version} · remote ${extras.remoteEndpoint}${workspace === undefined ? '' : bindMountWords(bindMountModes(workspace, true))}`,
+            tone: 'plain',
+          }
         : { symbol: '', word: `engine ${state.engine.version} ${state.engine.host ?? ''}`.trim(), tone: 'plain' };
   const watch: Badge = state.watch.paused
     ? { symbol: '‖', word: 'paused', tone: 'warn' }
@@ -145,7 +153,11 @@ function header(state: EngineState, now: number, extras: ViewExtras): HeaderView
     switching:
       switching === undefined
         ? undefined
-        : { symbol: switching.phase === 'failed' ? '✗' : '→', word: `${switching.environment} (${switching.phase === 'failed' ? 'switch failed' : switching.phase})`, tone: switching.phase === 'failed' ? 'error' : 'busy' },
+        : {
+            symbol: switching.phase === 'failed' ? '✗' : '→',
+            word: `${switching.environment} (${switching.phase === 'failed' ? 'switch failed' : switching.phase})`,
+            tone: switching.phase === 'failed' ? 'error' : 'busy',
+          },
     engine,
     builder: extras.builder ?? workspace?.config.builder ?? 'default',
     watch,
@@ -155,7 +167,7 @@ function header(state: EngineState, now: number, extras: ViewExtras): HeaderView
 
 function serviceRow(state: EngineState, model: ServiceModel, ui: UiState, now: number, extras: ViewExtras): ServiceRow {
   const service = state.services[model.name];
-  const container = service === undefined ? undefined : liveContainer(service) ?? service.containers[0];
+  const container = service === undefined ? undefined : (liveContainer(service) ?? service.containers[0]);
   const sample = extras.stats?.get(model.name);
   return {
     name: model.name,
@@ -176,7 +188,9 @@ function serviceRow(state: EngineState, model: ServiceModel, ui: UiState, now: n
  * What the live container's files are: its image's, or (after a live sync, and once the image behind it is built) the
  * content the engine state tracks for it. Undefined when nothing runs or nothing is built.
  */
-function liveContent(service: ServiceState): { readonly live: string; readonly content: string | undefined; readonly synced: boolean } | undefined {
+function liveContent(
+  service: ServiceState,
+): { readonly live: string; readonly content: string | undefined; readonly synced: boolean } | undefined {
   const live = liveContainer(service);
   if (live === undefined) return undefined;
   const known = service.content?.containerId === live.id ? service.content : undefined;
@@ -283,7 +297,9 @@ function lastBuildText(state: EngineState, service: ServiceState, now: number): 
     case 'cancelled':
       return `cancelled ${when}`;
     case 'built':
-      return sharer !== undefined ? `${when} (shared)` : `${when} ${seconds(last.endedAt - last.startedAt)} ${last.cachedSteps}/${last.totalSteps} cached`;
+      return sharer !== undefined
+        ? `${when} (shared)`
+        : `${when} ${seconds(last.endedAt - last.startedAt)} ${last.cachedSteps}/${last.totalSteps} cached`;
   }
 }
 
@@ -305,11 +321,25 @@ function lastBuildSentence(last: BuildSummary, now: number): string {
 function buildPane(state: EngineState, model: ServiceModel, waiting: WaitReason | undefined, detail: boolean, now: number): BuildPaneView {
   const service = state.services[model.name];
   if (model.blocked.length > 0) {
-    return { service: model.name, title: `${model.name} · blocked`, kind: 'blocked', stages: [], why: [], problem: model.blocked.flatMap((e) => problemLines(e, detail)) };
+    return {
+      service: model.name,
+      title: `${model.name} · blocked`,
+      kind: 'blocked',
+      stages: [],
+      why: [],
+      problem: model.blocked.flatMap((e) => problemLines(e, detail)),
+    };
   }
   const build = model.build;
   if (build === undefined) {
-    return { service: model.name, title: `${model.name} · image ${model.image ?? '-'}`, kind: 'image', stages: [], why: ['no Dockerfile: compose runs the image as it is'], problem: operationProblem(service) };
+    return {
+      service: model.name,
+      title: `${model.name} · image ${model.image ?? '-'}`,
+      kind: 'image',
+      stages: [],
+      why: ['no Dockerfile: compose runs the image as it is'],
+      problem: operationProblem(service),
+    };
   }
   const live = service?.building === undefined ? undefined : state.builds[service.building];
   const last = service?.lastBuild;
@@ -321,7 +351,9 @@ function buildPane(state: EngineState, model: ServiceModel, waiting: WaitReason 
     const check = build.checks.find((c) => c.stageIndex === row.stage);
     const checkState = check === undefined ? undefined : state.checks[check.key];
     const status = !row.inTarget
-      ? checkState === undefined ? { symbol: '·', word: check === undefined ? 'not in target' : 'check', tone: 'muted' as const } : checkStageBadge(checkState)
+      ? checkState === undefined
+        ? { symbol: '·', word: check === undefined ? 'not in target' : 'check', tone: 'muted' as const }
+        : checkStageBadge(checkState)
       : live !== undefined
         ? liveStageBadge(stage)
         : finishedStageBadge(stage, last, failure, name);
@@ -335,23 +367,32 @@ function buildPane(state: EngineState, model: ServiceModel, waiting: WaitReason 
       progress: running && stage.total !== null ? { done: stage.done, total: stage.total } : undefined,
     };
   });
-  const sharing = state.workspace?.services.filter((s) => s.name !== model.name && s.build?.buildKey === build.buildKey).map((s) => s.name) ?? [];
+  const sharing =
+    state.workspace?.services.filter((s) => s.name !== model.name && s.build?.buildKey === build.buildKey).map((s) => s.name) ?? [];
   const title = `${model.name} · ${build.dockerfileLabel} · target ${build.target}${sharing.length === 0 ? '' : ` · one build with ${sharing.join(', ')}`}`;
   const why: string[] = [];
   if (service?.pending !== undefined) {
     const reason = waiting === undefined ? 'starting now' : `${waiting} (${WAIT_WORDS[waiting]})`;
     why.push(`waits: ${reason}`, ...reasonLines('for', service.pending.reasons, detail));
   } else {
-    if (live === undefined && service !== undefined && editedWhilePaused(state, service)) why.push('changes pending: edited while watching is paused (w resumes and checks it; b builds it now)');
+    if (live === undefined && service !== undefined && editedWhilePaused(state, service))
+      why.push('changes pending: edited while watching is paused (w resumes and checks it; b builds it now)');
     const reasons = live?.reasons ?? last?.reasons ?? [];
     why.push(...reasonLines('why', reasons, detail));
     if (live === undefined && last !== undefined) why.push(lastBuildSentence(last, now));
   }
   const servedFirst = containerWaits(state)[model.name];
-  if (servedFirst !== undefined) why.unshift(`waits: waiting-for-priority (${servedFirst.join(', ')} served first; ${service?.replaceWith === undefined ? 'restarted' : 'replaced'} once ready)`);
+  if (servedFirst !== undefined)
+    why.unshift(
+      `waits: waiting-for-priority (${servedFirst.join(', ')} served first; ${service?.replaceWith === undefined ? 'restarted' : 'replaced'} once ready)`,
+    );
   const sync = service?.lastSync;
   if (sync !== undefined && service !== undefined && holdsSyncedFiles(service)) why.push(...syncLines(sync, now, detail));
-  const problem = [...(last?.error === undefined || live !== undefined ? [] : problemLines(last.error, detail)), ...operationProblem(service), ...checkProblemLines(state, model, detail)];
+  const problem = [
+    ...(last?.error === undefined || live !== undefined ? [] : problemLines(last.error, detail)),
+    ...operationProblem(service),
+    ...checkProblemLines(state, model, detail),
+  ];
   return { service: model.name, title, kind: 'build', stages, why, problem };
 }
 
@@ -390,16 +431,26 @@ function liveStageBadge(stage: StageProgress | undefined): Badge {
   return { symbol: '▶', word: `${step}${stage.current === undefined ? '' : ` ${stage.current}`}`, tone: 'busy' };
 }
 
-function finishedStageBadge(stage: StageProgress | undefined, last: BuildSummary | undefined, failure: BuildFailedError | undefined, name: string): Badge {
+function finishedStageBadge(
+  stage: StageProgress | undefined,
+  last: BuildSummary | undefined,
+  failure: BuildFailedError | undefined,
+  name: string,
+): Badge {
   if (last === undefined) return { symbol: '○', word: 'not built yet', tone: 'muted' };
   if (last.status === 'up-to-date') return { symbol: '✓', word: 'up to date', tone: 'ok' };
   if (last.status === 'failed' && (stage?.failed === true || failure?.stage === name)) {
     const where = failure?.location.file === undefined ? '' : ` (${formatLocation(failure.location)})`;
     return { symbol: '✗', word: `failed at ${failure?.instruction ?? stage?.current ?? 'a step'}${where}`, tone: 'error' };
   }
-  if (stage === undefined) return last.status === 'built' ? { symbol: '✓', word: 'nothing to run', tone: 'muted' } : { symbol: '·', word: 'not reached', tone: 'muted' };
-  if (last.status === 'cancelled' && (stage.total === null || stage.done < stage.total)) return { symbol: '·', word: 'cancelled', tone: 'muted' };
-  if (last.status === 'failed' && stage.total !== null && stage.done < stage.total) return { symbol: '·', word: 'not finished', tone: 'muted' };
+  if (stage === undefined)
+    return last.status === 'built'
+      ? { symbol: '✓', word: 'nothing to run', tone: 'muted' }
+      : { symbol: '·', word: 'not reached', tone: 'muted' };
+  if (last.status === 'cancelled' && (stage.total === null || stage.done < stage.total))
+    return { symbol: '·', word: 'cancelled', tone: 'muted' };
+  if (last.status === 'failed' && stage.total !== null && stage.done < stage.total)
+    return { symbol: '·', word: 'not finished', tone: 'muted' };
   return doneBadge(stage);
 }
 
@@ -425,7 +476,9 @@ function portsText(ports: readonly string[], host: string | undefined, detailed 
     const hostPart = address.slice(0, address.lastIndexOf(':'));
     const hostPort = address.slice(address.lastIndexOf(':'));
     const container = mapping.replace(/\/tcp$/, '');
-    return detailed ? `${hostPart === host || hostPart === 'localhost' ? '' : hostPart}${hostPort}→${container}` : `${hostPart === host || hostPart === 'localhost' ? '' : hostPart}${hostPort}`;
+    return detailed
+      ? `${hostPart === host || hostPart === 'localhost' ? '' : hostPart}${hostPort}→${container}`
+      : `${hostPart === host || hostPart === 'localhost' ? '' : hostPart}${hostPort}`;
   });
   return short.length === 1 ? short[0]! : `${short[0]} +${short.length - 1}`;
 }

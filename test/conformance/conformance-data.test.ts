@@ -8,7 +8,12 @@ import { conformanceMissing, conformanceSuites } from '../support/conformance.js
 describe('conformanceSuites', () => {
   const warned: string[] = [];
   const bodies: string[] = [];
-  const withoutData = conformanceSuites({ present: false, ci: false, dir: '/nowhere/shared/conformance', warn: (line) => warned.push(line) });
+  const withoutData = conformanceSuites({
+    present: false,
+    ci: false,
+    dir: '/nowhere/shared/conformance',
+    warn: (line) => warned.push(line),
+  });
   withoutData('first suite needing the data', () => bodies.push('first'));
   withoutData('second suite needing the data', () => bodies.push('second'));
 

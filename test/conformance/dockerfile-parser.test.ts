@@ -97,34 +97,30 @@ describeWithConformance('BuildKit parser conformance data', () => {
 });
 
 describeWithConformance('testfiles: AST dump equals BuildKit result', () => {
-  test.each(positive)(
-    '%s',
-    (name) =>
-      counted('positive', () => {
-        const parsed = parseDockerfile(read('testfiles', name, 'Dockerfile'), { file: `${name}/Dockerfile` });
-        expect(`${dumpAst(parsed)}\n`).toBe(read('testfiles', name, 'result'));
-      })(),
+  test.each(positive)('%s', (name) =>
+    counted('positive', () => {
+      const parsed = parseDockerfile(read('testfiles', name, 'Dockerfile'), { file: `${name}/Dockerfile` });
+      expect(`${dumpAst(parsed)}\n`).toBe(read('testfiles', name, 'result'));
+    })(),
   );
 });
 
 describeWithConformance('testfiles-negative: parse errors with a line', () => {
-  test.each(negative)(
-    '%s',
-    (name) =>
-      counted('negative', () => {
-        const file = `${name}/Dockerfile`;
-        let caught: unknown;
-        try {
-          parseDockerfile(read('testfiles-negative', name, 'Dockerfile'), { file });
-        } catch (error) {
-          caught = error;
-        }
-        expect(caught).toBeInstanceOf(DockerfileParseError);
-        const error = caught as DockerfileParseError;
-        expect(error.location.file).toBe(file);
-        expect(error.location.line).toBeGreaterThanOrEqual(1);
-        expect(error.hint).toBeTruthy();
-      })(),
+  test.each(negative)('%s', (name) =>
+    counted('negative', () => {
+      const file = `${name}/Dockerfile`;
+      let caught: unknown;
+      try {
+        parseDockerfile(read('testfiles-negative', name, 'Dockerfile'), { file });
+      } catch (error) {
+        caught = error;
+      }
+      expect(caught).toBeInstanceOf(DockerfileParseError);
+      const error = caught as DockerfileParseError;
+      expect(error.location.file).toBe(file);
+      expect(error.location.line).toBeGreaterThanOrEqual(1);
+      expect(error.hint).toBeTruthy();
+    })(),
   );
 });
 
@@ -146,24 +142,20 @@ describeWithConformance('heredoc-cases.json', () => {
   const extracts = heredoc?.extractsHeredoc;
   const parsedExtracts = () => parseDockerfile(extracts?.dockerfile ?? '', { file: 'Dockerfile' });
 
-  test.each(extracts?.expected ?? [])(
-    'extracts heredocs of child $astChildIndex ($label)',
-    ({ astChildIndex, heredocs }) =>
-      counted('heredoc', () => {
-        const child = parsedExtracts().instructions[astChildIndex];
-        expect(child).toBeDefined();
-        expect(child?.heredocs).toEqual(heredocs ?? []);
-      })(),
+  test.each(extracts?.expected ?? [])('extracts heredocs of child $astChildIndex ($label)', ({ astChildIndex, heredocs }) =>
+    counted('heredoc', () => {
+      const child = parsedExtracts().instructions[astChildIndex];
+      expect(child).toBeDefined();
+      expect(child?.heredocs).toEqual(heredocs ?? []);
+    })(),
   );
 
-  test.each(heredoc?.jsonFormNoHeredoc.expectedNoHeredocsForChildren ?? [])(
-    'JSON form child %i has no heredocs',
-    (index) =>
-      counted('heredoc', () => {
-        const { instructions } = parseDockerfile(heredoc?.jsonFormNoHeredoc.dockerfile ?? '', { file: 'Dockerfile' });
-        expect(instructions[index]?.json).toBe(true);
-        expect(instructions[index]?.heredocs).toEqual([]);
-      })(),
+  test.each(heredoc?.jsonFormNoHeredoc.expectedNoHeredocsForChildren ?? [])('JSON form child %i has no heredocs', (index) =>
+    counted('heredoc', () => {
+      const { instructions } = parseDockerfile(heredoc?.jsonFormNoHeredoc.dockerfile ?? '', { file: 'Dockerfile' });
+      expect(instructions[index]?.json).toBe(true);
+      expect(instructions[index]?.heredocs).toEqual([]);
+    })(),
   );
 
   test(
@@ -173,29 +165,24 @@ describeWithConformance('heredoc-cases.json', () => {
     }),
   );
 
-  test.each(heredoc?.parseHeredocHelper.validNamedEOF ?? [])(
-    'parseHeredoc(%j) names EOF',
-    (word) => counted('heredoc', () => expect(parseHeredoc(word)?.name).toBe('EOF'))(),
+  test.each(heredoc?.parseHeredocHelper.validNamedEOF ?? [])('parseHeredoc(%j) names EOF', (word) =>
+    counted('heredoc', () => expect(parseHeredoc(word)?.name).toBe('EOF'))(),
   );
 
-  test.each(heredoc?.parseHeredocHelper.invalid_expectError ?? [])(
-    'parseHeredoc(%j) throws',
-    (word) => counted('heredoc', () => expect(() => parseHeredoc(word)).toThrow())(),
+  test.each(heredoc?.parseHeredocHelper.invalid_expectError ?? [])('parseHeredoc(%j) throws', (word) =>
+    counted('heredoc', () => expect(() => parseHeredoc(word)).toThrow())(),
   );
 
-  test.each(heredoc?.parseHeredocHelper.notHeredoc_expectNil ?? [])(
-    'parseHeredoc(%j) is not a heredoc',
-    (word) => counted('heredoc', () => expect(parseHeredoc(word)).toBeUndefined())(),
+  test.each(heredoc?.parseHeredocHelper.notHeredoc_expectNil ?? [])('parseHeredoc(%j) is not a heredoc', (word) =>
+    counted('heredoc', () => expect(parseHeredoc(word)).toBeUndefined())(),
   );
 
   // Upstream compares the names found index by index against the list; with no list, none may be found.
-  test.each(heredoc?.fromLine ?? [])(
-    'heredocsFromLine($line)',
-    ({ line, heredocNames }) =>
-      counted('heredoc', () => {
-        const names = heredocsFromLine(line).map((h) => h.name);
-        expect(names).toEqual((heredocNames ?? []).slice(0, names.length));
-      })(),
+  test.each(heredoc?.fromLine ?? [])('heredocsFromLine($line)', ({ line, heredocNames }) =>
+    counted('heredoc', () => {
+      const names = heredocsFromLine(line).map((h) => h.name);
+      expect(names).toEqual((heredocNames ?? []).slice(0, names.length));
+    })(),
   );
 });
 
@@ -221,52 +208,49 @@ describeWithConformance('parser-extra-cases.json', () => {
     }),
   );
 
-  test.each(extra?.parseWords.cases ?? [])(
-    'splitQuotedWords($input)',
-    ({ input, expect: words }) => counted('parser-extra', () => expect(splitQuotedWords(input)).toEqual(words))(),
+  test.each(extra?.parseWords.cases ?? [])('splitQuotedWords($input)', ({ input, expect: words }) =>
+    counted('parser-extra', () => expect(splitQuotedWords(input)).toEqual(words))(),
   );
 
-  test.each(extra?.directives ?? [])(
-    '$test',
-    ({ input, expected }) =>
-      counted('parser-extra', () => {
-        expect(parseDirectives(input).map(({ name, value }) => ({ name, value }))).toEqual(expected);
-      })(),
+  test.each(extra?.directives ?? [])('$test', ({ input, expected }) =>
+    counted('parser-extra', () => {
+      expect(parseDirectives(input).map(({ name, value }) => ({ name, value }))).toEqual(expected);
+    })(),
   );
 
-  test.each(extra?.detectSyntax ?? [])(
-    'detectSyntax %#',
-    (c) =>
-      counted('parser-extra', () => {
-        const input = c.input ?? Buffer.from(c.inputBase64 ?? '', 'base64').toString('utf8');
-        const found = detectSyntax(input);
-        if (!c.ok) {
-          expect(found).toBeUndefined();
-          return;
-        }
-        expect(found?.value).toBe(c.ref);
-        if (c.cmdline !== undefined) expect(found?.cmdline).toBe(c.cmdline);
-        if (c.line !== undefined) expect(found?.line).toBe(c.line);
-      })(),
+  test.each(extra?.detectSyntax ?? [])('detectSyntax %#', (c) =>
+    counted('parser-extra', () => {
+      const input = c.input ?? Buffer.from(c.inputBase64 ?? '', 'base64').toString('utf8');
+      const found = detectSyntax(input);
+      if (!c.ok) {
+        expect(found).toBeUndefined();
+        return;
+      }
+      expect(found?.value).toBe(c.ref);
+      if (c.cmdline !== undefined) expect(found?.cmdline).toBe(c.cmdline);
+      if (c.line !== undefined) expect(found?.line).toBe(c.line);
+    })(),
   );
 
-  test.each(extra?.parseDirectiveCheck ?? [])(
-    'findDirective(check) %#',
-    (c) =>
-      counted('parser-extra', () => {
-        const found = findDirective('check', c.input);
-        if (!c.ok) {
-          expect(found).toBeUndefined();
-          return;
-        }
-        expect(found?.value).toBe(c.value);
-        if (c.cmdline !== undefined) expect(found?.cmdline).toBe(c.cmdline);
-        if (c.line !== undefined) expect(found?.line).toBe(c.line);
-      })(),
+  test.each(extra?.parseDirectiveCheck ?? [])('findDirective(check) %#', (c) =>
+    counted('parser-extra', () => {
+      const found = findDirective('check', c.input);
+      if (!c.ok) {
+        expect(found).toBeUndefined();
+        return;
+      }
+      expect(found?.value).toBe(c.value);
+      if (c.cmdline !== undefined) expect(found?.cmdline).toBe(c.cmdline);
+      if (c.line !== undefined) expect(found?.line).toBe(c.line);
+    })(),
   );
 
   test('the BOM case really starts with a BOM', () => {
     const bom = extra?.detectSyntax.find((c) => c.inputBase64 !== undefined);
-    expect(Buffer.from(bom?.inputBase64 ?? '', 'base64').toString('utf8').startsWith('\uFEFF')).toBe(true);
+    expect(
+      Buffer.from(bom?.inputBase64 ?? '', 'base64')
+        .toString('utf8')
+        .startsWith('\uFEFF'),
+    ).toBe(true);
   });
 });

@@ -83,7 +83,8 @@ conformanceSuites()('.dockerignore conformance: patternmatcher, fsutil, BuildKit
     );
   });
 
-  const label = (c: MatchCase): string => `${JSON.stringify(c.patterns)} ${c.expected ? 'matches' : 'does not match'} ${JSON.stringify(c.path)}${c.expectError ? ' (error)' : ''}`;
+  const label = (c: MatchCase): string =>
+    `${JSON.stringify(c.patterns)} ${c.expected ? 'matches' : 'does not match'} ${JSON.stringify(c.path)}${c.expectError ? ' (error)' : ''}`;
 
   describe('patternmatcher MatchesOrParentMatches', () => {
     // nonWindowsOnly rows apply as they stand: dockstage matches Linux paths.
@@ -146,7 +147,9 @@ conformanceSuites()('.dockerignore conformance: patternmatcher, fsutil, BuildKit
 
   describe('fsutil filtered walk', () => {
     test.each(fsutil.cases.map((c, i) => [`${c.test} #${i}`, c] as const))('%s', (_, c) => {
-      const tree: ContextEntry[] = c.tree.map((e) => (e.type === 'symlink' ? { path: e.path, type: e.type, linkTarget: e.linkTarget ?? '' } : { path: e.path, type: e.type }));
+      const tree: ContextEntry[] = c.tree.map((e) =>
+        e.type === 'symlink' ? { path: e.path, type: e.type, linkTarget: e.linkTarget ?? '' } : { path: e.path, type: e.type },
+      );
       const walk = (): ContextEntry[] => {
         if (c.stackedExcludePatterns !== undefined) {
           // Stacked filters: each NewFilterFS walks what the inner one emits.
@@ -168,7 +171,8 @@ conformanceSuites()('.dockerignore conformance: patternmatcher, fsutil, BuildKit
           // the exclude patterns; ErrNotExist means the filter hides the path.
           const include = c.includePatterns === undefined ? undefined : createIgnoreMatcher(c.includePatterns);
           const exclude = c.excludePatterns === undefined ? undefined : createIgnoreMatcher(c.excludePatterns);
-          const opens = (p: string): boolean => (include?.matchesOrParentMatches(p) ?? true) && !(exclude?.matchesOrParentMatches(p) ?? false);
+          const opens = (p: string): boolean =>
+            (include?.matchesOrParentMatches(p) ?? true) && !(exclude?.matchesOrParentMatches(p) ?? false);
           for (const [p, outcome] of Object.entries(c.expectedOpen)) expect(opens(p), `open ${p}`).toBe(outcome.startsWith('ok'));
           // The walk agrees with Open on every file it was asked about.
           const files = new Set(walked.filter((e) => e.type === 'file').map((e) => e.path));
@@ -191,7 +195,8 @@ conformanceSuites()('.dockerignore conformance: patternmatcher, fsutil, BuildKit
       const ignoreFile = chooseIgnoreFile(c.dockerfileFilename ?? 'Dockerfile', '.', files);
       const text = ignoreFile === undefined ? '' : files.get(ignoreFile)!;
       if (c.effectiveIgnoreFile !== undefined) expect(c.contextFiles[c.effectiveIgnoreFile]).toBe(text);
-      const inImage = (): string[] => filterContextFiles(Object.keys(c.contextFiles), { exclude: parseDockerignore(text) }).filter((p) => source.reads(p));
+      const inImage = (): string[] =>
+        filterContextFiles(Object.keys(c.contextFiles), { exclude: parseDockerignore(text) }).filter((p) => source.reads(p));
       if (c.expectError) {
         expect(inImage).toThrow(/is not a valid pattern/);
       } else {

@@ -43,7 +43,14 @@ describeWithEngine('checks in the terminal UI', () => {
       'app/src/value.txt': 'ok\n',
       'app/test/run.sh': 'grep -q ok src/value.txt || { echo "value.txt says: $(cat src/value.txt)"; exit 1; }\n',
     });
-    tmux = await startTmux({ socket: PROJECT, columns: 100, rows: 30, cwd: dir, env: { NO_COLOR: '1' }, command: [process.execPath, WRAPPER, process.execPath, CLI, '-p', PROJECT] });
+    tmux = await startTmux({
+      socket: PROJECT,
+      columns: 100,
+      rows: 30,
+      cwd: dir,
+      env: { NO_COLOR: '1' },
+      command: [process.execPath, WRAPPER, process.execPath, CLI, '-p', PROJECT],
+    });
   });
 
   afterAll(async () => {
@@ -52,11 +59,15 @@ describeWithEngine('checks in the terminal UI', () => {
   });
 
   test('the checks column passes, fails with the line in the build pane, runs again on c, and turns green after a fix', async () => {
-    const green = await tmux!.waitForScreen((s) => /✓ test \d+\.\ds/.test(row(s, 'web')), 'web\'s test check passed', 120_000);
+    const green = await tmux!.waitForScreen((s) => /✓ test \d+\.\ds/.test(row(s, 'web')), "web's test check passed", 120_000);
     expect(green).toMatch(/└─ test +✓ check passed/);
 
     await writeFile(path.join(dir, 'app/src/value.txt'), 'bad\n');
-    const red = await tmux!.waitForScreen((s) => row(s, 'web').includes('✗ test') && s.includes('check test failed'), 'the failing check', 120_000);
+    const red = await tmux!.waitForScreen(
+      (s) => row(s, 'web').includes('✗ test') && s.includes('check test failed'),
+      'the failing check',
+      120_000,
+    );
     expect(red).toContain('✗ check test failed: RUN sh test/run.sh');
     expect(red).toContain('--> app/Dockerfile:8');
     expect(red).toContain('value.txt says: bad');
@@ -67,7 +78,11 @@ describeWithEngine('checks in the terminal UI', () => {
     await tmux!.waitForScreen((s) => row(s, 'web').includes('✗ test'), 'the same inputs fail again', 60_000);
 
     await writeFile(path.join(dir, 'app/src/value.txt'), 'ok\n');
-    const fixed = await tmux!.waitForScreen((s) => /✓ test \d+\.\ds/.test(row(s, 'web')) && !s.includes('check test failed'), 'green again', 120_000);
+    const fixed = await tmux!.waitForScreen(
+      (s) => /✓ test \d+\.\ds/.test(row(s, 'web')) && !s.includes('check test failed'),
+      'green again',
+      120_000,
+    );
     expect(fixed).toMatch(/└─ test +✓ check passed .*\(remembered\)/);
   });
 });

@@ -98,10 +98,13 @@ describeWithSshRig('the terminal UI over ssh://', () => {
     await tmux!.keys('q');
     await tmux!.waitForScreen((s) => s.includes('Quit dockstage?'), 'the quit prompt');
     await tmux!.keys('Enter');
-    const history = await waitFor(async () => {
-      const text = await tmux!.history();
-      return text.includes('EXIT ') && text;
-    }, { timeoutMs: 30_000, message: 'dockstage to exit' });
+    const history = await waitFor(
+      async () => {
+        const text = await tmux!.history();
+        return text.includes('EXIT ') && text;
+      },
+      { timeoutMs: 30_000, message: 'dockstage to exit' },
+    );
     expect(history).toMatch(/EXIT code=0/);
     expect(rig!.logins()).toBe(1);
     expect(readdirSync(rig!.tmpDir)).toEqual([]);

@@ -46,8 +46,6 @@ COPY src/ ./src/
 CMD ["node", "src/server.js"]
 `;
 
-
-
 /** A shell's prompt at the end of a screen line: busybox `sh` as root (`/app # `), or bash (`root@…:/app# `). */
 const PROMPT = /\/app ?[#$]$/m;
 
@@ -99,12 +97,12 @@ describeWithEngine('the terminal UI in a real terminal', () => {
   test('starts the project: every service running in dev with its target', async () => {
     const screen = await tmux!.waitForScreen(
       (s) => ['web', 'worker', 'cache'].every((name) => row(s, name).includes('● running')) && s.includes('cache ready'),
-      'web, worker and cache running, and cache\'s first line in the logs',
+      "web, worker and cache running, and cache's first line in the logs",
       90_000,
     );
     expect(screen.split('\n')[0]).toMatch(new RegExp(`^ dockstage {2}${PROJECT} {2}env: ci \\[dev\\] prod {2}● watching \\d+`));
     expect(row(screen, 'cache')).toMatch(/^▸ cache +busybox +● running +image/);
-    expect(row(screen, "web")).toMatch(/^ {2}web +develop +● running +:\d+ +✓ up to date/);
+    expect(row(screen, 'web')).toMatch(/^ {2}web +develop +● running +:\d+ +✓ up to date/);
     expect(row(screen, 'worker')).toMatch(/^ {2}worker +develop +● running +✓ up to date/);
     expect(screen).toContain('cache ready');
   });
@@ -130,11 +128,16 @@ describeWithEngine('the terminal UI in a real terminal', () => {
       async () => {
         const screen = await tmux!.screen();
         screens.push(screen);
-        return screen.includes('why: app/src/message.js → COPY src/ ./src/ (develop, line 7)') && /last build \d+s ago/.test(screen) && screen;
+        return (
+          screen.includes('why: app/src/message.js → COPY src/ ./src/ (develop, line 7)') && /last build \d+s ago/.test(screen) && screen
+        );
       },
       { timeoutMs: 60_000, intervalMs: 50, message: 'the rebuild of web and worker' },
     );
-    expect(screens.some((s) => /├─ develop +◀ ▶ step 2\/2 RUN sleep 1 \[/.test(s)), 'a screen with develop running its step').toBe(true);
+    expect(
+      screens.some((s) => /├─ develop +◀ ▶ step 2\/2 RUN sleep 1 \[/.test(s)),
+      'a screen with develop running its step',
+    ).toBe(true);
     expect(screens.some((s) => row(s, 'web').includes('⚙ building'))).toBe(true);
     expect(screens.some((s) => row(s, 'cache').includes('⚙'))).toBe(false);
     expect(done).toMatch(/^ {2}base +✓ cached/m);
@@ -142,7 +145,10 @@ describeWithEngine('the terminal UI in a real terminal', () => {
     expect(done).toMatch(/^ {2}└─ production +· not in target/m);
     expect(row(done, 'worker')).toMatch(/\d+s ago \(shared\)/);
     // The new image replaces both containers; cache keeps its own.
-    const replaced = await tmux!.waitForScreen((s) => ['web', 'worker'].every((name) => /● running .*✓ up to date/.test(row(s, name))), 'web and worker on the new image');
+    const replaced = await tmux!.waitForScreen(
+      (s) => ['web', 'worker'].every((name) => /● running .*✓ up to date/.test(row(s, name))),
+      'web and worker on the new image',
+    );
     expect(replaced).not.toContain('last error');
     const after = await containerIds(PROJECT);
     expect(after['web']).not.toBe(before['web']);
@@ -160,12 +166,18 @@ describeWithEngine('the terminal UI in a real terminal', () => {
       const command = `ls src && echo s q e > /tmp/keys-${round} && echo round-$((${round}*1000+7))`;
       for (const char of command) await tmux!.text(char);
       await tmux!.keys('Enter');
-      await tmux!.waitForScreen((s) => new RegExp(`^round-${round * 1000 + 7}$`, 'm').test(s) && s.includes('server.js'), `the command's output in the shell (round ${round})`);
+      await tmux!.waitForScreen(
+        (s) => new RegExp(`^round-${round * 1000 + 7}$`, 'm').test(s) && s.includes('server.js'),
+        `the command's output in the shell (round ${round})`,
+      );
       const { stdout } = await run('docker', ['exec', before['web']!, 'cat', `/tmp/keys-${round}`]);
       expect(stdout).toBe('s q e\n');
       for (const char of 'exit') await tmux!.text(char);
       await tmux!.keys('Enter');
-      await tmux!.waitForScreen((s) => s.includes('━ services (3)') && s.includes(`back from sh in web (exit 0)`), `the UI redrawn (round ${round})`);
+      await tmux!.waitForScreen(
+        (s) => s.includes('━ services (3)') && s.includes(`back from sh in web (exit 0)`),
+        `the UI redrawn (round ${round})`,
+      );
       // A key the UI answers visibly: a stray s, q or e from the shell would have been read before it.
       await tmux!.keys('?');
       await tmux!.waitForScreen((s) => s.includes('Keys · esc closes'), 'the help');
@@ -184,7 +196,10 @@ describeWithEngine('the terminal UI in a real terminal', () => {
   test('F rebuilds up-to-date web with BuildKit (every step from its cache) instead of reusing the image', async () => {
     await tmux!.waitForScreen((s) => row(s, 'web').startsWith('▸') && /✓ up to date/.test(row(s, 'web')), 'web selected and up to date');
     await tmux!.keys('F');
-    const screen = await tmux!.waitForScreen((s) => s.includes('why: forced rebuild (even if up to date)') && /last build \d+s ago: [\d.]+s, (\d+) of \1 steps cached/.test(s), 'a forced build with every step cached');
+    const screen = await tmux!.waitForScreen(
+      (s) => s.includes('why: forced rebuild (even if up to date)') && /last build \d+s ago: [\d.]+s, (\d+) of \1 steps cached/.test(s),
+      'a forced build with every step cached',
+    );
     expect(screen).not.toContain('the image was up to date');
     expect(row(screen, 'web')).toMatch(/● running/);
   });
@@ -199,7 +214,10 @@ describeWithEngine('the terminal UI in a real terminal', () => {
     await tmux!.waitForScreen((s) => s.includes('Switch to prod?'), 'the confirmation');
     await tmux!.keys('y');
     const screen = await tmux!.waitForScreen(
-      (s) => s.split('\n')[0]!.includes('[prod]') && !s.split('\n')[1]!.includes('switching') && ['web', 'worker'].every((name) => row(s, name).includes('production') && row(s, name).includes('● running')),
+      (s) =>
+        s.split('\n')[0]!.includes('[prod]') &&
+        !s.split('\n')[1]!.includes('switching') &&
+        ['web', 'worker'].every((name) => row(s, name).includes('production') && row(s, name).includes('● running')),
       'web and worker running production',
       90_000,
     );
@@ -217,12 +235,17 @@ describeWithEngine('the terminal UI in a real terminal', () => {
     await tmux!.keys('q');
     await tmux!.waitForScreen((s) => s.includes('Quit dockstage?'), 'the quit prompt');
     await tmux!.keys('Enter');
-    const history = await waitFor(async () => {
-      const text = await tmux!.history();
-      return text.includes('EXIT ') && text;
-    }, { timeoutMs: 30_000, message: 'dockstage to exit' }).catch(async (error: unknown) => {
+    const history = await waitFor(
+      async () => {
+        const text = await tmux!.history();
+        return text.includes('EXIT ') && text;
+      },
+      { timeoutMs: 30_000, message: 'dockstage to exit' },
+    ).catch(async (error: unknown) => {
       // What the terminal showed when it did not exit: the reason is on screen.
-      throw new Error(`${error instanceof Error ? error.message : String(error)}\n--- screen ---\n${(await tmux!.history()).split('\n').slice(-30).join('\n')}`);
+      throw new Error(
+        `${error instanceof Error ? error.message : String(error)}\n--- screen ---\n${(await tmux!.history()).split('\n').slice(-30).join('\n')}`,
+      );
     });
     expect(history).toContain('dockstage: stopping; the containers keep running');
     expect(history).toMatch(/EXIT code=0 signal=null icanon=true echo=true/);
@@ -240,20 +263,32 @@ describeWithEngine('the terminal UI in a real terminal', () => {
       env: { NODE_IMAGE: TEST_NODE_IMAGE, NO_COLOR: '1' },
       command: [process.execPath, WRAPPER, process.execPath, CLI, '-p', PROJECT],
     });
-    await tmux.waitForScreen((s) => ['web', 'worker', 'cache'].every((name) => row(s, name).includes('● running')), 'the services running again', 90_000);
+    await tmux.waitForScreen(
+      (s) => ['web', 'worker', 'cache'].every((name) => row(s, name).includes('● running')),
+      'the services running again',
+      90_000,
+    );
     const before = await containerIds(PROJECT);
     // Whichever environment is remembered (the switch test leaves prod), its target gets a slow step.
-    const slow = DOCKERFILE.replace('RUN sleep 1', 'RUN sleep 120').replace('FROM base AS production\nCOPY src/ ./src/\n', 'FROM base AS production\nCOPY src/ ./src/\nRUN sleep 120\n');
+    const slow = DOCKERFILE.replace('RUN sleep 1', 'RUN sleep 120').replace(
+      'FROM base AS production\nCOPY src/ ./src/\n',
+      'FROM base AS production\nCOPY src/ ./src/\nRUN sleep 120\n',
+    );
     await writeFile(path.join(dir, 'app/Dockerfile'), slow);
     await tmux.waitForScreen((s) => row(s, 'web').includes('building'), 'web building');
     const stopped = Date.now();
     await tmux.keys('C-c');
-    const history = await waitFor(async () => {
-      const text = await tmux!.history();
-      return text.includes('EXIT ') && text;
-    }, { timeoutMs: 30_000, message: 'dockstage to exit' }).catch(async (error: unknown) => {
+    const history = await waitFor(
+      async () => {
+        const text = await tmux!.history();
+        return text.includes('EXIT ') && text;
+      },
+      { timeoutMs: 30_000, message: 'dockstage to exit' },
+    ).catch(async (error: unknown) => {
       // What the terminal showed when it did not exit: the reason is on screen.
-      throw new Error(`${error instanceof Error ? error.message : String(error)}\n--- screen ---\n${(await tmux!.history()).split('\n').slice(-30).join('\n')}`);
+      throw new Error(
+        `${error instanceof Error ? error.message : String(error)}\n--- screen ---\n${(await tmux!.history()).split('\n').slice(-30).join('\n')}`,
+      );
     });
     expect(Date.now() - stopped).toBeLessThan(15_000);
     expect(history).toMatch(/EXIT code=0 signal=null icanon=true echo=true/);

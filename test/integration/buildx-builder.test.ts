@@ -49,9 +49,13 @@ describeWithEngine('buildx builder on the local engine', () => {
     return dir;
   }
 
-  const request = (dir: string, overrides: Partial<BuildRequest>): BuildRequest => buildRequest(dir, { dockerfile: path.join(dir, 'Dockerfile'), ...overrides });
+  const request = (dir: string, overrides: Partial<BuildRequest>): BuildRequest =>
+    buildRequest(dir, { dockerfile: path.join(dir, 'Dockerfile'), ...overrides });
 
-  async function build(req: BuildRequest, signal?: AbortSignal): Promise<{ events: BuildEvent[]; result: Awaited<ReturnType<typeof builder.build>> }> {
+  async function build(
+    req: BuildRequest,
+    signal?: AbortSignal,
+  ): Promise<{ events: BuildEvent[]; result: Awaited<ReturnType<typeof builder.build>> }> {
     const events: BuildEvent[] = [];
     const result = await builder.build(req, (event) => events.push(event), signal);
     return { events, result };
@@ -87,7 +91,8 @@ describeWithEngine('buildx builder on the local engine', () => {
     const warm = await build(req);
 
     // Then the first build reports each numbered step once, started before completed
-    const names = (events: readonly BuildEvent[]) => completedSteps(events).map((event) => `[${event.stage} ${event.step}/${event.total}] ${event.instruction}`);
+    const names = (events: readonly BuildEvent[]) =>
+      completedSteps(events).map((event) => `[${event.stage} ${event.step}/${event.total}] ${event.instruction}`);
     const expected = [
       '[base 1/3] FROM docker.io/library/busybox:latest',
       '[base 2/3] WORKDIR /app',
@@ -104,7 +109,11 @@ describeWithEngine('buildx builder on the local engine', () => {
     const runStep = completedSteps(cold.events).find((event) => event.instruction.startsWith('RUN'))!;
     expect(runStep.cached).toBe(false);
     expect(runStep.durationMs).toBeGreaterThan(0);
-    expect(cold.events.filter((event) => event.type === 'step-log').map((event) => (event.type === 'step-log' ? `${event.stage}:${event.text}` : ''))).toEqual(['dev:hi world', 'dev:main']);
+    expect(
+      cold.events
+        .filter((event) => event.type === 'step-log')
+        .map((event) => (event.type === 'step-log' ? `${event.stage}:${event.text}` : '')),
+    ).toEqual(['dev:hi world', 'dev:main']);
     expect(cold.result.totalSteps).toBe(5);
     expect(cold.result.cachedSteps).toBeLessThan(5);
     expect(cold.result.imageId).toBe((await inspect(`${repository}:steps`)).Id);
@@ -116,15 +125,28 @@ describeWithEngine('buildx builder on the local engine', () => {
 
     // And every step maps back to its Dockerfile line
     const graph = buildStageGraph(parseDockerfile(text, { file: 'Dockerfile' }), { file: 'Dockerfile' });
-    expect(completedSteps(cold.events).map((event) => locateStep(graph, event)?.line).sort()).toEqual([1, 3, 4, 8, 9]);
+    expect(
+      completedSteps(cold.events)
+        .map((event) => locateStep(graph, event)?.line)
+        .sort(),
+    ).toEqual([1, 3, 4, 8, 9]);
   });
 
   test('a failing RUN rejects with BuildFailedError naming the stage, the instruction and the log tail', async () => {
     const dir = await context('failing', {
-      Dockerfile: ['FROM busybox:latest AS base', 'WORKDIR /app', '', 'FROM base AS broken', `RUN echo "step of ${id}" && echo "it broke: ünïcødé" >&2 && exit 3`, ''].join('\n'),
+      Dockerfile: [
+        'FROM busybox:latest AS base',
+        'WORKDIR /app',
+        '',
+        'FROM base AS broken',
+        `RUN echo "step of ${id}" && echo "it broke: ünïcødé" >&2 && exit 3`,
+        '',
+      ].join('\n'),
     });
     const events: BuildEvent[] = [];
-    const failure = await builder.build(request(dir, { target: 'broken', tags: [`${repository}:broken`] }), (event) => events.push(event)).catch((error: unknown) => error);
+    const failure = await builder
+      .build(request(dir, { target: 'broken', tags: [`${repository}:broken`] }), (event) => events.push(event))
+      .catch((error: unknown) => error);
 
     expect(failure).toBeInstanceOf(BuildFailedError);
     const error = failure as BuildFailedError;
@@ -135,63 +157,67 @@ describeWithEngine('buildx builder on the local engine', () => {
     expect([...error.logTail].sort()).toEqual(['it broke: ünïcødé', `step of ${id}`]);
     expect(error.location.file).toBe(path.join(dir, 'Dockerfile'));
     expect(error.exitCode).toBe(1);
-    expect(events.find((event) => event.type === 'step-completed' && event.error !== undefined)).toMatchObject({ stage: 'broken', step: 1 });
+    expect(events.find((event) => event.type === 'step-completed' && event.error !== undefined)).toMatchObject({
+      stage: 'broken',
+      step: 1,
+    });
   });
 
-  test(
-    'a cache mount stays warm: the second npm ci re-runs but fetches nothing from the registry',
-    async () => {
-      // Given a node stage with `npm ci` under a cache mount (its own id, so the first run is really cold)
-      const manifest = { name: 'cache-probe', version: '1.0.0', private: true, dependencies: { 'is-number': '7.0.0' } };
-      const lock = {
-        name: 'cache-probe',
-        version: '1.0.0',
-        lockfileVersion: 3,
-        requires: true,
-        packages: {
-          '': { name: 'cache-probe', version: '1.0.0', dependencies: { 'is-number': '7.0.0' } },
-          'node_modules/is-number': {
-            version: '7.0.0',
-            resolved: 'https://registry.npmjs.org/is-number/-/is-number-7.0.0.tgz',
-            integrity: 'sha512-41Cifkg6e8TylSpdtTpeLVMqvSBEVzTttHvERD741+pnZ8ANv0004MRL43QKPDlK9cGvNp6NZWZUBlbGXYxxng==',
-            engines: { node: '>=0.12.0' },
-          },
+  test('a cache mount stays warm: the second npm ci re-runs but fetches nothing from the registry', async () => {
+    // Given a node stage with `npm ci` under a cache mount (its own id, so the first run is really cold)
+    const manifest = { name: 'cache-probe', version: '1.0.0', private: true, dependencies: { 'is-number': '7.0.0' } };
+    const lock = {
+      name: 'cache-probe',
+      version: '1.0.0',
+      lockfileVersion: 3,
+      requires: true,
+      packages: {
+        '': { name: 'cache-probe', version: '1.0.0', dependencies: { 'is-number': '7.0.0' } },
+        'node_modules/is-number': {
+          version: '7.0.0',
+          resolved: 'https://registry.npmjs.org/is-number/-/is-number-7.0.0.tgz',
+          integrity: 'sha512-41Cifkg6e8TylSpdtTpeLVMqvSBEVzTttHvERD741+pnZ8ANv0004MRL43QKPDlK9cGvNp6NZWZUBlbGXYxxng==',
+          engines: { node: '>=0.12.0' },
         },
-      };
-      const dir = await context('npm', {
-        Dockerfile: [
-          'ARG NODE_IMAGE=node:22-alpine',
-          'FROM ${NODE_IMAGE} AS deps',
-          'WORKDIR /app',
-          'COPY package.json package-lock.json ./',
-          `RUN --mount=type=cache,id=dockstage-test-npm-${id},target=/root/.npm npm ci --no-audit --no-fund --no-update-notifier --loglevel=http`,
-          '',
-        ].join('\n'),
-        'package.json': `${JSON.stringify(manifest, null, 2)}\n`,
-        'package-lock.json': `${JSON.stringify(lock, null, 2)}\n`,
-      });
-      const req = request(dir, { target: 'deps', tags: [`${repository}:npm`], args: { NODE_IMAGE: TEST_NODE_IMAGE } });
-      const npmStep = (events: readonly BuildEvent[]) => {
-        const done = completedSteps(events).find((event) => event.instruction.includes('npm ci'))!;
-        const log = events.flatMap((event) => (event.type === 'step-log' && event.vertex === done.vertex ? [event.text] : []));
-        return { done, log, fetches: log.filter((line) => line.startsWith('npm http fetch')) };
-      };
+      },
+    };
+    const dir = await context('npm', {
+      Dockerfile: [
+        'ARG NODE_IMAGE=node:22-alpine',
+        'FROM ${NODE_IMAGE} AS deps',
+        'WORKDIR /app',
+        'COPY package.json package-lock.json ./',
+        `RUN --mount=type=cache,id=dockstage-test-npm-${id},target=/root/.npm npm ci --no-audit --no-fund --no-update-notifier --loglevel=http`,
+        '',
+      ].join('\n'),
+      'package.json': `${JSON.stringify(manifest, null, 2)}\n`,
+      'package-lock.json': `${JSON.stringify(lock, null, 2)}\n`,
+    });
+    const req = request(dir, { target: 'deps', tags: [`${repository}:npm`], args: { NODE_IMAGE: TEST_NODE_IMAGE } });
+    const npmStep = (events: readonly BuildEvent[]) => {
+      const done = completedSteps(events).find((event) => event.instruction.includes('npm ci'))!;
+      const log = events.flatMap((event) => (event.type === 'step-log' && event.vertex === done.vertex ? [event.text] : []));
+      return { done, log, fetches: log.filter((line) => line.startsWith('npm http fetch')) };
+    };
 
-      // When it is built, package.json gains a harmless field, and it is built again
-      const first = npmStep((await build(req)).events);
-      await writeFile(path.join(dir, 'package.json'), `${JSON.stringify({ ...manifest, description: 'changed' }, null, 2)}\n`);
-      const second = npmStep((await build(req)).events);
+    // When it is built, package.json gains a harmless field, and it is built again
+    const first = npmStep((await build(req)).events);
+    await writeFile(path.join(dir, 'package.json'), `${JSON.stringify({ ...manifest, description: 'changed' }, null, 2)}\n`);
+    const second = npmStep((await build(req)).events);
 
-      // Then the first npm ci downloaded the tarball (the cache was cold)
-      expect(first.done.cached).toBe(false);
-      expect(first.fetches.some((line) => /is-number-7\.0\.0\.tgz .*\(cache miss\)/.test(line))).toBe(true);
-      // And the second really ran npm ci again, yet took the tarball from the cache mount without a single request
-      expect(second.done.cached).toBe(false);
-      expect(second.log).toEqual(expect.arrayContaining([expect.stringMatching(/^npm http cache is-number@.*\(cache hit\)$/), expect.stringMatching(/^added 1 package/)]));
-      expect(second.fetches).toEqual([]);
-    },
-    180_000,
-  );
+    // Then the first npm ci downloaded the tarball (the cache was cold)
+    expect(first.done.cached).toBe(false);
+    expect(first.fetches.some((line) => /is-number-7\.0\.0\.tgz .*\(cache miss\)/.test(line))).toBe(true);
+    // And the second really ran npm ci again, yet took the tarball from the cache mount without a single request
+    expect(second.done.cached).toBe(false);
+    expect(second.log).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(/^npm http cache is-number@.*\(cache hit\)$/),
+        expect.stringMatching(/^added 1 package/),
+      ]),
+    );
+    expect(second.fetches).toEqual([]);
+  }, 180_000);
 
   test('build args, labels and secrets arrive in the build; named contexts need BuildKit 0.10+', async () => {
     const dir = await context('args', {
@@ -218,7 +244,9 @@ describeWithEngine('buildx builder on the local engine', () => {
     expect(image.Config.Labels).toMatchObject({ 'dockstage.inputs-hash': `hash-${id}`, 'from.dockerfile': 'hello there' });
     expect(image.Config.Env).toContain('GREETING_SEEN=hello there');
     // The secret's length reaches the RUN step; its value is never printed by us.
-    expect(events.filter((event) => event.type === 'step-log').map((event) => (event.type === 'step-log' ? event.text : ''))).toEqual([`secret bytes: 6 ${id}`]);
+    expect(events.filter((event) => event.type === 'step-log').map((event) => (event.type === 'step-log' ? event.text : ''))).toEqual([
+      `secret bytes: 6 ${id}`,
+    ]);
     // A single-stage Dockerfile prints `[1/2]`; the adapter reports the target as the stage.
     expect(completedSteps(events).map((event) => event.stage)).toEqual(['app', 'app']);
 
@@ -227,7 +255,9 @@ describeWithEngine('buildx builder on the local engine', () => {
     const withContext = await context('args-context', {
       Dockerfile: ['FROM busybox:latest AS app', 'COPY --from=extra shared.txt /shared.txt', 'RUN cat /shared.txt', ''].join('\n'),
     });
-    const outcome = await build(request(withContext, { target: 'app', tags: [`${repository}:context`], namedContexts: { extra } })).catch((error: unknown) => error);
+    const outcome = await build(request(withContext, { target: 'app', tags: [`${repository}:context`], namedContexts: { extra } })).catch(
+      (error: unknown) => error,
+    );
     if (outcome instanceof BuildFailedError) {
       expect(outcome.message).toMatch(/unsupported frontend capability moby\.buildkit\.frontend\.contexts/);
       expect(outcome.hint).toMatch(/named build contexts/);
@@ -240,7 +270,11 @@ describeWithEngine('buildx builder on the local engine', () => {
   test('an inline Dockerfile is read from stdin', async () => {
     const dir = await context('inline', { 'marker.txt': `${id}\n` });
     const { events, result } = await build(
-      request(dir, { dockerfile: undefined, dockerfileInline: 'FROM busybox:latest\nCOPY marker.txt /\nRUN cat /marker.txt\n', tags: [`${repository}:inline`] }),
+      request(dir, {
+        dockerfile: undefined,
+        dockerfileInline: 'FROM busybox:latest\nCOPY marker.txt /\nRUN cat /marker.txt\n',
+        tags: [`${repository}:inline`],
+      }),
     );
     expect(events.flatMap((event) => (event.type === 'step-log' ? [event.text] : []))).toEqual([id]);
     expect(result.imageId).toMatch(/^sha256:[0-9a-f]{64}$/);
@@ -252,19 +286,27 @@ describeWithEngine('buildx builder on the local engine', () => {
     const begun = performance.now();
     let abortedAt = 0;
     const outcome = await builder
-      .build(request(dir, {}), (event) => {
-        if (event.type === 'step-log' && event.text === `started ${id}`) {
-          abortedAt = performance.now();
-          controller.abort();
-        }
-      }, controller.signal)
+      .build(
+        request(dir, {}),
+        (event) => {
+          if (event.type === 'step-log' && event.text === `started ${id}`) {
+            abortedAt = performance.now();
+            controller.abort();
+          }
+        },
+        controller.signal,
+      )
       .catch((error: unknown) => error);
     expect(outcome).toMatchObject({ name: 'AbortError' });
     expect(abortedAt).toBeGreaterThan(begun);
     expect(performance.now() - abortedAt).toBeLessThan(5_000);
     // Nothing of it is left running: not the docker CLI, nor the buildx plugin it started (which once outlived it)
-    const leftover = async () => (await promisify(execFile)('ps', ['-eo', 'args'])).stdout.split('\n').filter((line) => line.includes('buildx') && line.includes(dir));
-    await waitFor(async () => (await leftover()).length === 0, { timeoutMs: 5_000, message: 'the buildx processes of the aborted build to exit' });
+    const leftover = async () =>
+      (await promisify(execFile)('ps', ['-eo', 'args'])).stdout.split('\n').filter((line) => line.includes('buildx') && line.includes(dir));
+    await waitFor(async () => (await leftover()).length === 0, {
+      timeoutMs: 5_000,
+      message: 'the buildx processes of the aborted build to exit',
+    });
   });
 
   test('info() names the buildx version, builder and driver; a missing builder or engine is EngineUnavailableError', async () => {
@@ -275,8 +317,13 @@ describeWithEngine('buildx builder on the local engine', () => {
 
     const missing = await builder.info(`no-such-builder-${id}`).catch((error: unknown) => error);
     expect(missing).toBeInstanceOf(EngineUnavailableError);
-    expect(missing).toMatchObject({ message: `buildx builder 'no-such-builder-${id}' does not exist`, hint: expect.stringContaining('docker buildx ls') });
-    const nowhere = createBuildxBuilder({ env: { ...process.env, DOCKER_HOST: `unix://${path.join(root, 'no-engine.sock')}`, DOCKER_CONTEXT: '' } });
+    expect(missing).toMatchObject({
+      message: `buildx builder 'no-such-builder-${id}' does not exist`,
+      hint: expect.stringContaining('docker buildx ls'),
+    });
+    const nowhere = createBuildxBuilder({
+      env: { ...process.env, DOCKER_HOST: `unix://${path.join(root, 'no-engine.sock')}`, DOCKER_CONTEXT: '' },
+    });
     const down = await nowhere.info().catch((error: unknown) => error);
     expect(down).toBeInstanceOf(EngineUnavailableError);
     expect((down as EngineUnavailableError).message).toMatch(/^the Docker engine is not reachable: Cannot connect to the Docker daemon/);

@@ -28,9 +28,18 @@ test('a cancelled build whose CLI and plugin both ignore SIGTERM ends after the 
   const marker = path.join(bin, 'plugin-started');
   const builder = createBuildxBuilder({ env: { ...process.env, PATH: `${bin}:${process.env['PATH'] ?? ''}`, STUBBORN_MARKER: marker } });
   const controller = new AbortController();
-  const build = builder.build(buildRequest(bin, { tags: ['dockstage-stubborn:test'] }), () => undefined, controller.signal).catch((error: unknown) => error);
+  const build = builder
+    .build(buildRequest(bin, { tags: ['dockstage-stubborn:test'] }), () => undefined, controller.signal)
+    .catch((error: unknown) => error);
   // Cancel once the "plugin" runs
-  await waitFor(async () => access(marker).then(() => true, () => false), { timeoutMs: 10_000, message: 'the stand-in plugin to start' });
+  await waitFor(
+    async () =>
+      access(marker).then(
+        () => true,
+        () => false,
+      ),
+    { timeoutMs: 10_000, message: 'the stand-in plugin to start' },
+  );
   const started = performance.now();
   controller.abort();
   expect(await build).toMatchObject({ name: 'AbortError' });

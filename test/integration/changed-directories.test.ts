@@ -14,7 +14,12 @@ const temp = tempProjects('dockstage-changed-dirs-');
 
 describe('directoriesChangedWith', () => {
   test('a folder holding only the changed path, or gone, is planned too, up to the context', async () => {
-    const dir = await temp({ 'app/docs/a.md': 'a', 'app/docs/new/deeper/b': 'ignored', 'app/src/x/b': 'ignored', 'app/src/x/keep.js': 'k' });
+    const dir = await temp({
+      'app/docs/a.md': 'a',
+      'app/docs/new/deeper/b': 'ignored',
+      'app/src/x/b': 'ignored',
+      'app/src/x/keep.js': 'k',
+    });
     const stops = new Set([dir, path.join(dir, 'app')]);
     const at = (relative: string) => path.join(dir, relative);
     expect(await directoriesChangedWith(fs, [at('app/docs/new/deeper/b')], stops)).toEqual([at('app/docs/new'), at('app/docs/new/deeper')]);

@@ -15,7 +15,12 @@ import { EXAMPLE } from '../support/cli.js';
 import { describeWithCompose } from '../support/docker.js';
 import { tempProjects } from '../support/temp-project.js';
 
-const target = (dir: string, file = 'compose.yaml'): ComposeTarget => ({ files: [path.join(dir, file)], projectDirectory: dir, profiles: [], envFiles: [] });
+const target = (dir: string, file = 'compose.yaml'): ComposeTarget => ({
+  files: [path.join(dir, file)],
+  projectDirectory: dir,
+  profiles: [],
+  envFiles: [],
+});
 
 /** Which of two promises settles first (both are awaited to the end, so nothing is left running). */
 async function firstToSettle(ours: Promise<unknown>, theirs: Promise<unknown>): Promise<'ours' | 'theirs'> {
@@ -63,11 +68,13 @@ describeWithCompose('ComposeCli on the compose CLI', () => {
     expect(output.join('')).toMatch(/obsolete/);
   });
 
-  test('a project compose refuses still rejects with compose\'s own message, exit 2', async () => {
+  test("a project compose refuses still rejects with compose's own message, exit 2", async () => {
     const dir = await project({
       'compose.yaml': 'services:\n  web:\n    image: busybox\n    depends_on: [db]\n',
     });
-    const error = await createComposeCli({ env }).config(target(dir)).catch((caught: unknown) => caught);
+    const error = await createComposeCli({ env })
+      .config(target(dir))
+      .catch((caught: unknown) => caught);
     expect(error).toBeInstanceOf(ComposeCommandError);
     expect((error as ComposeCommandError).message).toMatch(/depends on undefined service "?db"?/);
     expect((error as ComposeCommandError).exitCode).toBe(2);
@@ -82,25 +89,48 @@ describeWithCompose('ComposeCli up and restart on the compose CLI', () => {
   const dirs: string[] = [];
   afterAll(async () => {
     for (const [index, dir] of dirs.entries()) {
-      await composePackage.down({ config: [path.join(dir, 'compose.yaml')], cwd: dir, env, composeOptions: [['-p', names[index]!]], commandOptions: ['-t', '1'] }).catch(() => undefined);
+      await composePackage
+        .down({
+          config: [path.join(dir, 'compose.yaml')],
+          cwd: dir,
+          env,
+          composeOptions: [['-p', names[index]!]],
+          commandOptions: ['-t', '1'],
+        })
+        .catch(() => undefined);
     }
   });
 
   test('up and restart settle when compose exits, before the same call through the package started with them', async () => {
     // Two projects of the same file, so both calls do the same work at the same time without touching each other.
     for (let i = 0; i < 2; i++) dirs.push(await project({ 'compose.yaml': COMPOSE }));
-    const [ours, theirs] = [{ ...target(dirs[0]!), projectName: names[0] }, { config: [path.join(dirs[1]!, 'compose.yaml')], cwd: dirs[1]!, env, composeOptions: [['-p', names[1]!]] }];
+    const [ours, theirs] = [
+      { ...target(dirs[0]!), projectName: names[0] },
+      { config: [path.join(dirs[1]!, 'compose.yaml')], cwd: dirs[1]!, env, composeOptions: [['-p', names[1]!]] },
+    ];
     const compose = createComposeCli({ env });
-    expect(await firstToSettle(compose.up(ours, ['app']), composePackage.upMany(['app'], { ...theirs, commandOptions: ['--no-build'] }))).toBe('ours');
-    expect(await firstToSettle(compose.lifecycle(ours, 'restart', ['app']), composePackage.execCompose('restart', ['app'], theirs))).toBe('ours');
+    expect(
+      await firstToSettle(compose.up(ours, ['app']), composePackage.upMany(['app'], { ...theirs, commandOptions: ['--no-build'] })),
+    ).toBe('ours');
+    expect(await firstToSettle(compose.lifecycle(ours, 'restart', ['app']), composePackage.execCompose('restart', ['app'], theirs))).toBe(
+      'ours',
+    );
     // and what ours did is what compose reports
-    const listed = await composePackage.ps({ config: ours.files.slice(), cwd: dirs[0]!, env, composeOptions: [['-p', names[0]!]], commandOptions: ['--format', 'json'] });
+    const listed = await composePackage.ps({
+      config: ours.files.slice(),
+      cwd: dirs[0]!,
+      env,
+      composeOptions: [['-p', names[0]!]],
+      commandOptions: ['--format', 'json'],
+    });
     expect(listed.out).toMatch(/"State":"running"/);
   });
 
-  test('up of a service the project does not have rejects with compose\'s own words, exit 1', async () => {
+  test("up of a service the project does not have rejects with compose's own words, exit 1", async () => {
     const dir = await project({ 'compose.yaml': COMPOSE });
-    const error = await createComposeCli({ env }).up({ ...target(dir), projectName: `dst-compose-up-c-${process.pid}` }, ['nosuch']).catch((caught: unknown) => caught);
+    const error = await createComposeCli({ env })
+      .up({ ...target(dir), projectName: `dst-compose-up-c-${process.pid}` }, ['nosuch'])
+      .catch((caught: unknown) => caught);
     expect(error).toBeInstanceOf(ComposeCommandError);
     expect((error as ComposeCommandError).message).toMatch(/no such service:? "?nosuch"?/);
     expect((error as ComposeCommandError).exitCode).toBe(1);
@@ -109,7 +139,9 @@ describeWithCompose('ComposeCli up and restart on the compose CLI', () => {
 
 describe('ComposeCli without compose', () => {
   test('a docker CLI that is not on PATH is an engine problem, not a crash', async () => {
-    const error = await createComposeCli({ env: { PATH: '/nonexistent' } }).config(target(EXAMPLE)).catch((caught: unknown) => caught);
+    const error = await createComposeCli({ env: { PATH: '/nonexistent' } })
+      .config(target(EXAMPLE))
+      .catch((caught: unknown) => caught);
     expect((error as Error).message).toContain('the docker CLI is not installed');
   });
 });

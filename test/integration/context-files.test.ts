@@ -16,7 +16,9 @@ const fs = createNodeFileSystem();
 const temp = tempProjects('dockstage-context-');
 
 async function buildFor(dir: string, text: string, ignore?: string) {
-  let builder = project('p', dir).service('app', { build: { context: dir } }).file(path.join(dir, 'Dockerfile'), text);
+  let builder = project('p', dir)
+    .service('app', { build: { context: dir } })
+    .file(path.join(dir, 'Dockerfile'), text);
   if (ignore !== undefined) builder = builder.file(path.join(dir, '.dockerignore'), ignore);
   // As loadWorkspace does: the links on the sources' paths are looked at on the disk.
   return (await withLinksFromDisk(fs, builder.workspace('dev'))).services[0]!.build!;
@@ -47,7 +49,13 @@ describe('context files on a real directory', () => {
     await mkdir(path.join(dir, 'big'), { recursive: true });
     await writeFile(path.join(dir, 'big', 'data.bin'), 'x');
     const walked: string[] = [];
-    const spy = { ...fs, listFiles: async (root: string, options?: Parameters<typeof fs.listFiles>[1]) => (walked.push(path.relative(dir, root) || '.'), fs.listFiles(root, options)) };
+    const spy = {
+      ...fs,
+      listFiles: async (root: string, options?: Parameters<typeof fs.listFiles>[1]) => (
+        walked.push(path.relative(dir, root) || '.'),
+        fs.listFiles(root, options)
+      ),
+    };
     expect(await listContext(spy, dir, undefined, [], ['package.json', 'src'])).toEqual(['package.json', 'src/x.js']);
     expect(walked).toEqual(['src']);
   });

@@ -29,7 +29,9 @@ function docker(args: readonly string[]): Promise<string> {
 
 /** `stat` in the container. */
 async function stat(path: string): Promise<{ type: string; mode: string; owner: string; size: number; inode: string }> {
-  const [type = '', mode = '', uid, gid, size, inode = ''] = (await docker(['exec', NAME, 'stat', '-c', '%F|%a|%u|%g|%s|%i', path])).split('|');
+  const [type = '', mode = '', uid, gid, size, inode = ''] = (await docker(['exec', NAME, 'stat', '-c', '%F|%a|%u|%g|%s|%i', path])).split(
+    '|',
+  );
   return { type, mode, owner: `${uid}:${gid}`, size: Number(size), inode };
 }
 
@@ -43,7 +45,19 @@ async function execsDuring(action: () => Promise<unknown>): Promise<number> {
   const since = (Date.now() / 1000).toFixed(3);
   await action();
   const until = ((Date.now() + 500) / 1000).toFixed(3);
-  const events = await docker(['events', '--since', since, '--until', until, '--filter', `container=${NAME}`, '--filter', 'event=exec_create', '--format', '{{.TimeNano}}']);
+  const events = await docker([
+    'events',
+    '--since',
+    since,
+    '--until',
+    until,
+    '--filter',
+    `container=${NAME}`,
+    '--filter',
+    'event=exec_create',
+    '--format',
+    '{{.TimeNano}}',
+  ]);
   return events === '' ? 0 : events.split('\n').length;
 }
 
@@ -53,7 +67,13 @@ describeWithEngine('the dockerode ContainerFiles adapter', () => {
   beforeAll(async () => {
     files = createDockerodeFiles(await resolveDockerEndpoint(process.env));
     await docker(['run', '-d', '--init', '--name', NAME, 'busybox:latest', 'sleep', '3600']);
-    await docker(['exec', NAME, 'sh', '-c', 'mkdir -p /app && echo old > /app/index.js && echo "app:x:1234:2345::/:/bin/sh" >> /etc/passwd && echo "staff:x:3456:" >> /etc/group']);
+    await docker([
+      'exec',
+      NAME,
+      'sh',
+      '-c',
+      'mkdir -p /app && echo old > /app/index.js && echo "app:x:1234:2345::/:/bin/sh" >> /etc/passwd && echo "staff:x:3456:" >> /etc/group',
+    ]);
     await docker(['create', '--name', STOPPED, 'busybox:latest', 'true']);
   });
 
@@ -65,7 +85,9 @@ describeWithEngine('the dockerode ContainerFiles adapter', () => {
     // Given /app/index.js in the container
     const before = (await stat('/app/index.js')).inode;
     // When the adapter writes it
-    const applied = await files.writeFiles(NAME, [{ path: '/app/index.js', content: Buffer.from('new content\n'), mode: 0o640, owner: { user: 1000, group: 1000 } }]);
+    const applied = await files.writeFiles(NAME, [
+      { path: '/app/index.js', content: Buffer.from('new content\n'), mode: 0o640, owner: { user: 1000, group: 1000 } },
+    ]);
     // Then the content, mode and owner are the new ones, and the inode is the same
     expect(applied.written).toEqual(['/app/index.js']);
     expect(await docker(['exec', NAME, 'cat', '/app/index.js'])).toBe('new content');
@@ -123,10 +145,12 @@ describeWithEngine('the dockerode ContainerFiles adapter', () => {
   });
 
   test('an unknown user name, a stopped container and a relative path are DockstageErrors, and nothing is left behind', async () => {
-    await expect(files.writeFiles(NAME, [{ path: '/app/x', content: Buffer.from('x'), mode: 0o644, owner: { user: 'nobody-here', group: null } }])).rejects.toThrow(
-      /no user 'nobody-here' in the container's \/etc\/passwd/,
-    );
-    await expect(files.writeFiles(STOPPED, [{ path: '/x', content: Buffer.from('x'), mode: 0o644, owner: { user: 0, group: 0 } }])).rejects.toBeInstanceOf(DockstageError);
+    await expect(
+      files.writeFiles(NAME, [{ path: '/app/x', content: Buffer.from('x'), mode: 0o644, owner: { user: 'nobody-here', group: null } }]),
+    ).rejects.toThrow(/no user 'nobody-here' in the container's \/etc\/passwd/);
+    await expect(
+      files.writeFiles(STOPPED, [{ path: '/x', content: Buffer.from('x'), mode: 0o644, owner: { user: 0, group: 0 } }]),
+    ).rejects.toBeInstanceOf(DockstageError);
     await expect(files.removePaths(NAME, ['relative'])).rejects.toThrow(/absolute container paths/);
     expect(await docker(['exec', NAME, 'sh', '-c', 'ls -a / | grep -c dockstage-sync || true'])).toBe('0');
   });
@@ -140,11 +164,13 @@ describeWithEngine('the dockerode ContainerFiles adapter', () => {
         ready.keepReady!([NAME]);
         await waitFor(async () => (await waitingWriters()) === 1, { message: 'a writer waiting in the container' });
         let applied: unknown;
-        expect(await execsDuring(async () => (applied = await ready.writeFiles(NAME, [write('/app/index.js', 'from the ready writer\n')])))).toBe(0);
+        expect(
+          await execsDuring(async () => (applied = await ready.writeFiles(NAME, [write('/app/index.js', 'from the ready writer\n')]))),
+        ).toBe(0);
         expect(applied).toEqual({ written: ['/app/index.js'] });
         expect(await docker(['exec', NAME, 'cat', '/app/index.js'])).toBe('from the ready writer');
         // Without a writer, a batch starts one exec of its own.
-        expect(await execsDuring(() => ready.writeFiles(NAME, [write('/app/index.js', 'cold\n')])) ).toBe(1);
+        expect(await execsDuring(() => ready.writeFiles(NAME, [write('/app/index.js', 'cold\n')]))).toBe(1);
         ready.keepReady!([NAME]);
         await waitFor(async () => (await waitingWriters()) === 1, { message: 'the next writer' });
       } finally {
@@ -174,7 +200,7 @@ describeWithEngine('the dockerode ContainerFiles adapter', () => {
       }
     });
 
-    test('a path holding a newline cannot travel on the writer\'s stdin: it takes a fresh exec and the writer keeps waiting', async () => {
+    test("a path holding a newline cannot travel on the writer's stdin: it takes a fresh exec and the writer keeps waiting", async () => {
       const ready = createDockerodeFiles(await resolveDockerEndpoint(process.env));
       try {
         ready.keepReady!([NAME]);

@@ -121,7 +121,9 @@ describeWithEngine('the dockerode runtime on the real engine', () => {
       async () => {
         const read: LogLine[] = [];
         await runtime.logs(id, { follow: false }, (line) => read.push(line));
-        return read.filter((l) => l.text.startsWith('out ')).length >= 2 && read.filter((l) => l.text.startsWith('err ')).length >= 2 && read;
+        return (
+          read.filter((l) => l.text.startsWith('out ')).length >= 2 && read.filter((l) => l.text.startsWith('err ')).length >= 2 && read
+        );
       },
       { timeoutMs: 10_000, message: 'two lines on each stream' },
     );
@@ -150,7 +152,13 @@ describeWithEngine('the dockerode runtime on the real engine', () => {
     await waitFor(() => lines.length > 0, { message: 'a first followed line' });
     // When a marker is printed now on each stream of the container's main process
     const marker = randomBytes(4).toString('hex');
-    await docker(['exec', `${PROJECT}-chatty-1`, 'sh', '-c', `echo "marker ${marker} ✓" > /proc/1/fd/1; echo "marker ${marker} err" > /proc/1/fd/2`]);
+    await docker([
+      'exec',
+      `${PROJECT}-chatty-1`,
+      'sh',
+      '-c',
+      `echo "marker ${marker} ✓" > /proc/1/fd/1; echo "marker ${marker} err" > /proc/1/fd/2`,
+    ]);
     // Then both arrive with the right stream (the engine copies the two streams
     // separately, so their relative order is not guaranteed)
     await waitFor(() => lines.filter((l) => l.text.startsWith(`marker ${marker}`)).length === 2, { message: 'the marker lines' });
@@ -230,7 +238,11 @@ describeWithEngine('the dockerode runtime on the real engine', () => {
     const following = runtime.logs(id, { follow: true, tail: 0 }, () => undefined);
     await runtime.stopContainer(id, 1);
     await expect(following).resolves.toBeUndefined();
-    expect(await runtime.inspectContainer(id)).toMatchObject({ state: 'exited', status: expect.stringMatching(/^Exited \(\d+\)/), health: null });
+    expect(await runtime.inspectContainer(id)).toMatchObject({
+      state: 'exited',
+      status: expect.stringMatching(/^Exited \(\d+\)/),
+      health: null,
+    });
     await runtime.stopContainer(id, 1); // already stopped: fine
     await runtime.startContainer(id);
     await runtime.startContainer(id); // already running: fine
@@ -308,7 +320,9 @@ describe('the dockerode runtime when the event stream is cut off', () => {
   test('an event split across chunks arrives whole, and a dropped connection rejects with EngineUnavailableError', async () => {
     const runtime = createDockerodeRuntime({ host: `unix://${path.join(dir, 'engine.sock')}`, context: undefined });
     const events: ContainerEvent[] = [];
-    await expect(runtime.events('shop-drop', (event) => events.push(event), new AbortController().signal)).rejects.toBeInstanceOf(EngineUnavailableError);
+    await expect(runtime.events('shop-drop', (event) => events.push(event), new AbortController().signal)).rejects.toBeInstanceOf(
+      EngineUnavailableError,
+    );
     expect(events).toEqual([{ action: 'die', containerId: 'c1', service: 'wéb', project: 'shop', exitCode: 3, time: 1_795_364_861_828 }]);
   });
 

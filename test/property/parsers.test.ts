@@ -51,14 +51,94 @@ function conformanceIgnorePatterns(): string[] {
 
 /** Pieces of Dockerfile syntax, so random concatenations reach deep into the parser instead of failing on line 1. */
 const DOCKERFILE_TOKENS = [
-  'FROM ', 'FROM busybox', 'FROM scratch', ' AS ', 'base', 'RUN ', 'COPY ', 'ADD ', 'ENV ', 'ARG ', 'LABEL ', 'ONBUILD ',
-  'HEALTHCHECK ', 'CMD ', 'ENTRYPOINT ', 'SHELL ', 'WORKDIR ', 'USER ', 'EXPOSE ', 'VOLUME ', 'STOPSIGNAL ', 'MAINTAINER ',
-  '--from=', '--from=0', '--from=base', '--mount=', 'type=cache,target=/x', 'type=bind,source=.,target=/s,from=base',
-  '--chmod=755', '--link', '--parents', '--exclude=*.md', '--platform=$BUILDPLATFORM', '--',
-  '\n', '\r\n', '\\\n', '`\n', '\\', '`', ' ', '\t', '#', '# escape=`\n', '# escape=\\\n', '# syntax=docker/dockerfile:1\n',
-  '\uFEFF', '<<EOF', '<<-EOF', "<<'EOF'", '<<"EOF"', '3<<EOF', 'EOF\n', '\tEOF\n', '[', ']', '"', "'", ',', '=', '["a", "b"]',
-  '[1]', '{', '}', '$', '${', '${A}', '${A:-x}', '${A:+y}', '${A#*}', '${A%%/*}', '$A', 'src/', './', '.', '..', '/', '*', '**',
-  '?', '[a-z]', 'a=b', 'k="v w"', 'NONE', 'x', 'é', '😀', '\u0000',
+  'FROM ',
+  'FROM busybox',
+  'FROM scratch',
+  ' AS ',
+  'base',
+  'RUN ',
+  'COPY ',
+  'ADD ',
+  'ENV ',
+  'ARG ',
+  'LABEL ',
+  'ONBUILD ',
+  'HEALTHCHECK ',
+  'CMD ',
+  'ENTRYPOINT ',
+  'SHELL ',
+  'WORKDIR ',
+  'USER ',
+  'EXPOSE ',
+  'VOLUME ',
+  'STOPSIGNAL ',
+  'MAINTAINER ',
+  '--from=',
+  '--from=0',
+  '--from=base',
+  '--mount=',
+  'type=cache,target=/x',
+  'type=bind,source=.,target=/s,from=base',
+  '--chmod=755',
+  '--link',
+  '--parents',
+  '--exclude=*.md',
+  '--platform=$BUILDPLATFORM',
+  '--',
+  '\n',
+  '\r\n',
+  '\\\n',
+  '`\n',
+  '\\',
+  '`',
+  ' ',
+  '\t',
+  '#',
+  '# escape=`\n',
+  '# escape=\\\n',
+  '# syntax=docker/dockerfile:1\n',
+  '\uFEFF',
+  '<<EOF',
+  '<<-EOF',
+  "<<'EOF'",
+  '<<"EOF"',
+  '3<<EOF',
+  'EOF\n',
+  '\tEOF\n',
+  '[',
+  ']',
+  '"',
+  "'",
+  ',',
+  '=',
+  '["a", "b"]',
+  '[1]',
+  '{',
+  '}',
+  '$',
+  '${',
+  '${A}',
+  '${A:-x}',
+  '${A:+y}',
+  '${A#*}',
+  '${A%%/*}',
+  '$A',
+  'src/',
+  './',
+  '.',
+  '..',
+  '/',
+  '*',
+  '**',
+  '?',
+  '[a-z]',
+  'a=b',
+  'k="v w"',
+  'NONE',
+  'x',
+  'é',
+  '😀',
+  '\u0000',
 ];
 
 const dockerfileText = fc.oneof(
@@ -122,11 +202,22 @@ function onlyDockstageErrors(work: () => void, allowed: (error: unknown) => bool
 
 describe('the Dockerfile parser on arbitrary text', () => {
   test('parseDockerfile returns a result or throws a DockerfileParseError, for random text and token soup', () => {
-    fc.assert(fc.property(dockerfileText, (text) => onlyDockstageErrors(() => parseDockerfile(text, { file: 'Dockerfile' }), (e) => e instanceof DockerfileParseError)), { numRuns: RUNS });
+    fc.assert(
+      fc.property(dockerfileText, (text) =>
+        onlyDockstageErrors(
+          () => parseDockerfile(text, { file: 'Dockerfile' }),
+          (e) => e instanceof DockerfileParseError,
+        ),
+      ),
+      { numRuns: RUNS },
+    );
   });
 
   test('parse, stage graph, closures, inputs and hints only ever throw DockstageErrors, for random text and token soup', () => {
-    fc.assert(fc.property(dockerfileText, (text) => onlyDockstageErrors(() => analyse(text))), { numRuns: RUNS });
+    fc.assert(
+      fc.property(dockerfileText, (text) => onlyDockstageErrors(() => analyse(text))),
+      { numRuns: RUNS },
+    );
   });
 });
 
@@ -138,16 +229,56 @@ describeWithConformance('the Dockerfile parser on mutated BuildKit test files', 
   });
 
   test('parseDockerfile returns a result or throws a DockerfileParseError', () => {
-    fc.assert(fc.property(mutatedDockerfile(dockerfiles), (text) => onlyDockstageErrors(() => parseDockerfile(text, { file: 'Dockerfile' }), (e) => e instanceof DockerfileParseError)), { numRuns: RUNS });
+    fc.assert(
+      fc.property(mutatedDockerfile(dockerfiles), (text) =>
+        onlyDockstageErrors(
+          () => parseDockerfile(text, { file: 'Dockerfile' }),
+          (e) => e instanceof DockerfileParseError,
+        ),
+      ),
+      { numRuns: RUNS },
+    );
   });
 
   test('parse, stage graph, closures, inputs and hints only ever throw DockstageErrors', () => {
-    fc.assert(fc.property(mutatedDockerfile(dockerfiles), (text) => onlyDockstageErrors(() => analyse(text))), { numRuns: RUNS });
+    fc.assert(
+      fc.property(mutatedDockerfile(dockerfiles), (text) => onlyDockstageErrors(() => analyse(text))),
+      { numRuns: RUNS },
+    );
   });
 });
 
-const IGNORE_TOKENS = ['\n', '\r\n', '!', '#', '/', '*', '**', '?', '[', ']', '^', '-', '\\', 'a', 'z', '.', '..', ' ', '\t', '\uFEFF', '[z-a]', '[]', '[^]', '[\\', 'src/', '*.md'];
-const PATHS = fc.array(fc.constantFrom('a', 'b', 'src', '.git', 'x.md', '**', '[', '\\', '..', '.', 'é', ' '), { minLength: 1, maxLength: 5 }).map((parts) => parts.join('/'));
+const IGNORE_TOKENS = [
+  '\n',
+  '\r\n',
+  '!',
+  '#',
+  '/',
+  '*',
+  '**',
+  '?',
+  '[',
+  ']',
+  '^',
+  '-',
+  '\\',
+  'a',
+  'z',
+  '.',
+  '..',
+  ' ',
+  '\t',
+  '\uFEFF',
+  '[z-a]',
+  '[]',
+  '[^]',
+  '[\\',
+  'src/',
+  '*.md',
+];
+const PATHS = fc
+  .array(fc.constantFrom('a', 'b', 'src', '.git', 'x.md', '**', '[', '\\', '..', '.', 'é', ' '), { minLength: 1, maxLength: 5 })
+  .map((parts) => parts.join('/'));
 
 /** Parses an ignore file and asks the matcher about each path in every way it can be asked. */
 function matchEveryWay(text: string, paths: readonly string[]): void {
@@ -167,7 +298,10 @@ describe('.dockerignore parsing and matching on arbitrary text', () => {
   );
 
   test('parse, compile and every way of matching only ever throw DockstageErrors', () => {
-    fc.assert(fc.property(ignoreText, fc.array(PATHS, { maxLength: 6 }), (text, paths) => onlyDockstageErrors(() => matchEveryWay(text, paths))), { numRuns: RUNS });
+    fc.assert(
+      fc.property(ignoreText, fc.array(PATHS, { maxLength: 6 }), (text, paths) => onlyDockstageErrors(() => matchEveryWay(text, paths))),
+      { numRuns: RUNS },
+    );
   });
 });
 
@@ -180,12 +314,17 @@ describeWithConformance('.dockerignore parsing and matching on recombined patter
   });
 
   test('parse, compile and every way of matching only ever throw DockstageErrors', () => {
-    fc.assert(fc.property(ignoreText, fc.array(PATHS, { maxLength: 6 }), (text, paths) => onlyDockstageErrors(() => matchEveryWay(text, paths))), { numRuns: RUNS });
+    fc.assert(
+      fc.property(ignoreText, fc.array(PATHS, { maxLength: 6 }), (text, paths) => onlyDockstageErrors(() => matchEveryWay(text, paths))),
+      { numRuns: RUNS },
+    );
   });
 });
 
 describe('.dockerignore wildcard matching', () => {
-  const pattern = fc.array(fc.constantFrom('a', 'b', '/', '*', '**', '?', '.', '!'), { minLength: 1, maxLength: 8 }).map((parts) => parts.join(''));
+  const pattern = fc
+    .array(fc.constantFrom('a', 'b', '/', '*', '**', '?', '.', '!'), { minLength: 1, maxLength: 8 })
+    .map((parts) => parts.join(''));
   const file = fc.array(fc.constantFrom('a', 'b', '/', '.', 'ab', 'ba'), { minLength: 1, maxLength: 10 }).map((parts) => parts.join(''));
 
   // Both spellings must be compiled as expressions: a `?` does that (without one, patternmatcher may compare
@@ -218,7 +357,9 @@ describe('.dockerignore wildcard matching', () => {
     const shaped = fc
       .tuple(fc.boolean(), fc.array(fc.constantFrom('a', 'b', '.', 'é'), { maxLength: 4 }))
       .map(([dirs, tail]) => `${dirs ? '**/' : ''}*${tail.join('')}`);
-    const name = fc.array(fc.constantFrom('a', 'b', '/', '.', '\n', 'é', 'ab', '.a'), { minLength: 1, maxLength: 10 }).map((parts) => parts.join(''));
+    const name = fc
+      .array(fc.constantFrom('a', 'b', '/', '.', '\n', 'é', 'ab', '.a'), { minLength: 1, maxLength: 10 })
+      .map((parts) => parts.join(''));
     fc.assert(
       fc.property(shaped, fc.array(name, { minLength: 1, maxLength: 5 }), (written, files) => {
         // [a] keeps the meaning and makes the pattern an expression
@@ -238,19 +379,23 @@ describe('.dockerignore wildcard matching', () => {
   test('a matcher that has answered for other paths (its directory memory warm) answers as a fresh one', () => {
     const deepFile = fc.array(fc.constantFrom('a', 'b', 'ab', '.x'), { minLength: 1, maxLength: 5 }).map((parts) => parts.join('/'));
     fc.assert(
-      fc.property(fc.array(pattern, { minLength: 1, maxLength: 4 }), fc.array(deepFile, { minLength: 1, maxLength: 12 }), (patterns, files) => {
-        let shared: ReturnType<typeof createIgnoreMatcher>;
-        try {
-          shared = createIgnoreMatcher(patterns);
-        } catch (error) {
-          if (error instanceof DockstageError) return true;
-          throw error;
-        }
-        for (const name of files) {
-          expect([name, shared.excludes(name)]).toEqual([name, createIgnoreMatcher(patterns).excludes(name)]);
-        }
-        return true;
-      }),
+      fc.property(
+        fc.array(pattern, { minLength: 1, maxLength: 4 }),
+        fc.array(deepFile, { minLength: 1, maxLength: 12 }),
+        (patterns, files) => {
+          let shared: ReturnType<typeof createIgnoreMatcher>;
+          try {
+            shared = createIgnoreMatcher(patterns);
+          } catch (error) {
+            if (error instanceof DockstageError) return true;
+            throw error;
+          }
+          for (const name of files) {
+            expect([name, shared.excludes(name)]).toEqual([name, createIgnoreMatcher(patterns).excludes(name)]);
+          }
+          return true;
+        },
+      ),
       { numRuns: RUNS * 3 },
     );
   });

@@ -8,7 +8,13 @@ import { parseDockstageConfig } from '../../src/core/environments.js';
 import { buildWorkspace, type Workspace } from '../../src/core/workspace.js';
 
 export interface ServiceSpec {
-  readonly build?: { context: string; dockerfile?: string; target?: string; args?: Record<string, string>; additional_contexts?: Record<string, string> };
+  readonly build?: {
+    context: string;
+    dockerfile?: string;
+    target?: string;
+    args?: Record<string, string>;
+    additional_contexts?: Record<string, string>;
+  };
   readonly image?: string;
   readonly depends_on?: Record<string, { condition?: string; restart?: boolean }>;
   readonly volumes?: { type: string; source: string; target: string }[];
@@ -22,7 +28,10 @@ export class ProjectBuilder {
   private readonly files = new Map<string, string | null>();
   private dockstage: unknown;
 
-  constructor(private readonly name: string, readonly dir: string) {}
+  constructor(
+    private readonly name: string,
+    readonly dir: string,
+  ) {}
 
   service(name: string, spec: ServiceSpec): this {
     this.services[name] = spec;

@@ -24,16 +24,34 @@ export async function freePort(): Promise<number> {
 
 /** Container IDs of the project's services (running ones, or all with `all`), by service name. */
 export async function containerIds(project: string, options: { all?: boolean } = {}): Promise<Record<string, string>> {
-  const args = ['ps', ...(options.all === true ? ['-a'] : []), '--no-trunc', '--filter', `label=com.docker.compose.project=${project}`, '--format', '{{.Label "com.docker.compose.service"}} {{.ID}}'];
+  const args = [
+    'ps',
+    ...(options.all === true ? ['-a'] : []),
+    '--no-trunc',
+    '--filter',
+    `label=com.docker.compose.project=${project}`,
+    '--format',
+    '{{.Label "com.docker.compose.service"}} {{.ID}}',
+  ];
   const { stdout } = await run('docker', args);
-  return Object.fromEntries(stdout.trim().split('\n').filter((l) => l !== '').map((line) => line.split(' ') as [string, string]));
+  return Object.fromEntries(
+    stdout
+      .trim()
+      .split('\n')
+      .filter((l) => l !== '')
+      .map((line) => line.split(' ') as [string, string]),
+  );
 }
 
 /** `compose down -v`, every `<project>-*` image tag, and the directory. Never throws: cleanup must not hide a failure. */
 export async function removeProject(project: string, dir: string): Promise<void> {
   if (dir === '') return;
-  await run('docker', ['compose', '-p', project, '--project-directory', dir, 'down', '-v', '--remove-orphans', '--timeout', '1']).catch(() => undefined);
-  const { stdout } = await run('docker', ['images', '--format', '{{.Repository}}:{{.Tag}}', '--filter', `reference=${project}-*`]).catch(() => ({ stdout: '' }));
+  await run('docker', ['compose', '-p', project, '--project-directory', dir, 'down', '-v', '--remove-orphans', '--timeout', '1']).catch(
+    () => undefined,
+  );
+  const { stdout } = await run('docker', ['images', '--format', '{{.Repository}}:{{.Tag}}', '--filter', `reference=${project}-*`]).catch(
+    () => ({ stdout: '' }),
+  );
   const tags = stdout.split('\n').filter((t) => t !== '');
   if (tags.length > 0) await run('docker', ['rmi', '-f', ...tags]).catch(() => undefined);
   await rm(dir, { recursive: true, force: true });

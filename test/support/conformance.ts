@@ -28,7 +28,9 @@ export function conformanceMissing(dir: string = CONFORMANCE_DIR): string {
  * never called (it may read the data while tests are collected): in CI the suite is one failing test naming the
  * missing directory; elsewhere it is skipped, and the first such suite of a test file prints `conformanceMissing()`.
  */
-export function conformanceSuites(options: { present?: boolean; ci?: boolean; dir?: string; warn?: (line: string) => void } = {}): (name: string, body: () => void) => void {
+export function conformanceSuites(
+  options: { present?: boolean; ci?: boolean; dir?: string; warn?: (line: string) => void } = {},
+): (name: string, body: () => void) => void {
   const { present = conformancePresent, ci = inCi(), dir = CONFORMANCE_DIR, warn = (line: string) => console.warn(line) } = options;
   let warned = false;
   return (name, body) => {

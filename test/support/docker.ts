@@ -42,6 +42,8 @@ export function describeWithSshRig(name: string, suite: () => void): void {
     describe(name, suite);
     return;
   }
-  process.stderr.write(`skipping the ssh:// engine tests: ${engineAvailable ? 'no sshd (install openssh-server, or run as root to have it installed)' : 'no Docker engine'}\n`);
+  process.stderr.write(
+    `skipping the ssh:// engine tests: ${engineAvailable ? 'no sshd (install openssh-server, or run as root to have it installed)' : 'no Docker engine'}\n`,
+  );
   describe.skip(name, suite);
 }

@@ -32,7 +32,13 @@ export interface PlanJson {
     readonly image: string | null;
     readonly stages: readonly string[];
     readonly action: string;
-    readonly reasons: readonly { readonly path: string | null; readonly stage: string | null; readonly instruction: string | null; readonly line: number | null; readonly rule: string }[];
+    readonly reasons: readonly {
+      readonly path: string | null;
+      readonly stage: string | null;
+      readonly instruction: string | null;
+      readonly line: number | null;
+      readonly rule: string;
+    }[];
   }[];
 }
 
@@ -53,7 +59,11 @@ export async function examplePlanner(dir: string, environment: string): Promise<
   const silent = { stdout: { write: () => true }, stderr: { write: () => true } };
   const context = createContext({ io: silent, env: process.env, cwd: dir, version: '0.0.0' });
   const { workspace } = await loadWorkspace({ files: [], profiles: [], envFiles: [], environment }, context.loadDeps);
-  return (changed) => planForChanges(workspace, changed.map((file) => path.resolve(dir, file)));
+  return (changed) =>
+    planForChanges(
+      workspace,
+      changed.map((file) => path.resolve(dir, file)),
+    );
 }
 
 /** True when `ref` is an image on the local engine (`docker image inspect`), so a build from it needs no pull. */

@@ -33,7 +33,10 @@ export class FakeImageBuilder extends FakeCalls<keyof ImageBuilder & string> imp
       () => {
         for (const event of this.progress) onEvent(event);
         const imageId = `sha256:built-${++this.#built}`;
-        this.runtime?.addImage({ id: imageId, labels: request.labels, created: new Date(0).toISOString(), tags: request.tags }, ...request.tags);
+        this.runtime?.addImage(
+          { id: imageId, labels: request.labels, created: new Date(0).toISOString(), tags: request.tags },
+          ...request.tags,
+        );
         return { imageId, durationMs: 1, cachedSteps: 0, totalSteps: 1 };
       },
       signal,

@@ -61,21 +61,26 @@ export function startFakeEngine(
   options: Partial<Pick<EngineRunOptions, 'load'> & Pick<RunSettings, 'sync' | 'services' | 'switchFrom'>> = {},
 ): EngineRun {
   const { clock, runtime, builder, compose, fs } = ports;
-  return startEngine({ fs, runtime, builder, compose, clock, ...(options.sync === true ? { containerFiles: ports.containerFiles } : {}) }, workspace, ['/p/compose.yaml'], {
-    settings: runSettings(
-      {
-        mode,
-        concurrency: 2,
-        ...(options.services === undefined ? {} : { services: options.services }),
-        ...(options.switchFrom === undefined ? {} : { switchFrom: options.switchFrom }),
-        ...(options.sync === undefined ? {} : { sync: options.sync }),
-      },
-      { platform: 'linux/amd64', builder: undefined },
-    ),
-    composeTarget: { files: ['/p/compose.yaml'], projectName: workspace.project.name, profiles: [], envFiles: [] },
-    projectDir: '/p',
-    load: options.load ?? (async () => ({ workspace, composeFiles: ['/p/compose.yaml'] })),
-    onSubscriberError: (error) => ports.thrown.push(error),
-    subscribers: [() => ({ onChange: (_state, action) => action.type !== 'buildProgressed' && ports.actions.push(action) })],
-  });
+  return startEngine(
+    { fs, runtime, builder, compose, clock, ...(options.sync === true ? { containerFiles: ports.containerFiles } : {}) },
+    workspace,
+    ['/p/compose.yaml'],
+    {
+      settings: runSettings(
+        {
+          mode,
+          concurrency: 2,
+          ...(options.services === undefined ? {} : { services: options.services }),
+          ...(options.switchFrom === undefined ? {} : { switchFrom: options.switchFrom }),
+          ...(options.sync === undefined ? {} : { sync: options.sync }),
+        },
+        { platform: 'linux/amd64', builder: undefined },
+      ),
+      composeTarget: { files: ['/p/compose.yaml'], projectName: workspace.project.name, profiles: [], envFiles: [] },
+      projectDir: '/p',
+      load: options.load ?? (async () => ({ workspace, composeFiles: ['/p/compose.yaml'] })),
+      onSubscriberError: (error) => ports.thrown.push(error),
+      subscribers: [() => ({ onChange: (_state, action) => action.type !== 'buildProgressed' && ports.actions.push(action) })],
+    },
+  );
 }

@@ -90,7 +90,9 @@ export class FakeContainerRuntime extends FakeCalls<RuntimeMethod> implements Co
   }
 
   imagesWithLabel(key: string, value: string): Promise<ImageInfo[]> {
-    return this.call('imagesWithLabel', [key, value], () => [...new Set(this.images.values())].filter((image) => image.labels[key] === value));
+    return this.call('imagesWithLabel', [key, value], () =>
+      [...new Set(this.images.values())].filter((image) => image.labels[key] === value),
+    );
   }
 
   tagImage(source: string, target: string): Promise<void> {
@@ -109,19 +111,28 @@ export class FakeContainerRuntime extends FakeCalls<RuntimeMethod> implements Co
         this.images.delete(reference);
         return;
       }
-      if (this.containers.some((c) => c.imageId === image.id)) throw new Error(`conflict: unable to remove ${image.id}: a container uses it`);
+      if (this.containers.some((c) => c.imageId === image.id))
+        throw new Error(`conflict: unable to remove ${image.id}: a container uses it`);
       for (const [name, other] of [...this.images]) if (other.id === image.id) this.images.delete(name);
     });
   }
 
   imagesByReference(prefix: string): Promise<TaggedImage[]> {
     return this.call('imagesByReference', [prefix], () =>
-      [...this.images].filter(([name, image]) => name !== image.id && name.startsWith(prefix)).map(([reference, image]) => ({ reference, id: image.id })).sort((a, b) => a.reference.localeCompare(b.reference)),
+      [...this.images]
+        .filter(([name, image]) => name !== image.id && name.startsWith(prefix))
+        .map(([reference, image]) => ({ reference, id: image.id }))
+        .sort((a, b) => a.reference.localeCompare(b.reference)),
     );
   }
 
   containersUsingImage(imageId: string): Promise<string[]> {
-    return this.call('containersUsingImage', [imageId], () => this.containers.filter((c) => c.imageId === imageId).map((c) => c.name).sort());
+    return this.call('containersUsingImage', [imageId], () =>
+      this.containers
+        .filter((c) => c.imageId === imageId)
+        .map((c) => c.name)
+        .sort(),
+    );
   }
 
   listContainers(project: string): Promise<ContainerInfo[]> {
@@ -152,7 +163,12 @@ export class FakeContainerRuntime extends FakeCalls<RuntimeMethod> implements Co
       () => {
         const old = this.containers.find((c) => c.id === id);
         if (old === undefined) throw new Error(`no container ${id}`);
-        const replacement: ContainerInfo = { ...old, id: `${id}-r${++this.#replaced}`, imageId: this.images.get(image)?.id ?? image, image };
+        const replacement: ContainerInfo = {
+          ...old,
+          id: `${id}-r${++this.#replaced}`,
+          imageId: this.images.get(image)?.id ?? image,
+          image,
+        };
         this.containers = this.containers.map((c) => (c.id === id ? replacement : c));
         return replacement;
       },
@@ -165,9 +181,14 @@ export class FakeContainerRuntime extends FakeCalls<RuntimeMethod> implements Co
   }
 
   logs(id: string, options: LogOptions, onLine: (line: LogLine) => void, signal?: AbortSignal): Promise<void> {
-    return this.call('logs', [id, options], () => {
-      for (const line of this.logLines.get(id) ?? []) onLine(line);
-    }, signal);
+    return this.call(
+      'logs',
+      [id, options],
+      () => {
+        for (const line of this.logLines.get(id) ?? []) onLine(line);
+      },
+      signal,
+    );
   }
 
   stats(id: string): Promise<StatsSample> {
@@ -176,22 +197,28 @@ export class FakeContainerRuntime extends FakeCalls<RuntimeMethod> implements Co
 
   /** Open until `signal` aborts (resolves) or the test calls `disconnect` (rejects). */
   events(project: string, onEvent: (event: ContainerEvent) => void, signal: AbortSignal): Promise<void> {
-    return this.call('events', [project], () =>
-      new Promise<void>((resolve, reject) => {
-        const stream: EventStream = { project, onEvent, fail: reject };
-        const end = () => {
-          this.#streams = this.#streams.filter((open) => open !== stream);
-          resolve();
-        };
-        if (signal.aborted) return end();
-        signal.addEventListener('abort', end, { once: true });
-        this.#streams.push(stream);
-      }),
+    return this.call(
+      'events',
+      [project],
+      () =>
+        new Promise<void>((resolve, reject) => {
+          const stream: EventStream = { project, onEvent, fail: reject };
+          const end = () => {
+            this.#streams = this.#streams.filter((open) => open !== stream);
+            resolve();
+          };
+          if (signal.aborted) return end();
+          signal.addEventListener('abort', end, { once: true });
+          this.#streams.push(stream);
+        }),
     );
   }
 
   #tagsOf(imageId: string): string[] {
-    return [...this.images].filter(([name, image]) => image.id === imageId && name !== imageId).map(([name]) => name).sort();
+    return [...this.images]
+      .filter(([name, image]) => image.id === imageId && name !== imageId)
+      .map(([name]) => name)
+      .sort();
   }
 
   #setState(id: string, state: ContainerInfo['state']): void {

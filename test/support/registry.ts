@@ -88,7 +88,12 @@ interface RepositoryState {
 }
 
 class RegistryError extends Error {
-  constructor(readonly status: number, readonly code: string, message: string, readonly headers: Readonly<Record<string, string>> = {}) {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+    readonly headers: Readonly<Record<string, string>> = {},
+  ) {
     super(message);
   }
 }
@@ -203,11 +208,17 @@ export async function startRegistry(options: { readonly port?: number } = {}): P
     if (match !== null) {
       const [, name, id] = match as unknown as [string, string, string];
       const upload = uploads.get(id);
-      if (upload === undefined || upload.repository !== name) throw new RegistryError(404, 'BLOB_UPLOAD_UNKNOWN', `no upload ${id} in ${name}`);
+      if (upload === undefined || upload.repository !== name)
+        throw new RegistryError(404, 'BLOB_UPLOAD_UNKNOWN', `no upload ${id} in ${name}`);
       switch (method) {
         case 'PATCH':
           appendChunk(id, upload, body, req.headers['content-range']);
-          res.writeHead(202, { Location: `/v2/${name}/blobs/uploads/${id}`, 'Docker-Upload-UUID': id, Range: rangeHeader(upload.size), 'Content-Length': '0' });
+          res.writeHead(202, {
+            Location: `/v2/${name}/blobs/uploads/${id}`,
+            'Docker-Upload-UUID': id,
+            Range: rangeHeader(upload.size),
+            'Content-Length': '0',
+          });
           res.end();
           return;
         case 'PUT': {
@@ -219,7 +230,12 @@ export async function startRegistry(options: { readonly port?: number } = {}): P
           return;
         }
         case 'GET':
-          res.writeHead(204, { Location: `/v2/${name}/blobs/uploads/${id}`, 'Docker-Upload-UUID': id, Range: rangeHeader(upload.size), 'Content-Length': '0' });
+          res.writeHead(204, {
+            Location: `/v2/${name}/blobs/uploads/${id}`,
+            'Docker-Upload-UUID': id,
+            Range: rangeHeader(upload.size),
+            'Content-Length': '0',
+          });
           res.end();
           return;
         case 'DELETE':
@@ -238,13 +254,22 @@ export async function startRegistry(options: { readonly port?: number } = {}): P
       const content = repositories.get(name)?.blobs.has(digest) === true ? blobs.get(digest) : undefined;
       if (content === undefined) throw new RegistryError(404, 'BLOB_UNKNOWN', `blob ${digest} not in ${name}`);
       const range = method === 'GET' ? byteRange(req.headers.range, content.length) : undefined;
-      const headers = { 'Content-Type': 'application/octet-stream', 'Docker-Content-Digest': digest, 'Accept-Ranges': 'bytes', ETag: `"${digest}"` };
+      const headers = {
+        'Content-Type': 'application/octet-stream',
+        'Docker-Content-Digest': digest,
+        'Accept-Ranges': 'bytes',
+        ETag: `"${digest}"`,
+      };
       if (range === undefined) {
         res.writeHead(200, { ...headers, 'Content-Length': String(content.length) });
         res.end(method === 'HEAD' ? undefined : content);
       } else {
         const part = content.subarray(range.start, range.end + 1);
-        res.writeHead(206, { ...headers, 'Content-Length': String(part.length), 'Content-Range': `bytes ${range.start}-${range.end}/${content.length}` });
+        res.writeHead(206, {
+          ...headers,
+          'Content-Length': String(part.length),
+          'Content-Range': `bytes ${range.start}-${range.end}/${content.length}`,
+        });
         res.end(part);
       }
       return;
@@ -260,7 +285,12 @@ export async function startRegistry(options: { readonly port?: number } = {}): P
       if (method === 'GET' || method === 'HEAD') {
         const stored = findManifest(name, reference);
         if (stored === undefined) throw new RegistryError(404, 'MANIFEST_UNKNOWN', `manifest ${reference} not in ${name}`);
-        res.writeHead(200, { 'Content-Type': stored.mediaType, 'Docker-Content-Digest': stored.digest, 'Content-Length': String(stored.body.length), ETag: `"${stored.digest}"` });
+        res.writeHead(200, {
+          'Content-Type': stored.mediaType,
+          'Docker-Content-Digest': stored.digest,
+          'Content-Length': String(stored.body.length),
+          ETag: `"${stored.digest}"`,
+        });
         res.end(method === 'HEAD' ? undefined : stored.body);
         return;
       }
@@ -283,7 +313,8 @@ export async function startRegistry(options: { readonly port?: number } = {}): P
 
   const putManifest = (name: string, reference: string, body: Buffer, contentType: string | undefined, res: ServerResponse): void => {
     const digest = sha256(body);
-    if (DIGEST.test(reference) && reference !== digest) throw new RegistryError(400, 'DIGEST_INVALID', `manifest is ${digest}, not ${reference}`);
+    if (DIGEST.test(reference) && reference !== digest)
+      throw new RegistryError(400, 'DIGEST_INVALID', `manifest is ${digest}, not ${reference}`);
     if (!DIGEST.test(reference) && !TAG.test(reference)) throw new RegistryError(400, 'TAG_INVALID', `invalid tag ${reference}`);
     let parsed: ManifestJson;
     try {
@@ -297,9 +328,11 @@ export async function startRegistry(options: { readonly port?: number } = {}): P
       .filter((d): d is Descriptor => d !== undefined && !(d.urls !== undefined && d.urls.length > 0))
       .map((d) => d.digest)
       .filter((d) => known?.blobs.has(d) !== true);
-    if (missingBlobs.length > 0) throw new RegistryError(400, 'MANIFEST_BLOB_UNKNOWN', `blobs not pushed to ${name}: ${missingBlobs.join(', ')}`);
+    if (missingBlobs.length > 0)
+      throw new RegistryError(400, 'MANIFEST_BLOB_UNKNOWN', `blobs not pushed to ${name}: ${missingBlobs.join(', ')}`);
     const missingManifests = (parsed.manifests ?? []).map((d) => d.digest).filter((d) => known?.manifests.has(d) !== true);
-    if (missingManifests.length > 0) throw new RegistryError(400, 'MANIFEST_UNKNOWN', `manifests not pushed to ${name}: ${missingManifests.join(', ')}`);
+    if (missingManifests.length > 0)
+      throw new RegistryError(400, 'MANIFEST_UNKNOWN', `manifests not pushed to ${name}: ${missingManifests.join(', ')}`);
     const state = repository(name);
     state.manifests.set(digest, { digest, mediaType, body });
     if (!DIGEST.test(reference)) state.tags.set(reference, digest);
@@ -313,13 +346,18 @@ export async function startRegistry(options: { readonly port?: number } = {}): P
     };
     res.on('finish', finish);
     handle(req, res).catch((error: unknown) => {
-      const failure = error instanceof RegistryError ? error : new RegistryError(500, 'UNKNOWN', error instanceof Error ? error.message : String(error));
+      const failure =
+        error instanceof RegistryError ? error : new RegistryError(500, 'UNKNOWN', error instanceof Error ? error.message : String(error));
       if (res.headersSent) {
         res.destroy();
         return;
       }
       const text = JSON.stringify({ errors: [{ code: failure.code, message: failure.message, detail: null }] });
-      res.writeHead(failure.status, { ...failure.headers, 'Content-Type': 'application/json', 'Content-Length': String(Buffer.byteLength(text)) });
+      res.writeHead(failure.status, {
+        ...failure.headers,
+        'Content-Type': 'application/json',
+        'Content-Length': String(Buffer.byteLength(text)),
+      });
       res.end(req.method === 'HEAD' ? undefined : text);
     });
   });
@@ -341,7 +379,9 @@ export async function startRegistry(options: { readonly port?: number } = {}): P
         .map(([name, state]) => ({
           name,
           tags: Object.fromEntries([...state.tags.entries()].sort(([a], [b]) => compare(a, b))),
-          manifests: [...state.manifests.values()].map((m) => ({ digest: m.digest, mediaType: m.mediaType, size: m.body.length })).sort((a, b) => compare(a.digest, b.digest)),
+          manifests: [...state.manifests.values()]
+            .map((m) => ({ digest: m.digest, mediaType: m.mediaType, size: m.body.length }))
+            .sort((a, b) => compare(a.digest, b.digest)),
           blobs: [...state.blobs].sort(compare),
         })),
     requests: () => [...log],
@@ -373,7 +413,8 @@ interface ManifestJson {
 /** The media type to store: the request's `Content-Type` when it names a manifest, else the body's own `mediaType`, else OCI by shape. */
 function manifestMediaType(contentType: string | undefined, manifest: ManifestJson): string {
   const declared = contentType?.split(';')[0]?.trim();
-  if (declared !== undefined && declared !== '' && declared !== 'application/json' && declared !== 'application/octet-stream') return declared;
+  if (declared !== undefined && declared !== '' && declared !== 'application/json' && declared !== 'application/octet-stream')
+    return declared;
   if (manifest.mediaType !== undefined) return manifest.mediaType;
   return manifest.manifests !== undefined ? MEDIA_TYPES.ociIndex : MEDIA_TYPES.ociManifest;
 }
@@ -384,7 +425,8 @@ function byteRange(header: string | undefined, size: number): { start: number; e
   if (match === null) return undefined;
   const start = Number(match[1]);
   const end = match[2] === '' ? size - 1 : Math.min(Number(match[2]), size - 1);
-  if (start > end) throw new RegistryError(416, 'BLOB_UNKNOWN', `range ${header} outside 0-${size - 1}`, { 'Content-Range': `bytes */${size}` });
+  if (start > end)
+    throw new RegistryError(416, 'BLOB_UNKNOWN', `range ${header} outside 0-${size - 1}`, { 'Content-Range': `bytes */${size}` });
   return { start, end };
 }
 

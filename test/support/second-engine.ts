@@ -41,9 +41,28 @@ export async function startSecondEngine(hidden: string, images: readonly string[
   const child: ChildProcess = spawn(
     'unshare',
     [
-      '-m', '-n', '--propagation', 'private', 'sh', '-c', script, 'sh', hidden,
-      '--data-root', path.join(dir, 'data'), '--exec-root', path.join(dir, 'exec'), '--pidfile', pidFile, '-H', `unix://${socket}`,
-      '--bridge=none', '--iptables=false', '--ip-masq=false', '--default-address-pool', 'base=172.30.0.0/16,size=24',
+      '-m',
+      '-n',
+      '--propagation',
+      'private',
+      'sh',
+      '-c',
+      script,
+      'sh',
+      hidden,
+      '--data-root',
+      path.join(dir, 'data'),
+      '--exec-root',
+      path.join(dir, 'exec'),
+      '--pidfile',
+      pidFile,
+      '-H',
+      `unix://${socket}`,
+      '--bridge=none',
+      '--iptables=false',
+      '--ip-masq=false',
+      '--default-address-pool',
+      'base=172.30.0.0/16,size=24',
     ],
     { stdio: ['ignore', 'ignore', 'pipe'] },
   );
@@ -51,7 +70,8 @@ export async function startSecondEngine(hidden: string, images: readonly string[
   child.stderr!.setEncoding('utf8').on('data', (chunk: string) => {
     log = (log + chunk).slice(-4000);
   });
-  const docker = async (args: readonly string[]) => (await run('docker', ['-H', `unix://${socket}`, ...args], { maxBuffer: 64 * 1024 * 1024 })).stdout;
+  const docker = async (args: readonly string[]) =>
+    (await run('docker', ['-H', `unix://${socket}`, ...args], { maxBuffer: 64 * 1024 * 1024 })).stdout;
   const stop = async () => {
     if (child.exitCode === null && child.pid !== undefined) {
       // Its containers go first, at once: dockerd would otherwise wait out each one's stop on SIGTERM.
@@ -68,7 +88,13 @@ export async function startSecondEngine(hidden: string, images: readonly string[
     await waitFor(
       async () => {
         if (child.exitCode !== null) throw new Error(`the second dockerd exited: ${log}`);
-        return existsSync(socket) && (await docker(['version', '--format', '{{.Server.Version}}']).then(() => true, () => false));
+        return (
+          existsSync(socket) &&
+          (await docker(['version', '--format', '{{.Server.Version}}']).then(
+            () => true,
+            () => false,
+          ))
+        );
       },
       { timeoutMs: 60_000, intervalMs: 200, message: 'the second dockerd to answer' },
     );

@@ -25,7 +25,11 @@ export function ensureSshd(): boolean {
   if (present()) return true;
   if (process.getuid?.() !== 0) return false;
   try {
-    execFileSync('sh', ['-c', 'apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq openssh-server openssh-client >/dev/null'], { stdio: 'ignore', timeout: 300_000 });
+    execFileSync(
+      'sh',
+      ['-c', 'apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq openssh-server openssh-client >/dev/null'],
+      { stdio: 'ignore', timeout: 300_000 },
+    );
   } catch {
     return false;
   }
@@ -72,7 +76,8 @@ export interface SshRig {
 export async function startSshRig(): Promise<SshRig> {
   const dir = await mkdtemp(path.join(os.tmpdir(), 'dockstage-ssh-rig-'));
   const file = (name: string) => path.join(dir, name);
-  const keygen = (name: string) => execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', 'dockstage-test', '-f', file(name)], { stdio: 'ignore' });
+  const keygen = (name: string) =>
+    execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', 'dockstage-test', '-f', file(name)], { stdio: 'ignore' });
   keygen('host_key');
   keygen('client_key');
   keygen('stranger_key');
@@ -108,20 +113,50 @@ export async function startSshRig(): Promise<SshRig> {
   await writeFile(file('known_hosts'), `[127.0.0.1]:${port} ${hostKey}\n[127.0.0.1]:${noDockerPort} ${hostKey}\n`);
   await writeFile(file('empty_known_hosts'), '');
   const user = os.userInfo().username;
-  const alias = (name: string, lines: string[]) => [`Host ${name}`, '  HostName 127.0.0.1', `  User ${user}`, '  IdentitiesOnly yes', '  IdentityAgent none', '  StrictHostKeyChecking yes', ...lines.map((line) => `  ${line}`), ''].join('\n');
+  const alias = (name: string, lines: string[]) =>
+    [
+      `Host ${name}`,
+      '  HostName 127.0.0.1',
+      `  User ${user}`,
+      '  IdentitiesOnly yes',
+      '  IdentityAgent none',
+      '  StrictHostKeyChecking yes',
+      ...lines.map((line) => `  ${line}`),
+      '',
+    ].join('\n');
   await writeFile(
     file('ssh_config'),
     [
       alias('dockstage-rig', [`Port ${port}`, `IdentityFile ${file('client_key')}`, `UserKnownHostsFile ${file('known_hosts')}`]),
       alias('dockstage-rig-badkey', [`Port ${port}`, `IdentityFile ${file('stranger_key')}`, `UserKnownHostsFile ${file('known_hosts')}`]),
-      alias('dockstage-rig-newhost', [`Port ${port}`, `IdentityFile ${file('client_key')}`, `UserKnownHostsFile ${file('empty_known_hosts')}`]),
-      alias('dockstage-rig-nodocker', [`Port ${noDockerPort}`, `IdentityFile ${file('client_key')}`, `UserKnownHostsFile ${file('known_hosts')}`]),
-      alias('dockstage-rig-jump', [`Port ${port}`, `IdentityFile ${file('client_key')}`, `UserKnownHostsFile ${file('known_hosts')}`, 'ProxyJump dockstage-rig']),
-      alias('dockstage-rig-closed', [`Port ${closedPort}`, `IdentityFile ${file('client_key')}`, `UserKnownHostsFile ${file('known_hosts')}`]),
+      alias('dockstage-rig-newhost', [
+        `Port ${port}`,
+        `IdentityFile ${file('client_key')}`,
+        `UserKnownHostsFile ${file('empty_known_hosts')}`,
+      ]),
+      alias('dockstage-rig-nodocker', [
+        `Port ${noDockerPort}`,
+        `IdentityFile ${file('client_key')}`,
+        `UserKnownHostsFile ${file('known_hosts')}`,
+      ]),
+      alias('dockstage-rig-jump', [
+        `Port ${port}`,
+        `IdentityFile ${file('client_key')}`,
+        `UserKnownHostsFile ${file('known_hosts')}`,
+        'ProxyJump dockstage-rig',
+      ]),
+      alias('dockstage-rig-closed', [
+        `Port ${closedPort}`,
+        `IdentityFile ${file('client_key')}`,
+        `UserKnownHostsFile ${file('known_hosts')}`,
+      ]),
     ].join('\n'),
   );
   const sshd: ChildProcess = spawn(SSHD, ['-D', '-f', file('sshd_config'), '-E', file('sshd.log')], { stdio: 'ignore' });
-  await waitFor(async () => sshd.exitCode === null && (await canConnect(port)) && (await canConnect(noDockerPort)), { timeoutMs: 15_000, message: `sshd on 127.0.0.1:${port}` });
+  await waitFor(async () => sshd.exitCode === null && (await canConnect(port)) && (await canConnect(noDockerPort)), {
+    timeoutMs: 15_000,
+    message: `sshd on 127.0.0.1:${port}`,
+  });
   const configFile = file('ssh_config');
   return {
     host: 'dockstage-rig',
@@ -132,8 +167,13 @@ export async function startSshRig(): Promise<SshRig> {
     jumpHost: 'dockstage-rig-jump',
     configFile,
     tmpDir,
-    env: (host = 'dockstage-rig') => ({ DOCKER_HOST: `ssh://${host}`, DOCKSTAGE_SSH_CONFIG: configFile, SSH_AUTH_SOCK: '', TMPDIR: tmpDir }),
-    logins: () => (existsSync(file('sshd.log')) ? readFileSync(file('sshd.log'), 'utf8').match(/Accepted publickey/g)?.length ?? 0 : 0),
+    env: (host = 'dockstage-rig') => ({
+      DOCKER_HOST: `ssh://${host}`,
+      DOCKSTAGE_SSH_CONFIG: configFile,
+      SSH_AUTH_SOCK: '',
+      TMPDIR: tmpDir,
+    }),
+    logins: () => (existsSync(file('sshd.log')) ? (readFileSync(file('sshd.log'), 'utf8').match(/Accepted publickey/g)?.length ?? 0) : 0),
     dropConnections() {
       const sessions = descendantsOf(sshd.pid!);
       for (const pid of sessions) {

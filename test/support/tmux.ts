@@ -28,10 +28,31 @@ export interface TmuxSession {
 }
 
 /** Starts `command` in a new detached session of `columns`×`rows`. */
-export async function startTmux(options: { socket: string; columns: number; rows: number; cwd: string; env: Record<string, string>; command: readonly string[] }): Promise<TmuxSession> {
+export async function startTmux(options: {
+  socket: string;
+  columns: number;
+  rows: number;
+  cwd: string;
+  env: Record<string, string>;
+  command: readonly string[];
+}): Promise<TmuxSession> {
   const tmux = (...args: string[]) => run('tmux', ['-L', options.socket, '-f', '/dev/null', ...args]);
   const env = Object.entries(options.env).flatMap(([key, value]) => ['-e', `${key}=${value}`]);
-  await tmux('new-session', '-d', '-s', 'main', '-x', String(options.columns), '-y', String(options.rows), '-c', options.cwd, ...env, '--', ...options.command);
+  await tmux(
+    'new-session',
+    '-d',
+    '-s',
+    'main',
+    '-x',
+    String(options.columns),
+    '-y',
+    String(options.rows),
+    '-c',
+    options.cwd,
+    ...env,
+    '--',
+    ...options.command,
+  );
   const socketPath = (await tmux('display-message', '-p', '#{socket_path}')).stdout.trim();
   const screen = async () => (await tmux('capture-pane', '-p', '-t', 'main')).stdout;
   return {

@@ -38,7 +38,8 @@ const server = http.createServer((req, res) => res.end(fs.readFileSync(__dirname
 server.listen(3000);
 process.on('SIGTERM', () => server.close(() => process.exit(0)));
 `;
-const WORKER = (token: string) => `// ${token}\nconst timer = setInterval(() => {}, 1000);\nprocess.on('SIGTERM', () => { clearInterval(timer); process.exit(0); });\n`;
+const WORKER = (token: string) =>
+  `// ${token}\nconst timer = setInterval(() => {}, 1000);\nprocess.on('SIGTERM', () => { clearInterval(timer); process.exit(0); });\n`;
 const DOCKERFILE = (token: string) => `ARG NODE_IMAGE=node:22-alpine
 FROM \${NODE_IMAGE} AS base
 WORKDIR /app
@@ -154,7 +155,10 @@ export async function trustRig(dir: string, project: string): Promise<TrustRig> 
 
   /** The events a failure message needs: their types, and the problems in full. */
   const story = (watch: WatchProcess) =>
-    `events: ${watch.lines.map((l) => l.type).join(' ')}\n${watch.lines.filter((l) => l.type === 'error' || l.type === 'exited' || l.type === 'build-failed').map((l) => JSON.stringify(l)).join('\n')}`;
+    `events: ${watch.lines.map((l) => l.type).join(' ')}\n${watch.lines
+      .filter((l) => l.type === 'error' || l.type === 'exited' || l.type === 'build-failed')
+      .map((l) => JSON.stringify(l))
+      .join('\n')}`;
 
   /** Differences between what each running service holds and the sources, by service. */
   const differences = async (): Promise<Record<string, string[]>> => {
@@ -172,7 +176,8 @@ export async function trustRig(dir: string, project: string): Promise<TrustRig> 
       if ((await cat('/app/src/worker.js')) !== truth.worker) wrong.push('src/worker.js');
       const env = JSON.parse((await run('docker', ['inspect', '--format', '{{json .Config.Env}}', id])).stdout) as string[];
       if (!env.includes(`TOKEN=${truth.dockerfileToken}`)) wrong.push(`Dockerfile ENV (wants ${truth.dockerfileToken})`);
-      if (service === 'api' && !env.includes(`LEVEL=${truth.composeToken}`)) wrong.push(`compose environment (wants ${truth.composeToken})`);
+      if (service === 'api' && !env.includes(`LEVEL=${truth.composeToken}`))
+        wrong.push(`compose environment (wants ${truth.composeToken})`);
       if (wrong.length > 0) result[service] = wrong;
     }
     return result;
@@ -210,24 +215,42 @@ export async function trustRig(dir: string, project: string): Promise<TrustRig> 
         const armed = watch.lines.findIndex((line) => line.type === 'watching');
         const settledFrom =
           armed !== -1 && armed < last.from
-            ? watch.lines.indexOf(await watch.next((line) => line.type === 'change' && (line['paths'] as string[]).includes(last.path), { from: last.from, timeoutMs: 60_000, message: `the change of ${last.path}` }))
-            : watch.lines.indexOf(await watch.next((line) => line.type === 'watching', { timeoutMs: 60_000, message: 'the watcher armed' }));
-        await watch.next((line) => line.type === 'idle', { from: settledFrom + 1, timeoutMs: 120_000, message: 'idle after the last change' });
+            ? watch.lines.indexOf(
+                await watch.next((line) => line.type === 'change' && (line['paths'] as string[]).includes(last.path), {
+                  from: last.from,
+                  timeoutMs: 60_000,
+                  message: `the change of ${last.path}`,
+                }),
+              )
+            : watch.lines.indexOf(
+                await watch.next((line) => line.type === 'watching', { timeoutMs: 60_000, message: 'the watcher armed' }),
+              );
+        await watch.next((line) => line.type === 'idle', {
+          from: settledFrom + 1,
+          timeoutMs: 120_000,
+          message: 'idle after the last change',
+        });
         const wrong = await differences();
-        const status = JSON.parse(await cli('status', '--json')) as { services: { name: string; image: string | null; upToDate: boolean | null; containers: { state: string }[] }[] };
+        const status = JSON.parse(await cli('status', '--json')) as {
+          services: { name: string; image: string | null; upToDate: boolean | null; containers: { state: string }[] }[];
+        };
         for (const service of status.services) {
-          if (service.image !== null && /^(sha256:)?[0-9a-f]{12,64}$/.test(service.image)) throw new Error(`status shows a bare image ID for ${service.name}: ${service.image}\n${log.join('\n')}`);
+          if (service.image !== null && /^(sha256:)?[0-9a-f]{12,64}$/.test(service.image))
+            throw new Error(`status shows a bare image ID for ${service.name}: ${service.image}\n${log.join('\n')}`);
         }
         for (const [service, what] of Object.entries(wrong)) {
           const shown = status.services.find((s) => s.name === service);
           // A service that is down must not be shown running; one that runs stale sources must not be up to date.
           const said = what.includes('not running') ? shown?.containers.some((c) => c.state === 'running') : shown?.upToDate;
           if (said === true) {
-            throw new Error(`idle, ${service} serves stale ${what.join(', ')} while status says up to date\n${story(watch)}\n${log.join('\n')}`);
+            throw new Error(
+              `idle, ${service} serves stale ${what.join(', ')} while status says up to date\n${story(watch)}\n${log.join('\n')}`,
+            );
           }
         }
         // And the loop converges: every edit is served.
-        if (Object.keys(wrong).length > 0) throw new Error(`idle with stale services: ${JSON.stringify(wrong)}\n${story(watch)}\n${log.join('\n')}`);
+        if (Object.keys(wrong).length > 0)
+          throw new Error(`idle with stale services: ${JSON.stringify(wrong)}\n${story(watch)}\n${log.join('\n')}`);
       } finally {
         await watch.stop();
       }

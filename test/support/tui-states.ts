@@ -31,7 +31,10 @@ export function shop(environment = 'dev', options: { apiDockerfile?: string } = 
     .service('api', { build: { context: '/p/api' } })
     .service('cache', { image: 'busybox:latest' })
     .file('/p/app/Dockerfile', APP_DOCKERFILE)
-    .file('/p/api/Dockerfile', options.apiDockerfile ?? dockerfile('FROM busybox AS develop', 'COPY src/ ./src/', 'FROM develop AS production'))
+    .file(
+      '/p/api/Dockerfile',
+      options.apiDockerfile ?? dockerfile('FROM busybox AS develop', 'COPY src/ ./src/', 'FROM develop AS production'),
+    )
     .workspace(environment);
 }
 
@@ -42,11 +45,30 @@ export function fold(state: EngineState, ...actions: EngineAction[]): EngineStat
 
 /** A container as the engine lists it. */
 export function container(service: string, id: string, imageId: string, overrides: Partial<ListedContainer> = {}): ListedContainer {
-  return { service, id, name: `shop-${service}-1`, state: 'running', health: null, imageId, exitCode: undefined, ports: [], environment: 'dev', ...overrides };
+  return {
+    service,
+    id,
+    name: `shop-${service}-1`,
+    state: 'running',
+    health: null,
+    imageId,
+    exitCode: undefined,
+    ports: [],
+    environment: 'dev',
+    ...overrides,
+  };
 }
 
 /** A step event of a build. */
-export function step(type: 'step-started' | 'step-completed', stage: string, n: number, total: number, instruction: string, at: number, extra: { cached?: boolean; error?: string } = {}): BuildEvent {
+export function step(
+  type: 'step-started' | 'step-completed',
+  stage: string,
+  n: number,
+  total: number,
+  instruction: string,
+  at: number,
+  extra: { cached?: boolean; error?: string } = {},
+): BuildEvent {
   const ref = { vertex: `${stage}-${n}`, stage, step: n, total, instruction };
   return type === 'step-started'
     ? { type, at, ...ref }
@@ -66,11 +88,36 @@ export function running(workspace = shop()): EngineState {
     { type: 'buildStarted', id: 'b2', services: ['api'], at: 1_000 },
     { type: 'buildProgressed', id: 'b1', event: step('step-completed', 'base', 1, 3, 'FROM busybox', 1_500, { cached: true }), line: 1 },
     { type: 'buildProgressed', id: 'b1', event: step('step-completed', 'base', 2, 3, 'WORKDIR /app', 1_500, { cached: true }), line: 2 },
-    { type: 'buildProgressed', id: 'b1', event: step('step-completed', 'base', 3, 3, 'COPY package.json ./', 1_600, { cached: true }), line: 3 },
+    {
+      type: 'buildProgressed',
+      id: 'b1',
+      event: step('step-completed', 'base', 3, 3, 'COPY package.json ./', 1_600, { cached: true }),
+      line: 3,
+    },
     { type: 'buildProgressed', id: 'b1', event: step('step-started', 'develop', 1, 1, 'COPY src/ ./src/', 1_600), line: 5 },
     { type: 'buildProgressed', id: 'b1', event: step('step-completed', 'develop', 1, 1, 'COPY src/ ./src/', 1_800), line: 5 },
-    { type: 'buildCompleted', id: 'b1', imageId: 'sha256:web1', upToDate: false, cachedSteps: 3, totalSteps: 4, durationMs: 800, tags: [], at: 1_800 },
-    { type: 'buildCompleted', id: 'b2', imageId: 'sha256:api1', upToDate: true, cachedSteps: 0, totalSteps: 0, durationMs: 20, tags: [], at: 1_020 },
+    {
+      type: 'buildCompleted',
+      id: 'b1',
+      imageId: 'sha256:web1',
+      upToDate: false,
+      cachedSteps: 3,
+      totalSteps: 4,
+      durationMs: 800,
+      tags: [],
+      at: 1_800,
+    },
+    {
+      type: 'buildCompleted',
+      id: 'b2',
+      imageId: 'sha256:api1',
+      upToDate: true,
+      cachedSteps: 0,
+      totalSteps: 0,
+      durationMs: 20,
+      tags: [],
+      at: 1_020,
+    },
     { type: 'projectUpStarted', services: ['api', 'cache', 'web', 'worker'], at: 2_000 },
     {
       type: 'containersListed',

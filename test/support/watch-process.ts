@@ -22,7 +22,10 @@ export interface WatchProcess {
 }
 
 /** Starts `dockstage <args> watch --json <watchArgs>` in `cwd`. */
-export function startWatch(args: readonly string[], options: { cwd: string; env?: NodeJS.ProcessEnv; watchArgs?: readonly string[] }): WatchProcess {
+export function startWatch(
+  args: readonly string[],
+  options: { cwd: string; env?: NodeJS.ProcessEnv; watchArgs?: readonly string[] },
+): WatchProcess {
   const child = spawn(process.execPath, [CLI, ...args, 'watch', '--json', ...(options.watchArgs ?? [])], {
     cwd: options.cwd,
     env: { ...process.env, NO_COLOR: '1', ...options.env },

@@ -75,7 +75,9 @@ describe('architecture', () => {
   test('adapters are created in one composition root: in cli/, only context.ts imports them', () => {
     const outside = [...graph]
       .filter(([file]) => layerOf(file) === 'cli' && file !== 'cli/context.ts')
-      .flatMap(([file, imports]) => imports.filter((imported) => layerOf(imported) === 'adapters').map((imported) => `${file} -> ${imported}`));
+      .flatMap(([file, imports]) =>
+        imports.filter((imported) => layerOf(imported) === 'adapters').map((imported) => `${file} -> ${imported}`),
+      );
     expect(outside).toEqual([]);
   });
 

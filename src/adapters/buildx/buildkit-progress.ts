@@ -147,9 +147,20 @@ export function createRawjsonDecoder(options: RawjsonDecoderOptions = {}): Rawjs
       const parsed = parseVertexName(name ?? '');
       const stage = parsed.stage ?? (parsed.step !== null ? (options.unnamedStage ?? null) : null);
       const ref: StepRef = { vertex: digest, stage, step: parsed.step, total: parsed.total, instruction: parsed.instruction };
-      step = step === undefined
-        ? { ref, startedAt: undefined, completedAt: undefined, started: false, completed: false, cached: false, error: undefined, hadStatus: false, logTail: [] }
-        : { ...step, ref };
+      step =
+        step === undefined
+          ? {
+              ref,
+              startedAt: undefined,
+              completedAt: undefined,
+              started: false,
+              completed: false,
+              cached: false,
+              error: undefined,
+              hadStatus: false,
+              logTail: [],
+            }
+          : { ...step, ref };
       steps.set(digest, step);
     }
     return step;
@@ -198,7 +209,8 @@ export function createRawjsonDecoder(options: RawjsonDecoderOptions = {}): Rawjs
       step.completed = true;
       step.completedAt = completed;
       // FROM is never marked cached by BuildKit; it did no work unless it pulled (which reports layer statuses).
-      if (step.ref.step !== null && /^FROM\s/i.test(step.ref.instruction) && !step.hadStatus && step.error === undefined) step.cached = true;
+      if (step.ref.step !== null && /^FROM\s/i.test(step.ref.instruction) && !step.hadStatus && step.error === undefined)
+        step.cached = true;
       flushLogs(raw.digest, out);
       const begin = started ?? step.startedAt;
       out.push({
@@ -224,7 +236,12 @@ export function createRawjsonDecoder(options: RawjsonDecoderOptions = {}): Rawjs
     const chunk = log.partial + log.decoder.decode(Buffer.from(raw.data, 'base64'), { stream: true });
     const lines = chunk.split('\n');
     log.partial = lines.pop() ?? '';
-    logLines(stepFor(raw.vertex), stream, lines.map((line) => line.replace(/\r$/, '')), out);
+    logLines(
+      stepFor(raw.vertex),
+      stream,
+      lines.map((line) => line.replace(/\r$/, '')),
+      out,
+    );
   };
 
   const onWarning = (raw: { short?: unknown; range?: unknown }, out: BuildEvent[]): void => {
@@ -369,7 +386,10 @@ export function describeFailure(steps: readonly StepState[], textLines: readonly
   const failed = steps.filter((step) => step.error !== undefined);
   const failing = failed.find((step) => !CANCELLED.test(step.error!.trim())) ?? failed[0];
   const errorLine = [...textLines].reverse().find((line) => line.startsWith('ERROR:'));
-  const solveError = errorLine?.replace(/^ERROR:\s*/, '').replace(/^failed to solve:\s*/, '').replace(/^rpc error: code = \w+ desc = /, '');
+  const solveError = errorLine
+    ?.replace(/^ERROR:\s*/, '')
+    .replace(/^failed to solve:\s*/, '')
+    .replace(/^rpc error: code = \w+ desc = /, '');
   if (failing === undefined) {
     return {
       message: `build failed: ${solveError ?? textLines.at(-1) ?? 'buildx exited without saying why'}`,
@@ -378,9 +398,10 @@ export function describeFailure(steps: readonly StepState[], textLines: readonly
     };
   }
   const { ref } = failing;
-  const where = ref.step === null
-    ? ref.instruction
-    : `${ref.stage === null ? '' : `stage '${ref.stage}' `}step ${ref.step}/${ref.total} (${ref.instruction})`;
+  const where =
+    ref.step === null
+      ? ref.instruction
+      : `${ref.stage === null ? '' : `stage '${ref.stage}' `}step ${ref.step}/${ref.total} (${ref.instruction})`;
   const exitCode = /exit code: (\d+)/.exec(failing.error!);
   const reason = exitCode === null ? failing.error! : `exit code ${exitCode[1]}`;
   return {

@@ -80,7 +80,10 @@ export function buildxEnv(request: BuildRequest, base: NodeJS.ProcessEnv): NodeJ
 
 /** Build args whose name would change how docker itself runs stay on the command line. */
 function passByEnv(name: string): boolean {
-  return /^[A-Za-z_][A-Za-z0-9_]*$/.test(name) && !/^(PATH|HOME|TMPDIR|USER|SHELL|SSH_AUTH_SOCK|DOCKER_.*|BUILDX_.*|BUILDKIT_.*|COMPOSE_.*)$/.test(name);
+  return (
+    /^[A-Za-z_][A-Za-z0-9_]*$/.test(name) &&
+    !/^(PATH|HOME|TMPDIR|USER|SHELL|SSH_AUTH_SOCK|DOCKER_.*|BUILDX_.*|BUILDKIT_.*|COMPOSE_.*)$/.test(name)
+  );
 }
 
 /** compose writes extra hosts as `host=ip` (older files `host:ip`); buildx wants `host:ip`. */
@@ -88,7 +91,6 @@ function addHost(entry: string): string {
   const eq = entry.indexOf('=');
   return eq === -1 ? entry : `${entry.slice(0, eq)}:${entry.slice(eq + 1)}`;
 }
-
 
 /** What `docker buildx inspect` says: the builder, its driver, and an error the CLI printed instead of failing. */
 export interface BuildxInspection {
@@ -126,7 +128,10 @@ export function engineProblem(output: string, builder?: string, endpoint?: strin
   }
   const daemon = /(Cannot connect to the Docker daemon[^\n]*|error during connect[^\n]*)/i.exec(output);
   if (daemon !== null) {
-    return new EngineUnavailableError(`the Docker engine is not reachable: ${daemon[1]!.trim()}`, 'start the Docker engine (or check DOCKER_HOST / the docker context) and try again');
+    return new EngineUnavailableError(
+      `the Docker engine is not reachable: ${daemon[1]!.trim()}`,
+      'start the Docker engine (or check DOCKER_HOST / the docker context) and try again',
+    );
   }
   // The docker CLI got an HTML page (or other non-JSON text) where the engine's answer should be.
   if (/Error response from daemon: *<|<!DOCTYPE html|<html[\s>]/i.test(output)) {
@@ -135,7 +140,10 @@ export function engineProblem(output: string, builder?: string, endpoint?: strin
   const noBuilder = /no builder "?([^"\s]+)"? found/.exec(output);
   if (noBuilder !== null) {
     const name = noBuilder[1] ?? builder ?? '';
-    return new EngineUnavailableError(`buildx builder '${name}' does not exist`, `list builders with "docker buildx ls", or create it with "docker buildx create --name ${name}"`);
+    return new EngineUnavailableError(
+      `buildx builder '${name}' does not exist`,
+      `list builders with "docker buildx ls", or create it with "docker buildx create --name ${name}"`,
+    );
   }
   return undefined;
 }
@@ -159,7 +167,13 @@ const KILL_AFTER_MS = 3000;
  */
 export function createBuildxBuilder(options: BuildxBuilderOptions = {}): ImageBuilder {
   const env = options.env ?? process.env;
-  const endpointName = options.endpointName ?? (env['DOCKER_HOST'] ? `${env['DOCKER_HOST']} (DOCKER_HOST)` : env['DOCKER_CONTEXT'] ? `docker context ${env['DOCKER_CONTEXT']}` : undefined);
+  const endpointName =
+    options.endpointName ??
+    (env['DOCKER_HOST']
+      ? `${env['DOCKER_HOST']} (DOCKER_HOST)`
+      : env['DOCKER_CONTEXT']
+        ? `docker context ${env['DOCKER_CONTEXT']}`
+        : undefined);
 
   const run = (args: readonly string[]): Promise<RunResult> =>
     new Promise((resolve, reject) => {
@@ -177,16 +191,25 @@ export function createBuildxBuilder(options: BuildxBuilderOptions = {}): ImageBu
       const version = await run(['buildx', 'version']);
       const versionText = `${version.stdout}\n${version.stderr}`;
       if (version.code !== 0) {
-        throw engineProblem(versionText, undefined, endpointName) ?? new EngineUnavailableError(`docker buildx version failed: ${firstLine(versionText)}`, 'check the buildx plugin with "docker buildx version"');
+        throw (
+          engineProblem(versionText, undefined, endpointName) ??
+          new EngineUnavailableError(
+            `docker buildx version failed: ${firstLine(versionText)}`,
+            'check the buildx plugin with "docker buildx version"',
+          )
+        );
       }
       const inspect = await run(['buildx', 'inspect', ...(name === undefined || name === '' ? [] : [name])]);
       const inspectText = `${inspect.stdout}\n${inspect.stderr}`;
       const parsed = parseBuildxInspect(inspect.stdout);
       // buildx exits 0 when the engine is down and prints `Error: Cannot connect…` instead.
       if (inspect.code !== 0 || parsed.error !== undefined) {
-        throw engineProblem(inspectText, name, endpointName) ?? new EngineUnavailableError(
-          `buildx builder ${parsed.builder ?? name ?? 'default'} is not usable: ${parsed.error ?? firstLine(inspectText)}`,
-          'inspect it with "docker buildx inspect --bootstrap"',
+        throw (
+          engineProblem(inspectText, name, endpointName) ??
+          new EngineUnavailableError(
+            `buildx builder ${parsed.builder ?? name ?? 'default'} is not usable: ${parsed.error ?? firstLine(inspectText)}`,
+            'inspect it with "docker buildx inspect --bootstrap"',
+          )
         );
       }
       return {
@@ -202,12 +225,18 @@ export function createBuildxBuilder(options: BuildxBuilderOptions = {}): ImageBu
       const tempDir = await mkdtemp(path.join(os.tmpdir(), 'dockstage-buildx-'));
       const metadataFile = path.join(tempDir, 'metadata.json');
       try {
-        const decoder = createRawjsonDecoder({ unnamedStage: request.target === undefined || request.target === '' ? undefined : request.target.toLowerCase() });
+        const decoder = createRawjsonDecoder({
+          unnamedStage: request.target === undefined || request.target === '' ? undefined : request.target.toLowerCase(),
+        });
         const outcome = await new Promise<{ code: number | null; stdout: string; failure?: unknown }>((resolve, reject) => {
           // Its own process group: `docker` runs the buildx plugin as a child process that shares our pipes, and a
           // signal must reach both. Killing the CLI alone left the plugin running (a RUN of two minutes on) with our
           // pipes open, so the build never ended.
-          const child = spawn('docker', buildxArgs(request, { metadataFile }), { env: buildxEnv(request, env), stdio: ['pipe', 'pipe', 'pipe'], detached: true });
+          const child = spawn('docker', buildxArgs(request, { metadataFile }), {
+            env: buildxEnv(request, env),
+            stdio: ['pipe', 'pipe', 'pipe'],
+            detached: true,
+          });
           const signalGroup = (name: NodeJS.Signals): void => {
             try {
               if (child.pid !== undefined) process.kill(-child.pid, name);
@@ -254,12 +283,21 @@ export function createBuildxBuilder(options: BuildxBuilderOptions = {}): ImageBu
         });
         if (outcome.failure !== undefined) throw outcome.failure;
         const steps = decoder.steps();
-        const text = [...decoder.textLines(), ...outcome.stdout.split('\n').map((line) => line.trim()).filter((line) => line !== '')];
+        const text = [
+          ...decoder.textLines(),
+          ...outcome.stdout
+            .split('\n')
+            .map((line) => line.trim())
+            .filter((line) => line !== ''),
+        ];
         if (outcome.code !== 0) {
           const tooling = engineProblem(text.join('\n'), request.builder, endpointName);
           if (tooling !== undefined && !steps.some((step) => step.ref.step !== null)) throw tooling;
           // A failed cache import is never fatal (BuildKit builds without that cache), so it is never the cause to report.
-          const failure = describeFailure(steps.filter((step) => !step.ref.instruction.startsWith('importing cache manifest from ')), text);
+          const failure = describeFailure(
+            steps.filter((step) => !step.ref.instruction.startsWith('importing cache manifest from ')),
+            text,
+          );
           const hint = failureHint(text);
           const line = failure.step === undefined ? parseErrorLine(text) : undefined;
           throw new BuildFailedError(failure.message, {
@@ -301,11 +339,19 @@ async function imageIdFrom(metadataFile: string): Promise<string | undefined> {
 
 function spawnError(error: NodeJS.ErrnoException): Error {
   if (error.code === 'ENOENT') {
-    return new EngineUnavailableError('the docker CLI is not on PATH', 'install Docker (the docker CLI with the buildx plugin) and try again');
+    return new EngineUnavailableError(
+      'the docker CLI is not on PATH',
+      'install Docker (the docker CLI with the buildx plugin) and try again',
+    );
   }
   return error;
 }
 
 function firstLine(text: string): string {
-  return text.split('\n').map((line) => line.trim()).find((line) => line !== '') ?? '';
+  return (
+    text
+      .split('\n')
+      .map((line) => line.trim())
+      .find((line) => line !== '') ?? ''
+  );
 }

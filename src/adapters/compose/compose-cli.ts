@@ -13,7 +13,6 @@ import type * as ComposePackage from 'docker-compose';
 import type { ComposeCli, ComposeTarget } from '../../ports/compose-cli.js';
 import { composeConfig, globalArgs, runCompose, toError } from './compose-process.js';
 
-
 /** How the compose processes run; the CLI passes its own environment so compose sees the same DOCKER_HOST and COMPOSE_* variables as dockstage. */
 export interface ComposeCliOptions {
   /** Environment for the compose process (defaults to this process's). */

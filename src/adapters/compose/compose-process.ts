@@ -38,7 +38,13 @@ export function composeArgs(target: ComposeTarget, command: string, args: readon
  * Runs `docker compose <command> <args>` for the target and resolves when it exits 0; otherwise rejects with
  * compose's own words (`composeFailure`, exit code `exitCode`), or EngineUnavailableError when there is no docker CLI.
  */
-export function runCompose(target: ComposeTarget, command: string, args: readonly string[], options: ComposeProcessOptions, exitCode: 1 | 2 = 1): Promise<void> {
+export function runCompose(
+  target: ComposeTarget,
+  command: string,
+  args: readonly string[],
+  options: ComposeProcessOptions,
+  exitCode: 1 | 2 = 1,
+): Promise<void> {
   return new Promise((resolve, reject) => {
     const child = spawnCompose(target, command, args, options);
     const stderr: Buffer[] = [];
@@ -136,7 +142,12 @@ export function composeConfig(target: ComposeTarget, options: ComposeProcessOpti
         try {
           resolve(JSON.parse(Buffer.concat(stdout).toString('utf8')) as unknown);
         } catch {
-          reject(new DockstageError('docker compose config printed no JSON', { exitCode: 1, hint: `check 'docker compose config --format json'${err.trim() === '' ? '' : `; compose said: ${lastMeaningfulLine(err)}`}` }));
+          reject(
+            new DockstageError('docker compose config printed no JSON', {
+              exitCode: 1,
+              hint: `check 'docker compose config --format json'${err.trim() === '' ? '' : `; compose said: ${lastMeaningfulLine(err)}`}`,
+            }),
+          );
         }
       });
     });
@@ -158,7 +169,10 @@ export function toError(command: string, error: unknown, exitCode: 1 | 2): Docks
   if (error instanceof DockstageError) return error;
   if (error instanceof Error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') {
-      return new EngineUnavailableError('the docker CLI is not installed (or not on PATH)', 'install Docker (the docker CLI with the Compose v2 plugin)');
+      return new EngineUnavailableError(
+        'the docker CLI is not installed (or not on PATH)',
+        'install Docker (the docker CLI with the Compose v2 plugin)',
+      );
     }
     return new DockstageError(`docker compose ${command}: ${error.message}`, { exitCode: 1, cause: error });
   }
@@ -173,7 +187,10 @@ export function toError(command: string, error: unknown, exitCode: 1 | 2): Docks
  */
 export function composeFailure(command: string, stderr: string, exitCode: 1 | 2): DockstageError {
   if (/is not a docker command|unknown command:? "?(docker )?compose"?|unknown shorthand flag: 'f'/.test(stderr)) {
-    return new EngineUnavailableError('the Compose v2 CLI plugin is missing (docker compose)', 'install the docker compose plugin (v2); the Python docker-compose v1 is not supported');
+    return new EngineUnavailableError(
+      'the Compose v2 CLI plugin is missing (docker compose)',
+      'install the docker compose plugin (v2); the Python docker-compose v1 is not supported',
+    );
   }
   const context = /context "([^"]+)": context not found/.exec(stderr);
   if (context !== null) {
@@ -182,12 +199,18 @@ export function composeFailure(command: string, stderr: string, exitCode: 1 | 2)
     });
   }
   if (/Cannot connect to the Docker daemon|error during connect|connection refused/i.test(stderr)) {
-    return new EngineUnavailableError(lastMeaningfulLine(stderr), 'start the Docker engine, or point DOCKER_HOST / docker context at a running one');
+    return new EngineUnavailableError(
+      lastMeaningfulLine(stderr),
+      'start the Docker engine, or point DOCKER_HOST / docker context at a running one',
+    );
   }
   return new ComposeCommandError(command, stderr, exitCode);
 }
 
 function lastMeaningfulLine(text: string): string {
-  const lines = text.split('\n').map((line) => line.trim()).filter((line) => line !== '');
+  const lines = text
+    .split('\n')
+    .map((line) => line.trim())
+    .filter((line) => line !== '');
   return lines[lines.length - 1] ?? '';
 }

@@ -113,7 +113,10 @@ export function dockerOptions(connection: EngineConnection): Docker.DockerOption
   };
   if (connection.protocol === 'https' && connection.verifyServer === false) {
     // docker-modem forwards `agent` to the request; its types omit it.
-    const agent = new https.Agent({ rejectUnauthorized: false, ...(connection.cert === undefined ? {} : { cert: connection.cert, key: connection.key }) });
+    const agent = new https.Agent({
+      rejectUnauthorized: false,
+      ...(connection.cert === undefined ? {} : { cert: connection.cert, key: connection.key }),
+    });
     return { ...options, agent } as Docker.DockerOptions;
   }
   return options;

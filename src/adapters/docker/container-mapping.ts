@@ -15,7 +15,8 @@ export interface EngineContainerSummary {
   readonly ImageID?: string;
   readonly State?: string;
   readonly Status?: string;
-  readonly Ports?: readonly { readonly IP?: string; readonly PrivatePort: number; readonly PublicPort?: number; readonly Type: string }[] | null;
+  readonly Ports?:
+    readonly { readonly IP?: string; readonly PrivatePort: number; readonly PublicPort?: number; readonly Type: string }[] | null;
   readonly Labels?: Readonly<Record<string, string>> | null;
 }
 
@@ -105,7 +106,12 @@ export function containerFromInspect(inspected: EngineContainerInspect, status?:
     if (bindings === null || bindings.length === 0) ports.push({ containerPort, protocol, hostPort: null, hostIp: null });
     for (const binding of bindings ?? []) {
       const hostPort = Number(binding.HostPort);
-      ports.push({ containerPort, protocol, hostPort: hostPort > 0 ? hostPort : null, hostIp: binding.HostIp === undefined || binding.HostIp === '' ? null : binding.HostIp });
+      ports.push({
+        containerPort,
+        protocol,
+        hostPort: hostPort > 0 ? hostPort : null,
+        hostIp: binding.HostIp === undefined || binding.HostIp === '' ? null : binding.HostIp,
+      });
     }
   }
   return {
@@ -144,6 +150,9 @@ export function sortContainers(containers: readonly ContainerInfo[]): ContainerI
 function sortPorts(ports: readonly PublishedPort[]): PublishedPort[] {
   return [...ports].sort(
     (a, b) =>
-      a.containerPort - b.containerPort || compareStrings(a.protocol, b.protocol) || compareStrings(a.hostIp ?? '', b.hostIp ?? '') || (a.hostPort ?? 0) - (b.hostPort ?? 0),
+      a.containerPort - b.containerPort ||
+      compareStrings(a.protocol, b.protocol) ||
+      compareStrings(a.hostIp ?? '', b.hostIp ?? '') ||
+      (a.hostPort ?? 0) - (b.hostPort ?? 0),
   );
 }

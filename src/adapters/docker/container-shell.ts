@@ -24,7 +24,10 @@ export async function containerShell(containerId: string, env: ShellEnv): Promis
 }
 
 /** Runs an interactive shell in the container on the inherited terminal; resolves with its exit code and the shell used. */
-export async function openContainerShell(containerId: string, env: ShellEnv): Promise<{ readonly shell: 'bash' | 'sh'; readonly exitCode: number }> {
+export async function openContainerShell(
+  containerId: string,
+  env: ShellEnv,
+): Promise<{ readonly shell: 'bash' | 'sh'; readonly exitCode: number }> {
   const shell = await containerShell(containerId, env);
   return { shell, exitCode: await exitCode(['exec', '-it', containerId, shell], env, 'inherit') };
 }

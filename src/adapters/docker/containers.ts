@@ -1,7 +1,13 @@
 /** A project's containers: listing and inspecting them by compose labels, and starting, stopping and restarting them. */
 import type { ContainerRuntime } from '../../ports/container-runtime.js';
 import { PROJECT_LABEL } from './compose-labels.js';
-import { containerFromInspect, containerFromSummary, sortContainers, type EngineContainerInspect, type EngineContainerSummary } from './container-mapping.js';
+import {
+  containerFromInspect,
+  containerFromSummary,
+  sortContainers,
+  type EngineContainerInspect,
+  type EngineContainerSummary,
+} from './container-mapping.js';
 import { ignoreStatus, statusCode, type EngineClient } from './engine-client.js';
 import { compareStrings } from '../../core/order.js';
 
@@ -49,5 +55,8 @@ export function containerOperations(client: EngineClient) {
     async restartContainer(id, timeoutSeconds) {
       await guard(() => docker.getContainer(id).restart(timeoutSeconds === undefined ? {} : { t: timeoutSeconds }));
     },
-  } satisfies Pick<ContainerRuntime, 'listContainers' | 'containersUsingImage' | 'inspectContainer' | 'startContainer' | 'stopContainer' | 'restartContainer'>;
+  } satisfies Pick<
+    ContainerRuntime,
+    'listContainers' | 'containersUsingImage' | 'inspectContainer' | 'startContainer' | 'stopContainer' | 'restartContainer'
+  >;
 }

@@ -49,11 +49,18 @@ export async function openEngineRoute(endpoint: DockerEndpoint, env: NodeJS.Proc
   if (!endpoint.host.startsWith('ssh://')) {
     return { endpoint, env, explain: async () => undefined, logins: () => 0, problem: () => undefined, close: async () => undefined };
   }
-  const [{ parseSshDestination }, { openSshTunnel }] = await Promise.all([import('./ssh/ssh-destination.js'), import('./ssh/ssh-tunnel.js')]);
+  const [{ parseSshDestination }, { openSshTunnel }] = await Promise.all([
+    import('./ssh/ssh-destination.js'),
+    import('./ssh/ssh-tunnel.js'),
+  ]);
   const destination = parseSshDestination(endpoint.host);
   const configFile = env['DOCKSTAGE_SSH_CONFIG'];
   signal?.throwIfAborted();
-  const tunnel = openSshTunnel(destination, { where: describeEndpoint(endpoint), env, ...(configFile === undefined || configFile === '' ? {} : { configFile }) });
+  const tunnel = openSshTunnel(destination, {
+    where: describeEndpoint(endpoint),
+    env,
+    ...(configFile === undefined || configFile === '' ? {} : { configFile }),
+  });
   // A run that ends while ssh is still logging in (a config error, an unreachable host's 30 s) stops it at once.
   signal?.addEventListener('abort', () => void tunnel.close(), { once: true });
   await tunnel.ready();
@@ -114,17 +121,26 @@ export async function resolveDockerEndpoint(env: NodeJS.ProcessEnv): Promise<Doc
     try {
       context = text === undefined ? undefined : (JSON.parse(text) as { currentContext?: string }).currentContext;
     } catch (error) {
-      throw new ConfigError(`cannot read the docker config ${configFile}${env['DOCKER_CONFIG'] ? ' (DOCKER_CONFIG)' : ''}: ${(error as Error).message}`, {
-        hint: 'fix the JSON, or point DOCKER_CONFIG at a folder with a valid config.json',
-      });
+      throw new ConfigError(
+        `cannot read the docker config ${configFile}${env['DOCKER_CONFIG'] ? ' (DOCKER_CONFIG)' : ''}: ${(error as Error).message}`,
+        {
+          hint: 'fix the JSON, or point DOCKER_CONFIG at a folder with a valid config.json',
+        },
+      );
     }
   }
-  if (context === undefined || context === '' || context === 'default') return { host: 'unix:///var/run/docker.sock', context: undefined, source: 'default' };
+  if (context === undefined || context === '' || context === 'default')
+    return { host: 'unix:///var/run/docker.sock', context: undefined, source: 'default' };
   const name = context;
   const host = await new Promise<string>((resolve, reject) => {
     execFile('docker', ['context', 'inspect', name, '--format', '{{.Endpoints.docker.Host}}'], { env }, (error, stdout, stderr) => {
       if (error) {
-        reject(new EngineUnavailableError(`docker context '${name}' cannot be used: ${stderr.trim().split('\n').at(-1) || error.message}`, 'list contexts with "docker context ls"; fix DOCKER_CONTEXT or run "docker context use default"'));
+        reject(
+          new EngineUnavailableError(
+            `docker context '${name}' cannot be used: ${stderr.trim().split('\n').at(-1) || error.message}`,
+            'list contexts with "docker context ls"; fix DOCKER_CONTEXT or run "docker context use default"',
+          ),
+        );
       } else {
         resolve(stdout.trim());
       }

@@ -51,10 +51,13 @@ export function containerFilesOn(docker: Docker, host = 'the Docker engine'): Co
       }
     }
     if (result.exitCode !== 0) {
-      throw new DockstageError(`live sync into container ${containerId.slice(0, 12)} failed: ${lastLine(result.stderr) || `exit code ${result.exitCode}`}`, {
-        exitCode: 1,
-        hint: 'live sync needs sh, cat, head, tail, chmod, chown, mkdir and rm in the container; rebuild instead',
-      });
+      throw new DockstageError(
+        `live sync into container ${containerId.slice(0, 12)} failed: ${lastLine(result.stderr) || `exit code ${result.exitCode}`}`,
+        {
+          exitCode: 1,
+          hint: 'live sync needs sh, cat, head, tail, chmod, chown, mkdir and rm in the container; rebuild instead',
+        },
+      );
     }
     return { written: result.stdout.split('\0').filter((p) => p !== '') };
   };
@@ -69,12 +72,25 @@ export function containerFilesOn(docker: Docker, host = 'the Docker engine'): Co
     async listTree(containerId, directory, marker) {
       let result: ScriptResult;
       try {
-        const exec = await docker.getContainer(containerId).exec({ Cmd: ['sh', '-c', LIST_SCRIPT, 'sh', directory, marker], AttachStdin: true, AttachStdout: true, AttachStderr: true, User: '0:0', WorkingDir: '/' });
+        const exec = await docker
+          .getContainer(containerId)
+          .exec({
+            Cmd: ['sh', '-c', LIST_SCRIPT, 'sh', directory, marker],
+            AttachStdin: true,
+            AttachStdout: true,
+            AttachStderr: true,
+            User: '0:0',
+            WorkingDir: '/',
+          });
         result = await attach(exec, await exec.start({ hijack: true, stdin: true })).send([]);
       } catch (error) {
         throw asEngineError(error, containerId, host);
       }
-      if (result.exitCode !== 0) throw new DockstageError(`cannot list ${directory} in container ${containerId.slice(0, 12)}: ${lastLine(result.stderr) || `exit code ${result.exitCode}`}`, { exitCode: 1, hint: 'syncing bind mounts needs sh, find and stat in the container' });
+      if (result.exitCode !== 0)
+        throw new DockstageError(
+          `cannot list ${directory} in container ${containerId.slice(0, 12)}: ${lastLine(result.stderr) || `exit code ${result.exitCode}`}`,
+          { exitCode: 1, hint: 'syncing bind mounts needs sh, find and stat in the container' },
+        );
       return parseTree(result.stdout);
     },
     keepReady: (containerIds) => writers.keep(containerIds),
@@ -137,7 +153,8 @@ class ReadyWriters {
   }
 
   private start(id: string): void {
-    if (this.waiting.has(id) || (this.quickDeaths.get(id) ?? 0) >= MAX_QUICK_DEATHS || performance.now() < (this.retryAt.get(id) ?? 0)) return;
+    if (this.waiting.has(id) || (this.quickDeaths.get(id) ?? 0) >= MAX_QUICK_DEATHS || performance.now() < (this.retryAt.get(id) ?? 0))
+      return;
     const pending: Promise<Writer | undefined> = startWriter(this.docker.getContainer(id)).then(
       (writer) => {
         const readyAt = performance.now();
@@ -223,7 +240,14 @@ async function startWriter(container: Docker.Container): Promise<Writer> {
 
 /** Starts the sync script in the container as root with `args`, attached to its stdin and output. */
 async function startScript(container: Docker.Container, args: readonly string[]) {
-  const exec = await container.exec({ Cmd: ['sh', '-c', SYNC_SCRIPT, 'sh', ...args], AttachStdin: true, AttachStdout: true, AttachStderr: true, User: '0:0', WorkingDir: '/' });
+  const exec = await container.exec({
+    Cmd: ['sh', '-c', SYNC_SCRIPT, 'sh', ...args],
+    AttachStdin: true,
+    AttachStdout: true,
+    AttachStderr: true,
+    User: '0:0',
+    WorkingDir: '/',
+  });
   return attach(exec, await exec.start({ hijack: true, stdin: true }));
 }
 
@@ -255,7 +279,11 @@ function attach(exec: Docker.Exec, stream: NodeJS.ReadWriteStream & { destroy():
       stream.end();
       await finished;
       const inspected = (await exec.inspect()) as { ExitCode: number | null };
-      return { exitCode: inspected.ExitCode ?? -1, stdout: Buffer.concat(out).toString('utf8'), stderr: Buffer.concat(err).toString('utf8') };
+      return {
+        exitCode: inspected.ExitCode ?? -1,
+        stdout: Buffer.concat(out).toString('utf8'),
+        stderr: Buffer.concat(err).toString('utf8'),
+      };
     },
   };
 }
@@ -286,13 +314,18 @@ function lastLine(text: string): string {
 function asEngineError(error: unknown, containerId: string, host: string): DockstageError {
   const code = (error as NodeJS.ErrnoException | undefined)?.code;
   if (code === 'ECONNREFUSED' || code === 'ENOENT' || code === 'EACCES' || code === 'ECONNRESET' || code === 'EPIPE') {
-    return new EngineUnavailableError(`cannot reach ${host}: ${(error as Error).message}`, 'start the Docker engine, or set DOCKER_HOST / docker context to a running one');
+    return new EngineUnavailableError(
+      `cannot reach ${host}: ${(error as Error).message}`,
+      'start the Docker engine, or set DOCKER_HOST / docker context to a running one',
+    );
   }
   const status = (error as { statusCode?: number } | undefined)?.statusCode;
   const reason = (error as { json?: { message?: string } } | undefined)?.json?.message ?? (error as Error).message;
-  return new DockstageError(`live sync into container ${containerId.slice(0, 12)} failed${status === undefined ? '' : ` (${status})`}: ${reason}`, {
-    exitCode: 1,
-    hint: status === 409 ? 'the container is not running' : 'dockstage rebuilds instead',
-  });
+  return new DockstageError(
+    `live sync into container ${containerId.slice(0, 12)} failed${status === undefined ? '' : ` (${status})`}: ${reason}`,
+    {
+      exitCode: 1,
+      hint: status === 409 ? 'the container is not running' : 'dockstage rebuilds instead',
+    },
+  );
 }
-

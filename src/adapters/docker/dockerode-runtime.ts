@@ -36,7 +36,11 @@ export function apiBelow(version: string, minimum: string): boolean {
  * `tunnelProblem` words a lost connection. Every call that cannot reach the engine
  * rejects with EngineUnavailableError, so callers handle "daemon down" once.
  */
-export function createDockerodeRuntime(endpoint: DockerEndpoint, env: NodeJS.ProcessEnv = process.env, tunnelProblem?: () => string | undefined): ContainerRuntime {
+export function createDockerodeRuntime(
+  endpoint: DockerEndpoint,
+  env: NodeJS.ProcessEnv = process.env,
+  tunnelProblem?: () => string | undefined,
+): ContainerRuntime {
   const client = createEngineClient(endpoint, env, tunnelProblem);
   return {
     async info() {
@@ -50,7 +54,12 @@ export function createDockerodeRuntime(endpoint: DockerEndpoint, env: NodeJS.Pro
           `upgrade Docker on ${publishedHost(endpoint)}, or point DOCKER_HOST / the docker context at a newer engine`,
         );
       }
-      return { serverVersion: version['Version'], apiVersion: version['ApiVersion'], host: publishedHost(endpoint), endpoint: endpoint.host };
+      return {
+        serverVersion: version['Version'],
+        apiVersion: version['ApiVersion'],
+        host: publishedHost(endpoint),
+        endpoint: endpoint.host,
+      };
     },
     ...imageOperations(client),
     ...containerOperations(client),

@@ -20,7 +20,12 @@ export interface EngineClient {
   /** Runs `action`, rejecting with EngineUnavailableError when the connection fails; other errors pass through. */
   guard<T>(action: () => Promise<T>): Promise<T>;
   /** A GET whose body is read as a stream (logs, events), aborted with `signal`. */
-  openStream(urlPath: string, query: Record<string, unknown>, statusCodes: Record<number, string | boolean>, signal?: AbortSignal): Promise<IncomingMessage>;
+  openStream(
+    urlPath: string,
+    query: Record<string, unknown>,
+    statusCodes: Record<number, string | boolean>,
+    signal?: AbortSignal,
+  ): Promise<IncomingMessage>;
 }
 
 /**
@@ -28,7 +33,11 @@ export interface EngineClient {
  * variables (see `connectionOptions`); `tunnelProblem` says what ssh said while
  * the connection to an ssh:// engine is down.
  */
-export function createEngineClient(endpoint: DockerEndpoint, env: NodeJS.ProcessEnv, tunnelProblem: () => string | undefined = () => undefined): EngineClient {
+export function createEngineClient(
+  endpoint: DockerEndpoint,
+  env: NodeJS.ProcessEnv,
+  tunnelProblem: () => string | undefined = () => undefined,
+): EngineClient {
   const docker = new Docker(dockerOptions(connectionOptions(endpoint.tunnel ?? endpoint.host, env)));
   const unreachable = (error: unknown) =>
     endpoint.tunnel === undefined
@@ -49,7 +58,8 @@ export function createEngineClient(endpoint: DockerEndpoint, env: NodeJS.Process
       const code = (error as NodeJS.ErrnoException | undefined)?.code;
       if (typeof code === 'string' && code.startsWith('HPE_')) throw notAnEngine(describeEndpoint(endpoint), 'it does not speak HTTP');
       const status = (error as { statusCode?: number } | undefined)?.statusCode;
-      if (status !== undefined && !fromEngine(error)) throw notAnEngine(describeEndpoint(endpoint), `HTTP ${status} with a body that is not the engine's JSON`);
+      if (status !== undefined && !fromEngine(error))
+        throw notAnEngine(describeEndpoint(endpoint), `HTTP ${status} with a body that is not the engine's JSON`);
       throw error;
     }
   };
@@ -58,7 +68,14 @@ export function createEngineClient(endpoint: DockerEndpoint, env: NodeJS.Process
       () =>
         new Promise<IncomingMessage>((resolve, reject) => {
           docker.modem.dial(
-            { path: `${urlPath}?`, method: 'GET', options: query, isStream: true, statusCodes, ...(signal === undefined ? {} : { abortSignal: signal }) },
+            {
+              path: `${urlPath}?`,
+              method: 'GET',
+              options: query,
+              isStream: true,
+              statusCodes,
+              ...(signal === undefined ? {} : { abortSignal: signal }),
+            },
             (error, result) => (error === null ? resolve(result as IncomingMessage) : reject(error)),
           );
         }),
@@ -153,7 +170,13 @@ export function engineMessage(error: unknown): string {
 function isConnectionError(error: unknown): boolean {
   const code = (error as NodeJS.ErrnoException | undefined)?.code;
   return (
-    code === 'ECONNREFUSED' || code === 'ENOENT' || code === 'EACCES' || code === 'ETIMEDOUT' || code === 'EHOSTUNREACH' ||
-    code === 'ECONNRESET' || code === 'EPIPE' || code === 'ENOTFOUND'
+    code === 'ECONNREFUSED' ||
+    code === 'ENOENT' ||
+    code === 'EACCES' ||
+    code === 'ETIMEDOUT' ||
+    code === 'EHOSTUNREACH' ||
+    code === 'ECONNRESET' ||
+    code === 'EPIPE' ||
+    code === 'ENOTFOUND'
   );
 }

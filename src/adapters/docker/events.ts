@@ -9,7 +9,17 @@ import { healthValue } from './container-mapping.js';
 import { consume, type EngineClient } from './engine-client.js';
 
 const EVENT_ACTIONS: readonly ContainerEvent['action'][] = [
-  'create', 'start', 'die', 'stop', 'kill', 'restart', 'destroy', 'pause', 'unpause', 'oom', 'health_status',
+  'create',
+  'start',
+  'die',
+  'stop',
+  'kill',
+  'restart',
+  'destroy',
+  'pause',
+  'unpause',
+  'oom',
+  'health_status',
 ];
 
 /** The events operation of the ContainerRuntime port. */

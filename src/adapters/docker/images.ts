@@ -10,7 +10,9 @@ export function imageOperations(client: EngineClient) {
     async imagesByReference(prefix) {
       return await guard(async () => {
         const images = await docker.listImages();
-        const tagged = images.flatMap((image) => (image.RepoTags ?? []).filter((tag) => tag.startsWith(prefix)).map((reference) => ({ reference, id: image.Id })));
+        const tagged = images.flatMap((image) =>
+          (image.RepoTags ?? []).filter((tag) => tag.startsWith(prefix)).map((reference) => ({ reference, id: image.Id })),
+        );
         return tagged.sort((a, b) => compareStrings(a.reference, b.reference));
       });
     },
@@ -18,7 +20,14 @@ export function imageOperations(client: EngineClient) {
       return await guard(async (): Promise<ImageInfo | undefined> => {
         try {
           const image = await docker.getImage(reference).inspect();
-          return { id: image.Id, labels: image.Config?.Labels ?? {}, created: image.Created, tags: image.RepoTags ?? [], workingDir: image.Config?.WorkingDir ?? '', env: envRecord(image.Config?.Env ?? []) };
+          return {
+            id: image.Id,
+            labels: image.Config?.Labels ?? {},
+            created: image.Created,
+            tags: image.RepoTags ?? [],
+            workingDir: image.Config?.WorkingDir ?? '',
+            env: envRecord(image.Config?.Env ?? []),
+          };
         } catch (error) {
           if (statusCode(error) === 404) return undefined;
           throw error;

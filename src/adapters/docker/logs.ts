@@ -19,7 +19,12 @@ export function logOperations(client: EngineClient) {
       const query = logQuery(options);
       let response: IncomingMessage;
       try {
-        response = await openStream(`/containers/${encodeURIComponent(id)}/logs`, query, { 200: true, 404: 'no such container', 500: 'server error' }, signal);
+        response = await openStream(
+          `/containers/${encodeURIComponent(id)}/logs`,
+          query,
+          { 200: true, 404: 'no such container', 500: 'server error' },
+          signal,
+        );
       } catch (error) {
         if (signal?.aborted) return;
         throw error;
@@ -169,7 +174,9 @@ export function sinceParameter(since: number | string): string {
   const match = /^(\d{4}-\d\d-\d\dT\d\d:\d\d(?::\d\d)?)(?:\.(\d{1,9})\d*)?(Z|[+-]\d\d:?\d\d)?$/i.exec(since);
   const milliseconds = match === null ? Number.NaN : Date.parse(`${match[1] ?? ''}${match[3] ?? ''}`);
   if (match === null || Number.isNaN(milliseconds)) {
-    throw new DockstageError(`cannot read the log start time "${since}"`, { hint: 'use Unix seconds or an ISO time such as 2024-05-01T12:00:00Z' });
+    throw new DockstageError(`cannot read the log start time "${since}"`, {
+      hint: 'use Unix seconds or an ISO time such as 2024-05-01T12:00:00Z',
+    });
   }
   const seconds = Math.floor(milliseconds / 1000);
   return `${seconds}.${(match[2] ?? '').padEnd(9, '0')}`;

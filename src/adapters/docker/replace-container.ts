@@ -27,7 +27,10 @@ export function replaceOperations(client: EngineClient) {
           const code = statusCode(error);
           if (code === undefined) throw error;
           throw new DockstageError(`cannot send ${signal} to container ${id}: ${engineMessage(error)}`, {
-            hint: code === 409 ? 'the container is not running; start it first' : 'check the container and the signal name (e.g. SIGHUP, SIGUSR2)',
+            hint:
+              code === 409
+                ? 'the container is not running; start it first'
+                : 'check the container and the signal name (e.g. SIGHUP, SIGUSR2)',
             exitCode: 1,
           });
         }
@@ -58,9 +61,11 @@ async function replace(
   // A replace killed half-way leaves the old container under its parked name; the service's name is without it.
   const name = old.Name.replace(/^\//, '').replace(/-replaced-[0-9a-f]{12}$/, '');
   const service = old.Config.Labels?.[SERVICE_LABEL] ?? name;
-  const failure = (reason: string, hint: string) => new DockstageError(`cannot replace the container of ${service}: ${reason}`, { hint, exitCode: 1 });
+  const failure = (reason: string, hint: string) =>
+    new DockstageError(`cannot replace the container of ${service}: ${reason}`, { hint, exitCode: 1 });
   const [newImage, oldImage] = await Promise.all([imageConfig(client, image), imageConfig(client, old.Image)]);
-  if (newImage === undefined) throw failure(`there is no image ${image}`, 'build the image first; the running container was left as it was');
+  if (newImage === undefined)
+    throw failure(`there is no image ${image}`, 'build the image first; the running container was left as it was');
   const spec = replacementSpec(old, oldImage?.config, { reference: image, id: newImage.id });
   const wasRunning = old.State?.Running === true;
   const crashed = !wasRunning && (old.State?.ExitCode ?? 0) !== 0;
@@ -86,18 +91,22 @@ async function replace(
     options.signal?.throwIfAborted();
     // The new container joins its other networks while the old one stops (the edit waits on both).
     const joinNetworks = async () => {
-      for (const { network, endpoint } of spec.extraNetworks) await docker.getNetwork(network).connect({ Container: newId, EndpointConfig: endpoint });
+      for (const { network, endpoint } of spec.extraNetworks)
+        await docker.getNetwork(network).connect({ Container: newId, EndpointConfig: endpoint });
     };
     const stopOld = async () => {
       if (!wasRunning) return;
-      await ignoreStatus(304, () => docker.getContainer(old.Id).stop(options.stopTimeoutSeconds === undefined ? {} : { t: options.stopTimeoutSeconds }));
+      await ignoreStatus(304, () =>
+        docker.getContainer(old.Id).stop(options.stopTimeoutSeconds === undefined ? {} : { t: options.stopTimeoutSeconds }),
+      );
       oldStopped = true;
     };
     const [joining, stopping] = await Promise.allSettled([joinNetworks(), stopOld()]);
     if (stopping.status === 'rejected') {
       stopFailed = true;
       // Both failed: the stop is the message, the join's reason goes with it.
-      if (joining.status === 'rejected') throw new Error(`${engineMessage(stopping.reason)}; joining its networks failed too: ${engineMessage(joining.reason)}`);
+      if (joining.status === 'rejected')
+        throw new Error(`${engineMessage(stopping.reason)}; joining its networks failed too: ${engineMessage(joining.reason)}`);
       throw stopping.reason;
     }
     if (joining.status === 'rejected') throw joining.reason;
@@ -118,18 +127,27 @@ async function replace(
     }
     if (options.signal?.aborted === true) throw error;
     const kept = `the previous container ${wasRunning ? 'is running' : 'was kept'} as before`;
-    throw failure(`${what}: ${engineMessage(error)}`, stopFailed ? `${kept}; see why it does not stop with \`docker inspect ${old.Id.slice(0, 12)}\`` : `${kept}; fix the image and rebuild`);
+    throw failure(
+      `${what}: ${engineMessage(error)}`,
+      stopFailed
+        ? `${kept}; see why it does not stop with \`docker inspect ${old.Id.slice(0, 12)}\``
+        : `${kept}; fix the image and rebuild`,
+    );
   }
 
   try {
     await docker.getContainer(old.Id).remove({ v: false, force: true });
   } catch (error) {
     if (statusCode(error) !== 404) {
-      throw failure(`the new container runs, but the old one could not be removed: ${engineMessage(error)}`, `remove it with \`docker rm -f ${old.Id.slice(0, 12)}\``);
+      throw failure(
+        `the new container runs, but the old one could not be removed: ${engineMessage(error)}`,
+        `remove it with \`docker rm -f ${old.Id.slice(0, 12)}\``,
+      );
     }
   }
   const replaced = await inspectContainer(newId);
-  if (replaced === undefined) throw failure('the new container disappeared right after it was created', 'check `docker events` for what removed it');
+  if (replaced === undefined)
+    throw failure('the new container disappeared right after it was created', 'check `docker events` for what removed it');
   return replaced;
 }
 
@@ -138,7 +156,10 @@ async function inspectOld(client: EngineClient, id: string): Promise<EngineConta
     return (await client.docker.getContainer(id).inspect()) as unknown as EngineContainerDetails;
   } catch (error) {
     if (statusCode(error) !== 404) throw error;
-    throw new DockstageError(`cannot replace container ${id}: it does not exist`, { hint: 'start the service with `dockstage up` first', exitCode: 1 });
+    throw new DockstageError(`cannot replace container ${id}: it does not exist`, {
+      hint: 'start the service with `dockstage up` first',
+      exitCode: 1,
+    });
   }
 }
 

@@ -69,7 +69,12 @@ export interface EngineContainerDetails {
   readonly NetworkSettings?: { readonly Networks?: Readonly<Record<string, EngineEndpoint>> | null } | null;
   /** The mounts as they are, with the generated names of anonymous volumes. */
   readonly Mounts?: readonly { readonly Type?: string; readonly Name?: string; readonly Destination?: string }[] | null;
-  readonly State?: { readonly Running?: boolean; readonly Paused?: boolean; readonly Restarting?: boolean; readonly ExitCode?: number } | null;
+  readonly State?: {
+    readonly Running?: boolean;
+    readonly Paused?: boolean;
+    readonly Restarting?: boolean;
+    readonly ExitCode?: number;
+  } | null;
 }
 
 /** The create call's body (without the name) and the networks to connect before the first start. */
@@ -122,7 +127,11 @@ export function configSetByService(container: EngineImageConfig, image: EngineIm
  *   VOLUME) are mounted again by name, as compose does on recreate, so their
  *   data survives.
  */
-export function replacementSpec(old: EngineContainerDetails, oldImage: EngineImageConfig | undefined, image: { reference: string; id: string }): ReplacementSpec {
+export function replacementSpec(
+  old: EngineContainerDetails,
+  oldImage: EngineImageConfig | undefined,
+  image: { reference: string; id: string },
+): ReplacementSpec {
   const shortId = old.Id.slice(0, 12);
   const set = oldImage === undefined ? old.Config : configSetByService(old.Config, oldImage);
   const { Hostname, ...config } = old.Config;
@@ -150,24 +159,38 @@ export function replacementSpec(old: EngineContainerDetails, oldImage: EngineIma
   const endpoint = (settings: EngineEndpoint): Record<string, unknown> => ({
     ...(settings.IPAMConfig === undefined || settings.IPAMConfig === null ? {} : { IPAMConfig: settings.IPAMConfig }),
     ...(settings.Links === undefined || settings.Links === null ? {} : { Links: settings.Links }),
-    ...(settings.Aliases === undefined || settings.Aliases === null ? {} : { Aliases: settings.Aliases.filter((alias) => alias !== shortId) }),
+    ...(settings.Aliases === undefined || settings.Aliases === null
+      ? {}
+      : { Aliases: settings.Aliases.filter((alias) => alias !== shortId) }),
     ...(settings.DriverOpts === undefined || settings.DriverOpts === null ? {} : { DriverOpts: settings.DriverOpts }),
   });
   const primary = networks.find(([name]) => name === primaryName);
   return {
     create: primary === undefined ? create : { ...create, NetworkingConfig: { EndpointsConfig: { [primary[0]]: endpoint(primary[1]) } } },
-    extraNetworks: networks.filter(([name]) => name !== primary?.[0]).map(([network, settings]) => ({ network, endpoint: endpoint(settings) })),
+    extraNetworks: networks
+      .filter(([name]) => name !== primary?.[0])
+      .map(([network, settings]) => ({ network, endpoint: endpoint(settings) })),
   };
 }
 
-function healthcheckSetByService(container: EngineHealthcheck | null | undefined, image: EngineHealthcheck | null | undefined): EngineHealthcheck | undefined {
+function healthcheckSetByService(
+  container: EngineHealthcheck | null | undefined,
+  image: EngineHealthcheck | null | undefined,
+): EngineHealthcheck | undefined {
   if (container === null || container === undefined) return undefined;
-  const fields = Object.entries(container).filter(([field, value]) => !sameValue(value, (image as Record<string, unknown> | null | undefined)?.[field]));
+  const fields = Object.entries(container).filter(
+    ([field, value]) => !sameValue(value, (image as Record<string, unknown> | null | undefined)?.[field]),
+  );
   return fields.length === 0 ? undefined : (Object.fromEntries(fields) as EngineHealthcheck);
 }
 
-function entriesNotIn<T>(container: Readonly<Record<string, T>> | null | undefined, image: Readonly<Record<string, T>> | null | undefined): Record<string, T> | undefined {
-  const kept = Object.entries(container ?? {}).filter(([key, value]) => image === null || image === undefined || !(key in image) || !sameValue(value, image[key]));
+function entriesNotIn<T>(
+  container: Readonly<Record<string, T>> | null | undefined,
+  image: Readonly<Record<string, T>> | null | undefined,
+): Record<string, T> | undefined {
+  const kept = Object.entries(container ?? {}).filter(
+    ([key, value]) => image === null || image === undefined || !(key in image) || !sameValue(value, image[key]),
+  );
   return kept.length === 0 ? undefined : Object.fromEntries(kept);
 }
 
@@ -186,7 +209,8 @@ function mountsKeepingAnonymousVolumes(old: EngineContainerDetails): readonly En
   const bound = new Set(declared.filter((mount) => (mount.Source ?? '') !== '').map((mount) => mount.Target));
   for (const bind of old.HostConfig.Binds ?? []) bound.add(bind.split(':')[1]);
   const reused = (old.Mounts ?? []).filter(
-    (mount) => mount.Type === 'volume' && mount.Name !== undefined && anonymousTargets.has(mount.Destination ?? '') && !bound.has(mount.Destination),
+    (mount) =>
+      mount.Type === 'volume' && mount.Name !== undefined && anonymousTargets.has(mount.Destination ?? '') && !bound.has(mount.Destination),
   );
   if (reused.length === 0) return old.HostConfig.Mounts ?? null;
   const reusedTargets = new Set(reused.map((mount) => mount.Destination));

@@ -97,7 +97,11 @@ function startSession(
   } satisfies WatchSession;
 }
 
-function startGeneration(roots: readonly WatchRoot[], onChange: (change: FileChange) => void, onError: (error: WatchError) => void): Generation {
+function startGeneration(
+  roots: readonly WatchRoot[],
+  onChange: (change: FileChange) => void,
+  onError: (error: WatchError) => void,
+): Generation {
   const tree = createWatchTree(roots.map((root) => ({ path: toSlashes(root.path), ignored: root.ignored })));
   if (tree.bases.length === 0) return { watcher: undefined, ready: Promise.resolve(), live: false, retired: false, settle: () => {} };
   const unreadable = new Set<string>();

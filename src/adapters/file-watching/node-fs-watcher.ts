@@ -95,7 +95,8 @@ class FolderWatchSession implements WatchSession {
     await Promise.all([...starts].map((start) => this.#scan(start, 'silent')));
     for (const folder of [...this.#folders.values()]) {
       if (this.#folders.get(folder.path) !== folder || starts.has(folder.path)) continue;
-      if (this.#folders.get(path.dirname(folder.path))?.entries.get(path.basename(folder.path)) !== 'dir') this.#dropFolder(folder, 'silent');
+      if (this.#folders.get(path.dirname(folder.path))?.entries.get(path.basename(folder.path)) !== 'dir')
+        this.#dropFolder(folder, 'silent');
     }
   }
 

@@ -10,7 +10,11 @@ export function watchError(path: string, code: string | undefined, detail?: stri
   switch (known) {
     case 'EACCES':
     case 'EPERM':
-      return { path, code: known, message: `cannot watch ${path}: permission denied; fix its permissions, or add it to .dockerignore if the build does not need it` };
+      return {
+        path,
+        code: known,
+        message: `cannot watch ${path}: permission denied; fix its permissions, or add it to .dockerignore if the build does not need it`,
+      };
     case 'ENOSPC':
       return {
         path,
@@ -19,7 +23,11 @@ export function watchError(path: string, code: string | undefined, detail?: stri
       };
     case 'EMFILE':
     case 'ENFILE':
-      return { path, code: known, message: `cannot watch ${path}: too many open files; raise the limit (ulimit -n) or exclude large folders in .dockerignore` };
+      return {
+        path,
+        code: known,
+        message: `cannot watch ${path}: too many open files; raise the limit (ulimit -n) or exclude large folders in .dockerignore`,
+      };
     default:
       return { path, code: known, message: `cannot watch ${path}${detail === undefined ? '' : `: ${detail}`}` };
   }

@@ -54,7 +54,10 @@ export function createNodeFileSystem(): FileSystem {
     async digest(file) {
       try {
         const info = await lstat(file);
-        if (info.isSymbolicLink()) return createHash('sha256').update(`link:${await readlink(file)}`).digest('hex');
+        if (info.isSymbolicLink())
+          return createHash('sha256')
+            .update(`link:${await readlink(file)}`)
+            .digest('hex');
         return await new Promise<string>((resolve, reject) => {
           const hash = createHash('sha256').update(`mode:${(info.mode & 0o7777).toString(8)}\0`);
           createReadStream(file)
@@ -70,7 +73,10 @@ export function createNodeFileSystem(): FileSystem {
       try {
         const entries = await readdir(dir, { withFileTypes: true });
         return entries
-          .map((entry) => ({ name: entry.name, kind: entry.isSymbolicLink() ? ('symlink' as const) : entry.isDirectory() ? ('directory' as const) : ('file' as const) }))
+          .map((entry) => ({
+            name: entry.name,
+            kind: entry.isSymbolicLink() ? ('symlink' as const) : entry.isDirectory() ? ('directory' as const) : ('file' as const),
+          }))
           .sort((a, b) => compareStrings(a.name, b.name));
       } catch (error) {
         if (isMissing(error)) return null;

@@ -42,7 +42,10 @@ export async function acquireProjectLock(projectDir: string, project: string): P
       await rm(file, { force: true });
     }
   }
-  throw new DockstageError(`could not take the lock ${file}`, { hint: 'remove the file if no dockstage runs on this project', exitCode: 1 });
+  throw new DockstageError(`could not take the lock ${file}`, {
+    hint: 'remove the file if no dockstage runs on this project',
+    exitCode: 1,
+  });
 }
 
 function isAlive(pid: number): boolean {

@@ -29,20 +29,29 @@ export async function runBuild(ctx: CommandContext, options: ProjectOptions, com
   const loaded = await loadWorkspace(options, ctx.loadDeps);
   printWarnings(ctx.io, loaded.workspace.warnings);
   if (command.push || command.stage !== undefined) {
-    const outcomes = await buildWithOutput(ctx, loaded, {
-      services: command.services,
-      push: command.push,
-      ...(command.stage === undefined ? {} : { stage: command.stage }),
-      noCache: command.noCache,
-      force: command.force,
-      ...(command.builder === undefined ? {} : { builder: command.builder }),
-    }, command.json);
+    const outcomes = await buildWithOutput(
+      ctx,
+      loaded,
+      {
+        services: command.services,
+        push: command.push,
+        ...(command.stage === undefined ? {} : { stage: command.stage }),
+        noCache: command.noCache,
+        force: command.force,
+        ...(command.builder === undefined ? {} : { builder: command.builder }),
+      },
+      command.json,
+    );
     return outcomes.some((outcome) => outcome.status === 'failed') ? 1 : 0;
   }
   const selected = command.services.map((name) => requireBuiltService(loaded.workspace, name).name);
   const blocked = blockedErrors(loaded.workspace, selected.length === 0 ? undefined : selected);
   const state = await runUntilIdle(ctx, options, loaded, {
-    settings: { mode: 'build', services: selected, build: { force: command.force, noCache: command.noCache, ...(command.builder === undefined ? {} : { builder: command.builder }) } },
+    settings: {
+      mode: 'build',
+      services: selected,
+      build: { force: command.force, noCache: command.noCache, ...(command.builder === undefined ? {} : { builder: command.builder }) },
+    },
     json: command.json,
   });
   printErrors(ctx.io, blocked);
@@ -55,7 +64,12 @@ export async function runBuild(ctx: CommandContext, options: ProjectOptions, com
  * object per event with `--json`. Checks buildx first so a missing plugin or
  * builder is one clear line, not a failed build.
  */
-export async function buildWithOutput(ctx: CommandContext, loaded: LoadedProject, options: BuildOptions, json: boolean): Promise<BuildOutcome[]> {
+export async function buildWithOutput(
+  ctx: CommandContext,
+  loaded: LoadedProject,
+  options: BuildOptions,
+  json: boolean,
+): Promise<BuildOutcome[]> {
   const builder = ctx.builder();
   await builder.info(options.builder ?? loaded.workspace.config.builder);
   const runtime = await ctx.runtime();
@@ -74,5 +88,6 @@ export async function buildWithOutput(ctx: CommandContext, loaded: LoadedProject
 }
 
 function reportFailures(io: Io, outcomes: readonly BuildOutcome[]): void {
-  for (const outcome of outcomes) if (outcome.error !== undefined) io.stderr.write(`${formatBuildFailure(outcome.services, outcome.target, outcome.error)}\n`);
+  for (const outcome of outcomes)
+    if (outcome.error !== undefined) io.stderr.write(`${formatBuildFailure(outcome.services, outcome.target, outcome.error)}\n`);
 }

@@ -40,18 +40,38 @@ export async function runCheckCommand(ctx: CommandContext, options: ProjectOptio
     if (command.json) for (const { type, ...rest } of events) ctx.io.stdout.write(`${JSON.stringify({ type, time, ...rest })}\n`);
     else (failed ? ctx.io.stderr : ctx.io.stdout).write(`${checkLine(events[0]!)}\n`);
   };
-  if (checks.length === 0 && !command.json) ctx.io.stdout.write(`no checks in ${workspace.environment.name}${selected.length === 0 ? '' : ` for ${selected.join(', ')}`} (stages named test, tests, check or lint, or x-dockstage.environments.${workspace.environment.name}.checks)\n`);
+  if (checks.length === 0 && !command.json)
+    ctx.io.stdout.write(
+      `no checks in ${workspace.environment.name}${selected.length === 0 ? '' : ` for ${selected.join(', ')}`} (stages named test, tests, check or lint, or x-dockstage.environments.${workspace.environment.name}.checks)\n`,
+    );
   const results: CheckResult[] = [];
   let next = 0;
   const worker = async () => {
     while (next < checks.length) {
       const check = checks[next++]!;
       const base = { id: `c${next}`, stage: check.stage, services: check.services };
-      print(check.services.map((service) => ({ type: 'check-start' as const, service, ...base })), false);
-      const result = await runCheck(workspace, check, { fs: ctx.fs, runtime, builder }, memory, { platform, builder: workspace.config.builder, now: () => Date.now(), signal: ctx.interrupts.signal });
+      print(
+        check.services.map((service) => ({ type: 'check-start' as const, service, ...base })),
+        false,
+      );
+      const result = await runCheck(workspace, check, { fs: ctx.fs, runtime, builder }, memory, {
+        platform,
+        builder: workspace.config.builder,
+        now: () => Date.now(),
+        signal: ctx.interrupts.signal,
+      });
       results.push(result);
-      const done = { ...base, passed: result.passed, durationMs: result.durationMs, cached: result.cached, ...(result.error === undefined ? {} : { error: describeError(result.error) }) };
-      print(check.services.map((service) => ({ type: 'check-done' as const, service, ...done })), !result.passed);
+      const done = {
+        ...base,
+        passed: result.passed,
+        durationMs: result.durationMs,
+        cached: result.cached,
+        ...(result.error === undefined ? {} : { error: describeError(result.error) }),
+      };
+      print(
+        check.services.map((service) => ({ type: 'check-done' as const, service, ...done })),
+        !result.passed,
+      );
     }
   };
   await Promise.all(Array.from({ length: Math.min(Math.max(1, os.availableParallelism()), Math.max(1, checks.length)) }, worker));

@@ -36,8 +36,14 @@ export async function runDown(ctx: CommandContext, options: ProjectOptions, comm
   const containers = (await runtime.listContainers(project.name)).map((container) => container.name);
   // A signal now exits at once (interrupt.ts); compose, in the same process group on a terminal, stops too.
   ctx.interrupts.leaves("the project may be partly down; 'dockstage status' shows what runs, 'dockstage down' again finishes");
-  await ctx.compose.down({ ...compose, files: override === undefined ? compose.files : [...compose.files, override] }, { volumes: command.volumes });
-  const images = command.rmi === undefined ? { removed: [], kept: [] } : await removeSelectedImages(runtime, imagesToRemove(project, config, command.rmi));
+  await ctx.compose.down(
+    { ...compose, files: override === undefined ? compose.files : [...compose.files, override] },
+    { volumes: command.volumes },
+  );
+  const images =
+    command.rmi === undefined
+      ? { removed: [], kept: [] }
+      : await removeSelectedImages(runtime, imagesToRemove(project, config, command.rmi));
   const report: DownReport = {
     type: 'down',
     project: project.name,
@@ -51,9 +57,15 @@ export async function runDown(ctx: CommandContext, options: ProjectOptions, comm
 
 function formatDown(report: DownReport, rmi: RemoveImages | undefined): string {
   const count = report.removed.containers.length;
-  const lines = [`${report.project} is down (${count} container${count === 1 ? '' : 's'} removed${report.removed.volumes ? ', volumes too' : ''})`];
+  const lines = [
+    `${report.project} is down (${count} container${count === 1 ? '' : 's'} removed${report.removed.volumes ? ', volumes too' : ''})`,
+  ];
   if (rmi !== undefined) {
-    lines.push(report.removed.images.length === 0 ? `no ${rmi === 'local' ? 'dockstage ' : ''}images to remove` : `removed images: ${report.removed.images.join(', ')}`);
+    lines.push(
+      report.removed.images.length === 0
+        ? `no ${rmi === 'local' ? 'dockstage ' : ''}images to remove`
+        : `removed images: ${report.removed.images.join(', ')}`,
+    );
     for (const kept of report.kept) lines.push(`kept ${kept.image}: ${kept.reason}`);
   }
   return `${lines.join('\n')}\n`;

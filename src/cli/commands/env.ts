@@ -16,7 +16,11 @@ import { printJson, printWarnings } from '../output/report.js';
  * then recreates only the running services whose image changed. A failed build changes nothing (exit 1): the old
  * containers keep serving and the remembered environment stays.
  */
-export async function runEnv(ctx: CommandContext, options: ProjectOptions, command: { name: string | undefined; json: boolean }): Promise<number> {
+export async function runEnv(
+  ctx: CommandContext,
+  options: ProjectOptions,
+  command: { name: string | undefined; json: boolean },
+): Promise<number> {
   if (command.name === undefined) return await showEnvironments(ctx, options, command.json);
   const started = performance.now();
   const loaded = await loadWorkspace({ ...options, environment: command.name }, ctx.loadDeps);
@@ -39,12 +43,20 @@ export async function runEnv(ctx: CommandContext, options: ProjectOptions, comma
       if (action.type === 'environmentSwitched') result = { recreated: action.recreated, restarted: action.restarted };
     },
   });
-  const state = await runUntilIdle(ctx, options, loaded, { settings: { mode: 'switch', switchFrom: from }, json: command.json, subscribers: [track] });
+  const state = await runUntilIdle(ctx, options, loaded, {
+    settings: { mode: 'switch', switchFrom: from },
+    json: command.json,
+    subscribers: [track],
+  });
   if (failedServices(state).length > 0) return 1;
   if (state.switching?.error !== undefined) throw state.switching.error;
   if (result === undefined) return 1;
   const all = loaded.workspace.services.map((service) => service.name);
-  const running = new Set(Object.values(state.services).filter((service) => service.containers.some((c) => c.state !== 'exited' && c.state !== 'dead')).map((service) => service.name));
+  const running = new Set(
+    Object.values(state.services)
+      .filter((service) => service.containers.some((c) => c.state !== 'exited' && c.state !== 'dead'))
+      .map((service) => service.name),
+  );
   const summary = {
     type: 'environment-switched',
     environment: command.name,
@@ -70,7 +82,12 @@ export async function runEnv(ctx: CommandContext, options: ProjectOptions, comma
 async function showEnvironments(ctx: CommandContext, options: ProjectOptions, json: boolean): Promise<number> {
   const { projectDir, config, project } = await loadProject(options, ctx.loadDeps);
   const current = await chosenEnvironment(options, projectDir, config, ctx.fs, project.name);
-  const environments = Object.values(config.environments).map((env) => ({ name: env.name, target: env.target ?? null, current: env.name === current, default: env.name === config.defaultEnvironment }));
+  const environments = Object.values(config.environments).map((env) => ({
+    name: env.name,
+    target: env.target ?? null,
+    current: env.name === current,
+    default: env.name === config.defaultEnvironment,
+  }));
   if (json) {
     printJson(ctx.io, { current, default: config.defaultEnvironment, environments });
     return 0;

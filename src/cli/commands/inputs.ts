@@ -26,13 +26,19 @@ export interface InputsCommand {
 export async function runInputs(ctx: CommandContext, command: InputsCommand): Promise<number> {
   const contextDir = path.resolve(ctx.cwd, command.context);
   if (!(await ctx.fs.exists(contextDir))) {
-    throw new ConfigError(`build context not found: ${command.context}`, { location: { file: contextDir }, hint: 'pass an existing directory to --context' });
+    throw new ConfigError(`build context not found: ${command.context}`, {
+      location: { file: contextDir },
+      hint: 'pass an existing directory to --context',
+    });
   }
   const dockerfile = command.dockerfile === undefined ? path.join(contextDir, 'Dockerfile') : path.resolve(ctx.cwd, command.dockerfile);
   const label = path.relative(ctx.cwd, dockerfile) || dockerfile;
   const text = await ctx.fs.readText(dockerfile);
   if (text === null) {
-    throw new ConfigError(`Dockerfile not found: ${label}`, { location: { file: label }, hint: 'pass --dockerfile, or create <context>/Dockerfile' });
+    throw new ConfigError(`Dockerfile not found: ${label}`, {
+      location: { file: label },
+      hint: 'pass --dockerfile, or create <context>/Dockerfile',
+    });
   }
   const buildArgs: Record<string, string> = {};
   for (const pair of command.buildArgs) {
@@ -43,17 +49,31 @@ export async function runInputs(ctx: CommandContext, command: InputsCommand): Pr
   const graph = buildStageGraph(parseDockerfile(text, { file: label }), { file: label, buildArgs });
   const stage = command.target === undefined ? graph.stages[graph.stages.length - 1]! : findStage(graph, command.target);
   if (stage === undefined) {
-    throw new ConfigError(`unknown target '${command.target}' in ${label}`, { location: { file: label }, hint: `stages: ${describeStages(graph.stages)}` });
+    throw new ConfigError(`unknown target '${command.target}' in ${label}`, {
+      location: { file: label },
+      hint: `stages: ${describeStages(graph.stages)}`,
+    });
   }
   const closure = stageClosure(graph, stage.index);
   const candidates = new Map<string, string | null>();
-  for (const candidate of [`${dockerfile}.dockerignore`, path.join(contextDir, '.dockerignore')]) candidates.set(candidate, await ctx.fs.readText(candidate));
+  for (const candidate of [`${dockerfile}.dockerignore`, path.join(contextDir, '.dockerignore')])
+    candidates.set(candidate, await ctx.fs.readText(candidate));
   const ignoreFile = chooseIgnoreFile(dockerfile, contextDir, candidates);
   const { patterns: ignorePatterns, matcher: ignore } =
-    ignoreFile === undefined ? { patterns: [], matcher: undefined } : compileIgnoreFile(candidates.get(ignoreFile)!, path.relative(ctx.cwd, ignoreFile) || ignoreFile);
-  const sources = compileInputs(graph, closure).filter((input) => input.context === '.' && !input.parents).map((input) => input.source);
+    ignoreFile === undefined
+      ? { patterns: [], matcher: undefined }
+      : compileIgnoreFile(candidates.get(ignoreFile)!, path.relative(ctx.cwd, ignoreFile) || ignoreFile);
+  const sources = compileInputs(graph, closure)
+    .filter((input) => input.context === '.' && !input.parents)
+    .map((input) => input.source);
   const links = await findContextLinks(ctx.fs, contextDir, sources);
-  const contexts = await filesReadByInputs(ctx.fs, compileInputs(graph, closure, { '.': links }), new Map([['.', contextDir]]), ignore, ignorePatterns);
+  const contexts = await filesReadByInputs(
+    ctx.fs,
+    compileInputs(graph, closure, { '.': links }),
+    new Map([['.', contextDir]]),
+    ignore,
+    ignorePatterns,
+  );
   const files = contexts.find((c) => c.context === '.')?.files ?? [];
   const stages = closure.map((index) => graph.stages[index]!.displayName);
   if (command.json) {

@@ -70,6 +70,7 @@ function summary(service: ServicePlan): string {
 /** Where `directoriesChangedWith` stops walking up: the project directory and every build context. */
 function contextStops(workspace: Workspace): Set<string> {
   const stops = new Set([workspace.projectDir]);
-  for (const service of workspace.services) if (service.build !== undefined) for (const [, dir] of buildContexts(service.build)) stops.add(dir);
+  for (const service of workspace.services)
+    if (service.build !== undefined) for (const [, dir] of buildContexts(service.build)) stops.add(dir);
   return stops;
 }

@@ -15,15 +15,26 @@ import { compileInputs, filesRead } from '../../core/dockerfile/stage-inputs.js'
  * Reports every service that builds, or only the named one (which must have `build:`). Reads Dockerfiles and context
  * files only: no engine call. A blocked service among those reported makes the command print only the problems (exit 2).
  */
-export async function runStages(ctx: CommandContext, options: ProjectOptions, command: { service: string | undefined; json: boolean; noTrunc?: boolean }): Promise<number> {
+export async function runStages(
+  ctx: CommandContext,
+  options: ProjectOptions,
+  command: { service: string | undefined; json: boolean; noTrunc?: boolean },
+): Promise<number> {
   const { workspace } = await loadWorkspace(options, ctx.loadDeps);
   printWarnings(ctx.io, workspace.warnings);
-  const selected = command.service === undefined ? workspace.services.filter((service) => service.build !== undefined) : [requireBuiltService(workspace, command.service)];
+  const selected =
+    command.service === undefined
+      ? workspace.services.filter((service) => service.build !== undefined)
+      : [requireBuiltService(workspace, command.service)];
   const blocked = blockedErrors(workspace, command.service === undefined ? undefined : [command.service]);
   if (blocked.length > 0) throw new DockstageErrors(blocked);
   const reports = await Promise.all(selected.map((service) => stageReport(ctx.fs, workspace, service)));
   if (command.json) {
-    printJson(ctx.io, { project: workspace.project.name, environment: workspace.environment.name, services: reports.map(({ shown: _shown, ...report }) => report) });
+    printJson(ctx.io, {
+      project: workspace.project.name,
+      environment: workspace.environment.name,
+      services: reports.map(({ shown: _shown, ...report }) => report),
+    });
   } else {
     const width = command.noTrunc === true ? undefined : terminalWidth(ctx.io);
     ctx.io.stdout.write(reports.map((report) => formatReport(report, width)).join('\n'));
@@ -48,11 +59,23 @@ export interface StageReport {
     readonly check: boolean;
     readonly dependsOn: readonly { readonly stage: string; readonly kind: string; readonly line: number }[];
     /** One entry per instruction that reads a context, with its sources and the files they match. */
-    readonly inputs: readonly { readonly context: string; readonly sources: readonly string[]; readonly instruction: string; readonly line: number; readonly files: readonly string[] }[];
+    readonly inputs: readonly {
+      readonly context: string;
+      readonly sources: readonly string[];
+      readonly instruction: string;
+      readonly line: number;
+      readonly files: readonly string[];
+    }[];
   }[];
   readonly external: readonly { readonly stage: string; readonly kind: string; readonly ref: string; readonly line: number }[];
   readonly hints: readonly { readonly stage: string; readonly line: number; readonly tool: string; readonly mount: string }[];
-  readonly tree: readonly { readonly label: string; readonly stage: number; readonly inTarget: boolean; readonly isTarget: boolean; readonly extra: string }[];
+  readonly tree: readonly {
+    readonly label: string;
+    readonly stage: number;
+    readonly inTarget: boolean;
+    readonly isTarget: boolean;
+    readonly extra: string;
+  }[];
 }
 
 async function stageReport(fs: FileSystem, workspace: Workspace, service: ServiceModel): Promise<StageReport & { readonly shown: string }> {
@@ -76,7 +99,12 @@ async function stageReport(fs: FileSystem, workspace: Workspace, service: Servic
     stages: graph.stages.map((stage) => ({
       index: stage.index,
       name: stage.displayName,
-      base: stage.base.kind === 'stage' ? { stage: name(stage.base.stage) } : stage.base.kind === 'image' ? { image: stage.base.ref } : { scratch: true as const },
+      base:
+        stage.base.kind === 'stage'
+          ? { stage: name(stage.base.stage) }
+          : stage.base.kind === 'image'
+            ? { image: stage.base.ref }
+            : { scratch: true as const },
       line: stage.line,
       inTarget: build.closure.includes(stage.index),
       check: build.checks.some((check) => check.stageIndex === stage.index),
@@ -139,8 +167,10 @@ export function formatReport(report: StageReport & { readonly shown: string }, w
       `${input.files.length} file${input.files.length === 1 ? '' : 's'}${input.context === '.' ? '' : ` from context '${input.context}'`}`,
     ]);
     // The instruction column gets what the line number and the file count leave.
-    const room = width === undefined ? undefined : width - (4 + widest(rows.map((row) => row[0]!)) + 2 + 2 + widest(rows.map((row) => row[2]!)));
-    const fitted = room === undefined ? rows : rows.map(([line, instruction, files]) => [line!, ellipsize(instruction!, Math.max(room, 8)), files!]);
+    const room =
+      width === undefined ? undefined : width - (4 + widest(rows.map((row) => row[0]!)) + 2 + 2 + widest(rows.map((row) => row[2]!)));
+    const fitted =
+      room === undefined ? rows : rows.map(([line, instruction, files]) => [line!, ellipsize(instruction!, Math.max(room, 8)), files!]);
     lines.push(...columns(fitted, '    ').map(fit));
   }
   for (const hint of report.hints) {

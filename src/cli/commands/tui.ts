@@ -68,7 +68,10 @@ export async function runTui(ctx: CommandContext, options: ProjectOptions, comma
     const warnings = loaded.workspace.warnings;
     let ui: UiState = {
       ...initialUiState(),
-      message: warnings.length === 0 ? undefined : `${warnings.length} warning${warnings.length === 1 ? '' : 's'}: ${warnings[0]!.message}${formatLocation(warnings[0]!.location) === '' ? '' : ` (${formatLocation(warnings[0]!.location)})`}`,
+      message:
+        warnings.length === 0
+          ? undefined
+          : `${warnings.length} warning${warnings.length === 1 ? '' : 's'}: ${warnings[0]!.message}${formatLocation(warnings[0]!.location) === '' ? '' : ` (${formatLocation(warnings[0]!.location)})`}`,
     };
     let instance: Instance | undefined;
     let inShell = false;
@@ -134,11 +137,14 @@ export async function runTui(ctx: CommandContext, options: ProjectOptions, comma
       mount();
       const takeDown = await quitting;
       unmount();
-      stdout.write(takeDown ? 'dockstage: stopping, then taking the project down…\n' : 'dockstage: stopping; the containers keep running\n');
+      stdout.write(
+        takeDown ? 'dockstage: stopping, then taking the project down…\n' : 'dockstage: stopping; the containers keep running\n',
+      );
       await run.stop();
       // `dockstage down`: the environment in force now (a switch in the UI remembered it), its override file.
       if (takeDown) await runDown(ctx, options, { volumes: false, rmi: undefined, json: false });
-      else stdout.write(`${interruptedLine(run.store.getState(), [], ctx.interrupts.received() === 'SIGINT' ? 'interrupted' : 'stopped')}\n`);
+      else
+        stdout.write(`${interruptedLine(run.store.getState(), [], ctx.interrupts.received() === 'SIGINT' ? 'interrupted' : 'stopped')}\n`);
       return 0;
     } finally {
       ctx.interrupts.signal.removeEventListener('abort', onSignal);

@@ -12,7 +12,11 @@ import { printWarnings } from '../output/report.js';
  * stale), then compose brings them up (`up -d --no-build`, so compose never builds or pulls dockstage's images). A
  * failed build stops before compose is called: nothing running is touched.
  */
-export async function runUp(ctx: CommandContext, options: ProjectOptions, command: { services: readonly string[]; json: boolean; wait: boolean }): Promise<number> {
+export async function runUp(
+  ctx: CommandContext,
+  options: ProjectOptions,
+  command: { services: readonly string[]; json: boolean; wait: boolean },
+): Promise<number> {
   const loaded = await loadWorkspace(options, ctx.loadDeps);
   printWarnings(ctx.io, loaded.workspace.warnings);
   const involved = withDependencies(loaded.workspace, command.services);
@@ -30,6 +34,8 @@ export async function runUp(ctx: CommandContext, options: ProjectOptions, comman
   }
   await rememberEnvironment(loaded.projectDir, loaded.workspace.project.name, loaded.workspace.environment.name, ctx.fs);
   const line = { type: 'up-completed', environment: loaded.workspace.environment.name, services: involved };
-  ctx.io.stdout.write(command.json ? `${JSON.stringify(line)}\n` : `${loaded.workspace.project.name} is up in ${line.environment}: ${involved.join(', ')}\n`);
+  ctx.io.stdout.write(
+    command.json ? `${JSON.stringify(line)}\n` : `${loaded.workspace.project.name} is up in ${line.environment}: ${involved.join(', ')}\n`,
+  );
   return 0;
 }

@@ -49,7 +49,9 @@ export async function runWatch(ctx: CommandContext, options: ProjectOptions, com
       subscribers: [
         () => watchOutputSubscriber(sink, command.json, () => clock.now()),
         () => checkOutputSubscriber(sink, command.json, () => clock.now()),
-        ...(printer === undefined || runtime === undefined ? [] : [() => logsSubscriber({ runtime, buffer: printer, now: () => clock.now(), since: started, buildLines: false })]),
+        ...(printer === undefined || runtime === undefined
+          ? []
+          : [() => logsSubscriber({ runtime, buffer: printer, now: () => clock.now(), since: started, buildLines: false })]),
       ],
     });
     ctx.interrupts.leaves("the containers keep running; 'dockstage down' stops them");
@@ -66,7 +68,15 @@ export async function runWatch(ctx: CommandContext, options: ProjectOptions, com
     const state = run.store.getState();
     const signal = ctx.interrupts.received();
     if (command.json) {
-      sink.out(JSON.stringify({ type: 'stopped', time: new Date(clock.now()).toISOString(), reason: signal === 'SIGINT' ? 'interrupted' : signal === 'SIGTERM' ? 'terminated' : 'stopped', cancelled, running: servicesRunning(state) }));
+      sink.out(
+        JSON.stringify({
+          type: 'stopped',
+          time: new Date(clock.now()).toISOString(),
+          reason: signal === 'SIGINT' ? 'interrupted' : signal === 'SIGTERM' ? 'terminated' : 'stopped',
+          cancelled,
+          running: servicesRunning(state),
+        }),
+      );
     }
     ctx.io.stderr.write(`${interruptedLine(state, cancelled, signal === 'SIGINT' ? 'interrupted' : 'stopped')}\n`);
     return 0;

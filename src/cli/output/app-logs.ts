@@ -41,7 +41,11 @@ export function logOutput(options: LogOutputOptions): LogSink & { flush(): void 
   return {
     append(service, source, stream, text, time) {
       if (source !== 'app') return;
-      pending.push(options.json ? jsonLine(service, stream, text, time, options.clock.now()) : prefixedLine(service, text, options.services(), options.colors));
+      pending.push(
+        options.json
+          ? jsonLine(service, stream, text, time, options.clock.now())
+          : prefixedLine(service, text, options.services(), options.colors),
+      );
       timer ??= options.clock.setTimeout(flush, 0);
     },
     flush,

@@ -47,7 +47,9 @@ export function buildOutputSubscriber(sink: LineSink, json: boolean): Subscriber
           const build = builds.get(action.id);
           if (build === undefined) return;
           if (json) emit({ type: 'build-step', services: build.services, event: action.event, line: action.line });
-          else for (const line of stageLines.final(action.id, build.services.join(', '), state.builds[action.id]?.stages ?? [])) sink.out(line);
+          else
+            for (const line of stageLines.final(action.id, build.services.join(', '), state.builds[action.id]?.stages ?? []))
+              sink.out(line);
           return;
         }
         case 'buildCompleted': {
@@ -55,8 +57,25 @@ export function buildOutputSubscriber(sink: LineSink, json: boolean): Subscriber
           if (build === undefined) return;
           const job = build.services.join(', ');
           if (json) {
-            if (action.upToDate) emit({ type: 'build-up-to-date', services: build.services, target: build.target, imageId: action.imageId, tags: action.tags, checkMs: action.durationMs });
-            else emit({ type: 'build-completed', services: build.services, target: build.target, imageId: action.imageId, durationMs: action.durationMs, cachedSteps: action.cachedSteps, totalSteps: action.totalSteps });
+            if (action.upToDate)
+              emit({
+                type: 'build-up-to-date',
+                services: build.services,
+                target: build.target,
+                imageId: action.imageId,
+                tags: action.tags,
+                checkMs: action.durationMs,
+              });
+            else
+              emit({
+                type: 'build-completed',
+                services: build.services,
+                target: build.target,
+                imageId: action.imageId,
+                durationMs: action.durationMs,
+                cachedSteps: action.cachedSteps,
+                totalSteps: action.totalSteps,
+              });
             return;
           }
           if (action.upToDate) return sink.out(upToDateLine(job, build.target, action.tags[0], action.durationMs));
@@ -68,11 +87,20 @@ export function buildOutputSubscriber(sink: LineSink, json: boolean): Subscriber
           const build = builds.get(action.id);
           if (build === undefined || action.cancelled) return;
           if (json) {
-            const error = action.error instanceof BuildFailedError ? action.error : new BuildFailedError(action.error.message, { service: build.services[0]! });
+            const error =
+              action.error instanceof BuildFailedError
+                ? action.error
+                : new BuildFailedError(action.error.message, { service: build.services[0]! });
             emit({ type: 'build-failed', services: build.services, target: build.target, error });
             return;
           }
-          for (const line of stageLines.final(action.id, build.services.join(', '), summaryStages(state, action.id, build.services), 'failed')) sink.out(line);
+          for (const line of stageLines.final(
+            action.id,
+            build.services.join(', '),
+            summaryStages(state, action.id, build.services),
+            'failed',
+          ))
+            sink.out(line);
           reportFailure(sink, build.services, build.target, action.error, state);
           return;
         }
@@ -80,7 +108,17 @@ export function buildOutputSubscriber(sink: LineSink, json: boolean): Subscriber
           // `env NAME`: compose's recreate waits for a container that ignores SIGTERM; said once per service.
           if (state.services[action.service]?.slowStops !== 1) return;
           const { message, hint } = slowStopMessage(action.service);
-          if (json) sink.out(JSON.stringify({ type: 'slow-stop', service: action.service, containerId: action.containerId, afterMs: SLOW_STOP_MS, message, hint }));
+          if (json)
+            sink.out(
+              JSON.stringify({
+                type: 'slow-stop',
+                service: action.service,
+                containerId: action.containerId,
+                afterMs: SLOW_STOP_MS,
+                message,
+                hint,
+              }),
+            );
           else sink.err(`${message}\n  hint: ${hint}`);
           return;
         }

@@ -36,7 +36,9 @@ export function reportError(io: Io, error: unknown, debug = false): number {
   }
   const name = error instanceof Error && error.name !== 'Error' ? `${error.name}: ` : '';
   const message = error instanceof Error ? error.message : String(error);
-  io.stderr.write(`error: unexpected failure: ${name}${message.split('\n')[0]}\n  hint: this is a bug in dockstage; run again with DOCKSTAGE_DEBUG=1 for the stack trace, and report it\n`);
+  io.stderr.write(
+    `error: unexpected failure: ${name}${message.split('\n')[0]}\n  hint: this is a bug in dockstage; run again with DOCKSTAGE_DEBUG=1 for the stack trace, and report it\n`,
+  );
   return 1;
 }
 
@@ -65,7 +67,14 @@ export function terminalWidth(io: Io): number | undefined {
 export function columns(rows: readonly (readonly string[])[], indent = ''): string[] {
   const widths: number[] = [];
   for (const row of rows) row.forEach((cell, i) => (widths[i] = Math.max(widths[i] ?? 0, cell.length)));
-  return rows.map((row) => indent + row.map((cell, i) => (i === row.length - 1 ? cell : cell.padEnd(widths[i]!))).join('  ').trimEnd());
+  return rows.map(
+    (row) =>
+      indent +
+      row
+        .map((cell, i) => (i === row.length - 1 ? cell : cell.padEnd(widths[i]!)))
+        .join('  ')
+        .trimEnd(),
+  );
 }
 
 /** Warnings (stage graph "did you mean", unknown config keys) go to stderr, never to JSON stdout. */

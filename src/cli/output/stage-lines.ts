@@ -34,7 +34,8 @@ export class StageLines {
 
 /** `web  builder  ✓ 4/4 steps, 2 cached  3.1s`, or `✗ failed at step 2 of 4`. */
 export function stageLine(job: string, stage: StageProgress, failedAt: number | undefined): string {
-  const seconds = stage.startedAt === undefined || stage.endedAt === undefined ? '' : `  ${((stage.endedAt - stage.startedAt) / 1000).toFixed(1)}s`;
+  const seconds =
+    stage.startedAt === undefined || stage.endedAt === undefined ? '' : `  ${((stage.endedAt - stage.startedAt) / 1000).toFixed(1)}s`;
   // A failed stage says where it stopped: "2/2 steps" next to ✗ read like success to a new user.
   const steps =
     failedAt === undefined
@@ -77,7 +78,10 @@ export class BuildProgress {
         return this.lines.final(job, job, stages);
       }
       case 'build-completed':
-        return [...this.lines.final(job, job, this.stages.get(job) ?? [], 'built'), builtLine(job, event.target, event.durationMs, event.cachedSteps, event.totalSteps)];
+        return [
+          ...this.lines.final(job, job, this.stages.get(job) ?? [], 'built'),
+          builtLine(job, event.target, event.durationMs, event.cachedSteps, event.totalSteps),
+        ];
       case 'build-failed':
         // The failure itself (instruction, line, log tail, hint) is printed once, by formatBuildFailure.
         return this.lines.final(job, job, this.stages.get(job) ?? [], 'failed');

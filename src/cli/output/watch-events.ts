@@ -16,8 +16,21 @@ import type { Action, PlanReason } from '../../core/state/plan.js';
 /** A reason in a `plan` event: the planner's, a file live sync takes, or why it could not. */
 export type PlanEventReason =
   | PlanReason
-  | { readonly rule: 'sync'; readonly path: string; readonly destination: string; readonly stage: string; readonly instruction: string; readonly line: number }
-  | { readonly rule: 'sync-not-possible'; readonly path: string | null; readonly instruction: string | null; readonly line: number | null; readonly message: string };
+  | {
+      readonly rule: 'sync';
+      readonly path: string;
+      readonly destination: string;
+      readonly stage: string;
+      readonly instruction: string;
+      readonly line: number;
+    }
+  | {
+      readonly rule: 'sync-not-possible';
+      readonly path: string | null;
+      readonly instruction: string | null;
+      readonly line: number | null;
+      readonly message: string;
+    };
 
 export interface PlannedService {
   readonly name: string;
@@ -29,25 +42,106 @@ export interface PlannedService {
 export type WatchEvent =
   | { readonly type: 'watching'; readonly paths: number; readonly environment: string | null }
   | { readonly type: 'change'; readonly paths: readonly string[] }
-  | { readonly type: 'plan'; readonly services: readonly PlannedService[]; readonly reload?: true; readonly blocked?: readonly { readonly name: string; readonly error: ErrorDescription }[] }
-  | { readonly type: 'build-start'; readonly id: string; readonly services: readonly string[]; readonly target: string; readonly reasons: readonly PlanReason[]; readonly check?: boolean }
-  | { readonly type: 'stage'; readonly id: string; readonly services: readonly string[]; readonly stage: string; readonly step: number | null; readonly total: number | null; readonly cached: boolean; readonly instruction: string; readonly line: number | null }
-  | { readonly type: 'build-done'; readonly id: string; readonly services: readonly string[]; readonly imageId: string; readonly upToDate: boolean; readonly durationMs: number; readonly cachedSteps: number; readonly totalSteps: number }
-  | { readonly type: 'build-failed'; readonly id: string; readonly services: readonly string[]; readonly durationMs?: number; readonly cachedSteps?: number; readonly error: ErrorDescription }
-  | { readonly type: 'synced'; readonly service: string; readonly paths: readonly string[]; readonly files: readonly Pick<SyncedFile, 'path' | 'destination' | 'deleted'>[]; readonly reload: string }
+  | {
+      readonly type: 'plan';
+      readonly services: readonly PlannedService[];
+      readonly reload?: true;
+      readonly blocked?: readonly { readonly name: string; readonly error: ErrorDescription }[];
+    }
+  | {
+      readonly type: 'build-start';
+      readonly id: string;
+      readonly services: readonly string[];
+      readonly target: string;
+      readonly reasons: readonly PlanReason[];
+      readonly check?: boolean;
+    }
+  | {
+      readonly type: 'stage';
+      readonly id: string;
+      readonly services: readonly string[];
+      readonly stage: string;
+      readonly step: number | null;
+      readonly total: number | null;
+      readonly cached: boolean;
+      readonly instruction: string;
+      readonly line: number | null;
+    }
+  | {
+      readonly type: 'build-done';
+      readonly id: string;
+      readonly services: readonly string[];
+      readonly imageId: string;
+      readonly upToDate: boolean;
+      readonly durationMs: number;
+      readonly cachedSteps: number;
+      readonly totalSteps: number;
+    }
+  | {
+      readonly type: 'build-failed';
+      readonly id: string;
+      readonly services: readonly string[];
+      readonly durationMs?: number;
+      readonly cachedSteps?: number;
+      readonly error: ErrorDescription;
+    }
+  | {
+      readonly type: 'synced';
+      readonly service: string;
+      readonly paths: readonly string[];
+      readonly files: readonly Pick<SyncedFile, 'path' | 'destination' | 'deleted'>[];
+      readonly reload: string;
+    }
   | { readonly type: 'up'; readonly services: readonly string[] }
   | { readonly type: 'replaced'; readonly service: string; readonly oldId: string; readonly newId: string; readonly imageId: string }
   | { readonly type: 'restarted'; readonly service: string }
   | { readonly type: 'waiting'; readonly service: string; readonly reason: 'waiting-for-priority'; readonly for: readonly string[] }
-  | { readonly type: 'ready'; readonly service: string; readonly containerId: string; readonly health: 'healthy' | 'unhealthy' | 'starting' | null }
-  | { readonly type: 'exited'; readonly service: string; readonly exitCode: number | null; readonly intended: true; readonly stopMs: number | null }
-  | { readonly type: 'exited'; readonly service: string; readonly exitCode: number | null; readonly intended?: undefined; readonly crashLooping: boolean; readonly exitsInLastMinute: number; readonly logTail: readonly string[] }
-  | { readonly type: 'slow-stop'; readonly service: string; readonly containerId: string; readonly afterMs: number; readonly message: string; readonly hint: string }
+  | {
+      readonly type: 'ready';
+      readonly service: string;
+      readonly containerId: string;
+      readonly health: 'healthy' | 'unhealthy' | 'starting' | null;
+    }
+  | {
+      readonly type: 'exited';
+      readonly service: string;
+      readonly exitCode: number | null;
+      readonly intended: true;
+      readonly stopMs: number | null;
+    }
+  | {
+      readonly type: 'exited';
+      readonly service: string;
+      readonly exitCode: number | null;
+      readonly intended?: undefined;
+      readonly crashLooping: boolean;
+      readonly exitsInLastMinute: number;
+      readonly logTail: readonly string[];
+    }
+  | {
+      readonly type: 'slow-stop';
+      readonly service: string;
+      readonly containerId: string;
+      readonly afterMs: number;
+      readonly message: string;
+      readonly hint: string;
+    }
   | { readonly type: 'blocked'; readonly service: string; readonly error: ErrorDescription }
   | { readonly type: 'unblocked'; readonly service: string }
   | { readonly type: 'pruned'; readonly service: string; readonly imageId: string }
-  | { readonly type: 'environment'; readonly environment: string; readonly recreated: readonly string[]; readonly restarted: readonly string[] }
-  | { readonly type: 'error'; readonly error: ErrorDescription; readonly detail?: string; readonly service?: string; readonly services?: readonly string[] }
+  | {
+      readonly type: 'environment';
+      readonly environment: string;
+      readonly recreated: readonly string[];
+      readonly restarted: readonly string[];
+    }
+  | {
+      readonly type: 'error';
+      readonly error: ErrorDescription;
+      readonly detail?: string;
+      readonly service?: string;
+      readonly services?: readonly string[];
+    }
   | { readonly type: 'disconnected'; readonly message: string }
   | {
       readonly type: 'connected';
@@ -73,7 +167,13 @@ export type WatchEvent =
     }
   | { readonly type: 'idle' }
   /** Checks (check-lines.ts): one event per service of the check, all with the run's `id` and every service sharing it. */
-  | { readonly type: 'check-start'; readonly service: string; readonly id: string; readonly stage: string; readonly services: readonly string[] }
+  | {
+      readonly type: 'check-start';
+      readonly service: string;
+      readonly id: string;
+      readonly stage: string;
+      readonly services: readonly string[];
+    }
   | {
       readonly type: 'check-done';
       readonly service: string;
@@ -100,7 +200,14 @@ export interface OutputMemory {
 export function eventsFor(state: EngineState, action: EngineAction, memory: OutputMemory): WatchEvent[] {
   const events = eventsOf(state, action, memory);
   // A build that did not sync is announced before its first other event.
-  const id = 'id' in action && typeof action.id === 'string' && action.type !== 'buildStarted' && action.type !== 'syncStarted' && action.type !== 'serviceSynced' ? action.id : undefined;
+  const id =
+    'id' in action &&
+    typeof action.id === 'string' &&
+    action.type !== 'buildStarted' &&
+    action.type !== 'syncStarted' &&
+    action.type !== 'serviceSynced'
+      ? action.id
+      : undefined;
   const start = id === undefined ? undefined : memory.unannounced.get(id);
   if (id !== undefined && start !== undefined && action.type !== 'syncSkipped') {
     memory.unannounced.delete(id);
@@ -132,14 +239,22 @@ function eventsOf(state: EngineState, action: EngineAction, memory: OutputMemory
       return events;
     }
     case 'workspaceLoadFailed':
-      return [{ type: 'error', error: describeError(action.error), detail: 'the project could not be loaded again; the last good model stays in force' }];
+      return [
+        {
+          type: 'error',
+          error: describeError(action.error),
+          detail: 'the project could not be loaded again; the last good model stays in force',
+        },
+      ];
     case 'watchStarted':
       return [{ type: 'watching', paths: action.paths, environment: workspace?.environment.name ?? null }];
     case 'filesChanged': {
       if (workspace === undefined || state.watch.paused || state.stopping) return [];
       const events: WatchEvent[] = [{ type: 'change', paths: action.paths.map(label) }];
       if (state.reload !== undefined) return [...events, { type: 'plan', services: [], reload: true }];
-      const services = (state.lastPlan?.services ?? []).filter((s) => s.action !== 'none').map((s) => ({ name: s.name, action: s.action, reasons: s.reasons }));
+      const services = (state.lastPlan?.services ?? [])
+        .filter((s) => s.action !== 'none')
+        .map((s) => ({ name: s.name, action: s.action, reasons: s.reasons }));
       // A change in the context of a service that cannot build says why nothing happens for it.
       const blocked = workspace.services
         .filter((model) => model.blocked.length > 0)
@@ -153,7 +268,13 @@ function eventsOf(state: EngineState, action: EngineAction, memory: OutputMemory
     case 'buildStarted': {
       const build = state.builds[action.id];
       if (build === undefined) return [];
-      memory.unannounced.set(action.id, { type: 'build-start', id: action.id, services: build.services, target: build.target, reasons: build.reasons });
+      memory.unannounced.set(action.id, {
+        type: 'build-start',
+        id: action.id,
+        services: build.services,
+        target: build.target,
+        reasons: build.reasons,
+      });
       return [];
     }
     case 'syncStarted':
@@ -166,7 +287,14 @@ function eventsOf(state: EngineState, action: EngineAction, memory: OutputMemory
           services: action.services.map((service) => ({
             name: service.name,
             action: 'sync',
-            reasons: service.files.map((file) => ({ path: file.path, rule: 'sync', destination: file.destination, stage: file.stage, instruction: file.instruction, line: file.line })),
+            reasons: service.files.map((file) => ({
+              path: file.path,
+              rule: 'sync',
+              destination: file.destination,
+              stage: file.stage,
+              instruction: file.instruction,
+              line: file.line,
+            })),
           })),
         },
       ];
@@ -184,28 +312,68 @@ function eventsOf(state: EngineState, action: EngineAction, memory: OutputMemory
     }
     case 'syncSkipped': {
       const build = state.builds[action.id];
-      return [{ type: 'plan', services: (build?.services ?? []).map((name) => ({ name, action: 'rebuild', reasons: [{ rule: 'sync-not-possible', path: action.reason.path, instruction: action.reason.instruction, line: action.reason.line, message: action.reason.message }] })) }];
+      return [
+        {
+          type: 'plan',
+          services: (build?.services ?? []).map((name) => ({
+            name,
+            action: 'rebuild',
+            reasons: [
+              {
+                rule: 'sync-not-possible',
+                path: action.reason.path,
+                instruction: action.reason.instruction,
+                line: action.reason.line,
+                message: action.reason.message,
+              },
+            ],
+          })),
+        },
+      ];
     }
     case 'buildProgressed': {
       const event = action.event;
       if (event.type !== 'step-completed' || event.stage === null) return [];
       const build = state.builds[action.id];
-      return [{ type: 'stage', id: action.id, services: build?.services ?? [], stage: event.stage, step: event.step, total: event.total, cached: event.cached, instruction: event.instruction, line: action.line ?? null }];
+      return [
+        {
+          type: 'stage',
+          id: action.id,
+          services: build?.services ?? [],
+          stage: event.stage,
+          step: event.step,
+          total: event.total,
+          cached: event.cached,
+          instruction: event.instruction,
+          line: action.line ?? null,
+        },
+      ];
     }
     case 'buildCompleted': {
       const services = servicesOfBuild(state, action.id);
-      return [{ type: 'build-done', id: action.id, services, imageId: action.imageId, upToDate: action.upToDate, durationMs: Math.round(action.durationMs), cachedSteps: action.cachedSteps, totalSteps: action.totalSteps }];
+      return [
+        {
+          type: 'build-done',
+          id: action.id,
+          services,
+          imageId: action.imageId,
+          upToDate: action.upToDate,
+          durationMs: Math.round(action.durationMs),
+          cachedSteps: action.cachedSteps,
+          totalSteps: action.totalSteps,
+        },
+      ];
     }
     case 'buildFailed':
       if (action.cancelled) return [];
-    {
-      const services = servicesOfBuild(state, action.id);
-      const running = services.some((name) => state.services[name]?.containers.some((c) => c.state === 'running') === true);
-      const error = running && action.error instanceof BuildFailedError ? withContainerKept(action.error) : action.error;
-      const summary = services.map((name) => state.services[name]?.lastBuild).find((last) => last?.id === action.id);
-      const steps = summary === undefined ? {} : { durationMs: summary.endedAt - summary.startedAt, cachedSteps: summary.cachedSteps };
-      return [{ type: 'build-failed', id: action.id, services, ...steps, error: describeError(error) }];
-    }
+      {
+        const services = servicesOfBuild(state, action.id);
+        const running = services.some((name) => state.services[name]?.containers.some((c) => c.state === 'running') === true);
+        const error = running && action.error instanceof BuildFailedError ? withContainerKept(action.error) : action.error;
+        const summary = services.map((name) => state.services[name]?.lastBuild).find((last) => last?.id === action.id);
+        const steps = summary === undefined ? {} : { durationMs: summary.endedAt - summary.startedAt, cachedSteps: summary.cachedSteps };
+        return [{ type: 'build-failed', id: action.id, services, ...steps, error: describeError(error) }];
+      }
     case 'projectUp':
       for (const service of action.services) memory.awaitingReady.add(service);
       return [{ type: 'up', services: action.services }];
@@ -225,9 +393,21 @@ function eventsOf(state: EngineState, action: EngineAction, memory: OutputMemory
       const service = state.services[action.service];
       if (service === undefined) return [];
       // A stop dockstage made is no crash: `--json` keeps the event, marked, with how long the stop took.
-      if (action.intended === true) return [{ type: 'exited', service: action.service, exitCode: action.exitCode ?? null, intended: true, stopMs: action.stopMs ?? null }];
+      if (action.intended === true)
+        return [
+          { type: 'exited', service: action.service, exitCode: action.exitCode ?? null, intended: true, stopMs: action.stopMs ?? null },
+        ];
       if (action.exitCode === 0 || service.stoppedByUser) return [];
-      return [{ type: 'exited', service: action.service, exitCode: action.exitCode ?? null, crashLooping: isCrashLooping(service, action.at), exitsInLastMinute: recentExits(service, action.at), logTail: action.logTail }];
+      return [
+        {
+          type: 'exited',
+          service: action.service,
+          exitCode: action.exitCode ?? null,
+          crashLooping: isCrashLooping(service, action.at),
+          exitsInLastMinute: recentExits(service, action.at),
+          logTail: action.logTail,
+        },
+      ];
     }
     case 'containerStopSlow': {
       // Once per service and run: the first slow stop says why and what to do; later ones would only repeat it.
@@ -270,7 +450,14 @@ function eventsOf(state: EngineState, action: EngineAction, memory: OutputMemory
           ...(action.reload === undefined ? {} : { reload: action.reload }),
           ...(action.error === undefined
             ? {}
-            : { error: describeError(new DockstageError(action.error, { hint: 'the next time the container runs, it gets the whole folder again', exitCode: 1 })) }),
+            : {
+                error: describeError(
+                  new DockstageError(action.error, {
+                    hint: 'the next time the container runs, it gets the whole folder again',
+                    exitCode: 1,
+                  }),
+                ),
+              }),
         },
       ];
     default:
@@ -296,4 +483,3 @@ function servicesOfBuild(state: EngineState, id: string): string[] {
 export function blockedMap(workspace: Workspace): Map<string, string> {
   return new Map(workspace.services.filter((s) => s.blocked.length > 0).map((s) => [s.name, s.blocked.map((e) => e.message).join('\n')]));
 }
-

@@ -35,14 +35,22 @@ export function watchOutputSubscriber(sink: LineSink, json: boolean, now: () => 
     }
     if (!json) {
       const line = humanLine(event);
-      if (line !== undefined) (event.type === 'build-failed' || event.type === 'error' || event.type === 'blocked' || event.type === 'exited' || event.type === 'slow-stop' ? sink.err : sink.out)(`${time.slice(11, 19)} ${line}`);
+      if (line !== undefined)
+        (event.type === 'build-failed' ||
+          event.type === 'error' ||
+          event.type === 'blocked' ||
+          event.type === 'exited' ||
+          event.type === 'slow-stop'
+          ? sink.err
+          : sink.out)(`${time.slice(11, 19)} ${line}`);
     }
   };
 
   return {
     onChange(state, action) {
       // Each batch of changes is new work: say `idle` again once it has settled, even when it planned nothing.
-      if (action.type === 'filesChanged' || action.type === 'buildRequested' || action.type === 'environmentSwitchRequested') wasIdle = false;
+      if (action.type === 'filesChanged' || action.type === 'buildRequested' || action.type === 'environmentSwitchRequested')
+        wasIdle = false;
       for (const event of eventsFor(state, action, { blocked, awaitingReady, unannounced })) emit(event);
       if (action.type === 'workspaceLoaded') blocked = blockedMap(state.workspace!);
       const waitingNow = new Map(Object.entries(containerWaits(state)).map(([name, before]) => [name, before.join(', ')]));
@@ -54,7 +62,8 @@ export function watchOutputSubscriber(sink: LineSink, json: boolean, now: () => 
         const service = state.services[name];
         const container = service === undefined ? undefined : liveContainer(service);
         // A restart still due (one left for after the services served first) is not ready yet.
-        if (service?.operation !== undefined || service?.restart !== undefined || container === undefined || container.state !== 'running') continue;
+        if (service?.operation !== undefined || service?.restart !== undefined || container === undefined || container.state !== 'running')
+          continue;
         if (container.health === 'starting') continue;
         awaitingReady.delete(name);
         emit({ type: 'ready', service: name, containerId: container.id, health: container.health });
@@ -77,7 +86,8 @@ export function humanLine(event: WatchEvent): string | undefined {
     case 'plan': {
       if (event.reload === true) return 'the project changed: loading it again';
       const noSync = event.services.map((s) => s.reasons[0]).find((reason) => reason?.rule === 'sync-not-possible');
-      if (noSync !== undefined && 'message' in noSync) return `${list(event.services.map((s) => s.name))}: rebuild (no live sync: ${noSync.message})`;
+      if (noSync !== undefined && 'message' in noSync)
+        return `${list(event.services.map((s) => s.name))}: rebuild (no live sync: ${noSync.message})`;
       const blocked = event.blocked ?? [];
       if (blocked.length > 0) return blocked.map((b) => errorText(b.error, `${b.name}: not rebuilt, blocked: `, false)).join('\n');
       if (event.services.length === 0) return 'nothing to do';
@@ -95,7 +105,9 @@ export function humanLine(event: WatchEvent): string | undefined {
     case 'build-failed': {
       const services = list(event.services);
       // The message names the services already when it comes from the build; the step's last output says why.
-      const message = event.error.message.startsWith(`${services}: `) ? event.error.message.slice(services.length + 2) : event.error.message;
+      const message = event.error.message.startsWith(`${services}: `)
+        ? event.error.message.slice(services.length + 2)
+        : event.error.message;
       return errorText({ ...event.error, message }, `${services}: build FAILED: `);
     }
     case 'replaced':
@@ -109,7 +121,9 @@ export function humanLine(event: WatchEvent): string | undefined {
       if (event.error !== undefined) return `${event.service}: could not copy the bind mount ${mount}: ${event.error.message}`;
       const counts = `${event.written} written, ${event.removed} removed`;
       const reload = event.reload === undefined || event.reload === 'none' ? '' : `; reload: ${event.reload}`;
-      return event.full ? `${event.service}: bind mount ${mount} copied in full (${counts}${reload})` : `${event.service}: bind mount ${mount}: ${list(event.paths)} (${counts})`;
+      return event.full
+        ? `${event.service}: bind mount ${mount} copied in full (${counts}${reload})`
+        : `${event.service}: bind mount ${mount}: ${list(event.paths)} (${counts})`;
     }
     case 'waiting':
       return `${event.service}: waits for ${list(event.for)} (served first)`;
@@ -124,7 +138,9 @@ export function humanLine(event: WatchEvent): string | undefined {
     case 'exited': {
       if (event.intended === true) return undefined;
       const tail = event.logTail.map((line) => `\n  │ ${line}`).join('');
-      const loop = event.crashLooping ? ` (crash-looping: ${event.exitsInLastMinute} exits in the last minute; fix the code and save, nothing is rebuilt meanwhile)` : '';
+      const loop = event.crashLooping
+        ? ` (crash-looping: ${event.exitsInLastMinute} exits in the last minute; fix the code and save, nothing is rebuilt meanwhile)`
+        : '';
       return `${event.service}: exited with code ${event.exitCode}${loop}${tail}`;
     }
     case 'slow-stop':

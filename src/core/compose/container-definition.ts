@@ -15,6 +15,10 @@ const NOT_IN_CONTAINER: ReadonlySet<string> = new Set(['build', 'develop', 'pull
 export function containerDefinition(definition: Readonly<Record<string, unknown>>): string {
   const entries = Object.entries(definition)
     .filter(([key]) => !NOT_IN_CONTAINER.has(key) && !key.startsWith('x-'))
-    .map(([key, value]) => (key === 'deploy' && value !== null && typeof value === 'object' ? [key, { ...(value as Record<string, unknown>), replicas: undefined }] : [key, value]));
+    .map(([key, value]) =>
+      key === 'deploy' && value !== null && typeof value === 'object'
+        ? [key, { ...(value as Record<string, unknown>), replicas: undefined }]
+        : [key, value],
+    );
   return JSON.stringify(entries);
 }

@@ -13,7 +13,12 @@ import { ConfigError } from '../errors.js';
 /** compose's default file names in its discovery order: the first found in a directory wins. */
 export const COMPOSE_FILE_NAMES = ['compose.yaml', 'compose.yml', 'docker-compose.yml', 'docker-compose.yaml'] as const;
 /** Override files compose adds next to a discovered file; never added when `-f` or COMPOSE_FILE names the files. */
-export const OVERRIDE_FILE_NAMES = ['compose.override.yml', 'compose.override.yaml', 'docker-compose.override.yml', 'docker-compose.override.yaml'] as const;
+export const OVERRIDE_FILE_NAMES = [
+  'compose.override.yml',
+  'compose.override.yaml',
+  'docker-compose.override.yml',
+  'docker-compose.override.yaml',
+] as const;
 
 /** Everything resolveComposeFiles needs, passed in so it stays pure: no process.env, no disk access of its own. */
 export interface ComposeFileQuery {

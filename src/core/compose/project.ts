@@ -215,11 +215,8 @@ function sshList(value: unknown): string[] {
 
 function extraHosts(value: unknown): string[] {
   if (Array.isArray(value)) return stringList(value);
-  return Object.entries(asObject(value)).flatMap(([host, ips]) =>
-    (Array.isArray(ips) ? ips : [ips]).map((ip) => `${host}=${String(ip)}`),
-  );
+  return Object.entries(asObject(value)).flatMap(([host, ips]) => (Array.isArray(ips) ? ips : [ips]).map((ip) => `${host}=${String(ip)}`));
 }
-
 
 function asObject(value: unknown): Json {
   return isRecord(value) ? value : {};

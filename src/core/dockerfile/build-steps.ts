@@ -32,7 +32,13 @@ export interface StepRef {
  */
 export type BuildEvent =
   | ({ readonly type: 'step-started'; readonly at: number } & StepRef)
-  | ({ readonly type: 'step-completed'; readonly at: number; readonly cached: boolean; readonly durationMs: number | null; readonly error?: string } & StepRef)
+  | ({
+      readonly type: 'step-completed';
+      readonly at: number;
+      readonly cached: boolean;
+      readonly durationMs: number | null;
+      readonly error?: string;
+    } & StepRef)
   | ({ readonly type: 'step-log'; readonly stream: 'stdout' | 'stderr'; readonly text: string } & StepRef)
   | { readonly type: 'build-warning'; readonly message: string; readonly line?: number | undefined };
 
@@ -69,9 +75,12 @@ export function numberedSteps(stage: Stage): DockerfileInstruction[] {
  */
 export function locateStep(graph: StageGraph, step: StepRef): LocatedStep | undefined {
   if (step.step === null) return undefined;
-  const stage = step.stage === null
-    ? (graph.stages.length === 1 ? graph.stages[0] : undefined)
-    : graph.stages.find((candidate) => candidate.displayName === step.stage!.toLowerCase());
+  const stage =
+    step.stage === null
+      ? graph.stages.length === 1
+        ? graph.stages[0]
+        : undefined
+      : graph.stages.find((candidate) => candidate.displayName === step.stage!.toLowerCase());
   if (stage === undefined) return undefined;
   const printed = step.instruction.replace(/^ONBUILD\s+/i, '');
   const keyword = (/^\S+/.exec(printed)?.[0] ?? '').toUpperCase();
@@ -123,7 +132,10 @@ function afterFlags(text: string): string {
 }
 
 function canonical(text: string): string {
-  return text.replace(/["'\\]/g, '').replace(/\s+/g, ' ').trim();
+  return text
+    .replace(/["'\\]/g, '')
+    .replace(/\s+/g, ' ')
+    .trim();
 }
 
 function escapeRegExp(text: string): string {

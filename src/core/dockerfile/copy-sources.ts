@@ -122,8 +122,10 @@ export function walkContext(entries: readonly ContextEntry[], filter: ContextFil
   const include = includePatterns !== undefined && includePatterns.length > 0 ? createIgnoreMatcher(includePatterns) : undefined;
   const exclude = filter.exclude !== undefined && filter.exclude.length > 0 ? createIgnoreMatcher(filter.exclude) : undefined;
   const patternChars = /[*[\]?^\\]/;
-  const onlyPrefixIncludes = include === undefined || include.patterns.every((p) => p.exception || !patternChars.test(withoutTrailingGlob(p.pattern)));
-  const onlyPrefixExceptions = exclude === undefined || exclude.patterns.every((p) => !p.exception || !patternChars.test(withoutTrailingGlob(p.pattern)));
+  const onlyPrefixIncludes =
+    include === undefined || include.patterns.every((p) => p.exception || !patternChars.test(withoutTrailingGlob(p.pattern)));
+  const onlyPrefixExceptions =
+    exclude === undefined || exclude.patterns.every((p) => !p.exception || !patternChars.test(withoutTrailingGlob(p.pattern)));
   const anyPatternUnder = (matcher: IgnoreMatcher, exceptions: boolean, dir: string): boolean =>
     matcher.patterns.some((p) => p.exception === exceptions && `${withoutTrailingGlob(p.pattern)}/`.startsWith(`${dir}/`));
 
@@ -177,7 +179,10 @@ export function walkContext(entries: readonly ContextEntry[], filter: ContextFil
  * `paths` are the context's file paths; their directories are implied.
  */
 export function filterContextFiles(paths: readonly string[], filter: ContextFilter = {}): string[] {
-  return walkContext(paths.map((path) => ({ path, type: 'file' as const })), filter)
+  return walkContext(
+    paths.map((path) => ({ path, type: 'file' as const })),
+    filter,
+  )
     .filter((entry) => entry.type === 'file')
     .map((entry) => entry.path);
 }
@@ -231,7 +236,9 @@ function treeLinks(lookup: (path: string) => TreeNode | undefined): LinkLookup {
 }
 
 function toEntry(node: TreeNode): ContextEntry {
-  return node.type === 'symlink' ? { path: node.path, type: 'symlink', linkTarget: node.linkTarget ?? '' } : { path: node.path, type: node.type };
+  return node.type === 'symlink'
+    ? { path: node.path, type: 'symlink', linkTarget: node.linkTarget ?? '' }
+    : { path: node.path, type: node.type };
 }
 
 /** fsutil's splitWildcards on a rooted clean path: the elements before the first wildcard element, and the rest. */

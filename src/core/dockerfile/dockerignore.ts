@@ -247,7 +247,10 @@ function dirOf(path: string): string {
 
 /** Go's `strings.TrimSpace` (unicode.IsSpace), which differs from String#trim at U+0085 and U+FEFF. */
 function trimGoSpace(text: string): string {
-  return text.replace(/^[\t\n\v\f\r \u0085\u00A0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000]+|[\t\n\v\f\r \u0085\u00A0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000]+$/g, '');
+  return text.replace(
+    /^[\t\n\v\f\r \u0085\u00A0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000]+|[\t\n\v\f\r \u0085\u00A0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000]+$/g,
+    '',
+  );
 }
 
 // ---------------------------------------------------------------------------
@@ -320,7 +323,8 @@ function compilePattern(pattern: string): PatternTest {
       // fail that test, and it costs far less than running the matcher.
       const head = literalRun(tokens, 'head');
       const tail = literalRun(tokens, 'tail');
-      return (path) => path.length >= head.length + tail.length && path.startsWith(head) && path.endsWith(tail) && matchWildcards(tokens, path);
+      return (path) =>
+        path.length >= head.length + tail.length && path.startsWith(head) && path.endsWith(tail) && matchWildcards(tokens, path);
     }
   }
 }

@@ -193,7 +193,11 @@ function classRune(chunk: readonly string[], at: number, position: 'start' | 'en
   const ch = chunk[at];
   if (ch === undefined) throw new Error('unterminated character class: "]" is missing');
   if (ch === '-' || ch === ']') {
-    throw new Error(position === 'start' ? `"${ch}" must be escaped (\\${ch}) where a class character is expected` : 'a character range needs an end character before "]"');
+    throw new Error(
+      position === 'start'
+        ? `"${ch}" must be escaped (\\${ch}) where a class character is expected`
+        : 'a character range needs an end character before "]"',
+    );
   }
   let index = at;
   if (ch === '\\') {

@@ -11,24 +11,63 @@ type Range = readonly [number, number];
 const MAX_RUNE = 0x10ffff;
 const PERL_CLASSES: Readonly<Record<string, readonly Range[]>> = {
   d: [[0x30, 0x39]],
-  s: [[0x09, 0x0a], [0x0c, 0x0d], [0x20, 0x20]],
-  w: [[0x30, 0x39], [0x41, 0x5a], [0x5f, 0x5f], [0x61, 0x7a]],
+  s: [
+    [0x09, 0x0a],
+    [0x0c, 0x0d],
+    [0x20, 0x20],
+  ],
+  w: [
+    [0x30, 0x39],
+    [0x41, 0x5a],
+    [0x5f, 0x5f],
+    [0x61, 0x7a],
+  ],
 };
 const POSIX_CLASSES: Readonly<Record<string, readonly Range[]>> = {
-  alnum: [[0x30, 0x39], [0x41, 0x5a], [0x61, 0x7a]],
-  alpha: [[0x41, 0x5a], [0x61, 0x7a]],
+  alnum: [
+    [0x30, 0x39],
+    [0x41, 0x5a],
+    [0x61, 0x7a],
+  ],
+  alpha: [
+    [0x41, 0x5a],
+    [0x61, 0x7a],
+  ],
   ascii: [[0x00, 0x7f]],
-  blank: [[0x09, 0x09], [0x20, 0x20]],
-  cntrl: [[0x00, 0x1f], [0x7f, 0x7f]],
+  blank: [
+    [0x09, 0x09],
+    [0x20, 0x20],
+  ],
+  cntrl: [
+    [0x00, 0x1f],
+    [0x7f, 0x7f],
+  ],
   digit: [[0x30, 0x39]],
   graph: [[0x21, 0x7e]],
   lower: [[0x61, 0x7a]],
   print: [[0x20, 0x7e]],
-  punct: [[0x21, 0x2f], [0x3a, 0x40], [0x5b, 0x60], [0x7b, 0x7e]],
-  space: [[0x09, 0x0d], [0x20, 0x20]],
+  punct: [
+    [0x21, 0x2f],
+    [0x3a, 0x40],
+    [0x5b, 0x60],
+    [0x7b, 0x7e],
+  ],
+  space: [
+    [0x09, 0x0d],
+    [0x20, 0x20],
+  ],
   upper: [[0x41, 0x5a]],
-  word: [[0x30, 0x39], [0x41, 0x5a], [0x5f, 0x5f], [0x61, 0x7a]],
-  xdigit: [[0x30, 0x39], [0x41, 0x46], [0x61, 0x66]],
+  word: [
+    [0x30, 0x39],
+    [0x41, 0x5a],
+    [0x5f, 0x5f],
+    [0x61, 0x7a],
+  ],
+  xdigit: [
+    [0x30, 0x39],
+    [0x41, 0x46],
+    [0x61, 0x66],
+  ],
 };
 const CONTROL_ESCAPES: Readonly<Record<string, number>> = { a: 7, f: 12, n: 10, r: 13, t: 9, v: 11 };
 const GO_CATEGORIES: ReadonlySet<string> = new Set(
@@ -133,7 +172,10 @@ function parseTopLevelEscape(chars: readonly string[], at: number): { source: st
     case 'Q': {
       let end = at + 1;
       while (end < chars.length && !(chars[end] === '\\' && chars[end + 1] === 'E')) end++;
-      const quoted = chars.slice(at + 1, end).map((c) => literal(c.codePointAt(0)!)).join('');
+      const quoted = chars
+        .slice(at + 1, end)
+        .map((c) => literal(c.codePointAt(0)!))
+        .join('');
       return { source: `(?:${quoted})`, next: Math.min(end + 2, chars.length) };
     }
   }
@@ -235,7 +277,8 @@ function parseEscape(chars: readonly string[], at: number): { rune: number; next
   const ch = chars[at];
   if (ch === undefined) throw new Error('trailing backslash at end of expression');
   const isOctal = (c: string | undefined): boolean => c !== undefined && c >= '0' && c <= '7';
-  if (ch >= '1' && ch <= '7' && !isOctal(chars[at + 1])) throw new Error(`invalid escape sequence: \\${ch} (backreferences are not supported)`);
+  if (ch >= '1' && ch <= '7' && !isOctal(chars[at + 1]))
+    throw new Error(`invalid escape sequence: \\${ch} (backreferences are not supported)`);
   if (ch >= '0' && ch <= '7') {
     let rune = Number(ch);
     let next = at + 1;

@@ -23,7 +23,10 @@ export interface ArgScope {
 }
 
 /** The global ARGs (before the first FROM, with their effective values) and the instructions of each stage, FROM first. */
-export function splitIntoStages(parsed: ParsedDockerfile, scope: Omit<ArgScope, 'metaArgs'>): { metaArgs: Record<string, string | undefined>; groups: DockerfileInstruction[][] } {
+export function splitIntoStages(
+  parsed: ParsedDockerfile,
+  scope: Omit<ArgScope, 'metaArgs'>,
+): { metaArgs: Record<string, string | undefined>; groups: DockerfileInstruction[][] } {
   const metaArgs: Record<string, string | undefined> = {};
   const metaLookup: Lookup = (name) => metaArgs[name] ?? scope.platformArgs[name];
   const groups: DockerfileInstruction[][] = [];
@@ -55,7 +58,10 @@ export function fromWords(from: DockerfileInstruction, file: string): { imageWor
   const words = from.args;
   const imageWord = words[0];
   if (imageWord === undefined) {
-    throw new StageGraphError('FROM needs an image or stage name', { location: { file, line: from.startLine }, hint: 'write FROM <image> [AS <name>]' });
+    throw new StageGraphError('FROM needs an image or stage name', {
+      location: { file, line: from.startLine },
+      hint: 'write FROM <image> [AS <name>]',
+    });
   }
   if (words.length >= 3 && words[1]!.toLowerCase() === 'as') {
     const name = words[2]!.toLowerCase();
@@ -83,8 +89,24 @@ export interface MountSpec {
 }
 
 const KEYWORDS = [
-  'ADD', 'ARG', 'CMD', 'COPY', 'ENTRYPOINT', 'ENV', 'EXPOSE', 'FROM', 'HEALTHCHECK', 'LABEL',
-  'MAINTAINER', 'ONBUILD', 'RUN', 'SHELL', 'STOPSIGNAL', 'USER', 'VOLUME', 'WORKDIR',
+  'ADD',
+  'ARG',
+  'CMD',
+  'COPY',
+  'ENTRYPOINT',
+  'ENV',
+  'EXPOSE',
+  'FROM',
+  'HEALTHCHECK',
+  'LABEL',
+  'MAINTAINER',
+  'ONBUILD',
+  'RUN',
+  'SHELL',
+  'STOPSIGNAL',
+  'USER',
+  'VOLUME',
+  'WORKDIR',
 ];
 
 /**
@@ -105,14 +127,22 @@ export function validateInstruction(instruction: DockerfileInstruction, file: st
     fail(`${keyword} requires at least two arguments (sources and a destination)`, `write ${keyword} <src>... <dest>`);
   }
   if ((keyword === 'ENV' || keyword === 'LABEL' || keyword === 'ARG') && args.length === 0) {
-    fail(`${keyword} requires at least one argument`, keyword === 'ARG' ? 'write ARG <name>[=<default>]' : `write ${keyword} <key>=<value>`);
+    fail(
+      `${keyword} requires at least one argument`,
+      keyword === 'ARG' ? 'write ARG <name>[=<default>]' : `write ${keyword} <key>=<value>`,
+    );
   }
   if ((keyword === 'WORKDIR' || keyword === 'USER' || keyword === 'STOPSIGNAL') && args.length !== 1) {
     fail(`${keyword} requires exactly one argument`, `write ${keyword} <value>`);
   }
 }
 
-export function argDeclarations(instruction: DockerfileInstruction, lookup: Lookup, escape: EscapeToken, file: string): Array<[string, string | undefined]> {
+export function argDeclarations(
+  instruction: DockerfileInstruction,
+  lookup: Lookup,
+  escape: EscapeToken,
+  file: string,
+): Array<[string, string | undefined]> {
   return instruction.args.map((word) => {
     const eq = word.indexOf('=');
     if (eq === -1) return [word, undefined];
@@ -155,7 +185,7 @@ export function isHeredocSource(source: string, heredocNames: ReadonlySet<string
 }
 
 export function isRemoteSource(source: string): boolean {
-  return /^(https?:\/\/|git@|git:\/\/)/i.test(source) || /\.git(#.*)?$/.test(source) && source.includes('://');
+  return /^(https?:\/\/|git@|git:\/\/)/i.test(source) || (/\.git(#.*)?$/.test(source) && source.includes('://'));
 }
 
 /** Parses a `--mount` value (CSV of key=value, as BuildKit reads it). `src`/`dst` aliases are normalised. */
@@ -167,7 +197,10 @@ export function parseMount(value: string, file: string, line: number): MountSpec
     const raw = eq === -1 ? 'true' : field.slice(eq + 1);
     const canonical = key === 'src' ? 'source' : key === 'dst' || key === 'destination' ? 'target' : key;
     if (canonical === '') {
-      throw new StageGraphError(`empty field in --mount=${value}`, { location: { file, line }, hint: 'write --mount=type=<type>,key=value,…' });
+      throw new StageGraphError(`empty field in --mount=${value}`, {
+        location: { file, line },
+        hint: 'write --mount=type=<type>,key=value,…',
+      });
     }
     options[canonical] = raw;
   }

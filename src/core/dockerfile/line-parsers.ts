@@ -196,10 +196,7 @@ function parseJsonArray(rest: string): string[] | undefined {
   const items: string[] = [];
   for (const item of value) {
     if (typeof item !== 'string') {
-      throw new LineError(
-        NOT_STRING_ARRAY,
-        'Quote every item, e.g. CMD ["echo", "hi"], or write the command in shell form: CMD echo hi.',
-      );
+      throw new LineError(NOT_STRING_ARRAY, 'Quote every item, e.g. CMD ["echo", "hi"], or write the command in shell form: CMD echo hi.');
     }
     items.push(item);
   }

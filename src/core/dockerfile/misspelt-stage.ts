@@ -8,7 +8,10 @@ import { BuildFailedError } from '../errors.js';
 import type { StageGraph } from './stage-graph.js';
 
 /** The misspelt reference behind a failure whose text names its image, or undefined. */
-export function misspeltStageBehind(graph: StageGraph, failureText: string): { readonly line: number; readonly ref: string; readonly suggestion: string } | undefined {
+export function misspeltStageBehind(
+  graph: StageGraph,
+  failureText: string,
+): { readonly line: number; readonly ref: string; readonly suggestion: string } | undefined {
   for (const warning of graph.warnings) {
     if (warning.misspelt === undefined) continue;
     const { ref, suggestion } = warning.misspelt;

@@ -155,7 +155,12 @@ class DockerfileReader {
     }
     if (name === 'escape') {
       if (value !== '\\' && value !== '`') {
-        throw new DockerfileParseError(`invalid escape token '${value}' does not match \` or \\`, this.#file, this.#line, 'Use "# escape=\\" (the default) or "# escape=`".');
+        throw new DockerfileParseError(
+          `invalid escape token '${value}' does not match \` or \\`,
+          this.#file,
+          this.#line,
+          'Use "# escape=\\" (the default) or "# escape=`".',
+        );
       }
       this.#escapeToken = value;
     }
@@ -288,7 +293,7 @@ const ARGUMENT_PARSERS: Readonly<Record<string, (rest: string, escapeToken: Esca
 function parseOnbuild(rest: string, escapeToken: EscapeToken): ArgumentParse {
   if (rest === '') return { args: [], json: false };
   if (/^onbuild$/i.test(rest.split(BLANKS)[0] ?? '')) {
-    throw new LineError('Chaining ONBUILD via `ONBUILD ONBUILD` isn\'t allowed', 'Write the trigger once: ONBUILD <instruction>.');
+    throw new LineError("Chaining ONBUILD via `ONBUILD ONBUILD` isn't allowed", 'Write the trigger once: ONBUILD <instruction>.');
   }
   return { args: [rest], json: false, trigger: parseLine(rest, escapeToken) };
 }
@@ -351,7 +356,8 @@ function atLine<T>(file: string, line: number, step: () => T): T {
   try {
     return step();
   } catch (error) {
-    if (error instanceof LineError || error instanceof ExpansionError) throw new DockerfileParseError(error.message, file, line, error.hint);
+    if (error instanceof LineError || error instanceof ExpansionError)
+      throw new DockerfileParseError(error.message, file, line, error.hint);
     throw error;
   }
 }

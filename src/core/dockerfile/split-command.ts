@@ -19,8 +19,7 @@ export function splitCommand(line: string): SplitCommand {
   const trimmed = trimSpace(line);
   const separator = BLANKS.exec(trimmed);
   const keyword = (separator === null ? trimmed : trimmed.slice(0, separator.index)).toUpperCase();
-  const { flags, rest } =
-    separator === null ? { flags: [], rest: '' } : extractFlags(trimmed.slice(separator.index + separator[0].length));
+  const { flags, rest } = separator === null ? { flags: [], rest: '' } : extractFlags(trimmed.slice(separator.index + separator[0].length));
   return { keyword, flags, rest: trimSpace(rest) };
 }
 

@@ -30,9 +30,7 @@ import type { DockerfileInstruction, ParsedDockerfile } from './parse.js';
 
 /** What a stage starts FROM: an earlier stage (by index), an external image, or nothing. */
 export type StageBase =
-  | { readonly kind: 'stage'; readonly stage: number }
-  | { readonly kind: 'image'; readonly ref: string }
-  | { readonly kind: 'scratch' };
+  { readonly kind: 'stage'; readonly stage: number } | { readonly kind: 'image'; readonly ref: string } | { readonly kind: 'scratch' };
 
 /** One `FROM` section. `index` is its position in the file, the number `--from=<n>` and every edge use. */
 export interface Stage {
@@ -195,7 +193,8 @@ function declareStages(groups: readonly DockerfileInstruction[][], scope: ArgSco
     }
     const ref = expandOrThrow(imageWord, metaLookup, scope.escape, scope.file, from.startLine);
     const platformFlag = flagValue(from.flags, 'platform');
-    const platform = platformFlag === undefined ? undefined : expandOrThrow(platformFlag, metaLookup, scope.escape, scope.file, from.startLine);
+    const platform =
+      platformFlag === undefined ? undefined : expandOrThrow(platformFlag, metaLookup, scope.escape, scope.file, from.startLine);
     let base: StageBase;
     const earlier = byName.get(ref.toLowerCase());
     if (earlier !== undefined) {
@@ -208,7 +207,16 @@ function declareStages(groups: readonly DockerfileInstruction[][], scope: ArgSco
       external.push({ stage: index, kind: 'image', ref, via: 'from', line: from.startLine });
     }
     const last = group[group.length - 1]!;
-    stages.push({ index, name, displayName: name ?? `stage-${index}`, base, platform, line: from.startLine, endLine: last.endLine, instructions: group });
+    stages.push({
+      index,
+      name,
+      displayName: name ?? `stage-${index}`,
+      base,
+      platform,
+      line: from.startLine,
+      endLine: last.endLine,
+      instructions: group,
+    });
     if (name !== undefined && !byName.has(name)) byName.set(name, index);
   }
   return { stages, byName, edges, external, warnings };
@@ -226,9 +234,16 @@ function warnAboutBases(stages: readonly Stage[], byName: ReadonlyMap<string, nu
         line: stage.line,
       });
     } else {
-      const suggestion = nearStageName(stage.base.ref, [...byName.keys()].filter((n) => byName.get(n)! < stage.index));
+      const suggestion = nearStageName(
+        stage.base.ref,
+        [...byName.keys()].filter((n) => byName.get(n)! < stage.index),
+      );
       if (suggestion !== undefined) {
-        warnings.push({ message: `FROM ${stage.base.ref} is an external image; did you mean stage '${suggestion}'?`, line: stage.line, misspelt: { ref: stage.base.ref, suggestion } });
+        warnings.push({
+          message: `FROM ${stage.base.ref} is an external image; did you mean stage '${suggestion}'?`,
+          line: stage.line,
+          misspelt: { ref: stage.base.ref, suggestion },
+        });
       }
     }
   }
@@ -276,7 +291,9 @@ function readSteps(declared: DeclaredStages, scope: ArgScope, namedContexts: Rea
           findings.inputs.push(...copySources(instruction, stage.index, expand, from));
           break;
         case 'RUN': {
-          const mounts = flagValues(instruction.flags, 'mount').map((value) => parseMount(expand(value, instruction.startLine), scope.file, instruction.startLine));
+          const mounts = flagValues(instruction.flags, 'mount').map((value) =>
+            parseMount(expand(value, instruction.startLine), scope.file, instruction.startLine),
+          );
           findings.inputs.push(...bindMountSources(instruction, stage.index, mounts, from));
           findings.runs.push({
             stage: stage.index,
@@ -304,7 +321,8 @@ type From = (value: string, via: StageEdgeKind, instruction: DockerfileInstructi
 /** ENV's name, value pairs, each value expanded. */
 function envValues(instruction: DockerfileInstruction, expand: Expand): Array<[string, string]> {
   const values: Array<[string, string]> = [];
-  for (let i = 0; i + 1 < instruction.args.length; i += 2) values.push([instruction.args[i]!, expand(instruction.args[i + 1]!, instruction.startLine)]);
+  for (let i = 0; i + 1 < instruction.args.length; i += 2)
+    values.push([instruction.args[i]!, expand(instruction.args[i + 1]!, instruction.startLine)]);
   return values;
 }
 
@@ -341,7 +359,16 @@ function bindMountSources(instruction: DockerfileInstruction, stage: number, mou
     }
     if (mount.type === 'bind' && context !== undefined) {
       const source = mount.options['source'] ?? '.';
-      inputs.push({ stage, context, source, parents: false, excludes: [], keyword: 'RUN', instruction: instruction.original, line: instruction.startLine });
+      inputs.push({
+        stage,
+        context,
+        source,
+        parents: false,
+        excludes: [],
+        keyword: 'RUN',
+        instruction: instruction.original,
+        line: instruction.startLine,
+      });
     }
   }
   return inputs;
@@ -364,7 +391,10 @@ function resolveFrom(
   const { stage, via, instruction } = at;
   const line = instruction.startLine;
   const { stages, byName } = declared;
-  const edgeTo = (target: number) => ({ source: { kind: 'stage', stage: target } as const, edge: { stage, dependsOn: target, kind: via, line, instruction: instruction.original } });
+  const edgeTo = (target: number) => ({
+    source: { kind: 'stage', stage: target } as const,
+    edge: { stage, dependsOn: target, kind: via, line, instruction: instruction.original },
+  });
   if (/^\d+$/.test(value)) {
     const target = Number(value);
     if (target >= stages.length) {
@@ -375,14 +405,24 @@ function resolveFrom(
     }
     return edgeTo(target);
   }
-  if (namedContexts.has(value)) return { source: { kind: 'context', name: value }, external: { stage, kind: 'context', ref: value, via, line } };
+  if (namedContexts.has(value))
+    return { source: { kind: 'context', name: value }, external: { stage, kind: 'context', ref: value, via, line } };
   const target = byName.get(value.toLowerCase());
   if (target !== undefined) return edgeTo(target);
   const suggestion = nearStageName(value, [...byName.keys()]);
-  const warning = suggestion === undefined
-    ? undefined
-    : { message: `--from=${value} is not a stage, so BuildKit pulls it as an image; did you mean '${suggestion}'?`, line, misspelt: { ref: value, suggestion } };
-  return { source: { kind: 'image', ref: value }, external: { stage, kind: 'image', ref: value, via, line }, ...(warning === undefined ? {} : { warning }) };
+  const warning =
+    suggestion === undefined
+      ? undefined
+      : {
+          message: `--from=${value} is not a stage, so BuildKit pulls it as an image; did you mean '${suggestion}'?`,
+          line,
+          misspelt: { ref: value, suggestion },
+        };
+  return {
+    source: { kind: 'image', ref: value },
+    external: { stage, kind: 'image', ref: value, via, line },
+    ...(warning === undefined ? {} : { warning }),
+  };
 }
 
 /** A stage that needs itself, directly or through others, is an error for the whole file, naming the cycle in a fixed order. */
@@ -452,7 +492,10 @@ function findCycle(count: number, edges: readonly StageEdge[]): number[] | undef
   const visit = (node: number): number[] | undefined => {
     state[node] = 1;
     path.push(node);
-    const next = edges.filter((e) => e.stage === node).map((e) => e.dependsOn).sort((a, b) => a - b);
+    const next = edges
+      .filter((e) => e.stage === node)
+      .map((e) => e.dependsOn)
+      .sort((a, b) => a - b);
     for (const dep of next) {
       if (state[dep] === 1) {
         const cycle = path.slice(path.indexOf(dep));

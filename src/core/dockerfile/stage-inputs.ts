@@ -24,7 +24,11 @@ export interface CompiledInput extends StageInput {
  * The inputs of the given stages (a target's closure), compiled for matching, in line order. `links` are the symlinks
  * the engine found on the sources' paths, by context name; without them no link is followed.
  */
-export function compileInputs(graph: StageGraph, stages: readonly number[], links: Readonly<Record<string, ContextLinks>> = {}): CompiledInput[] {
+export function compileInputs(
+  graph: StageGraph,
+  stages: readonly number[],
+  links: Readonly<Record<string, ContextLinks>> = {},
+): CompiledInput[] {
   const wanted = new Set(stages);
   return graph.inputs
     .filter((input) => wanted.has(input.stage))
@@ -57,7 +61,9 @@ export function inputsReading(
   return inputs.filter(
     (input) =>
       input.context === context &&
-      (input.matcher.reads(path) || onTheWay(input.matcher.prefix, path) || (input.followed.length > 0 && linkRead(input, path) !== undefined)),
+      (input.matcher.reads(path) ||
+        onTheWay(input.matcher.prefix, path) ||
+        (input.followed.length > 0 && linkRead(input, path) !== undefined)),
   );
 }
 
@@ -67,7 +73,9 @@ export function inputsReading(
  * (A plain directory created or removed there comes with the source's own paths anyway.)
  */
 function onTheWay(prefix: string, path: string): boolean {
-  return prefix.length >= path.length && prefix.startsWith(path) && (prefix.length === path.length || prefix.charCodeAt(path.length) === 47);
+  return (
+    prefix.length >= path.length && prefix.startsWith(path) && (prefix.length === path.length || prefix.charCodeAt(path.length) === 47)
+  );
 }
 
 /**

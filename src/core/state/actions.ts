@@ -49,7 +49,12 @@ export type EngineAction =
   /** The symlinks on the builds' source paths differ from the workspace's (looked at again before a batch that touched them), by absolute context directory. */
   | { readonly type: 'contextLinksChanged'; readonly links: ReadonlyMap<string, ContextLinks>; readonly at: number }
   /** A build asked for (a key, a command); `force`: BuildKit builds even when an image with these inputs exists (its cache is still used). */
-  | { readonly type: 'buildRequested'; readonly services: readonly string[] | 'stale' | 'all'; readonly force?: boolean; readonly at: number }
+  | {
+      readonly type: 'buildRequested';
+      readonly services: readonly string[] | 'stale' | 'all';
+      readonly force?: boolean;
+      readonly at: number;
+    }
   /** The service is building: its image is checked against the sources first (an image with these inputs is reused). */
   | { readonly type: 'buildStarted'; readonly id: string; readonly services: readonly string[]; readonly at: number }
   /** The check found no image with these inputs: BuildKit builds. */
@@ -82,7 +87,17 @@ export type EngineAction =
   /** The rebuilds behind these services' live syncs may start now. */
   | { readonly type: 'backgroundBuildsReleased'; readonly services: readonly string[]; readonly at: number }
   /** Live sync could not take the build's changes (the reason names the instruction and line): it builds instead. */
-  | { readonly type: 'syncSkipped'; readonly id: string; readonly reason: { readonly message: string; readonly instruction: string | null; readonly line: number | null; readonly path: string | null }; readonly at: number }
+  | {
+      readonly type: 'syncSkipped';
+      readonly id: string;
+      readonly reason: {
+        readonly message: string;
+        readonly instruction: string | null;
+        readonly line: number | null;
+        readonly path: string | null;
+      };
+      readonly at: number;
+    }
   | { readonly type: 'containersListed'; readonly containers: readonly ListedContainer[]; readonly at: number }
   /**
    * A container stopped. `intended`: dockstage stopped it (a replace, a restart, a user's stop, compose's recreate, as
@@ -106,7 +121,14 @@ export type EngineAction =
   | { readonly type: 'projectUpFailed'; readonly services: readonly string[]; readonly error: DockstageError; readonly at: number }
   /** `containerId`: the container being replaced (its stop is intended). */
   | { readonly type: 'containerReplaceStarted'; readonly service: string; readonly containerId?: string; readonly at: number }
-  | { readonly type: 'containerReplaced'; readonly service: string; readonly oldId: string; readonly newId: string; readonly imageId: string; readonly at: number }
+  | {
+      readonly type: 'containerReplaced';
+      readonly service: string;
+      readonly oldId: string;
+      readonly newId: string;
+      readonly imageId: string;
+      readonly at: number;
+    }
   | { readonly type: 'containerReplaceFailed'; readonly service: string; readonly error: DockstageError; readonly at: number }
   | { readonly type: 'containerRestartStarted'; readonly service: string; readonly at: number }
   | { readonly type: 'containerRestarted'; readonly service: string; readonly at: number }
@@ -120,7 +142,13 @@ export type EngineAction =
   | { readonly type: 'imagePruned'; readonly service: string; readonly imageId: string; readonly at: number }
   | { readonly type: 'environmentSwitchRequested'; readonly environment: string; readonly at: number }
   | { readonly type: 'environmentSwitchStarted'; readonly at: number }
-  | { readonly type: 'environmentSwitched'; readonly environment: string; readonly recreated: readonly string[]; readonly restarted: readonly string[]; readonly at: number }
+  | {
+      readonly type: 'environmentSwitched';
+      readonly environment: string;
+      readonly recreated: readonly string[];
+      readonly restarted: readonly string[];
+      readonly at: number;
+    }
   | { readonly type: 'environmentSwitchFailed'; readonly error: DockstageError; readonly at: number }
   | { readonly type: 'watchStarted'; readonly paths: number; readonly at: number }
   | { readonly type: 'watchPathsChanged'; readonly paths: number; readonly at: number }

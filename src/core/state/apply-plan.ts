@@ -12,7 +12,9 @@ import { withRestart } from './service-updates.js';
 
 /** An edit while watching is paused builds nothing: the services it would rebuild are only noted, with its time. */
 export function notedWhilePaused(state: EngineState, plan: Plan, at: number): EngineState {
-  const affected = plan.services.filter((service) => service.action === 'rebuild' && isSelected(state, service.name) && isBuilt(state, service.name));
+  const affected = plan.services.filter(
+    (service) => service.action === 'rebuild' && isSelected(state, service.name) && isBuilt(state, service.name),
+  );
   if (affected.length === 0) return state;
   const changedWhilePaused = { ...state.watch.changedWhilePaused, ...Object.fromEntries(affected.map((service) => [service.name, at])) };
   return { ...state, watch: { ...state.watch, changedWhilePaused } };
@@ -28,11 +30,20 @@ export function applyPlan(state: EngineState, plan: Plan, at: number, paths: rea
     if (service.action === 'rebuild' && isBuilt(state, service.name)) {
       const onlyFiles = service.reasons.every((reason) => reason.rule === 'input');
       const files = onlyFiles ? [...new Set(service.reasons.map((reason) => absolute(reason.path!)))] : [];
-      next = { ...next, services: { ...next.services, [service.name]: withPending(next.services[service.name]!, service.reasons, at, false, files, onlyFiles) } };
+      next = {
+        ...next,
+        services: {
+          ...next.services,
+          [service.name]: withPending(next.services[service.name]!, service.reasons, at, false, files, onlyFiles),
+        },
+      };
     } else if (service.action === 'restart' && state.mode === 'watch') {
       const after = plan.services
         .filter((other) => other.action !== 'none' && other.name !== service.name)
-        .filter((other) => state.workspace?.services.find((s) => s.name === service.name)?.dependsOn.some((dep) => dep.service === other.name) === true)
+        .filter(
+          (other) =>
+            state.workspace?.services.find((s) => s.name === service.name)?.dependsOn.some((dep) => dep.service === other.name) === true,
+        )
         .map((other) => other.name);
       next = { ...next, services: { ...next.services, [service.name]: withRestart(next.services[service.name]!, service.reasons, after) } };
     }
@@ -41,7 +52,13 @@ export function applyPlan(state: EngineState, plan: Plan, at: number, paths: rea
 }
 
 /** Marks the named services as needing a build (a check first: an image with the same inputs is reused). */
-export function requestBuilds(state: EngineState, names: readonly string[], reason: Omit<PlanReason, 'path' | 'stage' | 'instruction' | 'line'>, at: number, requested = false): EngineState {
+export function requestBuilds(
+  state: EngineState,
+  names: readonly string[],
+  reason: Omit<PlanReason, 'path' | 'stage' | 'instruction' | 'line'>,
+  at: number,
+  requested = false,
+): EngineState {
   const full: PlanReason = { path: null, stage: null, instruction: null, line: null, ...reason };
   const services = { ...state.services };
   for (const name of names) {
@@ -52,7 +69,14 @@ export function requestBuilds(state: EngineState, names: readonly string[], reas
   return { ...state, services };
 }
 
-export function withPending(service: ServiceState, reasons: readonly PlanReason[], at: number, requested: boolean, paths: readonly string[] = [], onlyFiles = false): ServiceState {
+export function withPending(
+  service: ServiceState,
+  reasons: readonly PlanReason[],
+  at: number,
+  requested: boolean,
+  paths: readonly string[] = [],
+  onlyFiles = false,
+): ServiceState {
   const previous = service.pending?.background === true ? undefined : service.pending;
   const pending: PendingBuild = {
     reasons: dedupeReasons([...(previous?.reasons ?? []), ...reasons]),
@@ -75,4 +99,3 @@ export function isBuilt(state: EngineState, name: string): boolean {
   const model = state.workspace?.services.find((s) => s.name === name);
   return model !== undefined && (model.build !== undefined || model.blocked.length > 0);
 }
-

@@ -13,7 +13,9 @@ type CheckActions = 'checksRequested' | 'checkStarted' | 'checkFinished' | 'chec
 /** One handler per check action. */
 export const checkHandlers: { readonly [T in CheckActions]: (state: EngineState, action: ActionOf<T>) => EngineState } = {
   checksRequested(state, { services, at }) {
-    return withChecks(state, (check) => (check.services.some((name) => services.includes(name)) ? { ...check, pending: { since: at, requested: true } } : check));
+    return withChecks(state, (check) =>
+      check.services.some((name) => services.includes(name)) ? { ...check, pending: { since: at, requested: true } } : check,
+    );
   },
   checkStarted(state, { key, id, at }) {
     const check = state.checks[key];
@@ -28,7 +30,10 @@ export const checkHandlers: { readonly [T in CheckActions]: (state: EngineState,
   checkCancelled(state, { key, id, at }) {
     const check = state.checks[key];
     if (check === undefined || check.running?.id !== id) return state;
-    return { ...state, checks: { ...state.checks, [key]: { ...check, running: undefined, pending: check.pending ?? { since: at, requested: false } } } };
+    return {
+      ...state,
+      checks: { ...state.checks, [key]: { ...check, running: undefined, pending: check.pending ?? { since: at, requested: false } } },
+    };
   },
 };
 
@@ -44,7 +49,9 @@ export function followChecks(before: EngineState, after: EngineState, action: En
   if (action.type === 'filesChanged' && before.workspace !== undefined && !before.stopping) {
     const due = checksReading(before, before.workspace, action.paths);
     if (due.size === 0) return after;
-    return withChecks(after, (check) => (due.has(check.key) ? { ...check, pending: { since: action.at, requested: check.pending?.requested ?? false } } : check));
+    return withChecks(after, (check) =>
+      due.has(check.key) ? { ...check, pending: { since: action.at, requested: check.pending?.requested ?? false } } : check,
+    );
   }
   return after;
 }
@@ -72,9 +79,18 @@ function checksOf(state: EngineState, workspace: Workspace, at: number): Record<
     for (const check of service.build.checks) {
       const known = checks[check.key] ?? state.checks[check.key];
       const services = checks[check.key] === undefined ? [service.name] : [...checks[check.key]!.services, service.name].sort();
-      checks[check.key] = known === undefined
-        ? { key: check.key, stage: check.stage, stageIndex: check.stageIndex, services, pending: { since: at, requested: false }, running: undefined, last: undefined }
-        : { ...known, stage: check.stage, stageIndex: check.stageIndex, services };
+      checks[check.key] =
+        known === undefined
+          ? {
+              key: check.key,
+              stage: check.stage,
+              stageIndex: check.stageIndex,
+              services,
+              pending: { since: at, requested: false },
+              running: undefined,
+              last: undefined,
+            }
+          : { ...known, stage: check.stage, stageIndex: check.stageIndex, services };
     }
   }
   return checks;

@@ -60,7 +60,12 @@ export const containerHandlers: ContainerHandlers = {
       // it is down for a restart (a container's files outlive its stops).
       const live = own.find((c) => c.state === 'running' || c.state === 'restarting' || c.state === 'paused');
       const known = service.content !== undefined && own.some((c) => c.id === service.content!.containerId) ? service.content : undefined;
-      const content = live === undefined ? known : known?.containerId === live.id ? known : { kind: 'image' as const, containerId: live.id, imageId: live.imageId, syncedAt: undefined };
+      const content =
+        live === undefined
+          ? known
+          : known?.containerId === live.id
+            ? known
+            : { kind: 'image' as const, containerId: live.id, imageId: live.imageId, syncedAt: undefined };
       services[name] = { ...service, containers: own, started, content };
     }
     return { ...state, services };
@@ -97,7 +102,14 @@ export const containerHandlers: ContainerHandlers = {
       up: 'done',
       // A container compose just created is as fresh as a restart would make it, on the image its tag named when compose
       // read it: a build that finished meanwhile is applied by a replacement. One compose left running was not stopped.
-      services: updateServices(state, services, (s) => ({ ...forgetStillRunning(s), operation: undefined, started: true, replaceWith: imageBehind(s), restart: undefined, operationError: undefined })),
+      services: updateServices(state, services, (s) => ({
+        ...forgetStillRunning(s),
+        operation: undefined,
+        started: true,
+        replaceWith: imageBehind(s),
+        restart: undefined,
+        operationError: undefined,
+      })),
     };
   },
 
@@ -131,7 +143,9 @@ export const containerHandlers: ContainerHandlers = {
         exits: [],
         replaceWith: s.replaceWith === imageId ? undefined : s.replaceWith,
         content: { kind: 'image', containerId: newId, imageId, syncedAt: undefined },
-        containers: s.containers.map((c) => (c.id === oldId ? { ...c, id: newId, imageId, state: 'running' as const, exitCode: undefined } : c)),
+        containers: s.containers.map((c) =>
+          c.id === oldId ? { ...c, id: newId, imageId, state: 'running' as const, exitCode: undefined } : c,
+        ),
       })),
     };
   },
@@ -140,13 +154,25 @@ export const containerHandlers: ContainerHandlers = {
     return {
       ...state,
       // The old container was put back as it was: a later exit of it is not intended any more.
-      services: updateServices(state, [service], (s) => ({ ...forgetStillRunning(s), operation: undefined, replaceWith: undefined, operationError: error })),
+      services: updateServices(state, [service], (s) => ({
+        ...forgetStillRunning(s),
+        operation: undefined,
+        replaceWith: undefined,
+        operationError: error,
+      })),
       lastError: { message: error.message, at },
     };
   },
 
   containerRestartStarted(state, { service, at }) {
-    return { ...state, services: updateServices(state, [service], (s) => ({ ...expectStops(s, liveIds(s), at), operation: 'restarting', restart: undefined })) };
+    return {
+      ...state,
+      services: updateServices(state, [service], (s) => ({
+        ...expectStops(s, liveIds(s), at),
+        operation: 'restarting',
+        restart: undefined,
+      })),
+    };
   },
 
   containerRestarted(state, { service }) {
@@ -164,7 +190,13 @@ export const containerHandlers: ContainerHandlers = {
   serviceStopped(state, { service, at }) {
     return {
       ...state,
-      services: updateServices(state, [service], (s) => ({ ...expectStops(s, liveIds(s), at), stoppedByUser: true, replaceWith: undefined, restart: undefined, exits: [] })),
+      services: updateServices(state, [service], (s) => ({
+        ...expectStops(s, liveIds(s), at),
+        stoppedByUser: true,
+        replaceWith: undefined,
+        restart: undefined,
+        exits: [],
+      })),
     };
   },
 
@@ -182,7 +214,11 @@ export const containerHandlers: ContainerHandlers = {
   },
 
   containerStopFailed(state, { service, error, at }) {
-    return { ...state, services: updateServices(state, [service], (s) => ({ ...s, operationError: error })), lastError: { message: error.message, at } };
+    return {
+      ...state,
+      services: updateServices(state, [service], (s) => ({ ...s, operationError: error })),
+      lastError: { message: error.message, at },
+    };
   },
 
   imagePruned(state) {

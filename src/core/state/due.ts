@@ -11,7 +11,14 @@ import { servedFirst } from './priority.js';
 
 /** A service is settled when nothing is pending, building or being done to its container. */
 export function isSettled(service: ServiceState): boolean {
-  return service.pending === undefined && service.building === undefined && service.replaceWith === undefined && service.operation === undefined && service.restart === undefined && !service.recreate;
+  return (
+    service.pending === undefined &&
+    service.building === undefined &&
+    service.replaceWith === undefined &&
+    service.operation === undefined &&
+    service.restart === undefined &&
+    !service.recreate
+  );
 }
 
 /**
@@ -32,10 +39,21 @@ export function servicesToStart(state: EngineState): readonly string[] | undefin
     return model.build === undefined || (service.freshness === 'fresh' && service.pending === undefined && service.building === undefined);
   };
   if (state.up === 'waiting') {
-    if (candidates.some((model) => model.build !== undefined && model.blocked.length === 0 && (state.services[model.name]?.pending !== undefined || state.services[model.name]?.building !== undefined))) {
+    if (
+      candidates.some(
+        (model) =>
+          model.build !== undefined &&
+          model.blocked.length === 0 &&
+          (state.services[model.name]?.pending !== undefined || state.services[model.name]?.building !== undefined),
+      )
+    ) {
       return undefined;
     }
-    if (state.upNeedsEveryBuild && candidates.some((model) => model.blocked.length > 0 || state.services[model.name]?.freshness === 'failed')) return undefined;
+    if (
+      state.upNeedsEveryBuild &&
+      candidates.some((model) => model.blocked.length > 0 || state.services[model.name]?.freshness === 'failed')
+    )
+      return undefined;
     const names = candidates.map((model) => model.name).filter(ready);
     return names.length === 0 ? undefined : names;
   }
@@ -45,7 +63,8 @@ export function servicesToStart(state: EngineState): readonly string[] | undefin
       const service = state.services[name]!;
       if (service.stoppedByUser || service.operation !== undefined) return false;
       // compose converges what the service depends on too (see up-scope.ts): not while dockstage is working on it.
-      if (!dependencyClosure(workspace, [name]).every((dep) => state.services[dep] === undefined || isSettled(state.services[dep]))) return false;
+      if (!dependencyClosure(workspace, [name]).every((dep) => state.services[dep] === undefined || isSettled(state.services[dep])))
+        return false;
       // Its compose definition changed: compose recreates it once no build of it is due or running, on the image its
       // tag names (the last good one when the last build failed, as `docker compose up` would).
       if (service.recreate) return service.pending === undefined && service.building === undefined;
@@ -101,7 +120,8 @@ function replacementCandidates(state: EngineState): Replacement[] {
   const due: Replacement[] = [];
   for (const service of Object.values(state.services)) {
     // A service compose recreates gets the new image then too (its tag points at it).
-    if (service.replaceWith === undefined || service.recreate || service.operation !== undefined || service.building !== undefined) continue;
+    if (service.replaceWith === undefined || service.recreate || service.operation !== undefined || service.building !== undefined)
+      continue;
     const container = service.containers[0];
     if (container === undefined) continue;
     due.push({ service: service.name, containerId: container.id, imageId: service.replaceWith });
@@ -113,8 +133,19 @@ function replacementCandidates(state: EngineState): Replacement[] {
 function restartCandidates(state: EngineState): string[] {
   if (state.stopping || state.switching !== undefined) return [];
   return Object.values(state.services)
-    .filter((service) => service.restart !== undefined && service.operation === undefined && service.building === undefined && liveContainer(service) !== undefined)
-    .filter((service) => service.restart!.after.every((name) => { const other = state.services[name]; return other === undefined || isSettled(other); }))
+    .filter(
+      (service) =>
+        service.restart !== undefined &&
+        service.operation === undefined &&
+        service.building === undefined &&
+        liveContainer(service) !== undefined,
+    )
+    .filter((service) =>
+      service.restart!.after.every((name) => {
+        const other = state.services[name];
+        return other === undefined || isSettled(other);
+      }),
+    )
     .map((service) => service.name)
     .sort();
 }
@@ -130,7 +161,13 @@ export function switchDue(state: EngineState): boolean {
     .filter((model) => isSelected(state, model.name) && (model.build !== undefined || model.blocked.length > 0))
     .every((model) => {
       const service = state.services[model.name];
-      return model.blocked.length === 0 && service !== undefined && service.pending === undefined && service.building === undefined && service.freshness === 'fresh';
+      return (
+        model.blocked.length === 0 &&
+        service !== undefined &&
+        service.pending === undefined &&
+        service.building === undefined &&
+        service.freshness === 'fresh'
+      );
     });
 }
 
@@ -158,6 +195,7 @@ export function isIdle(state: EngineState): boolean {
   if (servicesToStart(state) !== undefined) return false;
   // Work held back for a service served first is still to do.
   if (replacementCandidates(state).length > 0 || restartCandidates(state).length > 0) return false;
-  if (state.switching !== undefined && (state.switching.phase === 'loading' || state.switching.phase === 'recreating' || switchDue(state))) return false;
+  if (state.switching !== undefined && (state.switching.phase === 'loading' || state.switching.phase === 'recreating' || switchDue(state)))
+    return false;
   return true;
 }

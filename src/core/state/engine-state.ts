@@ -137,12 +137,14 @@ export interface ServiceState {
    */
   readonly recreate: boolean;
   /** A restart is due (depends_on … restart: true, or a change under a bind mount), once these services are settled. */
-  readonly restart: {
-    readonly reasons: readonly PlanReason[];
-    readonly after: readonly string[];
-    /** The user asked for it (a key): it waits for no other service, not even one served first (`priority.ts`). */
-    readonly asked?: boolean;
-  } | undefined;
+  readonly restart:
+    | {
+        readonly reasons: readonly PlanReason[];
+        readonly after: readonly string[];
+        /** The user asked for it (a key): it waits for no other service, not even one served first (`priority.ts`). */
+        readonly asked?: boolean;
+      }
+    | undefined;
   /** A container operation (create, replace, restart) is running. */
   readonly operation: 'replacing' | 'restarting' | 'starting' | undefined;
   /** Brought up by this run (or found running at start); a service the user stopped stays stopped. */
@@ -162,7 +164,9 @@ export interface ServiceState {
   /** What the live container holds, for live sync: it may take a sync only when it holds the current image's files. */
   readonly content: ContainerContent | undefined;
   /** The last live sync: when, which files, where they went. */
-  readonly lastSync: { readonly at: number; readonly files: readonly { readonly path: string; readonly destination: string }[]; readonly reload: string } | undefined;
+  readonly lastSync:
+    | { readonly at: number; readonly files: readonly { readonly path: string; readonly destination: string }[]; readonly reload: string }
+    | undefined;
 }
 
 /** A container dockstage is stopping, since when (the Clock's time). */
@@ -228,7 +232,12 @@ export interface EngineState {
   /** How many builds may run at once (CPU count). */
   readonly concurrency: number;
   readonly watch: WatchState;
-  readonly engine: { readonly connected: boolean; readonly version: string | undefined; readonly host: string | undefined; readonly error: string | undefined };
+  readonly engine: {
+    readonly connected: boolean;
+    readonly version: string | undefined;
+    readonly host: string | undefined;
+    readonly error: string | undefined;
+  };
   /** The first `up` of the project (compose creates networks and volumes): waiting, running, done or failed. */
   readonly up: 'waiting' | 'running' | 'done' | 'failed' | 'not-needed';
   /** One-shot `up` brings nothing up when a build failed (compose would run a stale image). */
@@ -281,7 +290,13 @@ export function initialState(options: EngineOptions): EngineState {
     nextBuildId: 1,
     sync: options.mode === 'watch' && options.sync !== false,
     concurrency: Math.max(1, options.concurrency),
-    watch: { expected: options.mode === 'watch' && options.watcher === true, active: false, paused: false, paths: 0, changedWhilePaused: {} },
+    watch: {
+      expected: options.mode === 'watch' && options.watcher === true,
+      active: false,
+      paused: false,
+      paths: 0,
+      changedWhilePaused: {},
+    },
     engine: { connected: true, version: undefined, host: undefined, error: undefined },
     up: options.mode === 'up' || options.mode === 'watch' ? 'waiting' : 'not-needed',
     upNeedsEveryBuild: options.mode === 'up',

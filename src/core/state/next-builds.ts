@@ -65,7 +65,9 @@ export function nextBuilds(state: EngineState): NextBuilds {
       const pb = state.services[b.name]!.pending!;
       if (pa.background !== pb.background) return pa.background ? 1 : -1;
       // What the user looks at first (only while watching; see priority.ts), then the oldest.
-      return priorityOf(state, a.name) - priorityOf(state, b.name) || pa.since - pb.since || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0);
+      return (
+        priorityOf(state, a.name) - priorityOf(state, b.name) || pa.since - pb.since || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0)
+      );
     });
   let slots = state.concurrency - Object.keys(state.builds).length;
   const startedKeys = new Set<string>();
@@ -115,9 +117,17 @@ export function nextBuilds(state: EngineState): NextBuilds {
       continue;
     }
     // Everyone on the same build is built (and tagged) together.
-    const members = workspace.services.filter((other) => other.build?.buildKey === key && other.blocked.length === 0 && isSelected(state, other.name));
+    const members = workspace.services.filter(
+      (other) => other.build?.buildKey === key && other.blocked.length === 0 && isSelected(state, other.name),
+    );
     const reasons = dedupeReasons(members.flatMap((member) => state.services[member.name]?.pending?.reasons ?? []));
-    start.push({ services: members.map((m) => m.name), buildKey: key, target: model.build.target, reasons, background: pendingBuild.background });
+    start.push({
+      services: members.map((m) => m.name),
+      buildKey: key,
+      target: model.build.target,
+      reasons,
+      background: pendingBuild.background,
+    });
     startedKeys.add(key);
     slots--;
   }

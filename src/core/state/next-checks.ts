@@ -40,13 +40,18 @@ export function nextChecks(state: EngineState): NextChecks {
   const waiting: Record<string, CheckWaitReason> = {};
   if (!state.checksEnabled || state.workspace === undefined) return { start, cancel, waiting };
   const order = (check: CheckState) => `${check.services[0] ?? ''}\0${String(check.stageIndex).padStart(6, '0')}`;
-  const checks = Object.values(state.checks).sort((a, b) => (a.pending?.since ?? 0) - (b.pending?.since ?? 0) || (order(a) < order(b) ? -1 : order(a) > order(b) ? 1 : 0));
+  const checks = Object.values(state.checks).sort(
+    (a, b) => (a.pending?.since ?? 0) - (b.pending?.since ?? 0) || (order(a) < order(b) ? -1 : order(a) > order(b) ? 1 : 0),
+  );
   const busy = state.stopping || !isServed(state);
   for (const check of checks) {
     if (check.running !== undefined && (busy || check.pending !== undefined)) cancel.push(check.key);
   }
   if (state.stopping) return { start, cancel, waiting };
-  let slots = state.concurrency - Object.keys(state.builds).length - checks.filter((check) => check.running !== undefined && !cancel.includes(check.key)).length;
+  let slots =
+    state.concurrency -
+    Object.keys(state.builds).length -
+    checks.filter((check) => check.running !== undefined && !cancel.includes(check.key)).length;
   for (const check of checks) {
     if (check.pending === undefined || check.running !== undefined) continue;
     if (busy) waiting[check.key] = 'serving';

@@ -91,7 +91,8 @@ export function staleness(freshness: ImageFreshness | undefined): 'image-missing
   if (freshness === undefined) return undefined;
   if (freshness.state === 'missing') return 'image-missing';
   if (freshness.state === 'stale') return 'inputs-changed';
-  const behind = freshness.imageId !== undefined && freshness.runningImageId !== undefined && freshness.runningImageId !== freshness.imageId;
+  const behind =
+    freshness.imageId !== undefined && freshness.runningImageId !== undefined && freshness.runningImageId !== freshness.imageId;
   return behind ? 'container-behind' : undefined;
 }
 
@@ -134,7 +135,12 @@ export function changesOutsideProject(workspace: Workspace, changedPaths: readon
   const concerned = (file: string) => files.has(file) || dirs.some((dir) => file === dir || below(dir, file) !== undefined);
   return changedPaths
     .filter((changed) => !concerned(normalized(changed)))
-    .map((changed) => new DockstageError(`--changed ${changed} is outside the project directory ${workspace.projectDir}, so it changes nothing (paths are relative to the current directory)`));
+    .map(
+      (changed) =>
+        new DockstageError(
+          `--changed ${changed} is outside the project directory ${workspace.projectDir}, so it changes nothing (paths are relative to the current directory)`,
+        ),
+    );
 }
 
 /** The plan from image freshness (inputs hash vs image label) per built service. */
@@ -149,7 +155,10 @@ export function planForFreshness(workspace: Workspace, freshness: Readonly<Recor
     }
     if (state.state === 'fresh') {
       const detail = `the container runs an older build (${shortId(state.runningImageId!)}) than ${service.image} (${shortId(state.imageId!)})`;
-      own.set(service.name, { action: 'recreate', reasons: [{ path: null, stage: null, instruction: null, line: null, rule: 'container-behind', detail }] });
+      own.set(service.name, {
+        action: 'recreate',
+        reasons: [{ path: null, stage: null, instruction: null, line: null, rule: 'container-behind', detail }],
+      });
       continue;
     }
     const reason: PlanReason =
@@ -170,7 +179,11 @@ export function planForFreshness(workspace: Workspace, freshness: Readonly<Recor
 
 /** Why a build must run again for the changed paths: its Dockerfile, its ignore file, or an input an instruction reads. */
 /** The reasons a build reads the changed paths (input, Dockerfile or ignore file), for a target or a check stage. */
-export function buildReads(build: NonNullable<ServiceModel['build']>, paths: readonly string[], label: (p: string) => string): PlanReason[] {
+export function buildReads(
+  build: NonNullable<ServiceModel['build']>,
+  paths: readonly string[],
+  label: (p: string) => string,
+): PlanReason[] {
   return readsOf(build, sortedUnique(paths.map(normalized)), label);
 }
 
@@ -179,7 +192,11 @@ function readsOf(build: NonNullable<ServiceModel['build']>, paths: readonly stri
   const candidates = ignoreCandidates(build);
   const contexts = buildContexts(build);
   const exact = [build.dockerfilePath, build.ignoreFile, ...candidates].filter((file) => file !== undefined);
-  for (const changed of pathsConcerning(paths, contexts.map(([, dir]) => dir), exact)) {
+  for (const changed of pathsConcerning(
+    paths,
+    contexts.map(([, dir]) => dir),
+    exact,
+  )) {
     if (changed === build.dockerfilePath) {
       reasons.push({ path: label(changed), stage: null, instruction: null, line: null, rule: 'dockerfile' });
       continue;
@@ -209,14 +226,30 @@ function readsOf(build: NonNullable<ServiceModel['build']>, paths: readonly stri
 }
 
 /** A service's verdict: rebuild when its build reads a changed path, else restart for a change under a bind mount. */
-function decide(service: ServiceModel, buildReasons: readonly PlanReason[], paths: readonly string[], label: (p: string) => string): { action: Action; reasons: PlanReason[] } {
+function decide(
+  service: ServiceModel,
+  buildReasons: readonly PlanReason[],
+  paths: readonly string[],
+  label: (p: string) => string,
+): { action: Action; reasons: PlanReason[] } {
   const reasons = [...buildReasons];
   if (reasons.length > 0) return { action: 'rebuild', reasons };
   if (service.onChange === 'restart') {
-    for (const changed of pathsConcerning(paths, service.bindMounts.map((m) => m.source), [])) {
+    for (const changed of pathsConcerning(
+      paths,
+      service.bindMounts.map((m) => m.source),
+      [],
+    )) {
       const mount = service.bindMounts.find((m) => below(m.source, changed) !== undefined);
       if (mount !== undefined) {
-        reasons.push({ path: label(changed), stage: null, instruction: null, line: null, rule: 'bind-mount', detail: `mounted at ${mount.target}` });
+        reasons.push({
+          path: label(changed),
+          stage: null,
+          instruction: null,
+          line: null,
+          rule: 'bind-mount',
+          detail: `mounted at ${mount.target}`,
+        });
       }
     }
   }
@@ -235,7 +268,16 @@ function finish(workspace: Workspace, own: Map<string, { action: Action; reasons
       if (trigger !== undefined) {
         own.set(service.name, {
           action: 'restart',
-          reasons: [{ path: null, stage: null, instruction: null, line: null, rule: 'depends-on', detail: `depends_on ${trigger.service} with restart: true` }],
+          reasons: [
+            {
+              path: null,
+              stage: null,
+              instruction: null,
+              line: null,
+              rule: 'depends-on',
+              detail: `depends_on ${trigger.service} with restart: true`,
+            },
+          ],
         });
         changed = true;
       }

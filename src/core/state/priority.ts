@@ -36,7 +36,8 @@ export function priorityOf(state: EngineState, name: string): number {
 export function startingContainer(state: EngineState, name: string): string | undefined {
   const service = state.services[name];
   const live = service === undefined ? undefined : liveContainer(service);
-  if (live === undefined || live.state !== 'running' || live.health !== 'starting' || state.readyWaitsEnded.includes(live.id)) return undefined;
+  if (live === undefined || live.state !== 'running' || live.health !== 'starting' || state.readyWaitsEnded.includes(live.id))
+    return undefined;
   return live.id;
 }
 

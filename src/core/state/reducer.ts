@@ -16,13 +16,7 @@ import { checkHandlers, followChecks } from './check-handlers.js';
 import { imageBehind, updateServices, withRestart } from './service-updates.js';
 import { expectStops, forgetStillRunning, liveIds } from './stops.js';
 import { withContextLinks } from '../context-links.js';
-import {
-  newServiceState,
-  type BuildState,
-  type BuildSummary,
-  type EngineState,
-  type ServiceState,
-} from './engine-state.js';
+import { newServiceState, type BuildState, type BuildSummary, type EngineState, type ServiceState } from './engine-state.js';
 
 /** One handler per action. */
 import type { Handlers } from './handlers.js';
@@ -79,8 +73,22 @@ const handlers: Handlers = {
       for (const model of workspace.services) {
         const trigger = model.dependsOn.find((dep) => dep.restart && reconfigured.includes(dep.service));
         const service = next.services[model.name];
-        if (trigger === undefined || service === undefined || reconfigured.includes(model.name) || !service.started || service.stoppedByUser) continue;
-        const reason: PlanReason = { path: null, stage: null, instruction: null, line: null, rule: 'depends-on', detail: `depends_on ${trigger.service} with restart: true` };
+        if (
+          trigger === undefined ||
+          service === undefined ||
+          reconfigured.includes(model.name) ||
+          !service.started ||
+          service.stoppedByUser
+        )
+          continue;
+        const reason: PlanReason = {
+          path: null,
+          stage: null,
+          instruction: null,
+          line: null,
+          rule: 'depends-on',
+          detail: `depends_on ${trigger.service} with restart: true`,
+        };
         const after = [...new Set([...(service.restart?.after ?? []), trigger.service])];
         next = { ...next, services: { ...next.services, [model.name]: withRestart(service, [reason], after) } };
       }
@@ -126,7 +134,10 @@ const handlers: Handlers = {
     const detail = force === true ? 'forced rebuild (even if up to date)' : services === 'stale' ? 'rebuild what is stale' : 'asked for';
     const requested = requestBuilds(state, names, { rule: 'requested', detail }, at, true);
     if (force !== true) return requested;
-    return { ...requested, services: updateServices(requested, names, (s) => (s.pending === undefined ? s : { ...s, pending: { ...s.pending, force: true } })) };
+    return {
+      ...requested,
+      services: updateServices(requested, names, (s) => (s.pending === undefined ? s : { ...s, pending: { ...s.pending, force: true } })),
+    };
   },
 
   buildStarted(state, { id, services, at }) {
@@ -137,8 +148,21 @@ const handlers: Handlers = {
     const reasons = dedupeReasons(pendings.flatMap((pending) => pending?.reasons ?? []));
     const background = pendings.every((pending) => pending?.background ?? true);
     const paths = [...new Set(pendings.flatMap((pending) => pending?.paths ?? []))].sort();
-    const onlyFiles = pendings.some((pending) => pending !== undefined) && pendings.every((pending) => pending === undefined || pending.onlyFiles);
-    const build: BuildState = { id, services, buildKey: first.buildKey, target: first.target, reasons, startedAt: at, paths, onlyFiles, stages: [], background, syncing: false };
+    const onlyFiles =
+      pendings.some((pending) => pending !== undefined) && pendings.every((pending) => pending === undefined || pending.onlyFiles);
+    const build: BuildState = {
+      id,
+      services,
+      buildKey: first.buildKey,
+      target: first.target,
+      reasons,
+      startedAt: at,
+      paths,
+      onlyFiles,
+      stages: [],
+      background,
+      syncing: false,
+    };
     return {
       ...state,
       builds: { ...state.builds, [id]: build },
@@ -183,7 +207,13 @@ const handlers: Handlers = {
         // synced container (a Dockerfile edit, a file live sync could not take, a key) brings what the container lacks:
         // it is replaced like any other.
         const caughtUp = content.syncedAt === undefined || build.startedAt >= content.syncedAt;
-        return { ...done, freshness: caughtUp ? ('fresh' as const) : ('synced' as const), content: caughtUp ? { kind: 'image' as const, containerId: content.containerId, imageId: action.imageId, syncedAt: content.syncedAt } : content };
+        return {
+          ...done,
+          freshness: caughtUp ? ('fresh' as const) : ('synced' as const),
+          content: caughtUp
+            ? { kind: 'image' as const, containerId: content.containerId, imageId: action.imageId, syncedAt: content.syncedAt }
+            : content,
+        };
       }
       const container = service.containers[0];
       const stale = container !== undefined && container.imageId !== action.imageId;
@@ -192,7 +222,13 @@ const handlers: Handlers = {
     });
     const { [action.id]: _done, ...builds } = state.builds;
     const fixed = state.lastError?.services?.every((name) => build.services.includes(name)) === true;
-    return { ...state, builds, services, up: state.up === 'failed' && state.mode === 'watch' ? 'waiting' : state.up, lastError: fixed ? undefined : state.lastError };
+    return {
+      ...state,
+      builds,
+      services,
+      up: state.up === 'failed' && state.mode === 'watch' ? 'waiting' : state.up,
+      lastError: fixed ? undefined : state.lastError,
+    };
   },
 
   buildFailed(state, { id, error, cancelled, at }) {
@@ -216,21 +252,48 @@ const handlers: Handlers = {
       cancelled ? { ...service, building: undefined } : { ...service, building: undefined, freshness: 'failed', lastBuild: summary },
     );
     const { [id]: _done, ...builds } = state.builds;
-    return { ...state, builds, services, lastError: cancelled ? state.lastError : { message: error.message, at, services: build.services } };
+    return {
+      ...state,
+      builds,
+      services,
+      lastError: cancelled ? state.lastError : { message: error.message, at, services: build.services },
+    };
   },
 
   serviceSynced(state, { id, services: synced, at }) {
     const build = state.builds[id];
     if (build === undefined) return state;
     const { [id]: _done, ...builds } = state.builds;
-    const behind: PlanReason = { path: null, stage: null, instruction: null, line: null, rule: 'requested', detail: 'rebuild the image behind the live sync' };
-    const reloadReason: PlanReason = { path: null, stage: null, instruction: null, line: null, rule: 'requested', detail: 'reload after the live sync' };
+    const behind: PlanReason = {
+      path: null,
+      stage: null,
+      instruction: null,
+      line: null,
+      rule: 'requested',
+      detail: 'rebuild the image behind the live sync',
+    };
+    const reloadReason: PlanReason = {
+      path: null,
+      stage: null,
+      instruction: null,
+      line: null,
+      rule: 'requested',
+      detail: 'reload after the live sync',
+    };
     const services = { ...state.services };
     for (const entry of synced) {
       const service = services[entry.name];
       if (service === undefined) continue;
       // Changes that arrived during the sync keep their own pending build; the image is rebuilt behind at low priority.
-      const pending = service.pending ?? { reasons: [behind], since: at, background: true, held: true, requested: false, paths: [], onlyFiles: false };
+      const pending = service.pending ?? {
+        reasons: [behind],
+        since: at,
+        background: true,
+        held: true,
+        requested: false,
+        paths: [],
+        onlyFiles: false,
+      };
       const restarted = entry.reload === 'restart' && entry.deferred !== true;
       services[entry.name] = {
         // Only a restart stopped the container; after another reload its exit would not be intended. A deferred restart
@@ -254,7 +317,9 @@ const handlers: Handlers = {
   backgroundBuildsReleased(state, { services }) {
     return {
       ...state,
-      services: updateServices(state, services, (service) => (service.pending?.held === true ? { ...service, pending: { ...service.pending, held: false } } : service)),
+      services: updateServices(state, services, (service) =>
+        service.pending?.held === true ? { ...service, pending: { ...service.pending, held: false } } : service,
+      ),
     };
   },
 
@@ -281,7 +346,11 @@ const handlers: Handlers = {
 
   environmentSwitchRequested(state, { environment }) {
     const from = state.workspace?.environment.name ?? environment;
-    return { ...state, switching: { environment, from, phase: 'loading', error: undefined }, reload: { paths: state.reload?.paths ?? [], environment } };
+    return {
+      ...state,
+      switching: { environment, from, phase: 'loading', error: undefined },
+      reload: { paths: state.reload?.paths ?? [], environment },
+    };
   },
 
   environmentSwitchStarted(state, { at }) {
@@ -294,7 +363,11 @@ const handlers: Handlers = {
   environmentSwitched(state, { recreated, restarted }) {
     const touched = new Set([...recreated, ...restarted]);
     const untouched = Object.keys(state.services).filter((name) => !touched.has(name));
-    const services = updateServices({ ...state, services: updateServices(state, untouched, forgetStillRunning) }, recreated, (s) => ({ ...s, replaceWith: imageBehind(s), exits: [] }));
+    const services = updateServices({ ...state, services: updateServices(state, untouched, forgetStillRunning) }, recreated, (s) => ({
+      ...s,
+      replaceWith: imageBehind(s),
+      exits: [],
+    }));
     return { ...state, switching: undefined, services };
   },
 

@@ -4,7 +4,11 @@ import { liveContainer, type EngineState, type ServiceState } from './engine-sta
 import { dedupeReasons } from './reasons.js';
 
 /** The services with `update` applied to the named ones (unknown names are skipped). */
-export function updateServices(state: EngineState, names: readonly string[], update: (service: ServiceState) => ServiceState): Record<string, ServiceState> {
+export function updateServices(
+  state: EngineState,
+  names: readonly string[],
+  update: (service: ServiceState) => ServiceState,
+): Record<string, ServiceState> {
   const services = { ...state.services };
   for (const name of names) {
     const service = services[name];
@@ -25,6 +29,7 @@ export function withRestart(service: ServiceState, reasons: readonly PlanReason[
  */
 export function imageBehind(service: ServiceState): string | undefined {
   const live = liveContainer(service);
-  if (live === undefined || service.imageId === undefined || service.freshness !== 'fresh' || service.content?.kind === 'synced') return undefined;
+  if (live === undefined || service.imageId === undefined || service.freshness !== 'fresh' || service.content?.kind === 'synced')
+    return undefined;
   return live.imageId === service.imageId ? undefined : service.imageId;
 }

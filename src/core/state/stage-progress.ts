@@ -3,12 +3,25 @@ import type { ActionOf } from './actions.js';
 import type { StageProgress } from './engine-state.js';
 
 /** Folds one step event into the stage list (BuildKit may report a completed step twice: counted once by vertex). */
-export function foldStage(stages: readonly StageProgress[], event: Exclude<ActionOf<'buildProgressed'>['event'], { type: 'build-warning' }>): readonly StageProgress[] {
+export function foldStage(
+  stages: readonly StageProgress[],
+  event: Exclude<ActionOf<'buildProgressed'>['event'], { type: 'build-warning' }>,
+): readonly StageProgress[] {
   if (event.stage === null || event.type === 'step-log') return stages;
   const index = stages.findIndex((s) => s.stage === event.stage);
   const current: StageProgress =
     index === -1
-      ? { stage: event.stage, done: 0, cached: 0, total: event.total, current: undefined, failed: false, startedAt: undefined, endedAt: undefined, vertices: [] }
+      ? {
+          stage: event.stage,
+          done: 0,
+          cached: 0,
+          total: event.total,
+          current: undefined,
+          failed: false,
+          startedAt: undefined,
+          endedAt: undefined,
+          vertices: [],
+        }
       : stages[index]!;
   let next: StageProgress;
   if (event.type === 'step-started') {

@@ -88,7 +88,7 @@ interface Scope {
 export function copyStepsOf(build: BuildModel, base: BaseImageConfig | undefined): StageSteps[] {
   const graph = build.graph;
   const chain: number[] = [];
-  for (let index: number | undefined = build.targetStage; index !== undefined; ) {
+  for (let index: number | undefined = build.targetStage; index !== undefined;) {
     chain.unshift(index);
     const stageBase: StageBase = graph.stages[index]!.base;
     index = stageBase.kind === 'stage' ? stageBase.stage : undefined;
@@ -148,7 +148,14 @@ export function copyStepsOf(build: BuildModel, base: BaseImageConfig | undefined
         }
         case 'WORKDIR': {
           const { value, unknown } = expand(instruction.args[0] ?? '');
-          scope.workdir = unknown.length > 0 ? undefined : value.startsWith('/') ? normalizeWorkdir('/', value) : scope.workdir === undefined ? undefined : normalizeWorkdir(scope.workdir, value);
+          scope.workdir =
+            unknown.length > 0
+              ? undefined
+              : value.startsWith('/')
+                ? normalizeWorkdir('/', value)
+                : scope.workdir === undefined
+                  ? undefined
+                  : normalizeWorkdir(scope.workdir, value);
           if (scope.workdir !== undefined) for (const dir of ancestorsAndSelf(scope.workdir)) scope.knownDirectories.add(dir);
           break;
         }
@@ -156,7 +163,8 @@ export function copyStepsOf(build: BuildModel, base: BaseImageConfig | undefined
           runs.push({ line, instruction: instruction.original });
           break;
         case 'ONBUILD':
-          if (instruction.trigger?.keyword === 'COPY' || instruction.trigger?.keyword === 'ADD') onbuildCopies.push({ line, instruction: instruction.original });
+          if (instruction.trigger?.keyword === 'COPY' || instruction.trigger?.keyword === 'ADD')
+            onbuildCopies.push({ line, instruction: instruction.original });
           break;
         case 'COPY':
         case 'ADD':
@@ -282,7 +290,13 @@ function isHeredocSource(source: string, names: ReadonlySet<string>): boolean {
 function automaticPlatformArgs(platform: string): Record<string, string> {
   const [os = 'linux', arch = 'amd64', variant = ''] = platform.split('/');
   return {
-    TARGETPLATFORM: platform, TARGETOS: os, TARGETARCH: arch, TARGETVARIANT: variant,
-    BUILDPLATFORM: platform, BUILDOS: os, BUILDARCH: arch, BUILDVARIANT: variant,
+    TARGETPLATFORM: platform,
+    TARGETOS: os,
+    TARGETARCH: arch,
+    TARGETVARIANT: variant,
+    BUILDPLATFORM: platform,
+    BUILDOS: os,
+    BUILDARCH: arch,
+    BUILDVARIANT: variant,
   };
 }

@@ -172,7 +172,15 @@ function syncScope(request: SyncRequest): SyncScope | undefined {
     if (change.kind === 'file' && relative !== '' && !isOutside(relative)) knownFiles.add(relative);
   }
   const changes = request.changes.map((c) => ({ ...c, path: path.normalize(c.path) })).sort((a, b) => compare(a.path, b.path));
-  return { build, contextDir, chain, target: chain[chain.length - 1]!, bindMounts: request.bindMounts, contextFiles: [...knownFiles], changes };
+  return {
+    build,
+    contextDir,
+    chain,
+    target: chain[chain.length - 1]!,
+    bindMounts: request.bindMounts,
+    contextFiles: [...knownFiles],
+    changes,
+  };
 }
 
 /** What one change of the batch asks for: whether the build reads it, what refuses a sync, and what to write. */
@@ -233,29 +241,69 @@ function judgeChange(scope: SyncScope, change: ContextChange): ChangeVerdict {
  * The rules decided by the Dockerfile's shape alone (SHAPE_RULES): a reader other than the target's own COPY/ADD, a
  * read through a symlink, a symlink changed, an ONBUILD copy in a stage below, a RUN after the first COPY.
  */
-function shapeBlocker(scope: SyncScope, change: ContextChange, shown: string, readers: readonly CompiledInput[], own: readonly CompiledInput[]): SyncReason | undefined {
+function shapeBlocker(
+  scope: SyncScope,
+  change: ContextChange,
+  shown: string,
+  readers: readonly CompiledInput[],
+  own: readonly CompiledInput[],
+): SyncReason | undefined {
   const { build } = scope;
   const other = readers.find((r) => !own.includes(r));
   if (other !== undefined) {
     const where = { stage: other.stage, instruction: other.instruction, line: other.line };
     const line = at(scope, other.line);
-    if (other.context !== '.') return reason(scope, change, 'copy-from', where, `${other.instruction} at ${line} reads ${change.path} from the named context '${other.context}'`);
-    if (other.keyword === 'RUN') return reason(scope, change, 'run-mount', where, `${other.instruction} at ${line} reads ${shown} through a bind mount`);
+    if (other.context !== '.')
+      return reason(
+        scope,
+        change,
+        'copy-from',
+        where,
+        `${other.instruction} at ${line} reads ${change.path} from the named context '${other.context}'`,
+      );
+    if (other.keyword === 'RUN')
+      return reason(scope, change, 'run-mount', where, `${other.instruction} at ${line} reads ${shown} through a bind mount`);
     const stages = build.graph.stages;
-    return reason(scope, change, 'other-stage', where, `${shown} is read by ${other.instruction} at ${line} in stage ${stages[other.stage]!.displayName}, not only by ${stages[build.targetStage]!.displayName}`);
+    return reason(
+      scope,
+      change,
+      'other-stage',
+      where,
+      `${shown} is read by ${other.instruction} at ${line} in stage ${stages[other.stage]!.displayName}, not only by ${stages[build.targetStage]!.displayName}`,
+    );
   }
   const linked = own.find((r) => r.followed.length > 0 && linkRead(r, shown) !== undefined);
   if (linked !== undefined) {
-    return reason(scope, change, 'symlink', linked, `${linked.instruction} at ${at(scope, linked.line)} reads ${shown} through a symlink on ${linked.source}; a rebuild follows it`);
+    return reason(
+      scope,
+      change,
+      'symlink',
+      linked,
+      `${linked.instruction} at ${at(scope, linked.line)} reads ${shown} through a symlink on ${linked.source}; a rebuild follows it`,
+    );
   }
-  if (change.kind === 'symlink') return reason(scope, change, 'symlink', undefined, `${shown} is a symlink; live sync writes files and directories only`);
+  if (change.kind === 'symlink')
+    return reason(scope, change, 'symlink', undefined, `${shown} is a symlink; live sync writes files and directories only`);
   const onbuild = scope.chain.slice(0, -1).flatMap((s) => s.onbuildCopies.map((ref) => ({ ...ref, stage: s.stage })))[0];
   if (onbuild !== undefined) {
-    return reason(scope, change, 'onbuild', onbuild, `${onbuild.instruction} at ${at(scope, onbuild.line)} copies from the context in stages built from ${build.graph.stages[onbuild.stage]!.displayName}`);
+    return reason(
+      scope,
+      change,
+      'onbuild',
+      onbuild,
+      `${onbuild.instruction} at ${at(scope, onbuild.line)} copies from the context in stages built from ${build.graph.stages[onbuild.stage]!.displayName}`,
+    );
   }
   const first = own[0]!;
   const run = scope.target.runs.find((r) => r.line > first.line);
-  if (run !== undefined) return reason(scope, change, 'run-after-copy', { stage: build.targetStage, ...run }, `${run.instruction} at ${at(scope, run.line)} runs after ${first.instruction} (line ${first.line})`);
+  if (run !== undefined)
+    return reason(
+      scope,
+      change,
+      'run-after-copy',
+      { stage: build.targetStage, ...run },
+      `${run.instruction} at ${at(scope, run.line)} runs after ${first.instruction} (line ${first.line})`,
+    );
   return undefined;
 }
 
@@ -273,32 +321,65 @@ function placeChange(scope: SyncScope, change: ContextChange, shown: string, rea
   const { build } = scope;
   const step = scope.target.copies.find((s) => s.line === reader.line)!;
   const where = { stage: step.stage, instruction: step.instruction, line: step.line };
-  const blocked = (rule: SyncRule, site: Where, message: string): Placed => ({ kind: 'blocked', reason: reason(scope, change, rule, site, message) });
+  const blocked = (rule: SyncRule, site: Where, message: string): Placed => ({
+    kind: 'blocked',
+    reason: reason(scope, change, rule, site, message),
+  });
   const line = at(scope, step.line);
-  if (step.destination === undefined) return blocked('unknown-destination', where, `${step.instruction} at ${line}: ${step.problem ?? 'the destination is unknown'}`);
+  if (step.destination === undefined)
+    return blocked('unknown-destination', where, `${step.instruction} at ${line}: ${step.problem ?? 'the destination is unknown'}`);
   const placement = placeInImage({ ...step, destination: step.destination }, reader.source, shown);
-  if (placement === undefined) return blocked('unknown-destination', where, `${step.instruction} at ${line}: dockstage cannot tell where ${shown} lands`);
+  if (placement === undefined)
+    return blocked('unknown-destination', where, `${step.instruction} at ${line}: dockstage cannot tell where ${shown} lands`);
   if (placement.sourceRoot) {
-    if (change.kind === null) return blocked('deleted-source', where, `${shown} was deleted but ${step.instruction} at ${line} copies it by name; the build will say what is missing`);
-    if (step.keyword === 'ADD') return blocked('add-archive', where, `${step.instruction} at ${line} unpacks ${shown} if it is an archive; only a build knows`);
+    if (change.kind === null)
+      return blocked(
+        'deleted-source',
+        where,
+        `${shown} was deleted but ${step.instruction} at ${line} copies it by name; the build will say what is missing`,
+      );
+    if (step.keyword === 'ADD')
+      return blocked('add-archive', where, `${step.instruction} at ${line} unpacks ${shown} if it is an archive; only a build knows`);
     if (change.kind === 'directory') return { kind: 'nothing' };
   }
   const candidates = destinationsOf(placement, shown);
   const mount = scope.bindMounts.find((m) => candidates.every((c) => isWithin(c, m.target)));
   if (mount !== undefined) {
-    return { kind: 'seen', reason: reason(scope, change, 'bind-mount', where, `${placement.destination} is under the bind mount ${mount.target}: the container already sees ${shown}`) };
+    return {
+      kind: 'seen',
+      reason: reason(
+        scope,
+        change,
+        'bind-mount',
+        where,
+        `${placement.destination} is under the bind mount ${mount.target}: the container already sees ${shown}`,
+      ),
+    };
   }
   const stepInputs = inputsOf(build, step);
   const index = stepInputs.indexOf(reader);
-  const later = [{ step, inputs: stepInputs.slice(index + 1) }, ...scope.target.copies.filter((s) => s.line > step.line).map((s) => ({ step: s, inputs: inputsOf(build, s) }))]
-    .find((other) => writes(other.step, other.inputs, build, scope.contextFiles, candidates, change.kind === null))?.step;
+  const later = [
+    { step, inputs: stepInputs.slice(index + 1) },
+    ...scope.target.copies.filter((s) => s.line > step.line).map((s) => ({ step: s, inputs: inputsOf(build, s) })),
+  ].find((other) => writes(other.step, other.inputs, build, scope.contextFiles, candidates, change.kind === null))?.step;
   if (later !== undefined) {
-    return blocked('written-again', later, `${later.instruction} at ${at(scope, later.line)} writes ${placement.destination} again after ${step.instruction} (line ${step.line})`);
+    return blocked(
+      'written-again',
+      later,
+      `${later.instruction} at ${at(scope, later.line)} writes ${placement.destination} again after ${step.instruction} (line ${step.line})`,
+    );
   }
   if (change.kind === null) {
-    const earlier = [...earlierCopies(scope.chain, step).map((s) => ({ step: s, inputs: inputsOf(build, s) })), { step, inputs: stepInputs.slice(0, index) }]
-      .find((other) => writes(other.step, other.inputs, build, scope.contextFiles, candidates, true))?.step;
-    if (earlier !== undefined) return blocked('written-before', earlier, `${earlier.instruction} at ${at(scope, earlier.line)} also writes ${placement.destination}, which a rebuild keeps`);
+    const earlier = [
+      ...earlierCopies(scope.chain, step).map((s) => ({ step: s, inputs: inputsOf(build, s) })),
+      { step, inputs: stepInputs.slice(0, index) },
+    ].find((other) => writes(other.step, other.inputs, build, scope.contextFiles, candidates, true))?.step;
+    if (earlier !== undefined)
+      return blocked(
+        'written-before',
+        earlier,
+        `${earlier.instruction} at ${at(scope, earlier.line)} also writes ${placement.destination}, which a rebuild keeps`,
+      );
   }
   const file: SyncFile = {
     source: change.path,
@@ -308,12 +389,25 @@ function placeChange(scope: SyncScope, change: ContextChange, shown: string, rea
     intoDirectoryIfExists: placement.intoDirectoryIfExists,
     chown: step.owner,
     chmod: step.chmod,
-    directories: placement.directories.map((d) => ({ destination: d.containerPath, source: d.hostPath === undefined ? undefined : path.join(scope.contextDir, d.hostPath) })),
+    directories: placement.directories.map((d) => ({
+      destination: d.containerPath,
+      source: d.hostPath === undefined ? undefined : path.join(scope.contextDir, d.hostPath),
+    })),
     stage: build.graph.stages[build.targetStage]!.displayName,
     instruction: step.instruction,
     line: step.line,
   };
-  return { kind: 'sync', file, reason: reason(scope, change, 'sync', where, `${shown} → ${placement.destination}${change.kind === null ? ' (removed)' : ''} by ${step.instruction} at ${line}`) };
+  return {
+    kind: 'sync',
+    file,
+    reason: reason(
+      scope,
+      change,
+      'sync',
+      where,
+      `${shown} → ${placement.destination}${change.kind === null ? ' (removed)' : ''} by ${step.instruction} at ${line}`,
+    ),
+  };
 }
 
 /**
@@ -321,7 +415,15 @@ function placeChange(scope: SyncScope, change: ContextChange, shown: string, rea
  * any destination is placed: a refusal by one of them stands whatever the context's other files and the base image
  * are.
  */
-const SHAPE_RULES: ReadonlySet<SyncRule> = new Set(['dockerfile', 'other-stage', 'copy-from', 'run-mount', 'symlink', 'onbuild', 'run-after-copy']);
+const SHAPE_RULES: ReadonlySet<SyncRule> = new Set([
+  'dockerfile',
+  'other-stage',
+  'copy-from',
+  'run-mount',
+  'symlink',
+  'onbuild',
+  'run-after-copy',
+]);
 
 /**
  * A refusal `decideSync` reaches without the context's file list or the base image: the batch's first reason when its
@@ -386,7 +488,14 @@ function inputsOf(build: BuildModel, step: CopyStep): CompiledInput[] {
  * `contextFiles`; a copy from a stage, an image or a named context, and an
  * ADD of a file that might be an archive, count for their whole destination.
  */
-function writes(step: CopyStep, inputs: readonly CompiledInput[], build: BuildModel, contextFiles: readonly string[], destinations: readonly string[], below: boolean): boolean {
+function writes(
+  step: CopyStep,
+  inputs: readonly CompiledInput[],
+  build: BuildModel,
+  contextFiles: readonly string[],
+  destinations: readonly string[],
+  below: boolean,
+): boolean {
   if (step.destination === undefined) return true;
   const region = step.destination.path;
   if (!destinations.some((d) => isWithin(d, region) || (below && isWithin(region, d)))) return false;

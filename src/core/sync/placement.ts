@@ -61,15 +61,27 @@ export function placeInImage(step: PlacementStep, source: string, contextPath: s
   if (rel === undefined) return undefined;
   const destination = step.destination;
   const madeByCopy = (dir: string): PlacedDirectory[] =>
-    ancestorsAndSelf(dir).filter((d) => d !== '/').map((containerPath) => ({ containerPath, hostPath: undefined }));
+    ancestorsAndSelf(dir)
+      .filter((d) => d !== '/')
+      .map((containerPath) => ({ containerPath, hostPath: undefined }));
 
   if (rel === '') {
     if (step.parents) return undefined; // the pivot itself: nothing of its own to copy
     const into = destination.directory || step.knownDirectories.has(destination.path);
     if (into) {
-      return { destination: joinAbsolute(destination.path, basename(root)), intoDirectoryIfExists: false, sourceRoot: true, directories: madeByCopy(destination.path) };
+      return {
+        destination: joinAbsolute(destination.path, basename(root)),
+        intoDirectoryIfExists: false,
+        sourceRoot: true,
+        directories: madeByCopy(destination.path),
+      };
     }
-    return { destination: destination.path, intoDirectoryIfExists: !step.link, sourceRoot: true, directories: madeByCopy(parentOf(destination.path)) };
+    return {
+      destination: destination.path,
+      intoDirectoryIfExists: !step.link,
+      sourceRoot: true,
+      directories: madeByCopy(parentOf(destination.path)),
+    };
   }
 
   const elements = rel.split('/');
@@ -78,7 +90,12 @@ export function placeInImage(step: PlacementStep, source: string, contextPath: s
     const prefix = elements.slice(0, count).join('/');
     inside.push({ containerPath: joinAbsolute(destination.path, prefix), hostPath: joinRelative(root, prefix) });
   }
-  return { destination: joinAbsolute(destination.path, rel), intoDirectoryIfExists: false, sourceRoot: false, directories: [...madeByCopy(destination.path), ...inside] };
+  return {
+    destination: joinAbsolute(destination.path, rel),
+    intoDirectoryIfExists: false,
+    sourceRoot: false,
+    directories: [...madeByCopy(destination.path), ...inside],
+  };
 }
 
 /**

@@ -47,7 +47,15 @@ export function bindMountsSubscriber(options: BindMountsOptions): Subscriber {
     queues.set(containerId, next);
   };
 
-  const report = (mount: SyncedBindMount, containerId: string, full: boolean, paths: readonly string[], outcome: BindCopy | Error, startedAt: number, reload?: string) => {
+  const report = (
+    mount: SyncedBindMount,
+    containerId: string,
+    full: boolean,
+    paths: readonly string[],
+    outcome: BindCopy | Error,
+    startedAt: number,
+    reload?: string,
+  ) => {
     const projectDir = options.getState().workspace?.projectDir ?? '';
     dispatch({
       type: 'bindMountCopied',
@@ -112,7 +120,8 @@ export function bindMountsSubscriber(options: BindMountsOptions): Subscriber {
     });
   };
 
-  const runningContainers = (state: EngineState, service: string) => (state.services[service]?.containers ?? []).filter((c) => c.state === 'running').map((c) => c.id);
+  const runningContainers = (state: EngineState, service: string) =>
+    (state.services[service]?.containers ?? []).filter((c) => c.state === 'running').map((c) => c.id);
 
   return {
     onChange(state, action) {
@@ -136,7 +145,9 @@ export function bindMountsSubscriber(options: BindMountsOptions): Subscriber {
       if (!options.watching && workspace !== undefined && syncedBindMounts(workspace).length > 0) {
         const services = new Set(syncedBindMounts(workspace).map((m) => m.service));
         const listed = await runtime.listContainers(workspace.project.name).catch(() => []);
-        for (const container of listed) if (container.state === 'running' && services.has(container.service) && !copied.has(container.id)) fullCopy(container.service, container.id);
+        for (const container of listed)
+          if (container.state === 'running' && services.has(container.service) && !copied.has(container.id))
+            fullCopy(container.service, container.id);
       }
       stopped = options.watching;
       await Promise.all(queues.values());

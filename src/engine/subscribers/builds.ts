@@ -53,7 +53,17 @@ export function buildsSubscriber(options: BuildSubscriberOptions): Subscriber {
     const onEvent = (event: BuildRunEvent) => {
       switch (event.type) {
         case 'build-up-to-date':
-          dispatch({ type: 'buildCompleted', id, imageId: event.imageId, upToDate: true, cachedSteps: 0, totalSteps: 0, durationMs: event.checkMs, tags: event.tags, at: now() });
+          dispatch({
+            type: 'buildCompleted',
+            id,
+            imageId: event.imageId,
+            upToDate: true,
+            cachedSteps: 0,
+            totalSteps: 0,
+            durationMs: event.checkMs,
+            tags: event.tags,
+            at: now(),
+          });
           return;
         case 'build-started':
           dispatch({ type: 'buildkitStarted', id, tags: event.tags, at: now() });
@@ -63,10 +73,26 @@ export function buildsSubscriber(options: BuildSubscriberOptions): Subscriber {
           return;
         case 'build-completed':
           if (event.imageId === undefined) {
-            dispatch({ type: 'buildFailed', id, error: new DockstageError(`${services.join(', ')}: the build produced no image`, { exitCode: 1 }), cancelled: false, at: now() });
+            dispatch({
+              type: 'buildFailed',
+              id,
+              error: new DockstageError(`${services.join(', ')}: the build produced no image`, { exitCode: 1 }),
+              cancelled: false,
+              at: now(),
+            });
           } else {
             const tags = state.workspace?.services.filter((s) => services.includes(s.name)).map((s) => s.image!) ?? [];
-            dispatch({ type: 'buildCompleted', id, imageId: event.imageId, upToDate: false, cachedSteps: event.cachedSteps, totalSteps: event.totalSteps, durationMs: event.durationMs, tags, at: now() });
+            dispatch({
+              type: 'buildCompleted',
+              id,
+              imageId: event.imageId,
+              upToDate: false,
+              cachedSteps: event.cachedSteps,
+              totalSteps: event.totalSteps,
+              durationMs: event.durationMs,
+              tags,
+              at: now(),
+            });
           }
           return;
         case 'build-failed':
@@ -77,8 +103,17 @@ export function buildsSubscriber(options: BuildSubscriberOptions): Subscriber {
       try {
         if (targets !== undefined && options.sync !== undefined) {
           // The services served first restart alone; the others' restarts wait for them (core/state/priority.ts).
-          const deferred = deferredReloads(options.getState(), targets.map((target) => target.service));
-          const outcome = await trySync(workspace, targets, paths, { fs: options.deps.fs, runtime: options.deps.runtime, containerFiles: options.sync.containerFiles }, deferred);
+          const deferred = deferredReloads(
+            options.getState(),
+            targets.map((target) => target.service),
+          );
+          const outcome = await trySync(
+            workspace,
+            targets,
+            paths,
+            { fs: options.deps.fs, runtime: options.deps.runtime, containerFiles: options.sync.containerFiles },
+            deferred,
+          );
           if (abort.signal.aborted) throw new Error('stopped');
           if (outcome.kind === 'synced') {
             dispatch({ type: 'serviceSynced', id, services: outcome.services, at: now() });
@@ -93,18 +128,29 @@ export function buildsSubscriber(options: BuildSubscriberOptions): Subscriber {
         }
         const [job] = await planBuildJobs(workspace, options.deps, { services });
         if (job === undefined) throw new DockstageError(`nothing to build for ${services.join(', ')}`);
-        await runBuildJob(workspace, job, options.deps, {
-          platform: options.settings.platform,
-          ...(options.settings.builder === undefined ? {} : { builder: options.settings.builder }),
-          ...(force ? { force: true } : {}),
-          ...(options.settings.noCache ? { noCache: true } : {}),
-          signal: abort.signal,
-        }, onEvent);
+        await runBuildJob(
+          workspace,
+          job,
+          options.deps,
+          {
+            platform: options.settings.platform,
+            ...(options.settings.builder === undefined ? {} : { builder: options.settings.builder }),
+            ...(force ? { force: true } : {}),
+            ...(options.settings.noCache ? { noCache: true } : {}),
+            signal: abort.signal,
+          },
+          onEvent,
+        );
       } catch (error) {
         // Still building in the state means no outcome was dispatched: report it as this build's failure.
         if (options.onUnexpected !== undefined && !abort.signal.aborted && !(error instanceof DockstageError)) options.onUnexpected(error);
         if (options.getState().builds[id] === undefined) return;
-        const failure = error instanceof DockstageError ? error : new BuildFailedError(`${services.join(', ')}: ${error instanceof Error ? error.message : String(error)}`, { service: services[0]! });
+        const failure =
+          error instanceof DockstageError
+            ? error
+            : new BuildFailedError(`${services.join(', ')}: ${error instanceof Error ? error.message : String(error)}`, {
+                service: services[0]!,
+              });
         dispatch({ type: 'buildFailed', id, error: failure, cancelled: abort.signal.aborted, at: now() });
       } finally {
         running.delete(id);
@@ -124,7 +170,8 @@ export function buildsSubscriber(options: BuildSubscriberOptions): Subscriber {
       // A rebuild behind a live sync gives way to a change the user waits on: cancelled, its work is redone anyway.
       for (const build of Object.values(state.builds)) {
         if (!build.background) continue;
-        if (build.services.some((name) => state.services[name]?.pending?.background === false)) running.get(build.id)?.abort.abort(new Error('superseded'));
+        if (build.services.some((name) => state.services[name]?.pending?.background === false))
+          running.get(build.id)?.abort.abort(new Error('superseded'));
       }
       // Each start changes the state (the services are building), so ask again after each one.
       for (let next = nextBuilds(state).start[0]; next !== undefined; next = nextBuilds(options.getState()).start[0]) start(next.services);

@@ -60,8 +60,19 @@ export function checksSubscriber(options: ChecksSubscriberOptions): Subscriber {
         } else {
           // Not the check's fault (the engine went away): a result all the same, or it would start again at once.
           options.onUnexpected?.(error);
-          const failure = error instanceof DockstageError ? error : new DockstageError(`${services.join(', ')}: the check could not run: ${error instanceof Error ? error.message : String(error)}`);
-          dispatch({ type: 'checkFinished', key, id, result: { passed: false, cached: false, durationMs: 0, endedAt: now(), hash: undefined, error: failure }, at: now() });
+          const failure =
+            error instanceof DockstageError
+              ? error
+              : new DockstageError(
+                  `${services.join(', ')}: the check could not run: ${error instanceof Error ? error.message : String(error)}`,
+                );
+          dispatch({
+            type: 'checkFinished',
+            key,
+            id,
+            result: { passed: false, cached: false, durationMs: 0, endedAt: now(), hash: undefined, error: failure },
+            at: now(),
+          });
         }
       }
     })();

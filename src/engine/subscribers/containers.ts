@@ -63,7 +63,8 @@ export function containersSubscriber(options: ContainersSubscriberOptions): Subs
     project: () => getState().workspace?.project.name ?? '',
     signal: stop.signal,
     onEvent: (event) => {
-      if ((event.action === 'kill' || event.action === 'die') && event.service !== undefined) stops.observe({ ...event, service: event.service });
+      if ((event.action === 'kill' || event.action === 'die') && event.service !== undefined)
+        stops.observe({ ...event, service: event.service });
     },
   });
   const work = createContainerWork({

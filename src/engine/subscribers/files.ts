@@ -110,7 +110,12 @@ export function filesSubscriber(options: FilesSubscriberOptions): Subscriber {
           if (!closed) batches().add(change.path, change.kind);
         },
         (error) => {
-          if (!closed) dispatch({ type: 'watchFailed', error: new DockstageError(error.message, { location: { file: error.path }, exitCode: 1 }), at: clock.now() });
+          if (!closed)
+            dispatch({
+              type: 'watchFailed',
+              error: new DockstageError(error.message, { location: { file: error.path }, exitCode: 1 }),
+              at: clock.now(),
+            });
         },
       );
       session = started;

@@ -33,9 +33,15 @@ export function loaderSubscriber(options: LoaderSubscriberOptions): Subscriber {
       options.dispatch({ type: 'workspaceLoadStarted', at: options.now() });
       try {
         const loaded = await options.load(environment);
-        if (!stopped) options.dispatch({ type: 'workspaceLoaded', workspace: loaded.workspace, composeFiles: loaded.composeFiles, at: options.now() });
+        if (!stopped)
+          options.dispatch({ type: 'workspaceLoaded', workspace: loaded.workspace, composeFiles: loaded.composeFiles, at: options.now() });
       } catch (error) {
-        const failure = error instanceof DockstageErrors ? (error.errors[0] ?? error) : error instanceof DockstageError ? error : new DockstageError(String(error), { exitCode: 1 });
+        const failure =
+          error instanceof DockstageErrors
+            ? (error.errors[0] ?? error)
+            : error instanceof DockstageError
+              ? error
+              : new DockstageError(String(error), { exitCode: 1 });
         if (!stopped) options.dispatch({ type: 'workspaceLoadFailed', error: failure, at: options.now() });
       } finally {
         loading = undefined;

@@ -101,7 +101,10 @@ export function logsSubscriber(options: LogsSubscriberOptions): Subscriber {
     }
   };
 
-  const buildLines = (state: EngineState, action: EngineAction): { services: readonly string[]; stream: 'stdout' | 'stderr'; text: string }[] => {
+  const buildLines = (
+    state: EngineState,
+    action: EngineAction,
+  ): { services: readonly string[]; stream: 'stdout' | 'stderr'; text: string }[] => {
     switch (action.type) {
       case 'buildStarted': {
         const build = state.builds[action.id];
@@ -110,7 +113,9 @@ export function logsSubscriber(options: LogsSubscriberOptions): Subscriber {
       }
       case 'buildkitStarted': {
         const build = state.builds[action.id];
-        return build === undefined ? [] : [{ services: build.services, stream: 'stdout', text: `── building ${build.target} → ${action.tags.join(', ')}` }];
+        return build === undefined
+          ? []
+          : [{ services: build.services, stream: 'stdout', text: `── building ${build.target} → ${action.tags.join(', ')}` }];
       }
       case 'buildProgressed': {
         const build = state.builds[action.id];
@@ -120,9 +125,12 @@ export function logsSubscriber(options: LogsSubscriberOptions): Subscriber {
         if (event.type === 'step-log') return [{ services: build.services, stream: event.stream, text: event.text }];
         if (event.type === 'step-started' && event.step !== null) {
           const where = event.stage === null ? '' : `${event.stage} `;
-          return [{ services: build.services, stream: 'stdout', text: `[${where}${event.step}/${event.total ?? '?'}] ${event.instruction}` }];
+          return [
+            { services: build.services, stream: 'stdout', text: `[${where}${event.step}/${event.total ?? '?'}] ${event.instruction}` },
+          ];
         }
-        if (event.type === 'step-completed' && event.error !== undefined) return [{ services: build.services, stream: 'stderr', text: `✗ ${event.instruction}: ${event.error}` }];
+        if (event.type === 'step-completed' && event.error !== undefined)
+          return [{ services: build.services, stream: 'stderr', text: `✗ ${event.instruction}: ${event.error}` }];
         return [];
       }
       case 'buildCompleted': {
@@ -135,14 +143,35 @@ export function logsSubscriber(options: LogsSubscriberOptions): Subscriber {
       case 'buildFailed': {
         const services = servicesOf(state, action.id);
         if (action.cancelled) return [{ services, stream: 'stderr', text: '── cancelled' }];
-        return errorLines(action.error, { label: '── FAILED: ', location: 'inline', indent: '' }).map((text) => ({ services, stream: 'stderr' as const, text }));
+        return errorLines(action.error, { label: '── FAILED: ', location: 'inline', indent: '' }).map((text) => ({
+          services,
+          stream: 'stderr' as const,
+          text,
+        }));
       }
       case 'environmentSwitched': {
-        const lines = action.recreated.map((service) => ({ services: [service], stream: 'stdout' as const, text: `── switched to ${action.environment}: container recreated` }));
-        return [...lines, ...action.restarted.map((service) => ({ services: [service], stream: 'stdout' as const, text: `── switched to ${action.environment}: restarted` }))];
+        const lines = action.recreated.map((service) => ({
+          services: [service],
+          stream: 'stdout' as const,
+          text: `── switched to ${action.environment}: container recreated`,
+        }));
+        return [
+          ...lines,
+          ...action.restarted.map((service) => ({
+            services: [service],
+            stream: 'stdout' as const,
+            text: `── switched to ${action.environment}: restarted`,
+          })),
+        ];
       }
       case 'containerReplaced':
-        return [{ services: [action.service], stream: 'stdout', text: `── container replaced (${action.oldId.slice(0, 12)} → ${action.newId.slice(0, 12)})` }];
+        return [
+          {
+            services: [action.service],
+            stream: 'stdout',
+            text: `── container replaced (${action.oldId.slice(0, 12)} → ${action.newId.slice(0, 12)})`,
+          },
+        ];
       case 'containerReplaceFailed':
         return [{ services: [action.service], stream: 'stderr', text: `── replacing the container failed: ${action.error.message}` }];
       default:
@@ -152,7 +181,8 @@ export function logsSubscriber(options: LogsSubscriberOptions): Subscriber {
 
   /** dockstage's own lines: build output, and a slow stop also where the app's output is read (the default pane). */
   const ownLines = (state: EngineState, action: EngineAction) => {
-    for (const line of buildLines(state, action)) for (const service of line.services) buffer.append(service, 'build', line.stream, line.text, now());
+    for (const line of buildLines(state, action))
+      for (const service of line.services) buffer.append(service, 'build', line.stream, line.text, now());
     if (action.type !== 'containerStopSlow' || state.services[action.service]?.slowStops !== 1) return;
     const { message, hint } = slowStopMessage(action.service);
     for (const source of ['app', 'build'] as const) {

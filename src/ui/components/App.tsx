@@ -21,7 +21,16 @@ import { footerKeys } from '../keys.js';
 import { layout, type TerminalSize } from '../layout.js';
 import { logView } from '../log-view.js';
 import { planView } from '../plan-view.js';
-import { activeQuery, initialUiState, onKey, reconcileSelection, type KeyContext, type KeyPress, type UiEffect, type UiState } from '../ui-state.js';
+import {
+  activeQuery,
+  initialUiState,
+  onKey,
+  reconcileSelection,
+  type KeyContext,
+  type KeyPress,
+  type UiEffect,
+  type UiState,
+} from '../ui-state.js';
 import { stateToView } from '../view-model.js';
 import { BuildPane, buildPaneLines } from './BuildPane.js';
 import { EnvironmentMenu } from './EnvironmentMenu.js';
@@ -121,7 +130,11 @@ export function App(props: AppProps) {
   const ui = reconcileSelection(rawUi, names);
   const time = now();
 
-  const view = stateToView(state, ui, time, { ...(props.stats === undefined ? {} : { stats: props.stats }), ...(props.builder === undefined ? {} : { builder: props.builder }), ...(props.remoteEndpoint === undefined ? {} : { remoteEndpoint: props.remoteEndpoint }) });
+  const view = stateToView(state, ui, time, {
+    ...(props.stats === undefined ? {} : { stats: props.stats }),
+    ...(props.builder === undefined ? {} : { builder: props.builder }),
+    ...(props.remoteEndpoint === undefined ? {} : { remoteEndpoint: props.remoteEndpoint }),
+  });
   const lay = layout(size, {
     services: view.services.length,
     selectedIndex: Math.max(0, names.indexOf(ui.selected ?? '')),
@@ -142,7 +155,19 @@ export function App(props: AppProps) {
         height: lay.logRows,
         width: logTextWidth(size.columns, scopeService === undefined, serviceWidth),
       }),
-    [logs, logVersion, ui.logs.source, scopeService, query, ui.search.filterOnly, ui.logs.anchor, ui.search.current, lay.logRows, size.columns, serviceWidth],
+    [
+      logs,
+      logVersion,
+      ui.logs.source,
+      scopeService,
+      query,
+      ui.search.filterOnly,
+      ui.logs.anchor,
+      ui.search.current,
+      lay.logRows,
+      size.columns,
+      serviceWidth,
+    ],
   );
 
   // The key handler reads the newest of everything through a ref (ink keeps one listener).
@@ -158,7 +183,10 @@ export function App(props: AppProps) {
   useEffect(() => {
     if (ui.message === undefined) return;
     const message = ui.message;
-    const timer = setTimeout(() => setUi((current) => (current.message === message ? { ...current, message: undefined } : current)), messageMs);
+    const timer = setTimeout(
+      () => setUi((current) => (current.message === message ? { ...current, message: undefined } : current)),
+      messageMs,
+    );
     return () => clearTimeout(timer);
   }, [ui.message]);
 
@@ -194,7 +222,8 @@ export function App(props: AppProps) {
     };
     // Keys typed faster than a read arrive as one string (like a paste): each is a key of its own.
     const press = toKeyPress(input, key);
-    const presses = press.name === undefined && key.ctrl !== true && key.meta !== true && [...input].length > 1 ? [...input].map(singleKey) : [press];
+    const presses =
+      press.name === undefined && key.ctrl !== true && key.meta !== true && [...input].length > 1 ? [...input].map(singleKey) : [press];
     let next = current;
     const effects: UiEffect[] = [];
     for (const one of presses) {
@@ -223,16 +252,44 @@ export function App(props: AppProps) {
   } else if (ui.overlay?.kind === 'plan') {
     body = <PlanView entries={planView(state)} width={size.columns} height={bodyRows} />;
   } else {
-    const table = <ServicesTable rows={view.services} width={size.columns} height={lay.serviceRows} offset={lay.serviceOffset} focused={ui.focus === 'services'} />;
+    const table = (
+      <ServicesTable
+        rows={view.services}
+        width={size.columns}
+        height={lay.serviceRows}
+        offset={lay.serviceOffset}
+        focused={ui.focus === 'services'}
+      />
+    );
     const below =
       ui.overlay?.kind === 'environments' ? (
-        <EnvironmentMenu environments={view.header.environments} cursor={ui.overlay.cursor} confirming={ui.overlay.confirming} width={size.columns} />
+        <EnvironmentMenu
+          environments={view.header.environments}
+          cursor={ui.overlay.cursor}
+          confirming={ui.overlay.confirming}
+          width={size.columns}
+        />
       ) : ui.overlay?.kind === 'quit' ? (
         <QuitPrompt takeDown={ui.overlay.takeDown} width={size.columns} />
       ) : (
         <>
-          <BuildPane build={view.build} width={size.columns} height={lay.buildRows} scroll={ui.buildScroll} focused={ui.focus === 'build'} />
-          <LogPane view={logs_} service={scopeService} source={ui.logs.source} search={ui.search} width={size.columns} height={lay.logRows} focused={ui.focus === 'logs'} serviceWidth={serviceWidth} />
+          <BuildPane
+            build={view.build}
+            width={size.columns}
+            height={lay.buildRows}
+            scroll={ui.buildScroll}
+            focused={ui.focus === 'build'}
+          />
+          <LogPane
+            view={logs_}
+            service={scopeService}
+            source={ui.logs.source}
+            search={ui.search}
+            width={size.columns}
+            height={lay.logRows}
+            focused={ui.focus === 'logs'}
+            serviceWidth={serviceWidth}
+          />
         </>
       );
     body = (

@@ -32,7 +32,15 @@ export function logTextWidth(width: number, allServices: boolean, serviceWidth: 
   return Math.max(10, width - 1 - 9 - (allServices ? serviceWidth + 1 : 0));
 }
 
-function LogRow({ line, allServices, serviceWidth }: { readonly line: LogViewLine; readonly allServices: boolean; readonly serviceWidth: number }) {
+function LogRow({
+  line,
+  allServices,
+  serviceWidth,
+}: {
+  readonly line: LogViewLine;
+  readonly allServices: boolean;
+  readonly serviceWidth: number;
+}) {
   const colors = useColors();
   const { width, styled } = styleLogLine(line, { allServices, serviceWidth, colors });
   // ink measures the blanks (a few distinct widths, cached) and writes the styled line in their place.
@@ -49,7 +57,8 @@ export function LogPane({ view, service, source, search, width, height, focused,
   const title = `logs: ${service ?? 'all services'} · ${source === 'app' ? 'app output' : 'build output'}`;
   const place = view.following ? 'following' : `paused, ↓${view.below} newer (G follows)`;
   const query = search.editing ? `/${search.draft}▏` : search.query === '' ? '' : `/${search.query}`;
-  const matches = query === '' ? '' : ` ${view.matches.length} match${view.matches.length === 1 ? '' : 'es'}${search.filterOnly ? ' · filter' : ''}`;
+  const matches =
+    query === '' ? '' : ` ${view.matches.length} match${view.matches.length === 1 ? '' : 'es'}${search.filterOnly ? ' · filter' : ''}`;
   const right = `${place}${query === '' ? '' : ` · ${query}${matches}`}`;
   const empty = view.lines.length === 0;
   return (
@@ -58,7 +67,11 @@ export function LogPane({ view, service, source, search, width, height, focused,
       {empty ? (
         <Text dimColor wrap="truncate">
           {'  '}
-          {search.filterOnly && search.query !== '' ? `no line matches "${search.query}"` : source === 'build' ? 'no build output yet' : 'no output yet'}
+          {search.filterOnly && search.query !== ''
+            ? `no line matches "${search.query}"`
+            : source === 'build'
+              ? 'no build output yet'
+              : 'no output yet'}
         </Text>
       ) : (
         view.lines.map((line) => <LogRow key={line.seq} line={line} allServices={allServices} serviceWidth={serviceWidth} />)

@@ -13,7 +13,9 @@ export interface PlanViewProps {
 
 /** Services with their lines, cut to the height with a count of what did not fit. */
 export function PlanView({ entries, width, height }: PlanViewProps) {
-  const lines: { key: string; node: ReactNode }[] = [{ key: 'title', node: <Text bold> Plan: what an edit would trigger · esc closes</Text> }];
+  const lines: { key: string; node: ReactNode }[] = [
+    { key: 'title', node: <Text bold> Plan: what an edit would trigger · esc closes</Text> },
+  ];
   for (const entry of entries) {
     lines.push({
       key: entry.name,
@@ -30,7 +32,13 @@ export function PlanView({ entries, width, height }: PlanViewProps) {
     entry.lines.forEach((line, i) => lines.push({ key: `${entry.name}${i}`, node: <Text wrap="truncate">{`   ${line}`}</Text> }));
   }
   const room = Math.max(1, height);
-  const shown = lines.length > room ? [...lines.slice(0, room - 1), { key: 'more', node: <Text dimColor>{`   … ${lines.length - room + 1} more lines (a taller terminal shows them)`}</Text> }] : lines;
+  const shown =
+    lines.length > room
+      ? [
+          ...lines.slice(0, room - 1),
+          { key: 'more', node: <Text dimColor>{`   … ${lines.length - room + 1} more lines (a taller terminal shows them)`}</Text> },
+        ]
+      : lines;
   return (
     <Box flexDirection="column" width={width} height={height}>
       {shown.map((line) => (

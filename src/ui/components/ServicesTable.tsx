@@ -58,7 +58,12 @@ export function ServicesTable({ rows, width, height, offset, focused }: Services
   const more = rows.length - offset - shown.length;
   return (
     <Box flexDirection="column" width={width}>
-      <PaneTitle title={`services (${rows.length})`} right={more > 0 || offset > 0 ? `${offset > 0 ? `↑${offset} ` : ''}${more > 0 ? `↓${more}` : ''}`.trim() : ''} width={width} focused={focused} />
+      <PaneTitle
+        title={`services (${rows.length})`}
+        right={more > 0 || offset > 0 ? `${offset > 0 ? `↑${offset} ` : ''}${more > 0 ? `↓${more}` : ''}`.trim() : ''}
+        width={width}
+        focused={focused}
+      />
       {shown.map((row, index) => (
         <Text key={row.name} wrap="truncate">
           <Tinted tone={row.selected ? 'accent' : 'plain'} bold={row.selected}>

@@ -19,7 +19,13 @@ export function Tinted({ tone = 'plain', bold, inverse, underline, children }: T
   const colors = useColors();
   const color = colors ? toneColor(tone) : undefined;
   return (
-    <Text {...(color === undefined ? {} : { color })} dimColor={!colors && tone === 'muted'} bold={bold === true} inverse={inverse === true} underline={underline === true}>
+    <Text
+      {...(color === undefined ? {} : { color })}
+      dimColor={!colors && tone === 'muted'}
+      bold={bold === true}
+      inverse={inverse === true}
+      underline={underline === true}
+    >
       {children}
     </Text>
   );

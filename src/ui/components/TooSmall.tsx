@@ -29,7 +29,8 @@ export function TooSmall({ size, rows }: TooSmallProps) {
       {rows.slice(0, room).map((row) => (
         <Text key={row.name} wrap="truncate">
           {row.selected ? '▸ ' : '  '}
-          {row.name} <Tinted tone={row.state.tone}>{`${row.state.symbol} ${row.state.word}`}</Tinted> <Tinted tone={row.image.tone}>{`${row.image.symbol} ${row.image.word}`.trim()}</Tinted>
+          {row.name} <Tinted tone={row.state.tone}>{`${row.state.symbol} ${row.state.word}`}</Tinted>{' '}
+          <Tinted tone={row.image.tone}>{`${row.image.symbol} ${row.image.word}`.trim()}</Tinted>
         </Text>
       ))}
     </Box>

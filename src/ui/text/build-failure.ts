@@ -9,6 +9,8 @@ import { errorLines } from '../../core/error-description.js';
 export function formatBuildFailure(services: readonly string[], target: string, error: DockstageError): string {
   const failed = error instanceof BuildFailedError ? error : undefined;
   const located = failed !== undefined && (failed.stage !== undefined || failed.location.line !== undefined);
-  const headline = located ? `build of ${services.join(', ')} failed at ${failed.stage ?? target}: ${failed.instruction ?? failed.message}` : error.message;
+  const headline = located
+    ? `build of ${services.join(', ')} failed at ${failed.stage ?? target}: ${failed.instruction ?? failed.message}`
+    : error.message;
   return errorLines(error, { headline, defaultHint: 'fix the failing step' }).join('\n');
 }

@@ -18,7 +18,18 @@ import { describeWithCompose, TEST_NODE_IMAGE } from '../../support/docker.js';
 const run = promisify(execFile);
 
 async function composeConfig(fixture: WatchFixture, file: string): Promise<Record<string, any>> {
-  const { stdout } = await run('docker', ['compose', '-p', 'dst-bench-fixture', '-f', file, '--project-directory', fixture.dir, 'config', '--format', 'json']);
+  const { stdout } = await run('docker', [
+    'compose',
+    '-p',
+    'dst-bench-fixture',
+    '-f',
+    file,
+    '--project-directory',
+    fixture.dir,
+    'config',
+    '--format',
+    'json',
+  ]);
   return JSON.parse(stdout) as Record<string, any>;
 }
 
@@ -41,7 +52,9 @@ describeWithCompose('the watch-loop benchmark fixture', () => {
       expect(service.build).toMatchObject({ target: 'develop', args: { NODE_IMAGE: TEST_NODE_IMAGE } });
       expect(service.develop.watch).toMatchObject([{ action: 'rebuild', path: path.join(service.build.context, 'src') }]);
     }
-    expect(services['docs'].volumes).toMatchObject([{ type: 'bind', source: path.join(fixture.dir, 'docs', 'content'), target: '/app/content' }]);
+    expect(services['docs'].volumes).toMatchObject([
+      { type: 'bind', source: path.join(fixture.dir, 'docs', 'content'), target: '/app/content' },
+    ]);
     const ports = Object.values(services).map((s) => s.ports[0]);
     expect(ports.every((p) => p.host_ip === '127.0.0.1' && p.target === 3000)).toBe(true);
     expect(new Set(ports.map((p) => p.published)).size).toBe(6);
@@ -63,9 +76,13 @@ describeWithCompose('the watch-loop benchmark fixture', () => {
     await editMessage(api, 'api edited');
     expect(await currentMessage(api)).toBe('api edited');
     expect((await stat(api.messageFile)).ino).toBe(inode);
-    const plan = await runCli(['-f', fixture.composeFile, '-p', 'dst-bench-fixture', 'plan', '--changed', api.messageFile, '--json'], { cwd: fixture.dir });
+    const plan = await runCli(['-f', fixture.composeFile, '-p', 'dst-bench-fixture', 'plan', '--changed', api.messageFile, '--json'], {
+      cwd: fixture.dir,
+    });
     expect(plan.code).toBe(0);
-    const actions = Object.fromEntries((JSON.parse(plan.stdout) as { services: { name: string; action: string }[] }).services.map((s) => [s.name, s.action]));
+    const actions = Object.fromEntries(
+      (JSON.parse(plan.stdout) as { services: { name: string; action: string }[] }).services.map((s) => [s.name, s.action]),
+    );
     expect(actions).toEqual({ api: 'rebuild', auth: 'none', billing: 'none', docs: 'none', web: 'none', worker: 'none' });
   });
 });

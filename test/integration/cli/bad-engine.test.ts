@@ -22,7 +22,9 @@ let dir = '';
 function listen(handler: http.RequestListener): Promise<string> {
   const server = http.createServer(handler);
   servers.push(server);
-  return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve(`tcp://127.0.0.1:${(server.address() as net.AddressInfo).port}`)));
+  return new Promise((resolve) =>
+    server.listen(0, '127.0.0.1', () => resolve(`tcp://127.0.0.1:${(server.address() as net.AddressInfo).port}`)),
+  );
 }
 
 /** A port nothing listens on: bound, then closed. */
@@ -82,13 +84,17 @@ describeWithCompose('an engine that is down or is not an engine', () => {
   test('an engine older than API 1.41: one line naming the endpoint, its version and the fix, exit 1', async () => {
     const host = await listen((request, response) => {
       response.writeHead(request.url?.includes('/version') ? 200 : 404, { 'content-type': 'application/json' });
-      response.end(JSON.stringify(request.url?.includes('/version') ? { Version: '19.03.15', ApiVersion: '1.40' } : { message: 'page not found' }));
+      response.end(
+        JSON.stringify(request.url?.includes('/version') ? { Version: '19.03.15', ApiVersion: '1.40' } : { message: 'page not found' }),
+      );
     });
     for (const args of [['status'], ['plan'], ['down']]) {
       const result = await runCli(args, { cwd: dir, env: { DOCKER_HOST: host } });
       expect(result.code, args.join(' ')).toBe(1);
       oneLineError(result.stderr);
-      expect(result.stderr).toContain(`error: the Docker engine at ${host} (DOCKER_HOST) is too old: Docker 19.03.15 speaks API 1.40, dockstage needs 1.41 (Docker 20.10) or newer`);
+      expect(result.stderr).toContain(
+        `error: the Docker engine at ${host} (DOCKER_HOST) is too old: Docker 19.03.15 speaks API 1.40, dockstage needs 1.41 (Docker 20.10) or newer`,
+      );
       expect(result.stderr).toContain('hint: upgrade Docker on 127.0.0.1');
     }
   });
@@ -96,14 +102,18 @@ describeWithCompose('an engine that is down or is not an engine', () => {
   test('an unexpected failure is one line and a hint; DOCKSTAGE_DEBUG=1 adds the stack trace', async () => {
     // Looks like an engine (/version), but lists containers as something that is not a list.
     const host = await listen((request, response) => {
-      response.writeHead(request.url?.includes('/version') || request.url?.includes('/containers/json') ? 200 : 404, { 'content-type': 'application/json' });
+      response.writeHead(request.url?.includes('/version') || request.url?.includes('/containers/json') ? 200 : 404, {
+        'content-type': 'application/json',
+      });
       if (request.url?.includes('/version')) response.end(JSON.stringify({ Version: '20.10.24', ApiVersion: '1.41' }));
       else if (request.url?.includes('/containers/json')) response.end(JSON.stringify({ containers: 'not a list' }));
       else response.end(JSON.stringify({ message: 'No such image' }));
     });
     const plain = await runCli(['status'], { cwd: dir, env: { DOCKER_HOST: host } });
     expect(plain.code).toBe(1);
-    expect(plain.stderr).toMatch(/^error: unexpected failure: TypeError: [^\n]+\n {2}hint: this is a bug in dockstage; run again with DOCKSTAGE_DEBUG=1 for the stack trace, and report it\n$/);
+    expect(plain.stderr).toMatch(
+      /^error: unexpected failure: TypeError: [^\n]+\n {2}hint: this is a bug in dockstage; run again with DOCKSTAGE_DEBUG=1 for the stack trace, and report it\n$/,
+    );
     const debug = await runCli(['status'], { cwd: dir, env: { DOCKER_HOST: host, DOCKSTAGE_DEBUG: '1' } });
     expect(debug.code).toBe(1);
     expect(debug.stderr).toMatch(/^error: unexpected failure: TypeError: [^\n]+\n\s+at /);

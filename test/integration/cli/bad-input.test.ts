@@ -22,14 +22,18 @@ describeWithCompose('bad input: one clear message and the documented exit code',
     const dir = await project(WEB);
     const result = await runCli(['-e', 'staging', 'plan', '--changed', 'x'], { cwd: dir });
     expect(result.code).toBe(2);
-    expect(result.stderr).toBe("error: unknown environment 'staging'\n  hint: use one of: ci, dev, prod, or define it under x-dockstage.environments\n");
+    expect(result.stderr).toBe(
+      "error: unknown environment 'staging'\n  hint: use one of: ci, dev, prod, or define it under x-dockstage.environments\n",
+    );
   });
 
   test('-e production, where the environment is prod, suggests prod, exit 2', async () => {
     const dir = await project(WEB);
     const result = await runCli(['-e', 'production', 'plan', '--changed', 'x'], { cwd: dir });
     expect([result.code, result.stdout]).toEqual([2, '']);
-    expect(result.stderr).toBe("error: unknown environment 'production'\n  hint: did you mean 'prod'? use one of: ci, dev, prod, or define it under x-dockstage.environments\n");
+    expect(result.stderr).toBe(
+      "error: unknown environment 'production'\n  hint: did you mean 'prod'? use one of: ci, dev, prod, or define it under x-dockstage.environments\n",
+    );
   });
 
   test('a misspelt build context names the missing directory and its compose line, exit 2', async () => {
@@ -42,18 +46,30 @@ describeWithCompose('bad input: one clear message and the documented exit code',
   });
 
   test('a missing named context (additional_contexts) is named too, exit 2', async () => {
-    const dir = await project({ ...WEB, 'compose.yaml': 'services:\n  web:\n    build:\n      context: ./web\n      additional_contexts:\n        shared: ../shraed\n' });
+    const dir = await project({
+      ...WEB,
+      'compose.yaml': 'services:\n  web:\n    build:\n      context: ./web\n      additional_contexts:\n        shared: ../shraed\n',
+    });
     const result = await runCli(['plan', '--changed', 'x'], { cwd: dir });
     expect(result.code).toBe(2);
-    expect(result.stderr).toMatch(new RegExp(`^error: service 'web': additional context 'shared' is .*shraed, which does not exist\\n  --> ${dir}/compose\\.yaml:6 \\(services\\.web\\.build\\.additional_contexts\\.shared\\)\\n`));
+    expect(result.stderr).toMatch(
+      new RegExp(
+        `^error: service 'web': additional context 'shared' is .*shraed, which does not exist\\n  --> ${dir}/compose\\.yaml:6 \\(services\\.web\\.build\\.additional_contexts\\.shared\\)\\n`,
+      ),
+    );
   });
 
   test('an invalid ignore pattern names the ignore file and its line, also one BuildKit rejects only when matching, exit 2', async () => {
-    for (const [pattern, reason] of [['src/[a', 'unterminated character class'], ['[z-a]', 'z-a is out of order']] as const) {
+    for (const [pattern, reason] of [
+      ['src/[a', 'unterminated character class'],
+      ['[z-a]', 'z-a is out of order'],
+    ] as const) {
       const dir = await project({ ...WEB, 'web/.dockerignore': `# generated\nnode_modules\n\n${pattern}\n` });
       const result = await runCli(['stages'], { cwd: dir });
       expect(result.code).toBe(2);
-      expect(result.stderr).toContain(`error: service 'web': invalid pattern in web/.dockerignore: ${JSON.stringify(pattern)} is not a valid pattern`);
+      expect(result.stderr).toContain(
+        `error: service 'web': invalid pattern in web/.dockerignore: ${JSON.stringify(pattern)} is not a valid pattern`,
+      );
       expect(result.stderr).toContain(reason);
       expect(result.stderr).toContain('\n  --> web/.dockerignore:4\n');
     }
@@ -69,12 +85,15 @@ describeWithCompose('bad input: one clear message and the documented exit code',
     const misspelt = await project({ ...WEB, 'web/Dockerfile': `${STAGES}COPY --from=bsae /a /b\n` });
     const warning = await runCli(['plan', '--changed', 'x'], { cwd: misspelt });
     expect(warning.code).toBe(0);
-    expect(warning.stderr).toBe("warning: --from=bsae is not a stage, so BuildKit pulls it as an image; did you mean 'base'?\n  --> web/Dockerfile:4\n");
+    expect(warning.stderr).toBe(
+      "warning: --from=bsae is not a stage, so BuildKit pulls it as an image; did you mean 'base'?\n  --> web/Dockerfile:4\n",
+    );
   });
 
   test("a convention overriding compose's build.target warns once per service, at the compose line", async () => {
     const dir = await project({
-      'compose.yaml': 'services:\n  web:\n    build:\n      context: ./web\n      target: production\n  worker:\n    build:\n      context: ./web\n      target: production\n',
+      'compose.yaml':
+        'services:\n  web:\n    build:\n      context: ./web\n      target: production\n  worker:\n    build:\n      context: ./web\n      target: production\n',
       'web/Dockerfile': STAGES,
     });
     const result = await runCli(['plan', '--changed', 'x'], { cwd: dir });
@@ -108,7 +127,8 @@ describeWithCompose('bad input: one clear message and the documented exit code',
 
   test('.env values given as build args never appear in errors, warnings or --json', async () => {
     const dir = await project({
-      'compose.yaml': 'services:\n  web:\n    build:\n      context: ./web\n      args:\n        TOKEN: ${TOKEN}\n    environment:\n      API_KEY: ${API_KEY}\nx-dockstage:\n  environments:\n    dev:\n      services:\n        web:\n          target: develp\n',
+      'compose.yaml':
+        'services:\n  web:\n    build:\n      context: ./web\n      args:\n        TOKEN: ${TOKEN}\n    environment:\n      API_KEY: ${API_KEY}\nx-dockstage:\n  environments:\n    dev:\n      services:\n        web:\n          target: develp\n',
       '.env': 'TOKEN=s3cr3t-token\nAPI_KEY=s3cr3t-key\n',
       'web/Dockerfile': 'FROM busybox AS base\nARG TOKEN\nRUN echo "$TOKEN" > /t\nFROM base AS develop\nFROM base AS production\n',
     });
@@ -125,8 +145,14 @@ describeWithCompose('bad input: one clear message and the documented exit code',
 
 describeWithCompose('arguments: a wrong one is named, with a suggestion where one is close, exit 2', () => {
   test.each([
-    [['plna'], "error: unknown command 'plna'\n  hint: did you mean 'plan'? commands: plan, stages, inputs, build, up, down, status, watch, env\n"],
-    [['plna', '--changed', 'x'], "error: unknown command 'plna'\n  hint: did you mean 'plan'? commands: plan, stages, inputs, build, up, down, status, watch, env\n"],
+    [
+      ['plna'],
+      "error: unknown command 'plna'\n  hint: did you mean 'plan'? commands: plan, stages, inputs, build, up, down, status, watch, env\n",
+    ],
+    [
+      ['plna', '--changed', 'x'],
+      "error: unknown command 'plna'\n  hint: did you mean 'plan'? commands: plan, stages, inputs, build, up, down, status, watch, env\n",
+    ],
     [['logs', 'api'], "error: unknown command 'logs'\n  hint: commands: plan, stages, inputs, build, up, down, status, watch, env\n"],
     [['plan', '--chnaged', 'x'], "error: unknown option '--chnaged'\n(Did you mean --changed?)\n(run dockstage --help for usage)\n"],
     [['inputs'], "error: required option '--context <dir>' not specified\n(run dockstage --help for usage)\n"],
@@ -136,7 +162,15 @@ describeWithCompose('arguments: a wrong one is named, with a suggestion where on
     const dir = await project(WEB);
     const result = await runCli(args, { cwd: dir });
     expect(result.code).toBe(2);
-    expect(result.stderr).toBe(expected.replace('PROJECT', path.basename(dir).toLowerCase().replace(/[^a-z0-9_-]/g, '')));
+    expect(result.stderr).toBe(
+      expected.replace(
+        'PROJECT',
+        path
+          .basename(dir)
+          .toLowerCase()
+          .replace(/[^a-z0-9_-]/g, ''),
+      ),
+    );
   });
 });
 
@@ -145,7 +179,9 @@ describeWithCompose('environment variables dockstage reads: a wrong value is one
     const dir = await project(WEB);
     const result = await runCli(['plan', '--changed', 'x'], { cwd: dir, env: { DOCKER_DEFAULT_PLATFORM: 'foo' } });
     expect(result.code).toBe(2);
-    expect(result.stderr).toBe('error: DOCKER_DEFAULT_PLATFORM=foo is not a platform\n  hint: use os/arch[/variant], e.g. linux/amd64 or linux/arm64, or unset DOCKER_DEFAULT_PLATFORM\n');
+    expect(result.stderr).toBe(
+      'error: DOCKER_DEFAULT_PLATFORM=foo is not a platform\n  hint: use os/arch[/variant], e.g. linux/amd64 or linux/arm64, or unset DOCKER_DEFAULT_PLATFORM\n',
+    );
     expect((await runCli(['plan', '--changed', 'x'], { cwd: dir, env: { DOCKER_DEFAULT_PLATFORM: 'linux/arm64' } })).code).toBe(0);
   });
 
@@ -155,21 +191,27 @@ describeWithCompose('environment variables dockstage reads: a wrong value is one
     expect([yes.code, yes.stderr]).toEqual([0, '']);
     const maybe = await runCli(['plan', '--changed', 'x'], { cwd: dir, env: { DOCKSTAGE_DEBUG: 'maybe' } });
     expect(maybe.code).toBe(0);
-    expect(maybe.stderr).toBe('warning: DOCKSTAGE_DEBUG=maybe is not on or off; debug output stays off\n  hint: set DOCKSTAGE_DEBUG=1 to show stack traces, or unset it\n');
+    expect(maybe.stderr).toBe(
+      'warning: DOCKSTAGE_DEBUG=maybe is not on or off; debug output stays off\n  hint: set DOCKSTAGE_DEBUG=1 to show stack traces, or unset it\n',
+    );
   });
 
   test('COMPOSE_FILE naming a missing file: the file and the variable, exit 2', async () => {
     const dir = await project(WEB);
     const result = await runCli(['plan'], { cwd: dir, env: { COMPOSE_FILE: 'compose.yaml:compose.prod.yaml' } });
     expect(result.code).toBe(2);
-    expect(result.stderr).toBe(`error: compose file not found: ${dir}/compose.prod.yaml\n  --> ${dir}/compose.prod.yaml\n  hint: check the COMPOSE_FILE variable\n`);
+    expect(result.stderr).toBe(
+      `error: compose file not found: ${dir}/compose.prod.yaml\n  --> ${dir}/compose.prod.yaml\n  hint: check the COMPOSE_FILE variable\n`,
+    );
   });
 
   test('DOCKER_HOST that is not an address: error naming it, exit 2', async () => {
     const dir = await project(WEB);
     const result = await runCli(['status'], { cwd: dir, env: { DOCKER_HOST: 'localhost:2375' } });
     expect(result.code).toBe(2);
-    expect(result.stderr).toBe('error: DOCKER_HOST=localhost:2375 is not an engine address\n  hint: use unix:///var/run/docker.sock, tcp://HOST:2376 or ssh://USER@HOST, or unset DOCKER_HOST\n');
+    expect(result.stderr).toBe(
+      'error: DOCKER_HOST=localhost:2375 is not an engine address\n  hint: use unix:///var/run/docker.sock, tcp://HOST:2376 or ssh://USER@HOST, or unset DOCKER_HOST\n',
+    );
   });
 
   test('DOCKER_CONTEXT naming no context: error naming it, exit 2', async () => {
@@ -183,6 +225,10 @@ describeWithCompose('environment variables dockstage reads: a wrong value is one
     const dir = await project({ ...WEB, 'docker-config/config.json': '{ "currentContext": \n' });
     const result = await runCli(['status'], { cwd: dir, env: { DOCKER_CONFIG: path.join(dir, 'docker-config'), DOCKER_HOST: '' } });
     expect(result.code).toBe(2);
-    expect(result.stderr).toMatch(new RegExp(`^error: cannot read the docker config ${dir}/docker-config/config\\.json \\(DOCKER_CONFIG\\): [^\\n]+\\n {2}hint: fix the JSON, or point DOCKER_CONFIG at a folder with a valid config\\.json\\n$`));
+    expect(result.stderr).toMatch(
+      new RegExp(
+        `^error: cannot read the docker config ${dir}/docker-config/config\\.json \\(DOCKER_CONFIG\\): [^\\n]+\\n {2}hint: fix the JSON, or point DOCKER_CONFIG at a folder with a valid config\\.json\\n$`,
+      ),
+    );
   });
 });

@@ -9,7 +9,8 @@ import { describeWithCompose } from '../../support/docker.js';
 import { tempProjects } from '../../support/temp-project.js';
 
 const project = tempProjects();
-const DOCKERFILE = 'FROM busybox AS base\nCOPY base.txt /\nFROM base AS develop\nCOPY dev/ /dev/\nFROM base AS production\nCOPY prod/ /prod/\n';
+const DOCKERFILE =
+  'FROM busybox AS base\nCOPY base.txt /\nFROM base AS develop\nCOPY dev/ /dev/\nFROM base AS production\nCOPY prod/ /prod/\n';
 
 async function shop() {
   return await project({
@@ -49,14 +50,18 @@ describeWithCompose('compose options', () => {
   test('--profile adds profiled services', async () => {
     const dir = await shop();
     expect((await plan(dir, ['plan', '--json', '--changed', 'x'])).services.map((s) => s.name)).toEqual(['app']);
-    expect((await plan(dir, ['plan', '--json', '--changed', 'x', '--profile', 'debug'])).services.map((s) => s.name)).toEqual(['app', 'debug']);
+    expect((await plan(dir, ['plan', '--json', '--changed', 'x', '--profile', 'debug'])).services.map((s) => s.name)).toEqual([
+      'app',
+      'debug',
+    ]);
   });
 
   test('--env-file feeds interpolation: the compose build.target comes from it (used by a custom environment)', async () => {
     const custom = ['plan', '--json', '--changed', 'x', '-e', 'qa'];
     // `qa` has no convention, so the compose file's own build.target applies.
     const withConfig = await project({
-      'compose.yaml': 'services:\n  app:\n    build:\n      context: .\n      target: ${APP_TARGET:-production}\nx-dockstage:\n  environments:\n    qa: {}\n',
+      'compose.yaml':
+        'services:\n  app:\n    build:\n      context: .\n      target: ${APP_TARGET:-production}\nx-dockstage:\n  environments:\n    qa: {}\n',
       'custom.env': 'APP_TARGET=develop\n',
       Dockerfile: DOCKERFILE,
     });
@@ -69,7 +74,9 @@ describeWithCompose('compose options', () => {
     const twoFiles = await plan(dir, ['-f', 'compose.yaml', '-f', 'compose.ci.yaml', 'plan', '--json', '--changed', 'x', '-p', 'named']);
     expect(twoFiles.project).toBe('named');
     expect(twoFiles.services.map((s) => s.name)).toEqual(['app', 'extra']);
-    const viaVariable = await plan(dir, ['plan', '--json', '--changed', 'x', '-p', 'named'], { COMPOSE_FILE: 'compose.yaml:compose.ci.yaml' });
+    const viaVariable = await plan(dir, ['plan', '--json', '--changed', 'x', '-p', 'named'], {
+      COMPOSE_FILE: 'compose.yaml:compose.ci.yaml',
+    });
     expect(viaVariable.services).toEqual(twoFiles.services);
   });
 

@@ -15,12 +15,15 @@ describeWithCompose('errors from dockstage plan', () => {
     const dir = await project({ 'compose.yaml': 'services:\n  web:\n    build: .\n  db: [\n', Dockerfile: DOCKERFILE });
     const result = await runCli(['plan'], { cwd: dir });
     expect(result.code).toBe(2);
-    expect(result.stderr).toMatch(new RegExp(`^error: invalid YAML: .+\\n  --> ${dir}/compose\\.yaml:[45]\\n  hint: fix the YAML at line [45]`));
+    expect(result.stderr).toMatch(
+      new RegExp(`^error: invalid YAML: .+\\n  --> ${dir}/compose\\.yaml:[45]\\n  hint: fix the YAML at line [45]`),
+    );
   });
 
   test('an unknown configured target names the compose file line, the stages and a suggestion', async () => {
     const dir = await project({
-      'compose.yaml': 'services:\n  web:\n    build: .\nx-dockstage:\n  environments:\n    dev:\n      services:\n        web:\n          target: develp\n',
+      'compose.yaml':
+        'services:\n  web:\n    build: .\nx-dockstage:\n  environments:\n    dev:\n      services:\n        web:\n          target: develp\n',
       Dockerfile: DOCKERFILE,
     });
     const result = await runCli(['plan', '--changed', 'x'], { cwd: dir });
@@ -33,11 +36,19 @@ describeWithCompose('errors from dockstage plan', () => {
 
   test('a target typo in one service: plan and stages print nothing but the error; status still shows what runs, then the error', async () => {
     const dir = await project({
-      'compose.yaml': 'services:\n  api:\n    build: .\n  web:\n    build: .\nx-dockstage:\n  environments:\n    dev:\n      services:\n        web:\n          target: develp\n',
+      'compose.yaml':
+        'services:\n  api:\n    build: .\n  web:\n    build: .\nx-dockstage:\n  environments:\n    dev:\n      services:\n        web:\n          target: develp\n',
       Dockerfile: DOCKERFILE,
     });
     const error = `error: service 'web' has no stage 'develp' in Dockerfile\n  --> ${dir}/compose.yaml:11 (x-dockstage.environments.dev.services.web.target)\n  hint: did you mean 'develop'? stages: base, develop, production\n`;
-    for (const args of [['plan', '--changed', 'x'], ['plan', '--changed', 'x', '--json'], ['plan'], ['stages'], ['stages', 'web'], ['stages', '--json']]) {
+    for (const args of [
+      ['plan', '--changed', 'x'],
+      ['plan', '--changed', 'x', '--json'],
+      ['plan'],
+      ['stages'],
+      ['stages', 'web'],
+      ['stages', '--json'],
+    ]) {
       const result = await runCli(args, { cwd: dir });
       expect([args, result.code, result.stdout, result.stderr]).toEqual([args, 2, '', error]);
     }
@@ -99,7 +110,11 @@ describeWithCompose('errors from dockstage plan', () => {
       '.env': 'TOKEN=s3cr3t-value\n',
       Dockerfile: DOCKERFILE,
     });
-    for (const args of [['plan', '--json', '--changed', 'Dockerfile'], ['stages', '--json'], ['plan', '-e', 'nope']]) {
+    for (const args of [
+      ['plan', '--json', '--changed', 'Dockerfile'],
+      ['stages', '--json'],
+      ['plan', '-e', 'nope'],
+    ]) {
       const result = await runCli(args, { cwd: dir });
       expect(result.stdout + result.stderr).not.toContain('s3cr3t-value');
     }

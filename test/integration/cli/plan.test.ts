@@ -32,13 +32,31 @@ const CASES: readonly Case[] = [
   { change: 'web/src/server.js', why: 'source: COPY src/ in develop and builder', dev: webAndWorker, ci: webAndWorker, prod: webAndWorker },
   { change: 'web/src/shared/format.js', why: 'nested source', dev: webAndWorker, ci: webAndWorker, prod: webAndWorker },
   { change: 'web/test/format.test.js', why: 'tests are read only by the test stage, in no target', dev: none, ci: none, prod: none },
-  { change: 'web/package-lock.json', why: 'lock file: COPY in base, in every closure', dev: webAndWorker, ci: webAndWorker, prod: webAndWorker },
+  {
+    change: 'web/package-lock.json',
+    why: 'lock file: COPY in base, in every closure',
+    dev: webAndWorker,
+    ci: webAndWorker,
+    prod: webAndWorker,
+  },
   { change: 'web/NOTES.md', why: 'ignored by *.md', dev: none, ci: none, prod: none },
   { change: 'web/coverage/lcov.info', why: 'ignored by coverage/', dev: none, ci: none, prod: none },
   { change: 'web/Dockerfile', why: 'the Dockerfile', dev: webAndWorker, ci: webAndWorker, prod: webAndWorker },
   { change: 'web/.dockerignore', why: 'the ignore file', dev: webAndWorker, ci: webAndWorker, prod: webAndWorker },
-  { change: 'api/src/index.js', why: 'api source; web restarts (depends_on restart: true)', dev: apiAndDependents, ci: apiAndDependents, prod: apiAndDependents },
-  { change: 'api/package.json', why: 'api manifest (prod copies it from develop)', dev: apiAndDependents, ci: apiAndDependents, prod: apiAndDependents },
+  {
+    change: 'api/src/index.js',
+    why: 'api source; web restarts (depends_on restart: true)',
+    dev: apiAndDependents,
+    ci: apiAndDependents,
+    prod: apiAndDependents,
+  },
+  {
+    change: 'api/package.json',
+    why: 'api manifest (prod copies it from develop)',
+    dev: apiAndDependents,
+    ci: apiAndDependents,
+    prod: apiAndDependents,
+  },
   { change: 'api/src/index.test.js', why: 'ignored by **/*.test.js', dev: none, ci: none, prod: none },
   { change: 'api/docs/README.md', why: 'ignored by docs/', dev: none, ci: none, prod: none },
   { change: 'api/.dockerignore', why: 'the ignore file', dev: apiAndDependents, ci: apiAndDependents, prod: apiAndDependents },
@@ -54,7 +72,16 @@ const TARGETS = {
 interface PlanJson {
   project: string;
   environment: string;
-  services: { name: string; target: string | null; image: string | null; stages: string[]; action: string; reasons: { path: string | null; stage: string | null; instruction: string | null; line: number | null }[]; sharedWith: string[]; checks: string[] }[];
+  services: {
+    name: string;
+    target: string | null;
+    image: string | null;
+    stages: string[];
+    action: string;
+    reasons: { path: string | null; stage: string | null; instruction: string | null; line: number | null }[];
+    sharedWith: string[];
+    checks: string[];
+  }[];
 }
 
 async function plan(environment: string, changed: string[]): Promise<PlanJson> {
@@ -96,7 +123,14 @@ describeWithCompose('dockstage plan --changed (bundled example, real compose con
       checks: ['test'],
     });
     expect(result.services.find((s) => s.name === 'cache')).toEqual({
-      name: 'cache', target: null, image: 'busybox:latest', stages: [], action: 'none', reasons: [], sharedWith: [], checks: [],
+      name: 'cache',
+      target: null,
+      image: 'busybox:latest',
+      stages: [],
+      action: 'none',
+      reasons: [],
+      sharedWith: [],
+      checks: [],
     });
   });
 
@@ -117,12 +151,19 @@ describeWithCompose('dockstage plan --changed (bundled example, real compose con
     const result = await plan('dev', ['api/src/index.js']);
     const web = result.services.find((s) => s.name === 'web')!;
     expect(web.action).toBe('restart');
-    expect(web.reasons).toEqual([{ path: null, stage: null, instruction: null, line: null, rule: 'depends-on', detail: 'depends_on api with restart: true' }]);
+    expect(web.reasons).toEqual([
+      { path: null, stage: null, instruction: null, line: null, rule: 'depends-on', detail: 'depends_on api with restart: true' },
+    ]);
   });
 
   test('several changes at once combine, each service once', async () => {
     const result = await plan('dev', ['web/test/format.test.js', 'api/src/index.js', 'web/src/server.js']);
-    expect(Object.fromEntries(result.services.map((s) => [s.name, s.action]))).toEqual({ api: 'rebuild', cache: 'none', web: 'rebuild', worker: 'rebuild' });
+    expect(Object.fromEntries(result.services.map((s) => [s.name, s.action]))).toEqual({
+      api: 'rebuild',
+      cache: 'none',
+      web: 'rebuild',
+      worker: 'rebuild',
+    });
   });
 
   test('the text output shows one line per service with the first reason', async () => {
@@ -143,7 +184,10 @@ describeWithCompose('dockstage plan --changed (bundled example, real compose con
   test('a --changed path outside the project directory is one warning naming it and the project directory; the rest is planned', async () => {
     // Typed as if from the example directory, but run from its parent: paths are relative to the current directory.
     const parent = path.dirname(SHOP);
-    const result = await runCli(['--project-directory', SHOP, 'plan', '--changed', 'web/src/server.js', '--changed', 'node-web/web/src/server.js'], { cwd: parent });
+    const result = await runCli(
+      ['--project-directory', SHOP, 'plan', '--changed', 'web/src/server.js', '--changed', 'node-web/web/src/server.js'],
+      { cwd: parent },
+    );
     expect(result.code).toBe(0);
     expect(result.stderr).toBe(
       `warning: --changed ${path.join(parent, 'web/src/server.js')} is outside the project directory ${SHOP}, so it changes nothing (paths are relative to the current directory)\n`,

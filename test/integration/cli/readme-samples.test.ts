@@ -19,7 +19,10 @@ const EXAMPLE_ENV = { NODE_IMAGE: '' };
 
 /** The fenced blocks of a Markdown text: language (empty when none) and lines. */
 function fencedBlocks(markdown: string): { language: string; lines: string[] }[] {
-  return [...markdown.matchAll(/^```([\w-]*)\n([\s\S]*?)^```$/gm)].map((match) => ({ language: match[1]!, lines: match[2]!.replace(/\n$/, '').split('\n') }));
+  return [...markdown.matchAll(/^```([\w-]*)\n([\s\S]*?)^```$/gm)].map((match) => ({
+    language: match[1]!,
+    lines: match[2]!.replace(/\n$/, '').split('\n'),
+  }));
 }
 
 interface CommandSample {
@@ -62,12 +65,15 @@ describeWithCompose('README samples of plan, stages and inputs', () => {
     expect([...commands].sort()).toEqual(['plan', 'stages']);
   });
 
-  test.each(samples.map((sample) => [sample.args.join(' '), sample] as const))('dockstage %s prints what the README shows', async (_, sample) => {
-    const result = await runCli(sample.args, { cwd: EXAMPLE, env: EXAMPLE_ENV });
-    expect([result.code, result.stderr]).toEqual([0, '']);
-    const printed = result.stdout.replace(/\n$/, '').split('\n');
-    expect(sample.prefix ? printed.slice(0, sample.expected.length) : printed).toEqual(sample.expected);
-  });
+  test.each(samples.map((sample) => [sample.args.join(' '), sample] as const))(
+    'dockstage %s prints what the README shows',
+    async (_, sample) => {
+      const result = await runCli(sample.args, { cwd: EXAMPLE, env: EXAMPLE_ENV });
+      expect([result.code, result.stderr]).toEqual([0, '']);
+      const printed = result.stdout.replace(/\n$/, '').split('\n');
+      expect(sample.prefix ? printed.slice(0, sample.expected.length) : printed).toEqual(sample.expected);
+    },
+  );
 
   test('the plan --json sample is the JSON plan prints', async () => {
     const match = /`dockstage (plan --json [^`]+)`[^\n]*\n\n```json\n([\s\S]*?)```/.exec(README);
@@ -97,8 +103,28 @@ const SHAPES: Record<string, string> = {
 };
 const SECONDS = 4242;
 const ID = '⟨id⟩'.padEnd(12, '_');
-const ERROR = { message: '⟨text⟩', file: '⟨text⟩', line: '⟨n⟩', path: null, hint: '⟨text⟩', service: null, stage: null, instruction: null, logTail: ['⟨text⟩'] };
-const PLAIN_ERROR = { message: '⟨text⟩', file: null, line: null, path: null, hint: null, service: null, stage: null, instruction: null, logTail: [] };
+const ERROR = {
+  message: '⟨text⟩',
+  file: '⟨text⟩',
+  line: '⟨n⟩',
+  path: null,
+  hint: '⟨text⟩',
+  service: null,
+  stage: null,
+  instruction: null,
+  logTail: ['⟨text⟩'],
+};
+const PLAIN_ERROR = {
+  message: '⟨text⟩',
+  file: null,
+  line: null,
+  path: null,
+  hint: null,
+  service: null,
+  stage: null,
+  instruction: null,
+  logTail: [],
+};
 
 /**
  * Every kind of event the human log prints, with each variant of its wording. Placeholders stand where the real event
@@ -127,9 +153,38 @@ const SAMPLE_EVENTS = [
   { type: 'synced', service: '⟨name⟩', paths: ['⟨paths⟩'], reload: '⟨text⟩' },
   { type: 'up', services: ['⟨services⟩'] },
   { type: 'bind-synced', service: '⟨name⟩', source: '⟨paths⟩', target: '⟨paths⟩', full: true, paths: [], written: '⟨n⟩', removed: '⟨n⟩' },
-  { type: 'bind-synced', service: '⟨name⟩', source: '⟨paths⟩', target: '⟨paths⟩', full: true, paths: [], written: '⟨n⟩', removed: '⟨n⟩', reload: '⟨text⟩' },
-  { type: 'bind-synced', service: '⟨name⟩', source: '⟨paths⟩', target: '⟨paths⟩', full: false, paths: ['⟨paths⟩'], written: '⟨n⟩', removed: '⟨n⟩' },
-  { type: 'bind-synced', service: '⟨name⟩', source: '⟨paths⟩', target: '⟨paths⟩', full: true, paths: [], written: 0, removed: 0, error: PLAIN_ERROR },
+  {
+    type: 'bind-synced',
+    service: '⟨name⟩',
+    source: '⟨paths⟩',
+    target: '⟨paths⟩',
+    full: true,
+    paths: [],
+    written: '⟨n⟩',
+    removed: '⟨n⟩',
+    reload: '⟨text⟩',
+  },
+  {
+    type: 'bind-synced',
+    service: '⟨name⟩',
+    source: '⟨paths⟩',
+    target: '⟨paths⟩',
+    full: false,
+    paths: ['⟨paths⟩'],
+    written: '⟨n⟩',
+    removed: '⟨n⟩',
+  },
+  {
+    type: 'bind-synced',
+    service: '⟨name⟩',
+    source: '⟨paths⟩',
+    target: '⟨paths⟩',
+    full: true,
+    paths: [],
+    written: 0,
+    removed: 0,
+    error: PLAIN_ERROR,
+  },
   { type: 'blocked', service: '⟨name⟩', error: ERROR },
   { type: 'blocked', service: '⟨name⟩', error: PLAIN_ERROR },
   { type: 'unblocked', service: '⟨name⟩' },
@@ -147,7 +202,10 @@ function watchLineShapes(): RegExp[] {
   return SAMPLE_EVENTS.flatMap((event) => {
     const line = humanLine(event)?.split('\n')[0];
     if (line === undefined) return [];
-    let pattern = line.replace(/[.*+?^${}()|[\]\\]/g, '\\$&').replace(/⟨id⟩_+/g, '⟨id⟩').replace((SECONDS / 1000).toFixed(1).replace('.', '\\.'), '\\d+\\.\\d');
+    let pattern = line
+      .replace(/[.*+?^${}()|[\]\\]/g, '\\$&')
+      .replace(/⟨id⟩_+/g, '⟨id⟩')
+      .replace((SECONDS / 1000).toFixed(1).replace('.', '\\.'), '\\d+\\.\\d');
     for (const [placeholder, shape] of Object.entries(SHAPES)) pattern = pattern.replaceAll(placeholder, shape);
     return [new RegExp(`^${pattern}$`)];
   });
@@ -178,10 +236,21 @@ describe('the README sample of watch', () => {
 
   test('the watch --json table lists exactly the event types watch emits', () => {
     // watch's events, its containers' log events (--logs) and the last event at a signal.
-    const source = ['cli/output/watch-events.ts', 'cli/output/watch-lines.ts', 'cli/output/check-lines.ts', 'cli/output/app-logs.ts', 'cli/commands/watch.ts'].map((file) => readFileSync(path.join(REPO_ROOT, 'src', file), 'utf8')).join('\n');
+    const source = [
+      'cli/output/watch-events.ts',
+      'cli/output/watch-lines.ts',
+      'cli/output/check-lines.ts',
+      'cli/output/app-logs.ts',
+      'cli/commands/watch.ts',
+    ]
+      .map((file) => readFileSync(path.join(REPO_ROOT, 'src', file), 'utf8'))
+      .join('\n');
     const emitted = [...new Set([...source.matchAll(/\btype: '([a-z-]+)'/g)].map((match) => match[1]!))].sort();
     const table = README.slice(README.indexOf('`watch --json` prints one object per line'));
-    const rows = table.slice(0, table.indexOf('\n\n', table.indexOf('| type |'))).split('\n').filter((line) => line.startsWith('| `'));
+    const rows = table
+      .slice(0, table.indexOf('\n\n', table.indexOf('| type |')))
+      .split('\n')
+      .filter((line) => line.startsWith('| `'));
     const documented = rows.flatMap((row) => [...row.split(' | ')[0]!.matchAll(/`([a-z-]+)`/g)].map((match) => match[1]!)).sort();
     expect(documented).toEqual(emitted);
   });

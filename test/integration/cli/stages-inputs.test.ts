@@ -36,24 +36,46 @@ describeWithCompose('dockstage stages', () => {
   test('--json lists stages, edges, inputs with files, and the target per environment', async () => {
     const result = await runCli(['stages', '--json', '-e', 'prod'], { cwd: SHOP });
     expect(result.code).toBe(0);
-    const json = JSON.parse(result.stdout) as { environment: string; services: { name: string; target: string; stages: { name: string; inTarget: boolean; dependsOn: { stage: string; kind: string }[]; inputs: { files: string[] }[] }[] }[] };
+    const json = JSON.parse(result.stdout) as {
+      environment: string;
+      services: {
+        name: string;
+        target: string;
+        stages: { name: string; inTarget: boolean; dependsOn: { stage: string; kind: string }[]; inputs: { files: string[] }[] }[];
+      }[];
+    };
     expect(json.environment).toBe('prod');
-    expect(json.services.map((s) => [s.name, s.target])).toEqual([['api', 'production'], ['web', 'production'], ['worker', 'production']]);
+    expect(json.services.map((s) => [s.name, s.target])).toEqual([
+      ['api', 'production'],
+      ['web', 'production'],
+      ['worker', 'production'],
+    ]);
     const web = json.services.find((s) => s.name === 'web')!;
     expect(web.stages.filter((s) => s.inTarget).map((s) => s.name)).toEqual(['base', 'builder', 'production']);
-    expect(web.stages.find((s) => s.name === 'production')?.dependsOn).toEqual([{ stage: 'builder', kind: 'copy', line: 30 }, { stage: 'builder', kind: 'copy', line: 31 }]);
-    expect(web.stages.find((s) => s.name === 'develop')?.inputs[0]?.files).toEqual(['src/build.js', 'src/server.js', 'src/shared/format.js', 'src/worker.js']);
+    expect(web.stages.find((s) => s.name === 'production')?.dependsOn).toEqual([
+      { stage: 'builder', kind: 'copy', line: 30 },
+      { stage: 'builder', kind: 'copy', line: 31 },
+    ]);
+    expect(web.stages.find((s) => s.name === 'develop')?.inputs[0]?.files).toEqual([
+      'src/build.js',
+      'src/server.js',
+      'src/shared/format.js',
+      'src/worker.js',
+    ]);
   });
 
   test('hints at a cache mount for a package install without one, and never edits the Dockerfile', async () => {
     const dir = await project({
       'compose.yaml': 'services:\n  app:\n    build: .\n',
-      Dockerfile: 'FROM busybox AS builder\nCOPY requirements.txt .\nRUN pip install -r requirements.txt\nRUN --mount=type=cache,target=/root/.npm npm ci\n',
+      Dockerfile:
+        'FROM busybox AS builder\nCOPY requirements.txt .\nRUN pip install -r requirements.txt\nRUN --mount=type=cache,target=/root/.npm npm ci\n',
       'requirements.txt': 'flask\n',
     });
     const result = await runCli(['stages'], { cwd: dir });
     expect(result.code).toBe(0);
-    expect(result.stdout).toContain('hint: builder, line 3: pip downloads again on every rebuild; add --mount=type=cache,target=/root/.cache/pip to that RUN');
+    expect(result.stdout).toContain(
+      'hint: builder, line 3: pip downloads again on every rebuild; add --mount=type=cache,target=/root/.cache/pip to that RUN',
+    );
     expect(result.stdout).not.toContain('/root/.npm to that RUN');
   });
 });
@@ -62,12 +84,18 @@ describeWithCompose('dockstage inputs', () => {
   test('lists the files a target reads, relative, sorted, minus .dockerignore', async () => {
     const result = await runCli(['inputs', '--context', 'web', '--target', 'develop'], { cwd: SHOP });
     expect(result.code).toBe(0);
-    expect(result.stdout).toBe(['package-lock.json', 'package.json', 'src/build.js', 'src/server.js', 'src/shared/format.js', 'src/worker.js', ''].join('\n'));
+    expect(result.stdout).toBe(
+      ['package-lock.json', 'package.json', 'src/build.js', 'src/server.js', 'src/shared/format.js', 'src/worker.js', ''].join('\n'),
+    );
   });
 
   test('--json gives target, closure stages and files; the default target is the last stage', async () => {
     const result = await runCli(['inputs', '--context', 'api', '--json'], { cwd: SHOP });
-    expect(JSON.parse(result.stdout)).toEqual({ target: 'production', stages: ['develop', 'production'], files: ['package.json', 'src/index.js'] });
+    expect(JSON.parse(result.stdout)).toEqual({
+      target: 'production',
+      stages: ['develop', 'production'],
+      files: ['package.json', 'src/index.js'],
+    });
   });
 
   test('--build-arg changes what an ARG-dependent COPY reads', async () => {
@@ -83,6 +111,8 @@ describeWithCompose('dockstage inputs', () => {
   test('an unknown target lists the stages', async () => {
     const result = await runCli(['inputs', '--context', 'web', '--target', 'prod'], { cwd: SHOP });
     expect(result.code).toBe(2);
-    expect(result.stderr).toBe("error: unknown target 'prod' in web/Dockerfile\n  --> web/Dockerfile\n  hint: stages: base, develop, test, builder, production\n");
+    expect(result.stderr).toBe(
+      "error: unknown target 'prod' in web/Dockerfile\n  --> web/Dockerfile\n  hint: stages: base, develop, test, builder, production\n",
+    );
   });
 });

@@ -10,7 +10,8 @@ import { describeWithCompose } from '../../support/docker.js';
 import { tempProjects } from '../../support/temp-project.js';
 
 const project = tempProjects();
-const LONG_RUN = 'RUN --mount=type=bind,source=scripts,target=/scripts --mount=type=cache,target=/root/.npm sh /scripts/generate-everything.sh --with-a-very-long-list-of-options';
+const LONG_RUN =
+  'RUN --mount=type=bind,source=scripts,target=/scripts --mount=type=cache,target=/root/.npm sh /scripts/generate-everything.sh --with-a-very-long-list-of-options';
 const FILES = {
   'compose.yaml': 'services:\n  web:\n    build: .\n',
   Dockerfile: `FROM registry.example.com/platform/base-images/node-with-everything:22.11.0-bookworm AS base\nCOPY package.json ./\nFROM base AS develop\n${LONG_RUN}\nRUN pip install -r requirements.txt\n`,
@@ -22,12 +23,19 @@ const FILES = {
 async function inTerminal(dir: string, columns: number, args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   let stdout = '';
   let stderr = '';
-  const io = { stdout: { write: (text: string) => (stdout += text), isTTY: true, columns }, stderr: { write: (text: string) => (stderr += text) } };
+  const io = {
+    stdout: { write: (text: string) => (stdout += text), isTTY: true, columns },
+    stderr: { write: (text: string) => (stderr += text) },
+  };
   const code = await run(args, io, process.env, dir);
   return { code, stdout, stderr };
 }
 
-const widths = (text: string) => text.trimEnd().split('\n').map((line) => Array.from(line).length);
+const widths = (text: string) =>
+  text
+    .trimEnd()
+    .split('\n')
+    .map((line) => Array.from(line).length);
 
 describeWithCompose('dockstage stages and the terminal width', () => {
   test('in a 60-column terminal every line fits, the instruction ends in …, status and file count stay', async () => {
@@ -54,7 +62,9 @@ describeWithCompose('dockstage stages and the terminal width', () => {
     expect((await inTerminal(dir, 60, ['stages', '--no-trunc'])).stdout).toContain(LONG_RUN);
     const piped = await runCli(['stages'], { cwd: dir });
     expect(piped.stdout).toContain(LONG_RUN);
-    const json = JSON.parse((await inTerminal(dir, 60, ['stages', '--json'])).stdout) as { services: { stages: { inputs: { instruction: string }[] }[] }[] };
+    const json = JSON.parse((await inTerminal(dir, 60, ['stages', '--json'])).stdout) as {
+      services: { stages: { inputs: { instruction: string }[] }[] }[];
+    };
     expect(json.services[0]?.stages[1]?.inputs[0]?.instruction).toBe(LONG_RUN);
   });
 });

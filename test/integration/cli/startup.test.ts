@@ -28,11 +28,14 @@ process.exit(0);
 
 /** The exit code, the output and the npm packages loaded by `dockstage <args>` in a fresh process. */
 async function packagesLoadedBy(args: readonly string[], cwd: string): Promise<{ code: number; output: string; packages: string[] }> {
-  const { stdout } = await promisify(execFile)(process.execPath, // argv[1] is a placeholder so that main.js does not take itself for the entry script.
-    ['--input-type=module', '-e', SCRIPT, 'startup-probe', CLI, ...args], {
-    cwd,
-    env: { ...process.env, NODE_IMAGE: 'dockstage-base/node:20' },
-  });
+  const { stdout } = await promisify(execFile)(
+    process.execPath, // argv[1] is a placeholder so that main.js does not take itself for the entry script.
+    ['--input-type=module', '-e', SCRIPT, 'startup-probe', CLI, ...args],
+    {
+      cwd,
+      env: { ...process.env, NODE_IMAGE: 'dockstage-base/node:20' },
+    },
+  );
   return JSON.parse(stdout) as { code: number; output: string; packages: string[] };
 }
 

@@ -103,7 +103,14 @@ interface StepCompleted {
 type CliEvent =
   | { readonly type: 'build-started'; readonly target: string; readonly tags: string[] }
   | { readonly type: 'build-step'; readonly event: StepCompleted | { readonly type: 'step-started' | 'step-log' | 'build-warning' } }
-  | { readonly type: 'build-completed'; readonly target: string; readonly imageId: string | undefined; readonly durationMs: number; readonly cachedSteps: number; readonly totalSteps: number }
+  | {
+      readonly type: 'build-completed';
+      readonly target: string;
+      readonly imageId: string | undefined;
+      readonly durationMs: number;
+      readonly cachedSteps: number;
+      readonly totalSteps: number;
+    }
   | { readonly type: 'build-failed'; readonly error: { readonly message: string } }
   | { readonly type: 'build-up-to-date' };
 
@@ -131,7 +138,10 @@ describeWithEngine('build --push with cache_from/cache_to on the real engine (in
     const started = performance.now();
     const result = await cli(['build', ...args, '--json']);
     const wallMs = Math.round(performance.now() - started);
-    const events = result.stdout.split('\n').filter((line) => line.trim() !== '').map((line) => JSON.parse(line) as CliEvent);
+    const events = result.stdout
+      .split('\n')
+      .filter((line) => line.trim() !== '')
+      .map((line) => JSON.parse(line) as CliEvent);
     for (const event of events) if (event.type === 'build-completed' && event.imageId !== undefined) builtImageIds.add(event.imageId);
     return { result, events, wallMs };
   }
@@ -150,14 +160,16 @@ describeWithEngine('build --push with cache_from/cache_to on the real engine (in
   afterAll(async () => {
     console.info(`ci-push: measured ${JSON.stringify(measured)}`);
     const { stdout } = await run('docker', ['images', '--format', '{{.Repository}}:{{.Tag}}']).catch(() => ({ stdout: '' }));
-    const ours = stdout.split('\n').filter((ref) => ref.startsWith(`${PROJECT}-`) || (registry !== undefined && ref.startsWith(`${registry.host}/`)));
+    const ours = stdout
+      .split('\n')
+      .filter((ref) => ref.startsWith(`${PROJECT}-`) || (registry !== undefined && ref.startsWith(`${registry.host}/`)));
     const leftovers = [...ours, ...builtImageIds];
     if (leftovers.length > 0) await run('docker', ['rmi', '-f', ...leftovers]).catch(() => undefined);
     await pruneCacheOf(STAMP).catch((error: unknown) => console.warn(`ci-push: build cache of ${STAMP} left behind: ${String(error)}`));
     await registry?.close();
   });
 
-  test('build -e ci --push pushes the ci target under compose\'s image: name (the dockstage tag stays local), with inline cache in the image config', async () => {
+  test("build -e ci --push pushes the ci target under compose's image: name (the dockstage tag stays local), with inline cache in the image config", async () => {
     const { result, events, wallMs } = await buildJson(['-e', 'ci', '--push']);
     expect(result.code, result.stderr + result.stdout).toBe(0);
     const completed = events.find((e) => e.type === 'build-completed')!;
@@ -183,14 +195,24 @@ describeWithEngine('build --push with cache_from/cache_to on the real engine (in
 
     // Who reached the registry. On Docker 20.10 dockerd pushes (buildx's docker driver hands `--push` to the engine:
     // `docker/20.10…`) and BuildKit's resolver inside dockerd looks up the cache (`containerd/1.6…`), both over plain HTTP.
-    const pushedBy = new Set(registry!.requests().filter((r) => r.method === 'PUT' && r.path.includes('/manifests/')).map((r) => agent(r.userAgent)));
-    const importedBy = new Set(registry!.requests().filter((r) => r.method === 'HEAD' && r.path === '/v2/shop/web/manifests/ci-latest' && r.status === 404).map((r) => agent(r.userAgent)));
+    const pushedBy = new Set(
+      registry!
+        .requests()
+        .filter((r) => r.method === 'PUT' && r.path.includes('/manifests/'))
+        .map((r) => agent(r.userAgent)),
+    );
+    const importedBy = new Set(
+      registry!
+        .requests()
+        .filter((r) => r.method === 'HEAD' && r.path === '/v2/shop/web/manifests/ci-latest' && r.status === 404)
+        .map((r) => agent(r.userAgent)),
+    );
     console.info(`ci-push: manifests pushed by ${[...pushedBy].join(', ')}; cache import asked by ${[...importedBy].join(', ')}`);
     expect(pushedBy.size).toBeGreaterThan(0);
     expect(importedBy.size).toBeGreaterThan(0);
   });
 
-  test('with the local images and this build\'s cache gone, a rebuild imports the cache from the registry and the expensive step is cached', async () => {
+  test("with the local images and this build's cache gone, a rebuild imports the cache from the registry and the expensive step is cached", async () => {
     await removeLocalImages(host());
     await pruneCacheOf(STAMP);
     const before = registry!.requests().length;
@@ -204,9 +226,17 @@ describeWithEngine('build --push with cache_from/cache_to on the real engine (in
     measured['cached rebuild (buildx ms)'] = completed?.type === 'build-completed' ? completed.durationMs : -1;
 
     expect(stampStep(events)).toMatchObject({ stage: 'builder', step: 1, cached: true });
-    expect(completedSteps(events).filter((s) => s.stage === 'builder').map((s) => s.cached)).toEqual([true, true, true]);
+    expect(
+      completedSteps(events)
+        .filter((s) => s.stage === 'builder')
+        .map((s) => s.cached),
+    ).toEqual([true, true, true]);
     // The cached results came over the wire: BuildKit fetched the manifest and the builder stage's three layers.
-    const fetched = registry!.requests().slice(before).filter((r) => r.method === 'GET' && r.status === 200).map((r) => r.path);
+    const fetched = registry!
+      .requests()
+      .slice(before)
+      .filter((r) => r.method === 'GET' && r.status === 200)
+      .map((r) => r.path);
     expect(fetched).toContain(`/v2/shop/web/manifests/${imported}`);
     for (const layer of layers.slice(-3)) expect(fetched).toContain(`/v2/shop/web/blobs/${layer}`);
   });
@@ -228,7 +258,11 @@ describeWithEngine('build --push with cache_from/cache_to on the real engine (in
     measured['third run (wall ms)'] = wallMs;
     measured['second image links a builder layer'] = linked;
     expect(stampStep(events)?.cached).toBe(linked);
-    const fetched = registry!.requests().slice(before).filter((r) => r.method === 'GET' && r.status === 200).map((r) => r.path);
+    const fetched = registry!
+      .requests()
+      .slice(before)
+      .filter((r) => r.method === 'GET' && r.status === 200)
+      .map((r) => r.path);
     expect(builderBlobs.some((blob) => fetched.includes(`/v2/shop/web/blobs/${blob}`))).toBe(linked);
   });
 
@@ -241,11 +275,24 @@ describeWithEngine('build --push with cache_from/cache_to on the real engine (in
     // --force: the ci runs above built this very target (same inputs hash), which dockstage would reuse without BuildKit.
     const { result, events } = await buildJson(['web', '--stage', 'builder', '--force']);
     expect(result.code, result.stderr + result.stdout).toBe(0);
-    expect(events.find((e) => e.type === 'build-started')).toMatchObject({ target: 'builder', tags: [`${PROJECT}-web:dockstage-dev-builder`] });
-    const stages = new Set(completedSteps(events).map((s) => s.stage).filter((s) => s !== null));
+    expect(events.find((e) => e.type === 'build-started')).toMatchObject({
+      target: 'builder',
+      tags: [`${PROJECT}-web:dockstage-dev-builder`],
+    });
+    const stages = new Set(
+      completedSteps(events)
+        .map((s) => s.stage)
+        .filter((s) => s !== null),
+    );
     expect([...stages].sort()).toEqual(['base', 'builder']);
 
-    const { stdout: labels } = await run('docker', ['image', 'inspect', '--format', '{{json .Config.Labels}}', `${PROJECT}-web:dockstage-dev-builder`]);
+    const { stdout: labels } = await run('docker', [
+      'image',
+      'inspect',
+      '--format',
+      '{{json .Config.Labels}}',
+      `${PROJECT}-web:dockstage-dev-builder`,
+    ]);
     expect(JSON.parse(labels)).toMatchObject({ 'dev.dockstage.target': 'builder' });
     const { stdout: stamp } = await run('docker', ['run', '--rm', `${PROJECT}-web:dockstage-dev-builder`, 'cat', '/stamp']);
     expect(stamp.trim()).toBe(STAMP);
@@ -270,7 +317,7 @@ describeWithEngine('build --push with cache_from/cache_to on the real engine (in
     expect(registry!.received().map((r) => r.name)).toEqual(['shop/web']);
   });
 
-  test('an environment that names its own registry image pushes that name, not compose\'s', async () => {
+  test("an environment that names its own registry image pushes that name, not compose's", async () => {
     const before = registry!.received()[0]!.tags['ci-latest'];
     const result = await cli(['build', 'web', '-e', 'staging', '--push']);
     expect(result.code, result.stderr + result.stdout).toBe(0);
@@ -292,8 +339,15 @@ function manifestDigest(registry: TestRegistry, repository: string, tag: string)
   return registry.manifest(repository, tag)!.digest;
 }
 
-function manifestJson(registry: TestRegistry, repository: string, tag: string): { config: { digest: string }; layers: { digest: string }[] } {
-  return JSON.parse(registry.manifest(repository, tag)!.body.toString('utf8')) as { config: { digest: string }; layers: { digest: string }[] };
+function manifestJson(
+  registry: TestRegistry,
+  repository: string,
+  tag: string,
+): { config: { digest: string }; layers: { digest: string }[] } {
+  return JSON.parse(registry.manifest(repository, tag)!.body.toString('utf8')) as {
+    config: { digest: string };
+    layers: { digest: string }[];
+  };
 }
 
 function configDigest(registry: TestRegistry, repository: string, tag: string): string {
@@ -315,7 +369,10 @@ function imageConfig(registry: TestRegistry, repository: string, tag: string): I
  */
 function linkedLayers(config: ImageConfig): number[] {
   const decoded = JSON.parse(Buffer.from(config['moby.buildkit.cache.v0'] ?? 'W10=', 'base64').toString('utf8')) as unknown;
-  const records = (Array.isArray(decoded) ? decoded : ((decoded as { records?: unknown[] }).records ?? [])) as { layers?: { layer: number }[]; results?: { layer: number }[] }[];
+  const records = (Array.isArray(decoded) ? decoded : ((decoded as { records?: unknown[] }).records ?? [])) as {
+    layers?: { layer: number }[];
+    results?: { layer: number }[];
+  }[];
   return [...new Set(records.flatMap((record) => (record.layers ?? record.results ?? []).map((link) => link.layer)))].sort((a, b) => a - b);
 }
 

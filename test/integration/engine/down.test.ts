@@ -22,7 +22,10 @@ const cli = (args: string[]) => runCli(['-p', PROJECT, ...args], { cwd: dir, tim
 
 async function localTags(): Promise<string[]> {
   const { stdout } = await run('docker', ['images', '--format', '{{.Repository}}:{{.Tag}}', '--filter', `reference=${PROJECT}-*`]);
-  return stdout.split('\n').filter((tag) => tag !== '').sort();
+  return stdout
+    .split('\n')
+    .filter((tag) => tag !== '')
+    .sort();
 }
 
 interface DownJson {
@@ -46,7 +49,8 @@ describeWithEngine('dockstage down', () => {
         '    command: ["sleep", "3600"]',
         '',
       ].join('\n'),
-      Dockerfile: 'FROM busybox:latest AS develop\nCMD ["sleep", "3600"]\n\nFROM busybox:latest AS production\nLABEL tier=production\nCMD ["sleep", "7200"]\n',
+      Dockerfile:
+        'FROM busybox:latest AS develop\nCMD ["sleep", "3600"]\n\nFROM busybox:latest AS production\nLABEL tier=production\nCMD ["sleep", "7200"]\n',
     });
     // The image-only service gets a tag of its own, so removing it never touches busybox:latest.
     await run('docker', ['tag', 'busybox:latest', CACHE_IMAGE]);
@@ -59,7 +63,7 @@ describeWithEngine('dockstage down', () => {
     if (tags.length > 0) await run('docker', ['rmi', '-f', ...tags]).catch(() => undefined);
   });
 
-  test('--json names the removed containers; --rmi local removes every environment\'s dockstage tags but keeps one a container uses', async () => {
+  test("--json names the removed containers; --rmi local removes every environment's dockstage tags but keeps one a container uses", async () => {
     expect((await cli(['up'])).code).toBe(0);
     expect((await cli(['build', '-e', 'prod'])).code).toBe(0);
     expect(await localTags()).toEqual([CACHE_IMAGE, `${PROJECT}-web:dockstage-dev`, `${PROJECT}-web:dockstage-prod`]);
@@ -77,7 +81,14 @@ describeWithEngine('dockstage down', () => {
       kept: [{ image: `${PROJECT}-web:dockstage-prod`, reason: `used by container ${BYSTANDER}` }],
     });
     expect(await localTags()).toEqual([CACHE_IMAGE, `${PROJECT}-web:dockstage-prod`]);
-    const { stdout } = await run('docker', ['ps', '-a', '--filter', `label=com.docker.compose.project=${PROJECT}`, '--format', '{{.Names}}']);
+    const { stdout } = await run('docker', [
+      'ps',
+      '-a',
+      '--filter',
+      `label=com.docker.compose.project=${PROJECT}`,
+      '--format',
+      '{{.Names}}',
+    ]);
     expect(stdout.trim()).toBe('');
   });
 
@@ -85,7 +96,9 @@ describeWithEngine('dockstage down', () => {
     await run('docker', ['rm', '-f', BYSTANDER]);
     const result = await cli(['down', '--rmi', 'all']);
     expect(result.code).toBe(0);
-    expect(result.stdout).toBe(`${PROJECT} is down (0 containers removed)\nremoved images: ${CACHE_IMAGE}, ${PROJECT}-web:dockstage-prod\n`);
+    expect(result.stdout).toBe(
+      `${PROJECT} is down (0 containers removed)\nremoved images: ${CACHE_IMAGE}, ${PROJECT}-web:dockstage-prod\n`,
+    );
     expect(await localTags()).toEqual([]);
     // Only the tag went: busybox itself is still there.
     await run('docker', ['image', 'inspect', 'busybox:latest']);

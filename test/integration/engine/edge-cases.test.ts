@@ -51,7 +51,13 @@ describeWithEngine('edge cases on the real engine', () => {
     const result = await runCli(['-p', PROJECT, 'up', 'web'], { cwd: dir });
     expect(result.code, result.stderr).toBe(0);
     expect(result.stdout).toContain('api  building develop');
-    const { stdout } = await run('docker', ['ps', '--filter', `label=com.docker.compose.project=${PROJECT}`, '--format', '{{.Label "com.docker.compose.service"}}']);
+    const { stdout } = await run('docker', [
+      'ps',
+      '--filter',
+      `label=com.docker.compose.project=${PROJECT}`,
+      '--format',
+      '{{.Label "com.docker.compose.service"}}',
+    ]);
     expect(stdout.trim().split('\n').sort()).toEqual(['api', 'web']);
   });
 
@@ -87,12 +93,32 @@ describeWithEngine('edge cases on the real engine', () => {
     expect(result.code, result.stderr + result.stdout).toBe(0);
     const { stdout: checks } = await run('docker', ['run', '--rm', `${PROJECT}-tool:dockstage-dev`, 'cat', '/checks']);
     expect(checks).toBe('secret 17 bytes\nhost ok\nhello\n');
-    const { stdout: labels } = await run('docker', ['image', 'inspect', '--format', '{{json .Config.Labels}}', `${PROJECT}-tool:dockstage-dev`]);
+    const { stdout: labels } = await run('docker', [
+      'image',
+      'inspect',
+      '--format',
+      '{{json .Config.Labels}}',
+      `${PROJECT}-tool:dockstage-dev`,
+    ]);
     expect(JSON.parse(labels)).toMatchObject({ 'com.example.team': 'platform' });
     // The secret is mounted for the RUN only: no layer and no history entry holds it.
-    const { stdout: history } = await run('docker', ['image', 'history', '--no-trunc', '--format', '{{.CreatedBy}}', `${PROJECT}-tool:dockstage-dev`]);
+    const { stdout: history } = await run('docker', [
+      'image',
+      'history',
+      '--no-trunc',
+      '--format',
+      '{{.CreatedBy}}',
+      `${PROJECT}-tool:dockstage-dev`,
+    ]);
     expect(history).not.toContain('not-in-the-image');
-    const { stdout: files } = await run('docker', ['run', '--rm', `${PROJECT}-tool:dockstage-dev`, 'sh', '-c', 'ls /run/secrets 2>/dev/null | wc -l']);
+    const { stdout: files } = await run('docker', [
+      'run',
+      '--rm',
+      `${PROJECT}-tool:dockstage-dev`,
+      'sh',
+      '-c',
+      'ls /run/secrets 2>/dev/null | wc -l',
+    ]);
     expect(files.trim()).toBe('0');
   });
 
@@ -105,7 +131,9 @@ describeWithEngine('edge cases on the real engine', () => {
     const result = await runCli(['-p', `${PROJECT}-missing`, 'build'], { cwd: missing });
     expect(result.code).toBe(1);
     expect(result.stderr).toContain('  --> Dockerfile:2\n');
-    expect(result.stderr).toContain('  hint: the engine has no image docker.io/dockstage-no-such-image/base:0 and could not fetch it: check the name and tag at line 2 (and any build arg that sets it)');
+    expect(result.stderr).toContain(
+      '  hint: the engine has no image docker.io/dockstage-no-such-image/base:0 and could not fetch it: check the name and tag at line 2 (and any build arg that sets it)',
+    );
   });
 
   test('an unknown service is a usage error with a suggestion, and nothing is built', async () => {

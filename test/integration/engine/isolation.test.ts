@@ -17,7 +17,10 @@ const project = tempProjects();
 const PROJECT = `dstiso-${process.pid}-${Date.now().toString(36)}`;
 
 async function imageExists(tag: string): Promise<boolean> {
-  return await run('docker', ['image', 'inspect', tag]).then(() => true, () => false);
+  return await run('docker', ['image', 'inspect', tag]).then(
+    () => true,
+    () => false,
+  );
 }
 
 describeWithEngine('a broken Dockerfile blocks only its services', () => {

@@ -45,7 +45,14 @@ async function inspectImage(tag: string): Promise<{ Id: string; Config: { Labels
 
 interface StatusJson {
   environment: string;
-  services: { name: string; environment: string; target: string | null; image: string | null; upToDate: boolean | null; containers: { name: string; state: string; health: string | null; ports: string[] }[] }[];
+  services: {
+    name: string;
+    environment: string;
+    target: string | null;
+    image: string | null;
+    upToDate: boolean | null;
+    containers: { name: string; state: string; health: string | null; ports: string[] }[];
+  }[];
 }
 
 async function status(): Promise<StatusJson> {
@@ -55,8 +62,21 @@ async function status(): Promise<StatusJson> {
 }
 
 async function containerIds(): Promise<Record<string, string>> {
-  const { stdout } = await run('docker', ['ps', '--no-trunc', '--filter', `label=com.docker.compose.project=${PROJECT}`, '--format', '{{.Label "com.docker.compose.service"}} {{.ID}}']);
-  return Object.fromEntries(stdout.trim().split('\n').filter((l) => l !== '').map((line) => line.split(' ') as [string, string]));
+  const { stdout } = await run('docker', [
+    'ps',
+    '--no-trunc',
+    '--filter',
+    `label=com.docker.compose.project=${PROJECT}`,
+    '--format',
+    '{{.Label "com.docker.compose.service"}} {{.ID}}',
+  ]);
+  return Object.fromEntries(
+    stdout
+      .trim()
+      .split('\n')
+      .filter((l) => l !== '')
+      .map((line) => line.split(' ') as [string, string]),
+  );
 }
 
 async function webUrl(): Promise<string> {
@@ -72,7 +92,13 @@ describeWithEngine('dockstage on the real engine (bundled example)', () => {
     // qa: like prod, except api runs its develop stage; web and worker build production (the last stage).
     const compose = path.join(dir, 'compose.yaml');
     const text = await readFile(compose, 'utf8');
-    await writeFile(compose, text.replace('x-dockstage:\n  default: dev\n', 'x-dockstage:\n  default: dev\n  environments:\n    qa:\n      services:\n        api: { target: develop }\n'));
+    await writeFile(
+      compose,
+      text.replace(
+        'x-dockstage:\n  default: dev\n',
+        'x-dockstage:\n  default: dev\n  environments:\n    qa:\n      services:\n        api: { target: develop }\n',
+      ),
+    );
   });
 
   afterAll(async () => {
@@ -118,7 +144,10 @@ describeWithEngine('dockstage on the real engine (bundled example)', () => {
     );
     const runtime = createDockerodeRuntime(await resolveDockerEndpoint(env));
     const outcomes = await buildServices(loaded.workspace, { fs, runtime, builder: counting }, {}, () => undefined);
-    expect(outcomes.map((o) => [o.services.join(','), o.status])).toEqual([['api', 'up-to-date'], ['web,worker', 'up-to-date']]);
+    expect(outcomes.map((o) => [o.services.join(','), o.status])).toEqual([
+      ['api', 'up-to-date'],
+      ['web,worker', 'up-to-date'],
+    ]);
     expect(builds).toBe(0);
 
     const result = await cli(['build', '-e', 'prod']);
@@ -146,10 +175,13 @@ describeWithEngine('dockstage on the real engine (bundled example)', () => {
   test('up starts the dev environment; status --json reports target, freshness, state, health and ports', async () => {
     const result = await cli(['up', '-e', 'dev']);
     expect(result.code, result.stderr).toBe(0);
-    const healthy = await waitFor(async () => {
-      const s = await status();
-      return s.services.find((svc) => svc.name === 'api')?.containers[0]?.health === 'healthy' ? s : undefined;
-    }, { timeoutMs: 60_000, message: 'api to become healthy' });
+    const healthy = await waitFor(
+      async () => {
+        const s = await status();
+        return s.services.find((svc) => svc.name === 'api')?.containers[0]?.health === 'healthy' ? s : undefined;
+      },
+      { timeoutMs: 60_000, message: 'api to become healthy' },
+    );
     expect(healthy.environment).toBe('dev');
     expect(healthy.services.map((s) => [s.name, s.environment, s.target, s.image, s.upToDate, s.containers.map((c) => c.state)])).toEqual([
       ['api', 'dev', 'develop', `${PROJECT}-api:dockstage-dev`, true, ['running']],
@@ -159,7 +191,10 @@ describeWithEngine('dockstage on the real engine (bundled example)', () => {
     ]);
     const web = healthy.services.find((s) => s.name === 'web')!;
     expect(web.containers[0]!.ports).toEqual([expect.stringMatching(/^localhost:\d+→3000\/tcp$/)]);
-    const body = await waitFor(async () => (await fetch(await webUrl())).json() as Promise<{ env: string }>, { timeoutMs: 30_000, message: 'web to answer' });
+    const body = await waitFor(async () => (await fetch(await webUrl())).json() as Promise<{ env: string }>, {
+      timeoutMs: 30_000,
+      message: 'web to answer',
+    });
     expect(body.env).toBe('development');
   });
 
@@ -167,21 +202,37 @@ describeWithEngine('dockstage on the real engine (bundled example)', () => {
     const before = await containerIds();
     const toProd = await cli(['env', 'prod', '--json']);
     expect(toProd.code, toProd.stderr).toBe(0);
-    const prod = JSON.parse(toProd.stdout.trim().split('\n').at(-1)!) as { built: string[]; recreated: string[]; unchanged: string[]; restarted: string[] };
+    const prod = JSON.parse(toProd.stdout.trim().split('\n').at(-1)!) as {
+      built: string[];
+      recreated: string[];
+      unchanged: string[];
+      restarted: string[];
+    };
     expect(prod.built).toEqual([]); // prod was built in the first test and nothing changed since
     expect(prod.recreated).toEqual(['api', 'web', 'worker']);
     expect(prod.unchanged).toEqual(['cache']);
     const during = await containerIds();
     expect(during['cache']).toBe(before['cache']);
     expect(during['web']).not.toBe(before['web']);
-    const body = await waitFor(async () => (await fetch(await webUrl())).json() as Promise<{ env: string }>, { timeoutMs: 30_000, message: 'web in prod to answer' });
+    const body = await waitFor(async () => (await fetch(await webUrl())).json() as Promise<{ env: string }>, {
+      timeoutMs: 30_000,
+      message: 'web in prod to answer',
+    });
     expect(body.env).toBe('production');
 
     const toDev = await cli(['env', 'dev', '--json']);
     expect(toDev.code, toDev.stderr).toBe(0);
-    const lines = toDev.stdout.trim().split('\n').map((line) => JSON.parse(line) as { type: string; built?: string[]; recreated?: string[] });
+    const lines = toDev.stdout
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line) as { type: string; built?: string[]; recreated?: string[] });
     expect(lines.filter((l) => l.type === 'build-started')).toEqual([]);
-    expect(lines.at(-1)).toMatchObject({ type: 'environment-switched', built: [], recreated: ['api', 'web', 'worker'], unchanged: ['cache'] });
+    expect(lines.at(-1)).toMatchObject({
+      type: 'environment-switched',
+      built: [],
+      recreated: ['api', 'web', 'worker'],
+      unchanged: ['cache'],
+    });
     expect((await containerIds())['cache']).toBe(before['cache']);
     expect(JSON.parse(await readFile(path.join(dir, '.dockstage', PROJECT, 'state.json'), 'utf8'))).toEqual({ environment: 'dev' });
   });
@@ -191,10 +242,19 @@ describeWithEngine('dockstage on the real engine (bundled example)', () => {
     const before = await containerIds();
     const result = await cli(['env', 'qa', '--json']);
     expect(result.code, result.stderr).toBe(0);
-    const lines = result.stdout.trim().split('\n').map((line) => JSON.parse(line) as { type: string });
+    const lines = result.stdout
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line) as { type: string });
     // qa's images already exist under other tags (same target, same inputs): reused, not rebuilt.
     expect(lines.filter((l) => l.type === 'build-started')).toEqual([]);
-    expect(lines.at(-1)).toMatchObject({ type: 'environment-switched', built: [], recreated: ['api'], restarted: ['web'], unchanged: ['cache', 'worker'] });
+    expect(lines.at(-1)).toMatchObject({
+      type: 'environment-switched',
+      built: [],
+      recreated: ['api'],
+      restarted: ['web'],
+      unchanged: ['cache', 'worker'],
+    });
     const after = await containerIds();
     expect(after['api']).not.toBe(before['api']);
     expect([after['web'], after['worker'], after['cache']]).toEqual([before['web'], before['worker'], before['cache']]);
@@ -209,12 +269,17 @@ describeWithEngine('dockstage on the real engine (bundled example)', () => {
     const before = await containerIds();
     const dockerfile = path.join(dir, 'web/Dockerfile');
     const original = await readFile(dockerfile, 'utf8');
-    await writeFile(dockerfile, original.replace('COPY src/ ./src/\nCMD', 'COPY src/ ./src/\nRUN echo "compiling" && echo "boom: missing module" >&2 && exit 3\nCMD'));
+    await writeFile(
+      dockerfile,
+      original.replace('COPY src/ ./src/\nCMD', 'COPY src/ ./src/\nRUN echo "compiling" && echo "boom: missing module" >&2 && exit 3\nCMD'),
+    );
     try {
       const result = await cli(['up', '-e', 'dev']);
       expect(result.code).toBe(1);
       expect(result.stdout).toContain('web, worker  develop  ✗ failed at step');
-      expect(result.stderr).toContain('error: build of web, worker failed at develop: RUN echo "compiling" && echo "boom: missing module" >&2 && exit 3');
+      expect(result.stderr).toContain(
+        'error: build of web, worker failed at develop: RUN echo "compiling" && echo "boom: missing module" >&2 && exit 3',
+      );
       // One failure, one message: the error (with its log tail) is printed once, on stderr.
       expect(result.stderr.match(/^error: /gm)).toHaveLength(1);
       expect(result.stderr).toContain('│ boom: missing module');

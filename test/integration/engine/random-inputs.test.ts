@@ -14,7 +14,9 @@ describeWithEngine('generated check of inputs against BuildKit', () => {
   test('after each random edit, the image changes exactly when the inputs hash does, and never unplanned', async () => {
     const lines: string[] = [];
     const run = await randomInputsCheck({ seed: SEED, steps: 12, tag: `test-${process.pid}`, log: (line) => lines.push(line) });
-    const problems = run.mismatches.map(({ step, problem }) => `step ${step.step} (${step.edit}; changed [${step.changed.join(', ')}]): ${problem}`);
+    const problems = run.mismatches.map(
+      ({ step, problem }) => `step ${step.step} (${step.edit}; changed [${step.changed.join(', ')}]): ${problem}`,
+    );
     expect(problems, `seed ${run.seed} (replay with DOCKSTAGE_RANDOM_SEED=${run.seed}):\n${lines.join('\n')}`).toEqual([]);
     expect(run.steps).toHaveLength(12);
   }, 60_000);

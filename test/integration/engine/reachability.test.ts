@@ -40,7 +40,9 @@ function forwardToSocket(socketPath: string): Promise<{ server: net.Server; port
     client.on('error', close);
     upstream.on('error', close);
   });
-  return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve({ server, port: (server.address() as net.AddressInfo).port })));
+  return new Promise((resolve) =>
+    server.listen(0, '127.0.0.1', () => resolve({ server, port: (server.address() as net.AddressInfo).port })),
+  );
 }
 
 describeWithEngine('engine reachability', () => {
@@ -50,14 +52,7 @@ describeWithEngine('engine reachability', () => {
     tcpHost = `tcp://127.0.0.1:${forwarded.port}`;
     dockerConfig = await mkdtemp(path.join(os.tmpdir(), 'dockstage-docker-config-'));
     dir = await project({
-      'compose.yaml': [
-        'services:',
-        '  site:',
-        '    build: .',
-        '    init: true',
-        '    ports: ["8080"]',
-        '',
-      ].join('\n'),
+      'compose.yaml': ['services:', '  site:', '    build: .', '    init: true', '    ports: ["8080"]', ''].join('\n'),
       Dockerfile: 'FROM busybox AS develop\nCOPY index.html /www/index.html\nCMD ["httpd", "-f", "-p", "8080", "-h", "/www"]\n',
       'index.html': 'hello over tcp\n',
     });
@@ -76,13 +71,18 @@ describeWithEngine('engine reachability', () => {
     expect(up.code, up.stderr).toBe(0);
     const status = await runCli(['-p', PROJECT, 'status', '--json'], { cwd: dir, env });
     expect(status.code, status.stderr).toBe(0);
-    const json = JSON.parse(status.stdout) as { engine: { host: string }; services: { name: string; upToDate: boolean; containers: { ports: string[] }[] }[] };
+    const json = JSON.parse(status.stdout) as {
+      engine: { host: string };
+      services: { name: string; upToDate: boolean; containers: { ports: string[] }[] }[];
+    };
     expect(json.engine.host).toBe('127.0.0.1');
     const site = json.services[0]!;
     expect(site.upToDate).toBe(true);
     expect(site.containers[0]!.ports).toEqual([expect.stringMatching(/^127\.0\.0\.1:\d+→8080\/tcp$/)]);
     const url = `http://${site.containers[0]!.ports[0]!.split('→')[0]}/`;
-    expect(await waitFor(async () => (await fetch(url)).text(), { timeoutMs: 20_000, message: 'the site to answer' })).toBe('hello over tcp\n');
+    expect(await waitFor(async () => (await fetch(url)).text(), { timeoutMs: 20_000, message: 'the site to answer' })).toBe(
+      'hello over tcp\n',
+    );
   });
 
   test('the current docker context is honoured when DOCKER_HOST is unset', async () => {

@@ -121,10 +121,13 @@ describeWithEngine('replaceContainer on the real engine', () => {
   };
   /** The web container's answer once it satisfies `ready`. */
   const servedWhen = (container: ContainerInfo, ready: (answer: Served) => boolean, message: string) =>
-    waitFor(async () => {
-      const answer = await served(container);
-      return ready(answer) && answer;
-    }, { timeoutMs: 15_000, message });
+    waitFor(
+      async () => {
+        const answer = await served(container);
+        return ready(answer) && answer;
+      },
+      { timeoutMs: 15_000, message },
+    );
   /** Service → container ID as `docker compose ps` sees them. */
   const composeIds = async (): Promise<Record<string, string>> => {
     const lines = (await compose(['ps', '-a', '--no-trunc', '--format', 'json'])).split('\n').filter((line) => line.trim() !== '');
@@ -146,7 +149,8 @@ describeWithEngine('replaceContainer on the real engine', () => {
 
   afterAll(async () => {
     // Anonymous volumes outlive a container that compose did not create last: collect them from every container left.
-    for (const container of await runtime.listContainers(PROJECT).catch(() => [])) await rememberVolumes(container.id).catch(() => undefined);
+    for (const container of await runtime.listContainers(PROJECT).catch(() => []))
+      await rememberVolumes(container.id).catch(() => undefined);
     await compose(['down', '-v', '-t', '1']).catch(() => undefined);
     for (const volume of volumes) await run('docker', ['volume', 'rm', '-f', volume]).catch(() => undefined);
     await run('docker', ['rmi', '-f', TAG]).catch(() => undefined);
@@ -167,7 +171,10 @@ describeWithEngine('replaceContainer on the real engine', () => {
     expect(replaced).toMatchObject({ name: before.name, service: 'web', project: PROJECT, number: 1, state: 'running', imageId });
     expect(replaced.labels['com.docker.compose.image']).toBe(imageId);
     expect(replaced.labels['com.docker.compose.config-hash']).toBe(before.labels['com.docker.compose.config-hash']);
-    expect(await servedWhen(replaced, (a) => a.content === 'second', 'the second build')).toMatchObject({ content: 'second', greeting: 'from-compose' });
+    expect(await servedWhen(replaced, (a) => a.content === 'second', 'the second build')).toMatchObject({
+      content: 'second',
+      greeting: 'from-compose',
+    });
     expect(await runtime.inspectContainer(before.id)).toBeUndefined();
     // and the anonymous volume came along
     expect(await run('docker', ['exec', replaced.id, 'cat', '/data/marker'])).toBe('kept');
@@ -187,7 +194,10 @@ describeWithEngine('replaceContainer on the real engine', () => {
       expect(JSON.parse(body)).toMatchObject({ content: 'second' });
     }
     // The engine's generated alias is the new container's short ID, not the old one's
-    const aliases = JSON.parse(await run('docker', ['inspect', '--format', '{{json .NetworkSettings.Networks}}', web.id])) as Record<string, { Aliases: string[] }>;
+    const aliases = JSON.parse(await run('docker', ['inspect', '--format', '{{json .NetworkSettings.Networks}}', web.id])) as Record<
+      string,
+      { Aliases: string[] }
+    >;
     expect(Object.values(aliases)[0]?.Aliases.sort()).toEqual([web.id.slice(0, 12), web.name, 'web', 'web-alias'].sort());
   });
 
@@ -233,17 +243,25 @@ describeWithEngine('replaceContainer on the real engine', () => {
     // Given web's container was killed (exit code 137)
     const before = await serviceContainer('web');
     await run('docker', ['kill', before.id]);
-    await waitFor(async () => (await runtime.inspectContainer(before.id))?.state === 'exited', { timeoutMs: 10_000, message: 'web to exit' });
+    await waitFor(async () => (await runtime.inspectContainer(before.id))?.state === 'exited', {
+      timeoutMs: 10_000,
+      message: 'web to exit',
+    });
     // When it is replaced without the option, the new container is only created
     const kept = await runtime.replaceContainer(before.id, TAG);
     expect(kept).toMatchObject({ name: before.name, state: 'created' });
     // and a crashed one replaced with it runs and serves
     await runtime.startContainer(kept.id);
     await run('docker', ['kill', kept.id]);
-    await waitFor(async () => (await runtime.inspectContainer(kept.id))?.state === 'exited', { timeoutMs: 10_000, message: 'web to exit again' });
+    await waitFor(async () => (await runtime.inspectContainer(kept.id))?.state === 'exited', {
+      timeoutMs: 10_000,
+      message: 'web to exit again',
+    });
     const replaced = await runtime.replaceContainer(kept.id, TAG, { startAfterCrash: true });
     expect(replaced).toMatchObject({ name: before.name, state: 'running' });
-    expect(await servedWhen(replaced, (a) => a.version === 'v2', 'the replacement of the crashed container')).toMatchObject({ version: 'v2' });
+    expect(await servedWhen(replaced, (a) => a.version === 'v2', 'the replacement of the crashed container')).toMatchObject({
+      version: 'v2',
+    });
   });
 
   test('a new container that cannot start gives way to the old one, which serves again under its name', async () => {
@@ -253,11 +271,16 @@ describeWithEngine('replaceContainer on the real engine', () => {
     const replacing = runtime.replaceContainer(before.id, TAG, { stopTimeoutSeconds: 5 });
     // Then the call names the service and the engine's reason
     await expect(replacing).rejects.toThrow(DockstageError);
-    await expect(replacing).rejects.toThrow(/cannot replace the container of web: the new container could not be started: .*no\/such\/program/);
+    await expect(replacing).rejects.toThrow(
+      /cannot replace the container of web: the new container could not be started: .*no\/such\/program/,
+    );
     // and the old container is back, running under its own name, the only web container
     const after = await serviceContainer('web');
     expect(after).toMatchObject({ id: before.id, name: before.name, state: 'running' });
-    expect(await servedWhen(after, (a) => a.version === 'v2', 'the old container to serve again')).toMatchObject({ version: 'v2', args: ['--mode=two'] });
+    expect(await servedWhen(after, (a) => a.version === 'v2', 'the old container to serve again')).toMatchObject({
+      version: 'v2',
+      args: ['--mode=two'],
+    });
   });
 
   test('an aborted replace leaves the container as it was', async () => {

@@ -26,7 +26,10 @@ const cli = async (...args: string[]) => {
   return result.stdout;
 };
 
-const labelled = async () => (await run('docker', ['images', '-q', '--no-trunc', '--filter', `label=dev.dockstage.project=${PROJECT}`])).stdout.split('\n').filter((id) => id !== '');
+const labelled = async () =>
+  (await run('docker', ['images', '-q', '--no-trunc', '--filter', `label=dev.dockstage.project=${PROJECT}`])).stdout
+    .split('\n')
+    .filter((id) => id !== '');
 
 describeWithEngine('a container behind its image (issue 17)', () => {
   beforeAll(async () => {
@@ -43,7 +46,8 @@ describeWithEngine('a container behind its image (issue 17)', () => {
         '    depends_on: [static]',
         '',
       ].join('\n'),
-      Dockerfile: 'FROM busybox:latest AS develop\nCOPY text.txt /text.txt\nCMD ["sleep", "3600"]\n\nFROM busybox:latest AS production\nCOPY text.txt /text.txt\nLABEL tier=production\nCMD ["sleep", "7200"]\n',
+      Dockerfile:
+        'FROM busybox:latest AS develop\nCOPY text.txt /text.txt\nCMD ["sleep", "3600"]\n\nFROM busybox:latest AS production\nCOPY text.txt /text.txt\nLABEL tier=production\nCMD ["sleep", "7200"]\n',
       'text.txt': 'one\n',
     });
   });
@@ -69,7 +73,9 @@ describeWithEngine('a container behind its image (issue 17)', () => {
     await cli('build', 'api');
     // build moved the tag on; the container still runs the old image.
     expect(await containerIds(PROJECT)).toEqual(running);
-    const status = JSON.parse(await cli('status', '--json')) as { services: { name: string; image: string; upToDate: boolean | null; staleReason: string | null }[] };
+    const status = JSON.parse(await cli('status', '--json')) as {
+      services: { name: string; image: string; upToDate: boolean | null; staleReason: string | null }[];
+    };
     const api = status.services.find((s) => s.name === 'api')!;
     expect(api).toMatchObject({ upToDate: false, staleReason: 'container-behind' });
     expect(api.image).toMatch(new RegExp(`^${PROJECT}-api:dockstage-dev \\(older build [0-9a-f]{12}\\)$`));
@@ -78,7 +84,9 @@ describeWithEngine('a container behind its image (issue 17)', () => {
     expect(plan.services.find((s) => s.name === 'api')).toMatchObject({ action: 'recreate', reasons: [{ rule: 'container-behind' }] });
     // up applies it, and then everything agrees again.
     await cli('up');
-    const after = JSON.parse(await cli('status', '--json')) as { services: { name: string; upToDate: boolean | null; staleReason: string | null }[] };
+    const after = JSON.parse(await cli('status', '--json')) as {
+      services: { name: string; upToDate: boolean | null; staleReason: string | null }[];
+    };
     expect(after.services.find((s) => s.name === 'api')).toMatchObject({ upToDate: true, staleReason: null });
   });
 

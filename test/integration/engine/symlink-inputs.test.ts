@@ -84,23 +84,27 @@ describeWithEngine('symlinks and directories against BuildKit', () => {
     await Promise.all(made.map(([project, dir]) => removeProject(project, dir)));
   });
 
-  test.each(CASES.map((c, i) => [c.name, c, i] as const))('%s', async (_name, c, i) => {
-    const project = `${PREFIX}-${i}`;
-    const dir = await temp({ 'compose.yaml': 'services:\n  app:\n    build: app\n', ...c.files });
-    made.push([project, dir]);
-    for (const [link, target] of Object.entries(c.links)) await symlink(target, path.join(dir, link));
-    const tag = `${project}-app:dockstage-dev`;
-    const first = await runCli(['-p', project, 'build'], { cwd: dir });
-    expect(first.code, first.stderr).toBe(0);
-    const before = await imageId(tag);
+  test.each(CASES.map((c, i) => [c.name, c, i] as const))(
+    '%s',
+    async (_name, c, i) => {
+      const project = `${PREFIX}-${i}`;
+      const dir = await temp({ 'compose.yaml': 'services:\n  app:\n    build: app\n', ...c.files });
+      made.push([project, dir]);
+      for (const [link, target] of Object.entries(c.links)) await symlink(target, path.join(dir, link));
+      const tag = `${project}-app:dockstage-dev`;
+      const first = await runCli(['-p', project, 'build'], { cwd: dir });
+      expect(first.code, first.stderr).toBe(0);
+      const before = await imageId(tag);
 
-    await c.edit(dir);
-    const expected = c.imageChanges ? 'rebuild' : 'none';
-    expect(await action(project, dir, ['--changed', c.changed]), 'plan --changed').toBe(expected);
-    expect(await action(project, dir, []), 'plan (inputs hash against the label)').toBe(expected);
+      await c.edit(dir);
+      const expected = c.imageChanges ? 'rebuild' : 'none';
+      expect(await action(project, dir, ['--changed', c.changed]), 'plan --changed').toBe(expected);
+      expect(await action(project, dir, []), 'plan (inputs hash against the label)').toBe(expected);
 
-    const second = await runCli(['-p', project, 'build', '--force'], { cwd: dir });
-    expect(second.code, second.stderr).toBe(0);
-    expect((await imageId(tag)) !== before, 'BuildKit changed the image').toBe(c.imageChanges);
-  }, 60_000);
+      const second = await runCli(['-p', project, 'build', '--force'], { cwd: dir });
+      expect(second.code, second.stderr).toBe(0);
+      expect((await imageId(tag)) !== before, 'BuildKit changed the image').toBe(c.imageChanges);
+    },
+    60_000,
+  );
 });

@@ -58,7 +58,11 @@ describeWithEngine('unreadable files in a build context', () => {
   });
 
   async function context(files: Record<string, string>): Promise<string> {
-    const dir = await project({ 'compose.yaml': 'services:\n  web:\n    build: .\n', Dockerfile: 'FROM busybox AS develop\nCOPY . /app\n', ...files });
+    const dir = await project({
+      'compose.yaml': 'services:\n  web:\n    build: .\n',
+      Dockerfile: 'FROM busybox AS develop\nCOPY . /app\n',
+      ...files,
+    });
     await chmod(dir, 0o755);
     return dir;
   }
@@ -68,7 +72,9 @@ describeWithEngine('unreadable files in a build context', () => {
     await chmod(path.join(dir, 'secret.key'), 0o000);
     const result = await runUnprivileged(['-p', `dst-examples-unreadable-${process.pid}`, 'plan'], dir);
     expect(result.code).toBe(1);
-    expect(result.stderr).toBe(`error: cannot read ${dir}/secret.key: permission denied\n  hint: BuildKit could not send it either: add it to .dockerignore, or fix its permissions\n`);
+    expect(result.stderr).toBe(
+      `error: cannot read ${dir}/secret.key: permission denied\n  hint: BuildKit could not send it either: add it to .dockerignore, or fix its permissions\n`,
+    );
   });
 
   test('stages names an unreadable folder in the context, exit 1; ignoring it is the way out', async () => {
@@ -76,7 +82,9 @@ describeWithEngine('unreadable files in a build context', () => {
     await chmod(path.join(dir, 'private'), 0o000);
     const result = await runUnprivileged(['stages'], dir);
     expect(result.code).toBe(1);
-    expect(result.stderr).toBe(`error: cannot read ${dir}/private: permission denied\n  hint: BuildKit could not send it either: add it to .dockerignore, or fix its permissions\n`);
+    expect(result.stderr).toBe(
+      `error: cannot read ${dir}/private: permission denied\n  hint: BuildKit could not send it either: add it to .dockerignore, or fix its permissions\n`,
+    );
     const ignored = await context({ 'app.js': 'ok\n', 'private/notes.txt': 'n\n', '.dockerignore': 'private/\n' });
     await chmod(path.join(ignored, 'private'), 0o000);
     expect((await runUnprivileged(['stages'], ignored)).code).toBe(0);

@@ -55,7 +55,15 @@ function talker(state: EngineState) {
 }
 
 async function runningId(): Promise<string | undefined> {
-  const { stdout } = await exec('docker', ['ps', '-q', '--no-trunc', '--filter', `label=com.docker.compose.project=${PROJECT}`, '--filter', 'label=com.docker.compose.service=talker']);
+  const { stdout } = await exec('docker', [
+    'ps',
+    '-q',
+    '--no-trunc',
+    '--filter',
+    `label=com.docker.compose.project=${PROJECT}`,
+    '--filter',
+    'label=com.docker.compose.service=talker',
+  ]);
   return stdout.trim() === '' ? undefined : stdout.trim();
 }
 
@@ -85,7 +93,14 @@ describeWithEngine('the TUI keys and logs on the real engine', () => {
       },
       subscribers: [
         () => logsSubscriber({ runtime, buffer, now: () => clock.now() }),
-        (store) => statsSubscriber({ runtime, clock, getState: store.getState, onSample: (service, sample) => samples.set(service, sample), intervalMs: 500 }),
+        (store) =>
+          statsSubscriber({
+            runtime,
+            clock,
+            getState: store.getState,
+            onSample: (service, sample) => samples.set(service, sample),
+            intervalMs: 500,
+          }),
       ],
     });
     await engine.store.until((state) => state.up === 'done' && liveContainer(talker(state)!) !== undefined);
@@ -93,11 +108,14 @@ describeWithEngine('the TUI keys and logs on the real engine', () => {
 
   afterAll(async () => {
     await engine?.stop();
-    if (dir !== '') await exec('docker', ['compose', '-p', PROJECT, '--project-directory', dir, 'down', '--remove-orphans', '--timeout', '1']).catch(() => undefined);
+    if (dir !== '')
+      await exec('docker', ['compose', '-p', PROJECT, '--project-directory', dir, 'down', '--remove-orphans', '--timeout', '1']).catch(
+        () => undefined,
+      );
     if (dir !== '' && existsSync(dir)) await rm(dir, { recursive: true, force: true });
   });
 
-  test("the logs of a running container arrive in the buffer, and its CPU and memory are sampled", async () => {
+  test('the logs of a running container arrive in the buffer, and its CPU and memory are sampled', async () => {
     await waitFor(() => buffer.lines('app', 'talker').length >= 5, { message: 'talker lines' });
     expect(buffer.lines('app', 'talker')[0]?.text).toMatch(/^[0-9a-f-]{36} 0$/);
     const sample = await waitFor(() => samples.get('talker'), { message: 'a stats sample of talker' });
@@ -113,7 +131,11 @@ describeWithEngine('the TUI keys and logs on the real engine', () => {
     const before = runs();
     store.dispatch({ type: 'serviceStartRequested', service: 'talker', at: Date.now() });
     await waitFor(async () => (await runningId()) !== undefined, { message: 'talker to run again' });
-    await waitFor(() => runs().length === before.length + 1 && buffer.lines('app', 'talker').filter((l) => l.text.startsWith(runs().at(-1)!)).length >= 3, { message: 'the new run to be logged' });
+    await waitFor(
+      () =>
+        runs().length === before.length + 1 && buffer.lines('app', 'talker').filter((l) => l.text.startsWith(runs().at(-1)!)).length >= 3,
+      { message: 'the new run to be logged' },
+    );
     const texts = buffer.lines('app', 'talker').map((l) => l.text);
     expect(new Set(texts).size).toBe(texts.length);
     expect(talker(store.getState())!.stoppedByUser).toBe(false);
@@ -125,7 +147,10 @@ describeWithEngine('the TUI keys and logs on the real engine', () => {
     const before = runs().length;
     store.dispatch({ type: 'restartRequested', service: 'talker', at: Date.now() });
     await store.until((state) => state.services['talker']!.operation === undefined && state.services['talker']!.restart === undefined);
-    await waitFor(() => runs().length === before + 1 && buffer.lines('app', 'talker').filter((l) => l.text.startsWith(runs().at(-1)!)).length >= 3, { message: 'the restarted run to be logged' });
+    await waitFor(
+      () => runs().length === before + 1 && buffer.lines('app', 'talker').filter((l) => l.text.startsWith(runs().at(-1)!)).length >= 3,
+      { message: 'the restarted run to be logged' },
+    );
     expect(await runningId()).toBe(id);
     const texts = buffer.lines('app', 'talker').map((l) => l.text);
     expect(new Set(texts).size).toBe(texts.length);
@@ -138,7 +163,9 @@ describeWithEngine('the TUI keys and logs on the real engine', () => {
     await waitFor(async () => (await runningId()) !== undefined, { message: 'talker still running' });
     // The container prints ten lines a second; a second of silence in the buffer shows the follow ended.
     const lines = await exec('docker', ['logs', '--tail', '1', (await runningId())!]);
-    await waitFor(async () => (await exec('docker', ['logs', '--tail', '1', (await runningId())!])).stdout !== lines.stdout, { message: 'talker to print more' });
+    await waitFor(async () => (await exec('docker', ['logs', '--tail', '1', (await runningId())!])).stdout !== lines.stdout, {
+      message: 'talker to print more',
+    });
     expect(buffer.version).toBe(count);
   });
 });

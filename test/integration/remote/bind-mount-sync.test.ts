@@ -59,10 +59,13 @@ const env = () => ({ ...rig!.env(`dockstage-rig${engine!.socket}`) });
 
 /** The id of the project's one running container on the second engine. */
 async function container(name: string): Promise<string> {
-  return await waitFor(async () => (await engine!.docker(['ps', '-q', '--filter', `label=com.docker.compose.project=${name}`])).trim() || undefined, {
-    timeoutMs: 30_000,
-    message: `a running container of ${name}`,
-  });
+  return await waitFor(
+    async () => (await engine!.docker(['ps', '-q', '--filter', `label=com.docker.compose.project=${name}`])).trim() || undefined,
+    {
+      timeoutMs: 30_000,
+      message: `a running container of ${name}`,
+    },
+  );
 }
 
 /** `sh -c SCRIPT` in the container, stdout. */
@@ -97,12 +100,17 @@ describeWithSshRig('bind mounts on an engine that cannot see the project', () =>
     await writeFiles(dir, project(false));
     const up = await runCli(['-p', name, 'up'], { cwd: dir, env: env(), timeoutMs: 120_000 });
     expect(up.code, up.stderr).toBe(0);
-    expect(up.stderr).toMatch(/app: the engine at ssh:\/\/dockstage-rig\S* is remote, so the bind mount \.\/src → \/app\/src, \.\/app\.conf → \/etc\/app\.conf mounts that host's folder/);
+    expect(up.stderr).toMatch(
+      /app: the engine at ssh:\/\/dockstage-rig\S* is remote, so the bind mount \.\/src → \/app\/src, \.\/app\.conf → \/etc\/app\.conf mounts that host's folder/,
+    );
     expect(up.stderr).toMatch(/bind_mounts: sync/);
     const id = await container(name);
     expect((await listing(id)).trim()).toBe('.');
     const status = await runCli(['-p', name, 'status', '--json'], { cwd: dir, env: env() });
-    expect((JSON.parse(status.stdout) as { services: { name: string; bindMounts?: string }[] }).services.find((s) => s.name === 'app')?.bindMounts).toBe('unreachable');
+    expect(
+      (JSON.parse(status.stdout) as { services: { name: string; bindMounts?: string }[] }).services.find((s) => s.name === 'app')
+        ?.bindMounts,
+    ).toBe('unreachable');
   }, 180_000);
 
   test('with sync: the files arrive, follow edits, new folders and deletes, survive a container restart, and come again after a recreate', async (context) => {
@@ -132,27 +140,44 @@ describeWithSshRig('bind mounts on an engine that cannot see the project', () =>
     expect(watch.lines.find((l) => l.type === 'connected')).toMatchObject({ remote: true, bindMounts: { app: 'synced' } });
 
     await writeFile(path.join(dir, 'src/a.txt'), 'two\n');
-    await waitFor(async () => (await inContainer(id, 'cat /app/src/a.txt')) === 'two\n', { timeoutMs: 30_000, message: 'the edit in the container' });
+    await waitFor(async () => (await inContainer(id, 'cat /app/src/a.txt')) === 'two\n', {
+      timeoutMs: 30_000,
+      message: 'the edit in the container',
+    });
     // Said as a copy of the changed path (or, when the edit beat the start-up check, in the full copy that took it).
-    await watch.next((l) => l.type === 'bind-synced' && ((l['paths'] as string[]).includes('src/a.txt') || l['full'] === true), { timeoutMs: 10_000 });
+    await watch.next((l) => l.type === 'bind-synced' && ((l['paths'] as string[]).includes('src/a.txt') || l['full'] === true), {
+      timeoutMs: 10_000,
+    });
 
     // A bind-mounted file follows too.
     await writeFile(path.join(dir, 'app.conf'), 'port=2\n');
-    await waitFor(async () => (await inContainer(id, 'cat /etc/app.conf')) === 'port=2\n', { timeoutMs: 30_000, message: 'the edited file mount in the container' });
+    await waitFor(async () => (await inContainer(id, 'cat /etc/app.conf')) === 'port=2\n', {
+      timeoutMs: 30_000,
+      message: 'the edited file mount in the container',
+    });
 
     await mkdir(path.join(dir, 'src/new/deeper'), { recursive: true });
     await writeFile(path.join(dir, 'src/new/deeper/c.txt'), 'sea\n');
     await writeFile(path.join(dir, 'src/new/trace.log'), 'ignored\n');
-    await waitFor(async () => (await inContainer(id, 'cat /app/src/new/deeper/c.txt 2>/dev/null || true')) === 'sea\n', { timeoutMs: 30_000, message: 'the new folder in the container' });
+    await waitFor(async () => (await inContainer(id, 'cat /app/src/new/deeper/c.txt 2>/dev/null || true')) === 'sea\n', {
+      timeoutMs: 30_000,
+      message: 'the new folder in the container',
+    });
 
     await unlink(path.join(dir, 'src/nested/b.txt'));
-    await waitFor(async () => !(await listing(id)).includes('./nested/b.txt'), { timeoutMs: 30_000, message: 'the delete in the container' });
+    await waitFor(async () => !(await listing(id)).includes('./nested/b.txt'), {
+      timeoutMs: 30_000,
+      message: 'the delete in the container',
+    });
     const expected = ['.', './a.txt', './nested', './new', './new/deeper', './new/deeper/c.txt'];
     expect((await listing(id)).trim().split('\n')).toEqual(expected);
 
     // The copies live in the container's writable layer: a restart keeps them.
     await engine.docker(['restart', '-t', '1', id]);
-    await waitFor(async () => (await engine!.docker(['inspect', '-f', '{{.State.Running}}', id])).trim() === 'true', { timeoutMs: 30_000, message: 'the restarted container' });
+    await waitFor(async () => (await engine!.docker(['inspect', '-f', '{{.State.Running}}', id])).trim() === 'true', {
+      timeoutMs: 30_000,
+      message: 'the restarted container',
+    });
     expect((await listing(id)).trim().split('\n')).toEqual(expected);
     expect(await inContainer(id, 'cat /app/src/a.txt')).toBe('two\n');
 
@@ -165,12 +190,21 @@ describeWithSshRig('bind mounts on an engine that cannot see the project', () =>
     const fullCopy = await watch.next((l) => l.type === 'bind-synced' && l['full'] === true, { from: before, timeoutMs: 30_000 });
     expect(fullCopy['reload']).toBe('restart');
     // The restart after that copy is a stop dockstage made (an exit marked intended), not a crash.
-    await watch.next((l) => l.type === 'exited' && l['intended'] === true, { from: watch.lines.indexOf(fullCopy), timeoutMs: 30_000, message: 'the restart after the copy' });
-    // It restarts after the copy (watch.reload's default), so the app starts on the files: asked until it answers.
-    await waitFor(async () => (await listing(newId)).trim().split('\n').join(' ') === expected.join(' ') && (await inContainer(newId, 'cat /app/src/a.txt')) === 'two\n', {
+    await watch.next((l) => l.type === 'exited' && l['intended'] === true, {
+      from: watch.lines.indexOf(fullCopy),
       timeoutMs: 30_000,
-      message: 'the full copy in the new container',
+      message: 'the restart after the copy',
     });
+    // It restarts after the copy (watch.reload's default), so the app starts on the files: asked until it answers.
+    await waitFor(
+      async () =>
+        (await listing(newId)).trim().split('\n').join(' ') === expected.join(' ') &&
+        (await inContainer(newId, 'cat /app/src/a.txt')) === 'two\n',
+      {
+        timeoutMs: 30_000,
+        message: 'the full copy in the new container',
+      },
+    );
     expect(watch.lines.slice(before).filter((l) => l.type === 'exited' && l['intended'] !== true)).toEqual([]);
     expect(watch.stderr()).not.toMatch(/could not copy/);
     expect(watch.lines.filter((l) => l.type === 'bind-synced' && l['error'] !== undefined)).toEqual([]);

@@ -107,7 +107,8 @@ describeWithSshRig('an engine over ssh://', () => {
   test('up builds through buildx and starts through compose on the one connection, and warns once about the bind mount', async () => {
     const { stderr } = await overSsh(['up']);
     await served('v1 1.0.0');
-    const warning = "warning: tools: the engine at ssh://dockstage-rig is remote, so the bind mount ./app/src → /src mounts that host's folder, not this machine's files";
+    const warning =
+      "warning: tools: the engine at ssh://dockstage-rig is remote, so the bind mount ./app/src → /src mounts that host's folder, not this machine's files";
     expect(stderr).toContain(warning);
     expect(stderr.split(warning).length - 1).toBe(1);
   });
@@ -115,12 +116,20 @@ describeWithSshRig('an engine over ssh://', () => {
   test('a docker context with an ssh:// endpoint (current context of DOCKER_CONFIG) is one login too', async () => {
     const config = await mkdtemp(path.join(os.tmpdir(), 'dockstage-ssh-context-'));
     try {
-      await run('docker', ['context', 'create', 'rig', '--docker', `host=ssh://${rig!.host}`], { env: { ...process.env, DOCKER_CONFIG: config } });
+      await run('docker', ['context', 'create', 'rig', '--docker', `host=ssh://${rig!.host}`], {
+        env: { ...process.env, DOCKER_CONFIG: config },
+      });
       await run('docker', ['context', 'use', 'rig'], { env: { ...process.env, DOCKER_CONFIG: config } });
       const before = rig!.logins();
-      const result = await runCli(['-p', PROJECT, 'status', '--json'], { cwd: dir, env: { ...env(), DOCKER_HOST: '', DOCKER_CONFIG: config } });
+      const result = await runCli(['-p', PROJECT, 'status', '--json'], {
+        cwd: dir,
+        env: { ...env(), DOCKER_HOST: '', DOCKER_CONFIG: config },
+      });
       expect(result.code, result.stderr).toBe(0);
-      expect((JSON.parse(result.stdout) as { engine: Record<string, unknown> }).engine).toMatchObject({ endpoint: `ssh://${rig!.host}`, remote: true });
+      expect((JSON.parse(result.stdout) as { engine: Record<string, unknown> }).engine).toMatchObject({
+        endpoint: `ssh://${rig!.host}`,
+        remote: true,
+      });
       expect(rig!.logins() - before).toBe(1);
       expect(leftBehind()).toEqual([]);
     } finally {
@@ -132,7 +141,10 @@ describeWithSshRig('an engine over ssh://', () => {
     const before = rig!.logins();
     const result = await runCli(['-p', PROJECT, 'status', '--json'], { cwd: dir, env: env(rig!.jumpHost) });
     expect(result.code, result.stderr).toBe(0);
-    expect((JSON.parse(result.stdout) as { engine: Record<string, unknown> }).engine).toMatchObject({ endpoint: `ssh://${rig!.jumpHost}`, remote: true });
+    expect((JSON.parse(result.stdout) as { engine: Record<string, unknown> }).engine).toMatchObject({
+      endpoint: `ssh://${rig!.jumpHost}`,
+      remote: true,
+    });
     expect(rig!.logins() - before).toBe(2);
     expect(leftBehind()).toEqual([]);
   });
@@ -148,7 +160,11 @@ describeWithSshRig('an engine over ssh://', () => {
     const before = rig!.logins();
     const w = (watch = startWatch(['-p', PROJECT], { cwd: dir, env: env() }));
     await w.next((l) => l.type === 'idle', { message: 'the first idle' });
-    expect(w.lines.find((l) => l.type === 'connected')).toMatchObject({ endpoint: 'ssh://dockstage-rig', remote: true, host: 'dockstage-rig' });
+    expect(w.lines.find((l) => l.type === 'connected')).toMatchObject({
+      endpoint: 'ssh://dockstage-rig',
+      remote: true,
+      host: 'dockstage-rig',
+    });
 
     let from = w.lines.length;
     await writeFile(path.join(dir, 'app/src/message.js'), "module.exports = 'v2';\n");
@@ -182,10 +198,17 @@ describeWithSshRig('an engine over ssh://', () => {
   });
 
   test('Ctrl-C while connected ends ssh and removes its socket', async () => {
-    const child = spawn(process.execPath, [CLI, '-p', PROJECT, 'watch', '--json'], { cwd: dir, env: { ...process.env, ...env() }, stdio: 'ignore' });
+    const child = spawn(process.execPath, [CLI, '-p', PROJECT, 'watch', '--json'], {
+      cwd: dir,
+      env: { ...process.env, ...env() },
+      stdio: 'ignore',
+    });
     const exited = new Promise((resolve) => child.once('exit', resolve));
     const sshFolder = () => leftBehind().find((name) => name.startsWith('dockstage-ssh-'));
-    await waitFor(() => sshFolder() !== undefined && readdirSync(path.join(rig!.tmpDir, sshFolder()!)).includes('docker.sock'), { timeoutMs: 30_000, message: 'the ssh socket' });
+    await waitFor(() => sshFolder() !== undefined && readdirSync(path.join(rig!.tmpDir, sshFolder()!)).includes('docker.sock'), {
+      timeoutMs: 30_000,
+      message: 'the ssh socket',
+    });
     child.kill('SIGINT');
     await exited;
     expect(leftBehind()).toEqual([]);

@@ -55,7 +55,9 @@ let baseImage: Promise<BaseImageConfig> | undefined;
 function busyboxConfig(): Promise<BaseImageConfig> {
   baseImage ??= docker(['image', 'inspect', 'busybox:latest', '--format', '{{json .Config}}']).then((json) => {
     const config = JSON.parse(json) as { WorkingDir?: string; Env?: string[] | null };
-    const env = Object.fromEntries((config.Env ?? []).map((entry) => [entry.slice(0, entry.indexOf('=')), entry.slice(entry.indexOf('=') + 1)]));
+    const env = Object.fromEntries(
+      (config.Env ?? []).map((entry) => [entry.slice(0, entry.indexOf('=')), entry.slice(entry.indexOf('=') + 1)]),
+    );
     return { workingDir: config.WorkingDir ?? '', env };
   });
   return baseImage;
@@ -81,7 +83,9 @@ function engineSupports(flag: string): Promise<boolean> {
 }
 
 function workspaceBuild(dir: string, text: string, ignore: string | undefined): BuildModel {
-  let builder = project('sync', dir).service('app', { build: { context: dir } }).file(path.join(dir, 'Dockerfile'), text);
+  let builder = project('sync', dir)
+    .service('app', { build: { context: dir } })
+    .file(path.join(dir, 'Dockerfile'), text);
   if (ignore !== undefined) builder = builder.file(path.join(dir, '.dockerignore'), ignore);
   return builder.workspace('dev').services[0]!.build!;
 }
@@ -249,11 +253,17 @@ describeWithEngine('live sync equals rebuild', () => {
   ROWS.forEach((row, index) => {
     test.concurrent(row.name, async ({ skip }) => {
       if (row.needs !== undefined && !(await engineSupports(row.needs))) {
-        skip(`this engine's Dockerfile frontend does not know COPY ${row.needs} (it needs dockerfile 1.7+, and a # syntax= line cannot be pulled here)`);
+        skip(
+          `this engine's Dockerfile frontend does not know COPY ${row.needs} (it needs dockerfile 1.7+, and a # syntax= line cannot be pulled here)`,
+        );
       }
       const name = `${RUN}-${index}`;
       const text = dockerfile(...row.dockerfile);
-      const dir = await newContext({ ...row.files, Dockerfile: text, ...(row.ignore === undefined ? {} : { '.dockerignore': row.ignore }) });
+      const dir = await newContext({
+        ...row.files,
+        Dockerfile: text,
+        ...(row.ignore === undefined ? {} : { '.dockerignore': row.ignore }),
+      });
       for (const [file, mode] of Object.entries(row.modes ?? {})) await chmod(path.join(dir, file), mode);
 
       // Given a container running the image built from the context
@@ -268,7 +278,10 @@ describeWithEngine('live sync equals rebuild', () => {
       const decision = await decide(dir, text, row.ignore, changes);
       if (decision.kind !== 'sync') throw new Error(`expected a sync, got ${JSON.stringify(decision)}`);
       expect(decision.files.map((f) => f.destination)).toEqual(row.synced);
-      const applied = await applySync(decision.files, name, { fs, containerFiles: createDockerodeFiles(await resolveDockerEndpoint(process.env)) });
+      const applied = await applySync(decision.files, name, {
+        fs,
+        containerFiles: createDockerodeFiles(await resolveDockerEndpoint(process.env)),
+      });
 
       // Then every synced destination (and the folders made on the way) equals the freshly rebuilt image's
       await build(dir, `${name}:after`);

@@ -37,7 +37,13 @@ export interface WatcherLimits {
 }
 
 /** The contract suite for the adapter `create` makes; `adapterModule` is its source file, for the child-process test. */
-export function describeFileWatcher(name: string, create: () => FileWatcher, adapterModule: string, exportName: string, limits: WatcherLimits = {}): void {
+export function describeFileWatcher(
+  name: string,
+  create: () => FileWatcher,
+  adapterModule: string,
+  exportName: string,
+  limits: WatcherLimits = {},
+): void {
   const temp = tempProjects(`dockstage-watch-${name}-`);
   const sessions: WatchSession[] = [];
   afterEach(async () => {
@@ -48,7 +54,11 @@ export function describeFileWatcher(name: string, create: () => FileWatcher, ada
   async function watching(roots: readonly WatchRoot[]) {
     const changes: FileChange[] = [];
     const errors: WatchError[] = [];
-    const session = create().watch(roots, (change) => changes.push(change), (error) => errors.push(error));
+    const session = create().watch(
+      roots,
+      (change) => changes.push(change),
+      (error) => errors.push(error),
+    );
     sessions.push(session);
     await session.ready;
     const arrived = (file: string, kind?: FileChange['kind']) =>
@@ -174,17 +184,24 @@ export function describeFileWatcher(name: string, create: () => FileWatcher, ada
       const dir = await temp({ 'web/src/a.js': 'a', 'web/data/seed/users.csv': 'u', 'web/data/dump.sql': 'd' });
       const web = path.join(dir, 'web');
       // web's .dockerignore excludes data/, a bind mount brings back data/seed, and a second service shares web.
-      const roots = [withDockerignore(web, 'data\n'), everything(path.join(web, 'data', 'seed')), withDockerignore(web, 'data\n'), everything(path.join(web, 'src'))];
+      const roots = [
+        withDockerignore(web, 'data\n'),
+        everything(path.join(web, 'data', 'seed')),
+        withDockerignore(web, 'data\n'),
+        everything(path.join(web, 'src')),
+      ];
       const { changes, arrived } = await watching(roots);
       await writeFile(path.join(web, 'src', 'b.js'), 'b');
       await writeFile(path.join(web, 'data', 'dump.sql'), 'd2');
       await writeFile(path.join(web, 'data', 'seed', 'orders.csv'), 'o');
       await arrived(path.join(web, 'data', 'seed', 'orders.csv'), 'add');
       await arrived(path.join(web, 'src', 'b.js'), 'add');
-      expect(changes.filter((c) => c.kind === 'add').map((c) => c.path).sort()).toEqual([
-        path.join(web, 'data', 'seed', 'orders.csv'),
-        path.join(web, 'src', 'b.js'),
-      ]);
+      expect(
+        changes
+          .filter((c) => c.kind === 'add')
+          .map((c) => c.path)
+          .sort(),
+      ).toEqual([path.join(web, 'data', 'seed', 'orders.csv'), path.join(web, 'src', 'b.js')]);
       expect(changes.some((c) => c.path.endsWith('dump.sql'))).toBe(false);
     });
 
@@ -252,7 +269,11 @@ export function describeFileWatcher(name: string, create: () => FileWatcher, ada
     test('close() before the scan is done settles ready and reports nothing', async () => {
       const dir = await temp({ 'src/a.js': 'a' });
       const changes: FileChange[] = [];
-      const session = create().watch([everything(dir)], (change) => changes.push(change), () => {});
+      const session = create().watch(
+        [everything(dir)],
+        (change) => changes.push(change),
+        () => {},
+      );
       await session.close();
       let settled = false;
       void session.ready.then(() => (settled = true));
@@ -277,14 +298,21 @@ export function describeFileWatcher(name: string, create: () => FileWatcher, ada
       const dir = await temp({ 'gen/.keep': '' });
       const batches: string[][] = [];
       const coalescer = createCoalescer({ clock: createSystemClock(), onBatch: (paths) => batches.push(paths) });
-      const session = create().watch([everything(dir)], (change) => coalescer.add(change.path), () => {});
+      const session = create().watch(
+        [everything(dir)],
+        (change) => coalescer.add(change.path),
+        () => {},
+      );
       sessions.push(session);
       await session.ready;
       const expected = Array.from({ length: 2000 }, (_, i) => path.join(dir, 'gen', `file-${String(i).padStart(4, '0')}.ts`));
       // Back to back, as git checkout writes: the kernel queues the events (about 4,000, under inotify's 16,384)
       // and the watcher takes them when the loop ends, so a writer paused by a busy machine cannot split the storm.
       for (const file of expected) writeFileSync(file, 'export const n = 1;\n');
-      await waitFor(() => batches.flat().length >= 2000, { timeoutMs: 20_000, message: `2,000 paths in batches (got ${batches.map((b) => b.length)})` });
+      await waitFor(() => batches.flat().length >= 2000, {
+        timeoutMs: 20_000,
+        message: `2,000 paths in batches (got ${batches.map((b) => b.length)})`,
+      });
       coalescer.dispose();
       if (limits.stormMaySplitUnderLoad === undefined) expect(batches.map((b) => b.length)).toEqual([2000]);
       expect(batches.flat().sort()).toEqual(expected);
@@ -294,13 +322,20 @@ export function describeFileWatcher(name: string, create: () => FileWatcher, ada
       const dir = await temp({ 'src/app.js': 'const v = 1;\n' });
       const batches: string[][] = [];
       const coalescer = createCoalescer({ clock: createSystemClock(), onBatch: (paths) => batches.push(paths) });
-      const session = create().watch([everything(dir)], (change) => coalescer.add(change.path, change.kind), () => {});
+      const session = create().watch(
+        [everything(dir)],
+        (change) => coalescer.add(change.path, change.kind),
+        () => {},
+      );
       sessions.push(session);
       await session.ready;
       const app = path.join(dir, 'src', 'app.js');
       for (let round = 2; round <= 4; round++) {
         await run('sed', ['-i', `s/v = ${round - 1}/v = ${round}/`, app]);
-        await waitFor(() => batches.flat().filter((p) => p === app).length >= round - 1, { timeoutMs: 5000, message: `edit ${round - 1} of ${app} in a batch (got ${JSON.stringify(batches)})` });
+        await waitFor(() => batches.flat().filter((p) => p === app).length >= round - 1, {
+          timeoutMs: 5000,
+          message: `edit ${round - 1} of ${app} in a batch (got ${JSON.stringify(batches)})`,
+        });
       }
       // Nothing more arrives later: a watched write after the edits comes in its own batch, and no batch names sed's file.
       const marker = path.join(dir, 'marker.txt');
@@ -380,7 +415,10 @@ async function startWatchChild(adapterModule: string, exportName: string, dir: s
   return {
     lines,
     nextLine: (matches: (line: ChildLine) => boolean) =>
-      waitFor(() => lines.find(matches), { timeoutMs: 15_000, message: `a line from the watcher child (stderr: ${stderr}; lines: ${JSON.stringify(lines)})` }),
+      waitFor(() => lines.find(matches), {
+        timeoutMs: 15_000,
+        message: `a line from the watcher child (stderr: ${stderr}; lines: ${JSON.stringify(lines)})`,
+      }),
     stop: () => child.kill(),
   };
 }

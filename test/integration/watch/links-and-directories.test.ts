@@ -21,11 +21,15 @@ let watch: WatchProcess | undefined;
 
 /** The plan the batch holding `file` led to: the `plan` line after the first `change` line (from `from`) naming it. */
 async function actOn(file: string, from: number): Promise<WatchLine> {
-  const change = await watch!.next((line) => line.type === 'change' && (line['paths'] as string[]).includes(file), { from, message: `a change naming ${file}` });
+  const change = await watch!.next((line) => line.type === 'change' && (line['paths'] as string[]).includes(file), {
+    from,
+    message: `a change naming ${file}`,
+  });
   return await watch!.next((line) => line.type === 'plan', { from: watch!.lines.indexOf(change) + 1, message: `the plan for ${file}` });
 }
 
-const rebuilds = (plan: WatchLine) => (plan['services'] as Array<{ name: string; action: string }>).some((s) => s.name === 'app' && s.action === 'rebuild');
+const rebuilds = (plan: WatchLine) =>
+  (plan['services'] as Array<{ name: string; action: string }>).some((s) => s.name === 'app' && s.action === 'rebuild');
 
 describeWithEngine('watch with symlinks and ignored-only directories', () => {
   beforeAll(async () => {
@@ -86,7 +90,10 @@ describeWithEngine('watch with symlinks and ignored-only directories', () => {
     const marker = path.join(dir, 'app/docs/marker.md');
     await writeFile(marker, 'm\n');
     await actOn('app/docs/marker.md', from);
-    const named = watch!.lines.slice(from).filter((line) => line.type === 'change').flatMap((line) => line['paths'] as string[]);
+    const named = watch!.lines
+      .slice(from)
+      .filter((line) => line.type === 'change')
+      .flatMap((line) => line['paths'] as string[]);
     expect(named.filter((p) => /\/sed[A-Za-z0-9]{6}$/.test(p))).toEqual([]);
   }, 60_000);
 });

@@ -42,7 +42,6 @@ COPY src/ ./src/
 CMD ["node", "--watch", "src/server.js"]
 `;
 
-
 async function served(service: string, text: string): Promise<void> {
   await waitFor(
     async () => {
@@ -55,7 +54,6 @@ async function served(service: string, text: string): Promise<void> {
     { timeoutMs: 60_000, intervalMs: 50, message: `${service} to serve '${text}'` },
   );
 }
-
 
 describeWithEngine('live sync in dockstage watch', () => {
   beforeAll(async () => {
@@ -94,7 +92,14 @@ describeWithEngine('live sync in dockstage watch', () => {
     ]);
     const plan = w.lines.slice(from).find((l) => l.type === 'plan' && (l['services'] as { action: string }[])[0]?.action === 'sync')!;
     expect((plan['services'] as { reasons: unknown[] }[])[0]!.reasons).toEqual([
-      { path: 'app/src/message.js', rule: 'sync', destination: '/app/src/message.js', stage: 'develop', instruction: 'COPY src/ ./src/', line: 8 },
+      {
+        path: 'app/src/message.js',
+        rule: 'sync',
+        destination: '/app/src/message.js',
+        stage: 'develop',
+        instruction: 'COPY src/ ./src/',
+        line: 8,
+      },
     ]);
     // The first build event after the change comes after the sync: it is the rebuild behind it.
     const firstBuild = w.lines.slice(from).findIndex((l) => l.type === 'build-start');
@@ -125,15 +130,31 @@ describeWithEngine('live sync in dockstage watch', () => {
   test('with a RUN after the COPY the change is rebuilt and replaced, and the plan names the RUN and its line', async () => {
     const w = watch!;
     const from = w.lines.length;
-    await writeFile(path.join(dir, 'app/Dockerfile'), DOCKERFILE.replace('COPY src/ ./src/\n', 'COPY src/ ./src/\nRUN ls src > /tmp/files\n'));
+    await writeFile(
+      path.join(dir, 'app/Dockerfile'),
+      DOCKERFILE.replace('COPY src/ ./src/\n', 'COPY src/ ./src/\nRUN ls src > /tmp/files\n'),
+    );
     await w.next((l) => l.type === 'idle', { from });
     const edit = w.lines.length;
     await writeFile(path.join(dir, 'app/src/message.js'), "module.exports = 'v3';\n");
     await served('web', 'web v3');
     await w.next((l) => l.type === 'idle', { from: edit });
-    const why = w.lines.slice(edit).find((l) => l.type === 'plan' && (l['services'] as { action: string }[])[0]?.action === 'rebuild' && JSON.stringify(l).includes('sync-not-possible'));
+    const why = w.lines
+      .slice(edit)
+      .find(
+        (l) =>
+          l.type === 'plan' &&
+          (l['services'] as { action: string }[])[0]?.action === 'rebuild' &&
+          JSON.stringify(l).includes('sync-not-possible'),
+      );
     expect(JSON.stringify(why)).toContain('RUN ls src > /tmp/files at app/Dockerfile:9 runs after COPY src/ ./src/');
     expect(w.lines.slice(edit).filter((l) => l.type === 'synced')).toEqual([]);
-    expect(w.lines.slice(edit).filter((l) => l.type === 'replaced').map((l) => l['service']).sort()).toEqual(['web', 'worker']);
+    expect(
+      w.lines
+        .slice(edit)
+        .filter((l) => l.type === 'replaced')
+        .map((l) => l['service'])
+        .sort(),
+    ).toEqual(['web', 'worker']);
   });
 });

@@ -130,11 +130,18 @@ describeWithEngine('what the user looks at is served first, on the real engine',
     await w.next(is('restarted', 'worker'), { from, message: 'worker restarted after the sync' });
     await w.next((l) => l.type === 'idle', { from, message: 'idle' });
     const lines = w.lines;
-    const synced = lines.slice(from).filter((l) => l.type === 'synced').map((l) => l['service']).sort();
+    const synced = lines
+      .slice(from)
+      .filter((l) => l.type === 'synced')
+      .map((l) => l['service'])
+      .sort();
     expect(synced).toEqual(['web', 'worker']);
     // web restarted inside the sync (no restarted event of its own); worker's restart came after it, as its own step.
     expect(indexOf(lines, from, is('restarted', 'web'))).toBe(-1);
-    expect(lines.slice(from).filter((l) => l.type === 'replaced'), JSON.stringify(lines.slice(from).map((l) => [l.type, l['service'] ?? l['services'] ?? '', l['reason'] ?? l['upToDate'] ?? '']))).toEqual([]);
+    expect(
+      lines.slice(from).filter((l) => l.type === 'replaced'),
+      JSON.stringify(lines.slice(from).map((l) => [l.type, l['service'] ?? l['services'] ?? '', l['reason'] ?? l['upToDate'] ?? ''])),
+    ).toEqual([]);
     const webStopped = indexOf(lines, from, (l) => is('exited', 'web')(l) && l['intended'] === true);
     const workerStopped = indexOf(lines, from, (l) => is('exited', 'worker')(l) && l['intended'] === true);
     expect(webStopped).toBeGreaterThan(-1);

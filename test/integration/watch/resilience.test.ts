@@ -76,12 +76,30 @@ async function body(): Promise<string | undefined> {
 }
 
 async function containerIds(): Promise<Record<string, string>> {
-  const { stdout } = await run('docker', ['ps', '-a', '--no-trunc', '--filter', `label=com.docker.compose.project=${PROJECT}`, '--format', '{{.Label "com.docker.compose.service"}} {{.ID}}']);
-  return Object.fromEntries(stdout.trim().split('\n').filter((l) => l !== '').map((line) => line.split(' ') as [string, string]));
+  const { stdout } = await run('docker', [
+    'ps',
+    '-a',
+    '--no-trunc',
+    '--filter',
+    `label=com.docker.compose.project=${PROJECT}`,
+    '--format',
+    '{{.Label "com.docker.compose.service"}} {{.ID}}',
+  ]);
+  return Object.fromEntries(
+    stdout
+      .trim()
+      .split('\n')
+      .filter((l) => l !== '')
+      .map((line) => line.split(' ') as [string, string]),
+  );
 }
 
 function start(): WatchProcess {
-  const w = startWatch(['-p', PROJECT], { cwd: dir, env: { NODE_IMAGE: TEST_NODE_IMAGE, DOCKER_HOST: `tcp://127.0.0.1:${proxyPort}` }, watchArgs: ['--no-sync'] });
+  const w = startWatch(['-p', PROJECT], {
+    cwd: dir,
+    env: { NODE_IMAGE: TEST_NODE_IMAGE, DOCKER_HOST: `tcp://127.0.0.1:${proxyPort}` },
+    watchArgs: ['--no-sync'],
+  });
   watches.push(w);
   return w;
 }
@@ -108,7 +126,8 @@ describeWithEngine('dockstage watch when things go wrong', () => {
     restart: always
     command: ["sh", "-c", "echo 'cannot open /etc/app.conf' >&2; sleep 1; exit 3"]
 `,
-      'app/Dockerfile': 'ARG NODE_IMAGE=node:22-alpine\nFROM ${NODE_IMAGE} AS develop\nWORKDIR /app\nCOPY src/ ./src/\nRUN node -e "require(\'./src/message.js\')"\nCMD ["node", "src/server.js"]\n',
+      'app/Dockerfile':
+        'ARG NODE_IMAGE=node:22-alpine\nFROM ${NODE_IMAGE} AS develop\nWORKDIR /app\nCOPY src/ ./src/\nRUN node -e "require(\'./src/message.js\')"\nCMD ["node", "src/server.js"]\n',
       'app/src/server.js': SERVER,
       'app/src/message.js': "module.exports = 'v1';\n",
       '.env': 'SECRET_TOKEN=s3cr3t-token-value\n',
@@ -119,7 +138,9 @@ describeWithEngine('dockstage watch when things go wrong', () => {
     for (const w of watches) await w.stop();
     await closeProxy();
     if (dir === '') return;
-    await run('docker', ['compose', '-p', PROJECT, '--project-directory', dir, 'down', '-v', '--remove-orphans', '--timeout', '1']).catch(() => undefined);
+    await run('docker', ['compose', '-p', PROJECT, '--project-directory', dir, 'down', '-v', '--remove-orphans', '--timeout', '1']).catch(
+      () => undefined,
+    );
     await run('docker', ['rmi', '-f', `${PROJECT}-web:dockstage-dev`]).catch(() => undefined);
     await rm(dir, { recursive: true, force: true });
   });
@@ -127,7 +148,10 @@ describeWithEngine('dockstage watch when things go wrong', () => {
   test('a crash-looping container is shown with its exit code and last lines, and nothing is rebuilt for it', async () => {
     const w = start();
     await waitFor(async () => (await body()) === 'v1', { timeoutMs: 90_000, message: 'web to serve v1' });
-    const looping = await w.next((l) => l.type === 'exited' && l['service'] === 'crasher' && l['crashLooping'] === true, { timeoutMs: 60_000, message: 'a crash loop' });
+    const looping = await w.next((l) => l.type === 'exited' && l['service'] === 'crasher' && l['crashLooping'] === true, {
+      timeoutMs: 60_000,
+      message: 'a crash loop',
+    });
     expect(looping['exitCode']).toBe(3);
     expect(looping['logTail']).toContain('cannot open /etc/app.conf');
     const builds = w.lines.filter((l) => l.type === 'build-start').map((l) => l['services']);
@@ -158,7 +182,10 @@ describeWithEngine('dockstage watch when things go wrong', () => {
     const w = watches[0]!;
     const before = await containerIds();
     const from = w.lines.length;
-    await writeFile(path.join(dir, 'app/Dockerfile'), 'ARG NODE_IMAGE=node:22-alpine\nFROM ${NODE_IMAGE} AS develop\nWORKDIR /app\nCOPY src/ ./src/\nRUN sleep 120\nCMD ["node", "src/server.js"]\n');
+    await writeFile(
+      path.join(dir, 'app/Dockerfile'),
+      'ARG NODE_IMAGE=node:22-alpine\nFROM ${NODE_IMAGE} AS develop\nWORKDIR /app\nCOPY src/ ./src/\nRUN sleep 120\nCMD ["node", "src/server.js"]\n',
+    );
     // Stop while the slow RUN runs, not before it started.
     await w.next((l) => l.type === 'stage' && l['step'] === 3, { from });
     const stopped = Date.now();
@@ -183,7 +210,9 @@ describeWithEngine('dockstage watch when things go wrong', () => {
     const other = await mkdtemp(path.join(os.tmpdir(), 'dockstage-port-'));
     const name = `${PROJECT}-port`;
     try {
-      await writeFiles(other, { 'compose.yaml': `services:\n  site:\n    image: busybox:latest\n    init: true\n    command: ["sleep", "3600"]\n    ports: ["127.0.0.1:${takenPort}:80"]\n` });
+      await writeFiles(other, {
+        'compose.yaml': `services:\n  site:\n    image: busybox:latest\n    init: true\n    command: ["sleep", "3600"]\n    ports: ["127.0.0.1:${takenPort}:80"]\n`,
+      });
       const result = await runCli(['-p', name, 'up'], { cwd: other });
       expect(result.code).toBe(1);
       expect(result.stderr).toMatch(new RegExp(`^error: .*${takenPort}.*(already allocated|address already in use)`, 'm'));

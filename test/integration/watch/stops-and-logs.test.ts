@@ -27,7 +27,11 @@ const children: ChildProcess[] = [];
 
 /** A dockstage process with stdout and stderr gathered (one `output` in arrival order). */
 function dockstage(args: readonly string[]) {
-  const child = spawn(process.execPath, [CLI, '-p', PROJECT, ...args], { cwd: dir, env: { ...process.env, ...ENV }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [CLI, '-p', PROJECT, ...args], {
+    cwd: dir,
+    env: { ...process.env, ...ENV },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   children.push(child);
   let stdout = '';
   let stderr = '';
@@ -75,7 +79,8 @@ describeWithEngine('stops, app logs and Ctrl-C on the real engine', () => {
         service('polite', '    init: true\n'),
         '  slowbuild:\n    build: ./slow\n    init: true\n    profiles: [slow]\n',
       ].join('\n'),
-      'app/Dockerfile': 'ARG NODE_IMAGE=node:22-alpine\nFROM ${NODE_IMAGE} AS develop\nWORKDIR /app\nCOPY src/ ./src/\nCMD ["node", "src/app.js"]\nFROM develop AS production\nENV MODE=production\n',
+      'app/Dockerfile':
+        'ARG NODE_IMAGE=node:22-alpine\nFROM ${NODE_IMAGE} AS develop\nWORKDIR /app\nCOPY src/ ./src/\nCMD ["node", "src/app.js"]\nFROM develop AS production\nENV MODE=production\n',
       // No SIGTERM handler: as PID 1 (no init) Node ignores SIGTERM; under init it dies of it (143).
       'app/src/app.js': "console.log(`${process.env.NAME} started ${require('./version.js')}`);\nsetInterval(() => {}, 60_000);\n",
       'app/src/version.js': "module.exports = 'v1';\n",
@@ -87,8 +92,13 @@ describeWithEngine('stops, app logs and Ctrl-C on the real engine', () => {
   afterAll(async () => {
     for (const child of children) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
     if (dir === '') return;
-    await run('docker', ['compose', '-p', PROJECT, '--project-directory', dir, '--profile', 'slow', 'down', '-v', '--timeout', '1']).catch(() => undefined);
-    const tags = ['stubborn', 'polite', 'slowbuild'].flatMap((name) => [`${PROJECT}-${name}:dockstage-dev`, `${PROJECT}-${name}:dockstage-prod`]);
+    await run('docker', ['compose', '-p', PROJECT, '--project-directory', dir, '--profile', 'slow', 'down', '-v', '--timeout', '1']).catch(
+      () => undefined,
+    );
+    const tags = ['stubborn', 'polite', 'slowbuild'].flatMap((name) => [
+      `${PROJECT}-${name}:dockstage-dev`,
+      `${PROJECT}-${name}:dockstage-prod`,
+    ]);
     await run('docker', ['rmi', '-f', ...tags]).catch(() => undefined);
     await rm(dir, { recursive: true, force: true });
   });
@@ -158,7 +168,9 @@ describeWithEngine('stops, app logs and Ctrl-C on the real engine', () => {
     await up.until('"instruction":"RUN sleep 120"', 90_000);
     up.child.kill('SIGINT');
     expect(await up.exited).toBe(130);
-    expect(up.stderr().trim().split('\n').at(-1)).toBe("interrupted: the build of slowbuild was cancelled; polite, stubborn left running; 'dockstage down' stops them");
+    expect(up.stderr().trim().split('\n').at(-1)).toBe(
+      "interrupted: the build of slowbuild was cancelled; polite, stubborn left running; 'dockstage down' stops them",
+    );
   });
 
   test('an environment switch whose recreate waits on an app that ignores SIGTERM says so once, and exits 0', async () => {

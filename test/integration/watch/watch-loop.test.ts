@@ -49,7 +49,8 @@ CMD ["node", "src/server.js"]
 `;
 
 function compose(extra = ''): string {
-  const build = (context: string) => `    build:\n      context: ./${context}\n      args:\n        NODE_IMAGE: \${NODE_IMAGE:-node:22-alpine}\n    init: true\n`;
+  const build = (context: string) =>
+    `    build:\n      context: ./${context}\n      args:\n        NODE_IMAGE: \${NODE_IMAGE:-node:22-alpine}\n    init: true\n`;
   return `services:
   web:
 ${build('app')}    environment: { ROLE: web }
@@ -67,7 +68,6 @@ ${build('api')}    environment: { ROLE: api }
 ${extra}`;
 }
 
-
 async function body(service: string): Promise<string | undefined> {
   try {
     const response = await fetch(`http://127.0.0.1:${ports[service]}/`, { signal: AbortSignal.timeout(1000) });
@@ -81,7 +81,6 @@ async function served(service: string, text: string, timeoutMs = 60_000): Promis
   await waitFor(async () => (await body(service)) === text, { timeoutMs, intervalMs: 50, message: `${service} to serve '${text}'` });
 }
 
-
 function start(): WatchProcess {
   // The rebuild path (live sync has its own tests): web's develop stage ends with COPY src/, which sync could take.
   watch = startWatch(['-p', PROJECT], { cwd: dir, env: { NODE_IMAGE: TEST_NODE_IMAGE }, watchArgs: ['--no-sync'] });
@@ -90,7 +89,10 @@ function start(): WatchProcess {
 
 /** The builds started after line `from`, as service lists. */
 function buildsAfter(w: WatchProcess, from: number): string[][] {
-  return w.lines.slice(from).filter((l) => l.type === 'build-start').map((l) => l['services'] as string[]);
+  return w.lines
+    .slice(from)
+    .filter((l) => l.type === 'build-start')
+    .map((l) => l['services'] as string[]);
 }
 
 /** Waits until the loop is idle again after line `from`. */
@@ -111,7 +113,8 @@ describeWithEngine('dockstage watch on the real engine', () => {
       'app/src/message.js': "module.exports = 'v1';\n",
       'app/test/check.js': "console.log('ok');\n",
       'app/README.md': 'notes\n',
-      'api/Dockerfile': 'ARG NODE_IMAGE=node:22-alpine\nFROM ${NODE_IMAGE} AS develop\nWORKDIR /app\nCOPY src/ ./src/\nCMD ["node", "src/server.js"]\n',
+      'api/Dockerfile':
+        'ARG NODE_IMAGE=node:22-alpine\nFROM ${NODE_IMAGE} AS develop\nWORKDIR /app\nCOPY src/ ./src/\nCMD ["node", "src/server.js"]\n',
       'api/src/server.js': SERVER,
       'api/src/message.js': "module.exports = 'a1';\n",
     });
@@ -143,10 +146,21 @@ describeWithEngine('dockstage watch on the real engine', () => {
     expect(buildsAfter(w, from)).toEqual([['web', 'worker']]);
     const plan = w.lines.slice(from).find((l) => l.type === 'plan')!;
     expect(plan['services']).toEqual([
-      { name: 'web', action: 'rebuild', reasons: [{ path: 'app/src/message.js', stage: 'develop', instruction: 'COPY src/ ./src/', line: 7, rule: 'input' }] },
-      { name: 'worker', action: 'rebuild', reasons: [{ path: 'app/src/message.js', stage: 'develop', instruction: 'COPY src/ ./src/', line: 7, rule: 'input' }] },
+      {
+        name: 'web',
+        action: 'rebuild',
+        reasons: [{ path: 'app/src/message.js', stage: 'develop', instruction: 'COPY src/ ./src/', line: 7, rule: 'input' }],
+      },
+      {
+        name: 'worker',
+        action: 'rebuild',
+        reasons: [{ path: 'app/src/message.js', stage: 'develop', instruction: 'COPY src/ ./src/', line: 7, rule: 'input' }],
+      },
     ]);
-    const replaced = w.lines.slice(from).filter((l) => l.type === 'replaced').map((l) => l['service']);
+    const replaced = w.lines
+      .slice(from)
+      .filter((l) => l.type === 'replaced')
+      .map((l) => l['service']);
     expect(replaced.sort()).toEqual(['web', 'worker']);
     const after = await containerIds(PROJECT);
     expect(after['api']).toBe(before['api']);
@@ -161,7 +175,24 @@ describeWithEngine('dockstage watch on the real engine', () => {
   test('after a replacement, docker compose up -d --no-build with the same files recreates nothing', async () => {
     const before = await containerIds(PROJECT);
     const overrideFile = path.join(dir, '.dockstage', PROJECT, 'dev.compose.yaml');
-    await run('docker', ['compose', '-p', PROJECT, '--project-directory', dir, '-f', path.join(dir, 'compose.yaml'), '-f', overrideFile, 'up', '-d', '--no-build'], { env: { ...process.env, NODE_IMAGE: TEST_NODE_IMAGE } });
+    await run(
+      'docker',
+      [
+        'compose',
+        '-p',
+        PROJECT,
+        '--project-directory',
+        dir,
+        '-f',
+        path.join(dir, 'compose.yaml'),
+        '-f',
+        overrideFile,
+        'up',
+        '-d',
+        '--no-build',
+      ],
+      { env: { ...process.env, NODE_IMAGE: TEST_NODE_IMAGE } },
+    );
     expect(await containerIds(PROJECT)).toEqual(before);
     await served('web', 'web v2');
   });
@@ -183,11 +214,16 @@ describeWithEngine('dockstage watch on the real engine', () => {
     const w = watch!;
     const from = w.lines.length;
     await mkdir(path.join(dir, 'app/src/generated'), { recursive: true });
-    await Promise.all(Array.from({ length: 2_000 }, (_, i) => writeFile(path.join(dir, `app/src/generated/g${i}.js`), `module.exports = ${i};\n`)));
+    await Promise.all(
+      Array.from({ length: 2_000 }, (_, i) => writeFile(path.join(dir, `app/src/generated/g${i}.js`), `module.exports = ${i};\n`)),
+    );
     await w.next((l) => l.type === 'build-done', { from });
     await idleAfter(w, from);
     expect(buildsAfter(w, from)).toEqual([['web', 'worker']]);
-    const changed = w.lines.slice(from).filter((l) => l.type === 'change').flatMap((l) => l['paths'] as string[]);
+    const changed = w.lines
+      .slice(from)
+      .filter((l) => l.type === 'change')
+      .flatMap((l) => l['paths'] as string[]);
     expect(new Set(changed.filter((p) => p.endsWith('.js'))).size).toBe(2_000);
     await served('web', 'web v2');
   });
@@ -196,7 +232,10 @@ describeWithEngine('dockstage watch on the real engine', () => {
     const w = watch!;
     const before = await containerIds(PROJECT);
     const from = w.lines.length;
-    await writeFile(path.join(dir, 'app/Dockerfile'), APP_DOCKERFILE.replace('COPY src/ ./src/\nCMD', 'COPY src/ ./src/\nRUN node -e "process.exit(3)"\nCMD'));
+    await writeFile(
+      path.join(dir, 'app/Dockerfile'),
+      APP_DOCKERFILE.replace('COPY src/ ./src/\nCMD', 'COPY src/ ./src/\nRUN node -e "process.exit(3)"\nCMD'),
+    );
     const failed = await w.next((l) => l.type === 'build-failed', { from });
     expect(failed['error']).toMatchObject({ file: 'app/Dockerfile', line: 8, stage: 'develop' });
     await idleAfter(w, from);
@@ -225,7 +264,8 @@ describeWithEngine('dockstage watch on the real engine', () => {
     expect(await body('web')).toBe('web v3');
   });
 
-  const extraService = () => `  extra:\n    build:\n      context: ./api\n      args:\n        NODE_IMAGE: \${NODE_IMAGE:-node:22-alpine}\n    init: true\n    environment: { ROLE: extra }\n    ports: ["127.0.0.1:${ports['extra']}:3000"]\n`;
+  const extraService = () =>
+    `  extra:\n    build:\n      context: ./api\n      args:\n        NODE_IMAGE: \${NODE_IMAGE:-node:22-alpine}\n    init: true\n    environment: { ROLE: extra }\n    ports: ["127.0.0.1:${ports['extra']}:3000"]\n`;
 
   test('a compose edit adding a service builds it, starts it and watches it', async () => {
     const w = watch!;
@@ -240,12 +280,18 @@ describeWithEngine('dockstage watch on the real engine', () => {
     expect(buildsAfter(w, edit)).toEqual([['api', 'extra']]);
   });
 
-  test('a compose edit changing a service\'s environment has compose recreate that one container, with no build', async () => {
+  test("a compose edit changing a service's environment has compose recreate that one container, with no build", async () => {
     const w = watch!;
     const before = await containerIds(PROJECT);
     const from = w.lines.length;
-    await writeFile(path.join(dir, 'compose.yaml'), compose(extraService()).replace('environment: { ROLE: worker }', 'environment: { ROLE: worker2 }'));
-    await waitFor(async () => (await body('worker'))?.startsWith('worker2 ') === true, { timeoutMs: 60_000, message: 'worker to serve with its new environment' });
+    await writeFile(
+      path.join(dir, 'compose.yaml'),
+      compose(extraService()).replace('environment: { ROLE: worker }', 'environment: { ROLE: worker2 }'),
+    );
+    await waitFor(async () => (await body('worker'))?.startsWith('worker2 ') === true, {
+      timeoutMs: 60_000,
+      message: 'worker to serve with its new environment',
+    });
     await idleAfter(w, from);
     expect(buildsAfter(w, from)).toEqual([]);
     const after = await containerIds(PROJECT);
@@ -253,17 +299,40 @@ describeWithEngine('dockstage watch on the real engine', () => {
     expect({ ...after, worker: undefined }).toEqual({ ...before, worker: undefined });
     // compose owns the recreated container: another up with the same files recreates nothing
     const overrideFile = path.join(dir, '.dockstage', PROJECT, 'dev.compose.yaml');
-    await run('docker', ['compose', '-p', PROJECT, '--project-directory', dir, '-f', path.join(dir, 'compose.yaml'), '-f', overrideFile, 'up', '-d', '--no-build'], { env: { ...process.env, NODE_IMAGE: TEST_NODE_IMAGE } });
+    await run(
+      'docker',
+      [
+        'compose',
+        '-p',
+        PROJECT,
+        '--project-directory',
+        dir,
+        '-f',
+        path.join(dir, 'compose.yaml'),
+        '-f',
+        overrideFile,
+        'up',
+        '-d',
+        '--no-build',
+      ],
+      { env: { ...process.env, NODE_IMAGE: TEST_NODE_IMAGE } },
+    );
     expect(await containerIds(PROJECT)).toEqual(after);
     // The same settings written another way (a variable whose default is the old value) recreate nothing
     const viaVariable = w.lines.length;
-    await writeFile(path.join(dir, 'compose.yaml'), compose(extraService()).replace('environment: { ROLE: worker }', 'environment: { ROLE: "${WORKER_ROLE:-worker2}" }'));
+    await writeFile(
+      path.join(dir, 'compose.yaml'),
+      compose(extraService()).replace('environment: { ROLE: worker }', 'environment: { ROLE: "${WORKER_ROLE:-worker2}" }'),
+    );
     await w.next((l) => l.type === 'change' && (l['paths'] as string[]).includes('compose.yaml'), { from: viaVariable });
     await idleAfter(w, viaVariable);
     expect(await containerIds(PROJECT)).toEqual(after);
     // and the variable set in .env, which compose reads too, recreates the worker again
     await writeFile(path.join(dir, '.env'), 'WORKER_ROLE=worker3\n');
-    await waitFor(async () => (await body('worker'))?.startsWith('worker3 ') === true, { timeoutMs: 60_000, message: 'worker to serve with the role from .env' });
+    await waitFor(async () => (await body('worker'))?.startsWith('worker3 ') === true, {
+      timeoutMs: 60_000,
+      message: 'worker to serve with the role from .env',
+    });
     expect((await containerIds(PROJECT))['web']).toBe(after['web']);
   });
 
@@ -276,7 +345,13 @@ describeWithEngine('dockstage watch on the real engine', () => {
     const next = start();
     await served('web', 'web v4');
     await idleAfter(next, 0);
-    expect(buildsAfter(next, 0).map((s) => s.join(',')).sort()).toEqual(['api,extra', 'web,worker']);
-    expect(next.lines.filter((l) => l.type === 'build-done' && l['upToDate'] === true).map((l) => (l['services'] as string[]).join(','))).toEqual(['api,extra']);
+    expect(
+      buildsAfter(next, 0)
+        .map((s) => s.join(','))
+        .sort(),
+    ).toEqual(['api,extra', 'web,worker']);
+    expect(
+      next.lines.filter((l) => l.type === 'build-done' && l['upToDate'] === true).map((l) => (l['services'] as string[]).join(',')),
+    ).toEqual(['api,extra']);
   });
 });

@@ -32,7 +32,11 @@ const STREAM =
   status({ vertexes: [{ digest: RUN, name: RUN_NAME, started: T0, completed: T1 }] }) +
   status({ vertexes: [{ digest: RUN, name: RUN_NAME, started: T0, completed: T1 }] });
 
-function decodeAll(chunks: ReadonlyArray<string | Uint8Array>): { events: BuildEvent[]; text: readonly string[]; steps: readonly StepState[] } {
+function decodeAll(chunks: ReadonlyArray<string | Uint8Array>): {
+  events: BuildEvent[];
+  text: readonly string[];
+  steps: readonly StepState[];
+} {
   const decoder = createRawjsonDecoder();
   const events = chunks.flatMap((chunk) => decoder.push(chunk));
   events.push(...decoder.end());
@@ -64,7 +68,10 @@ describe('parseVertexName', () => {
   test.each([
     ['[builder 2/4] RUN npm ci', { stage: 'builder', step: 2, total: 4, platform: null, instruction: 'RUN npm ci' }],
     ['[stage-2 3/3] RUN make', { stage: 'stage-2', step: 3, total: 3, platform: null, instruction: 'RUN make' }],
-    ['[base 1/2] FROM docker.io/library/busybox:latest', { stage: 'base', step: 1, total: 2, platform: null, instruction: 'FROM docker.io/library/busybox:latest' }],
+    [
+      '[base 1/2] FROM docker.io/library/busybox:latest',
+      { stage: 'base', step: 1, total: 2, platform: null, instruction: 'FROM docker.io/library/busybox:latest' },
+    ],
     // A single-stage Dockerfile: BuildKit prints no stage, even for `FROM x AS app`.
     ['[2/3] COPY . .', { stage: null, step: 2, total: 3, platform: null, instruction: 'COPY . .' }],
     // k is padded to the width of n.
@@ -72,9 +79,15 @@ describe('parseVertexName', () => {
     ['[ 3/10] RUN true', { stage: null, step: 3, total: 10, platform: null, instruction: 'RUN true' }],
     // Multi-platform builds put the platform first (dockerfile2llb prefixCommand).
     ['[linux/amd64 builder 2/4] RUN npm ci', { stage: 'builder', step: 2, total: 4, platform: 'linux/amd64', instruction: 'RUN npm ci' }],
-    ['[linux/arm/v7 1/2] FROM docker.io/library/busybox:latest', { stage: null, step: 1, total: 2, platform: 'linux/arm/v7', instruction: 'FROM docker.io/library/busybox:latest' }],
+    [
+      '[linux/arm/v7 1/2] FROM docker.io/library/busybox:latest',
+      { stage: null, step: 1, total: 2, platform: 'linux/arm/v7', instruction: 'FROM docker.io/library/busybox:latest' },
+    ],
     ['[internal] load build context', { stage: null, step: null, total: null, platform: null, instruction: 'load build context' }],
-    ['[auth] library/busybox:pull token for registry-1.docker.io', { stage: null, step: null, total: null, platform: null, instruction: 'library/busybox:pull token for registry-1.docker.io' }],
+    [
+      '[auth] library/busybox:pull token for registry-1.docker.io',
+      { stage: null, step: null, total: null, platform: null, instruction: 'library/busybox:pull token for registry-1.docker.io' },
+    ],
     ['exporting to image', { stage: null, step: null, total: null, platform: null, instruction: 'exporting to image' }],
     ['', { stage: null, step: null, total: null, platform: null, instruction: '' }],
   ])('%s', (name, expected) => {
@@ -91,7 +104,15 @@ describe('createRawjsonDecoder', () => {
       'log builder 2 stderr: npm warn deprecated',
       'completed builder 2/4 RUN npm ci',
     ]);
-    expect(events[0]).toEqual({ type: 'step-started', vertex: RUN, stage: 'builder', step: 2, total: 4, instruction: 'RUN npm ci', at: Date.parse(T0) });
+    expect(events[0]).toEqual({
+      type: 'step-started',
+      vertex: RUN,
+      stage: 'builder',
+      step: 2,
+      total: 4,
+      instruction: 'RUN npm ci',
+      at: Date.parse(T0),
+    });
     expect(events[3]).toMatchObject({ type: 'step-completed', cached: false, durationMs: 250, at: Date.parse(T1) });
   });
 
@@ -178,7 +199,16 @@ describe('createRawjsonDecoder', () => {
 
   test('warnings are decoded from base64 with their line', () => {
     const { events } = decodeAll([
-      status({ warnings: [{ vertex: 'sha256:def', level: 1, short: b64('FromAsCasing: AS should match FROM'), range: [{ start: { line: 3 }, end: { line: 3 } }] }] }),
+      status({
+        warnings: [
+          {
+            vertex: 'sha256:def',
+            level: 1,
+            short: b64('FromAsCasing: AS should match FROM'),
+            range: [{ start: { line: 3 }, end: { line: 3 } }],
+          },
+        ],
+      }),
       status({ warnings: [{ level: 1, short: b64('no line here') }] }),
     ]);
     expect(events).toEqual([
@@ -189,7 +219,14 @@ describe('createRawjsonDecoder', () => {
 
   test('numbered steps without a stage take the stage the decoder was told (single-stage Dockerfile)', () => {
     const decoder = createRawjsonDecoder({ unnamedStage: 'app' });
-    const events = decoder.push(status({ vertexes: [{ digest: 'sha256:a', name: '[2/2] RUN true', started: T0 }, { digest: 'sha256:b', name: '[internal] load build context', started: T0 }] }));
+    const events = decoder.push(
+      status({
+        vertexes: [
+          { digest: 'sha256:a', name: '[2/2] RUN true', started: T0 },
+          { digest: 'sha256:b', name: '[internal] load build context', started: T0 },
+        ],
+      }),
+    );
     expect(events.map((event) => ('stage' in event ? event.stage : undefined))).toEqual(['app', null]);
   });
 
@@ -209,7 +246,9 @@ describe('rawjson recorded on the local engine (test/fixtures/buildkit)', () => 
   test('a rebuild after src/ changed: base steps cached, builder and dev re-run, logs decoded', () => {
     const { events, text, steps } = decodeAll([success]);
     expect(text).toEqual([]);
-    expect(brief(events.filter((event) => event.type !== 'step-started' && !(event.type === 'step-completed' && event.step === null)))).toEqual([
+    expect(
+      brief(events.filter((event) => event.type !== 'step-started' && !(event.type === 'step-completed' && event.step === null))),
+    ).toEqual([
       'completed base 1/3 FROM docker.io/library/busybox:latest (cached)',
       'completed base 2/3 WORKDIR /app (cached)',
       'completed base 3/3 COPY version.txt ./ (cached)',
@@ -223,7 +262,9 @@ describe('rawjson recorded on the local engine (test/fixtures/buildkit)', () => 
       'completed dev 2/2 RUN wc -c src/main.txt',
     ]);
     expect(countSteps(steps)).toEqual({ cachedSteps: 3, totalSteps: 7 });
-    const internal = events.filter((event) => event.type === 'step-completed' && event.step === null).map((event) => (event.type === 'step-completed' ? event.instruction : ''));
+    const internal = events
+      .filter((event) => event.type === 'step-completed' && event.step === null)
+      .map((event) => (event.type === 'step-completed' ? event.instruction : ''));
     expect(internal).toEqual(expect.arrayContaining(['load build definition from Dockerfile', 'load build context', 'exporting to image']));
   });
 
@@ -236,10 +277,17 @@ describe('rawjson recorded on the local engine (test/fixtures/buildkit)', () => 
     const { events, text, steps } = decodeAll(split(failure, 5));
     const completed = events.filter((event) => event.type === 'step-completed' && event.error !== undefined);
     expect(completed).toHaveLength(1);
-    expect(completed[0]).toMatchObject({ stage: 'broken', step: 1, total: 1, error: expect.stringMatching(/^executor failed running \[\/bin\/sh -c .*\]: exit code: 3$/) });
+    expect(completed[0]).toMatchObject({
+      stage: 'broken',
+      step: 1,
+      total: 1,
+      error: expect.stringMatching(/^executor failed running \[\/bin\/sh -c .*\]: exit code: 3$/),
+    });
     expect(text).toEqual([expect.stringMatching(/^ERROR: failed to solve: executor failed running .*exit code: 3$/)]);
     const described = describeFailure(steps, text);
-    expect(described.message).toBe(`stage 'broken' step 1/1 (RUN --mount=type=cache,target=/c echo $((1+2)) && echo "it broke: ünïcødé" >&2 && exit 3) failed: exit code 3`);
+    expect(described.message).toBe(
+      `stage 'broken' step 1/1 (RUN --mount=type=cache,target=/c echo $((1+2)) && echo "it broke: ünïcødé" >&2 && exit 3) failed: exit code 3`,
+    );
     expect(described.step).toMatchObject({ stage: 'broken', step: 1 });
     expect(described.logTail).toEqual(['3', 'it broke: ünïcødé']);
   });
@@ -263,7 +311,11 @@ describe('describeFailure', () => {
     const failed = describeFailure(
       [
         step({ name: '[web 2/3] RUN npm ci', error: 'context canceled', logTail: ['fetching'] }),
-        step({ name: '[api 3/3] RUN go build ./...', error: 'executor failed running [/bin/sh -c go build ./...]: exit code: 2', logTail: ['main.go:3: undefined: x'] }),
+        step({
+          name: '[api 3/3] RUN go build ./...',
+          error: 'executor failed running [/bin/sh -c go build ./...]: exit code: 2',
+          logTail: ['main.go:3: undefined: x'],
+        }),
       ],
       ['ERROR: failed to solve: executor failed running [/bin/sh -c go build ./...]: exit code: 2'],
     );
@@ -274,7 +326,10 @@ describe('describeFailure', () => {
   test('the log tail is the last lines of the step, else of the text output', () => {
     const lines = Array.from({ length: 30 }, (_, i) => `line ${i + 1}`);
     expect(describeFailure([step({ name: '[1/2] RUN make', error: 'exit code: 1', logTail: lines })], []).logTail).toEqual(lines.slice(10));
-    expect(describeFailure([step({ name: '[1/2] RUN make', error: 'boom' })], ['a', 'ERROR: failed to solve: boom']).logTail).toEqual(['a', 'ERROR: failed to solve: boom']);
+    expect(describeFailure([step({ name: '[1/2] RUN make', error: 'boom' })], ['a', 'ERROR: failed to solve: boom']).logTail).toEqual([
+      'a',
+      'ERROR: failed to solve: boom',
+    ]);
   });
 
   test('without a failing vertex the message comes from the ERROR line', () => {
@@ -283,7 +338,8 @@ describe('describeFailure', () => {
     ];
     const failed = describeFailure([step({ name: '[internal] load build definition from Dockerfile' })], text);
     expect(failed).toEqual({
-      message: 'build failed: failed to solve with frontend dockerfile.v0: failed to create LLB definition: dockerfile parse error line 10: unknown instruction: ECHO',
+      message:
+        'build failed: failed to solve with frontend dockerfile.v0: failed to create LLB definition: dockerfile parse error line 10: unknown instruction: ECHO',
       step: undefined,
       logTail: text,
     });
@@ -292,7 +348,9 @@ describe('describeFailure', () => {
   });
 
   test('named contexts on an old BuildKit get a hint', () => {
-    const text = ['ERROR: failed to solve: rpc error: code = Unknown desc = failed to solve with frontend dockerfile.v0: unsupported frontend capability moby.buildkit.frontend.contexts'];
+    const text = [
+      'ERROR: failed to solve: rpc error: code = Unknown desc = failed to solve with frontend dockerfile.v0: unsupported frontend capability moby.buildkit.frontend.contexts',
+    ];
     expect(failureHint(text)).toMatch(/named build contexts/);
     expect(failureHint(['ERROR: failed to solve: exit code: 1'])).toBeUndefined();
   });

@@ -1,5 +1,11 @@
 import { describe, expect, test } from 'vitest';
-import { buildxArgs, buildxEnv, engineProblem, parseBuildxInspect, parseBuildxVersion } from '../../../src/adapters/buildx/buildx-builder.js';
+import {
+  buildxArgs,
+  buildxEnv,
+  engineProblem,
+  parseBuildxInspect,
+  parseBuildxVersion,
+} from '../../../src/adapters/buildx/buildx-builder.js';
 import { EngineUnavailableError } from '../../../src/core/errors.js';
 import type { BuildRequest } from '../../../src/ports/image-builder.js';
 import { buildRequest } from '../../support/build-request.js';
@@ -13,10 +19,17 @@ function request(overrides: Partial<BuildRequest> = {}): BuildRequest {
 describe('buildxArgs', () => {
   test('a plain build: rawjson progress, metadata file, Dockerfile, target, tag, --load, context last', () => {
     expect(buildxArgs(request(), { metadataFile: META })).toEqual([
-      'buildx', 'build', '--progress=rawjson', '--metadata-file', META,
-      '-f', '/work/shop/web/Dockerfile',
-      '--target', 'develop',
-      '-t', 'shop-web:dev',
+      'buildx',
+      'build',
+      '--progress=rawjson',
+      '--metadata-file',
+      META,
+      '-f',
+      '/work/shop/web/Dockerfile',
+      '--target',
+      'develop',
+      '-t',
+      'shop-web:dev',
       '--load',
       '/work/shop/web',
     ]);
@@ -44,31 +57,59 @@ describe('buildxArgs', () => {
       { metadataFile: META },
     );
     expect(args).toEqual([
-      'buildx', 'build', '--progress=rawjson', '--metadata-file', META,
-      '--builder', 'remote',
-      '-f', '/work/shop/web/Dockerfile',
-      '--target', 'develop',
-      '-t', 'shop-web:dev',
-      '-t', 'registry.example/shop-web:dev',
-      '--build-arg', 'A_FIRST',
-      '--build-arg', 'NODE_IMAGE',
-      '--label', 'com.example.team=web',
-      '--label', 'dockstage.inputs-hash=abc123',
-      '--build-context', 'base=docker-image://node:22-alpine',
-      '--build-context', 'shared=/work/shop/shared',
-      '--secret', 'id=npmrc,src=/home/me/.npmrc',
-      '--secret', 'id=token,env=GITHUB_TOKEN',
-      '--secret', 'id=plain',
-      '--ssh', 'default',
-      '--ssh', 'github=/home/me/.ssh/id_ed25519',
-      '--cache-from', 'type=registry,ref=registry.example/cache:web',
-      '--cache-to', 'type=inline',
-      '--network', 'host',
-      '--add-host', 'db:10.0.0.5',
-      '--add-host', 'cache:10.0.0.6',
-      '--add-host', 'v6:::1',
-      '--platform', 'linux/amd64',
-      '--shm-size', '256m',
+      'buildx',
+      'build',
+      '--progress=rawjson',
+      '--metadata-file',
+      META,
+      '--builder',
+      'remote',
+      '-f',
+      '/work/shop/web/Dockerfile',
+      '--target',
+      'develop',
+      '-t',
+      'shop-web:dev',
+      '-t',
+      'registry.example/shop-web:dev',
+      '--build-arg',
+      'A_FIRST',
+      '--build-arg',
+      'NODE_IMAGE',
+      '--label',
+      'com.example.team=web',
+      '--label',
+      'dockstage.inputs-hash=abc123',
+      '--build-context',
+      'base=docker-image://node:22-alpine',
+      '--build-context',
+      'shared=/work/shop/shared',
+      '--secret',
+      'id=npmrc,src=/home/me/.npmrc',
+      '--secret',
+      'id=token,env=GITHUB_TOKEN',
+      '--secret',
+      'id=plain',
+      '--ssh',
+      'default',
+      '--ssh',
+      'github=/home/me/.ssh/id_ed25519',
+      '--cache-from',
+      'type=registry,ref=registry.example/cache:web',
+      '--cache-to',
+      'type=inline',
+      '--network',
+      'host',
+      '--add-host',
+      'db:10.0.0.5',
+      '--add-host',
+      'cache:10.0.0.6',
+      '--add-host',
+      'v6:::1',
+      '--platform',
+      'linux/amd64',
+      '--shm-size',
+      '256m',
       '--no-cache',
       '--pull',
       '--load',
@@ -78,19 +119,41 @@ describe('buildxArgs', () => {
 
   test('build-arg values travel in the environment of buildx, not on its command line', () => {
     const req = request({ args: { NPM_TOKEN: 's3cret', PATH: '/opt/bin', 'weird-name': 'x' } });
-    expect(buildxArgs(req, { metadataFile: META }).filter((_, i, all) => all[i - 1] === '--build-arg')).toEqual(['NPM_TOKEN', 'PATH=/opt/bin', 'weird-name=x']);
+    expect(buildxArgs(req, { metadataFile: META }).filter((_, i, all) => all[i - 1] === '--build-arg')).toEqual([
+      'NPM_TOKEN',
+      'PATH=/opt/bin',
+      'weird-name=x',
+    ]);
     expect(buildxEnv(req, { PATH: '/usr/bin', HOME: '/root' })).toEqual({ PATH: '/usr/bin', HOME: '/root', NPM_TOKEN: 's3cret' });
   });
 
   test('an inline Dockerfile is read from stdin', () => {
     expect(buildxArgs(request({ dockerfile: undefined, dockerfileInline: 'FROM busybox\n' }), { metadataFile: META })).toEqual([
-      'buildx', 'build', '--progress=rawjson', '--metadata-file', META, '-f', '-', '--target', 'develop', '-t', 'shop-web:dev', '--load', '/work/shop/web',
+      'buildx',
+      'build',
+      '--progress=rawjson',
+      '--metadata-file',
+      META,
+      '-f',
+      '-',
+      '--target',
+      'develop',
+      '-t',
+      'shop-web:dev',
+      '--load',
+      '/work/shop/web',
     ]);
   });
 
   test('without a Dockerfile or target buildx uses its defaults', () => {
     expect(buildxArgs(request({ dockerfile: undefined, target: '', tags: [] }), { metadataFile: META })).toEqual([
-      'buildx', 'build', '--progress=rawjson', '--metadata-file', META, '--load', '/work/shop/web',
+      'buildx',
+      'build',
+      '--progress=rawjson',
+      '--metadata-file',
+      META,
+      '--load',
+      '/work/shop/web',
     ]);
   });
 
@@ -163,7 +226,9 @@ describe('engineProblem', () => {
 
   test('an unreachable daemon', () => {
     const error = engineProblem('ERROR: Cannot connect to the Docker daemon at unix:///var/run/docker.sock. Is the docker daemon running?');
-    expect(error?.message).toBe('the Docker engine is not reachable: Cannot connect to the Docker daemon at unix:///var/run/docker.sock. Is the docker daemon running?');
+    expect(error?.message).toBe(
+      'the Docker engine is not reachable: Cannot connect to the Docker daemon at unix:///var/run/docker.sock. Is the docker daemon running?',
+    );
     expect(error?.exitCode).toBe(1);
   });
 
@@ -172,7 +237,11 @@ describe('engineProblem', () => {
   });
 
   test('an endpoint that answers with a web page is not an engine, and the message names it', () => {
-    const error = engineProblem('ERROR: Error response from daemon: <!DOCTYPE HTML>\n<html lang="en">', undefined, 'tcp://127.0.0.1:8000 (DOCKER_HOST)');
+    const error = engineProblem(
+      'ERROR: Error response from daemon: <!DOCTYPE HTML>\n<html lang="en">',
+      undefined,
+      'tcp://127.0.0.1:8000 (DOCKER_HOST)',
+    );
     expect(error?.message).toBe('tcp://127.0.0.1:8000 (DOCKER_HOST) answers, but not as a Docker engine (it answered with a web page)');
     expect(error?.exitCode).toBe(1);
   });

@@ -1,7 +1,12 @@
 import path from 'node:path';
 import { describe, expect, test } from 'vitest';
 import { connectionOptions } from '../../../src/adapters/docker/connection.js';
-import { containerFromInspect, containerFromSummary, healthFromStatus, sortContainers } from '../../../src/adapters/docker/container-mapping.js';
+import {
+  containerFromInspect,
+  containerFromSummary,
+  healthFromStatus,
+  sortContainers,
+} from '../../../src/adapters/docker/container-mapping.js';
 import { containerEventFrom, createJsonObjectSplitter } from '../../../src/adapters/docker/events.js';
 import { splitImageReference } from '../../../src/adapters/docker/images.js';
 import { createFrameDemuxer, createLogDecoder, sinceParameter, splitTimestamp } from '../../../src/adapters/docker/logs.js';
@@ -79,7 +84,11 @@ describe('containerFromSummary', () => {
 
   test('sorts by service, then container number', () => {
     const at = (service: string, number: number) =>
-      containerFromSummary({ ...summary, Id: `${service}${number}`, Labels: { 'com.docker.compose.service': service, 'com.docker.compose.container-number': String(number) } });
+      containerFromSummary({
+        ...summary,
+        Id: `${service}${number}`,
+        Labels: { 'com.docker.compose.service': service, 'com.docker.compose.container-number': String(number) },
+      });
     expect(sortContainers([at('web', 10), at('db', 1), at('web', 2)]).map((c) => c.id)).toEqual(['db1', 'web2', 'web10']);
   });
 });
@@ -89,14 +98,33 @@ describe('containerFromInspect', () => {
     Id: 'abc',
     Name: '/shop-web-1',
     Image: 'sha256:5a86',
-    Config: { Image: 'busybox:latest', Labels: { 'com.docker.compose.service': 'web', 'com.docker.compose.project': 'shop', 'com.docker.compose.container-number': '1' }, Tty: false },
-    State: { Status: 'running', Running: true, Paused: false, Restarting: false, ExitCode: 0, StartedAt: '2026-11-22T16:27:36.332098817Z', Health: { Status: 'healthy' } },
+    Config: {
+      Image: 'busybox:latest',
+      Labels: { 'com.docker.compose.service': 'web', 'com.docker.compose.project': 'shop', 'com.docker.compose.container-number': '1' },
+      Tty: false,
+    },
+    State: {
+      Status: 'running',
+      Running: true,
+      Paused: false,
+      Restarting: false,
+      ExitCode: 0,
+      StartedAt: '2026-11-22T16:27:36.332098817Z',
+      Health: { Status: 'healthy' },
+    },
     NetworkSettings: { Ports: { '8080/tcp': [{ HostIp: '127.0.0.1', HostPort: '49153' }], '9090/udp': null } },
   };
 
   test('adds start time, exit code and the published ports', () => {
     const info = containerFromInspect(inspected, 'Up 2 minutes (healthy)');
-    expect(info).toMatchObject({ name: 'shop-web-1', service: 'web', number: 1, state: 'running', health: 'healthy', status: 'Up 2 minutes (healthy)' });
+    expect(info).toMatchObject({
+      name: 'shop-web-1',
+      service: 'web',
+      number: 1,
+      state: 'running',
+      health: 'healthy',
+      status: 'Up 2 minutes (healthy)',
+    });
     expect(info.startedAt).toBe('2026-11-22T16:27:36.332098817Z');
     expect(info.exitCode).toBe(0);
     expect(info.ports).toEqual([
@@ -134,7 +162,10 @@ describe('stats', () => {
   });
 
   test('CPU % falls back to the per-CPU list for the CPU count and is 0 without a previous reading', () => {
-    const noOnline = { ...sample, cpu_stats: { ...sample.cpu_stats, online_cpus: 0, cpu_usage: { total_usage: 28_754_330, percpu_usage: [1, 2, 3, 4] } } };
+    const noOnline = {
+      ...sample,
+      cpu_stats: { ...sample.cpu_stats, online_cpus: 0, cpu_usage: { total_usage: 28_754_330, percpu_usage: [1, 2, 3, 4] } },
+    };
     expect(cpuPercent(noOnline)).toBeCloseTo(0.526_200_62, 6);
     expect(cpuPercent({ ...sample, precpu_stats: {} })).toBe(0);
     expect(cpuPercent({})).toBe(0);
@@ -249,7 +280,8 @@ describe('sinceParameter', () => {
 });
 
 describe('createJsonObjectSplitter', () => {
-  const events = '{"Type":"container","Action":"start","Actor":{"ID":"a","Attributes":{"name":"wéb {1}"}}}\n{"Type":"container","Action":"die","Actor":{"ID":"a","Attributes":{"q":"\\"}"}}}\n';
+  const events =
+    '{"Type":"container","Action":"start","Actor":{"ID":"a","Attributes":{"name":"wéb {1}"}}}\n{"Type":"container","Action":"die","Actor":{"ID":"a","Attributes":{"q":"\\"}"}}}\n';
 
   test('yields each object once it is complete, wherever the chunks split (strings and UTF-8 included)', () => {
     const bytes = Buffer.from(events, 'utf8');
@@ -272,7 +304,15 @@ describe('containerEventFrom', () => {
   });
 
   test('maps health_status: healthy to action health_status with the health', () => {
-    expect(containerEventFrom({ Type: 'container', Action: 'health_status: healthy', Actor: actor({}), time: 1_795_364_861, timeNano: 1_795_364_861_828_199_767 })).toEqual({
+    expect(
+      containerEventFrom({
+        Type: 'container',
+        Action: 'health_status: healthy',
+        Actor: actor({}),
+        time: 1_795_364_861,
+        timeNano: 1_795_364_861_828_199_767,
+      }),
+    ).toEqual({
       action: 'health_status',
       containerId: 'f051',
       service: 'web',
@@ -283,7 +323,11 @@ describe('containerEventFrom', () => {
   });
 
   test('gives die its exit code', () => {
-    expect(containerEventFrom({ Type: 'container', Action: 'die', Actor: actor({ exitCode: '143' }), time: 1_795_364_861 })).toMatchObject({ action: 'die', exitCode: 143, time: 1_795_364_861_000 });
+    expect(containerEventFrom({ Type: 'container', Action: 'die', Actor: actor({ exitCode: '143' }), time: 1_795_364_861 })).toMatchObject({
+      action: 'die',
+      exitCode: 143,
+      time: 1_795_364_861_000,
+    });
   });
 
   test('ignores exec events and other types', () => {
@@ -312,11 +356,17 @@ describe('connectionOptions', () => {
   });
 
   test('DOCKER_TLS alone encrypts without verifying the server', () => {
-    expect(connectionOptions('tcp://engine.example', { DOCKER_TLS: '1', DOCKER_CERT_PATH: '/certs' }, readFile)).toMatchObject({ port: 2376, protocol: 'https', verifyServer: false });
+    expect(connectionOptions('tcp://engine.example', { DOCKER_TLS: '1', DOCKER_CERT_PATH: '/certs' }, readFile)).toMatchObject({
+      port: 2376,
+      protocol: 'https',
+      verifyServer: false,
+    });
   });
 
   test('verifying without a CA file is a configuration error', () => {
-    expect(() => connectionOptions('tcp://engine.example', { DOCKER_TLS_VERIFY: '1', DOCKER_CERT_PATH: '/nowhere' }, readFile)).toThrow(ConfigError);
+    expect(() => connectionOptions('tcp://engine.example', { DOCKER_TLS_VERIFY: '1', DOCKER_CERT_PATH: '/nowhere' }, readFile)).toThrow(
+      ConfigError,
+    );
   });
 
   test('an ssh host is never handed to docker-modem (its SSH client warns DEP0170 and ignores ~/.ssh/config)', () => {

@@ -1,5 +1,10 @@
 import { describe, expect, test } from 'vitest';
-import { configSetByService, replacementSpec, type EngineContainerDetails, type EngineImageConfig } from '../../../src/adapters/docker/replacement-config.js';
+import {
+  configSetByService,
+  replacementSpec,
+  type EngineContainerDetails,
+  type EngineImageConfig,
+} from '../../../src/adapters/docker/replacement-config.js';
 
 const SECOND = 1_000_000_000;
 const PATH = 'PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
@@ -60,7 +65,15 @@ const OLD_CONTAINER: EngineContainerDetails = {
   },
   NetworkSettings: {
     Networks: {
-      shop_other: { IPAMConfig: {}, Links: null, Aliases: ['shop-web-1', 'web', 'ab44d487fcec'], NetworkID: 'n2', IPAddress: '172.20.0.2', MacAddress: '02:42:ac:14:00:02', DriverOpts: null },
+      shop_other: {
+        IPAMConfig: {},
+        Links: null,
+        Aliases: ['shop-web-1', 'web', 'ab44d487fcec'],
+        NetworkID: 'n2',
+        IPAddress: '172.20.0.2',
+        MacAddress: '02:42:ac:14:00:02',
+        DriverOpts: null,
+      },
       shop_default: {
         IPAMConfig: {},
         Links: ['shop-db-1:database'],
@@ -107,10 +120,23 @@ describe('configSetByService', () => {
 
   test('a command, entrypoint, user or working directory that differs from the image is the service’s', () => {
     const set = configSetByService(
-      { ...OLD_CONTAINER.Config, Cmd: ['npm', 'run', 'dev'], Entrypoint: ['tini', '--'], User: 'node', WorkingDir: '/srv', Env: [PATH, 'VERSION=v9'] },
+      {
+        ...OLD_CONTAINER.Config,
+        Cmd: ['npm', 'run', 'dev'],
+        Entrypoint: ['tini', '--'],
+        User: 'node',
+        WorkingDir: '/srv',
+        Env: [PATH, 'VERSION=v9'],
+      },
       OLD_IMAGE,
     );
-    expect(set).toMatchObject({ Cmd: ['npm', 'run', 'dev'], Entrypoint: ['tini', '--'], User: 'node', WorkingDir: '/srv', Env: ['VERSION=v9'] });
+    expect(set).toMatchObject({
+      Cmd: ['npm', 'run', 'dev'],
+      Entrypoint: ['tini', '--'],
+      User: 'node',
+      WorkingDir: '/srv',
+      Env: ['VERSION=v9'],
+    });
   });
 
   test('an entrypoint set without a command keeps the empty command (the engine drops the image CMD then)', () => {
@@ -125,7 +151,9 @@ describe('configSetByService', () => {
 
   test('a healthcheck the image does not have is the service’s, whole', () => {
     const healthcheck = { Test: ['CMD-SHELL', 'wget -qO- localhost:3000'], Interval: SECOND };
-    expect(configSetByService({ ...OLD_CONTAINER.Config, Healthcheck: healthcheck }, { ...OLD_IMAGE, Healthcheck: null }).Healthcheck).toEqual(healthcheck);
+    expect(
+      configSetByService({ ...OLD_CONTAINER.Config, Healthcheck: healthcheck }, { ...OLD_IMAGE, Healthcheck: null }).Healthcheck,
+    ).toEqual(healthcheck);
   });
 });
 
@@ -170,7 +198,11 @@ describe('replacementSpec', () => {
       { Type: 'volume', Source: 'a06f9765ee4a0ee9814c5f27395e4022f8616d945d68837c5edb530203d8d996', Target: '/anon' },
     ]);
     expect(hostConfig['Binds']).toEqual(['/home/me/shop/src:/app/src:rw']);
-    expect(hostConfig).toMatchObject({ NetworkMode: 'shop_default', Init: true, PortBindings: { '8080/tcp': [{ HostIp: '127.0.0.1', HostPort: '' }] } });
+    expect(hostConfig).toMatchObject({
+      NetworkMode: 'shop_default',
+      Init: true,
+      PortBindings: { '8080/tcp': [{ HostIp: '127.0.0.1', HostPort: '' }] },
+    });
   });
 
   test('an anonymous volume from the image’s VOLUME is kept too', () => {
@@ -184,12 +216,18 @@ describe('replacementSpec', () => {
       { ...OLD_IMAGE, Volumes: { '/var/lib/data': {} } },
       NEW_IMAGE,
     );
-    expect((fromImage.create['HostConfig'] as Record<string, unknown>)['Mounts']).toEqual([{ Type: 'volume', Source: 'f00d', Target: '/var/lib/data' }]);
+    expect((fromImage.create['HostConfig'] as Record<string, unknown>)['Mounts']).toEqual([
+      { Type: 'volume', Source: 'f00d', Target: '/var/lib/data' },
+    ]);
     expect(fromImage.create['Volumes']).toBeNull();
   });
 
   test('a container sharing another’s network namespace gets no endpoints', () => {
-    const shared = replacementSpec({ ...OLD_CONTAINER, HostConfig: { NetworkMode: 'container:0123' }, NetworkSettings: { Networks: {} } }, OLD_IMAGE, NEW_IMAGE);
+    const shared = replacementSpec(
+      { ...OLD_CONTAINER, HostConfig: { NetworkMode: 'container:0123' }, NetworkSettings: { Networks: {} } },
+      OLD_IMAGE,
+      NEW_IMAGE,
+    );
     expect(shared.create).not.toHaveProperty('NetworkingConfig');
     expect(shared.extraNetworks).toEqual([]);
   });

@@ -1,7 +1,13 @@
 import { describe, expect, test } from 'vitest';
 import { ConfigError } from '../../../src/core/errors.js';
 import { apiBelow } from '../../../src/adapters/docker/dockerode-runtime.js';
-import { DEFAULT_REMOTE_SOCKET, masterArgs, parseSshDestination, remoteCommandArgs, sshCommand } from '../../../src/adapters/docker/ssh/ssh-destination.js';
+import {
+  DEFAULT_REMOTE_SOCKET,
+  masterArgs,
+  parseSshDestination,
+  remoteCommandArgs,
+  sshCommand,
+} from '../../../src/adapters/docker/ssh/ssh-destination.js';
 import { remoteEngineFailure, sshFailure } from '../../../src/adapters/docker/ssh/ssh-failure.js';
 
 describe('parseSshDestination', () => {
@@ -38,24 +44,59 @@ describe('ssh command lines', () => {
   const destination = parseSshDestination('ssh://build@buildbox:2222');
 
   test('the master logs in once, without prompts, and forwards the local socket to the engine socket', () => {
-    expect(masterArgs(destination, { controlPath: '/t/control', localSocket: '/t/docker.sock' }, { configFile: '/rig/ssh_config' })).toEqual([
-      '-F', '/rig/ssh_config',
-      '-M', '-S', '/t/control',
-      '-o', 'ControlPersist=no',
-      '-o', 'BatchMode=yes',
-      '-o', 'ConnectTimeout=30',
-      '-o', 'ServerAliveInterval=10',
-      '-o', 'ServerAliveCountMax=3',
-      '-o', 'ExitOnForwardFailure=yes',
-      '-o', 'StreamLocalBindUnlink=yes',
-      '-N', '-T',
-      '-L', '/t/docker.sock:/var/run/docker.sock',
-      '-l', 'build', '-p', '2222', '--', 'buildbox',
+    expect(
+      masterArgs(destination, { controlPath: '/t/control', localSocket: '/t/docker.sock' }, { configFile: '/rig/ssh_config' }),
+    ).toEqual([
+      '-F',
+      '/rig/ssh_config',
+      '-M',
+      '-S',
+      '/t/control',
+      '-o',
+      'ControlPersist=no',
+      '-o',
+      'BatchMode=yes',
+      '-o',
+      'ConnectTimeout=30',
+      '-o',
+      'ServerAliveInterval=10',
+      '-o',
+      'ServerAliveCountMax=3',
+      '-o',
+      'ExitOnForwardFailure=yes',
+      '-o',
+      'StreamLocalBindUnlink=yes',
+      '-N',
+      '-T',
+      '-L',
+      '/t/docker.sock:/var/run/docker.sock',
+      '-l',
+      'build',
+      '-p',
+      '2222',
+      '--',
+      'buildbox',
     ]);
   });
 
   test('a remote command goes through the master, its words after the host', () => {
-    expect(remoteCommandArgs(destination, '/t/control', ['docker', 'version'])).toEqual(['-S', '/t/control', '-o', 'ControlMaster=no', '-o', 'BatchMode=yes', '-T', '-l', 'build', '-p', '2222', '--', 'buildbox', 'docker', 'version']);
+    expect(remoteCommandArgs(destination, '/t/control', ['docker', 'version'])).toEqual([
+      '-S',
+      '/t/control',
+      '-o',
+      'ControlMaster=no',
+      '-o',
+      'BatchMode=yes',
+      '-T',
+      '-l',
+      'build',
+      '-p',
+      '2222',
+      '--',
+      'buildbox',
+      'docker',
+      'version',
+    ]);
   });
 
   test('the command a person types to check the login', () => {
@@ -69,12 +110,36 @@ describe('sshFailure', () => {
   const where = 'ssh://buildbox (DOCKER_HOST)';
 
   test.each([
-    ['root@10.0.0.5: Permission denied (publickey).\r\n', 'ssh to ssh://buildbox (DOCKER_HOST) could not log in: root@10.0.0.5: Permission denied (publickey)', /ssh-add/],
-    ['No ED25519 host key is known for [10.0.0.5]:22 and you have requested strict checking.\r\nHost key verification failed.\r\n', 'ssh to ssh://buildbox (DOCKER_HOST): the host key of buildbox is not known', /run 'ssh buildbox true' once/],
-    ['@@@ WARNING: REMOTE HOST IDENTIFICATION HAS CHANGED! @@@\nHost key verification failed.\n', 'ssh to ssh://buildbox (DOCKER_HOST): the host key has changed since it was accepted', /ssh-keygen -R buildbox/],
-    ['ssh: connect to host 10.0.0.5 port 22: Connection refused\r\n', 'cannot reach ssh://buildbox (DOCKER_HOST) over ssh: ssh: connect to host 10.0.0.5 port 22: Connection refused', /sshd listens/],
-    ['ssh: Could not resolve hostname buildbox: Name or service not known\r\n', 'ssh to ssh://buildbox (DOCKER_HOST): cannot resolve buildbox', /Host entry/],
-    ['channel 2: open failed: connect failed: open failed\r\n', 'ssh to ssh://buildbox (DOCKER_HOST) cannot reach the engine socket /var/run/docker.sock: channel 2: open failed: connect failed: open failed', /Docker runs on buildbox/],
+    [
+      'root@10.0.0.5: Permission denied (publickey).\r\n',
+      'ssh to ssh://buildbox (DOCKER_HOST) could not log in: root@10.0.0.5: Permission denied (publickey)',
+      /ssh-add/,
+    ],
+    [
+      'No ED25519 host key is known for [10.0.0.5]:22 and you have requested strict checking.\r\nHost key verification failed.\r\n',
+      'ssh to ssh://buildbox (DOCKER_HOST): the host key of buildbox is not known',
+      /run 'ssh buildbox true' once/,
+    ],
+    [
+      '@@@ WARNING: REMOTE HOST IDENTIFICATION HAS CHANGED! @@@\nHost key verification failed.\n',
+      'ssh to ssh://buildbox (DOCKER_HOST): the host key has changed since it was accepted',
+      /ssh-keygen -R buildbox/,
+    ],
+    [
+      'ssh: connect to host 10.0.0.5 port 22: Connection refused\r\n',
+      'cannot reach ssh://buildbox (DOCKER_HOST) over ssh: ssh: connect to host 10.0.0.5 port 22: Connection refused',
+      /sshd listens/,
+    ],
+    [
+      'ssh: Could not resolve hostname buildbox: Name or service not known\r\n',
+      'ssh to ssh://buildbox (DOCKER_HOST): cannot resolve buildbox',
+      /Host entry/,
+    ],
+    [
+      'channel 2: open failed: connect failed: open failed\r\n',
+      'ssh to ssh://buildbox (DOCKER_HOST) cannot reach the engine socket /var/run/docker.sock: channel 2: open failed: connect failed: open failed',
+      /Docker runs on buildbox/,
+    ],
     ['something new\n', 'ssh to ssh://buildbox (DOCKER_HOST) failed: something new', /ssh -v buildbox true/],
   ])('%j', (stderr, message, hint) => {
     const error = sshFailure(destination, where, stderr);
@@ -87,8 +152,18 @@ describe('sshFailure', () => {
     expect(remoteEngineFailure(destination, where, { code: 127, output: 'bash: line 1: docker: command not found\n' }).message).toBe(
       "ssh://buildbox (DOCKER_HOST): Docker is not installed on buildbox (no 'docker' command there, and no engine at /var/run/docker.sock)",
     );
-    expect(remoteEngineFailure(destination, where, { code: 1, output: 'Cannot connect to the Docker daemon at unix:///var/run/docker.sock. Is the docker daemon running?\n' }).hint).toMatch(/start Docker on buildbox/);
-    expect(remoteEngineFailure(destination, where, { code: 1, output: 'permission denied while trying to connect to the Docker daemon socket\n' }).hint).toMatch(/docker group on buildbox/);
+    expect(
+      remoteEngineFailure(destination, where, {
+        code: 1,
+        output: 'Cannot connect to the Docker daemon at unix:///var/run/docker.sock. Is the docker daemon running?\n',
+      }).hint,
+    ).toMatch(/start Docker on buildbox/);
+    expect(
+      remoteEngineFailure(destination, where, {
+        code: 1,
+        output: 'permission denied while trying to connect to the Docker daemon socket\n',
+      }).hint,
+    ).toMatch(/docker group on buildbox/);
   });
 });
 

@@ -4,7 +4,11 @@ import { watchError } from '../../../src/adapters/file-watching/watch-error.js';
 describe('watchError', () => {
   test('permission errors name the path and say how to fix or skip it', () => {
     const error = watchError('/p/web/secret', 'EACCES');
-    expect(error).toEqual({ path: '/p/web/secret', code: 'EACCES', message: expect.stringContaining('/p/web/secret: permission denied') as unknown });
+    expect(error).toEqual({
+      path: '/p/web/secret',
+      code: 'EACCES',
+      message: expect.stringContaining('/p/web/secret: permission denied') as unknown,
+    });
     expect(error.message).toContain('.dockerignore');
   });
 

@@ -21,17 +21,29 @@ describe('run: an unknown command', () => {
   });
 
   test('followed by an option is an unknown command with the suggestion, not "unknown option"', async () => {
-    expect(await dockstage('plna', '--changed', 'x')).toEqual({ code: 2, stdout: '', stderr: `error: unknown command 'plna'\n  hint: did you mean 'plan'? ${COMMANDS}\n` });
+    expect(await dockstage('plna', '--changed', 'x')).toEqual({
+      code: 2,
+      stdout: '',
+      stderr: `error: unknown command 'plna'\n  hint: did you mean 'plan'? ${COMMANDS}\n`,
+    });
   });
 
   test('after global options is still the unknown command', async () => {
-    expect(await dockstage('-e', 'prod', '-p', 'shop', 'lgos', 'api', '--tail', '5')).toEqual({ code: 2, stdout: '', stderr: `error: unknown command 'lgos'\n  hint: ${COMMANDS}\n` });
+    expect(await dockstage('-e', 'prod', '-p', 'shop', 'lgos', 'api', '--tail', '5')).toEqual({
+      code: 2,
+      stdout: '',
+      stderr: `error: unknown command 'lgos'\n  hint: ${COMMANDS}\n`,
+    });
   });
 });
 
 describe("run: commander's own errors stay where the command is known or absent", () => {
   test('an unknown option before any command', async () => {
-    expect(await dockstage('--bogus', 'plan')).toEqual({ code: 2, stdout: '', stderr: "error: unknown option '--bogus'\n(run dockstage --help for usage)\n" });
+    expect(await dockstage('--bogus', 'plan')).toEqual({
+      code: 2,
+      stdout: '',
+      stderr: "error: unknown option '--bogus'\n(run dockstage --help for usage)\n",
+    });
   });
 
   test("an unknown option of a known command keeps commander's suggestion", async () => {
@@ -45,7 +57,9 @@ describe("run: commander's own errors stay where the command is known or absent"
   test('too many arguments for a known command', async () => {
     const result = await dockstage('status', 'web');
     expect(result.code).toBe(2);
-    expect(result.stderr).toBe("error: too many arguments for 'status'. Expected 0 arguments but got 1.\n(run dockstage --help for usage)\n");
+    expect(result.stderr).toBe(
+      "error: too many arguments for 'status'. Expected 0 arguments but got 1.\n(run dockstage --help for usage)\n",
+    );
   });
 
   test("help COMMAND prints that command's help", async () => {

@@ -15,7 +15,9 @@ afterEach(() => stopListening?.());
 function interrupts() {
   const stderr: string[] = [];
   const exits: number[] = [];
-  const made = createInterrupts({ stdout: { write: () => true }, stderr: { write: (text: string) => stderr.push(text) } }, (code) => exits.push(code));
+  const made = createInterrupts({ stdout: { write: () => true }, stderr: { write: (text: string) => stderr.push(text) } }, (code) =>
+    exits.push(code),
+  );
   stopListening = made.listen();
   return { made, stderr, exits };
 }
@@ -47,7 +49,9 @@ describe('interrupts', () => {
   });
 
   test('the line after a stopped run names the cancelled build and what keeps running, sorted', () => {
-    expect(interruptedLine(running(), ['web', 'worker'])).toBe("interrupted: the build of web, worker was cancelled; api, cache, web, worker left running; 'dockstage down' stops them");
+    expect(interruptedLine(running(), ['web', 'worker'])).toBe(
+      "interrupted: the build of web, worker was cancelled; api, cache, web, worker left running; 'dockstage down' stops them",
+    );
     const nothing = fold(running(), { type: 'containersListed', containers: [], at: 20_000 });
     expect(interruptedLine(nothing, [], 'stopped')).toBe('stopped: nothing left running');
   });

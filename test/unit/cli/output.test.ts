@@ -19,7 +19,9 @@ describe('reportError', () => {
   });
 
   test('a multi-line message keeps its first line only', () => {
-    expect(capture(new Error('(HTTP code 500) server error - first\nsecond\nthird')).stderr).toMatch(/^error: unexpected failure: \(HTTP code 500\) server error - first\n {2}hint: /);
+    expect(capture(new Error('(HTTP code 500) server error - first\nsecond\nthird')).stderr).toMatch(
+      /^error: unexpected failure: \(HTTP code 500\) server error - first\n {2}hint: /,
+    );
   });
 
   test('with debug on, the stack trace is printed', () => {
@@ -28,6 +30,9 @@ describe('reportError', () => {
   });
 
   test('a DockstageError prints as always, with its exit code', () => {
-    expect(capture(new DockstageError('no service x', { hint: 'services: web' }))).toEqual({ code: 2, stderr: 'error: no service x\n  hint: services: web\n' });
+    expect(capture(new DockstageError('no service x', { hint: 'services: web' }))).toEqual({
+      code: 2,
+      stderr: 'error: no service x\n  hint: services: web\n',
+    });
   });
 });

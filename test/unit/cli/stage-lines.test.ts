@@ -7,7 +7,13 @@ import { BuildProgress } from '../../../src/cli/output/stage-lines.js';
 
 const services = ['web', 'worker'];
 const step = (event: BuildEvent, line?: number): BuildRunEvent => ({ type: 'build-step', services, event, line });
-const ref = (stage: string, n: number, total: number, instruction: string) => ({ vertex: `${stage}-${n}`, stage, step: n, total, instruction });
+const ref = (stage: string, n: number, total: number, instruction: string) => ({
+  vertex: `${stage}-${n}`,
+  stage,
+  step: n,
+  total,
+  instruction,
+});
 
 describe('BuildProgress', () => {
   test('prints one line per stage when its last step completes, then the build summary', () => {
@@ -34,18 +40,37 @@ describe('BuildProgress', () => {
   test('a failure marks the stage; the failure itself is one message with instruction, file:line, log tail and hint', () => {
     const progress = new BuildProgress();
     progress.apply(step({ type: 'step-started', at: 0, ...ref('develop', 1, 2, 'RUN make') }));
-    const error = new BuildFailedError('make failed', { stage: 'develop', instruction: 'RUN make', file: 'web/Dockerfile', line: 12, logTail: ['cc: error', 'make: *** [all] Error 1'] });
+    const error = new BuildFailedError('make failed', {
+      stage: 'develop',
+      instruction: 'RUN make',
+      file: 'web/Dockerfile',
+      line: 12,
+      logTail: ['cc: error', 'make: *** [all] Error 1'],
+    });
     expect(progress.apply({ type: 'build-failed', services, target: 'develop', error })).toEqual([
       'web, worker  develop  ✗ failed at step 1 of 2',
     ]);
     expect(formatBuildFailure(services, 'develop', error)).toBe(
-      ['error: build of web, worker failed at develop: RUN make', '  --> web/Dockerfile:12', '  │ cc: error', '  │ make: *** [all] Error 1', '  hint: fix the failing step'].join('\n'),
+      [
+        'error: build of web, worker failed at develop: RUN make',
+        '  --> web/Dockerfile:12',
+        '  │ cc: error',
+        '  │ make: *** [all] Error 1',
+        '  hint: fix the failing step',
+      ].join('\n'),
     );
   });
 
   test('an up-to-date build is one line with the check time', () => {
-    expect(new BuildProgress().apply({ type: 'build-up-to-date', services: ['api'], target: 'production', imageId: 'sha256:2', tags: ['shop-api:dockstage-prod'], checkMs: 12.4 })).toEqual([
-      'api  production  up to date (shop-api:dockstage-prod, checked in 12 ms)',
-    ]);
+    expect(
+      new BuildProgress().apply({
+        type: 'build-up-to-date',
+        services: ['api'],
+        target: 'production',
+        imageId: 'sha256:2',
+        tags: ['shop-api:dockstage-prod'],
+        checkMs: 12.4,
+      }),
+    ).toEqual(['api  production  up to date (shop-api:dockstage-prod, checked in 12 ms)']);
   });
 });

@@ -6,7 +6,8 @@ const lookup = (value: string | undefined) => (name: string) => (name === 'DOCKS
 describe('debugSetting (DOCKSTAGE_DEBUG)', () => {
   test('1, yes, true, on turn it on; unset, empty, 0, no, false, off leave it off, all without a warning', () => {
     for (const value of ['1', 'yes', 'TRUE', ' on ']) expect(debugSetting(lookup(value))).toEqual({ enabled: true, warning: undefined });
-    for (const value of [undefined, '', '0', 'no', 'false', 'off']) expect(debugSetting(lookup(value))).toEqual({ enabled: false, warning: undefined });
+    for (const value of [undefined, '', '0', 'no', 'false', 'off'])
+      expect(debugSetting(lookup(value))).toEqual({ enabled: false, warning: undefined });
   });
 
   test('anything else is off, with a one-line warning naming the variable and its value', () => {

@@ -23,7 +23,9 @@ function shop() {
 }
 
 function targets(builder: ReturnType<typeof shop>, environment: string) {
-  return Object.fromEntries(builder.workspace(environment).services.map((s) => [s.name, s.build ? `${s.build.target} (${s.build.targetSource})` : null]));
+  return Object.fromEntries(
+    builder.workspace(environment).services.map((s) => [s.name, s.build ? `${s.build.target} (${s.build.targetSource})` : null]),
+  );
 }
 
 describe('parseDockstageConfig', () => {
@@ -55,8 +57,12 @@ describe('parseDockstageConfig', () => {
   });
 
   test('checks must be a list of stage names', () => {
-    const { value, errors } = parseDockstageConfig({ environments: { dev: { checks: 3 }, ci: { checks: 'lint', services: { web: { checks: ['test', 'test'] } } } } });
-    expect(errors.map((e) => [e.path, e.message, e.hint])).toEqual([['x-dockstage.environments.dev.checks', 'checks must be a list of stage names, got 3', 'e.g. checks: [test, lint]']]);
+    const { value, errors } = parseDockstageConfig({
+      environments: { dev: { checks: 3 }, ci: { checks: 'lint', services: { web: { checks: ['test', 'test'] } } } },
+    });
+    expect(errors.map((e) => [e.path, e.message, e.hint])).toEqual([
+      ['x-dockstage.environments.dev.checks', 'checks must be a list of stage names, got 3', 'e.g. checks: [test, lint]'],
+    ]);
     expect([value.environments['ci']?.checks, value.environments['ci']?.services['web']?.checks]).toEqual([['lint'], ['test']]);
   });
 });
@@ -77,7 +83,7 @@ describe('chooseTargets (through the workspace)', () => {
     expect(targets(custom, 'qa')).toEqual({ web: 'test (compose)' });
   });
 
-  test('a convention overriding the compose file\'s build.target warns once per service and environment, naming the key that keeps it', () => {
+  test("a convention overriding the compose file's build.target warns once per service and environment, naming the key that keeps it", () => {
     const builder = project('shop', '/p')
       .service('web', { build: { context: '/p/web', target: 'production' } })
       .service('worker', { build: { context: '/p/web', target: 'production' } })
@@ -93,7 +99,10 @@ describe('chooseTargets (through the workspace)', () => {
     ]);
     // The convention agrees with compose (prod → production), or config chose explicitly: nothing to say.
     expect(warnings('prod')).toEqual([]);
-    expect(builder.config({ environments: { dev: { services: { web: { target: 'production' } }, target: 'develop' } } }).workspace('dev').warnings).toEqual([]);
+    expect(
+      builder.config({ environments: { dev: { services: { web: { target: 'production' } }, target: 'develop' } } }).workspace('dev')
+        .warnings,
+    ).toEqual([]);
   });
 
   test('an environment default applies where the stage exists and falls back elsewhere', () => {
@@ -141,24 +150,34 @@ describe('chooseTargets (through the workspace)', () => {
   });
 
   test('an unnamed last stage is built without --target; an unnamed earlier one cannot be a target', () => {
-    const single = project('x', '/p').service('app', { build: { context: '/p' } }).file('/p/Dockerfile', dockerfile('FROM busybox', 'COPY . /app'));
+    const single = project('x', '/p')
+      .service('app', { build: { context: '/p' } })
+      .file('/p/Dockerfile', dockerfile('FROM busybox', 'COPY . /app'));
     expect(single.workspace('dev').services[0]!.build).toMatchObject({ target: 'stage-0', buildTarget: undefined });
     const earlier = project('x', '/p')
       .service('app', { build: { context: '/p' } })
       .config({ environments: { dev: { services: { app: { target: '0' } } } } })
       .file('/p/Dockerfile', dockerfile('FROM busybox', 'FROM busybox AS final'));
     expect(earlier.errors('dev')).toEqual([
-      'Dockerfile: service \'app\' targets stage 0 of Dockerfile, which has no name, so BuildKit cannot build it as a target (name it: FROM busybox AS <name>)',
+      "Dockerfile: service 'app' targets stage 0 of Dockerfile, which has no name, so BuildKit cannot build it as a target (name it: FROM busybox AS <name>)",
     ]);
   });
 
   test('unnamed stages are targets by index name (stage-N) as the last stage', () => {
-    const builder = project('x', '/p').service('app', { build: { context: '/p' } }).file('/p/Dockerfile', UNNAMED);
+    const builder = project('x', '/p')
+      .service('app', { build: { context: '/p' } })
+      .file('/p/Dockerfile', UNNAMED);
     expect(targets(builder, 'ci')).toEqual({ app: 'final (last-stage)' });
   });
 
   test('each (service, environment) has its own image tag unless configured', () => {
-    const images = (env: string) => Object.fromEntries(shop().config({ environments: { prod: { services: { api: { image: 'registry.example/api:1' } } } } }).workspace(env).services.map((s) => [s.name, s.image]));
+    const images = (env: string) =>
+      Object.fromEntries(
+        shop()
+          .config({ environments: { prod: { services: { api: { image: 'registry.example/api:1' } } } } })
+          .workspace(env)
+          .services.map((s) => [s.name, s.image]),
+      );
     expect(images('dev')).toEqual({ api: 'shop-api:dockstage-dev', db: 'postgres:16', web: 'shop-web:dockstage-dev' });
     expect(images('prod')).toEqual({ api: 'registry.example/api:1', db: 'postgres:16', web: 'shop-web:dockstage-prod' });
   });

@@ -27,7 +27,10 @@ describe('describeError: one JSON shape for every error', () => {
   });
 
   test('any other error has the same keys, null where they do not apply', () => {
-    const config = new ConfigError('unknown key', { location: { file: 'compose.yaml', path: 'x-dockstage.envs' }, hint: 'did you mean environments?' });
+    const config = new ConfigError('unknown key', {
+      location: { file: 'compose.yaml', path: 'x-dockstage.envs' },
+      hint: 'did you mean environments?',
+    });
     expect(Object.keys(describeError(config)).sort()).toEqual(Object.keys(describeError(failed)).sort());
     expect(describeError(config)).toMatchObject({ file: 'compose.yaml', line: null, path: 'x-dockstage.envs', service: null, logTail: [] });
   });
@@ -54,6 +57,9 @@ describe('errorLines: the human form', () => {
   test('no place and no hint: one line; a default hint fills in', () => {
     const plain = new DockstageError('the engine went away\nsecond line');
     expect(errorLines(plain, { label: '✗ ', firstLineOnly: true })).toEqual(['✗ the engine went away']);
-    expect(errorLines(describeError(plain), { defaultHint: 'try again' })).toEqual(['error: the engine went away\nsecond line', '  hint: try again']);
+    expect(errorLines(describeError(plain), { defaultHint: 'try again' })).toEqual([
+      'error: the engine went away\nsecond line',
+      '  hint: try again',
+    ]);
   });
 });

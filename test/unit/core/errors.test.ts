@@ -8,7 +8,12 @@ describe('BuildFailedError', () => {
     expect(first.hint).not.toContain('container');
     const kept = withContainerKept(first);
     expect(kept.hint).toBe('fix the failing step; the running container was left as it was');
-    expect([kept.message, kept.location, kept.service, kept.exitCode]).toEqual(['web: RUN make failed', { file: 'Dockerfile', line: 3 }, 'web', 1]);
+    expect([kept.message, kept.location, kept.service, kept.exitCode]).toEqual([
+      'web: RUN make failed',
+      { file: 'Dockerfile', line: 3 },
+      'web',
+      1,
+    ]);
   });
 
   test('a specific hint stays, and the container note is added after it', () => {

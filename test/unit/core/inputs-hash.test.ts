@@ -13,14 +13,20 @@ const TEXT = dockerfile(
 );
 
 function build(text: string, args: Record<string, string> = {}, env = 'dev') {
-  return project('p', '/p').service('app', { build: { context: '/p', args } }).file('/p/Dockerfile', text).workspace(env).services[0]!.build!;
+  return project('p', '/p')
+    .service('app', { build: { context: '/p', args } })
+    .file('/p/Dockerfile', text)
+    .workspace(env).services[0]!.build!;
 }
 
 const FILES = [{ path: '.:a.txt', digest: 'aaa' }];
 
 describe('inputsHash', () => {
   test('is stable for the same inputs, whatever the order of files', () => {
-    const files = [{ path: '.:b', digest: '2' }, { path: '.:a', digest: '1' }];
+    const files = [
+      { path: '.:b', digest: '2' },
+      { path: '.:a', digest: '1' },
+    ];
     expect(inputsHash(build(TEXT), files)).toBe(inputsHash(build(TEXT), [...files].reverse()));
   });
 
@@ -45,6 +51,8 @@ describe('inputsHash', () => {
   });
 
   test('the closure text holds global ARGs and closure stages only', () => {
-    expect(closureText(build(TEXT))).toBe(['ARG BASE=busybox', 'FROM ${BASE} AS base', 'COPY a.txt /a', 'FROM base AS develop', 'RUN echo develop'].join('\n'));
+    expect(closureText(build(TEXT))).toBe(
+      ['ARG BASE=busybox', 'FROM ${BASE} AS base', 'COPY a.txt /a', 'FROM base AS develop', 'RUN echo develop'].join('\n'),
+    );
   });
 });

@@ -35,11 +35,19 @@ describe('planForChanges', () => {
 
   test('a file read only by builder does not touch develop', () => {
     expect(actions(planForChanges(shop().workspace('dev'), ['/p/app/tsconfig.json']))).toEqual({ db: 'none', web: 'none', worker: 'none' });
-    expect(actions(planForChanges(shop().workspace('prod'), ['/p/app/tsconfig.json']))).toEqual({ db: 'none', web: 'rebuild', worker: 'rebuild' });
+    expect(actions(planForChanges(shop().workspace('prod'), ['/p/app/tsconfig.json']))).toEqual({
+      db: 'none',
+      web: 'rebuild',
+      worker: 'rebuild',
+    });
   });
 
   test('a change outside every context changes nothing', () => {
-    expect(actions(planForChanges(shop().workspace('dev'), ['/p/README.md', '/elsewhere/x']))).toEqual({ db: 'none', web: 'none', worker: 'none' });
+    expect(actions(planForChanges(shop().workspace('dev'), ['/p/README.md', '/elsewhere/x']))).toEqual({
+      db: 'none',
+      web: 'none',
+      worker: 'none',
+    });
   });
 
   test('creating an ignore file rebuilds, since it changes what the build sees', () => {
@@ -75,7 +83,12 @@ describe('planForChanges', () => {
       .service('edge', { image: 'y', depends_on: { api: { restart: true } } })
       .service('batch', { image: 'z', depends_on: { web: { restart: false } } });
     expect(actions(planForChanges(builder.workspace('dev'), ['/p/app/src/a.js']))).toEqual({
-      api: 'restart', batch: 'none', db: 'none', edge: 'restart', web: 'rebuild', worker: 'rebuild',
+      api: 'restart',
+      batch: 'none',
+      db: 'none',
+      edge: 'restart',
+      web: 'rebuild',
+      worker: 'rebuild',
     });
   });
 
@@ -91,18 +104,35 @@ describe('planForChanges', () => {
 
   test('a sibling whose name extends the context directory is not in it, among many paths and in any order', () => {
     // /p/app-old and /p/app.bak sort around /p/app/…: the planner looks at ranges of the sorted paths, not at each
-    const paths = ['/p/app.bak/src/a.js', '/p/app-old/src/a.js', '/p/app/src/z.js', '/p/app0/src/a.js', '/p/app/Dockerfile', '/p/ap/src/a.js', '/p/app/src/a.js'];
+    const paths = [
+      '/p/app.bak/src/a.js',
+      '/p/app-old/src/a.js',
+      '/p/app/src/z.js',
+      '/p/app0/src/a.js',
+      '/p/app/Dockerfile',
+      '/p/ap/src/a.js',
+      '/p/app/src/a.js',
+    ];
     const plan = planForChanges(shop().workspace('dev'), paths);
     expect(plan.services.find((s) => s.name === 'web')?.reasons.map((r) => [r.path, r.rule])).toEqual([
       ['app/Dockerfile', 'dockerfile'],
       ['app/src/a.js', 'input'],
       ['app/src/z.js', 'input'],
     ]);
-    expect(actions(planForChanges(shop().workspace('dev'), paths.filter((p) => !p.startsWith('/p/app/'))))).toEqual({ db: 'none', web: 'none', worker: 'none' });
+    expect(
+      actions(
+        planForChanges(
+          shop().workspace('dev'),
+          paths.filter((p) => !p.startsWith('/p/app/')),
+        ),
+      ),
+    ).toEqual({ db: 'none', web: 'none', worker: 'none' });
   });
 
   test('a name that merely starts with two dots is inside the context', () => {
-    const builder = project('x', '/p').service('app', { build: { context: '/p' } }).file('/p/Dockerfile', dockerfile('FROM busybox', 'COPY . .'));
+    const builder = project('x', '/p')
+      .service('app', { build: { context: '/p' } })
+      .file('/p/Dockerfile', dockerfile('FROM busybox', 'COPY . .'));
     expect(planForChanges(builder.workspace('dev'), ['/p/..data/x']).services[0]?.reasons.map((r) => r.path)).toEqual(['..data/x']);
   });
 
@@ -175,7 +205,9 @@ describe('changesOutsideProject', () => {
 
 describe('planForChanges with symlinks on COPY sources', () => {
   const linked = (text: string, links: Record<string, string>, ignore?: string) => {
-    let builder = project('shop', '/p').service('web', { build: { context: '/p/app' } }).file('/p/app/Dockerfile', text);
+    let builder = project('shop', '/p')
+      .service('web', { build: { context: '/p/app' } })
+      .file('/p/app/Dockerfile', text);
     if (ignore !== undefined) builder = builder.file('/p/app/.dockerignore', ignore);
     const found = { links: new Map(Object.entries(links)), looked: new Set(Object.keys(links)), listed: new Set<string>() };
     return withContextLinks(builder.workspace('dev'), new Map([['/p/app', found]]));
@@ -185,7 +217,14 @@ describe('planForChanges with symlinks on COPY sources', () => {
   test('editing the file a copied link points to rebuilds, and says it came through the link', () => {
     const workspace = linked(dockerfile('FROM busybox', 'COPY link.txt /x'), { 'link.txt': 'data/real.txt' });
     expect(web(planForChanges(workspace, ['/p/app/data/real.txt'])).reasons).toEqual([
-      { path: 'app/data/real.txt', stage: 'stage-0', instruction: 'COPY link.txt /x', line: 2, rule: 'input', detail: 'through a symlink on link.txt' },
+      {
+        path: 'app/data/real.txt',
+        stage: 'stage-0',
+        instruction: 'COPY link.txt /x',
+        line: 2,
+        rule: 'input',
+        detail: 'through a symlink on link.txt',
+      },
     ]);
     expect(web(planForChanges(workspace, ['/p/app/data/other.txt'])).action).toBe('none');
   });
@@ -211,8 +250,16 @@ describe('planForChanges with symlinks on COPY sources', () => {
 
 describe('planForChanges on the way to a source', () => {
   test('removing or replacing a directory (or link) on the way to a source rebuilds: the source goes or resolves elsewhere', () => {
-    const workspace = project('shop', '/p').service('web', { build: { context: '/p/app' } }).file('/p/app/Dockerfile', dockerfile('FROM busybox', 'COPY lnk/real.txt /x', 'COPY conf/*.json /c/')).workspace('dev');
+    const workspace = project('shop', '/p')
+      .service('web', { build: { context: '/p/app' } })
+      .file('/p/app/Dockerfile', dockerfile('FROM busybox', 'COPY lnk/real.txt /x', 'COPY conf/*.json /c/'))
+      .workspace('dev');
     const action = (file: string) => planForChanges(workspace, [file]).services[0]!.action;
-    expect([action('/p/app/lnk'), action('/p/app/conf'), action('/p/app/other'), action('/p/app/ln')]).toEqual(['rebuild', 'rebuild', 'none', 'none']);
+    expect([action('/p/app/lnk'), action('/p/app/conf'), action('/p/app/other'), action('/p/app/ln')]).toEqual([
+      'rebuild',
+      'rebuild',
+      'none',
+      'none',
+    ]);
   });
 });

@@ -7,7 +7,9 @@ const shop = project('shop')
   .service('web', { build: { context: '/p/web' }, image: 'registry.example.com/shop/web:${TAG}' })
   .service('worker', { build: { context: '/p/web' } })
   .service('cache', { image: 'redis:7' })
-  .config({ environments: { prod: { services: { worker: { image: 'registry.example.com/shop/worker:1' }, cache: { image: 'ignored:1' } } } } });
+  .config({
+    environments: { prod: { services: { worker: { image: 'registry.example.com/shop/worker:1' }, cache: { image: 'ignored:1' } } } },
+  });
 
 const selection = (mode: 'local' | 'all') => {
   const composeProject = shop.composeProject();
@@ -15,8 +17,12 @@ const selection = (mode: 'local' | 'all') => {
 };
 
 describe('imagesToRemove (down --rmi)', () => {
-  test("local: the dockstage tags of every built service, in every environment (a prefix), and untagged builds by label; nothing a service names", () => {
-    expect(selection('local')).toEqual({ prefixes: ['shop-web:dockstage-', 'shop-worker:dockstage-'], references: [], label: { key: 'dev.dockstage.project', value: 'shop' } });
+  test('local: the dockstage tags of every built service, in every environment (a prefix), and untagged builds by label; nothing a service names', () => {
+    expect(selection('local')).toEqual({
+      prefixes: ['shop-web:dockstage-', 'shop-worker:dockstage-'],
+      references: [],
+      label: { key: 'dev.dockstage.project', value: 'shop' },
+    });
   });
 
   test("all: also compose's image: names and the environments' configured images of built services", () => {

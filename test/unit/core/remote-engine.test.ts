@@ -1,5 +1,12 @@
 import { describe, expect, test } from 'vitest';
-import { bindMountModes, engineIsRemote, excludedFromBindSync, projectBindMounts, remoteBindMountWarning, syncedBindMounts } from '../../../src/core/remote-engine.js';
+import {
+  bindMountModes,
+  engineIsRemote,
+  excludedFromBindSync,
+  projectBindMounts,
+  remoteBindMountWarning,
+  syncedBindMounts,
+} from '../../../src/core/remote-engine.js';
 import { parseDockstageConfig } from '../../../src/core/environments.js';
 import { dockerfile, project } from '../../support/builders.js';
 
@@ -28,7 +35,10 @@ describe('engineIsRemote', () => {
     expect(parseDockstageConfig({ remote: 'yes' }).errors.map((e) => e.path)).toEqual(['x-dockstage.remote']);
     expect(parseDockstageConfig({ remote: { bind_mounts: 'sync' } }).value).toMatchObject({ remoteBindMounts: 'sync' });
     expect(parseDockstageConfig({ remote: { bind_mounts: 'sync' } }).value.remote).toBeUndefined();
-    expect(parseDockstageConfig({ remote: { engine: 'remote', bind_mounts: 'warn' } }).value).toMatchObject({ remote: true, remoteBindMounts: 'warn' });
+    expect(parseDockstageConfig({ remote: { engine: 'remote', bind_mounts: 'warn' } }).value).toMatchObject({
+      remote: true,
+      remoteBindMounts: 'warn',
+    });
     expect(parseDockstageConfig({ remote: { engine: 'local' } }).value.remote).toBe(false);
     const bad = parseDockstageConfig({ remote: { engine: 'far', bind_mounts: 'copy', mounts: 1 } });
     expect(bad.errors.map((e) => e.path)).toEqual(['x-dockstage.remote.engine', 'x-dockstage.remote.bind_mounts']);
@@ -58,7 +68,8 @@ describe('projectBindMounts', () => {
 
   test('the warning names the service, the mount, the endpoint and what to do', () => {
     expect(remoteBindMountWarning({ service: 'web', mounts: [{ source: './web/src', target: '/app/src' }] }, 'ssh://buildbox')).toEqual({
-      message: "web: the engine at ssh://buildbox is remote, so the bind mount ./web/src → /app/src mounts that host's folder, not this machine's files (usually an empty folder)",
+      message:
+        "web: the engine at ssh://buildbox is remote, so the bind mount ./web/src → /app/src mounts that host's folder, not this machine's files (usually an empty folder)",
       hint: 'set x-dockstage.remote.bind_mounts: sync (dockstage copies the folder in and keeps it equal), copy the files in the image instead (COPY), or set x-dockstage.remote: false if the engine does see this folder',
     });
   });
@@ -90,7 +101,9 @@ describe('synced bind mounts', () => {
   test('only a workspace loaded for a remote engine with sync has synced mounts: project binds only', () => {
     const workspace = shop('sync').workspace();
     expect(syncedBindMounts(workspace)).toEqual([]);
-    expect(syncedBindMounts({ ...workspace, syncBindMounts: true })).toEqual([{ service: 'web', source: '/p/web/src', target: '/app/src' }]);
+    expect(syncedBindMounts({ ...workspace, syncBindMounts: true })).toEqual([
+      { service: 'web', source: '/p/web/src', target: '/app/src' },
+    ]);
   });
 
   test('.git anywhere and what the build context ignore file excludes stay out; a service without a build has only .git', () => {

@@ -20,12 +20,19 @@ describe('alwaysIgnored', () => {
     },
   );
 
-  test.each(['src/app.js', '.gitignore', '.github/workflows/ci.yml', '.dockerignore', 'src/swp', 'src/49130', 'src/a#b', 'git/x', 'my.git/x'])(
-    'the ordinary file %s is watched',
-    (path) => {
-      expect(alwaysIgnored(path, false)).toBe(false);
-    },
-  );
+  test.each([
+    'src/app.js',
+    '.gitignore',
+    '.github/workflows/ci.yml',
+    '.dockerignore',
+    'src/swp',
+    'src/49130',
+    'src/a#b',
+    'git/x',
+    'my.git/x',
+  ])('the ordinary file %s is watched', (path) => {
+    expect(alwaysIgnored(path, false)).toBe(false);
+  });
 
   test('a file named .git (a worktree or submodule link) is watched; only the directory is skipped', () => {
     expect(alwaysIgnored('.git', false)).toBe(false);

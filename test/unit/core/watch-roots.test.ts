@@ -72,7 +72,14 @@ describe('createWatchTree', () => {
   });
 
   test('an ignore rule that throws (a broken pattern) watches the path rather than failing the watcher', () => {
-    const tree = createWatchTree([{ path: '/p/web', ignored: () => { throw new Error('bad pattern'); } }]);
+    const tree = createWatchTree([
+      {
+        path: '/p/web',
+        ignored: () => {
+          throw new Error('bad pattern');
+        },
+      },
+    ]);
     expect(tree.place('/p/web/a.js', false)).toBe('watched');
   });
 

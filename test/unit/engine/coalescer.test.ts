@@ -239,7 +239,10 @@ describe('createCoalescer', () => {
       clock.advance(100);
       coalescer.add('/p/src/.tmp123', 'unlink');
       clock.advance(100);
-      expect(batches).toEqual([{ at: 100, paths: ['/p/src/.tmp123'] }, { at: 200, paths: ['/p/src/.tmp123'] }]);
+      expect(batches).toEqual([
+        { at: 100, paths: ['/p/src/.tmp123'] },
+        { at: 200, paths: ['/p/src/.tmp123'] },
+      ]);
     });
   });
 });

@@ -28,14 +28,19 @@ describe('files subscriber and symlinks on COPY sources', () => {
     const fs = linksOnly(links, calls);
     const loaded = await withLinksFromDisk(
       fs,
-      project('shop', '/p').service('app', { build: { context: '/p/app' } }).file('/p/app/Dockerfile', dockerfile('FROM busybox', 'COPY link.txt /x', 'COPY src/ /src/')).workspace('dev'),
+      project('shop', '/p')
+        .service('app', { build: { context: '/p/app' } })
+        .file('/p/app/Dockerfile', dockerfile('FROM busybox', 'COPY link.txt /x', 'COPY src/ /src/'))
+        .workspace('dev'),
     );
     const clock = new FakeClock(1_000);
     const watcher = new FakeWatcher();
     const store = createStore(initialState({ mode: 'watch', concurrency: 2 }));
     const actions: EngineAction[] = [];
     store.subscribe(filesSubscriber({ watcher, clock, dispatch: store.dispatch, fs }));
-    store.subscribe({ onChange: (_s, action) => (action.type === 'filesChanged' || action.type === 'contextLinksChanged') && actions.push(action) });
+    store.subscribe({
+      onChange: (_s, action) => (action.type === 'filesChanged' || action.type === 'contextLinksChanged') && actions.push(action),
+    });
     store.dispatch({ type: 'workspaceLoaded', workspace: loaded, composeFiles: ['/p/compose.yaml'], at: clock.now() });
     calls.length = 0;
     const rebuilds = (file: string) => planForChanges(store.getState().workspace!, [file]).services[0]!.action === 'rebuild';

@@ -25,7 +25,10 @@ describe('LogBuffer', () => {
     const buffer = new LogBuffer();
     buffer.append('web', 'app', 'stdout', 'a', 1);
     buffer.append('api', 'app', 'stderr', 'b', 1);
-    expect(buffer.lines('app').map((l) => [l.seq, l.service, l.stream])).toEqual([[1, 'web', 'stdout'], [2, 'api', 'stderr']]);
+    expect(buffer.lines('app').map((l) => [l.seq, l.service, l.stream])).toEqual([
+      [1, 'web', 'stdout'],
+      [2, 'api', 'stderr'],
+    ]);
     expect(buffer.version).toBe(2);
   });
 

@@ -64,7 +64,17 @@ describe('files subscriber with the coalescer', () => {
 
   test('watches every context and the files that define the model', () => {
     const { watcher } = setup();
-    expect(watcher.rootCalls[0]).toEqual(['/p/api', '/p/api/.dockerignore', '/p/api/Dockerfile', '/p/api/Dockerfile.dockerignore', '/p/compose.yaml', '/p/web', '/p/web/.dockerignore', '/p/web/Dockerfile', '/p/web/Dockerfile.dockerignore']);
+    expect(watcher.rootCalls[0]).toEqual([
+      '/p/api',
+      '/p/api/.dockerignore',
+      '/p/api/Dockerfile',
+      '/p/api/Dockerfile.dockerignore',
+      '/p/compose.yaml',
+      '/p/web',
+      '/p/web/.dockerignore',
+      '/p/web/Dockerfile',
+      '/p/web/Dockerfile.dockerignore',
+    ]);
   });
 
   test('one save is one batch after the quiet window, not before', () => {
@@ -92,7 +102,10 @@ describe('files subscriber with the coalescer', () => {
     const { clock, watcher, store, changes } = setup();
     // Give the check at start its builds, so only the batch's builds remain.
     for (const name of ['web', 'worker', 'api']) expect(store.getState().services[name]?.pending).toBeDefined();
-    const settled = { ...store.getState(), services: Object.fromEntries(Object.entries(store.getState().services).map(([k, v]) => [k, { ...v, pending: undefined }])) };
+    const settled = {
+      ...store.getState(),
+      services: Object.fromEntries(Object.entries(store.getState().services).map(([k, v]) => [k, { ...v, pending: undefined }])),
+    };
     const quiet = createStore(settled);
     quiet.subscribe(filesSubscriber({ watcher, clock, dispatch: quiet.dispatch }));
     quiet.subscribe({ onChange: (_s, action) => action.type === 'filesChanged' && changes.push(action) });
@@ -128,7 +141,10 @@ describe('start-up before the watcher is armed (issue 17: no edit falls in betwe
   test('the start-up check waits for the watcher, then starts', () => {
     const store = createStore(initialState({ mode: 'watch', concurrency: 4, watcher: true }));
     store.dispatch({ type: 'workspaceLoaded', workspace: workspace(), composeFiles: ['/p/compose.yaml'], at: 0 });
-    expect(nextBuilds(store.getState())).toEqual({ start: [], waiting: { api: 'waiting-for-watcher', web: 'waiting-for-watcher', worker: 'waiting-for-watcher' } });
+    expect(nextBuilds(store.getState())).toEqual({
+      start: [],
+      waiting: { api: 'waiting-for-watcher', web: 'waiting-for-watcher', worker: 'waiting-for-watcher' },
+    });
     store.dispatch({ type: 'watchStarted', paths: 3, at: 1 });
     expect(nextBuilds(store.getState()).start.map((b) => b.services)).toEqual([['api'], ['web', 'worker']]);
   });
@@ -146,7 +162,9 @@ describe('start-up before the watcher is armed (issue 17: no edit falls in betwe
     await vi.waitFor(() => expect(store.getState().watch.active).toBe(true));
     await vi.waitFor(() => {
       clock.advance(100);
-      expect(changes).toEqual([{ type: 'filesChanged', paths: ['/p/compose.yaml', '/p/web/Dockerfile'], at: expect.any(Number) as number }]);
+      expect(changes).toEqual([
+        { type: 'filesChanged', paths: ['/p/compose.yaml', '/p/web/Dockerfile'], at: expect.any(Number) as number },
+      ]);
     });
   });
 });

@@ -29,13 +29,21 @@ describe('wrapHanging', () => {
   test('continuation lines hang under the text after the head, and no line is wider than the width', () => {
     const message = '✗ web, worker: RUN npm test exited with code 1: the test suite found 3 failing tests in src/format.test.js';
     const lines = wrapHanging(message, 40);
-    expect(lines).toEqual(['✗ web, worker: RUN npm test exited with', '  code 1: the test suite found 3 failing', '  tests in src/format.test.js']);
+    expect(lines).toEqual([
+      '✗ web, worker: RUN npm test exited with',
+      '  code 1: the test suite found 3 failing',
+      '  tests in src/format.test.js',
+    ]);
     expect(wrapHanging('  hint: fix the failing step; the running container was left as it was', 40)).toEqual([
       '  hint: fix the failing step; the',
       '        running container was left as it',
       '        was',
     ]);
-    expect(wrapHanging('  │ npm ERR! code ELIFECYCLE errno 1 in /app', 24)).toEqual(['  │ npm ERR! code', '  │ ELIFECYCLE errno 1', '  │ in /app']);
+    expect(wrapHanging('  │ npm ERR! code ELIFECYCLE errno 1 in /app', 24)).toEqual([
+      '  │ npm ERR! code',
+      '  │ ELIFECYCLE errno 1',
+      '  │ in /app',
+    ]);
   });
 
   test('nothing is cut: a word wider than a line is split across lines', () => {

@@ -7,7 +7,14 @@ describe('layout', () => {
   const content = { services: 4, selectedIndex: 0, buildLines: 5, headerLines: 1, detail: false };
 
   test('80×24 with four services: every service, the whole build pane, ten log lines', () => {
-    expect(layout({ columns: 80, rows: 24 }, content)).toEqual({ tooSmall: false, headerRows: 1, serviceRows: 4, serviceOffset: 0, buildRows: 5, logRows: 10 });
+    expect(layout({ columns: 80, rows: 24 }, content)).toEqual({
+      tooSmall: false,
+      headerRows: 1,
+      serviceRows: 4,
+      serviceOffset: 0,
+      buildRows: 5,
+      logRows: 10,
+    });
   });
 
   test('a taller terminal gives the room to the logs', () => {

@@ -14,12 +14,21 @@ const run = promisify(execFile);
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 
 test('a 10,000 lines/s flood keeps the heap flat, renders batched and keys answered', async () => {
-  const { stdout } = await run(process.execPath, ['--max-old-space-size=32', '--expose-gc', '--import', 'tsx', 'bench/tui-log-flood.tsx', '5'], {
-    cwd: ROOT,
-    env: { ...process.env, NODE_ENV: 'production' },
-    timeout: 60_000,
-  });
-  const result = JSON.parse(stdout.split('\n').find((line) => line.startsWith('RESULT '))!.slice('RESULT '.length)) as Record<string, number>;
+  const { stdout } = await run(
+    process.execPath,
+    ['--max-old-space-size=32', '--expose-gc', '--import', 'tsx', 'bench/tui-log-flood.tsx', '5'],
+    {
+      cwd: ROOT,
+      env: { ...process.env, NODE_ENV: 'production' },
+      timeout: 60_000,
+    },
+  );
+  const result = JSON.parse(
+    stdout
+      .split('\n')
+      .find((line) => line.startsWith('RESULT '))!
+      .slice('RESULT '.length),
+  ) as Record<string, number>;
   expect(result['linesSent']).toBeGreaterThanOrEqual(45_000);
   expect(result['linesKept']).toBe(10_000);
   expect(result['heapMaxMb']! - result['heapAfterFirstSecondMb']!).toBeLessThan(4);

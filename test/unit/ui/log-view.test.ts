@@ -33,7 +33,12 @@ describe('logView', () => {
     const lines = entries(['GET /a 200', 'error: boom', 'ERROR again, error twice', 'fine']);
     const view = logView(lines, { ...base, query: 'error', current: 3, height: 4 });
     expect(view.matches).toEqual([2, 3]);
-    expect(view.lines.map((l) => [l.hasMatch, l.isCurrent])).toEqual([[false, false], [true, false], [true, true], [false, false]]);
+    expect(view.lines.map((l) => [l.hasMatch, l.isCurrent])).toEqual([
+      [false, false],
+      [true, false],
+      [true, true],
+      [false, false],
+    ]);
     expect(view.lines[2]?.segments).toEqual([
       { text: 'ERROR', match: true },
       { text: ' again, ', match: false },

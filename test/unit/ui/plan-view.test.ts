@@ -20,13 +20,25 @@ describe('planView', () => {
         'restart when api is rebuilt (depends_on restart: true)',
       ],
     });
-    expect(entries.find((e) => e.name === 'cache')).toEqual({ name: 'cache', summary: 'image busybox:latest', lines: ['never rebuilt: compose runs the image as it is'] });
+    expect(entries.find((e) => e.name === 'cache')).toEqual({
+      name: 'cache',
+      summary: 'image busybox:latest',
+      lines: ['never rebuilt: compose runs the image as it is'],
+    });
   });
 
   test('a RUN after the COPY rules live sync out, and says where', () => {
-    const state = running(shop('dev', { apiDockerfile: dockerfile('FROM busybox AS develop', 'COPY src/ ./src/', 'RUN make', 'FROM develop AS production') }));
-    expect(planView(state).find((e) => e.name === 'api')?.lines).toContain('live sync: never (RUN at line 3 runs after COPY src/ ./src/, line 2)');
-    expect(planView({ ...state, sync: false }).find((e) => e.name === 'api')?.lines.some((l) => l.startsWith('live sync'))).toBe(false);
+    const state = running(
+      shop('dev', { apiDockerfile: dockerfile('FROM busybox AS develop', 'COPY src/ ./src/', 'RUN make', 'FROM develop AS production') }),
+    );
+    expect(planView(state).find((e) => e.name === 'api')?.lines).toContain(
+      'live sync: never (RUN at line 3 runs after COPY src/ ./src/, line 2)',
+    );
+    expect(
+      planView({ ...state, sync: false })
+        .find((e) => e.name === 'api')
+        ?.lines.some((l) => l.startsWith('live sync')),
+    ).toBe(false);
   });
 });
 

@@ -1,6 +1,14 @@
 /** onKey: what each key does to the UI state and what it asks of the engine, on literal contexts. */
 import { describe, expect, test } from 'vitest';
-import { initialUiState, onKey, reconcileSelection, type KeyContext, type KeyPress, type UiEffect, type UiState } from '../../../src/ui/ui-state.js';
+import {
+  initialUiState,
+  onKey,
+  reconcileSelection,
+  type KeyContext,
+  type KeyPress,
+  type UiEffect,
+  type UiState,
+} from '../../../src/ui/ui-state.js';
 
 const SEQS = Array.from({ length: 50 }, (_, i) => i + 1);
 
@@ -21,7 +29,11 @@ function context(overrides: Partial<KeyContext> = {}): KeyContext {
 }
 
 /** Presses keys in order (`'j'`, or `{ name: 'up' }`), returning the last state and every effect. */
-function press(ui: UiState, keys: (string | Omit<KeyPress, 'text'> & { text?: string })[], ctx = context()): { ui: UiState; effects: UiEffect[] } {
+function press(
+  ui: UiState,
+  keys: (string | (Omit<KeyPress, 'text'> & { text?: string }))[],
+  ctx = context(),
+): { ui: UiState; effects: UiEffect[] } {
   const effects: UiEffect[] = [];
   for (const key of keys) {
     const result = onKey(ui, typeof key === 'string' ? { text: key } : { text: '', ...key }, ctx);
@@ -93,7 +105,10 @@ describe('keys that ask the engine', () => {
 
   test('s stops a running service and starts a stopped one', () => {
     expect(press(start, ['s']).effects).toEqual([{ type: 'dispatch', action: { type: 'serviceStopped', service: 'api' } }]);
-    expect(press(start, ['j', 'j', 's']).effects.at(-1)).toEqual({ type: 'dispatch', action: { type: 'serviceStartRequested', service: 'web' } });
+    expect(press(start, ['j', 'j', 's']).effects.at(-1)).toEqual({
+      type: 'dispatch',
+      action: { type: 'serviceStartRequested', service: 'web' },
+    });
   });
 
   test('F forces a rebuild of the selected service; an image-only service has nothing to build', () => {
@@ -189,7 +204,10 @@ describe('logs', () => {
 
   test('page up moves a page less one line, never above the first page; g goes to the top', () => {
     expect(press(logs, [{ name: 'pageUp' }]).ui.logs.anchor).toBe(41);
-    expect(press(logs, [{ name: 'pageUp' }, { name: 'pageUp' }, { name: 'pageUp' }, { name: 'pageUp' }, { name: 'pageUp' }, { name: 'pageUp' }]).ui.logs.anchor).toBe(10);
+    expect(
+      press(logs, [{ name: 'pageUp' }, { name: 'pageUp' }, { name: 'pageUp' }, { name: 'pageUp' }, { name: 'pageUp' }, { name: 'pageUp' }])
+        .ui.logs.anchor,
+    ).toBe(10);
     expect(press(start, ['g']).ui.logs.anchor).toBe(10);
   });
 
@@ -237,7 +255,11 @@ describe('search', () => {
 
   test('n without a search, or with no match, says so', () => {
     expect(press(start, ['n']).ui.message).toBe('no search: press / first');
-    const none = press(press(start, ['/', 'z', { name: 'return' }], context({ log: { seqs: SEQS, matches: [], height: 10 } })).ui, ['n'], context({ log: { seqs: SEQS, matches: [], height: 10 } }));
+    const none = press(
+      press(start, ['/', 'z', { name: 'return' }], context({ log: { seqs: SEQS, matches: [], height: 10 } })).ui,
+      ['n'],
+      context({ log: { seqs: SEQS, matches: [], height: 10 } }),
+    );
     expect(none.ui.message).toBe('no line matches "z"');
   });
 

@@ -33,7 +33,12 @@ function building(): EngineState {
     { type: 'buildStarted', id: 'b3', services: ['web', 'worker'], at: 12_100 },
     { type: 'buildProgressed', id: 'b3', event: step('step-completed', 'base', 1, 3, 'FROM busybox', 12_200, { cached: true }), line: 1 },
     { type: 'buildProgressed', id: 'b3', event: step('step-completed', 'base', 2, 3, 'WORKDIR /app', 12_200, { cached: true }), line: 2 },
-    { type: 'buildProgressed', id: 'b3', event: step('step-completed', 'base', 3, 3, 'COPY package.json ./', 12_200, { cached: true }), line: 3 },
+    {
+      type: 'buildProgressed',
+      id: 'b3',
+      event: step('step-completed', 'base', 3, 3, 'COPY package.json ./', 12_200, { cached: true }),
+      line: 3,
+    },
     { type: 'buildProgressed', id: 'b3', event: step('step-started', 'develop', 1, 2, 'COPY src/ ./src/', 12_300), line: 5 },
   );
 }
@@ -65,7 +70,11 @@ describe('the services table', () => {
   });
 
   test('building: the running container stays running, the image column counts steps', () => {
-    expect(row(building(), 'web')).toMatchObject({ state: { word: 'running' }, image: { symbol: '⚙', word: 'building 3/5' }, lastBuild: 'building for 1.9s' });
+    expect(row(building(), 'web')).toMatchObject({
+      state: { word: 'running' },
+      image: { symbol: '⚙', word: 'building 3/5' },
+      lastBuild: 'building for 1.9s',
+    });
   });
 
   test('building with no container yet says building', () => {
@@ -74,20 +83,42 @@ describe('the services table', () => {
   });
 
   test('restarting, replacing and starting come from the operation under way', () => {
-    expect(row(withService(running(), 'api', { operation: 'restarting' }), 'api').state).toEqual({ symbol: '↻', word: 'restarting', tone: 'busy' });
+    expect(row(withService(running(), 'api', { operation: 'restarting' }), 'api').state).toEqual({
+      symbol: '↻',
+      word: 'restarting',
+      tone: 'busy',
+    });
     expect(row(withService(running(), 'api', { operation: 'replacing' }), 'api').state.word).toBe('replacing');
     expect(row(withService(running(), 'api', { operation: 'starting' }), 'api').state.word).toBe('starting');
   });
 
   test('a container the engine restarts by policy reads restarting', () => {
-    const state = fold(running(), { type: 'containersListed', containers: [container('api', 'c-api', 'sha256:api1', { state: 'restarting' })], at: 5_000 });
+    const state = fold(running(), {
+      type: 'containersListed',
+      containers: [container('api', 'c-api', 'sha256:api1', { state: 'restarting' })],
+      at: 5_000,
+    });
     expect(row(state, 'api').state).toEqual({ symbol: '↻', word: 'restarting', tone: 'warn' });
   });
 
   test('exited with its code; crash-looping after three exits within the window, not after two or old ones', () => {
-    let state = fold(running(), { type: 'containersListed', containers: [container('api', 'c-api', 'sha256:api1', { state: 'exited', exitCode: 3 })], at: 5_000 });
+    let state = fold(running(), {
+      type: 'containersListed',
+      containers: [container('api', 'c-api', 'sha256:api1', { state: 'exited', exitCode: 3 })],
+      at: 5_000,
+    });
     expect(row(state, 'api').state).toEqual({ symbol: '■', word: 'exited 3', tone: 'error' });
-    state = fold(state, ...[6_000, 7_000].map((at) => ({ type: 'containerExited' as const, service: 'api', containerId: 'c-api', exitCode: 3, logTail: [], at })));
+    state = fold(
+      state,
+      ...[6_000, 7_000].map((at) => ({
+        type: 'containerExited' as const,
+        service: 'api',
+        containerId: 'c-api',
+        exitCode: 3,
+        logTail: [],
+        at,
+      })),
+    );
     expect(row(state, 'api').state.word).toBe('exited 3');
     state = fold(state, { type: 'containerExited', service: 'api', containerId: 'c-api', exitCode: 3, logTail: [], at: 8_000 });
     expect(row(state, 'api').state).toEqual({ symbol: '⟳', word: 'crash-looping', tone: 'error' });
@@ -95,14 +126,22 @@ describe('the services table', () => {
   });
 
   test('stopped by the user reads stopped, whatever the exit code', () => {
-    const state = fold(running(), { type: 'serviceStopped', service: 'api', at: 5_000 }, { type: 'containersListed', containers: [container('api', 'c-api', 'sha256:api1', { state: 'exited', exitCode: 143 })], at: 5_100 });
+    const state = fold(
+      running(),
+      { type: 'serviceStopped', service: 'api', at: 5_000 },
+      { type: 'containersListed', containers: [container('api', 'c-api', 'sha256:api1', { state: 'exited', exitCode: 143 })], at: 5_100 },
+    );
     expect(row(state, 'api').state).toEqual({ symbol: '■', word: 'stopped', tone: 'muted' });
   });
 
   test('a broken Dockerfile blocks its service: blocked in state and image', () => {
     const state = running(shop('dev', { apiDockerfile: dockerfile('FROM busybox AS develop', 'COPY --from=nowhere') }));
     const api = withService(state, 'api', { containers: [] });
-    expect(row(api, 'api')).toMatchObject({ target: '-', state: { symbol: '✗', word: 'blocked' }, image: { symbol: '✗', word: 'blocked' } });
+    expect(row(api, 'api')).toMatchObject({
+      target: '-',
+      state: { symbol: '✗', word: 'blocked' },
+      image: { symbol: '✗', word: 'blocked' },
+    });
   });
 
   test('a container on an older image than the one built is stale; a failed build says so; synced is synced', () => {
@@ -110,7 +149,17 @@ describe('the services table', () => {
     const stale = fold(
       running(),
       { type: 'buildStarted', id: 'b9', services: ['web', 'worker'], at: 11_000 },
-      { type: 'buildCompleted', id: 'b9', imageId: 'sha256:web2', upToDate: false, cachedSteps: 3, totalSteps: 4, durationMs: 500, tags: [], at: 11_500 },
+      {
+        type: 'buildCompleted',
+        id: 'b9',
+        imageId: 'sha256:web2',
+        upToDate: false,
+        cachedSteps: 3,
+        totalSteps: 4,
+        durationMs: 500,
+        tags: [],
+        at: 11_500,
+      },
     );
     expect(row(stale, 'web').image).toEqual({ symbol: '!', word: 'stale', tone: 'warn' });
     const failed = fold(building(), { type: 'buildFailed', id: 'b3', error: new DockstageError('boom'), cancelled: false, at: 13_000 });
@@ -146,11 +195,24 @@ describe('the build pane', () => {
   });
 
   test('a failed build: the failing stage with its instruction and Dockerfile:line, the error and its hint', () => {
-    const error = new BuildFailedError('RUN npm test exited with 1', { service: 'web', stage: 'develop', instruction: 'RUN npm test', file: 'app/Dockerfile', line: 6, logTail: ['1 failing'], hint: 'fix the test' });
+    const error = new BuildFailedError('RUN npm test exited with 1', {
+      service: 'web',
+      stage: 'develop',
+      instruction: 'RUN npm test',
+      file: 'app/Dockerfile',
+      line: 6,
+      logTail: ['1 failing'],
+      hint: 'fix the test',
+    });
     const state = fold(
       building(),
       { type: 'buildProgressed', id: 'b3', event: step('step-completed', 'develop', 1, 2, 'COPY src/ ./src/', 12_400), line: 5 },
-      { type: 'buildProgressed', id: 'b3', event: step('step-completed', 'develop', 2, 2, 'RUN npm test', 12_900, { error: 'exit code: 1' }), line: 6 },
+      {
+        type: 'buildProgressed',
+        id: 'b3',
+        event: step('step-completed', 'develop', 2, 2, 'RUN npm test', 12_900, { error: 'exit code: 1' }),
+        line: 6,
+      },
       { type: 'buildFailed', id: 'b3', error, cancelled: false, at: 13_000 },
     );
     const build = stateToView(state, ui('web'), NOW).build!;
@@ -161,13 +223,22 @@ describe('the build pane', () => {
   });
 
   test('why a service waits: the reason from nextBuilds and what asked for the build', () => {
-    const state = fold(running(), { type: 'watchPaused', at: 11_000 }, { type: 'watchResumed', at: 11_500 }, { type: 'watchPaused', at: 11_600 });
+    const state = fold(
+      running(),
+      { type: 'watchPaused', at: 11_000 },
+      { type: 'watchResumed', at: 11_500 },
+      { type: 'watchPaused', at: 11_600 },
+    );
     const build = stateToView(state, ui('web'), NOW).build!;
     expect(build.why).toEqual(['waits: paused (watching is paused; b builds anyway)', 'for: watching resumed: is the image up to date?']);
   });
 
   test('an image-only service has no stages; a blocked one shows its problem with file and line', () => {
-    expect(stateToView(running(), ui('cache'), NOW).build).toMatchObject({ kind: 'image', title: 'cache · image busybox:latest', stages: [] });
+    expect(stateToView(running(), ui('cache'), NOW).build).toMatchObject({
+      kind: 'image',
+      title: 'cache · image busybox:latest',
+      stages: [],
+    });
     const blocked = running(shop('dev', { apiDockerfile: dockerfile('FROM busybox AS develop', 'COPY --from=nowhere') }));
     const build = stateToView(blocked, ui('api'), NOW).build!;
     expect(build.kind).toBe('blocked');
@@ -176,8 +247,14 @@ describe('the build pane', () => {
   });
 
   test('in detail mode every reason is listed', () => {
-    const state = fold(running(), { type: 'filesChanged', paths: ['/p/app/src/a.js', '/p/app/package.json'], at: 12_000 }, { type: 'buildStarted', id: 'b3', services: ['web', 'worker'], at: 12_100 });
-    expect(stateToView(state, ui('web'), NOW).build!.why).toEqual(['why: app/package.json → COPY package.json ./ (base, line 3)  (+1 more)']);
+    const state = fold(
+      running(),
+      { type: 'filesChanged', paths: ['/p/app/src/a.js', '/p/app/package.json'], at: 12_000 },
+      { type: 'buildStarted', id: 'b3', services: ['web', 'worker'], at: 12_100 },
+    );
+    expect(stateToView(state, ui('web'), NOW).build!.why).toEqual([
+      'why: app/package.json → COPY package.json ./ (base, line 3)  (+1 more)',
+    ]);
     expect(stateToView(state, ui('web', { detail: true }), NOW).build!.why).toEqual([
       'why: app/package.json → COPY package.json ./ (base, line 3)',
       '     app/src/a.js → COPY src/ ./src/ (develop, line 5)',
@@ -212,12 +289,18 @@ describe('the header', () => {
       const base = shop();
       const web = base.services.find((s) => s.name === 'web')!;
       const withMount = { ...web, bindMounts: [{ source: '/p/src', target: '/app/src' }] };
-      return { ...base, config: { ...base.config, ...(config as object) }, services: base.services.map((s) => (s.name === 'web' ? withMount : s)) };
+      return {
+        ...base,
+        config: { ...base.config, ...(config as object) },
+        services: base.services.map((s) => (s.name === 'web' ? withMount : s)),
+      };
     };
-    expect(stateToView(running(mounts({ remoteBindMounts: 'sync' })), ui(), NOW, { remoteEndpoint: 'ssh://buildbox' }).header.engine.word).toBe(
-      'engine 20.10.24 · remote ssh://buildbox · bind mounts: web synced',
+    expect(
+      stateToView(running(mounts({ remoteBindMounts: 'sync' })), ui(), NOW, { remoteEndpoint: 'ssh://buildbox' }).header.engine.word,
+    ).toBe('engine 20.10.24 · remote ssh://buildbox · bind mounts: web synced');
+    expect(stateToView(running(mounts({})), ui(), NOW, { remoteEndpoint: 'ssh://buildbox' }).header.engine.word).toBe(
+      'engine 20.10.24 · remote ssh://buildbox · bind mounts: web not synced',
     );
-    expect(stateToView(running(mounts({})), ui(), NOW, { remoteEndpoint: 'ssh://buildbox' }).header.engine.word).toBe('engine 20.10.24 · remote ssh://buildbox · bind mounts: web not synced');
     // A local engine sees the files: nothing to say.
     expect(stateToView(running(mounts({ remoteBindMounts: 'sync' })), ui(), NOW).header.engine.word).toBe('engine 20.10.24 localhost');
   });
@@ -246,7 +329,14 @@ describe('live sync', () => {
       { type: 'buildStarted', id: 'b3', services: ['web', 'worker'], at: 12_100 },
       { type: 'syncStarted', id: 'b3', at: 12_100 },
     );
-    const file = { path: 'app/src/message.js', destination: '/app/src/message.js', deleted: false, instruction: 'COPY src/ ./src/', line: 5, stage: 'develop' };
+    const file = {
+      path: 'app/src/message.js',
+      destination: '/app/src/message.js',
+      deleted: false,
+      instruction: 'COPY src/ ./src/',
+      line: 5,
+      stage: 'develop',
+    };
     const done = fold(syncing, {
       type: 'serviceSynced',
       id: 'b3',
@@ -277,23 +367,38 @@ describe('live sync', () => {
       done,
       { type: 'backgroundBuildsReleased', services: ['web', 'worker'], at: 13_000 },
       { type: 'buildStarted', id: 'b4', services: ['web', 'worker'], at: 13_000 },
-      { type: 'buildCompleted', id: 'b4', imageId: 'sha256:web2', upToDate: false, cachedSteps: 3, totalSteps: 4, durationMs: 500, tags: [], at: 13_500 },
+      {
+        type: 'buildCompleted',
+        id: 'b4',
+        imageId: 'sha256:web2',
+        upToDate: false,
+        cachedSteps: 3,
+        totalSteps: 4,
+        durationMs: 500,
+        tags: [],
+        at: 13_500,
+      },
     );
     expect(caughtUp.services['web']!.containers[0]!.imageId).toBe('sha256:web1');
     expect(row(caughtUp, 'web').image).toEqual({ symbol: '✓', word: 'up to date', tone: 'ok' });
-    expect(stateToView(caughtUp, ui('web'), NOW).build!.why.at(-1)).toBe('synced 1 file 2s ago (reload: none): app/src/message.js → /app/src/message.js');
+    expect(stateToView(caughtUp, ui('web'), NOW).build!.why.at(-1)).toBe(
+      'synced 1 file 2s ago (reload: none): app/src/message.js → /app/src/message.js',
+    );
   });
 });
 
 describe('edits while watching is paused', () => {
-  const paused = () => fold(running(), { type: 'watchPaused', at: 12_000 }, { type: 'filesChanged', paths: ['/p/app/src/message.js'], at: 12_500 });
+  const paused = () =>
+    fold(running(), { type: 'watchPaused', at: 12_000 }, { type: 'filesChanged', paths: ['/p/app/src/message.js'], at: 12_500 });
 
   test('the services an edit would rebuild say "changes pending", the others stay up to date', () => {
     const state = paused();
     expect(row(state, 'web').image).toEqual({ symbol: '!', word: 'changes pending', tone: 'warn' });
     expect(row(state, 'worker').image).toEqual({ symbol: '!', word: 'changes pending', tone: 'warn' });
     expect(row(state, 'api').image).toEqual({ symbol: '✓', word: 'up to date', tone: 'ok' });
-    expect(stateToView(state, ui('web'), NOW).build?.why[0]).toBe('changes pending: edited while watching is paused (w resumes and checks it; b builds it now)');
+    expect(stateToView(state, ui('web'), NOW).build?.why[0]).toBe(
+      'changes pending: edited while watching is paused (w resumes and checks it; b builds it now)',
+    );
   });
 
   test('a build after the edit (b while paused) makes them up to date again', () => {
@@ -301,7 +406,17 @@ describe('edits while watching is paused', () => {
       paused(),
       { type: 'buildRequested', services: ['web'], at: 13_000 },
       { type: 'buildStarted', id: 'b3', services: ['web', 'worker'], at: 13_000 },
-      { type: 'buildCompleted', id: 'b3', imageId: 'sha256:web1', upToDate: true, cachedSteps: 0, totalSteps: 0, durationMs: 10, tags: [], at: 13_100 },
+      {
+        type: 'buildCompleted',
+        id: 'b3',
+        imageId: 'sha256:web1',
+        upToDate: true,
+        cachedSteps: 0,
+        totalSteps: 0,
+        durationMs: 10,
+        tags: [],
+        at: 13_100,
+      },
     );
     expect(row(state, 'web').image.word).toBe('up to date');
   });
@@ -313,24 +428,74 @@ describe('edits while watching is paused', () => {
 });
 
 describe('the last error banner', () => {
-  const failed = (services: string[], id: string, at: number) => ({ type: 'buildFailed' as const, id, error: new BuildFailedError(`${services.join(', ')}: RUN npm test exited with 1`, { service: services[0]! }), cancelled: false, at });
-  const broken = () => fold(running(), { type: 'buildStarted', id: 'b3', services: ['web', 'worker'], at: 12_000 }, failed(['web', 'worker'], 'b3', 12_500));
+  const failed = (services: string[], id: string, at: number) => ({
+    type: 'buildFailed' as const,
+    id,
+    error: new BuildFailedError(`${services.join(', ')}: RUN npm test exited with 1`, { service: services[0]! }),
+    cancelled: false,
+    at,
+  });
+  const broken = () =>
+    fold(running(), { type: 'buildStarted', id: 'b3', services: ['web', 'worker'], at: 12_000 }, failed(['web', 'worker'], 'b3', 12_500));
 
   test('a failed build shows in the header until its services build again', () => {
     expect(stateToView(broken(), ui(), NOW).header.lastError).toBe('web, worker: RUN npm test exited with 1 (2s ago)');
-    const fixed = fold(broken(), { type: 'buildStarted', id: 'b4', services: ['web', 'worker'], at: 13_000 }, { type: 'buildCompleted', id: 'b4', imageId: 'sha256:web2', upToDate: false, cachedSteps: 2, totalSteps: 4, durationMs: 500, tags: [], at: 13_500 });
+    const fixed = fold(
+      broken(),
+      { type: 'buildStarted', id: 'b4', services: ['web', 'worker'], at: 13_000 },
+      {
+        type: 'buildCompleted',
+        id: 'b4',
+        imageId: 'sha256:web2',
+        upToDate: false,
+        cachedSteps: 2,
+        totalSteps: 4,
+        durationMs: 500,
+        tags: [],
+        at: 13_500,
+      },
+    );
     expect(fixed.lastError).toBeUndefined();
     expect(stateToView(fixed, ui(), NOW).header.lastError).toBeUndefined();
   });
 
   test('a good build of another service, or another kind of error, leaves it', () => {
-    const other = fold(broken(), { type: 'buildStarted', id: 'b4', services: ['api'], at: 13_000 }, { type: 'buildCompleted', id: 'b4', imageId: 'sha256:api1', upToDate: true, cachedSteps: 0, totalSteps: 0, durationMs: 5, tags: [], at: 13_100 });
+    const other = fold(
+      broken(),
+      { type: 'buildStarted', id: 'b4', services: ['api'], at: 13_000 },
+      {
+        type: 'buildCompleted',
+        id: 'b4',
+        imageId: 'sha256:api1',
+        upToDate: true,
+        cachedSteps: 0,
+        totalSteps: 0,
+        durationMs: 5,
+        tags: [],
+        at: 13_100,
+      },
+    );
     expect(stateToView(other, ui(), NOW).header.lastError).toBe('web, worker: RUN npm test exited with 1 (2s ago)');
     const stopFailed = fold(
       running(),
-      { type: 'containerStopFailed', service: 'web', error: new DockstageError('stopping web failed: timeout', { exitCode: 1 }), at: 12_000 },
+      {
+        type: 'containerStopFailed',
+        service: 'web',
+        error: new DockstageError('stopping web failed: timeout', { exitCode: 1 }),
+        at: 12_000,
+      },
       { type: 'buildStarted', id: 'b4', services: ['web', 'worker'], at: 13_000 },
-      { type: 'buildCompleted', id: 'b4', imageId: 'sha256:web1', upToDate: true, cachedSteps: 0, totalSteps: 0, durationMs: 5, tags: [], at: 13_100 },
+      {
+        type: 'buildCompleted',
+        id: 'b4',
+        imageId: 'sha256:web1',
+        upToDate: true,
+        cachedSteps: 0,
+        totalSteps: 0,
+        durationMs: 5,
+        tags: [],
+        at: 13_100,
+      },
     );
     expect(stateToView(stopFailed, ui(), NOW).header.lastError).toBe('stopping web failed: timeout (2s ago)');
   });
@@ -343,9 +508,21 @@ describe('a replacement waiting for the service served first', () => {
       { type: 'serviceFocused', service: 'web', at: 10_000 },
       { type: 'filesChanged', paths: ['/p/app/src/message.js'], at: 10_100 },
       { type: 'buildStarted', id: 'b3', services: ['web', 'worker'], at: 10_200 },
-      { type: 'buildCompleted', id: 'b3', imageId: 'sha256:web2', upToDate: false, cachedSteps: 3, totalSteps: 4, durationMs: 300, tags: [], at: 10_500 },
+      {
+        type: 'buildCompleted',
+        id: 'b3',
+        imageId: 'sha256:web2',
+        upToDate: false,
+        cachedSteps: 3,
+        totalSteps: 4,
+        durationMs: 300,
+        tags: [],
+        at: 10_500,
+      },
     );
-    expect(stateToView(state, initialUiState('worker'), NOW).build!.why[0]).toBe('waits: waiting-for-priority (web served first; replaced once ready)');
+    expect(stateToView(state, initialUiState('worker'), NOW).build!.why[0]).toBe(
+      'waits: waiting-for-priority (web served first; replaced once ready)',
+    );
     expect(stateToView(state, initialUiState('web'), NOW).build!.why[0]).not.toMatch(/^waits/);
   });
 });

@@ -78,30 +78,53 @@ export function destinationArgs(destination: SshDestination): string[] {
  * the control master for `remoteCommand`. BatchMode: no prompt can stall a run whose terminal belongs to the TUI, so
  * a key must work without typing (agent, or a key without passphrase), as `ssh HOST true` shows. No remote shell runs.
  */
-export function masterArgs(destination: SshDestination, paths: { readonly controlPath: string; readonly localSocket: string }, options: SshOptions = {}): string[] {
+export function masterArgs(
+  destination: SshDestination,
+  paths: { readonly controlPath: string; readonly localSocket: string },
+  options: SshOptions = {},
+): string[] {
   return [
     ...(options.configFile === undefined ? [] : ['-F', options.configFile]),
-    '-M', '-S', paths.controlPath,
-    '-o', 'ControlPersist=no',
-    '-o', 'BatchMode=yes',
-    '-o', 'ConnectTimeout=30',
-    '-o', 'ServerAliveInterval=10',
-    '-o', 'ServerAliveCountMax=3',
-    '-o', 'ExitOnForwardFailure=yes',
-    '-o', 'StreamLocalBindUnlink=yes',
-    '-N', '-T',
-    '-L', `${paths.localSocket}:${destination.remoteSocket}`,
+    '-M',
+    '-S',
+    paths.controlPath,
+    '-o',
+    'ControlPersist=no',
+    '-o',
+    'BatchMode=yes',
+    '-o',
+    'ConnectTimeout=30',
+    '-o',
+    'ServerAliveInterval=10',
+    '-o',
+    'ServerAliveCountMax=3',
+    '-o',
+    'ExitOnForwardFailure=yes',
+    '-o',
+    'StreamLocalBindUnlink=yes',
+    '-N',
+    '-T',
+    '-L',
+    `${paths.localSocket}:${destination.remoteSocket}`,
     ...destinationArgs(destination),
   ];
 }
 
 /** A command on the remote host through the master (no second handshake): the words are ssh's remote command list. */
-export function remoteCommandArgs(destination: SshDestination, controlPath: string, command: readonly string[], options: SshOptions = {}): string[] {
+export function remoteCommandArgs(
+  destination: SshDestination,
+  controlPath: string,
+  command: readonly string[],
+  options: SshOptions = {},
+): string[] {
   return [
     ...(options.configFile === undefined ? [] : ['-F', options.configFile]),
-    '-S', controlPath,
-    '-o', 'ControlMaster=no',
-    '-o', 'BatchMode=yes',
+    '-S',
+    controlPath,
+    '-o',
+    'ControlMaster=no',
+    '-o',
+    'BatchMode=yes',
     '-T',
     ...destinationArgs(destination),
     ...command,

@@ -34,7 +34,11 @@ export function sshFailure(destination: SshDestination, where: string, stderr: s
       'check the host in DOCKER_HOST or the docker context (an alias must be a Host entry of ~/.ssh/config)',
     );
   }
-  if (/Connection refused|Connection timed out|No route to host|Network is unreachable|Connection closed by|Connection reset|kex_exchange_identification|timed out/i.test(stderr)) {
+  if (
+    /Connection refused|Connection timed out|No route to host|Network is unreachable|Connection closed by|Connection reset|kex_exchange_identification|timed out/i.test(
+      stderr,
+    )
+  ) {
     return new EngineUnavailableError(
       `cannot reach ${where} over ssh: ${said}`,
       `check that the host is up, that sshd listens on that port, and that '${check}' works`,
@@ -56,7 +60,11 @@ export function sshFailure(destination: SshDestination, where: string, stderr: s
  * Why the engine behind a working login does not answer, from `docker --host=unix://SOCKET version` run on the remote
  * host (its exit code and output): docker missing, engine down, no permission on the socket.
  */
-export function remoteEngineFailure(destination: SshDestination, where: string, result: { readonly code: number | null; readonly output: string }): EngineUnavailableError {
+export function remoteEngineFailure(
+  destination: SshDestination,
+  where: string,
+  result: { readonly code: number | null; readonly output: string },
+): EngineUnavailableError {
   const said = lastLine(result.output);
   if (result.code === 127 || /command not found|No such file or directory.*docker|docker: not found/i.test(result.output)) {
     return new EngineUnavailableError(
@@ -78,6 +86,9 @@ export function remoteEngineFailure(destination: SshDestination, where: string, 
 
 /** ssh's last meaningful line, without the known-hosts notice and the final period. */
 export function lastLine(text: string): string {
-  const lines = text.split(/\r?\n/).map((line) => line.trim()).filter((line) => line !== '' && !/^Warning: Permanently added/.test(line));
+  const lines = text
+    .split(/\r?\n/)
+    .map((line) => line.trim())
+    .filter((line) => line !== '' && !/^Warning: Permanently added/.test(line));
   return (lines[lines.length - 1] ?? '').replace(/\.$/, '');
 }

@@ -88,7 +88,11 @@ export function openSshTunnel(destination: SshDestination, options: SshTunnelOpt
       stderr = '';
       logins += 1;
       // Its own process group: a Ctrl-C at the terminal goes to dockstage, which stops its work first and ssh last.
-      const ssh = spawn('ssh', masterArgs(destination, { controlPath, localSocket }, options), { env: options.env, stdio: ['ignore', 'ignore', 'pipe'], detached: true });
+      const ssh = spawn('ssh', masterArgs(destination, { controlPath, localSocket }, options), {
+        env: options.env,
+        stdio: ['ignore', 'ignore', 'pipe'],
+        detached: true,
+      });
       child = ssh;
       let watcher: FSWatcher | undefined;
       let settled = false;
@@ -107,7 +111,10 @@ export function openSshTunnel(destination: SshDestination, options: SshTunnelOpt
         settle(() =>
           reject(
             error.code === 'ENOENT'
-              ? new EngineUnavailableError(`${options.where} needs the ssh command, and it is not on PATH`, 'install the OpenSSH client (Debian/Ubuntu: apt-get install openssh-client)')
+              ? new EngineUnavailableError(
+                  `${options.where} needs the ssh command, and it is not on PATH`,
+                  'install the OpenSSH client (Debian/Ubuntu: apt-get install openssh-client)',
+                )
               : error,
           ),
         ),
@@ -160,7 +167,13 @@ export function openSshTunnel(destination: SshDestination, options: SshTunnelOpt
     async explain() {
       if (!up) return stderr === '' ? undefined : sshFailure(destination, options.where, stderr);
       if (!/open failed|administratively prohibited/.test(stderr)) return undefined;
-      const remote = await runRemote(['docker', ...(/^[\w./-]+$/.test(destination.remoteSocket) ? [`--host=unix://${destination.remoteSocket}`] : []), 'version', '--format', '{{.Server.APIVersion}}']);
+      const remote = await runRemote([
+        'docker',
+        ...(/^[\w./-]+$/.test(destination.remoteSocket) ? [`--host=unix://${destination.remoteSocket}`] : []),
+        'version',
+        '--format',
+        '{{.Server.APIVersion}}',
+      ]);
       if (remote.code === 0) return sshFailure(destination, options.where, stderr);
       return remoteEngineFailure(destination, options.where, remote);
     },
@@ -173,7 +186,10 @@ export function openSshTunnel(destination: SshDestination, options: SshTunnelOpt
 
   function runRemote(command: readonly string[]): Promise<{ code: number | null; output: string }> {
     return new Promise((resolve) => {
-      const ssh = spawn('ssh', remoteCommandArgs(destination, controlPath, command, options), { env: options.env, stdio: ['ignore', 'pipe', 'pipe'] });
+      const ssh = spawn('ssh', remoteCommandArgs(destination, controlPath, command, options), {
+        env: options.env,
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
       let output = '';
       ssh.stdout.setEncoding('utf8').on('data', (chunk: string) => (output += chunk));
       ssh.stderr.setEncoding('utf8').on('data', (chunk: string) => (output += chunk));

@@ -64,7 +64,13 @@ export function createContainerWork(options: ContainerWorkOptions): ContainerWor
 
   const loadedFrom = (current: EngineState) => {
     const workspace = current.workspace!;
-    return { compose: options.composeTarget, projectDir: options.projectDir, project: workspace.project, config: workspace.config, workspace };
+    return {
+      compose: options.composeTarget,
+      projectDir: options.projectDir,
+      project: workspace.project,
+      config: workspace.config,
+      workspace,
+    };
   };
 
   return {
@@ -101,7 +107,12 @@ export function createContainerWork(options: ContainerWorkOptions): ContainerWor
             dispatch({ type: 'containerReplaced', service, oldId: containerId, newId: replaced.id, imageId: replaced.imageId, at: now() });
             if (state().prune && oldImage !== undefined && oldImage !== replaced.imageId) await pruneImage(service, oldImage);
           } catch (error) {
-            dispatch({ type: 'containerReplaceFailed', service, error: asError(error, `replacing the container of ${service} failed`), at: now() });
+            dispatch({
+              type: 'containerReplaceFailed',
+              service,
+              error: asError(error, `replacing the container of ${service} failed`),
+              at: now(),
+            });
           }
           await relist().catch(() => undefined);
         })(),
@@ -153,7 +164,13 @@ export function createContainerWork(options: ContainerWorkOptions): ContainerWor
             const result = await recreateChanged(loaded, { fs: options.fs, compose: options.compose, runtime }, target);
             await rememberEnvironment(options.projectDir, loaded.workspace.project.name, loaded.workspace.environment.name, options.fs);
             await relist();
-            dispatch({ type: 'environmentSwitched', environment: loaded.workspace.environment.name, recreated: result.recreated, restarted: result.restarted, at: now() });
+            dispatch({
+              type: 'environmentSwitched',
+              environment: loaded.workspace.environment.name,
+              recreated: result.recreated,
+              restarted: result.restarted,
+              at: now(),
+            });
             await pruneLeftBehind(before);
           } catch (error) {
             dispatch({ type: 'environmentSwitchFailed', error: asError(error, 'the environment switch failed'), at: now() });

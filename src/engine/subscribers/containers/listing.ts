@@ -47,9 +47,16 @@ export function createListing(options: ListingOptions): Listing {
 
   const connected = (info: EngineInfo) => {
     host = info.host;
-    dispatch({ type: 'engineConnected', version: info.serverVersion, host: info.host, ...(info.endpoint === undefined ? {} : { endpoint: info.endpoint }), at: now() });
+    dispatch({
+      type: 'engineConnected',
+      version: info.serverVersion,
+      host: info.host,
+      ...(info.endpoint === undefined ? {} : { endpoint: info.endpoint }),
+      at: now(),
+    });
   };
-  const disconnected = (error: unknown) => dispatch({ type: 'engineDisconnected', message: error instanceof Error ? error.message : String(error), at: now() });
+  const disconnected = (error: unknown) =>
+    dispatch({ type: 'engineDisconnected', message: error instanceof Error ? error.message : String(error), at: now() });
 
   const relist = (): Promise<void> => {
     if (listing !== undefined) {
@@ -110,10 +117,14 @@ export function createListing(options: ListingOptions): Listing {
 function pause(clock: Clock, ms: number, signal: AbortSignal): Promise<void> {
   return new Promise<void>((resolve) => {
     const timer = clock.setTimeout(resolve, ms);
-    signal.addEventListener('abort', () => {
-      clock.clearTimeout(timer);
-      resolve();
-    }, { once: true });
+    signal.addEventListener(
+      'abort',
+      () => {
+        clock.clearTimeout(timer);
+        resolve();
+      },
+      { once: true },
+    );
   });
 }
 

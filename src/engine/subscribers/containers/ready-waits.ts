@@ -23,7 +23,10 @@ export function createReadyWaits(clock: Clock, dispatch: (action: EngineAction) 
       for (const name of Object.keys(state.services)) {
         const containerId = startingContainer(state, name);
         if (containerId === undefined || timers.has(containerId)) continue;
-        timers.set(containerId, clock.setTimeout(() => dispatch({ type: 'readyWaitEnded', service: name, containerId, at: clock.now() }), READY_WAIT_MS));
+        timers.set(
+          containerId,
+          clock.setTimeout(() => dispatch({ type: 'readyWaitEnded', service: name, containerId, at: clock.now() }), READY_WAIT_MS),
+        );
       }
     },
     forget() {

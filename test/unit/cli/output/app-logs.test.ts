@@ -15,7 +15,13 @@ import { waitFor } from '../../../support/wait.js';
 function printer(options: { json?: boolean; colors?: boolean } = {}) {
   const clock = new FakeClock(Date.UTC(2026, 11, 6, 1, 0, 0));
   const writes: string[] = [];
-  const sink = logOutput({ write: (text) => writes.push(text), json: options.json ?? false, colors: options.colors ?? false, services: () => ['api', 'web', 'worker'], clock });
+  const sink = logOutput({
+    write: (text) => writes.push(text),
+    json: options.json ?? false,
+    colors: options.colors ?? false,
+    services: () => ['api', 'web', 'worker'],
+    clock,
+  });
   return { clock, writes, sink };
 }
 
@@ -42,7 +48,14 @@ describe('the headless watch log of the containers', () => {
     const { clock, writes, sink } = printer({ json: true });
     sink.append('api', 'app', 'stderr', 'Error: boom', Date.UTC(2026, 11, 6, 0, 59, 59, 500));
     sink.flush();
-    expect(JSON.parse(writes[0]!)).toEqual({ type: 'log', time: '2026-12-06T01:00:00.000Z', service: 'api', stream: 'stderr', line: 'Error: boom', at: '2026-12-06T00:59:59.500Z' });
+    expect(JSON.parse(writes[0]!)).toEqual({
+      type: 'log',
+      time: '2026-12-06T01:00:00.000Z',
+      service: 'api',
+      stream: 'stderr',
+      line: 'Error: boom',
+      at: '2026-12-06T00:59:59.500Z',
+    });
     expect(clock.pending()).toBe(0);
   });
 

@@ -24,9 +24,23 @@ function setup(json = false) {
     // What runs: the ids the test's events name, as compose made them.
     listContainers: async () =>
       Object.values(store.getState().services).flatMap((service) =>
-        service.containers.map((c) => ({ id: c.id, name: c.name, service: service.name, project: 'shop', number: 1, state: c.state, status: '', health: c.health, imageId: c.imageId, image: '', ports: [], labels: {} })),
+        service.containers.map((c) => ({
+          id: c.id,
+          name: c.name,
+          service: service.name,
+          project: 'shop',
+          number: 1,
+          state: c.state,
+          status: '',
+          health: c.health,
+          imageId: c.imageId,
+          image: '',
+          ports: [],
+          labels: {},
+        })),
       ),
-    logs: async (_id: string, _options: unknown, onLine: (line: { stream: 'stdout'; text: string; timestamp: string }) => void) => onLine({ stream: 'stdout', text: 'Error: boom', timestamp: '' }),
+    logs: async (_id: string, _options: unknown, onLine: (line: { stream: 'stdout'; text: string; timestamp: string }) => void) =>
+      onLine({ stream: 'stdout', text: 'Error: boom', timestamp: '' }),
     events: (_project: string, handler: (event: ContainerEvent) => void, signal: AbortSignal) => {
       onEvent = handler;
       return new Promise<void>((resolve) => signal.addEventListener('abort', () => resolve(), { once: true }));
@@ -49,14 +63,24 @@ function setup(json = false) {
   store.subscribe(watchOutputSubscriber({ out: (line) => lines.push(line), err: (line) => lines.push(line) }, json, () => clock.now()));
   store.dispatch({ type: 'watchPathsChanged', paths: 12, at: clock.now() });
   const engine = (event: Omit<ContainerEvent, 'project' | 'time'>) => onEvent!({ project: 'shop', time: clock.now(), ...event });
-  return { clock, store, lines, engine, ready: () => waitFor(() => onEvent !== undefined, { message: 'the event stream' }), dispose: () => subscriber.dispose?.() };
+  return {
+    clock,
+    store,
+    lines,
+    engine,
+    ready: () => waitFor(() => onEvent !== undefined, { message: 'the event stream' }),
+    dispose: () => subscriber.dispose?.(),
+  };
 }
 
 describe('stops dockstage makes', () => {
   test('a replace whose stop lasts 2 s says why once per service, with the fix; its exit 137 is not reported as a crash', async () => {
     const { clock, store, lines, engine, ready, dispose } = setup();
     await ready();
-    for (const [oldId, at] of [['c-web', 0], ['c-web2', 1]] as const) {
+    for (const [oldId, at] of [
+      ['c-web', 0],
+      ['c-web2', 1],
+    ] as const) {
       // Given dockstage replacing web's container, when the app ignores SIGTERM
       store.dispatch({ type: 'containerReplaceStarted', service: 'web', containerId: oldId, at: clock.now() });
       engine({ action: 'kill', containerId: oldId, service: 'web', signal: '15' });
@@ -64,7 +88,14 @@ describe('stops dockstage makes', () => {
       clock.advance(8_000);
       engine({ action: 'kill', containerId: oldId, service: 'web', signal: '9' });
       engine({ action: 'die', containerId: oldId, service: 'web', exitCode: 137 });
-      store.dispatch({ type: 'containerReplaced', service: 'web', oldId, newId: `${oldId}2`, imageId: `sha256:web${at + 2}`, at: clock.now() });
+      store.dispatch({
+        type: 'containerReplaced',
+        service: 'web',
+        oldId,
+        newId: `${oldId}2`,
+        imageId: `sha256:web${at + 2}`,
+        at: clock.now(),
+      });
     }
     // Then the hint came once, at 2 s, and no "exited with code 137"
     const text = lines.join('\n');

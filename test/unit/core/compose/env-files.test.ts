@@ -2,7 +2,7 @@ import { describe, expect, test } from 'vitest';
 import { envFilesNamed } from '../../../../src/core/compose/env-files.js';
 
 describe('envFilesNamed', () => {
-  test('every spelling of env_file, resolved from the compose file\'s folder; interpolated names and bad YAML name none', () => {
+  test("every spelling of env_file, resolved from the compose file's folder; interpolated names and bad YAML name none", () => {
     const text = [
       'services:',
       '  web:',

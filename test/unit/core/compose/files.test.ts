@@ -4,7 +4,14 @@ import { resolveComposeFiles } from '../../../../src/core/compose/files.js';
 function query(existing: string[], overrides: Partial<Parameters<typeof resolveComposeFiles>[0]> = {}) {
   const present = new Set(existing);
   const env: Record<string, string> = {};
-  return resolveComposeFiles({ files: [], cwd: '/work/app/sub', projectDirectory: undefined, lookup: (n) => env[n], exists: (f) => present.has(f), ...overrides });
+  return resolveComposeFiles({
+    files: [],
+    cwd: '/work/app/sub',
+    projectDirectory: undefined,
+    lookup: (n) => env[n],
+    exists: (f) => present.has(f),
+    ...overrides,
+  });
 }
 
 describe('resolveComposeFiles', () => {
@@ -17,7 +24,10 @@ describe('resolveComposeFiles', () => {
 
   test('COMPOSE_FILE is split on the path separator', () => {
     const env: Record<string, string> = { COMPOSE_FILE: 'x.yaml;y.yaml', COMPOSE_PATH_SEPARATOR: ';' };
-    expect(query(['/work/app/sub/x.yaml', '/work/app/sub/y.yaml'], { lookup: (n) => env[n] }).files).toEqual(['/work/app/sub/x.yaml', '/work/app/sub/y.yaml']);
+    expect(query(['/work/app/sub/x.yaml', '/work/app/sub/y.yaml'], { lookup: (n) => env[n] }).files).toEqual([
+      '/work/app/sub/x.yaml',
+      '/work/app/sub/y.yaml',
+    ]);
   });
 
   test('discovery walks up to the first directory with a compose file and adds its override', () => {
@@ -32,7 +42,10 @@ describe('resolveComposeFiles', () => {
   });
 
   test('--project-directory is where discovery starts', () => {
-    expect(query(['/srv/shop/compose.yaml'], { projectDirectory: '/srv/shop' })).toEqual({ files: ['/srv/shop/compose.yaml'], projectDir: '/srv/shop' });
+    expect(query(['/srv/shop/compose.yaml'], { projectDirectory: '/srv/shop' })).toEqual({
+      files: ['/srv/shop/compose.yaml'],
+      projectDir: '/srv/shop',
+    });
   });
 
   test('no compose file anywhere is a config error with a hint', () => {

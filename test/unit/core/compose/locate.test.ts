@@ -1,7 +1,18 @@
 import { describe, expect, test } from 'vitest';
 import { findYamlSyntaxError, lineOfPath } from '../../../../src/core/compose/locate.js';
 
-const COMPOSE = ['services:', '  web:', '    build:', '      context: ./web', '      target: develp', 'x-dockstage:', '  environments:', '    dev:', '      target: develop', ''].join('\n');
+const COMPOSE = [
+  'services:',
+  '  web:',
+  '    build:',
+  '      context: ./web',
+  '      target: develp',
+  'x-dockstage:',
+  '  environments:',
+  '    dev:',
+  '      target: develop',
+  '',
+].join('\n');
 
 describe('lineOfPath', () => {
   test('finds the line of a nested key', () => {

@@ -45,9 +45,7 @@ describe('environmentOverride on a remote engine with bind_mounts: sync', () => 
       .file('/p/Dockerfile', dockerfile('FROM busybox'))
       .workspace();
     const text = environmentOverride({ ...workspace, syncBindMounts: true });
-    expect(text).toContain(
-      ['  tools:', '    volumes: !override []'].join('\n'),
-    );
+    expect(text).toContain(['  tools:', '    volumes: !override []'].join('\n'));
     expect(text).toContain(
       [
         '    volumes: !override',

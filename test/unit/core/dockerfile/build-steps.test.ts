@@ -41,7 +41,11 @@ const TWO_STAGES = dockerfile(
 describe('numberedSteps', () => {
   test('FROM <image>, RUN, COPY, ADD and WORKDIR are steps; FROM <stage>, ENV, ARG are not', () => {
     const graph = graphOf(TWO_STAGES);
-    expect(graph.stages.map((stage) => numberedSteps(stage).map((instruction) => instruction.keyword))).toEqual([['FROM', 'WORKDIR'], ['COPY', 'RUN'], ['RUN']]);
+    expect(graph.stages.map((stage) => numberedSteps(stage).map((instruction) => instruction.keyword))).toEqual([
+      ['FROM', 'WORKDIR'],
+      ['COPY', 'RUN'],
+      ['RUN'],
+    ]);
   });
 
   test('FROM scratch is not a step', () => {
@@ -120,7 +124,8 @@ describe('locateStep', () => {
       decoder.push(readFileSync(path.join(dir, name)));
       decoder.end();
       for (const { ref } of decoder.steps()) {
-        if (ref.step !== null) located.set(`[${ref.stage} ${ref.step}/${ref.total}] ${ref.instruction.split(' ')[0]}`, locateStep(fixture, ref)?.line);
+        if (ref.step !== null)
+          located.set(`[${ref.stage} ${ref.step}/${ref.total}] ${ref.instruction.split(' ')[0]}`, locateStep(fixture, ref)?.line);
       }
     }
     expect(Object.fromEntries(located)).toEqual({

@@ -23,6 +23,8 @@ describe('cacheHints', () => {
   });
 
   test('a RUN that already has the mount gets no hint', () => {
-    expect(mountsAdvised('FROM node AS base', 'RUN --mount=type=cache,target=/root/.npm/ npm ci', 'RUN pip install -r r.txt')).toEqual(['3 --mount=type=cache,target=/root/.cache/pip']);
+    expect(mountsAdvised('FROM node AS base', 'RUN --mount=type=cache,target=/root/.npm/ npm ci', 'RUN pip install -r r.txt')).toEqual([
+      '3 --mount=type=cache,target=/root/.cache/pip',
+    ]);
   });
 });

@@ -16,7 +16,11 @@ describe('compileCopySource', () => {
   });
 
   test('a wildcard that matches a directory reads everything under it', () => {
-    expect(read('src/*', ['src/a.js', 'src/lib/b.js', 'src/lib/x/c.js', 'srcx/a.js'])).toEqual(['src/a.js', 'src/lib/b.js', 'src/lib/x/c.js']);
+    expect(read('src/*', ['src/a.js', 'src/lib/b.js', 'src/lib/x/c.js', 'srcx/a.js'])).toEqual([
+      'src/a.js',
+      'src/lib/b.js',
+      'src/lib/x/c.js',
+    ]);
     expect(read('packages/*/src', ['packages/api/src/a.ts', 'packages/api/test/a.ts'])).toEqual(['packages/api/src/a.ts']);
   });
 
@@ -75,7 +79,9 @@ describe('compileCopySource', () => {
   test('--parents with a /./ pivot matches the pattern below the pivot', () => {
     const matcher = compileCopySource('apps/./web/*.json', { parents: true });
     expect(matcher.prefix).toBe('apps/web');
-    expect(['apps/web/package.json', 'web/package.json', 'apps/api/package.json'].filter((p) => matcher.reads(p))).toEqual(['apps/web/package.json']);
+    expect(['apps/web/package.json', 'web/package.json', 'apps/api/package.json'].filter((p) => matcher.reads(p))).toEqual([
+      'apps/web/package.json',
+    ]);
   });
 
   test('--parents without wildcards reads the path and what is below it', () => {

@@ -75,21 +75,29 @@ describe('createIgnoreMatcher', () => {
 
   test('a lone ! is rejected with an error naming the pattern', () => {
     expect(() => createIgnoreMatcher(['dist', '!'])).toThrow(IgnorePatternError);
-    expect(() => createIgnoreMatcher(['dist', '!'])).toThrow('"!" is not a valid pattern: a lone "!" excepts nothing; write the path to re-include after it');
+    expect(() => createIgnoreMatcher(['dist', '!'])).toThrow(
+      '"!" is not a valid pattern: a lone "!" excepts nothing; write the path to re-include after it',
+    );
   });
 
   test('an unterminated character class is rejected with an error naming the pattern', () => {
-    expect(() => createIgnoreMatcher(['src/[ab'])).toThrow('"src/[ab" is not a valid pattern: unterminated character class: "]" is missing');
+    expect(() => createIgnoreMatcher(['src/[ab'])).toThrow(
+      '"src/[ab" is not a valid pattern: unterminated character class: "]" is missing',
+    );
   });
 
   test('an unescaped - at the start of a class is rejected', () => {
-    expect(() => createIgnoreMatcher(['[-x]'])).toThrow('"[-x]" is not a valid pattern: "-" must be escaped (\\-) where a class character is expected');
+    expect(() => createIgnoreMatcher(['[-x]'])).toThrow(
+      '"[-x]" is not a valid pattern: "-" must be escaped (\\-) where a class character is expected',
+    );
   });
 
   test('a reversed range compiles but fails when BuildKit would first evaluate it', () => {
     const matcher = createIgnoreMatcher(['*.log', '![z-a].log']);
     expect(matcher.excludes('a.txt')).toBe(false);
-    expect(() => matcher.excludes('a.log')).toThrow('"![z-a].log" is not a valid pattern: invalid character class range: z-a is out of order');
+    expect(() => matcher.excludes('a.log')).toThrow(
+      '"![z-a].log" is not a valid pattern: invalid character class range: z-a is out of order',
+    );
   });
 
   test('blank patterns are dropped and exceptions are reported', () => {
@@ -147,7 +155,8 @@ describe('cleanSlashPath', () => {
   });
 
   test('a path that is clean already comes back as it is; any other is cleaned, whatever its characters', () => {
-    for (const clean of ['/', 'a', '/a/b', '...', '.a', 'a/.b/c..', '..', '../..', 'a\n/b', '😀/x']) expect(cleanSlashPath(clean)).toBe(clean);
+    for (const clean of ['/', 'a', '/a/b', '...', '.a', 'a/.b/c..', '..', '../..', 'a\n/b', '😀/x'])
+      expect(cleanSlashPath(clean)).toBe(clean);
     // Line breaks and surrogate pairs before a trailing slash, a `.` or `..` element, or an empty one
     expect(cleanSlashPath('a\r/')).toBe('a\r');
     expect(cleanSlashPath('a\n/')).toBe('a\n');
@@ -166,11 +175,19 @@ describe('dockerignore file choice (chooseIgnoreFile)', () => {
   const files = (entries: Record<string, string>) => new Map<string, string | null>(Object.entries(entries));
 
   test('the file beside the Dockerfile, named after it, wins over the context one', () => {
-    expect(chooseIgnoreFile('/c/docker/web.Dockerfile', '/c', files({ '/c/docker/web.Dockerfile.dockerignore': 'a\n', '/c/.dockerignore': 'b\n' }))).toBe('/c/docker/web.Dockerfile.dockerignore');
+    expect(
+      chooseIgnoreFile(
+        '/c/docker/web.Dockerfile',
+        '/c',
+        files({ '/c/docker/web.Dockerfile.dockerignore': 'a\n', '/c/.dockerignore': 'b\n' }),
+      ),
+    ).toBe('/c/docker/web.Dockerfile.dockerignore');
   });
 
   test('an empty Dockerfile-specific file still wins', () => {
-    expect(chooseIgnoreFile('/c/Dockerfile', '/c', files({ '/c/Dockerfile.dockerignore': '', '/c/.dockerignore': 'b\n' }))).toBe('/c/Dockerfile.dockerignore');
+    expect(chooseIgnoreFile('/c/Dockerfile', '/c', files({ '/c/Dockerfile.dockerignore': '', '/c/.dockerignore': 'b\n' }))).toBe(
+      '/c/Dockerfile.dockerignore',
+    );
   });
 
   test('without it, the context root file applies; without both, none', () => {

@@ -1,11 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import {
-  ExpansionError,
-  expandWord,
-  expandWords,
-  lexShellWord,
-  type Lookup,
-} from '../../../../src/core/dockerfile/expand.js';
+import { ExpansionError, expandWord, expandWords, lexShellWord, type Lookup } from '../../../../src/core/dockerfile/expand.js';
 
 const env: Record<string, string> = {
   NODE_VERSION: '20',

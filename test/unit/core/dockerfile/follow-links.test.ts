@@ -1,6 +1,13 @@
 import { describe, expect, test } from 'vitest';
 import { withContextLinks } from '../../../../src/core/context-links.js';
-import { linkLookup, linksToLook, NO_LINKS, sourcesThroughLinks, touchesLinks, type ContextLinks } from '../../../../src/core/dockerfile/follow-links.js';
+import {
+  linkLookup,
+  linksToLook,
+  NO_LINKS,
+  sourcesThroughLinks,
+  touchesLinks,
+  type ContextLinks,
+} from '../../../../src/core/dockerfile/follow-links.js';
 import { linksPassedThrough } from '../../../../src/core/dockerfile/stage-inputs.js';
 import { dockerfile, project } from '../../../support/builders.js';
 
@@ -48,7 +55,9 @@ describe('linksToLook', () => {
     expect(linksToLook(['lnk/real.txt', 'package.json'], NO_LINKS)).toEqual({ paths: ['lnk', 'lnk/real.txt', 'package.json'], dirs: [] });
     const first = known({ lnk: 'data' }, ['lnk/real.txt', 'package.json']);
     expect(linksToLook(['lnk/real.txt', 'package.json'], first)).toEqual({ paths: ['data', 'data/real.txt'], dirs: [] });
-    expect(linksToLook(['lnk/real.txt', 'package.json'], known({ lnk: 'data' }, ['lnk/real.txt', 'package.json', 'data', 'data/real.txt']))).toEqual({ paths: [], dirs: [] });
+    expect(
+      linksToLook(['lnk/real.txt', 'package.json'], known({ lnk: 'data' }, ['lnk/real.txt', 'package.json', 'data', 'data/real.txt'])),
+    ).toEqual({ paths: [], dirs: [] });
   });
 
   test('a wildcard element lists its directory', () => {
@@ -69,12 +78,18 @@ describe('touchesLinks', () => {
 
 describe('linksPassedThrough', () => {
   const build = (text: string, links: Record<string, string>) => {
-    const workspace = project('shop', '/p').service('web', { build: { context: '/p/app' } }).file('/p/app/Dockerfile', text).workspace('dev');
+    const workspace = project('shop', '/p')
+      .service('web', { build: { context: '/p/app' } })
+      .file('/p/app/Dockerfile', text)
+      .workspace('dev');
     return withContextLinks(workspace, new Map([['/p/app', known(links)]])).services[0]!.build!;
   };
 
   test('a link the copy follows is passed through (its target is what lands in the image)', () => {
-    const linked = build(dockerfile('FROM busybox', 'COPY link.txt /x', 'COPY lnk/*.txt /y/'), { 'link.txt': 'data/real.txt', lnk: 'data' });
+    const linked = build(dockerfile('FROM busybox', 'COPY link.txt /x', 'COPY lnk/*.txt /y/'), {
+      'link.txt': 'data/real.txt',
+      lnk: 'data',
+    });
     expect([...linksPassedThrough(linked.inputs, '.', linked.links['.'])].sort()).toEqual(['link.txt', 'lnk']);
   });
 

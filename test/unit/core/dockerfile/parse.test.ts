@@ -45,10 +45,7 @@ describe('parseDockerfile: multi-stage instructions', () => {
     const [run] = instructions(
       'RUN --mount=type=cache,target=/root/.npm --mount=type=bind,source=package.json,target=/app/package.json npm ci',
     );
-    expect(run?.flags).toEqual([
-      '--mount=type=cache,target=/root/.npm',
-      '--mount=type=bind,source=package.json,target=/app/package.json',
-    ]);
+    expect(run?.flags).toEqual(['--mount=type=cache,target=/root/.npm', '--mount=type=bind,source=package.json,target=/app/package.json']);
     expect(run?.args).toEqual(['npm ci']);
   });
 
@@ -213,18 +210,14 @@ describe('parseDockerfile: directives and the escape token', () => {
 describe('parseDockerfile: heredocs', () => {
   test('RUN <<EOF reads the body up to the delimiter, lines included', () => {
     const [, run, cmd] = instructions('FROM a', 'RUN <<EOF', 'set -e', 'echo "$HOME"', 'EOF', 'CMD ["sh"]');
-    expect(run?.heredocs).toEqual([
-      { name: 'EOF', content: 'set -e\necho "$HOME"\n', expand: true, chomp: false, fileDescriptor: 0 },
-    ]);
+    expect(run?.heredocs).toEqual([{ name: 'EOF', content: 'set -e\necho "$HOME"\n', expand: true, chomp: false, fileDescriptor: 0 }]);
     expect(run).toMatchObject({ args: ['<<EOF'], startLine: 2, endLine: 5 });
     expect(cmd?.startLine).toBe(6);
   });
 
   test('<<- and quoted delimiters set chomp and expand; the body is kept raw', () => {
     const [run] = instructions('RUN <<-"EOT" bash', '\techo $X', '\tEOT');
-    expect(run?.heredocs).toEqual([
-      { name: 'EOT', content: '\techo $X\n', expand: false, chomp: true, fileDescriptor: 0 },
-    ]);
+    expect(run?.heredocs).toEqual([{ name: 'EOT', content: '\techo $X\n', expand: false, chomp: true, fileDescriptor: 0 }]);
     expect(chompHeredocContent(run?.heredocs[0]?.content ?? '')).toBe('echo $X\n');
   });
 
@@ -265,9 +258,7 @@ describe('parseDockerfile: errors', () => {
   });
 
   test('mixing key=value and bare words in ENV is an error', () => {
-    expect(parseError('FROM a', 'ENV A=1 B').message).toBe(
-      'Syntax error - can\'t find = in "B". Must be of the form: name=value',
-    );
+    expect(parseError('FROM a', 'ENV A=1 B').message).toBe('Syntax error - can\'t find = in "B". Must be of the form: name=value');
   });
 
   test('a JSON array with non-string items is an error, not shell form', () => {

@@ -41,7 +41,10 @@ describe('buildStageGraph', () => {
 
   test('global ARGs expand FROM, and --build-arg overrides the default', () => {
     expect(graphOf(SHOP).stages[0]!.base).toEqual({ kind: 'image', ref: 'node:22-alpine' });
-    expect(graphOf(SHOP, { NODE_IMAGE: 'dockstage-base/node:20' }).stages[4]!.base).toEqual({ kind: 'image', ref: 'dockstage-base/node:20' });
+    expect(graphOf(SHOP, { NODE_IMAGE: 'dockstage-base/node:20' }).stages[4]!.base).toEqual({
+      kind: 'image',
+      ref: 'dockstage-base/node:20',
+    });
   });
 
   test('edges come from FROM <stage> and COPY --from, with their lines', () => {
@@ -120,9 +123,17 @@ describe('buildStageGraph', () => {
   });
 
   test('a --from that is not a stage is an external image, with a did-you-mean when one edit away', () => {
-    const graph = graphOf(dockerfile('FROM busybox AS builder', 'RUN true', 'FROM busybox', 'COPY --from=buidler /a /a', 'COPY --from=nginx:latest /b /b'));
+    const graph = graphOf(
+      dockerfile('FROM busybox AS builder', 'RUN true', 'FROM busybox', 'COPY --from=buidler /a /a', 'COPY --from=nginx:latest /b /b'),
+    );
     expect(graph.external.filter((r) => r.via === 'copy').map((r) => r.ref)).toEqual(['buidler', 'nginx:latest']);
-    expect(graph.warnings).toEqual([{ message: "--from=buidler is not a stage, so BuildKit pulls it as an image; did you mean 'builder'?", line: 4, misspelt: { ref: 'buidler', suggestion: 'builder' } }]);
+    expect(graph.warnings).toEqual([
+      {
+        message: "--from=buidler is not a stage, so BuildKit pulls it as an image; did you mean 'builder'?",
+        line: 4,
+        misspelt: { ref: 'buidler', suggestion: 'builder' },
+      },
+    ]);
   });
 
   test('FROM naming a stage defined later is an image to BuildKit, and gets a warning', () => {

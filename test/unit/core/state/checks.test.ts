@@ -13,12 +13,20 @@ import type { Workspace } from '../../../../src/core/workspace.js';
 import { dockerfile, project } from '../../../support/builders.js';
 
 const WEB = dockerfile(
-  'FROM busybox AS base', 'COPY package.json ./',
-  'FROM base AS develop', 'COPY src/ ./src/',
-  'FROM develop AS test', 'COPY test/ ./test/', 'RUN run-tests',
-  'FROM base AS lint', 'COPY .eslintrc ./',
-  'FROM base AS builder', 'COPY src/ ./src/',
-  'FROM busybox AS production', 'COPY --from=builder /app /app', 'COPY prod.conf /etc/',
+  'FROM busybox AS base',
+  'COPY package.json ./',
+  'FROM base AS develop',
+  'COPY src/ ./src/',
+  'FROM develop AS test',
+  'COPY test/ ./test/',
+  'RUN run-tests',
+  'FROM base AS lint',
+  'COPY .eslintrc ./',
+  'FROM base AS builder',
+  'COPY src/ ./src/',
+  'FROM busybox AS production',
+  'COPY --from=builder /app /app',
+  'COPY prod.conf /etc/',
 );
 const API = dockerfile('FROM busybox AS develop', 'COPY src/ ./src/');
 
@@ -33,7 +41,8 @@ function shop(config?: unknown) {
   return config === undefined ? builder : builder.config(config);
 }
 
-const checksOf = (workspace: Workspace) => Object.fromEntries(workspace.services.map((s) => [s.name, s.build?.checks.map((c) => c.stage) ?? []]));
+const checksOf = (workspace: Workspace) =>
+  Object.fromEntries(workspace.services.map((s) => [s.name, s.build?.checks.map((c) => c.stage) ?? []]));
 
 function run(state: EngineState, ...actions: EngineAction[]): EngineState {
   return actions.reduce(reduce, state);
@@ -41,12 +50,35 @@ function run(state: EngineState, ...actions: EngineAction[]): EngineState {
 
 /** A watch run on the workspace, its start-up builds done and the project up: the served path is done. */
 function served(workspace = shop().workspace('dev'), concurrency = 4): EngineState {
-  let state = run(initialState({ mode: 'watch', concurrency, checks: true }), { type: 'workspaceLoaded', workspace, composeFiles: ['/p/compose.yaml'], at: 0 });
+  let state = run(initialState({ mode: 'watch', concurrency, checks: true }), {
+    type: 'workspaceLoaded',
+    workspace,
+    composeFiles: ['/p/compose.yaml'],
+    at: 0,
+  });
   for (let next = nextBuilds(state).start[0]; next !== undefined; next = nextBuilds(state).start[0]) {
     const id = `b${state.nextBuildId}`;
-    state = run(state, { type: 'buildStarted', id, services: next.services, at: 1 }, { type: 'buildCompleted', id, imageId: `sha256:${id}`, upToDate: true, cachedSteps: 0, totalSteps: 0, durationMs: 5, tags: [], at: 2 });
+    state = run(
+      state,
+      { type: 'buildStarted', id, services: next.services, at: 1 },
+      {
+        type: 'buildCompleted',
+        id,
+        imageId: `sha256:${id}`,
+        upToDate: true,
+        cachedSteps: 0,
+        totalSteps: 0,
+        durationMs: 5,
+        tags: [],
+        at: 2,
+      },
+    );
   }
-  return run(state, { type: 'projectUpStarted', services: ['api', 'cache', 'web', 'worker'], at: 3 }, { type: 'projectUp', services: ['api', 'cache', 'web', 'worker'], at: 4 });
+  return run(
+    state,
+    { type: 'projectUpStarted', services: ['api', 'cache', 'web', 'worker'], at: 3 },
+    { type: 'projectUp', services: ['api', 'cache', 'web', 'worker'], at: 4 },
+  );
 }
 
 /** Starts what nextChecks offers, as the subscriber does; returns the state and the ids by stage. */
@@ -64,20 +96,34 @@ function keyOf(state: EngineState, stage: string): string {
 }
 
 function finished(state: EngineState, stage: string, id: string, passed = true, at = 9): EngineAction {
-  return { type: 'checkFinished', key: keyOf(state, stage), id, result: { passed, cached: false, durationMs: 2100, endedAt: at, hash: 'h', error: undefined }, at };
+  return {
+    type: 'checkFinished',
+    key: keyOf(state, stage),
+    id,
+    result: { passed, cached: false, durationMs: 2100, endedAt: at, hash: 'h', error: undefined },
+    at,
+  };
 }
 
 describe('which stages are checks', () => {
   test('in dev and ci, test and lint by convention, shared by the services building the Dockerfile alike; none in prod', () => {
     const dev = shop().workspace('dev');
     expect(checksOf(dev)).toEqual({ api: [], cache: [], web: ['test', 'lint'], worker: ['test', 'lint'] });
-    expect(dev.services.find((s) => s.name === 'web')!.build!.checks.map((c) => c.key)).toEqual(dev.services.find((s) => s.name === 'worker')!.build!.checks.map((c) => c.key));
+    expect(dev.services.find((s) => s.name === 'web')!.build!.checks.map((c) => c.key)).toEqual(
+      dev.services.find((s) => s.name === 'worker')!.build!.checks.map((c) => c.key),
+    );
     expect(checksOf(shop().workspace('ci'))).toEqual({ api: [], cache: [], web: ['test', 'lint'], worker: ['test', 'lint'] });
     expect(checksOf(shop().workspace('prod'))).toEqual({ api: [], cache: [], web: [], worker: [] });
   });
 
   test('configured per environment and per service; a stage in the target closure is never a check', () => {
-    const config = { environments: { prod: { checks: ['test'] }, dev: { services: { worker: { checks: [] } } }, ci: { target: 'test', checks: ['test', 'lint'] } } };
+    const config = {
+      environments: {
+        prod: { checks: ['test'] },
+        dev: { services: { worker: { checks: [] } } },
+        ci: { target: 'test', checks: ['test', 'lint'] },
+      },
+    };
     expect(checksOf(shop(config).workspace('prod'))).toEqual({ api: [], cache: [], web: ['test'], worker: ['test'] });
     expect(checksOf(shop(config).workspace('dev'))).toEqual({ api: [], cache: [], web: ['test', 'lint'], worker: [] });
     expect(checksOf(shop(config).workspace('ci'))).toEqual({ api: [], cache: [], web: ['lint'], worker: ['lint'] });
@@ -92,22 +138,40 @@ describe('which stages are checks', () => {
     ]);
   });
 
-  test('plan lists each service\'s checks', () => {
-    expect(planForChanges(shop().workspace('dev'), []).services.map((s) => [s.name, s.checks])).toEqual([['api', []], ['cache', []], ['web', ['test', 'lint']], ['worker', ['test', 'lint']]]);
+  test("plan lists each service's checks", () => {
+    expect(planForChanges(shop().workspace('dev'), []).services.map((s) => [s.name, s.checks])).toEqual([
+      ['api', []],
+      ['cache', []],
+      ['web', ['test', 'lint']],
+      ['worker', ['test', 'lint']],
+    ]);
   });
 });
 
 describe('nextChecks', () => {
   test('at start every check is due, and waits until the start-up builds and the first up are done', () => {
-    let state = run(initialState({ mode: 'watch', concurrency: 4, checks: true }), { type: 'workspaceLoaded', workspace: shop().workspace('dev'), composeFiles: [], at: 0 });
+    let state = run(initialState({ mode: 'watch', concurrency: 4, checks: true }), {
+      type: 'workspaceLoaded',
+      workspace: shop().workspace('dev'),
+      composeFiles: [],
+      at: 0,
+    });
     expect(Object.values(nextChecks(state).waiting)).toEqual(['serving', 'serving']);
     state = served();
-    expect(nextChecks(state).start.map((c) => [c.stage, c.services])).toEqual([['test', ['web', 'worker']], ['lint', ['web', 'worker']]]);
+    expect(nextChecks(state).start.map((c) => [c.stage, c.services])).toEqual([
+      ['test', ['web', 'worker']],
+      ['lint', ['web', 'worker']],
+    ]);
   });
 
   test('off outside watch, and with checks off', () => {
     expect(initialState({ mode: 'up', concurrency: 4, checks: true }).checksEnabled).toBe(false);
-    const state = run(initialState({ mode: 'watch', concurrency: 4, checks: false }), { type: 'workspaceLoaded', workspace: shop().workspace('dev'), composeFiles: [], at: 0 });
+    const state = run(initialState({ mode: 'watch', concurrency: 4, checks: false }), {
+      type: 'workspaceLoaded',
+      workspace: shop().workspace('dev'),
+      composeFiles: [],
+      at: 0,
+    });
     expect(state.checks).toEqual({});
     expect(nextChecks(state).start).toEqual([]);
   });
@@ -134,11 +198,15 @@ describe('nextChecks', () => {
     state = run(state, { type: 'checkCancelled', key: keyOf(state, 'test'), id: ids['test']!, at: 11 });
     expect(nextChecks(state)).toEqual({ start: [], cancel: [], waiting: { [keyOf(state, 'test')]: 'serving' } });
     const id = `b${state.nextBuildId}`;
-    state = run(state, { type: 'buildStarted', id, services: ['web', 'worker'], at: 12 }, { type: 'buildCompleted', id, imageId: 'sha256:b1', upToDate: true, cachedSteps: 0, totalSteps: 0, durationMs: 5, tags: [], at: 13 });
+    state = run(
+      state,
+      { type: 'buildStarted', id, services: ['web', 'worker'], at: 12 },
+      { type: 'buildCompleted', id, imageId: 'sha256:b1', upToDate: true, cachedSteps: 0, totalSteps: 0, durationMs: 5, tags: [], at: 13 },
+    );
     expect(nextChecks(state).start.map((c) => c.stage)).toEqual(['test']);
   });
 
-  test('a new edit of a running check\'s inputs cancels it, and it runs again', () => {
+  test("a new edit of a running check's inputs cancels it, and it runs again", () => {
     let { state, ids } = startChecks(served());
     state = run(state, { type: 'filesChanged', paths: ['/p/web/test/a.test.js'], at: 10 });
     expect(nextChecks(state).cancel).toEqual([keyOf(state, 'test')]);
@@ -155,7 +223,13 @@ describe('nextChecks', () => {
     const paused = run(served(), { type: 'watchPaused', at: 5 });
     expect(Object.values(nextChecks(paused).waiting)).toEqual(['paused', 'paused']);
     let { state, ids } = startChecks(served());
-    state = run(state, finished(state, 'test', ids['test']!), finished(state, 'lint', ids['lint']!), { type: 'watchPaused', at: 10 }, { type: 'checksRequested', services: ['worker'], at: 11 });
+    state = run(
+      state,
+      finished(state, 'test', ids['test']!),
+      finished(state, 'lint', ids['lint']!),
+      { type: 'watchPaused', at: 10 },
+      { type: 'checksRequested', services: ['worker'], at: 11 },
+    );
     expect(nextChecks(state).start.map((c) => c.stage)).toEqual(['test', 'lint']);
   });
 

@@ -13,12 +13,25 @@ import { DockstageError } from '../../../../src/core/errors.js';
 import type { Workspace } from '../../../../src/core/workspace.js';
 import { dockerfile, project } from '../../../support/builders.js';
 
-const WEB = dockerfile('FROM busybox AS base', 'COPY package.json ./', 'FROM base AS develop', 'COPY src/ ./src/', 'FROM base AS test', 'COPY test/ ./test/', 'FROM base AS production', 'COPY src/ ./src/');
+const WEB = dockerfile(
+  'FROM busybox AS base',
+  'COPY package.json ./',
+  'FROM base AS develop',
+  'COPY src/ ./src/',
+  'FROM base AS test',
+  'COPY test/ ./test/',
+  'FROM base AS production',
+  'COPY src/ ./src/',
+);
 const API = dockerfile('FROM busybox AS develop', 'COPY src/ ./src/');
 
 function shop(options: { apiDockerfile?: string; web?: Record<string, unknown> } = {}): Workspace {
   return project('shop', '/p')
-    .service('web', { build: { context: '/p/web' }, depends_on: { api: { condition: 'service_started', restart: true } }, ...(options.web ?? {}) })
+    .service('web', {
+      build: { context: '/p/web' },
+      depends_on: { api: { condition: 'service_started', restart: true } },
+      ...(options.web ?? {}),
+    })
     .service('worker', { build: { context: '/p/web' } })
     .service('api', { build: { context: '/p/api' } })
     .service('cache', { image: 'busybox:latest' })
@@ -74,7 +87,13 @@ describe('engine state at start', () => {
   test('a one-shot up brings nothing up when a build failed; watch brings up the rest', () => {
     for (const mode of ['up', 'watch'] as const) {
       let { state, ids } = startAll(loaded(mode));
-      state = run(state, completed(ids['api']!, 'sha256:api1'), { type: 'buildFailed', id: ids['web,worker']!, error: new DockstageError('boom'), cancelled: false, at: 3 });
+      state = run(state, completed(ids['api']!, 'sha256:api1'), {
+        type: 'buildFailed',
+        id: ids['web,worker']!,
+        error: new DockstageError('boom'),
+        cancelled: false,
+        at: 3,
+      });
       expect(servicesToStart(state), mode).toEqual(mode === 'up' ? undefined : ['api', 'cache']);
     }
   });
@@ -89,7 +108,16 @@ describe('a change in watch mode', () => {
       completed(ids['api']!, 'sha256:api1'),
       completed(ids['web,worker']!, 'sha256:web1'),
       { type: 'projectUpStarted', services: ['api', 'cache', 'web', 'worker'], at: 3 },
-      { type: 'containersListed', containers: [container('api', 'c-api', 'sha256:api1'), container('web', 'c-web', 'sha256:web1'), container('worker', 'c-worker', 'sha256:web1'), container('cache', 'c-cache', 'sha256:bb')], at: 4 },
+      {
+        type: 'containersListed',
+        containers: [
+          container('api', 'c-api', 'sha256:api1'),
+          container('web', 'c-web', 'sha256:web1'),
+          container('worker', 'c-worker', 'sha256:web1'),
+          container('cache', 'c-cache', 'sha256:bb'),
+        ],
+        at: 4,
+      },
       { type: 'projectUp', services: ['api', 'cache', 'web', 'worker'], at: 4 },
       { type: 'watchStarted', paths: 10, at: 4 },
     );
@@ -113,7 +141,11 @@ describe('a change in watch mode', () => {
   test('changes during a build queue exactly one follow-up build', () => {
     let state = run(running(), { type: 'filesChanged', paths: ['/p/web/src/a.js'], at: 10 });
     const first = startAll(state, 11);
-    state = run(first.state, { type: 'filesChanged', paths: ['/p/web/src/b.js'], at: 12 }, { type: 'filesChanged', paths: ['/p/web/src/c.js'], at: 13 });
+    state = run(
+      first.state,
+      { type: 'filesChanged', paths: ['/p/web/src/b.js'], at: 12 },
+      { type: 'filesChanged', paths: ['/p/web/src/c.js'], at: 13 },
+    );
     expect(nextBuilds(state)).toEqual({ start: [], waiting: { web: 'already-building', worker: 'already-building' } });
     state = run(state, completed(first.ids['web,worker']!, 'sha256:web2', 14));
     const follow = nextBuilds(state).start;
@@ -136,7 +168,13 @@ describe('a change in watch mode', () => {
   test('a failed build replaces nothing and is retried on the next change', () => {
     let state = run(running(), { type: 'filesChanged', paths: ['/p/web/src/a.js'], at: 10 });
     const first = startAll(state, 11);
-    state = run(first.state, { type: 'buildFailed', id: first.ids['web,worker']!, error: new DockstageError('RUN failed', { exitCode: 1 }), cancelled: false, at: 12 });
+    state = run(first.state, {
+      type: 'buildFailed',
+      id: first.ids['web,worker']!,
+      error: new DockstageError('RUN failed', { exitCode: 1 }),
+      cancelled: false,
+      at: 12,
+    });
     expect(replacementsDue(state)).toEqual([]);
     expect(state.services['web']?.freshness).toBe('failed');
     expect(state.lastError?.message).toBe('RUN failed');
@@ -152,7 +190,11 @@ describe('a change in watch mode', () => {
     const build = startAll(state, 11);
     state = run(build.state, completed(build.ids['api']!, 'sha256:api2', 12));
     expect(restartsDue(state)).toEqual([]);
-    state = run(state, { type: 'containerReplaceStarted', service: 'api', at: 13 }, { type: 'containerReplaced', service: 'api', oldId: 'c-api', newId: 'c-api2', imageId: 'sha256:api2', at: 14 });
+    state = run(
+      state,
+      { type: 'containerReplaceStarted', service: 'api', at: 13 },
+      { type: 'containerReplaced', service: 'api', oldId: 'c-api', newId: 'c-api2', imageId: 'sha256:api2', at: 14 },
+    );
     expect(restartsDue(state)).toEqual(['web']);
   });
 
@@ -167,22 +209,36 @@ describe('a change in watch mode', () => {
     expect(state.services['web']?.pending?.reasons.map((r) => r.rule)).toEqual(['dockerfile', 'input']);
   });
 
-  test('a compose edit that changes a service\'s container (its environment) has compose recreate that service alone', () => {
+  test("a compose edit that changes a service's container (its environment) has compose recreate that service alone", () => {
     let state = run(running(), { type: 'filesChanged', paths: ['/p/compose.yaml'], at: 10 });
-    state = run(state, { type: 'workspaceLoaded', workspace: shop({ web: { environment: { EXTRA: '1' } } }), composeFiles: ['/p/compose.yaml'], at: 11 });
+    state = run(state, {
+      type: 'workspaceLoaded',
+      workspace: shop({ web: { environment: { EXTRA: '1' } } }),
+      composeFiles: ['/p/compose.yaml'],
+      at: 11,
+    });
     expect(nextBuilds(state).start).toEqual([]);
     expect(servicesToStart(state)).toEqual(['web']);
     state = run(state, { type: 'projectUpStarted', services: ['web'], at: 12 }, { type: 'projectUp', services: ['web'], at: 13 });
     expect(state.services['web']?.recreate).toBe(false);
     expect(servicesToStart(state)).toBeUndefined();
     // The same definition again is no change
-    state = run(state, { type: 'filesChanged', paths: ['/p/compose.yaml'], at: 20 }, { type: 'workspaceLoaded', workspace: shop({ web: { environment: { EXTRA: '1' } } }), composeFiles: ['/p/compose.yaml'], at: 21 });
+    state = run(
+      state,
+      { type: 'filesChanged', paths: ['/p/compose.yaml'], at: 20 },
+      { type: 'workspaceLoaded', workspace: shop({ web: { environment: { EXTRA: '1' } } }), composeFiles: ['/p/compose.yaml'], at: 21 },
+    );
     expect(servicesToStart(state)).toBeUndefined();
   });
 
   test('when the edit changes the build too, the recreate waits for the build and takes the new image; a sharer is replaced', () => {
     let state = run(running(), { type: 'filesChanged', paths: ['/p/compose.yaml'], at: 10 });
-    state = run(state, { type: 'workspaceLoaded', workspace: shop({ web: { build: { context: '/p/web', args: { FLAVOUR: 'x' } }, environment: { EXTRA: '1' } } }), composeFiles: ['/p/compose.yaml'], at: 11 });
+    state = run(state, {
+      type: 'workspaceLoaded',
+      workspace: shop({ web: { build: { context: '/p/web', args: { FLAVOUR: 'x' } }, environment: { EXTRA: '1' } } }),
+      composeFiles: ['/p/compose.yaml'],
+      at: 11,
+    });
     expect(nextBuilds(state).start.map((b) => b.services)).toEqual([['web']]);
     expect(servicesToStart(state)).toBeUndefined();
     const { state: building, ids } = startAll(state, 12);
@@ -193,9 +249,17 @@ describe('a change in watch mode', () => {
   });
 
   test('an edit made while compose recreates the service flags it again: the second edit is not lost', () => {
-    let state = run(running(), { type: 'filesChanged', paths: ['/p/compose.yaml'], at: 10 }, { type: 'workspaceLoaded', workspace: shop({ web: { environment: { EXTRA: '1' } } }), composeFiles: ['/p/compose.yaml'], at: 11 });
+    let state = run(
+      running(),
+      { type: 'filesChanged', paths: ['/p/compose.yaml'], at: 10 },
+      { type: 'workspaceLoaded', workspace: shop({ web: { environment: { EXTRA: '1' } } }), composeFiles: ['/p/compose.yaml'], at: 11 },
+    );
     state = run(state, { type: 'projectUpStarted', services: ['web'], at: 12 });
-    state = run(state, { type: 'filesChanged', paths: ['/p/compose.yaml'], at: 13 }, { type: 'workspaceLoaded', workspace: shop({ web: { environment: { EXTRA: '2' } } }), composeFiles: ['/p/compose.yaml'], at: 14 });
+    state = run(
+      state,
+      { type: 'filesChanged', paths: ['/p/compose.yaml'], at: 13 },
+      { type: 'workspaceLoaded', workspace: shop({ web: { environment: { EXTRA: '2' } } }), composeFiles: ['/p/compose.yaml'], at: 14 },
+    );
     state = run(state, { type: 'projectUp', services: ['web'], at: 15 });
     expect(servicesToStart(state)).toEqual(['web']);
   });
@@ -218,9 +282,14 @@ describe('a change in watch mode', () => {
     expect(restartsDue(state)).toEqual(['web']);
   });
 
-  test('an edit compose\'s config hash ignores (depends_on, profiles, pull_policy, scale) recreates nothing', () => {
+  test("an edit compose's config hash ignores (depends_on, profiles, pull_policy, scale) recreates nothing", () => {
     let state = run(running(), { type: 'filesChanged', paths: ['/p/compose.yaml'], at: 10 });
-    state = run(state, { type: 'workspaceLoaded', workspace: shop({ web: { depends_on: { api: { condition: 'service_healthy' } }, pull_policy: 'never', scale: 1 } }), composeFiles: ['/p/compose.yaml'], at: 11 });
+    state = run(state, {
+      type: 'workspaceLoaded',
+      workspace: shop({ web: { depends_on: { api: { condition: 'service_healthy' } }, pull_policy: 'never', scale: 1 } }),
+      composeFiles: ['/p/compose.yaml'],
+      at: 11,
+    });
     expect(state.services['web']?.recreate).toBe(false);
   });
 
@@ -228,13 +297,21 @@ describe('a change in watch mode', () => {
     let state = run(running(), { type: 'filesChanged', paths: ['/p/web/src/a.js'], at: 10 });
     const { state: building, ids } = startAll(state, 11);
     state = run(building, { type: 'buildFailed', id: ids['web,worker']!, error: new DockstageError('syntax'), cancelled: false, at: 12 });
-    state = run(state, { type: 'filesChanged', paths: ['/p/compose.yaml'], at: 13 }, { type: 'workspaceLoaded', workspace: shop({ web: { environment: { EXTRA: '1' } } }), composeFiles: ['/p/compose.yaml'], at: 14 });
+    state = run(
+      state,
+      { type: 'filesChanged', paths: ['/p/compose.yaml'], at: 13 },
+      { type: 'workspaceLoaded', workspace: shop({ web: { environment: { EXTRA: '1' } } }), composeFiles: ['/p/compose.yaml'], at: 14 },
+    );
     expect(servicesToStart(state)).toEqual(['web']);
   });
 
   test('a service the user stopped is not recreated by a compose edit', () => {
     let state = run(running(), { type: 'serviceStopped', service: 'web', at: 5 });
-    state = run(state, { type: 'filesChanged', paths: ['/p/compose.yaml'], at: 10 }, { type: 'workspaceLoaded', workspace: shop({ web: { environment: { EXTRA: '1' } } }), composeFiles: ['/p/compose.yaml'], at: 11 });
+    state = run(
+      state,
+      { type: 'filesChanged', paths: ['/p/compose.yaml'], at: 10 },
+      { type: 'workspaceLoaded', workspace: shop({ web: { environment: { EXTRA: '1' } } }), composeFiles: ['/p/compose.yaml'], at: 11 },
+    );
     expect(state.services['web']?.recreate).toBe(false);
     expect(servicesToStart(state)).toBeUndefined();
   });
@@ -249,7 +326,11 @@ describe('a change in watch mode', () => {
   });
 
   test('an exit while it should run is remembered; a clean exit (code 0) is not a crash', () => {
-    let state = run(running(), { type: 'containerExited', service: 'web', containerId: 'c-web', exitCode: 1, logTail: [], at: 10 }, { type: 'containerExited', service: 'web', containerId: 'c-web', exitCode: 1, logTail: [], at: 20 });
+    let state = run(
+      running(),
+      { type: 'containerExited', service: 'web', containerId: 'c-web', exitCode: 1, logTail: [], at: 10 },
+      { type: 'containerExited', service: 'web', containerId: 'c-web', exitCode: 1, logTail: [], at: 20 },
+    );
     expect(state.services['web']?.exits).toEqual([10, 20]);
     state = run(state, { type: 'containerExited', service: 'worker', containerId: 'c-worker', exitCode: 0, logTail: [], at: 30 });
     expect(state.services['worker']?.exits).toEqual([]);
@@ -264,16 +345,34 @@ describe('live sync in the state', () => {
       completed(ids['api']!, 'sha256:api1'),
       completed(ids['web,worker']!, 'sha256:web1'),
       { type: 'projectUpStarted', services: ['api', 'cache', 'web', 'worker'], at: 3 },
-      { type: 'containersListed', containers: [container('api', 'c-api', 'sha256:api1'), container('web', 'c-web', 'sha256:web1'), container('worker', 'c-worker', 'sha256:web1')], at: 4 },
+      {
+        type: 'containersListed',
+        containers: [
+          container('api', 'c-api', 'sha256:api1'),
+          container('web', 'c-web', 'sha256:web1'),
+          container('worker', 'c-worker', 'sha256:web1'),
+        ],
+        at: 4,
+      },
       { type: 'projectUp', services: ['api', 'cache', 'web', 'worker'], at: 4 },
     );
   }
-  const file = (path: string) => ({ path, destination: `/app/${path}`, deleted: false, instruction: 'COPY src/ ./src/', line: 4, stage: 'develop' });
+  const file = (path: string) => ({
+    path,
+    destination: `/app/${path}`,
+    deleted: false,
+    instruction: 'COPY src/ ./src/',
+    line: 4,
+    stage: 'develop',
+  });
 
   test('a build caused only by changed sources of running, current containers may sync; a requested one may not', async () => {
     const { syncTargets } = await import('../../../../src/core/state/sync-candidates.js');
     const state = run(watching(), { type: 'filesChanged', paths: ['/p/web/src/a.js'], at: 10 });
-    expect(syncTargets(state, ['web', 'worker'])).toEqual([{ service: 'web', containerId: 'c-web' }, { service: 'worker', containerId: 'c-worker' }]);
+    expect(syncTargets(state, ['web', 'worker'])).toEqual([
+      { service: 'web', containerId: 'c-web' },
+      { service: 'worker', containerId: 'c-worker' },
+    ]);
     expect(state.services['web']?.pending?.paths).toEqual(['/p/web/src/a.js']);
     const asked = run(watching(), { type: 'buildRequested', services: ['web'], at: 10 });
     expect(syncTargets(asked, ['web', 'worker'])).toBeUndefined();
@@ -295,7 +394,11 @@ describe('live sync in the state', () => {
     // A stopped container takes no sync: its context leaves the lane; sync off or one-shot commands have no lane.
     const apiGone = run(state, {
       type: 'containersListed',
-      containers: [container('api', 'c-api', 'sha256:api1', 'exited'), container('web', 'c-web', 'sha256:web1'), container('worker', 'c-worker', 'sha256:web1')],
+      containers: [
+        container('api', 'c-api', 'sha256:api1', 'exited'),
+        container('web', 'c-web', 'sha256:web1'),
+        container('worker', 'c-worker', 'sha256:web1'),
+      ],
       at: 20,
     });
     expect(syncLane(apiGone)('/p/api/src/a.js')).toBe(false);
@@ -332,7 +435,15 @@ describe('live sync in the state', () => {
   test('a change during the rebuild behind a sync is a foreground build again; the container stays synced', () => {
     let state = run(watching(), { type: 'filesChanged', paths: ['/p/web/src/a.js'], at: 10 });
     const build = startAll(state, 11);
-    state = run(build.state, { type: 'serviceSynced', id: build.ids['web,worker']!, services: [{ name: 'web', containerId: 'c-web', reload: 'none', files: [file('src/a.js')] }, { name: 'worker', containerId: 'c-worker', reload: 'none', files: [file('src/a.js')] }], at: 12 });
+    state = run(build.state, {
+      type: 'serviceSynced',
+      id: build.ids['web,worker']!,
+      services: [
+        { name: 'web', containerId: 'c-web', reload: 'none', files: [file('src/a.js')] },
+        { name: 'worker', containerId: 'c-worker', reload: 'none', files: [file('src/a.js')] },
+      ],
+      at: 12,
+    });
     state = run(state, { type: 'filesChanged', paths: ['/p/web/src/b.js'], at: 20 });
     expect(state.services['web']?.pending).toMatchObject({ background: false, held: false, paths: ['/p/web/src/b.js'] });
     expect(nextBuilds(state).start.map((b) => [b.services, b.background])).toEqual([[['web', 'worker'], false]]);
@@ -341,9 +452,21 @@ describe('live sync in the state', () => {
   test('a build of a synced container that brings more than the synced files (a Dockerfile edit) replaces it (issue 17: found by the trust invariant)', () => {
     let state = run(watching(), { type: 'filesChanged', paths: ['/p/web/src/a.js'], at: 10 });
     const build = startAll(state, 11);
-    state = run(build.state, { type: 'serviceSynced', id: build.ids['web,worker']!, services: [{ name: 'web', containerId: 'c-web', reload: 'none', files: [file('src/a.js')] }, { name: 'worker', containerId: 'c-worker', reload: 'none', files: [file('src/a.js')] }], at: 12 });
+    state = run(build.state, {
+      type: 'serviceSynced',
+      id: build.ids['web,worker']!,
+      services: [
+        { name: 'web', containerId: 'c-web', reload: 'none', files: [file('src/a.js')] },
+        { name: 'worker', containerId: 'c-worker', reload: 'none', files: [file('src/a.js')] },
+      ],
+      at: 12,
+    });
     // The Dockerfile changes before the rebuild behind the sync ran: one foreground build takes both.
-    state = run(state, { type: 'filesChanged', paths: ['/p/web/Dockerfile'], at: 20 }, { type: 'workspaceLoaded', workspace: shop(), composeFiles: ['/p/compose.yaml'], at: 21 });
+    state = run(
+      state,
+      { type: 'filesChanged', paths: ['/p/web/Dockerfile'], at: 20 },
+      { type: 'workspaceLoaded', workspace: shop(), composeFiles: ['/p/compose.yaml'], at: 21 },
+    );
     state = run(state, { type: 'buildRequested', services: ['web', 'worker'], at: 22 });
     const rebuild = startAll(state, 23);
     expect(rebuild.state.builds[rebuild.ids['web,worker']!]?.background).toBe(false);
@@ -381,7 +504,13 @@ describe('nextBuilds limits', () => {
   test('a build-only run is idle once every build ended, whatever the outcome', () => {
     let { state, ids } = startAll(loaded('build'));
     expect(isIdle(state)).toBe(false);
-    state = run(state, completed(ids['api']!, 'sha256:a'), { type: 'buildFailed', id: ids['web,worker']!, error: new DockstageError('x'), cancelled: false, at: 3 });
+    state = run(state, completed(ids['api']!, 'sha256:a'), {
+      type: 'buildFailed',
+      id: ids['web,worker']!,
+      error: new DockstageError('x'),
+      cancelled: false,
+      at: 3,
+    });
     expect(isIdle(state)).toBe(true);
   });
 });
@@ -389,7 +518,10 @@ describe('nextBuilds limits', () => {
 describe('environment switch', () => {
   test('recreates only after every build of the new environment succeeded', () => {
     const base = initialState({ mode: 'switch', concurrency: 4 });
-    let state = run({ ...base, switching: { environment: 'dev', from: 'prod', phase: 'loading', error: undefined } }, { type: 'workspaceLoaded', workspace: shop(), composeFiles: [], at: 0 });
+    let state = run(
+      { ...base, switching: { environment: 'dev', from: 'prod', phase: 'loading', error: undefined } },
+      { type: 'workspaceLoaded', workspace: shop(), composeFiles: [], at: 0 },
+    );
     expect(state.switching?.phase).toBe('building');
     const builds = startAll(state);
     state = run(builds.state, completed(builds.ids['api']!, 'sha256:a'));
@@ -404,18 +536,35 @@ describe('a build that lands while compose creates the container (issue 17: the 
   const everything = ['api', 'cache', 'web', 'worker'];
   function checked(): EngineState {
     const { state, ids } = startAll(loaded('watch'));
-    return run(state, completed(ids['api']!, 'sha256:api1'), completed(ids['web,worker']!, 'sha256:web1'), { type: 'watchStarted', paths: 10, at: 2 });
+    return run(state, completed(ids['api']!, 'sha256:api1'), completed(ids['web,worker']!, 'sha256:web1'), {
+      type: 'watchStarted',
+      paths: 10,
+      at: 2,
+    });
   }
 
   test('a build that finishes after compose read the old tag is applied by a replacement once compose is done', () => {
-    let state = run(checked(), { type: 'projectUpStarted', services: everything, at: 3 }, { type: 'filesChanged', paths: ['/p/web/src/app.js'], at: 4 });
+    let state = run(
+      checked(),
+      { type: 'projectUpStarted', services: everything, at: 3 },
+      { type: 'filesChanged', paths: ['/p/web/src/app.js'], at: 4 },
+    );
     const { state: building, ids } = startAll(state, 5);
     state = run(building, completed(ids['web,worker']!, 'sha256:web2', 6));
     // Nothing is replaced while compose works on the containers.
     expect(replacementsDue(state)).toEqual([]);
     state = run(
       state,
-      { type: 'containersListed', containers: [container('api', 'c-api', 'sha256:api1'), container('web', 'c-web', 'sha256:web1'), container('worker', 'c-worker', 'sha256:web1'), container('cache', 'c-cache', 'sha256:bb')], at: 7 },
+      {
+        type: 'containersListed',
+        containers: [
+          container('api', 'c-api', 'sha256:api1'),
+          container('web', 'c-web', 'sha256:web1'),
+          container('worker', 'c-worker', 'sha256:web1'),
+          container('cache', 'c-cache', 'sha256:bb'),
+        ],
+        at: 7,
+      },
       { type: 'projectUp', services: everything, at: 7 },
     );
     expect(replacementsDue(state)).toEqual([
@@ -426,12 +575,25 @@ describe('a build that lands while compose creates the container (issue 17: the 
   });
 
   test('when compose already took the new image, nothing more is replaced', () => {
-    let state = run(checked(), { type: 'projectUpStarted', services: everything, at: 3 }, { type: 'filesChanged', paths: ['/p/web/src/app.js'], at: 4 });
+    let state = run(
+      checked(),
+      { type: 'projectUpStarted', services: everything, at: 3 },
+      { type: 'filesChanged', paths: ['/p/web/src/app.js'], at: 4 },
+    );
     const { state: building, ids } = startAll(state, 5);
     state = run(
       building,
       completed(ids['web,worker']!, 'sha256:web2', 6),
-      { type: 'containersListed', containers: [container('api', 'c-api', 'sha256:api1'), container('web', 'c-web', 'sha256:web2'), container('worker', 'c-worker', 'sha256:web2'), container('cache', 'c-cache', 'sha256:bb')], at: 7 },
+      {
+        type: 'containersListed',
+        containers: [
+          container('api', 'c-api', 'sha256:api1'),
+          container('web', 'c-web', 'sha256:web2'),
+          container('worker', 'c-worker', 'sha256:web2'),
+          container('cache', 'c-cache', 'sha256:bb'),
+        ],
+        at: 7,
+      },
       { type: 'projectUp', services: everything, at: 7 },
     );
     expect(replacementsDue(state)).toEqual([]);
@@ -439,11 +601,47 @@ describe('a build that lands while compose creates the container (issue 17: the 
   });
 
   test('a recreate compose ran while a build finished is followed by a replacement onto the newer image', () => {
-    let state = run(checked(), { type: 'projectUpStarted', services: everything, at: 3 }, { type: 'containersListed', containers: [container('api', 'c-api', 'sha256:api1'), container('web', 'c-web', 'sha256:web1'), container('worker', 'c-worker', 'sha256:web1'), container('cache', 'c-cache', 'sha256:bb')], at: 4 }, { type: 'projectUp', services: everything, at: 4 });
-    state = run(state, { type: 'filesChanged', paths: ['/p/compose.yaml'], at: 10 }, { type: 'workspaceLoaded', workspace: shop({ web: { environment: { EXTRA: '1' } } }), composeFiles: ['/p/compose.yaml'], at: 11 });
-    state = run(state, { type: 'projectUpStarted', services: ['web'], at: 12 }, { type: 'filesChanged', paths: ['/p/web/src/app.js'], at: 13 });
+    let state = run(
+      checked(),
+      { type: 'projectUpStarted', services: everything, at: 3 },
+      {
+        type: 'containersListed',
+        containers: [
+          container('api', 'c-api', 'sha256:api1'),
+          container('web', 'c-web', 'sha256:web1'),
+          container('worker', 'c-worker', 'sha256:web1'),
+          container('cache', 'c-cache', 'sha256:bb'),
+        ],
+        at: 4,
+      },
+      { type: 'projectUp', services: everything, at: 4 },
+    );
+    state = run(
+      state,
+      { type: 'filesChanged', paths: ['/p/compose.yaml'], at: 10 },
+      { type: 'workspaceLoaded', workspace: shop({ web: { environment: { EXTRA: '1' } } }), composeFiles: ['/p/compose.yaml'], at: 11 },
+    );
+    state = run(
+      state,
+      { type: 'projectUpStarted', services: ['web'], at: 12 },
+      { type: 'filesChanged', paths: ['/p/web/src/app.js'], at: 13 },
+    );
     const { state: building, ids } = startAll(state, 14);
-    state = run(building, completed(ids['web,worker']!, 'sha256:web2', 15), { type: 'containersListed', containers: [container('api', 'c-api', 'sha256:api1'), container('web', 'c-web2', 'sha256:web1'), container('worker', 'c-worker', 'sha256:web1'), container('cache', 'c-cache', 'sha256:bb')], at: 16 }, { type: 'projectUp', services: ['web'], at: 16 });
+    state = run(
+      building,
+      completed(ids['web,worker']!, 'sha256:web2', 15),
+      {
+        type: 'containersListed',
+        containers: [
+          container('api', 'c-api', 'sha256:api1'),
+          container('web', 'c-web2', 'sha256:web1'),
+          container('worker', 'c-worker', 'sha256:web1'),
+          container('cache', 'c-cache', 'sha256:bb'),
+        ],
+        at: 16,
+      },
+      { type: 'projectUp', services: ['web'], at: 16 },
+    );
     expect(replacementsDue(state).map((due) => [due.service, due.containerId, due.imageId])).toEqual([
       ['web', 'c-web2', 'sha256:web2'],
       ['worker', 'c-worker', 'sha256:web2'],
@@ -451,15 +649,37 @@ describe('a build that lands while compose creates the container (issue 17: the 
   });
 
   test('compose recreating a service waits until what it depends on is settled (compose converges it too)', () => {
-    let state = run(checked(), { type: 'projectUpStarted', services: everything, at: 3 }, { type: 'containersListed', containers: [container('api', 'c-api', 'sha256:api1'), container('web', 'c-web', 'sha256:web1'), container('worker', 'c-worker', 'sha256:web1'), container('cache', 'c-cache', 'sha256:bb')], at: 4 }, { type: 'projectUp', services: everything, at: 4 });
+    let state = run(
+      checked(),
+      { type: 'projectUpStarted', services: everything, at: 3 },
+      {
+        type: 'containersListed',
+        containers: [
+          container('api', 'c-api', 'sha256:api1'),
+          container('web', 'c-web', 'sha256:web1'),
+          container('worker', 'c-worker', 'sha256:web1'),
+          container('cache', 'c-cache', 'sha256:bb'),
+        ],
+        at: 4,
+      },
+      { type: 'projectUp', services: everything, at: 4 },
+    );
     state = run(state, { type: 'filesChanged', paths: ['/p/api/src/a.js'], at: 10 });
-    state = run(state, { type: 'filesChanged', paths: ['/p/compose.yaml'], at: 11 }, { type: 'workspaceLoaded', workspace: shop({ web: { environment: { EXTRA: '1' } } }), composeFiles: ['/p/compose.yaml'], at: 12 });
+    state = run(
+      state,
+      { type: 'filesChanged', paths: ['/p/compose.yaml'], at: 11 },
+      { type: 'workspaceLoaded', workspace: shop({ web: { environment: { EXTRA: '1' } } }), composeFiles: ['/p/compose.yaml'], at: 12 },
+    );
     // web depends on api, whose build is due: compose must not converge api while it builds and is replaced.
     expect(servicesToStart(state)).toBeUndefined();
     const { state: building, ids } = startAll(state, 13);
     state = run(building, completed(ids['api']!, 'sha256:api2', 14));
     expect(servicesToStart(state)).toBeUndefined();
-    state = run(state, { type: 'containerReplaceStarted', service: 'api', at: 15 }, { type: 'containerReplaced', service: 'api', oldId: 'c-api', newId: 'c-api2', imageId: 'sha256:api2', at: 16 });
+    state = run(
+      state,
+      { type: 'containerReplaceStarted', service: 'api', at: 15 },
+      { type: 'containerReplaced', service: 'api', oldId: 'c-api', newId: 'c-api2', imageId: 'sha256:api2', at: 16 },
+    );
     expect(servicesToStart(state)).toEqual(['web']);
   });
 });

@@ -49,14 +49,32 @@ function completed(id: string, imageId: string, at: number): EngineAction {
   return { type: 'buildCompleted', id, imageId, upToDate: false, cachedSteps: 1, totalSteps: 2, durationMs: 300, tags: [], at };
 }
 
-const RUNNING = [container('web', 'c-web', 'sha256:web1'), container('worker', 'c-worker', 'sha256:web1'), container('notifier', 'c-notifier', 'busybox'), container('api', 'c-api', 'sha256:api1')];
+const RUNNING = [
+  container('web', 'c-web', 'sha256:web1'),
+  container('worker', 'c-worker', 'sha256:web1'),
+  container('notifier', 'c-notifier', 'busybox'),
+  container('api', 'c-api', 'sha256:api1'),
+];
 
 /** The project up and watched, every image current. */
 function up(mode: EngineMode = 'watch', reload?: Record<string, string>): EngineState {
-  let { state, ids } = startAll(run(initialState({ mode, concurrency: 4, watcher: false }), { type: 'workspaceLoaded', workspace: shop(reload), composeFiles: ['/p/compose.yaml'], at: 0 }), 1);
+  let { state, ids } = startAll(
+    run(initialState({ mode, concurrency: 4, watcher: false }), {
+      type: 'workspaceLoaded',
+      workspace: shop(reload),
+      composeFiles: ['/p/compose.yaml'],
+      at: 0,
+    }),
+    1,
+  );
   state = run(state, completed(ids['api']!, 'sha256:api1', 2), completed(ids['web,worker']!, 'sha256:web1', 2));
   const all = ['api', 'notifier', 'web', 'worker'];
-  return run(state, { type: 'projectUpStarted', services: all, at: 3 }, { type: 'containersListed', containers: RUNNING, at: 4 }, { type: 'projectUp', services: all, at: 4 });
+  return run(
+    state,
+    { type: 'projectUpStarted', services: all, at: 3 },
+    { type: 'containersListed', containers: RUNNING, at: 4 },
+    { type: 'projectUp', services: all, at: 4 },
+  );
 }
 
 /** An edit of web's sources rebuilt (no live sync): the shared build done, both containers behind. */
@@ -85,8 +103,16 @@ describe('container work served first', () => {
   });
 
   test('a new container whose healthcheck says starting holds the others until it answers, or until the wait ends', () => {
-    const replaced = run(rebuilt(up()), { type: 'containerReplaceStarted', service: 'web', containerId: 'c-web', at: 13 }, { type: 'containerReplaced', service: 'web', oldId: 'c-web', newId: 'c-web2', imageId: 'sha256:web2', at: 14 });
-    const listed = (health: ListedContainer['health']) => ({ type: 'containersListed' as const, containers: [container('web', 'c-web2', 'sha256:web2', health), ...RUNNING.slice(1)], at: 15 });
+    const replaced = run(
+      rebuilt(up()),
+      { type: 'containerReplaceStarted', service: 'web', containerId: 'c-web', at: 13 },
+      { type: 'containerReplaced', service: 'web', oldId: 'c-web', newId: 'c-web2', imageId: 'sha256:web2', at: 14 },
+    );
+    const listed = (health: ListedContainer['health']) => ({
+      type: 'containersListed' as const,
+      containers: [container('web', 'c-web2', 'sha256:web2', health), ...RUNNING.slice(1)],
+      at: 15,
+    });
     const starting = run(replaced, listed('starting'));
     expect(replacementsDue(starting)).toEqual([]);
     expect(restartsDue(starting)).toEqual([]);
@@ -123,7 +149,14 @@ describe('container work served first', () => {
   test('a rebuild behind a live sync waits while containers are replaced or restarted', () => {
     let state = run(up(), { type: 'filesChanged', paths: ['/p/web/src/app.js'], at: 10 });
     const build = startAll(state, 11);
-    const file = { path: 'web/src/app.js', destination: '/app/src/app.js', deleted: false, instruction: 'COPY src/ ./src/', line: 2, stage: 'develop' };
+    const file = {
+      path: 'web/src/app.js',
+      destination: '/app/src/app.js',
+      deleted: false,
+      instruction: 'COPY src/ ./src/',
+      line: 2,
+      stage: 'develop',
+    };
     state = run(
       build.state,
       { type: 'syncStarted', id: build.ids['web,worker']!, at: 11 },
@@ -156,7 +189,11 @@ describe('container work served first', () => {
   });
 
   test('when builds wait for a slot, the port-publishing service builds first', () => {
-    let state = run({ ...up(), sync: false, concurrency: 1 }, { type: 'filesChanged', paths: ['/p/api/src/a.js'], at: 10 }, { type: 'filesChanged', paths: ['/p/web/src/a.js'], at: 11 });
+    let state = run(
+      { ...up(), sync: false, concurrency: 1 },
+      { type: 'filesChanged', paths: ['/p/api/src/a.js'], at: 10 },
+      { type: 'filesChanged', paths: ['/p/web/src/a.js'], at: 11 },
+    );
     expect(nextBuilds(state).start.map((b) => b.services)).toEqual([['web', 'worker']]);
     expect(nextBuilds(state).waiting).toEqual({ api: 'waiting-for-slot' });
     state = run(state, { type: 'serviceFocused', service: 'api', at: 12 });
@@ -169,7 +206,11 @@ describe('waits that always end', () => {
     const { containerWorkUnderWay } = await import('../../../../src/core/state/priority.js');
     const state = rebuilt(up());
     expect(containerWorkUnderWay(state)).toBe(true);
-    const gone = run(state, { type: 'containersListed', containers: RUNNING.filter((c) => c.service !== 'web' && c.service !== 'worker'), at: 13 });
+    const gone = run(state, {
+      type: 'containersListed',
+      containers: RUNNING.filter((c) => c.service !== 'web' && c.service !== 'worker'),
+      at: 13,
+    });
     expect(containerWorkUnderWay(gone)).toBe(false);
   });
 });

@@ -10,8 +10,15 @@ import { newServiceState, type EngineState } from '../../../../src/core/state/en
 import { CRASH_WINDOW_MS, isCrashLooping, recentExits } from '../../../../src/core/state/reducer.js';
 import { container, fold, running } from '../../../support/tui-states.js';
 
-const exit = (service: string, containerId: string, exitCode: number, at: number, intended?: boolean) =>
-  ({ type: 'containerExited' as const, service, containerId, exitCode, logTail: [], at, ...(intended === undefined ? {} : { intended }) });
+const exit = (service: string, containerId: string, exitCode: number, at: number, intended?: boolean) => ({
+  type: 'containerExited' as const,
+  service,
+  containerId,
+  exitCode,
+  logTail: [],
+  at,
+  ...(intended === undefined ? {} : { intended }),
+});
 
 describe('intended stops', () => {
   test('the container a replace stops is expected to exit; its exit (137) counts no crash and is then forgotten', () => {
@@ -46,9 +53,19 @@ describe('intended stops', () => {
 
   test('three intended stops in a minute are no crash loop; three crashes are', () => {
     let state: EngineState = running();
-    for (const at of [10_000, 20_000, 30_000]) state = fold(state, { type: 'containerRestartStarted', service: 'api', at }, exit('api', 'c-api', 143, at + 100, true), { type: 'containerRestarted', service: 'api', at: at + 200 });
+    for (const at of [10_000, 20_000, 30_000])
+      state = fold(state, { type: 'containerRestartStarted', service: 'api', at }, exit('api', 'c-api', 143, at + 100, true), {
+        type: 'containerRestarted',
+        service: 'api',
+        at: at + 200,
+      });
     expect(state.services['api']?.exits).toEqual([]);
-    state = fold(state, exit('api', 'c-api', 3, 40_000, false), exit('api', 'c-api', 3, 41_000, false), exit('api', 'c-api', 3, 42_000, false));
+    state = fold(
+      state,
+      exit('api', 'c-api', 3, 40_000, false),
+      exit('api', 'c-api', 3, 41_000, false),
+      exit('api', 'c-api', 3, 42_000, false),
+    );
     expect(state.services['api']?.exits).toEqual([40_000, 41_000, 42_000]);
   });
 
@@ -57,14 +74,24 @@ describe('intended stops', () => {
     expect(isIntendedStop(restarting, 'api', 'c-api', 10_001)).toBe(true);
     const stopped = fold(running(), { type: 'serviceStopped', service: 'worker', at: 10_000 });
     expect(isIntendedStop(stopped, 'worker', 'c-worker', 10_001)).toBe(true);
-    const syncing = fold(running(), { type: 'filesChanged', paths: ['/p/app/src/a.js'], at: 10_000 }, { type: 'buildStarted', id: 'b9', services: ['web', 'worker'], at: 10_010 }, { type: 'syncStarted', id: 'b9', at: 10_020 });
+    const syncing = fold(
+      running(),
+      { type: 'filesChanged', paths: ['/p/app/src/a.js'], at: 10_000 },
+      { type: 'buildStarted', id: 'b9', services: ['web', 'worker'], at: 10_010 },
+      { type: 'syncStarted', id: 'b9', at: 10_020 },
+    );
     expect(isIntendedStop(syncing, 'web', 'c-web', 10_030)).toBe(true);
     // A sync that cannot happen restarts nothing: a later exit is a crash again.
-    const skipped = fold(syncing, { type: 'syncSkipped', id: 'b9', reason: { message: 'no', instruction: null, line: null, path: null }, at: 10_040 });
+    const skipped = fold(syncing, {
+      type: 'syncSkipped',
+      id: 'b9',
+      reason: { message: 'no', instruction: null, line: null, path: null },
+      at: 10_040,
+    });
     expect(isIntendedStop(skipped, 'web', 'c-web', 10_050)).toBe(false);
   });
 
-  test("a switch expects compose to stop what it recreates; a container it left running is not expected any more", () => {
+  test('a switch expects compose to stop what it recreates; a container it left running is not expected any more', () => {
     let state = fold(running(), { type: 'environmentSwitchRequested', environment: 'prod', at: 10_000 });
     state = { ...state, switching: { environment: 'prod', from: 'dev', phase: 'building', error: undefined } };
     state = fold(state, { type: 'environmentSwitchStarted', at: 11_000 });
@@ -73,7 +100,16 @@ describe('intended stops', () => {
     state = fold(
       state,
       exit('web', 'c-web', 143, 11_600, true),
-      { type: 'containersListed', containers: [container('api', 'c-api', 'sha256:api1'), container('web', 'c-web2', 'sha256:web2'), container('worker', 'c-worker', 'sha256:web1'), container('cache', 'c-cache', 'sha256:bb')], at: 12_000 },
+      {
+        type: 'containersListed',
+        containers: [
+          container('api', 'c-api', 'sha256:api1'),
+          container('web', 'c-web2', 'sha256:web2'),
+          container('worker', 'c-worker', 'sha256:web1'),
+          container('cache', 'c-cache', 'sha256:bb'),
+        ],
+        at: 12_000,
+      },
       { type: 'environmentSwitched', environment: 'prod', recreated: ['web'], restarted: [], at: 12_000 },
     );
     expect(isIntendedStop(state, 'api', 'c-api', 12_100)).toBe(false);

@@ -1,5 +1,12 @@
 import { describe, expect, test } from 'vitest';
-import { decideSync, shapeRefusal, type BaseImageConfig, type ContextChange, type SyncDecision, type SyncFile } from '../../../../src/core/sync/decide-sync.js';
+import {
+  decideSync,
+  shapeRefusal,
+  type BaseImageConfig,
+  type ContextChange,
+  type SyncDecision,
+  type SyncFile,
+} from '../../../../src/core/sync/decide-sync.js';
 import { dockerfile, project, type ServiceSpec } from '../../../support/builders.js';
 
 const BUSYBOX: BaseImageConfig = { workingDir: '', env: { PATH: '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' } };
@@ -21,7 +28,11 @@ interface Scenario {
 function decide(lines: readonly string[], scenario: Scenario): SyncDecision {
   let builder = project('shop', '/p')
     .service('web', {
-      build: { context: '/p/app', ...(scenario.args ? { args: scenario.args } : {}), ...(scenario.contexts ? { additional_contexts: scenario.contexts } : {}) },
+      build: {
+        context: '/p/app',
+        ...(scenario.args ? { args: scenario.args } : {}),
+        ...(scenario.contexts ? { additional_contexts: scenario.contexts } : {}),
+      },
       ...(scenario.volumes ? { volumes: scenario.volumes } : {}),
     })
     .file('/p/app/Dockerfile', dockerfile(...lines));
@@ -48,7 +59,14 @@ function blocked(decision: SyncDecision): { rule: string; line: number | null; m
 
 const destinations = (decision: SyncDecision) => synced(decision).map((f) => f.destination);
 
-const NODE_APP = ['FROM busybox:latest', 'WORKDIR /app', 'COPY package.json ./', 'RUN echo install', 'COPY src/ ./src/', 'CMD ["node", "src/index.js"]'];
+const NODE_APP = [
+  'FROM busybox:latest',
+  'WORKDIR /app',
+  'COPY package.json ./',
+  'RUN echo install',
+  'COPY src/ ./src/',
+  'CMD ["node", "src/index.js"]',
+];
 
 describe('decideSync: which instructions allow a sync', () => {
   test('an edited file copied by COPY src/ ./src/ with nothing running after it is synced to its WORKDIR-relative destination', () => {
@@ -76,8 +94,14 @@ describe('decideSync: which instructions allow a sync', () => {
   });
 
   test('a RUN after COPY src/ sends the change to a rebuild, naming the RUN and its line', () => {
-    const decision = decide([...NODE_APP.slice(0, 5), 'RUN npm run build', 'CMD ["node", "dist/index.js"]'], { changes: { 'src/index.js': 'file' } });
-    expect(blocked(decision)).toEqual({ rule: 'run-after-copy', line: 6, message: 'RUN npm run build at app/Dockerfile:6 runs after COPY src/ ./src/ (line 5)' });
+    const decision = decide([...NODE_APP.slice(0, 5), 'RUN npm run build', 'CMD ["node", "dist/index.js"]'], {
+      changes: { 'src/index.js': 'file' },
+    });
+    expect(blocked(decision)).toEqual({
+      rule: 'run-after-copy',
+      line: 6,
+      message: 'RUN npm run build at app/Dockerfile:6 runs after COPY src/ ./src/ (line 5)',
+    });
   });
 
   test('a RUN before the COPY does not matter, but one after the COPY of package.json does for package.json', () => {
@@ -86,7 +110,19 @@ describe('decideSync: which instructions allow a sync', () => {
   });
 
   test('metadata instructions after the COPY (ENV, LABEL, EXPOSE, WORKDIR, USER, HEALTHCHECK, CMD, ENTRYPOINT) allow a sync', () => {
-    const lines = ['FROM busybox', 'COPY src/ /app/src/', 'ENV A=1', 'LABEL x=y', 'EXPOSE 80', 'WORKDIR /tmp', 'USER 1000', 'HEALTHCHECK CMD true', 'STOPSIGNAL SIGINT', 'ENTRYPOINT ["sh"]', 'CMD ["x"]'];
+    const lines = [
+      'FROM busybox',
+      'COPY src/ /app/src/',
+      'ENV A=1',
+      'LABEL x=y',
+      'EXPOSE 80',
+      'WORKDIR /tmp',
+      'USER 1000',
+      'HEALTHCHECK CMD true',
+      'STOPSIGNAL SIGINT',
+      'ENTRYPOINT ["sh"]',
+      'CMD ["x"]',
+    ];
     expect(destinations(decide(lines, { changes: { 'src/a.js': 'file' } }))).toEqual(['/app/src/a.js']);
   });
 
@@ -101,7 +137,13 @@ describe('decideSync: which instructions allow a sync', () => {
   });
 
   test('a path that a COPY --from stage reads goes to a rebuild, even when the target copies it too', () => {
-    const lines = ['FROM busybox AS assets', 'COPY src/ /assets/', 'FROM busybox AS develop', 'COPY src/ /app/src/', 'COPY --from=assets /assets /public'];
+    const lines = [
+      'FROM busybox AS assets',
+      'COPY src/ /assets/',
+      'FROM busybox AS develop',
+      'COPY src/ /app/src/',
+      'COPY --from=assets /assets /public',
+    ];
     expect(blocked(decide(lines, { changes: { 'src/a.js': 'file' } }))).toMatchObject({ rule: 'other-stage', line: 2 });
   });
 
@@ -137,7 +179,13 @@ describe('decideSync: which instructions allow a sync', () => {
   });
 
   test('a later COPY --from whose destination covers the synced file sends it to a rebuild', () => {
-    const lines = ['FROM busybox AS gen', 'RUN mkdir /out', 'FROM busybox AS develop', 'COPY src/ /app/src/', 'COPY --from=gen /out /app/src/'];
+    const lines = [
+      'FROM busybox AS gen',
+      'RUN mkdir /out',
+      'FROM busybox AS develop',
+      'COPY src/ /app/src/',
+      'COPY --from=gen /out /app/src/',
+    ];
     expect(blocked(decide(lines, { changes: { 'src/a.js': 'file' } }))).toMatchObject({ rule: 'written-again', line: 5 });
   });
 
@@ -160,7 +208,9 @@ describe('decideSync: which instructions allow a sync', () => {
   });
 
   test('one unsyncable path sends the whole batch to a rebuild, with a reason per path', () => {
-    const decision = decide([...NODE_APP.slice(0, 5), 'RUN build'], { changes: { 'src/a.js': 'file', 'src/b.js': 'file', 'README.md': 'file' } });
+    const decision = decide([...NODE_APP.slice(0, 5), 'RUN build'], {
+      changes: { 'src/a.js': 'file', 'src/b.js': 'file', 'README.md': 'file' },
+    });
     expect(decision.kind === 'rebuild' && decision.reasons.map((r) => r.path)).toEqual(['/p/app/src/a.js', '/p/app/src/b.js']);
   });
 });
@@ -179,7 +229,10 @@ describe('decideSync: paths that are no part of the decision', () => {
   });
 
   test('a destination under a bind mount of the service needs nothing: the container sees the host file', () => {
-    const mounted = decide(NODE_APP, { changes: { 'src/a.js': 'file' }, volumes: [{ type: 'bind', source: './app/src', target: '/app/src' }] });
+    const mounted = decide(NODE_APP, {
+      changes: { 'src/a.js': 'file' },
+      volumes: [{ type: 'bind', source: './app/src', target: '/app/src' }],
+    });
     expect(mounted).toEqual({
       kind: 'sync',
       files: [],
@@ -194,7 +247,10 @@ describe('decideSync: paths that are no part of the decision', () => {
         },
       ],
     });
-    const elsewhere = decide(NODE_APP, { changes: { 'src/a.js': 'file' }, volumes: [{ type: 'bind', source: './app/src', target: '/mnt/src' }] });
+    const elsewhere = decide(NODE_APP, {
+      changes: { 'src/a.js': 'file' },
+      volumes: [{ type: 'bind', source: './app/src', target: '/mnt/src' }],
+    });
     expect(destinations(elsewhere)).toEqual(['/app/src/a.js']);
   });
 });
@@ -225,21 +281,36 @@ describe('decideSync: deletions', () => {
 
   test('a deleted directory whose destination holds files an earlier COPY put there goes to a rebuild', () => {
     const lines = ['FROM busybox', 'COPY defaults/ /app/', 'COPY src/ /app/'];
-    expect(blocked(decide(lines, { changes: { 'src/lib': null }, files: ['defaults/lib/x.js'] }))).toMatchObject({ rule: 'written-before' });
+    expect(blocked(decide(lines, { changes: { 'src/lib': null }, files: ['defaults/lib/x.js'] }))).toMatchObject({
+      rule: 'written-before',
+    });
   });
 });
 
 describe('decideSync: destinations as BuildKit computes them', () => {
-  const one = (lines: readonly string[], file: string, scenario: Partial<Scenario> = {}) => synced(decide(lines, { changes: { [file]: 'file' }, ...scenario }))[0]!;
+  const one = (lines: readonly string[], file: string, scenario: Partial<Scenario> = {}) =>
+    synced(decide(lines, { changes: { [file]: 'file' }, ...scenario }))[0]!;
 
   test('a file copied by name goes into a destination written with a trailing slash, or into WORKDIR for "."', () => {
-    expect(one(['FROM busybox', 'COPY app.js /srv/'], 'app.js')).toMatchObject({ destination: '/srv/app.js', intoDirectoryIfExists: false });
-    expect(one(['FROM busybox', 'WORKDIR /srv', 'COPY app.js .'], 'app.js')).toMatchObject({ destination: '/srv/app.js', intoDirectoryIfExists: false });
+    expect(one(['FROM busybox', 'COPY app.js /srv/'], 'app.js')).toMatchObject({
+      destination: '/srv/app.js',
+      intoDirectoryIfExists: false,
+    });
+    expect(one(['FROM busybox', 'WORKDIR /srv', 'COPY app.js .'], 'app.js')).toMatchObject({
+      destination: '/srv/app.js',
+      intoDirectoryIfExists: false,
+    });
   });
 
   test('without a trailing slash the file becomes the destination, or goes inside when the Dockerfile made it a directory', () => {
-    expect(one(['FROM busybox', 'COPY app.js /srv/main.js'], 'app.js')).toMatchObject({ destination: '/srv/main.js', intoDirectoryIfExists: true });
-    expect(one(['FROM busybox', 'WORKDIR /srv', 'COPY app.js /srv'], 'app.js')).toMatchObject({ destination: '/srv/app.js', intoDirectoryIfExists: false });
+    expect(one(['FROM busybox', 'COPY app.js /srv/main.js'], 'app.js')).toMatchObject({
+      destination: '/srv/main.js',
+      intoDirectoryIfExists: true,
+    });
+    expect(one(['FROM busybox', 'WORKDIR /srv', 'COPY app.js /srv'], 'app.js')).toMatchObject({
+      destination: '/srv/app.js',
+      intoDirectoryIfExists: false,
+    });
     expect(one(['FROM busybox', 'COPY lib/ /srv/lib/', 'COPY app.js /srv'], 'app.js')).toMatchObject({ destination: '/srv/app.js' });
   });
 
@@ -249,8 +320,13 @@ describe('decideSync: destinations as BuildKit computes them', () => {
   });
 
   test('without WORKDIR a relative destination is relative to the base image WORKDIR, and goes to a rebuild when that is unknown', () => {
-    expect(one(['FROM node', 'COPY src/ src/'], 'src/a.js', { base: { workingDir: '/usr/src', env: {} } }).destination).toBe('/usr/src/src/a.js');
-    expect(blocked(decide(['FROM node', 'COPY src/ src/'], { changes: { 'src/a.js': 'file' }, base: null }))).toMatchObject({ rule: 'unknown-destination', line: 2 });
+    expect(one(['FROM node', 'COPY src/ src/'], 'src/a.js', { base: { workingDir: '/usr/src', env: {} } }).destination).toBe(
+      '/usr/src/src/a.js',
+    );
+    expect(blocked(decide(['FROM node', 'COPY src/ src/'], { changes: { 'src/a.js': 'file' }, base: null }))).toMatchObject({
+      rule: 'unknown-destination',
+      line: 2,
+    });
     expect(one(['FROM node', 'WORKDIR /w', 'COPY src/ src/'], 'src/a.js', { base: null }).destination).toBe('/w/src/a.js');
   });
 
@@ -261,7 +337,9 @@ describe('decideSync: destinations as BuildKit computes them', () => {
   });
 
   test('a variable that only the base image could set goes to a rebuild when its ENV is unknown', () => {
-    expect(one(['FROM node', 'COPY src/ $HOME/src/'], 'src/a.js', { base: { workingDir: '', env: { HOME: '/home/node' } } }).destination).toBe('/home/node/src/a.js');
+    expect(
+      one(['FROM node', 'COPY src/ $HOME/src/'], 'src/a.js', { base: { workingDir: '', env: { HOME: '/home/node' } } }).destination,
+    ).toBe('/home/node/src/a.js');
     expect(blocked(decide(['FROM node', 'COPY src/ $HOME/src/'], { changes: { 'src/a.js': 'file' }, base: null }))).toEqual({
       rule: 'unknown-destination',
       line: 2,
@@ -294,7 +372,9 @@ describe('decideSync: destinations as BuildKit computes them', () => {
         { destination: '/out/src/lib', source: '/p/app/src/lib' },
       ],
     });
-    expect(one(['FROM busybox', 'COPY --parents ./pkgs/./*/package.json /app/'], 'pkgs/a/package.json').destination).toBe('/app/a/package.json');
+    expect(one(['FROM busybox', 'COPY --parents ./pkgs/./*/package.json /app/'], 'pkgs/a/package.json').destination).toBe(
+      '/app/a/package.json',
+    );
   });
 
   test('--exclude and the ignore file leave excluded files out of the decision', () => {
@@ -305,7 +385,10 @@ describe('decideSync: destinations as BuildKit computes them', () => {
   });
 
   test('COPY --link copies onto an empty layer: a file copied by name becomes the destination, directory or not', () => {
-    expect(one(['FROM busybox', 'COPY --link app.js /srv/main.js'], 'app.js')).toMatchObject({ destination: '/srv/main.js', intoDirectoryIfExists: false });
+    expect(one(['FROM busybox', 'COPY --link app.js /srv/main.js'], 'app.js')).toMatchObject({
+      destination: '/srv/main.js',
+      intoDirectoryIfExists: false,
+    });
   });
 
   test('an ONBUILD COPY in a stage the target is built from goes to a rebuild (its reads are not in the stage graph)', () => {
@@ -314,14 +397,17 @@ describe('decideSync: destinations as BuildKit computes them', () => {
   });
 
   test('a new directory inside a directory copy is created', () => {
-    expect(synced(decide(NODE_APP, { changes: { 'src/lib': 'directory' } }))).toMatchObject([{ destination: '/app/src/lib', type: 'directory', delete: false }]);
+    expect(synced(decide(NODE_APP, { changes: { 'src/lib': 'directory' } }))).toMatchObject([
+      { destination: '/app/src/lib', type: 'directory', delete: false },
+    ]);
   });
 
   test('a file two COPYs of the target read is synced to both destinations', () => {
-    expect(destinations(decide(['FROM busybox', 'COPY src/ /app/src/', 'COPY src/config.js /etc/app.js'], { changes: { 'src/config.js': 'file' } }))).toEqual([
-      '/app/src/config.js',
-      '/etc/app.js',
-    ]);
+    expect(
+      destinations(
+        decide(['FROM busybox', 'COPY src/ /app/src/', 'COPY src/config.js /etc/app.js'], { changes: { 'src/config.js': 'file' } }),
+      ),
+    ).toEqual(['/app/src/config.js', '/etc/app.js']);
   });
 });
 
@@ -340,26 +426,43 @@ describe('decideSync: --chown and --chmod', () => {
   });
 
   test('--chown expands ARGs, and without --chown files belong to root', () => {
-    expect(synced(decide(['FROM busybox', 'ARG UID=1001', 'COPY --chown=$UID:$UID src/ /app/'], { changes: { 'src/a.js': 'file' } }))[0]!.chown).toEqual({ user: 1001, group: 1001 });
+    expect(
+      synced(decide(['FROM busybox', 'ARG UID=1001', 'COPY --chown=$UID:$UID src/ /app/'], { changes: { 'src/a.js': 'file' } }))[0]!.chown,
+    ).toEqual({ user: 1001, group: 1001 });
     expect(owner('').chown).toEqual({ user: 0, group: 0 });
   });
 
   test('--chmod gives the permission bits; a mode dockstage cannot read goes to a rebuild', () => {
     expect(owner('--chmod=0640').chmod).toBe(0o640);
     expect(owner('').chmod).toBeUndefined();
-    expect(blocked(decide(['FROM busybox', 'COPY --chmod=u+x src/ /app/'], { changes: { 'src/a.js': 'file' } }))).toMatchObject({ rule: 'unknown-destination' });
+    expect(blocked(decide(['FROM busybox', 'COPY --chmod=u+x src/ /app/'], { changes: { 'src/a.js': 'file' } }))).toMatchObject({
+      rule: 'unknown-destination',
+    });
   });
 });
 
 describe('shapeRefusal: what the Dockerfile alone refuses, before the context is listed', () => {
   const refuse = (lines: readonly string[], changes: Record<string, ContextChange['kind']>) => {
-    const web = project('shop', '/p').service('web', { build: { context: '/p/app' } }).file('/p/app/Dockerfile', dockerfile(...lines)).workspace('dev').services[0]!;
-    return shapeRefusal({ build: web.build!, bindMounts: web.bindMounts, changes: Object.entries(changes).map(([path, kind]) => ({ path: `/p/app/${path}`, kind })) });
+    const web = project('shop', '/p')
+      .service('web', { build: { context: '/p/app' } })
+      .file('/p/app/Dockerfile', dockerfile(...lines))
+      .workspace('dev').services[0]!;
+    return shapeRefusal({
+      build: web.build!,
+      bindMounts: web.bindMounts,
+      changes: Object.entries(changes).map(([path, kind]) => ({ path: `/p/app/${path}`, kind })),
+    });
   };
 
   test('a RUN after the COPY, another stage reading the file, the Dockerfile itself: refused without the file list', () => {
-    expect(refuse([...NODE_APP.slice(0, 5), 'RUN npm run build'], { 'src/a.js': 'file' })).toMatchObject({ rule: 'run-after-copy', line: 6 });
-    expect(refuse(['FROM busybox AS base', 'COPY src/ /s/', 'FROM base', 'COPY src/ /app/'], { 'src/a.js': 'file' })).toMatchObject({ rule: 'other-stage', line: 2 });
+    expect(refuse([...NODE_APP.slice(0, 5), 'RUN npm run build'], { 'src/a.js': 'file' })).toMatchObject({
+      rule: 'run-after-copy',
+      line: 6,
+    });
+    expect(refuse(['FROM busybox AS base', 'COPY src/ /s/', 'FROM base', 'COPY src/ /app/'], { 'src/a.js': 'file' })).toMatchObject({
+      rule: 'other-stage',
+      line: 2,
+    });
     expect(refuse(NODE_APP, { Dockerfile: 'file' })).toMatchObject({ rule: 'dockerfile' });
   });
 
@@ -374,7 +477,7 @@ describe('shapeRefusal: what the Dockerfile alone refuses, before the context is
     expect(refuse(['FROM busybox', 'WORKDIR ${APP_HOME:?}', 'COPY src/ src/'], { 'src/a.js': 'file' })).toBeUndefined();
   });
 
-  test('the refusal is the batch\'s first, as the full decision gives it: a later path\'s RUN does not cut short an earlier path\'s other reason', () => {
+  test("the refusal is the batch's first, as the full decision gives it: a later path's RUN does not cut short an earlier path's other reason", () => {
     // a/x.js is written again by COPY b/ (which needs the file list); z/ is read by a stage the target does not own
     const lines = ['FROM busybox AS base', 'COPY z/ /z/', 'FROM base', 'COPY a/ /app/', 'COPY b/ /app/'];
     expect(refuse(lines, { 'a/x.js': 'file', 'z/y.js': 'file' })).toBeUndefined();

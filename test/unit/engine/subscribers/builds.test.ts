@@ -19,7 +19,12 @@ const WEB = dockerfile('FROM busybox AS develop', 'COPY src/ ./src/');
 /** web and worker share one build (same context, Dockerfile and target); api has its own. */
 function shop() {
   const builder = project('shop', '/p').file('/p/web/Dockerfile', WEB).file('/p/api/Dockerfile', WEB);
-  for (const [name, context] of [['web', '/p/web'], ['worker', '/p/web'], ['api', '/p/api']] as const) builder.service(name, { build: { context } });
+  for (const [name, context] of [
+    ['web', '/p/web'],
+    ['worker', '/p/web'],
+    ['api', '/p/api'],
+  ] as const)
+    builder.service(name, { build: { context } });
   return builder.workspace('dev');
 }
 
@@ -74,7 +79,13 @@ describe('builds subscriber', () => {
 
   test('a build BuildKit fails is reported with its log, and the next service still builds', async () => {
     const ports = fakePorts();
-    ports.builder.failNext('build', new BuildFailedError('process "/bin/sh -c make" did not complete successfully: exit code: 2', { service: 'api', logTail: ['make: *** no rule'] }));
+    ports.builder.failNext(
+      'build',
+      new BuildFailedError('process "/bin/sh -c make" did not complete successfully: exit code: 2', {
+        service: 'api',
+        logTail: ['make: *** no rule'],
+      }),
+    );
     const state = await startFakeEngine(ports, shop(), 'build', { services: ['api', 'web'] }).idle();
     expect(state.services['api']?.lastBuild).toMatchObject({ status: 'failed' });
     expect(state.services['api']?.lastBuild?.error?.message).toContain('api: process "/bin/sh -c make" did not complete successfully');
@@ -148,7 +159,9 @@ describe('builds subscriber behind a live sync', () => {
     await waitFor(() => of(ports, 'serviceSynced').length === 2, { message: 'the second sync' });
     expect(of(ports, 'buildFailed')).toMatchObject([{ id: behind!.id, cancelled: true }]);
     expect(run.store.getState().lastError).toBeUndefined();
-    expect(ports.containerFiles.callsTo('apply').map(([, batch]) => (batch as { files: { path: string }[] }).files.map((file) => file.path))).toEqual([['/app/src/a.js'], ['/app/src/b.js']]);
+    expect(
+      ports.containerFiles.callsTo('apply').map(([, batch]) => (batch as { files: { path: string }[] }).files.map((file) => file.path)),
+    ).toEqual([['/app/src/a.js'], ['/app/src/b.js']]);
     ports.clock.advance(BEHIND_SYNC_MS);
     const state = await run.idle();
     await run.stop();

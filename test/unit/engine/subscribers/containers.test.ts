@@ -110,7 +110,9 @@ describe('containers subscriber', () => {
     const listed = runtime.callsTo('listContainers').length;
     clock.advance(1);
     await run.store.until((state) => state.engine.connected);
-    await waitFor(() => runtime.callsTo('listContainers').length > listed && runtime.following === 1, { message: 'a new listing and event stream' });
+    await waitFor(() => runtime.callsTo('listContainers').length > listed && runtime.following === 1, {
+      message: 'a new listing and event stream',
+    });
     await run.stop();
     expect(runtime.following).toBe(0);
     expect(clock.pending()).toBe(0);
@@ -146,7 +148,9 @@ describe('containers subscriber', () => {
     expect(ports.actions.filter((action) => action.type === 'containerStopSlow')).toMatchObject([{ service: 'web', containerId: id }]);
     runtime.emit(event('die', clock.now() + 500, { containerId: id, exitCode: 0 }));
     await run.stop();
-    expect(ports.actions.filter((action) => action.type === 'containerExited')).toMatchObject([{ containerId: id, intended: true, stopMs: SLOW_STOP_MS + 500, logTail: [] }]);
+    expect(ports.actions.filter((action) => action.type === 'containerExited')).toMatchObject([
+      { containerId: id, intended: true, stopMs: SLOW_STOP_MS + 500, logTail: [] },
+    ]);
     expect(runtime.callsTo('logs')).toEqual([]);
   });
 });

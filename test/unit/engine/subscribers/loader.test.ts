@@ -49,7 +49,9 @@ describe('loader subscriber', () => {
     const { loads, run } = await reloading(shop('web'));
     expect(loads.calls[0]!.environment).toBe('dev');
     loads.calls[0]!.answer({ workspace: shop('web', 'worker'), composeFiles: ['/p/compose.yaml'] });
-    const state = await run.store.until((s) => s.workspace?.services.length === 2 && s.reload === undefined && s.services['worker']?.lastBuild !== undefined);
+    const state = await run.store.until(
+      (s) => s.workspace?.services.length === 2 && s.reload === undefined && s.services['worker']?.lastBuild !== undefined,
+    );
     await run.stop();
     expect(state.services['worker']?.lastBuild?.status).toBe('up-to-date');
   });

@@ -41,7 +41,10 @@ afterEach(() => {
   cleanups = [];
 });
 
-function app(state: EngineState = running(), options: { size?: { columns: number; rows: number } | null; logs?: LogBuffer; messageMs?: number } = {}): Harness {
+function app(
+  state: EngineState = running(),
+  options: { size?: { columns: number; rows: number } | null; logs?: LogBuffer; messageMs?: number } = {},
+): Harness {
   const store = createStore(state);
   const logs = options.logs ?? new LogBuffer();
   const actions: EngineAction[] = [];
@@ -51,7 +54,16 @@ function app(state: EngineState = running(), options: { size?: { columns: number
   const shells: string[] = [];
   const size = options.size === null ? undefined : (options.size ?? { columns: 80, rows: 24 });
   const element = (
-    <App store={store} logs={logs} now={() => NOW} colors={false} {...(size === undefined ? {} : { size })} {...(options.messageMs === undefined ? {} : { messageMs: options.messageMs })} onShell={(service, id) => shells.push(`${service}:${id}`)} onQuit={(takeDown) => quits.push(takeDown)} />
+    <App
+      store={store}
+      logs={logs}
+      now={() => NOW}
+      colors={false}
+      {...(size === undefined ? {} : { size })}
+      {...(options.messageMs === undefined ? {} : { messageMs: options.messageMs })}
+      onShell={(service, id) => shells.push(`${service}:${id}`)}
+      onQuit={(takeDown) => quits.push(takeDown)}
+    />
   );
   const instance = render(element);
   cleanups.push(() => instance.unmount());
@@ -66,7 +78,10 @@ function app(state: EngineState = running(), options: { size?: { columns: number
     frames: instance.frames,
     press: (keys) => instance.stdin.write(keys),
     see: (check, message) =>
-      waitFor(() => (typeof check === 'string' ? frame().includes(check) : check(frame())) && frame(), { timeoutMs: 3_000, message: message ?? `the screen to show ${String(check)}` }).catch((error: Error) => {
+      waitFor(() => (typeof check === 'string' ? frame().includes(check) : check(frame())) && frame(), {
+        timeoutMs: 3_000,
+        message: message ?? `the screen to show ${String(check)}`,
+      }).catch((error: Error) => {
         throw new Error(`${error.message}\n--- last frame ---\n${frame()}`);
       }),
     rerender: instance.rerender,
@@ -105,16 +120,25 @@ describe('the screen at 80×24', () => {
 
   test('a long build error wraps in the build pane and in the detail, never cut; the header keeps it to one line', async () => {
     // Given web's build failed with a message, a hint and a log line wider than the terminal
-    const error = new BuildFailedError('web, worker: RUN npm test exited with code 1 after the test runner reported 3 failing tests in src/shared/format.test.js', {
-      service: 'web',
-      stage: 'develop',
-      instruction: 'RUN npm test',
-      file: 'app/Dockerfile',
-      line: 6,
-      hint: 'fix the failing step; the running containers were left as they were, serving the last good image',
-      logTail: ['AssertionError [ERR_ASSERTION]: Expected values to be strictly equal: formatPrice(1999) should be "$19.99" but was "$19.9900"'],
-    });
-    const state = fold(running(), { type: 'buildStarted', id: 'b3', services: ['web', 'worker'], at: 12_000 }, { type: 'buildFailed', id: 'b3', error, cancelled: false, at: 12_500 });
+    const error = new BuildFailedError(
+      'web, worker: RUN npm test exited with code 1 after the test runner reported 3 failing tests in src/shared/format.test.js',
+      {
+        service: 'web',
+        stage: 'develop',
+        instruction: 'RUN npm test',
+        file: 'app/Dockerfile',
+        line: 6,
+        hint: 'fix the failing step; the running containers were left as they were, serving the last good image',
+        logTail: [
+          'AssertionError [ERR_ASSERTION]: Expected values to be strictly equal: formatPrice(1999) should be "$19.99" but was "$19.9900"',
+        ],
+      },
+    );
+    const state = fold(
+      running(),
+      { type: 'buildStarted', id: 'b3', services: ['web', 'worker'], at: 12_000 },
+      { type: 'buildFailed', id: 'b3', error, cancelled: false, at: 12_500 },
+    );
     const ui = app(state, { size: { columns: 80, rows: 30 } });
     await ui.see('▸ api');
     // When web is selected
@@ -125,7 +149,10 @@ describe('the screen at 80×24', () => {
     expect(Math.max(...lines.map((l) => l.length))).toBeLessThanOrEqual(80);
     const joined = (from: string, count: number) => {
       const start = lines.findIndex((l) => l.includes(from));
-      return lines.slice(start, start + count).map((l) => l.trim()).join(' ');
+      return lines
+        .slice(start, start + count)
+        .map((l) => l.trim())
+        .join(' ');
     };
     expect(joined('✗ web, worker: RUN npm test', 2)).toBe(`✗ ${error.message}`);
     expect(lines[1]).toMatch(/^ ! last error: web, worker: RUN npm test exited with code 1 after .*…$/);
@@ -149,7 +176,17 @@ describe('the screen at 80×24', () => {
     expect(frame).toContain('▸ api ● running ✓ up to date');
     expect(frame).toContain('  cache ● running image');
     // When it grows to 80×24
-    ui.rerender(<App store={ui.store} logs={ui.logs} now={() => NOW} colors={false} size={{ columns: 80, rows: 24 }} onShell={() => undefined} onQuit={() => undefined} />);
+    ui.rerender(
+      <App
+        store={ui.store}
+        logs={ui.logs}
+        now={() => NOW}
+        colors={false}
+        size={{ columns: 80, rows: 24 }}
+        onShell={() => undefined}
+        onQuit={() => undefined}
+      />,
+    );
     // Then the full screen shows
     await ui.see('━ services (4)');
   });
@@ -283,7 +320,15 @@ describe('help', () => {
     ui.press('?');
     // Then
     const frame = await ui.see('Keys · esc closes');
-    for (const text of ['select; scroll the pane', 'switch environment', 'rebuild all stale', 'shell in its container', 'search, matches marked', 'follow newest lines', 'quit now, leave running']) {
+    for (const text of [
+      'select; scroll the pane',
+      'switch environment',
+      'rebuild all stale',
+      'shell in its container',
+      'search, matches marked',
+      'follow newest lines',
+      'quit now, leave running',
+    ]) {
       expect(frame).toContain(text);
     }
     expect(frame.split('\n').at(-1)).toBe(' esc close');
@@ -386,7 +431,13 @@ describe('logs', () => {
     expect(ui.frame()).toContain('\u001b[7mERROR\u001b[27m job 60 failed');
     // When N jumps to an older match
     ui.press('N');
-    frame = await ui.see((f) => (plain(f).split('\n').find((l) => l.includes('ERROR job 40 failed')) ?? '').startsWith('▶'));
+    frame = await ui.see((f) =>
+      (
+        plain(f)
+          .split('\n')
+          .find((l) => l.includes('ERROR job 40 failed')) ?? ''
+      ).startsWith('▶'),
+    );
     expect(frame).toContain('paused');
     // When only matching lines are kept
     ui.press('f');

@@ -27,7 +27,17 @@ async function searched(colors: boolean): Promise<string> {
   const logs = new LogBuffer();
   logs.append('api', 'app', 'stdout', 'request failed: timeout', NOW - 2);
   logs.append('api', 'app', 'stdout', 'request ok', NOW - 1);
-  const instance = render(<App store={createStore(running())} logs={logs} now={() => NOW} colors={colors} size={{ columns: 80, rows: 24 }} onShell={() => undefined} onQuit={() => undefined} />);
+  const instance = render(
+    <App
+      store={createStore(running())}
+      logs={logs}
+      now={() => NOW}
+      colors={colors}
+      size={{ columns: 80, rows: 24 }}
+      onShell={() => undefined}
+      onQuit={() => undefined}
+    />,
+  );
   await waitFor(() => instance.lastFrame()?.includes('request ok'));
   instance.stdin.write('/failed');
   await waitFor(() => instance.lastFrame()?.includes('1 match'));

@@ -47,7 +47,16 @@ describe('ServicesTable', () => {
     // Given each service in another state
     let state = fold(
       running(),
-      { type: 'containersListed', containers: [container('api', 'c-api', 'sha256:api1', { state: 'exited', exitCode: 3 }), container('cache', 'c-cache', 'sha256:bb', { state: 'restarting' }), container('web', 'c-web', 'sha256:web1'), container('worker', 'c-worker', 'sha256:old')], at: 5_000 },
+      {
+        type: 'containersListed',
+        containers: [
+          container('api', 'c-api', 'sha256:api1', { state: 'exited', exitCode: 3 }),
+          container('cache', 'c-cache', 'sha256:bb', { state: 'restarting' }),
+          container('web', 'c-web', 'sha256:web1'),
+          container('worker', 'c-worker', 'sha256:old'),
+        ],
+        at: 5_000,
+      },
       { type: 'buildStarted', id: 'b9', services: ['web', 'worker'], at: 12_000 },
     );
     // When the table renders
@@ -60,7 +69,17 @@ describe('ServicesTable', () => {
     expect(line(frame, 'web')).toContain('building for 2.0s');
 
     // Given three exits of api in a minute, worker being replaced and web stopped by the user
-    state = fold(state, ...[6_000, 7_000, 8_000].map((at) => ({ type: 'containerExited' as const, service: 'api', containerId: 'c-api', exitCode: 3, logTail: [], at })));
+    state = fold(
+      state,
+      ...[6_000, 7_000, 8_000].map((at) => ({
+        type: 'containerExited' as const,
+        service: 'api',
+        containerId: 'c-api',
+        exitCode: 3,
+        logTail: [],
+        at,
+      })),
+    );
     state = withService(withService(state, 'worker', { operation: 'replacing' }), 'web', { stoppedByUser: true, containers: [] });
     frame = await table(state);
     expect(line(frame, 'api')).toContain('⟳ crash-looping');
@@ -73,10 +92,24 @@ describe('ServicesTable', () => {
     const stale = fold(
       running(),
       { type: 'buildStarted', id: 'b9', services: ['web', 'worker'], at: 11_000 },
-      { type: 'buildCompleted', id: 'b9', imageId: 'sha256:web2', upToDate: false, cachedSteps: 3, totalSteps: 4, durationMs: 500, tags: [], at: 11_500 },
+      {
+        type: 'buildCompleted',
+        id: 'b9',
+        imageId: 'sha256:web2',
+        upToDate: false,
+        cachedSteps: 3,
+        totalSteps: 4,
+        durationMs: 500,
+        tags: [],
+        at: 11_500,
+      },
     );
     expect(line(await table(stale), 'web')).toContain('! stale');
-    const blocked = withService(running(shop('dev', { apiDockerfile: dockerfile('FROM busybox AS develop', 'COPY --from=nowhere') })), 'api', { containers: [] });
+    const blocked = withService(
+      running(shop('dev', { apiDockerfile: dockerfile('FROM busybox AS develop', 'COPY --from=nowhere') })),
+      'api',
+      { containers: [] },
+    );
     expect(line(await table(blocked), 'api')).toMatch(/^ {2}api +- +✗ blocked +✗ blocked/);
   });
 
@@ -111,7 +144,12 @@ describe('BuildPane', () => {
       running(),
       { type: 'filesChanged', paths: ['/p/app/src/message.js'], at: 12_000 },
       { type: 'buildStarted', id: 'b3', services: ['web', 'worker'], at: 12_100 },
-      { type: 'buildProgressed', id: 'b3', event: step('step-completed', 'base', 3, 3, 'COPY package.json ./', 12_200, { cached: true }), line: 3 },
+      {
+        type: 'buildProgressed',
+        id: 'b3',
+        event: step('step-completed', 'base', 3, 3, 'COPY package.json ./', 12_200, { cached: true }),
+        line: 3,
+      },
       { type: 'buildProgressed', id: 'b3', event: step('step-completed', 'develop', 1, 4, 'COPY src/ ./src/', 12_300), line: 5 },
       { type: 'buildProgressed', id: 'b3', event: step('step-started', 'develop', 2, 4, 'RUN npm test', 12_400), line: 6 },
     );
@@ -121,11 +159,22 @@ describe('BuildPane', () => {
   });
 
   test('a failed stage names the instruction and Dockerfile:line, then the error and hint', async () => {
-    const error = new BuildFailedError('RUN npm test exited with 1', { stage: 'develop', instruction: 'RUN npm test', file: 'app/Dockerfile', line: 6, hint: 'fix the test' });
+    const error = new BuildFailedError('RUN npm test exited with 1', {
+      stage: 'develop',
+      instruction: 'RUN npm test',
+      file: 'app/Dockerfile',
+      line: 6,
+      hint: 'fix the test',
+    });
     const state = fold(
       running(),
       { type: 'buildStarted', id: 'b3', services: ['web', 'worker'], at: 12_100 },
-      { type: 'buildProgressed', id: 'b3', event: step('step-completed', 'develop', 2, 2, 'RUN npm test', 12_900, { error: 'exit code: 1' }), line: 6 },
+      {
+        type: 'buildProgressed',
+        id: 'b3',
+        event: step('step-completed', 'develop', 2, 2, 'RUN npm test', 12_900, { error: 'exit code: 1' }),
+        line: 6,
+      },
       { type: 'buildFailed', id: 'b3', error, cancelled: false, at: 13_000 },
     );
     const frame = await pane(state, 12);
