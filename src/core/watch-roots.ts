@@ -58,7 +58,7 @@ export function createWatchTree(roots: readonly RootRule[]): WatchTree {
 /** Whether `path` is `dir` or lies below it (both absolute, slash-separated, no trailing slash). */
 export function isWithin(path: string, dir: string): boolean {
   if (dir === '/') return path.startsWith('/');
-  return path === dir || (path.startsWith(dir) && path.charCodeAt(dir.length) === 47) /* / */;
+  return path === dir || (path.startsWith(dir) && path.charCodeAt(dir.length) === 47); /* / */
 }
 
 /**

@@ -72,16 +72,14 @@ export function containerFilesOn(docker: Docker, host = 'the Docker engine'): Co
     async listTree(containerId, directory, marker) {
       let result: ScriptResult;
       try {
-        const exec = await docker
-          .getContainer(containerId)
-          .exec({
-            Cmd: ['sh', '-c', LIST_SCRIPT, 'sh', directory, marker],
-            AttachStdin: true,
-            AttachStdout: true,
-            AttachStderr: true,
-            User: '0:0',
-            WorkingDir: '/',
-          });
+        const exec = await docker.getContainer(containerId).exec({
+          Cmd: ['sh', '-c', LIST_SCRIPT, 'sh', directory, marker],
+          AttachStdin: true,
+          AttachStdout: true,
+          AttachStderr: true,
+          User: '0:0',
+          WorkingDir: '/',
+        });
         result = await attach(exec, await exec.start({ hijack: true, stdin: true })).send([]);
       } catch (error) {
         throw asEngineError(error, containerId, host);
