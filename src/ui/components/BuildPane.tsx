@@ -49,7 +49,7 @@ function StageRow({ stage, labelWidth }: { readonly stage: StageLine; readonly l
         {stage.status.symbol} {stage.status.word}
       </Tinted>
       {stage.progress === undefined ? null : <Tinted tone="busy"> {progressBar(stage.progress.done, stage.progress.total)}</Tinted>}
-      {stage.extra === '' ? null : <Tinted tone="muted"> {stage.extra}</Tinted>}
+      {stage.extra === '' ? null : <Tinted tone="muted">{`  ${stage.extra}`}</Tinted>}
     </Text>
   );
 }
@@ -60,7 +60,7 @@ export function BuildPane({ build, width, height, scroll, focused }: BuildPanePr
     return (
       <Box flexDirection="column" width={width}>
         <PaneTitle title="build" width={width} focused={focused} />
-        <Text dimColor> loading the project…</Text>
+        <Text dimColor>{'  loading the project…'}</Text>
       </Box>
     );
   }

@@ -16,8 +16,8 @@ export function EnvironmentMenu({ environments, cursor, confirming, width }: Env
     return (
       <Box flexDirection="column" width={width}>
         <Text bold> Switch to {confirming}?</Text>
-        <Text wrap="truncate"> Targets of {confirming} that are stale are built first; then only containers whose image</Text>
-        <Text wrap="truncate"> changes are replaced. The current containers keep serving until then.</Text>
+        <Text wrap="truncate">{`   Targets of ${confirming} that are stale are built first; then only containers whose image`}</Text>
+        <Text wrap="truncate">{'   changes are replaced. The current containers keep serving until then.'}</Text>
         <Text>
           {'   '}
           <Tinted tone="accent" bold>
@@ -41,7 +41,7 @@ export function EnvironmentMenu({ environments, cursor, confirming, width }: Env
             {i === cursor ? ' ▸ ' : '   '}
             {env.name}
           </Tinted>
-          {env.active ? <Tinted tone="ok"> (active)</Tinted> : null}
+          {env.active ? <Tinted tone="ok">{'  (active)'}</Tinted> : null}
         </Text>
       ))}
     </Box>

@@ -44,7 +44,7 @@ export function Header({ header, width }: HeaderProps) {
         <Tinted tone={header.watch.tone}>
           {header.watch.symbol} {header.watch.word}
         </Tinted>
-        <Text> </Text>
+        <Text>{'  '}</Text>
         <Tinted tone={engine.tone}>{engine.symbol === '' ? engine.word : `${engine.symbol} ${engine.word}`}</Tinted>
         <Tinted tone="muted"> · buildx {header.builder}</Tinted>
       </Text>
