@@ -11,7 +11,8 @@ import { parseDockstageConfig, type ConfigIssue, type DockstageConfig } from '..
 import { ConfigError, DockstageError, DockstageErrors, relocate, uniqueErrors } from '../core/errors.js';
 import { checkPlatform } from '../core/env-variables.js';
 import { engineIsRemote } from '../core/remote-engine.js';
-import { buildWorkspace, directoriesToCheck, filesToRead, type Workspace } from '../core/workspace.js';
+import { buildWorkspace, type Workspace } from '../core/workspace.js';
+import { directoriesToCheck, filesToRead } from '../core/service-build.js';
 import { withLinksFromDisk } from './context-links.js';
 import type { ComposeCli, ComposeTarget } from '../ports/compose-cli.js';
 import type { FileSystem } from '../ports/file-system.js';
