@@ -7,7 +7,8 @@
  */
 import { DockstageError } from '../core/errors.js';
 import type { ReloadMode } from '../core/environments.js';
-import { decideSync, shapeRefusal, type BaseImageConfig, type ContextChange, type SyncFile } from '../core/sync/decide-sync.js';
+import { decideSync, type BaseImageConfig, type ContextChange, type SyncFile } from '../core/sync/decide-sync.js';
+import { shapeRefusal } from '../core/sync/shape-refusal.js';
 import type { SyncTarget } from '../core/state/sync-candidates.js';
 import type { SyncedService } from '../core/state/actions.js';
 import { relativeLabel, type BuildModel, type Workspace } from '../core/workspace.js';

@@ -19,14 +19,14 @@ import {
   expandOrThrow,
   flagValue,
   flagValues,
-  hasFlag,
-  isHeredocSource,
-  isRemoteSource,
   parseMount,
   validateInstruction,
   type MountSpec,
 } from './instructions.js';
 import type { DockerfileInstruction, ParsedDockerfile } from './parse.js';
+import { bindMountSources, copySources, type Expand, type FromSource, type StageInput } from './step-sources.js';
+
+export type { StageInput } from './step-sources.js';
 
 /** What a stage starts FROM: an earlier stage (by index), an external image, or nothing. */
 export type StageBase =
@@ -66,23 +66,6 @@ export interface ExternalReference {
   readonly kind: 'image' | 'context';
   readonly ref: string;
   readonly via: StageEdgeKind;
-  readonly line: number;
-}
-
-/** A source that a stage reads from a build context (the main one, or a named one). */
-export interface StageInput {
-  readonly stage: number;
-  /** `.` for the main build context, otherwise the name of an additional context. */
-  readonly context: string;
-  /** The source after ARG/ENV expansion, as written otherwise (`./src/`, `package*.json`, `.`). */
-  readonly source: string;
-  /** `COPY --parents`: `**` is allowed and the matched path keeps its parents. */
-  readonly parents: boolean;
-  /** `COPY --exclude` patterns: matching files are not read. */
-  readonly excludes: readonly string[];
-  readonly keyword: 'COPY' | 'ADD' | 'RUN';
-  /** The instruction as written (continuations joined), for reasons shown to the user. */
-  readonly instruction: string;
   readonly line: number;
 }
 
@@ -313,11 +296,6 @@ function readSteps(declared: DeclaredStages, scope: ArgScope, namedContexts: Rea
   return findings;
 }
 
-/** Expands `word` in the stage's scope at `line`. */
-type Expand = (word: string, line: number) => string;
-/** Resolves a `--from` value of the instruction, recording what it reaches. */
-type From = (value: string, via: StageEdgeKind, instruction: DockerfileInstruction) => FromSource;
-
 /** ENV's name, value pairs, each value expanded. */
 function envValues(instruction: DockerfileInstruction, expand: Expand): Array<[string, string]> {
   const values: Array<[string, string]> = [];
@@ -325,57 +303,6 @@ function envValues(instruction: DockerfileInstruction, expand: Expand): Array<[s
     values.push([instruction.args[i]!, expand(instruction.args[i + 1]!, instruction.startLine)]);
   return values;
 }
-
-/** What a COPY or ADD reads from a build context: nothing when `--from` names a stage or an image. */
-function copySources(instruction: DockerfileInstruction, stage: number, expand: Expand, from: From): StageInput[] {
-  const line = instruction.startLine;
-  const keyword = instruction.keyword as 'COPY' | 'ADD';
-  const fromFlag = flagValue(instruction.flags, 'from');
-  const parents = hasFlag(instruction.flags, 'parents');
-  const excludes = flagValues(instruction.flags, 'exclude').map((value) => expand(value, line));
-  const heredocNames = new Set(instruction.heredocs.map((h) => h.name));
-  const sources = instruction.args.slice(0, -1).filter((source) => !isHeredocSource(source, heredocNames));
-  let context = '.';
-  if (fromFlag !== undefined) {
-    const resolved = from(expand(fromFlag, line), 'copy', instruction);
-    if (resolved.kind !== 'context') return [];
-    context = resolved.name;
-  }
-  return sources
-    .map((raw) => expand(raw, line))
-    .filter((source) => !(keyword === 'ADD' && isRemoteSource(source)))
-    .map((source) => ({ stage, context, source, parents, excludes, keyword, instruction: instruction.original, line }));
-}
-
-/** What a RUN's bind mounts read from a build context (a mount from a stage or an image reads none). */
-function bindMountSources(instruction: DockerfileInstruction, stage: number, mounts: readonly MountSpec[], from: From): StageInput[] {
-  const inputs: StageInput[] = [];
-  for (const mount of mounts) {
-    const fromValue = mount.options['from'];
-    let context: string | undefined = '.';
-    if (fromValue !== undefined && fromValue !== '') {
-      const resolved = from(fromValue, 'mount', instruction);
-      context = resolved.kind === 'context' ? resolved.name : undefined;
-    }
-    if (mount.type === 'bind' && context !== undefined) {
-      const source = mount.options['source'] ?? '.';
-      inputs.push({
-        stage,
-        context,
-        source,
-        parents: false,
-        excludes: [],
-        keyword: 'RUN',
-        instruction: instruction.original,
-        line: instruction.startLine,
-      });
-    }
-  }
-  return inputs;
-}
-
-/** What a `--from` names: a stage, a named build context or an image. */
-type FromSource = { kind: 'stage'; stage: number } | { kind: 'context'; name: string } | { kind: 'image'; ref: string };
 
 /**
  * A `--from` value as BuildKit resolves it: a stage index, a named context (which wins over a stage of the same name,

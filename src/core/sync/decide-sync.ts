@@ -14,11 +14,12 @@
  * the caller's check (its inputs-hash label), not this function's.
  */
 import path from 'node:path/posix';
-import { inputsReading, linkRead, type CompiledInput } from '../dockerfile/stage-inputs.js';
+import { linkRead, type CompiledInput } from '../dockerfile/stage-inputs.js';
 import { isOutside, type BuildModel, type ServiceModel } from '../workspace.js';
-import { copyStepsOf, type BaseImageConfig, type CopyStep, type StageSteps } from './copy-steps.js';
+import { copyStepsOf, type BaseImageConfig, type StageSteps } from './copy-steps.js';
 import type { SyncOwner } from './ownership.js';
-import { placeInImage, type Placement } from './placement.js';
+import { placeInImage } from './placement.js';
+import { destinationsOf, earlierCopies, inputsOf, isBuildDefinition, isWithin, readersOf, writes } from './reads-and-writes.js';
 
 export type { BaseImageConfig } from './copy-steps.js';
 export type { SyncOwner } from './ownership.js';
@@ -238,8 +239,8 @@ function judgeChange(scope: SyncScope, change: ContextChange): ChangeVerdict {
 }
 
 /**
- * The rules decided by the Dockerfile's shape alone (SHAPE_RULES): a reader other than the target's own COPY/ADD, a
- * read through a symlink, a symlink changed, an ONBUILD copy in a stage below, a RUN after the first COPY.
+ * The rules decided by the Dockerfile's shape alone (SHAPE_RULES in shape-refusal.ts): a reader other than the target's
+ * own COPY/ADD, a read through a symlink, a symlink changed, an ONBUILD copy in a stage below, a RUN after the first COPY.
  */
 function shapeBlocker(
   scope: SyncScope,
@@ -408,117 +409,6 @@ function placeChange(scope: SyncScope, change: ContextChange, shown: string, rea
       `${shown} → ${placement.destination}${change.kind === null ? ' (removed)' : ''} by ${step.instruction} at ${line}`,
     ),
   };
-}
-
-/**
- * The rules decided by the Dockerfile's shape alone (which instructions read a path, what runs after them), before
- * any destination is placed: a refusal by one of them stands whatever the context's other files and the base image
- * are.
- */
-const SHAPE_RULES: ReadonlySet<SyncRule> = new Set([
-  'dockerfile',
-  'other-stage',
-  'copy-from',
-  'run-mount',
-  'symlink',
-  'onbuild',
-  'run-after-copy',
-]);
-
-/**
- * A refusal `decideSync` reaches without the context's file list or the base image: the batch's first reason when its
- * rule depends only on the Dockerfile's shape, or undefined when the full decision is needed. Live sync asks
- * it first, so a service whose Dockerfile runs a build step after its COPY goes to the rebuild without a walk of
- * its context.
- */
-export function shapeRefusal(request: Omit<SyncRequest, 'contextFiles' | 'baseImage'>): SyncReason | undefined {
-  let decision: SyncDecision;
-  try {
-    decision = decideSync({ ...request, contextFiles: [], baseImage: undefined });
-  } catch {
-    // An expansion that needs the base image's ENV (`${VAR:?}`): only the full decision can tell.
-    return undefined;
-  }
-  if (decision.kind !== 'rebuild' || !SHAPE_RULES.has(decision.reason.rule)) return undefined;
-  // The full decision's summary is its first refused path, and with the real data an earlier path the build reads
-  // could be refused too (written again by a later COPY): the answer stands only for the first path the build reads.
-  const first = request.changes
-    .map((change) => path.normalize(change.path))
-    .sort((a, b) => (a < b ? -1 : a > b ? 1 : 0))
-    .find((file) => isBuildDefinition(request.build, file) || readersOf(request.build, file).length > 0);
-  return first === decision.reason.path ? decision.reason : undefined;
-}
-
-/** The inputs of the closure (any stage, any context) that read the absolute `file`. */
-function readersOf(build: BuildModel, file: string): CompiledInput[] {
-  const contexts: Array<[string, string]> = [['.', build.contextDir!], ...Object.entries(build.namedContexts)];
-  const readers: CompiledInput[] = [];
-  for (const [context, dir] of contexts) {
-    const relative = path.relative(dir, file);
-    if (relative === '' || isOutside(relative)) continue;
-    readers.push(...inputsReading(relative, context, build.inputs, build.ignore));
-  }
-  return readers.sort((a, b) => a.line - b.line);
-}
-
-/** The Dockerfile, or an ignore file that is (or would be, once created) in force. */
-function isBuildDefinition(build: BuildModel, file: string): boolean {
-  if (file === build.dockerfilePath || file === build.ignoreFile) return true;
-  const specific = build.dockerfilePath === undefined ? undefined : `${build.dockerfilePath}.dockerignore`;
-  if (file === specific) return true;
-  const specificInForce = specific !== undefined && build.ignoreFile === specific;
-  return !specificInForce && build.contextDir !== undefined && file === path.join(build.contextDir, '.dockerignore');
-}
-
-/** Every container path the placement may turn out to be. */
-function destinationsOf(placement: Placement, contextPath: string): string[] {
-  if (!placement.intoDirectoryIfExists) return [placement.destination];
-  return [placement.destination, `${placement.destination === '/' ? '' : placement.destination}/${path.basename(contextPath)}`];
-}
-
-/** The main-context sources of a COPY/ADD step, compiled, in the order the step copies them. */
-function inputsOf(build: BuildModel, step: CopyStep): CompiledInput[] {
-  return build.inputs.filter((input) => input.stage === step.stage && input.line === step.line && input.context === '.');
-}
-
-/**
- * Whether `step`, through `inputs` (some of its sources), writes one of
- * `destinations` (or, with `below`, anything under them: a deleted path may
- * have been a directory). Context sources are checked file by file against
- * `contextFiles`; a copy from a stage, an image or a named context, and an
- * ADD of a file that might be an archive, count for their whole destination.
- */
-function writes(
-  step: CopyStep,
-  inputs: readonly CompiledInput[],
-  build: BuildModel,
-  contextFiles: readonly string[],
-  destinations: readonly string[],
-  below: boolean,
-): boolean {
-  if (step.destination === undefined) return true;
-  const region = step.destination.path;
-  if (!destinations.some((d) => isWithin(d, region) || (below && isWithin(region, d)))) return false;
-  if (step.from !== undefined) return true;
-  const touches = (written: string) => destinations.some((d) => written === d || (below && isWithin(written, d)));
-  for (const input of inputs) {
-    for (const file of contextFiles) {
-      if (build.ignore?.excludes(file) === true || !input.matcher.reads(file)) continue;
-      const placement = placeInImage({ ...step, destination: step.destination }, input.source, file);
-      if (placement === undefined || (step.keyword === 'ADD' && placement.sourceRoot)) return true;
-      if (destinationsOf(placement, file).some(touches)) return true;
-    }
-  }
-  return false;
-}
-
-/** The COPY/ADD steps that run before `step`: every step of the chain's earlier stages, then the target's before it. */
-function earlierCopies(chain: readonly StageSteps[], step: CopyStep): CopyStep[] {
-  return chain.flatMap((stage) => stage.copies.filter((s) => s.stage !== step.stage || s.line < step.line));
-}
-
-function isWithin(file: string, dir: string): boolean {
-  return dir === '/' || file === dir || file.startsWith(`${dir}/`);
 }
 
 function compare(a: string, b: string): number {

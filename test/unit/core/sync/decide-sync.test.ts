@@ -1,12 +1,12 @@
 import { describe, expect, test } from 'vitest';
 import {
   decideSync,
-  shapeRefusal,
   type BaseImageConfig,
   type ContextChange,
   type SyncDecision,
   type SyncFile,
 } from '../../../../src/core/sync/decide-sync.js';
+import { shapeRefusal } from '../../../../src/core/sync/shape-refusal.js';
 import { dockerfile, project, type ServiceSpec } from '../../../support/builders.js';
 
 const BUSYBOX: BaseImageConfig = { workingDir: '', env: { PATH: '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' } };
