@@ -17,6 +17,13 @@ export interface Subscriber {
 }
 
 /** The store's face to subscribers and commands. */
+/** What a subscriber that acts gets from the store: dispatch, the state as it is now, and the clock's time. */
+export interface StoreAccess {
+  readonly dispatch: (action: EngineAction) => void;
+  readonly getState: () => EngineState;
+  readonly now: () => number;
+}
+
 export interface Store {
   getState(): EngineState;
   dispatch(action: EngineAction): void;

@@ -12,8 +12,7 @@ import { checkMemoryFile, fileCheckMemory } from '../../operations/check-memory.
 import { defaultPlatform, loadWorkspace, type ProjectOptions } from '../../operations/load-workspace.js';
 import type { CommandContext } from '../context.js';
 import { printErrors, printWarnings } from '../output/report.js';
-import { checkLine } from '../output/check-lines.js';
-import { describeError } from '../../core/error-description.js';
+import { checkDoneEvents, checkLine } from '../output/check-lines.js';
 import type { WatchEvent } from '../output/watch-events.js';
 
 /** `dockstage check` options as parsed. */
@@ -61,17 +60,7 @@ export async function runCheckCommand(ctx: CommandContext, options: ProjectOptio
         signal: ctx.interrupts.signal,
       });
       results.push(result);
-      const done = {
-        ...base,
-        passed: result.passed,
-        durationMs: result.durationMs,
-        cached: result.cached,
-        ...(result.error === undefined ? {} : { error: describeError(result.error) }),
-      };
-      print(
-        check.services.map((service) => ({ type: 'check-done' as const, service, ...done })),
-        !result.passed,
-      );
+      print(checkDoneEvents(base, result), !result.passed);
     }
   };
   await Promise.all(Array.from({ length: Math.min(Math.max(1, os.availableParallelism()), Math.max(1, checks.length)) }, worker));

@@ -46,7 +46,14 @@ export function checkEvents(state: EngineState, action: EngineAction): (WatchEve
   if (check === undefined) return [];
   const base = { id: action.id, stage: check.stage, services: check.services };
   if (action.type === 'checkStarted') return check.services.map((service) => ({ type: 'check-start' as const, service, ...base }));
-  const result: CheckResult = action.result;
+  return checkDoneEvents(base, action.result);
+}
+
+/** `check-done`, one per service of the check: passed, how long, remembered, and the failure's description. */
+export function checkDoneEvents(
+  base: { readonly id: string; readonly stage: string; readonly services: readonly string[] },
+  result: CheckResult,
+): WatchEventOf<'check-done'>[] {
   const done = {
     ...base,
     passed: result.passed,
@@ -54,7 +61,7 @@ export function checkEvents(state: EngineState, action: EngineAction): (WatchEve
     cached: result.cached,
     ...(result.error === undefined ? {} : { error: describeError(result.error) }),
   };
-  return check.services.map((service) => ({ type: 'check-done' as const, service, ...done }));
+  return base.services.map((service) => ({ type: 'check-done' as const, service, ...done }));
 }
 
 /** The human line of a check event (without its time). Exported for tests. */

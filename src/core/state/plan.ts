@@ -96,6 +96,11 @@ export function staleness(freshness: ImageFreshness | undefined): 'image-missing
   return behind ? 'container-behind' : undefined;
 }
 
+/** Why a dependent with `depends_on: {SERVICE: {restart: true}}` restarts: SERVICE was recreated or restarted. */
+export function dependsOnRestart(service: string): PlanReason {
+  return { path: null, stage: null, instruction: null, line: null, rule: 'depends-on', detail: `depends_on ${service} with restart: true` };
+}
+
 /** The plan for a set of changed absolute paths. */
 export function planForChanges(workspace: Workspace, changedPaths: readonly string[]): Plan {
   const paths = sortedUnique(changedPaths.map(normalized));
@@ -268,16 +273,7 @@ function finish(workspace: Workspace, own: Map<string, { action: Action; reasons
       if (trigger !== undefined) {
         own.set(service.name, {
           action: 'restart',
-          reasons: [
-            {
-              path: null,
-              stage: null,
-              instruction: null,
-              line: null,
-              rule: 'depends-on',
-              detail: `depends_on ${trigger.service} with restart: true`,
-            },
-          ],
+          reasons: [dependsOnRestart(trigger.service)],
         });
         changed = true;
       }

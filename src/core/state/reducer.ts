@@ -5,7 +5,7 @@
  * and `due.ts`, do the work and dispatch what happened.
  */
 import { modelFiles } from '../workspace.js';
-import { planForChanges, type PlanReason } from './plan.js';
+import { dependsOnRestart, planForChanges, type PlanReason } from './plan.js';
 import type { EngineAction } from './actions.js';
 import { dedupeReasons } from './reasons.js';
 import { applyPlan, builtNames, isBuilt, notedWhilePaused, requestBuilds } from './apply-plan.js';
@@ -81,14 +81,7 @@ const handlers: Handlers = {
           service.stoppedByUser
         )
           continue;
-        const reason: PlanReason = {
-          path: null,
-          stage: null,
-          instruction: null,
-          line: null,
-          rule: 'depends-on',
-          detail: `depends_on ${trigger.service} with restart: true`,
-        };
+        const reason = dependsOnRestart(trigger.service);
         const after = [...new Set([...(service.restart?.after ?? []), trigger.service])];
         next = { ...next, services: { ...next.services, [model.name]: withRestart(service, [reason], after) } };
       }

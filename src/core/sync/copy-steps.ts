@@ -10,6 +10,7 @@
 import { cleanSlashPath } from '../dockerfile/go-path.js';
 import { lexShellWord } from '../dockerfile/expand.js';
 import { parseDirectives } from '../dockerfile/directives.js';
+import { automaticPlatformArgs } from '../dockerfile/instructions.js';
 import type { StageBase } from '../dockerfile/stage-graph.js';
 import type { BuildModel } from '../workspace.js';
 import { parseChmod, parseChown, ROOT_OWNER, type SyncOwner } from './ownership.js';
@@ -285,18 +286,4 @@ function hasFlag(flags: readonly string[], name: string): boolean {
 function isHeredocSource(source: string, names: ReadonlySet<string>): boolean {
   const match = /^<<-?(["']?)([^"']+)\1$/.exec(source);
   return match !== null && (names.size === 0 || names.has(match[2]!));
-}
-
-function automaticPlatformArgs(platform: string): Record<string, string> {
-  const [os = 'linux', arch = 'amd64', variant = ''] = platform.split('/');
-  return {
-    TARGETPLATFORM: platform,
-    TARGETOS: os,
-    TARGETARCH: arch,
-    TARGETVARIANT: variant,
-    BUILDPLATFORM: platform,
-    BUILDOS: os,
-    BUILDARCH: arch,
-    BUILDVARIANT: variant,
-  };
 }

@@ -15,22 +15,18 @@ import path from 'node:path';
 import { relativeLabel } from '../../core/workspace.js';
 import { syncedBindMounts, type SyncedBindMount } from '../../core/remote-engine.js';
 import type { EngineState } from '../../core/state/engine-state.js';
-import type { EngineAction } from '../../core/state/actions.js';
 import type { ContainerFiles, ContainerOwner } from '../../ports/container-files.js';
 import type { ContainerRuntime } from '../../ports/container-runtime.js';
 import type { FileSystem } from '../../ports/file-system.js';
 import { copyBindChanges, copyBindMount, type BindCopy } from '../../operations/bind-mount-sync.js';
 import { applyReload } from '../../operations/live-sync.js';
-import type { Subscriber } from '../store.js';
+import type { StoreAccess, Subscriber } from '../store.js';
 
 /** What the subscriber needs. `watching`: changes are copied as they come; otherwise the run's end copies what runs. */
-export interface BindMountsOptions {
+export interface BindMountsOptions extends StoreAccess {
   readonly fs: FileSystem;
   readonly runtime: ContainerRuntime;
   readonly containerFiles: ContainerFiles;
-  readonly dispatch: (action: EngineAction) => void;
-  readonly getState: () => EngineState;
-  readonly now: () => number;
   readonly watching: boolean;
 }
 

@@ -5,10 +5,8 @@
  */
 import { BuildFailedError, DockstageError } from '../../core/errors.js';
 import { nextBuilds } from '../../core/state/next-builds.js';
-import type { EngineAction } from '../../core/state/actions.js';
-import type { EngineState } from '../../core/state/engine-state.js';
 import { planBuildJobs, runBuildJob, type BuildDeps, type BuildRunEvent } from '../../operations/builds.js';
-import type { Subscriber } from '../store.js';
+import type { StoreAccess, Subscriber } from '../store.js';
 import type { BuildSettings } from '../settings.js';
 import type { Clock } from '../../ports/clock.js';
 import { syncTargets } from '../../core/state/sync-candidates.js';
@@ -16,13 +14,10 @@ import { deferredReloads } from '../../core/state/priority.js';
 import { trySync, type LiveSyncPorts } from '../../operations/live-sync.js';
 
 /** What the builds subscriber needs besides the ports: the clock's time, the builder and platform to use. */
-export interface BuildSubscriberOptions {
+export interface BuildSubscriberOptions extends StoreAccess {
   readonly deps: BuildDeps;
   /** Live sync's ports; without them every change rebuilds. */
   readonly sync?: Omit<LiveSyncPorts, 'runtime' | 'fs'>;
-  readonly dispatch: (action: EngineAction) => void;
-  readonly getState: () => EngineState;
-  readonly now: () => number;
   /** Platform, builder, `--force`, `--no-cache`: the run's. */
   readonly settings: BuildSettings;
   /** Times the pause before a rebuild behind a live sync (without it, the rebuild starts at once). */

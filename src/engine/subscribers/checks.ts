@@ -5,20 +5,15 @@
  */
 import { DockstageError } from '../../core/errors.js';
 import { nextChecks } from '../../core/state/next-checks.js';
-import type { EngineAction } from '../../core/state/actions.js';
-import type { EngineState } from '../../core/state/engine-state.js';
 import type { BuildDeps } from '../../operations/builds.js';
 import type { CheckMemory } from '../../operations/check-memory.js';
 import { runCheck } from '../../operations/checks.js';
-import type { Subscriber } from '../store.js';
+import type { StoreAccess, Subscriber } from '../store.js';
 
 /** What the checks subscriber needs. */
-export interface ChecksSubscriberOptions {
+export interface ChecksSubscriberOptions extends StoreAccess {
   readonly deps: BuildDeps;
   readonly memory: CheckMemory;
-  readonly dispatch: (action: EngineAction) => void;
-  readonly getState: () => EngineState;
-  readonly now: () => number;
   readonly platform: string;
   readonly builder: string | undefined;
   /** Hears failures that are not check failures (the engine went away mid-check). */

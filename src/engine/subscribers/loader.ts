@@ -5,17 +5,12 @@
  * good workspace stays in force, so every service keeps running and watching).
  */
 import { DockstageError, DockstageErrors } from '../../core/errors.js';
-import type { EngineAction } from '../../core/state/actions.js';
-import type { EngineState } from '../../core/state/engine-state.js';
 import type { Workspace } from '../../core/workspace.js';
-import type { Subscriber } from '../store.js';
+import type { StoreAccess, Subscriber } from '../store.js';
 
 /** What the loader needs: a function that loads the project in an environment (the CLI's options fixed). */
-export interface LoaderSubscriberOptions {
+export interface LoaderSubscriberOptions extends StoreAccess {
   readonly load: (environment: string) => Promise<{ readonly workspace: Workspace; readonly composeFiles: readonly string[] }>;
-  readonly dispatch: (action: EngineAction) => void;
-  readonly getState: () => EngineState;
-  readonly now: () => number;
 }
 
 /** Creates the subscriber. One load runs at a time; a request that arrives meanwhile is served after it. */

@@ -8,22 +8,19 @@
  */
 import { DockstageError } from '../../../core/errors.js';
 import { upWithoutDependencies } from '../../../core/compose/up-scope.js';
-import type { EngineAction } from '../../../core/state/actions.js';
 import { liveContainer, type EngineState } from '../../../core/state/engine-state.js';
 import type { ComposeCli, ComposeTarget } from '../../../ports/compose-cli.js';
 import type { ContainerRuntime } from '../../../ports/container-runtime.js';
 import type { FileSystem } from '../../../ports/file-system.js';
 import { recreateChanged, rememberEnvironment, writeOverride } from '../../../operations/lifecycle.js';
 import { removeIfDangling } from '../../../operations/builds.js';
+import type { StoreAccess } from '../../store.js';
 
 /** What the container work needs. */
-export interface ContainerWorkOptions {
+export interface ContainerWorkOptions extends StoreAccess {
   readonly runtime: ContainerRuntime;
   readonly compose: ComposeCli;
   readonly fs: FileSystem;
-  readonly dispatch: (action: EngineAction) => void;
-  readonly getState: () => EngineState;
-  readonly now: () => number;
   /** How compose is called for this project (without dockstage's override file). */
   readonly composeTarget: ComposeTarget;
   readonly projectDir: string;
