@@ -210,21 +210,31 @@ describeWithEngine('dockstage watch on the real engine', () => {
     expect(buildsAfter(w, from)).toEqual([]);
   });
 
-  test('a 2,000-file storm gives one build per affected shared build', async () => {
+  test('a 2,000-file storm: every file reported, one build of the shared build per batch, nothing else built', async () => {
     const w = watch!;
     const from = w.lines.length;
     await mkdir(path.join(dir, 'app/src/generated'), { recursive: true });
     await Promise.all(
       Array.from({ length: 2_000 }, (_, i) => writeFile(path.join(dir, `app/src/generated/g${i}.js`), `module.exports = ${i};\n`)),
     );
-    await w.next((l) => l.type === 'build-done', { from });
-    await idleAfter(w, from);
-    expect(buildsAfter(w, from)).toEqual([['web', 'worker']]);
-    const changed = w.lines
-      .slice(from)
-      .filter((l) => l.type === 'change')
-      .flatMap((l) => l['paths'] as string[]);
-    expect(new Set(changed.filter((p) => p.endsWith('.js'))).size).toBe(2_000);
+    // Every file is reported; on a loaded machine the storm may outlast the coalescer's 2 s cap and come as two batches.
+    const reported = () =>
+      new Set(
+        w.lines
+          .slice(from)
+          .filter((l) => l.type === 'change')
+          .flatMap((l) => l['paths'] as string[])
+          .filter((p) => p.endsWith('.js')),
+      ).size;
+    await waitFor(() => reported() === 2_000, { timeoutMs: 60_000, message: 'all 2,000 files reported' });
+    const lastChange = w.lines.map((l) => l.type).lastIndexOf('change');
+    await idleAfter(w, lastChange);
+    const batches = w.lines.slice(from).filter((l) => l.type === 'change').length;
+    const builds = buildsAfter(w, from);
+    // One build of the shared web/worker build per batch at most, and nothing else built.
+    expect(builds.length).toBeGreaterThanOrEqual(1);
+    expect(builds.length).toBeLessThanOrEqual(batches);
+    expect(new Set(builds.map((services) => services.join(',')))).toEqual(new Set(['web,worker']));
     await served('web', 'web v2');
   });
 
