@@ -153,7 +153,10 @@ describeWithCompose('arguments: a wrong one is named, with a suggestion where on
       ['plna', '--changed', 'x'],
       "error: unknown command 'plna'\n  hint: did you mean 'plan'? commands: plan, stages, inputs, build, up, down, status, watch, check, env\n",
     ],
-    [['logs', 'api'], "error: unknown command 'logs'\n  hint: commands: plan, stages, inputs, build, up, down, status, watch, check, env\n"],
+    [
+      ['logs', 'api'],
+      "error: unknown command 'logs'\n  hint: commands: plan, stages, inputs, build, up, down, status, watch, check, env\n",
+    ],
     [['plan', '--chnaged', 'x'], "error: unknown option '--chnaged'\n(Did you mean --changed?)\n(run dockstage --help for usage)\n"],
     [['inputs'], "error: required option '--context <dir>' not specified\n(run dockstage --help for usage)\n"],
     [['stages', 'wbe'], "error: no service 'wbe' in project PROJECT\n  hint: did you mean 'web'? services: web\n"],
