@@ -125,21 +125,30 @@ class FolderWatchSession implements WatchSession {
     listing.sort((a, b) => compareStrings(a.name, b.name));
     const seen = new Set<string>();
     const below: Array<Promise<void>> = [];
+    // The listing is older than the events handled while it was read: a file created after it may already be known
+    // (from its own event), one deleted after it may already be forgotten. Where listing and knowledge disagree, the
+    // disk decides now; trusting the listing reported every file of a storm into a new folder as deleted.
     for (const dirent of listing) {
       const child = path.join(dir, dirent.name);
-      const kind: EntryKind = dirent.isDirectory() ? 'dir' : 'file';
-      if (this.#place(child, kind) === 'ignored') continue;
-      seen.add(dirent.name);
+      const listed: EntryKind = dirent.isDirectory() ? 'dir' : 'file';
       const known = folder.entries.get(dirent.name);
+      const kind = known === listed ? listed : kindNow(child, listed);
+      if (kind === undefined || this.#place(child, kind) === 'ignored') continue;
+      seen.add(dirent.name);
       if (known !== undefined && known !== kind) this.#removeEntry(folder, dirent.name, mode);
       if (known !== kind) {
         folder.entries.set(dirent.name, kind);
         this.#emit(child, kind === 'dir' ? 'addDir' : 'add', mode);
-        if (dirent.isFile()) below.push(this.#checkReadable(child));
+        if (kind === 'file' && dirent.isFile()) below.push(this.#checkReadable(child));
       }
       if (kind === 'dir') below.push(this.#scan(child, mode));
     }
-    for (const name of [...folder.entries.keys()]) if (!seen.has(name)) this.#removeEntry(folder, name, mode);
+    for (const [name, known] of [...folder.entries]) {
+      if (seen.has(name)) continue;
+      const child = path.join(dir, name);
+      if (kindNow(child, undefined) === known && this.#place(child, known) !== 'ignored') continue;
+      this.#removeEntry(folder, name, mode);
+    }
     await Promise.all(below);
   }
 
@@ -272,6 +281,16 @@ class FolderWatchSession implements WatchSession {
 
 function treeOf(roots: readonly WatchRoot[]): WatchTree {
   return createWatchTree(roots.map((root) => ({ path: toSlashes(root.path), ignored: root.ignored })));
+}
+
+/** What `file` is on disk now (synchronous, like the event path): undefined when it is gone, `fallback` when it cannot be told. */
+function kindNow(file: string, fallback: EntryKind | undefined): EntryKind | undefined {
+  try {
+    const stats = lstatSync(file, { throwIfNoEntry: false });
+    return stats === undefined ? undefined : stats.isDirectory() ? 'dir' : 'file';
+  } catch (error) {
+    return isGone(error) ? undefined : fallback;
+  }
 }
 
 function isGone(error: unknown): boolean {

@@ -318,6 +318,34 @@ export function describeFileWatcher(
       expect(batches.flat().sort()).toEqual(expected);
     });
 
+    test('storms into folders created as they start, written by another process, lose no file to a stale listing', async () => {
+      // The folder is listed while its files are being written and their events handled: a listing older than those
+      // events must not turn files that exist into deletions (the coalescer then drops them as "came and went").
+      // Three storms, since whether the listing lags behind the events depends on the scheduler.
+      const dir = await temp({ 'a.txt': 'a' });
+      const batches: string[][] = [];
+      const coalescer = createCoalescer({ clock: createSystemClock(), onBatch: (paths) => batches.push(paths) });
+      const session = create().watch(
+        [everything(dir)],
+        (change) => coalescer.add(change.path, change.kind),
+        () => {},
+      );
+      sessions.push(session);
+      await session.ready;
+      const expected: string[] = [];
+      for (const folder of ['one', 'two', 'three']) {
+        await run(process.execPath, ['--input-type=module', '-e', STORM_WRITER, path.join(dir, folder), '700']);
+        expected.push(...Array.from({ length: 700 }, (_, i) => path.join(dir, folder, `g${i}.js`)));
+      }
+      const files = () => new Set(batches.flat().filter((p) => p.endsWith('.js')));
+      await waitFor(() => files().size >= expected.length, {
+        timeoutMs: 20_000,
+        message: `${expected.length} files in batches (got ${files().size}: ${batches.map((b) => b.length)})`,
+      });
+      coalescer.dispose();
+      expect([...files()].sort()).toEqual(expected.sort());
+    });
+
     test("sed -i through the coalescer: the batch holds the edited file, not sed's temp file that came and went", async () => {
       const dir = await temp({ 'src/app.js': 'const v = 1;\n' });
       const batches: string[][] = [];
@@ -422,6 +450,12 @@ async function startWatchChild(adapterModule: string, exportName: string, dir: s
     stop: () => child.kill(),
   };
 }
+
+/** Creates the folder argv[1], then writes argv[2] files into it at once, as a code generator does. */
+const STORM_WRITER = `import { mkdir, writeFile } from 'node:fs/promises';
+const [dir, count] = process.argv.slice(1);
+await mkdir(dir, { recursive: true });
+await Promise.all(Array.from({ length: Number(count) }, (_, i) => writeFile(dir + '/g' + i + '.js', 'module.exports = ' + i + ';')));`;
 
 /** Runs a command to its end (argument array, no shell); rejects on a non-zero exit. */
 function run(command: string, args: readonly string[]): Promise<void> {

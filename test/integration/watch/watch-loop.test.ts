@@ -226,7 +226,10 @@ describeWithEngine('dockstage watch on the real engine', () => {
           .flatMap((l) => l['paths'] as string[])
           .filter((p) => p.endsWith('.js')),
       ).size;
-    await waitFor(() => reported() === 2_000, { timeoutMs: 60_000, message: 'all 2,000 files reported' });
+    const batchSizes = () => w.lines.slice(from).flatMap((l) => (l.type === 'change' ? [(l['paths'] as string[]).length] : []));
+    await waitFor(() => reported() === 2_000, { timeoutMs: 60_000, message: 'all 2,000 files reported' }).catch((error: Error) => {
+      throw new Error(`${error.message}: ${reported()} reported, in batches of ${batchSizes().join(', ')}`);
+    });
     const lastChange = w.lines.map((l) => l.type).lastIndexOf('change');
     await idleAfter(w, lastChange);
     const batches = w.lines.slice(from).filter((l) => l.type === 'change').length;
