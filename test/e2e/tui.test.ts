@@ -132,8 +132,11 @@ describeWithEngine('the terminal UI in a real terminal', () => {
           screen.includes('why: app/src/message.js → COPY src/ ./src/ (develop, line 7)') && /last build \d+s ago/.test(screen) && screen
         );
       },
-      { timeoutMs: 60_000, intervalMs: 50, message: 'the rebuild of web and worker' },
-    );
+      // A build on a machine running other suites beside this one can take most of a minute.
+      { timeoutMs: 120_000, intervalMs: 50, message: 'the rebuild of web and worker' },
+    ).catch((error: Error) => {
+      throw new Error(`${error.message}; the last screen:\n${screens.at(-1) ?? '(none)'}`);
+    });
     expect(
       screens.some((s) => /├─ develop +◀ ▶ step 2\/2 RUN sleep 1 \[/.test(s)),
       'a screen with develop running its step',

@@ -95,7 +95,14 @@ describeWithEngine('a container behind its image (issue 17)', () => {
     await writeFile(path.join(dir, 'text.txt'), 'three\n');
     await cli('build', 'api');
     expect((await labelled()).length).toBeGreaterThanOrEqual(2);
-    await cli('down', '--rmi', 'local');
-    expect(await labelled()).toEqual([]);
+    const down = await cli('down', '--rmi', 'local');
+    const left = await labelled();
+    // On a failure, say what down reported and what uses what is left.
+    const users = await Promise.all(
+      left.map(async (id) =>
+        (await run('docker', ['ps', '-a', '--no-trunc', '--filter', `ancestor=${id}`, '--format', '{{.Names}}'])).stdout.trim(),
+      ),
+    );
+    expect(left, `down said:\n${down}\ncontainers on what is left: ${JSON.stringify(users)}`).toEqual([]);
   });
 });
