@@ -41,8 +41,13 @@ interface Folder {
   readonly entries: Map<string, EntryKind>;
 }
 
-/** Whether scanning a folder reports what it finds (a folder that just appeared) or only records it (startup, update). */
-type ScanMode = 'silent' | 'report';
+/**
+ * Whether scanning a folder reports what it finds (a folder that just appeared) or only records it (startup); an
+ * update reports only what changed where the watch and the old rules already were (`#scan`).
+ */
+type ScanMode = 'silent' | 'report' | 'update';
+/** What a scan does with one entry. */
+type EntryMode = 'silent' | 'report';
 
 class FolderWatchSession implements WatchSession {
   readonly ready: Promise<void>;
@@ -53,6 +58,8 @@ class FolderWatchSession implements WatchSession {
   readonly #reportedCodes = new Set<string>();
   readonly #checksReadability = process.getuid?.() !== 0;
   #tree: WatchTree;
+  /** The rules before the update under way, if one is. */
+  #previous: WatchTree | undefined;
   #queue: Promise<void>;
   #closed = false;
 
@@ -67,8 +74,13 @@ class FolderWatchSession implements WatchSession {
   update(roots: readonly WatchRoot[]): Promise<void> {
     this.#queue = this.#queue.then(async () => {
       if (this.#closed) return;
+      this.#previous = this.#tree;
       this.#tree = treeOf(roots);
-      await this.#sync();
+      try {
+        await this.#sync('update');
+      } finally {
+        this.#previous = undefined;
+      }
     });
     return this.#queue;
   }
@@ -86,13 +98,13 @@ class FolderWatchSession implements WatchSession {
   }
 
   /**
-   * Brings the watched folders in line with the tree without reporting
-   * anything; a folder that is neither a start nor listed by its parent any
+   * Brings the watched folders in line with the tree, reporting only what an
+   * update finds changed under the watch it already had; a folder that is neither a start nor listed by its parent any
    * more (an old start, a folder below a dropped root) is closed.
    */
-  async #sync(): Promise<void> {
+  async #sync(mode: 'silent' | 'update' = 'silent'): Promise<void> {
     const starts = new Set(await startingFolders(this.#tree.bases));
-    await Promise.all([...starts].map((start) => this.#scan(start, 'silent')));
+    await Promise.all([...starts].map((start) => this.#scan(start, mode)));
     for (const folder of [...this.#folders.values()]) {
       if (this.#folders.get(folder.path) !== folder || starts.has(folder.path)) continue;
       if (this.#folders.get(path.dirname(folder.path))?.entries.get(path.basename(folder.path)) !== 'dir')
@@ -108,6 +120,12 @@ class FolderWatchSession implements WatchSession {
   async #scan(dir: string, mode: ScanMode): Promise<void> {
     if (this.#closed) return;
     let folder = this.#folders.get(dir);
+    // In an update, an entry new or gone in a folder already watched, under rules that already watched it, changed since
+    // the last event about it was handled (a folder made and filled before its parent's event came, a file deleted
+    // before its own): it is reported, or that change would never be. What the new rules bring in is only recorded.
+    const wasWatched = folder?.watcher !== undefined;
+    const entryMode = (child: string, kind: EntryKind): EntryMode =>
+      mode !== 'update' ? mode : wasWatched && this.#previous?.place(toSlashes(child), kind === 'dir') === 'watched' ? 'report' : 'silent';
     if (folder === undefined) {
       folder = { path: dir, watcher: undefined, ino: undefined, entries: new Map() };
       this.#folders.set(dir, folder);
@@ -135,19 +153,21 @@ class FolderWatchSession implements WatchSession {
       const kind = known === listed ? listed : kindNow(child, listed);
       if (kind === undefined || this.#place(child, kind) === 'ignored') continue;
       seen.add(dirent.name);
-      if (known !== undefined && known !== kind) this.#removeEntry(folder, dirent.name, mode);
+      if (known !== undefined && known !== kind) this.#removeEntry(folder, dirent.name, entryMode(child, known));
       if (known !== kind) {
         folder.entries.set(dirent.name, kind);
-        this.#emit(child, kind === 'dir' ? 'addDir' : 'add', mode);
+        this.#emit(child, kind === 'dir' ? 'addDir' : 'add', entryMode(child, kind));
         if (kind === 'file' && dirent.isFile()) below.push(this.#checkReadable(child));
       }
-      if (kind === 'dir') below.push(this.#scan(child, mode));
+      const newAndReported = mode === 'update' && known !== kind && entryMode(child, kind) === 'report';
+      if (kind === 'dir') below.push(this.#scan(child, newAndReported ? 'report' : mode));
     }
     for (const [name, known] of [...folder.entries]) {
       if (seen.has(name)) continue;
       const child = path.join(dir, name);
-      if (kindNow(child, undefined) === known && this.#place(child, known) !== 'ignored') continue;
-      this.#removeEntry(folder, name, mode);
+      const ignored = this.#place(child, known) === 'ignored';
+      if (kindNow(child, undefined) === known && !ignored) continue;
+      this.#removeEntry(folder, name, ignored ? 'silent' : entryMode(child, known));
     }
     await Promise.all(below);
   }
@@ -222,7 +242,7 @@ class FolderWatchSession implements WatchSession {
   }
 
   /** Forgets an entry; a folder goes with everything below it, deepest first (unlink, then unlinkDir). */
-  #removeEntry(folder: Folder, name: string, mode: ScanMode): void {
+  #removeEntry(folder: Folder, name: string, mode: EntryMode): void {
     const kind = folder.entries.get(name);
     folder.entries.delete(name);
     const child = path.join(folder.path, name);
@@ -232,7 +252,7 @@ class FolderWatchSession implements WatchSession {
     this.#emit(child, 'unlinkDir', mode);
   }
 
-  #dropFolder(folder: Folder, mode: ScanMode): void {
+  #dropFolder(folder: Folder, mode: EntryMode): void {
     for (const name of [...folder.entries.keys()]) this.#removeEntry(folder, name, mode);
     folder.watcher?.close();
     folder.watcher = undefined;
@@ -255,7 +275,7 @@ class FolderWatchSession implements WatchSession {
     return this.#tree.place(toSlashes(file), kind === 'dir');
   }
 
-  #emit(file: string, kind: FileChangeKind, mode: ScanMode): void {
+  #emit(file: string, kind: FileChangeKind, mode: EntryMode): void {
     if (mode === 'silent' || this.#closed) return;
     if (this.#place(file, kind === 'addDir' || kind === 'unlinkDir' ? 'dir' : 'file') !== 'watched') return;
     this.#onChange({ path: file, kind });

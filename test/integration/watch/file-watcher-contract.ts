@@ -34,6 +34,11 @@ export interface WatcherLimits {
    * machine; every path must still arrive.
    */
   readonly stormMaySplitUnderLoad?: string;
+  /**
+   * Why files written into a folder right after it was created may never be reported (the adapter lists a new folder
+   * before it watches it); the storms-into-new-folders test does not run for it.
+   */
+  readonly missesFilesInNewFolders?: string;
 }
 
 /** The contract suite for the adapter `create` makes; `adapterModule` is its source file, for the child-process test. */
@@ -318,33 +323,44 @@ export function describeFileWatcher(
       expect(batches.flat().sort()).toEqual(expected);
     });
 
-    test('storms into folders created as they start, written by another process, lose no file to a stale listing', async () => {
-      // The folder is listed while its files are being written and their events handled: a listing older than those
-      // events must not turn files that exist into deletions (the coalescer then drops them as "came and went").
-      // Three storms, since whether the listing lags behind the events depends on the scheduler.
-      const dir = await temp({ 'a.txt': 'a' });
-      const batches: string[][] = [];
-      const coalescer = createCoalescer({ clock: createSystemClock(), onBatch: (paths) => batches.push(paths) });
-      const session = create().watch(
-        [everything(dir)],
-        (change) => coalescer.add(change.path, change.kind),
-        () => {},
-      );
-      sessions.push(session);
-      await session.ready;
-      const expected: string[] = [];
-      for (const folder of ['one', 'two', 'three']) {
-        await run(process.execPath, ['--input-type=module', '-e', STORM_WRITER, path.join(dir, folder), '700']);
-        expected.push(...Array.from({ length: 700 }, (_, i) => path.join(dir, folder, `g${i}.js`)));
-      }
-      const files = () => new Set(batches.flat().filter((p) => p.endsWith('.js')));
-      await waitFor(() => files().size >= expected.length, {
-        timeoutMs: 20_000,
-        message: `${expected.length} files in batches (got ${files().size}: ${batches.map((b) => b.length)})`,
-      });
-      coalescer.dispose();
-      expect([...files()].sort()).toEqual(expected.sort());
-    });
+    test.skipIf(limits.missesFilesInNewFolders !== undefined)(
+      `storms into folders created as they start, written by another process, lose no file to a stale listing${limits.missesFilesInNewFolders === undefined ? '' : ` (not for ${name}: ${limits.missesFilesInNewFolders})`}`,
+      async () => {
+        // The folder is listed while its files are being written and their events handled: a listing older than those
+        // events must not turn files that exist into deletions (the coalescer then drops them as "came and went").
+        // Three storms, since whether the listing lags behind the events depends on the scheduler (the races test holds it
+        // back every time).
+        const dir = await temp({ 'a.txt': 'a' });
+        const batches: string[][] = [];
+        const reported = new Set<string>();
+        const coalescer = createCoalescer({ clock: createSystemClock(), onBatch: (paths) => batches.push(paths) });
+        const session = create().watch(
+          [everything(dir)],
+          (change) => {
+            reported.add(change.path);
+            coalescer.add(change.path, change.kind);
+          },
+          () => {},
+        );
+        sessions.push(session);
+        await session.ready;
+        const expected: string[] = [];
+        for (const folder of ['one', 'two', 'three']) {
+          await run(process.execPath, ['--input-type=module', '-e', STORM_WRITER, path.join(dir, folder), '700']);
+          expected.push(...Array.from({ length: 700 }, (_, i) => path.join(dir, folder, `g${i}.js`)));
+        }
+        // Every file reported (a loaded machine gives chokidar, with a watch per file, most of a minute), then the batch
+        // closed at once rather than after the storm's quiet time.
+        await waitFor(() => expected.every((file) => reported.has(file)), {
+          timeoutMs: 60_000,
+          message: `${expected.length} files reported (got ${expected.filter((file) => reported.has(file)).length})`,
+        });
+        coalescer.flush();
+        coalescer.dispose();
+        const files = new Set(batches.flat().filter((p) => p.endsWith('.js')));
+        expect(expected.filter((file) => !files.has(file))).toEqual([]);
+      },
+    );
 
     test("sed -i through the coalescer: the batch holds the edited file, not sed's temp file that came and went", async () => {
       const dir = await temp({ 'src/app.js': 'const v = 1;\n' });
