@@ -13,7 +13,7 @@
  * (from sshd's log); then, for `x-dockstage.remote.bind_mounts: sync`, the full copy a new container gets
  * against `docker cp` of the same tree over ssh://, and an edit → copied against the in-place write.
  * Environment: NODE_IMAGE (default dockstage-base/node:20),
- * BENCH_EDITS (default 5), BENCH_RUNS (one-shot commands, default 5).
+ * BENCH_EDITS (default 5), BENCH_RUNS (one-shot commands, default 5), BENCH_ROWS=bind-mounts (those rows only).
  */
 import { execFile, spawn } from 'node:child_process';
 import { chmod, mkdtemp, rm, writeFile } from 'node:fs/promises';
@@ -102,87 +102,90 @@ async function main(): Promise<void> {
     const served = (text: string) => waitUntilServed(port, text, { timeoutMs: 60_000 });
     const current = () => `v${message} 1.0.${version}`;
 
-    process.stderr.write('first up (local)…\n');
-    await cli(['up'], local);
-    await served(current());
-
     const logins = { status: 0, up: 0, watch: 0 };
-    process.stderr.write('status…\n');
-    const status: Row = { name: 'status', baseline: 'docker compose ps over the same ssh://' };
-    status.local = await median(RUNS, () => cli(['status'], local));
-    let before = rig.logins();
-    status.remote = await median(RUNS, () => cli(['status'], remote));
-    logins.status = (rig.logins() - before) / RUNS;
-    status.baselineMs = await median(RUNS, () => run('docker', ['compose', '-p', project, 'ps'], { cwd: dir, env: dockerOverSsh }));
-    rows.push(status);
+    // BENCH_ROWS=bind-mounts measures the bind-mount rows alone.
+    if (process.env['BENCH_ROWS'] !== 'bind-mounts') {
+      process.stderr.write('first up (local)…\n');
+      await cli(['up'], local);
+      await served(current());
 
-    process.stderr.write('up (up to date)…\n');
-    const up: Row = { name: 'up, all up to date' };
-    up.local = await median(RUNS, () => cli(['up'], local));
-    before = rig.logins();
-    up.remote = await median(RUNS, () => cli(['up'], remote));
-    logins.up = (rig.logins() - before) / RUNS;
-    rows.push(up);
+      process.stderr.write('status…\n');
+      const status: Row = { name: 'status', baseline: 'docker compose ps over the same ssh://' };
+      status.local = await median(RUNS, () => cli(['status'], local));
+      let before = rig.logins();
+      status.remote = await median(RUNS, () => cli(['status'], remote));
+      logins.status = (rig.logins() - before) / RUNS;
+      status.baselineMs = await median(RUNS, () => run('docker', ['compose', '-p', project, 'ps'], { cwd: dir, env: dockerOverSsh }));
+      rows.push(status);
 
-    const sync: Row = {
-      name: `watch: live sync edit → served (reload: none), p50 of ${EDITS - 1}`,
-      baseline: "docker CLI's in-place write over ssh://, edit → served",
-    };
-    const first: Row = { name: 'watch: first live-sync edit → served' };
-    const rebuild: Row = { name: `watch: rebuild edit → served, p50 of ${Math.max(2, Math.floor(EDITS / 2))}` };
-    for (const side of ['local', 'remote'] as const) {
-      process.stderr.write(`watch (${side})…\n`);
+      process.stderr.write('up (up to date)…\n');
+      const up: Row = { name: 'up, all up to date' };
+      up.local = await median(RUNS, () => cli(['up'], local));
       before = rig.logins();
-      const watch = startWatch(['-p', project], { cwd: dir, env: side === 'local' ? local : remote });
-      try {
-        await watch.next((l) => l.type === 'idle', { message: 'the first idle' });
-        const syncs: number[] = [];
-        for (let i = 0; i < EDITS; i++) {
-          message += 1;
-          const from = watch.lines.length;
-          const started = performance.now();
-          await writeFile(path.join(dir, 'app/src/message.js'), `module.exports = 'v${message}';\n`);
-          syncs.push((await served(current())) - started);
-          await watch.next((l) => l.type === 'idle', { from });
-        }
-        first[side] = syncs[0];
-        sync[side] = percentile(syncs.slice(1), 50);
-        const rebuilds: number[] = [];
-        for (let i = 0; i < Math.max(2, Math.floor(EDITS / 2)); i++) {
-          version += 1;
-          const from = watch.lines.length;
-          const started = performance.now();
-          await writeFile(path.join(dir, 'app/package.json'), `{"name":"app","version":"1.0.${version}"}\n`);
-          rebuilds.push((await served(current())) - started);
-          await watch.next((l) => l.type === 'idle', { from });
-        }
-        rebuild[side] = percentile(rebuilds, 50);
-      } finally {
-        await watch.stop();
-      }
-      if (side === 'remote') logins.watch = rig.logins() - before;
-    }
+      up.remote = await median(RUNS, () => cli(['up'], remote));
+      logins.up = (rig.logins() - before) / RUNS;
+      rows.push(up);
 
-    process.stderr.write('docker CLI in-place write over ssh://…\n');
-    const { stdout } = await run('docker', ['compose', '-p', project, 'ps', '-q', 'web'], { cwd: dir });
-    const container = stdout.trim();
-    const writes: number[] = [];
-    for (let i = 0; i < EDITS; i++) {
-      message += 1;
-      const started = performance.now();
-      await new Promise<void>((resolve, reject) => {
-        const child = spawn('docker', ['exec', '-i', container, 'sh', '-c', 'cat > /app/src/message.js'], {
-          env: dockerOverSsh,
-          stdio: ['pipe', 'ignore', 'inherit'],
+      const sync: Row = {
+        name: `watch: live sync edit → served (reload: none), p50 of ${EDITS - 1}`,
+        baseline: "docker CLI's in-place write over ssh://, edit → served",
+      };
+      const first: Row = { name: 'watch: first live-sync edit → served' };
+      const rebuild: Row = { name: `watch: rebuild edit → served, p50 of ${Math.max(2, Math.floor(EDITS / 2))}` };
+      for (const side of ['local', 'remote'] as const) {
+        process.stderr.write(`watch (${side})…\n`);
+        before = rig.logins();
+        const watch = startWatch(['-p', project], { cwd: dir, env: side === 'local' ? local : remote });
+        try {
+          await watch.next((l) => l.type === 'idle', { message: 'the first idle' });
+          const syncs: number[] = [];
+          for (let i = 0; i < EDITS; i++) {
+            message += 1;
+            const from = watch.lines.length;
+            const started = performance.now();
+            await writeFile(path.join(dir, 'app/src/message.js'), `module.exports = 'v${message}';\n`);
+            syncs.push((await served(current())) - started);
+            await watch.next((l) => l.type === 'idle', { from });
+          }
+          first[side] = syncs[0];
+          sync[side] = percentile(syncs.slice(1), 50);
+          const rebuilds: number[] = [];
+          for (let i = 0; i < Math.max(2, Math.floor(EDITS / 2)); i++) {
+            version += 1;
+            const from = watch.lines.length;
+            const started = performance.now();
+            await writeFile(path.join(dir, 'app/package.json'), `{"name":"app","version":"1.0.${version}"}\n`);
+            rebuilds.push((await served(current())) - started);
+            await watch.next((l) => l.type === 'idle', { from });
+          }
+          rebuild[side] = percentile(rebuilds, 50);
+        } finally {
+          await watch.stop();
+        }
+        if (side === 'remote') logins.watch = rig.logins() - before;
+      }
+
+      process.stderr.write('docker CLI in-place write over ssh://…\n');
+      const { stdout } = await run('docker', ['compose', '-p', project, 'ps', '-q', 'web'], { cwd: dir });
+      const container = stdout.trim();
+      const writes: number[] = [];
+      for (let i = 0; i < EDITS; i++) {
+        message += 1;
+        const started = performance.now();
+        await new Promise<void>((resolve, reject) => {
+          const child = spawn('docker', ['exec', '-i', container, 'sh', '-c', 'cat > /app/src/message.js'], {
+            env: dockerOverSsh,
+            stdio: ['pipe', 'ignore', 'inherit'],
+          });
+          child.once('error', reject);
+          child.once('close', (code) => (code === 0 ? resolve() : reject(new Error(`docker exec exited ${code}`))));
+          child.stdin.end(`module.exports = 'v${message}';\n`);
         });
-        child.once('error', reject);
-        child.once('close', (code) => (code === 0 ? resolve() : reject(new Error(`docker exec exited ${code}`))));
-        child.stdin.end(`module.exports = 'v${message}';\n`);
-      });
-      writes.push((await served(current())) - started);
+        writes.push((await served(current())) - started);
+      }
+      sync.baselineMs = percentile(writes, 50);
+      rows.push(first, sync, rebuild);
     }
-    sync.baselineMs = percentile(writes, 50);
-    rows.push(first, sync, rebuild);
 
     rows.push(...(await bindMountRows(rig, dockerOverSsh)));
 

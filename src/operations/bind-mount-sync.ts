@@ -15,7 +15,7 @@ import path from 'node:path';
 import { DockstageError } from '../core/errors.js';
 import { excludedFromBindSync, type SyncedBindMount } from '../core/remote-engine.js';
 import type { Workspace } from '../core/workspace.js';
-import type { ContainerDirectory, ContainerFiles, ContainerFileWrite, ContainerOwner } from '../ports/container-files.js';
+import type { ContainerDirectory, ContainerFiles, ContainerFileWrite, ContainerOwner, ContainerTree } from '../ports/container-files.js';
 import type { FileSystem } from '../ports/file-system.js';
 
 /** The ports a bind-mount copy uses. */
@@ -104,35 +104,111 @@ export async function copyBindMount(
   for (const p of stale) if (!removals.some((removed) => below(removed, p))) removals.push(p);
   if (isFile && tree.owner !== undefined) removals.unshift(mount.target); // a file mount where the image has a folder
 
+  const markerFile = { path: marker, content: Buffer.from(local.digest), mode: 0o600, owner: { user: 0, group: 0 } };
+  const copy = { removals, local, owner, markerFile };
+  const written =
+    containerFiles.createFiles !== undefined && !isFile
+      ? await copyAsArchive(mount, containerId, ports, { ...copy, tree })
+      : await copyWithWriter(mount, containerId, ports, copy);
+  return { written, removed: removals.length, skipped: false, owner };
+}
+
+/** What a full copy sends, worked out by `copyBindMount`. */
+interface FullCopy {
+  readonly removals: readonly string[];
+  readonly local: { readonly directories: readonly string[]; readonly files: readonly string[] };
+  readonly owner: ContainerOwner;
+  readonly markerFile: ContainerFileWrite & { readonly owner: { readonly user: number; readonly group: number } };
+}
+
+/**
+ * A full copy in the writer's batches: removals and folders with the first, the marker last. Every file is rewritten
+ * in place. Returns how many files were written.
+ */
+async function copyWithWriter(mount: SyncedBindMount, containerId: string, ports: BindSyncPorts, copy: FullCopy): Promise<number> {
+  const { containerFiles, fs } = ports;
+  const { removals, local, owner } = copy;
+  const isFile = local.directories.length === 0 && local.files.length === 1;
   // The folders the image lacks on the way to the target; a source that is gone copies as an empty folder.
   const directories: ContainerDirectory[] = parents(mount.target, owner);
   for (const dir of local.directories)
     directories.push({ path: inContainer(mount, dir), mode: (await fs.permissions(dir)) ?? 0o755, owner });
   if (!isFile && local.directories.length === 0) directories.push({ path: mount.target, mode: 0o755, owner });
-
   let written = 0;
-  let batch: ContainerFileWrite[] = [];
-  let bytes = 0;
   let first = true;
-  const send = async () => {
-    const applied = await containerFiles.apply(containerId, first ? { removals, directories, files: batch } : { files: batch });
+  const send = async (files: ContainerFileWrite[]) => {
+    const applied = await containerFiles.apply(containerId, first ? { removals, directories, files } : { files });
     written += applied.written.length;
     first = false;
-    batch = [];
-    bytes = 0;
   };
-  for (const file of local.files) {
+  for await (const batch of readBatches(mount, fs, local.files, owner)) await send(batch);
+  if (first) await send([]);
+  await containerFiles.apply(containerId, { files: [copy.markerFile] });
+  return written;
+}
+
+/**
+ * A full copy where the container's tree is known: what it lacks (folders and files) goes in archives, one upload
+ * each, which costs the engine far less per file than the writer; removals and the files it already has (rewritten in
+ * place, so watchers in the container keep them) go through the writer first. The marker comes with the last archive.
+ */
+async function copyAsArchive(
+  mount: SyncedBindMount,
+  containerId: string,
+  ports: BindSyncPorts,
+  copy: FullCopy & { readonly tree: ContainerTree },
+): Promise<number> {
+  const { containerFiles, fs } = ports;
+  const { removals, local, tree, markerFile } = copy;
+  const owner = { user: Number(copy.owner.user), group: Number(copy.owner.group ?? copy.owner.user) };
+  const held = new Set(tree.files);
+  const heldDirs = new Set(tree.directories);
+  if (tree.owner !== undefined) heldDirs.add(mount.target);
+  const removed = (p: string) => removals.some((r) => p === r || p.startsWith(`${r}/`));
+  const existing = local.files.filter((file) => held.has(inContainer(mount, file)) && !removed(inContainer(mount, file)));
+  const kept = new Set(existing);
+  const fresh = local.files.filter((file) => !kept.has(file));
+  const directories = [];
+  for (const dir of local.directories.length === 0 ? [mount.source] : local.directories) {
+    const target = inContainer(mount, dir);
+    if (heldDirs.has(target) && !removed(target)) continue;
+    directories.push({ path: target, mode: local.directories.length === 0 ? 0o755 : ((await fs.permissions(dir)) ?? 0o755), owner });
+  }
+  let written = 0;
+  if (removals.length > 0 || existing.length > 0) {
+    let first = true;
+    for await (const files of readBatches(mount, fs, existing, owner)) {
+      written += (await containerFiles.apply(containerId, first ? { removals, files } : { files })).written.length;
+      first = false;
+    }
+    if (first) await containerFiles.apply(containerId, { removals });
+  }
+  let pendingDirs = directories;
+  for await (const files of readBatches(mount, fs, fresh, owner)) {
+    const numeric = files.map((file) => ({ path: file.path, content: file.content, mode: file.mode, owner }));
+    written += (await containerFiles.createFiles!(containerId, { directories: pendingDirs, files: numeric })).written.length;
+    pendingDirs = [];
+  }
+  await containerFiles.createFiles!(containerId, { directories: pendingDirs, files: [markerFile] });
+  return written;
+}
+
+/** The local files read in batches the size the writer and the archive upload take at once; gone files are skipped. */
+async function* readBatches(mount: SyncedBindMount, fs: FileSystem, files: readonly string[], owner: ContainerOwner) {
+  let batch: ContainerFileWrite[] = [];
+  let bytes = 0;
+  for (const file of files) {
     const read = await fs.readFileWithMode(file);
     if (read === null) continue; // gone since the walk (or a dangling link): the next change says so
     batch.push({ path: inContainer(mount, file), content: read.content, mode: read.mode, owner });
     bytes += read.content.length;
-    if (batch.length >= BATCH_FILES || bytes >= BATCH_BYTES) await send();
+    if (batch.length >= BATCH_FILES || bytes >= BATCH_BYTES) {
+      yield batch;
+      batch = [];
+      bytes = 0;
+    }
   }
-  if (first || batch.length > 0) await send();
-  await containerFiles.apply(containerId, {
-    files: [{ path: marker, content: Buffer.from(local.digest), mode: 0o600, owner: { user: 0, group: 0 } }],
-  });
-  return { written, removed: removals.length, skipped: false, owner };
+  if (batch.length > 0) yield batch;
 }
 
 /**

@@ -155,6 +155,47 @@ describeWithEngine('the dockerode ContainerFiles adapter', () => {
     expect(await docker(['exec', NAME, 'sh', '-c', 'ls -a / | grep -c dockstage-sync || true'])).toBe('0');
   });
 
+  test('createFiles: new folders and files in one upload, no process started, with their modes, owners and content, long names too', async () => {
+    const long = `/upload/${'d'.repeat(120)}/${'f'.repeat(120)}.txt`;
+    const big = randomBytes(300_000);
+    const owner = { user: 1234, group: 2345 };
+    let applied: { written: readonly string[] } = { written: [] };
+    const execs = await execsDuring(async () => {
+      applied = await files.createFiles!(NAME, {
+        directories: [
+          { path: '/upload', mode: 0o750, owner },
+          { path: '/upload/sub', mode: 0o700, owner },
+        ],
+        files: [
+          { path: '/upload/sub/a.txt', content: Buffer.from('a\n'), mode: 0o640, owner },
+          { path: '/upload/big.bin', content: big, mode: 0o600, owner: { user: 0, group: 0 } },
+          { path: long, content: Buffer.from('long\n'), mode: 0o644, owner },
+        ],
+      });
+    });
+    expect(execs).toBe(0);
+    expect(applied.written).toEqual(['/upload/sub/a.txt', '/upload/big.bin', long]);
+    expect(await stat('/upload')).toMatchObject({ type: 'directory', mode: '750', owner: '1234:2345' });
+    expect(await stat('/upload/sub')).toMatchObject({ type: 'directory', mode: '700', owner: '1234:2345' });
+    expect(await stat('/upload/sub/a.txt')).toMatchObject({ type: 'regular file', mode: '640', owner: '1234:2345', size: 2 });
+    expect(await stat(long)).toMatchObject({ type: 'regular file', mode: '644', size: 5 });
+    const sum = (await docker(['exec', NAME, 'sha256sum', '/upload/big.bin'])).split(' ')[0];
+    expect(sum).toBe(createHash('sha256').update(big).digest('hex'));
+    // A parent the batch does not name is created, as root with 0755; a relative path is refused; a container created but
+    // not started takes the files, as docker cp's does.
+    await files.createFiles!(NAME, {
+      directories: [],
+      files: [{ path: '/made/by/engine.txt', content: Buffer.from('e'), mode: 0o644, owner }],
+    });
+    expect(await stat('/made/by')).toMatchObject({ type: 'directory', mode: '755', owner: '0:0' });
+    await expect(files.createFiles!(NAME, { directories: [], files: [{ path: 'rel.txt', mode: 0o644, owner }] })).rejects.toThrow(
+      /absolute container paths/,
+    );
+    await expect(
+      files.createFiles!(STOPPED, { directories: [], files: [{ path: '/x.txt', content: Buffer.from('x'), mode: 0o644, owner }] }),
+    ).resolves.toEqual({ written: ['/x.txt'] });
+  });
+
   describe('writers kept ready', () => {
     const write = (path: string, text: string) => ({ path, content: Buffer.from(text), mode: 0o644, owner: { user: 0, group: 0 } });
 

@@ -3,8 +3,11 @@
  * sync-script.ts), the new contents on its stdin. Writing with `>` truncates
  * and rewrites an existing file, so it keeps its inode (replacing the file, as
  * `docker cp` and the archive API do, makes in-container watchers such as
- * `node --watch` lose it). The archive API was measured slower: it starts a
- * helper process in the daemon for every upload (~2x one exec here).
+ * `node --watch` lose it). For one small batch the archive API is slower: it
+ * starts a helper process in the daemon for every upload (~2x one exec here).
+ * Files a container does not hold yet (a bind mount's full copy) go the other
+ * way, `createFiles`: one archive upload, where the script starts processes
+ * per file.
  *
  * Starting a process in a container costs the engine ~50 ms, as much as the
  * rest of a sync, so `keepReady` starts the next batch's `sh` ahead of time in
@@ -19,6 +22,7 @@ import { DockstageError, EngineUnavailableError } from '../../core/errors.js';
 import type { AppliedFiles, ContainerFileBatch, ContainerFiles, ContainerTree } from '../../ports/container-files.js';
 import type { DockerEndpoint } from './docker-endpoint.js';
 import { connectionOptions, dockerOptions } from './connection.js';
+import { archiveOf } from './file-archive.js';
 import { LIST_SCRIPT, SCRIPT_FAILED, scriptInvocation, stdinArguments, SYNC_SCRIPT } from './sync-script.js';
 
 /** A ContainerFiles on the engine at `endpoint` (the same connection rules as the runtime adapter). */
@@ -68,6 +72,19 @@ export function containerFilesOn(docker: Docker, host = 'the Docker engine'): Co
     },
     async removePaths(containerId, paths) {
       await apply(containerId, { removals: paths });
+    },
+    async createFiles(containerId, batch) {
+      const entries = [...batch.directories, ...batch.files];
+      for (const entry of entries)
+        if (!entry.path.startsWith('/'))
+          throw new DockstageError(`live sync needs absolute container paths, got ${entry.path}`, { exitCode: 1 });
+      if (entries.length === 0) return { written: [] };
+      try {
+        await docker.getContainer(containerId).putArchive(await archiveOf(batch), { path: '/' });
+      } catch (error) {
+        throw asEngineError(error, containerId, host);
+      }
+      return { written: batch.files.map((file) => file.path) };
     },
     async listTree(containerId, directory, marker) {
       let result: ScriptResult;
