@@ -39,6 +39,10 @@ interface Folder {
   /** Tells a folder replaced under the same name from a late event about the same folder; undefined until known. */
   ino: number | undefined;
   readonly entries: Map<string, EntryKind>;
+  /** Its entries were listed at least once (a folder whose listing failed knows nothing yet). */
+  listed: boolean;
+  /** Events handled for it so far: a listing read while this moved is older than what they told. */
+  events: number;
 }
 
 /**
@@ -58,6 +62,8 @@ class FolderWatchSession implements WatchSession {
   readonly #reportedCodes = new Set<string>();
   readonly #checksReadability = process.getuid?.() !== 0;
   #tree: WatchTree;
+  /** Folders the drop under way must leave watched (the starts). */
+  #keep = new Set<string>();
   /** The rules before the update under way, if one is. */
   #previous: WatchTree | undefined;
   #queue: Promise<void>;
@@ -105,10 +111,16 @@ class FolderWatchSession implements WatchSession {
   async #sync(mode: 'silent' | 'update' = 'silent'): Promise<void> {
     const starts = new Set(await startingFolders(this.#tree.bases));
     await Promise.all([...starts].map((start) => this.#scan(start, mode)));
-    for (const folder of [...this.#folders.values()]) {
-      if (this.#folders.get(folder.path) !== folder || starts.has(folder.path)) continue;
-      if (this.#folders.get(path.dirname(folder.path))?.entries.get(path.basename(folder.path)) !== 'dir')
-        this.#dropFolder(folder, 'silent');
+    // A start below a dropped one (roots narrowed from /p/a to /p/a/src) stays: it is dropped entry by entry otherwise.
+    this.#keep = starts;
+    try {
+      for (const folder of [...this.#folders.values()]) {
+        if (this.#folders.get(folder.path) !== folder || starts.has(folder.path)) continue;
+        if (this.#folders.get(path.dirname(folder.path))?.entries.get(path.basename(folder.path)) !== 'dir')
+          this.#dropFolder(folder, 'silent');
+      }
+    } finally {
+      this.#keep = new Set();
     }
   }
 
@@ -123,34 +135,39 @@ class FolderWatchSession implements WatchSession {
     // In an update, an entry new or gone in a folder already watched, under rules that already watched it, changed since
     // the last event about it was handled (a folder made and filled before its parent's event came, a file deleted
     // before its own): it is reported, or that change would never be. What the new rules bring in is only recorded.
-    const wasWatched = folder?.watcher !== undefined;
+    const wasWatched = folder?.watcher !== undefined && folder.listed;
     const entryMode = (child: string, kind: EntryKind): EntryMode =>
       mode !== 'update' ? mode : wasWatched && this.#previous?.place(toSlashes(child), kind === 'dir') === 'watched' ? 'report' : 'silent';
     if (folder === undefined) {
-      folder = { path: dir, watcher: undefined, ino: undefined, entries: new Map() };
+      folder = { path: dir, watcher: undefined, ino: undefined, entries: new Map(), listed: false, events: 0 };
       this.#folders.set(dir, folder);
     }
     if (folder.watcher === undefined && !this.#startWatch(folder)) return;
     let listing: Dirent[];
+    let eventsBefore: number;
     try {
       folder.ino ??= (await lstat(dir)).ino;
+      eventsBefore = folder.events;
       listing = await readdir(dir, { withFileTypes: true });
     } catch (error) {
       if (!isGone(error)) this.#report(dir, error);
       return;
     }
     if (this.#closed || this.#folders.get(dir) !== folder) return;
+    folder.listed = true;
+    // Events handled while the listing was read make it older than what is known: where the two disagree, the disk
+    // decides now (one lstat each). Without such events the listing is the newer word, and startup costs no lstat.
+    const raced = folder.events !== eventsBefore;
     listing.sort((a, b) => compareStrings(a.name, b.name));
     const seen = new Set<string>();
     const below: Array<Promise<void>> = [];
-    // The listing is older than the events handled while it was read: a file created after it may already be known
-    // (from its own event), one deleted after it may already be forgotten. Where listing and knowledge disagree, the
-    // disk decides now; trusting the listing reported every file of a storm into a new folder as deleted.
+    // A file created after the listing may already be known from its own event, one deleted after it already
+    // forgotten; trusting a raced listing reported every file of a storm into a new folder as deleted.
     for (const dirent of listing) {
       const child = path.join(dir, dirent.name);
       const listed: EntryKind = dirent.isDirectory() ? 'dir' : 'file';
       const known = folder.entries.get(dirent.name);
-      const kind = known === listed ? listed : kindNow(child, listed);
+      const kind = known === listed || !raced ? listed : kindNow(child, listed);
       if (kind === undefined || this.#place(child, kind) === 'ignored') continue;
       seen.add(dirent.name);
       if (known !== undefined && known !== kind) this.#removeEntry(folder, dirent.name, entryMode(child, known));
@@ -166,7 +183,7 @@ class FolderWatchSession implements WatchSession {
       if (seen.has(name)) continue;
       const child = path.join(dir, name);
       const ignored = this.#place(child, known) === 'ignored';
-      if (kindNow(child, undefined) === known && !ignored) continue;
+      if (raced && kindNow(child, undefined) === known && !ignored) continue;
       this.#removeEntry(folder, name, ignored ? 'silent' : entryMode(child, known));
     }
     await Promise.all(below);
@@ -191,6 +208,7 @@ class FolderWatchSession implements WatchSession {
 
   #onFolderEvent(folder: Folder, name: string | null): void {
     if (this.#closed || this.#folders.get(folder.path) !== folder) return;
+    folder.events += 1;
     if (name === null) {
       // The platform did not say which entry: list the folder again.
       this.#inBackground(this.#scan(folder.path, 'report'), folder.path);
@@ -248,7 +266,7 @@ class FolderWatchSession implements WatchSession {
     const child = path.join(folder.path, name);
     if (kind === 'file') return this.#emit(child, 'unlink', mode);
     const sub = this.#folders.get(child);
-    if (sub !== undefined) this.#dropFolder(sub, mode);
+    if (sub !== undefined && !this.#keep.has(child)) this.#dropFolder(sub, mode);
     this.#emit(child, 'unlinkDir', mode);
   }
 

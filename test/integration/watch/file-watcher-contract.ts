@@ -175,6 +175,19 @@ export function describeFileWatcher(
       expect(changes.some((c) => c.path.startsWith(first))).toBe(false);
     });
 
+    test('update() narrowing a root to a folder below it keeps watching that folder, and only it', async () => {
+      // The old root's start (its parent) is dropped; the new start below it must not go with it.
+      const dir = await temp({ 'a/src/x.js': 'x', 'a/other.js': 'o' });
+      const { session, changes, arrived } = await watching([everything(path.join(dir, 'a'))]);
+      await session.update([everything(path.join(dir, 'a', 'src'))]);
+      await writeFile(path.join(dir, 'a', 'other.js'), 'o2');
+      await writeFile(path.join(dir, 'a', 'src', 'x.js'), 'x2');
+      await arrived(path.join(dir, 'a', 'src', 'x.js'), 'change');
+      await writeFile(path.join(dir, 'a', 'src', 'y.js'), 'y');
+      await arrived(path.join(dir, 'a', 'src', 'y.js'), 'add');
+      expect(changes.some((c) => c.path.endsWith('other.js'))).toBe(false);
+    });
+
     test('update() with new ignore rules watches what they bring back and drops what they exclude', async () => {
       const dir = await temp({ 'src/a.js': 'a', 'docs/d.md': 'd' });
       const { session, changes, arrived } = await watching([withDockerignore(dir, 'docs\n')]);
