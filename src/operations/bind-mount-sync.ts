@@ -15,7 +15,14 @@ import path from 'node:path';
 import { DockstageError } from '../core/errors.js';
 import { excludedFromBindSync, type SyncedBindMount } from '../core/remote-engine.js';
 import type { Workspace } from '../core/workspace.js';
-import type { ContainerDirectory, ContainerFiles, ContainerFileWrite, ContainerOwner, ContainerTree } from '../ports/container-files.js';
+import type {
+  ContainerDirectory,
+  ContainerFiles,
+  ContainerFileWrite,
+  ContainerOwner,
+  ContainerTree,
+  NumericEntry,
+} from '../ports/container-files.js';
 import type { FileSystem } from '../ports/file-system.js';
 
 /** The ports a bind-mount copy uses. */
@@ -31,7 +38,15 @@ export interface BindCopy {
   readonly skipped: boolean;
   /** Who owns what was copied: the owner of the target folder in the image (root when the image lacks it). */
   readonly owner: ContainerOwner;
+  /** Volumes (and other mounts) the container has below the target, as the full copy found them: left alone. */
+  readonly mountsBelow: readonly string[];
 }
+
+/** `child` is `parent` or below it (container paths). */
+const below = (parent: string, child: string): boolean => child === parent || child.startsWith(`${parent}/`);
+
+/** A container path a copy must not write: at or below a volume mounted under the target. */
+const inVolume = (mountsBelow: readonly string[], p: string): boolean => mountsBelow.some((point) => below(point, p));
 
 /** Files sent to the container in one batch at most (the writer stages a batch's contents in one file). */
 const BATCH_FILES = 400;
@@ -89,13 +104,12 @@ export async function copyBindMount(
   const marker = markerPath(mount.target);
   const tree = await containerFiles.listTree(containerId, mount.target, marker);
   const owner: ContainerOwner = tree.owner ?? { user: 0, group: 0 };
-  if (tree.marker === local.digest) return { written: 0, removed: 0, skipped: true, owner };
+  const mounted = tree.mounts.filter((point) => below(mount.target, point) && point !== mount.target);
+  if (tree.marker === local.digest) return { written: 0, removed: 0, skipped: true, owner, mountsBelow: mounted };
   const isFile = local.directories.length === 0 && local.files.length === 1;
 
   const wantedDirs = new Set(local.directories.map((dir) => inContainer(mount, dir)));
   const wantedFiles = new Set(local.files.map((file) => inContainer(mount, file)));
-  const below = (parent: string, child: string) => child === parent || child.startsWith(`${parent}/`);
-  const mounted = tree.mounts.filter((point) => below(mount.target, point) && point !== mount.target);
   const keep = (p: string) => mounted.some((point) => below(p, point)) || excludedFromBindSync(workspace, mount.service, onHost(mount, p));
   const stale = [...tree.directories.filter((d) => !wantedDirs.has(d)), ...tree.files.filter((f) => !wantedFiles.has(f))]
     .filter((p) => !keep(p))
@@ -105,12 +119,15 @@ export async function copyBindMount(
   if (isFile && tree.owner !== undefined) removals.unshift(mount.target); // a file mount where the image has a folder
 
   const markerFile = { path: marker, content: Buffer.from(local.digest), mode: 0o600, owner: { user: 0, group: 0 } };
-  const copy = { removals, local, owner, markerFile };
+  // What a volume below the target holds is the volume's (`./:/app` beside a `node_modules` volume): never written.
+  const outside = (p: string) => !inVolume(mounted, inContainer(mount, p));
+  const toCopy = { directories: local.directories.filter(outside), files: local.files.filter(outside) };
+  const copy = { removals, local: toCopy, owner, markerFile };
   const written =
     containerFiles.createFiles !== undefined && !isFile
       ? await copyAsArchive(mount, containerId, ports, { ...copy, tree })
       : await copyWithWriter(mount, containerId, ports, copy);
-  return { written, removed: removals.length, skipped: false, owner };
+  return { written, removed: removals.length, skipped: false, owner, mountsBelow: mounted };
 }
 
 /** What a full copy sends, worked out by `copyBindMount`. */
@@ -183,13 +200,20 @@ async function copyAsArchive(
     }
     if (first) await containerFiles.apply(containerId, { removals });
   }
+  // Each batch is uploaded once the next one is read, so the marker travels with the last: one upload fewer.
   let pendingDirs = directories;
-  for await (const files of readBatches(mount, fs, fresh, owner)) {
+  let previous: ContainerFileWrite[] = [];
+  const upload = async (files: readonly ContainerFileWrite[], marker: readonly NumericEntry[]) => {
     const numeric = files.map((file) => ({ path: file.path, content: file.content, mode: file.mode, owner }));
-    written += (await containerFiles.createFiles!(containerId, { directories: pendingDirs, files: numeric })).written.length;
+    const applied = await containerFiles.createFiles!(containerId, { directories: pendingDirs, files: [...numeric, ...marker] });
     pendingDirs = [];
+    return applied.written.length - marker.length;
+  };
+  for await (const files of readBatches(mount, fs, fresh, owner)) {
+    if (previous.length > 0) written += await upload(previous, []);
+    previous = files;
   }
-  await containerFiles.createFiles!(containerId, { directories: pendingDirs, files: [markerFile] });
+  written += await upload(previous, [markerFile]);
   return written;
 }
 
@@ -213,7 +237,8 @@ async function* readBatches(mount: SyncedBindMount, fs: FileSystem, files: reado
 
 /**
  * Copies one batch of changed local paths (absolute, below the mount's source) into the container: files written,
- * folders copied whole, what is gone removed. Excluded paths are skipped. Returns what it did.
+ * folders copied whole, what is gone removed. Excluded paths are skipped, and so is what lies in a volume mounted below
+ * the target (`mountsBelow`, from the full copy), or would remove one. Returns what it did.
  */
 export async function copyBindChanges(
   workspace: Workspace,
@@ -222,9 +247,11 @@ export async function copyBindChanges(
   changed: readonly string[],
   ports: BindSyncPorts,
   owner: ContainerOwner,
+  mountsBelow: readonly string[] = [],
 ): Promise<BindCopy> {
   const { containerFiles, fs } = ports;
   const removals: string[] = [];
+  const outside = (local: string) => !inVolume(mountsBelow, inContainer(mount, local));
   const directories = new Map<string, ContainerDirectory>();
   const files: ContainerFileWrite[] = [];
   const addParents = async (local: string) => {
@@ -235,27 +262,28 @@ export async function copyBindChanges(
     }
   };
   for (const changedPath of [...new Set(changed)].sort()) {
-    if (excludedFromBindSync(workspace, mount.service, changedPath)) continue;
+    if (excludedFromBindSync(workspace, mount.service, changedPath) || !outside(changedPath)) continue;
     const kind = await fs.kind(changedPath);
     if (kind === null) {
-      removals.push(inContainer(mount, changedPath));
+      const gone = inContainer(mount, changedPath);
+      if (!mountsBelow.some((point) => below(gone, point))) removals.push(gone);
       continue;
     }
     const tree = kind === 'directory' ? await localTree(workspace, mount, fs, changedPath) : { directories: [], files: [changedPath] };
     await addParents(changedPath);
-    for (const dir of tree.directories)
+    for (const dir of tree.directories.filter(outside))
       directories.set(inContainer(mount, dir), { path: inContainer(mount, dir), mode: (await fs.permissions(dir)) ?? 0o755, owner });
-    for (const file of tree.files) {
+    for (const file of tree.files.filter(outside)) {
       const read = await fs.readFileWithMode(file);
       if (read === null) removals.push(inContainer(mount, file));
       else files.push({ path: inContainer(mount, file), content: read.content, mode: read.mode, owner });
     }
   }
-  if (removals.length + directories.size + files.length === 0) return { written: 0, removed: 0, skipped: true, owner };
+  if (removals.length + directories.size + files.length === 0) return { written: 0, removed: 0, skipped: true, owner, mountsBelow };
   // Parents first: the writer creates one level per directory.
   const ordered = [...directories.values()].sort((a, b) => a.path.length - b.path.length);
   const applied = await containerFiles.apply(containerId, { removals, directories: ordered, files });
-  return { written: applied.written.length, removed: removals.length, skipped: false, owner };
+  return { written: applied.written.length, removed: removals.length, skipped: false, owner, mountsBelow };
 }
 
 /** The directories from `/` down to the parent of `target`, for a target the image lacks. */

@@ -170,11 +170,13 @@ describeWithEngine('the dockerode ContainerFiles adapter', () => {
           { path: '/upload/sub/a.txt', content: Buffer.from('a\n'), mode: 0o640, owner },
           { path: '/upload/big.bin', content: big, mode: 0o600, owner: { user: 0, group: 0 } },
           { path: long, content: Buffer.from('long\n'), mode: 0o644, owner },
+          { path: '/upload/big-id.txt', content: Buffer.from('id\n'), mode: 0o644, owner: { user: 1_000_680_000, group: 1_000_680_001 } },
         ],
       });
     });
     expect(execs).toBe(0);
-    expect(applied.written).toEqual(['/upload/sub/a.txt', '/upload/big.bin', long]);
+    expect(applied.written).toEqual(['/upload/sub/a.txt', '/upload/big.bin', long, '/upload/big-id.txt']);
+    expect(await stat('/upload/big-id.txt')).toMatchObject({ owner: '1000680000:1000680001' });
     expect(await stat('/upload')).toMatchObject({ type: 'directory', mode: '750', owner: '1234:2345' });
     expect(await stat('/upload/sub')).toMatchObject({ type: 'directory', mode: '700', owner: '1234:2345' });
     expect(await stat('/upload/sub/a.txt')).toMatchObject({ type: 'regular file', mode: '640', owner: '1234:2345', size: 2 });

@@ -3,10 +3,10 @@
  * `PUT /containers/{id}/archive` with `path=/`: entry names are the absolute
  * container paths without their leading slash, with numeric owners and
  * permission bits. tar-stream writes the headers (ustar, with PAX records for
- * names longer than ustar allows).
+ * names longer than ustar allows and, from us, for owner ids too large for it).
  */
 import tar from 'tar-stream';
-import type { NewContainerFiles } from '../../ports/container-files.js';
+import type { NewContainerFiles, NumericEntry } from '../../ports/container-files.js';
 
 /** The archive of `batch`: directories first (in the order given, parents first), then files. */
 export async function archiveOf(batch: NewContainerFiles): Promise<Buffer> {
@@ -18,14 +18,19 @@ export async function archiveOf(batch: NewContainerFiles): Promise<Buffer> {
     pack.on('error', reject);
   });
   const mtime = new Date();
-  for (const dir of batch.directories)
-    pack.entry({ name: entryName(dir.path), type: 'directory', mode: dir.mode, uid: dir.owner.user, gid: dir.owner.group, mtime });
-  for (const file of batch.files) {
-    const content = Buffer.from(file.content ?? new Uint8Array());
-    pack.entry({ name: entryName(file.path), type: 'file', mode: file.mode, uid: file.owner.user, gid: file.owner.group, mtime }, content);
-  }
+  for (const dir of batch.directories) pack.entry({ ...header(dir), type: 'directory', mtime });
+  for (const file of batch.files) pack.entry({ ...header(file), type: 'file', mtime }, Buffer.from(file.content ?? new Uint8Array()));
   pack.finalize();
   return await done;
+}
+
+/** ustar's owner fields hold 6 octal digits (tar-stream cuts larger ids to 262143): larger ones go in PAX records too. */
+const USTAR_MAX_ID = 0o777777;
+
+function header(entry: NumericEntry) {
+  const { user: uid, group: gid } = entry.owner;
+  const large = uid > USTAR_MAX_ID || gid > USTAR_MAX_ID;
+  return { name: entryName(entry.path), mode: entry.mode, uid, gid, ...(large ? { pax: { uid: String(uid), gid: String(gid) } } : {}) };
 }
 
 function entryName(absolute: string): string {

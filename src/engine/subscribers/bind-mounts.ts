@@ -15,7 +15,7 @@ import path from 'node:path';
 import { relativeLabel } from '../../core/workspace.js';
 import { syncedBindMounts, type SyncedBindMount } from '../../core/remote-engine.js';
 import type { EngineState } from '../../core/state/engine-state.js';
-import type { ContainerFiles, ContainerOwner } from '../../ports/container-files.js';
+import type { ContainerFiles } from '../../ports/container-files.js';
 import type { ContainerRuntime } from '../../ports/container-runtime.js';
 import type { FileSystem } from '../../ports/file-system.js';
 import { copyBindChanges, copyBindMount, type BindCopy } from '../../operations/bind-mount-sync.js';
@@ -30,11 +30,14 @@ export interface BindMountsOptions extends StoreAccess {
   readonly watching: boolean;
 }
 
+/** What a full copy found that the copies of changes after it need. */
+type FullCopyFound = Pick<BindCopy, 'owner' | 'mountsBelow'>;
+
 /** Creates the subscriber. */
 export function bindMountsSubscriber(options: BindMountsOptions): Subscriber {
   const { fs, runtime, containerFiles, dispatch, now } = options;
-  /** Containers with a full copy done or under way, with the owner of their copies once known. */
-  const copied = new Map<string, Map<string, ContainerOwner>>();
+  /** Containers with a full copy done or under way, with the owner of their copies and the volumes below each target once known. */
+  const copied = new Map<string, Map<string, FullCopyFound>>();
   const queues = new Map<string, Promise<void>>();
   let stopped = false;
 
@@ -72,7 +75,7 @@ export function bindMountsSubscriber(options: BindMountsOptions): Subscriber {
 
   /** The full copy of a service's mounts into a container, then its reload when anything changed. */
   const fullCopy = (service: string, containerId: string) => {
-    const owners = new Map<string, ContainerOwner>();
+    const owners = new Map<string, FullCopyFound>();
     copied.set(containerId, owners);
     enqueue(containerId, async () => {
       const state = options.getState();
@@ -85,7 +88,7 @@ export function bindMountsSubscriber(options: BindMountsOptions): Subscriber {
         const startedAt = now();
         try {
           const outcome = await copyBindMount(workspace, mount, containerId, { fs, containerFiles });
-          owners.set(mount.target, outcome.owner);
+          owners.set(mount.target, outcome);
           if (!outcome.skipped) {
             changed = true;
             report(mount, containerId, true, [], outcome, startedAt, reloadWord);
@@ -103,11 +106,11 @@ export function bindMountsSubscriber(options: BindMountsOptions): Subscriber {
   const copyChanges = (mount: SyncedBindMount, containerId: string, paths: readonly string[]) => {
     enqueue(containerId, async () => {
       const workspace = options.getState().workspace;
-      const owner = copied.get(containerId)?.get(mount.target);
-      if (workspace === undefined || owner === undefined || stopped) return;
+      const full = copied.get(containerId)?.get(mount.target);
+      if (workspace === undefined || full === undefined || stopped) return;
       const startedAt = now();
       try {
-        const outcome = await copyBindChanges(workspace, mount, containerId, paths, { fs, containerFiles }, owner);
+        const outcome = await copyBindChanges(workspace, mount, containerId, paths, { fs, containerFiles }, full.owner, full.mountsBelow);
         if (!outcome.skipped) report(mount, containerId, false, paths, outcome, startedAt);
       } catch (error) {
         copied.delete(containerId);

@@ -39,8 +39,11 @@ const project = (sync: boolean) => ({
     '      - ./src:/app/src',
     '      - ./app.conf:/etc/app.conf',
     '      - cache:/cache',
+    // A volume below the synced target (the node_modules pattern): the copies leave it alone.
+    '      - vol:/app/src/vol',
     'volumes:',
     '  cache: {}',
+    '  vol: {}',
     'x-dockstage:',
     '  remote:',
     `    bind_mounts: ${sync ? 'sync' : 'warn'}`,
@@ -53,6 +56,7 @@ const project = (sync: boolean) => ({
   'src/nested/b.txt': 'bee\n',
   'src/debug.log': 'ignored by .dockerignore\n',
   'src/.git/HEAD': 'ref: refs/heads/main\n',
+  'src/vol/host.txt': "the volume is the container's\n",
 });
 
 const env = () => ({ ...rig!.env(`dockstage-rig${engine!.socket}`) });
@@ -105,7 +109,7 @@ describeWithSshRig('bind mounts on an engine that cannot see the project', () =>
     );
     expect(up.stderr).toMatch(/bind_mounts: sync/);
     const id = await container(name);
-    expect((await listing(id)).trim()).toBe('.');
+    expect((await listing(id)).trim().split('\n')).toEqual(['.', './vol']);
     const status = await runCli(['-p', name, 'status', '--json'], { cwd: dir, env: env() });
     expect(
       (JSON.parse(status.stdout) as { services: { name: string; bindMounts?: string }[] }).services.find((s) => s.name === 'app')
@@ -124,7 +128,8 @@ describeWithSshRig('bind mounts on an engine that cannot see the project', () =>
     expect(up.stderr).not.toMatch(/is remote, so the bind mount/);
     const id = await container(name);
     // Ignored by the build context's .dockerignore, and .git: not copied.
-    expect((await listing(id)).trim().split('\n')).toEqual(['.', './a.txt', './nested', './nested/b.txt']);
+    // Nor is anything written into the volume below the target.
+    expect((await listing(id)).trim().split('\n')).toEqual(['.', './a.txt', './nested', './nested/b.txt', './vol']);
     expect(await inContainer(id, 'cat /app/src/a.txt /app/src/nested/b.txt /etc/app.conf')).toBe('one\nbee\nport=1\n');
     // The image's own files beside the mount and the named volume are untouched.
     expect(await inContainer(id, 'ls /app; mount | grep -c " /cache "')).toBe('Dockerfile\nsrc\n1\n');
@@ -139,6 +144,8 @@ describeWithSshRig('bind mounts on an engine that cannot see the project', () =>
     await watch.next((l) => l.type === 'idle', { timeoutMs: 60_000 });
     expect(watch.lines.find((l) => l.type === 'connected')).toMatchObject({ remote: true, bindMounts: { app: 'synced' } });
 
+    // An edit in the volume's folder here first: the edit after it arriving shows it was passed over, not pending.
+    await writeFile(path.join(dir, 'src/vol/host.txt'), 'edited here\n');
     await writeFile(path.join(dir, 'src/a.txt'), 'two\n');
     await waitFor(async () => (await inContainer(id, 'cat /app/src/a.txt')) === 'two\n', {
       timeoutMs: 30_000,
@@ -169,7 +176,7 @@ describeWithSshRig('bind mounts on an engine that cannot see the project', () =>
       timeoutMs: 30_000,
       message: 'the delete in the container',
     });
-    const expected = ['.', './a.txt', './nested', './new', './new/deeper', './new/deeper/c.txt'];
+    const expected = ['.', './a.txt', './nested', './new', './new/deeper', './new/deeper/c.txt', './vol'];
     expect((await listing(id)).trim().split('\n')).toEqual(expected);
 
     // The copies live in the container's writable layer: a restart keeps them.
