@@ -46,6 +46,8 @@ export interface SshTunnelOptions extends SshOptions {
 const RECONNECT_MS = { first: 250, max: 4000 };
 const STDERR_LIMIT = 16_384;
 const SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
+/** How long a signal's exit waits for ssh to go at most. */
+const SIGNAL_EXIT_BOUND_MS = 2000;
 
 /** Starts ssh at once; `ready()` says when the socket can be used. */
 export function openSshTunnel(destination: SshDestination, options: SshTunnelOptions): SshTunnel {
@@ -73,7 +75,10 @@ export function openSshTunnel(destination: SshDestination, options: SshTunnelOpt
     if (process.listenerCount(signal) > 1) return;
     cleanUp();
     unhook();
-    process.kill(process.pid, signal);
+    // The run ends once ssh is gone (it exits at SIGTERM within milliseconds), so no ssh outlives a Ctrl-C that came
+    // before a command took the signal over; bounded in case ssh hangs, and a second Ctrl-C ends the run at once.
+    const bound = new Promise((resolve) => setTimeout(resolve, SIGNAL_EXIT_BOUND_MS));
+    void Promise.race([exited, bound]).then(() => process.kill(process.pid, signal));
   };
   const unhook = () => {
     process.off('exit', cleanUp);
