@@ -113,7 +113,8 @@ test('a file deleted after the listing was read is not brought back by it', asyn
   await writeFile(path.join(dir, 'a.txt'), 'b');
   await waitFor(() => last(path.join(dir, 'a.txt')) === 'change', { timeoutMs: 5000, message: 'the change of a.txt' });
   expect(last(generated)).toBe('addDir');
-  expect(last(path.join(generated, 'gone.js'))).toBeUndefined();
+  // Never reported, or (when the delete's event was handled after the listing) reported and then deleted: no phantom.
+  expect(last(path.join(generated, 'gone.js'))).not.toBe('add');
 });
 
 test('an update that finds a new folder (with files) and a deleted file before their events reports them', async () => {
