@@ -181,7 +181,7 @@ async function copyAsArchive(
   const held = new Set(tree.files);
   const heldDirs = new Set(tree.directories);
   if (tree.owner !== undefined) heldDirs.add(mount.target);
-  const removed = (p: string) => removals.some((r) => p === r || p.startsWith(`${r}/`));
+  const removed = (p: string) => removals.some((r) => below(r, p));
   const existing = local.files.filter((file) => held.has(inContainer(mount, file)) && !removed(inContainer(mount, file)));
   const kept = new Set(existing);
   const fresh = local.files.filter((file) => !kept.has(file));
